@@ -1,0 +1,68 @@
+"""HTTP routes that own the session cookie: only a server response can set an HttpOnly cookie."""
+
+from __future__ import annotations
+
+import json
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from luckyclub.db import session_scope
+from luckyclub.services import accounts
+from luckyclub.services.errors import UserError
+from luckyclub.settings import get_settings
+from luckyclub.state.session import SESSION_COOKIE, session_token_from_cookie_header
+
+
+def _same_origin(request: Request) -> bool:
+    """Refuse cross-site POSTs: a browser always sends Origin on them."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    host = request.headers.get("host", "")
+    return origin.split("://", 1)[-1] == host
+
+
+def _refused(message: str, status: int = 400) -> JSONResponse:
+    return JSONResponse({"message": message}, status_code=status)
+
+
+async def create_session(request: Request) -> Response:
+    """POST {"ticket": …}: swap a login ticket from the sign-in page for the session cookie."""
+    if not _same_origin(request):
+        return _refused("Sign in from LuckyClub's own pages.", 403)
+    try:
+        ticket = str((await request.json()).get("ticket", ""))
+    except (json.JSONDecodeError, AttributeError, UnicodeDecodeError):
+        return _refused('Send JSON like {"ticket": "..."}.')
+    client_ip = request.client.host if request.client else ""
+    try:
+        with session_scope() as s:
+            token, expires_at = accounts.exchange_login_ticket(
+                s, ticket, user_agent=request.headers.get("user-agent", ""), client_ip=client_ip
+            )
+    except UserError as exc:
+        return _refused(exc.message)
+    response = JSONResponse({"ok": True})
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        expires=expires_at,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().cookie_secure,
+    )
+    return response
+
+
+async def end_session(request: Request) -> Response:
+    """POST: revoke this browser's session and clear its cookie."""
+    if not _same_origin(request):
+        return _refused("Sign out from LuckyClub's own pages.", 403)
+    token = session_token_from_cookie_header(request.headers.get("cookie", ""))
+    with session_scope() as s:
+        accounts.revoke_session(s, token)
+    response = JSONResponse({"ok": True})
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    return response

@@ -1,0 +1,121 @@
+"""`python -m luckyclub …`: admin accounts, demo data and scheduled jobs from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import secrets
+import sys
+
+from luckyclub.db import session_scope
+from luckyclub.services import accounts
+from luckyclub.services.errors import UserError
+from luckyclub.settings import get_settings
+
+ADMIN_PASSWORD_ENV = "LUCKYCLUB_ADMIN_PASSWORD"
+DEMO_ADMIN = "admin@luckyclub.local"
+DEMO_MEMBER = "member@luckyclub.local"
+
+
+def _read_password() -> str:
+    if password := os.environ.get(ADMIN_PASSWORD_ENV):
+        return password
+    if not sys.stdin.isatty():
+        raise UserError(f"Set {ADMIN_PASSWORD_ENV}, or run this in a terminal to be asked.")
+    first = getpass.getpass("Password for the admin: ")
+    if first != getpass.getpass("Repeat the password: "):
+        raise UserError("The two passwords do not match.")
+    return first
+
+
+def create_admin(args: argparse.Namespace) -> int:
+    with session_scope() as s:
+        exists = accounts.find_by_email(s, args.email) is not None
+        password = _read_password() if not exists or args.set_password else None
+        user, created = accounts.create_or_promote_admin(
+            s, email=args.email, password=password, display_name=args.name
+        )
+    verb = "Created admin" if created else "Promoted to admin"
+    print(f"{verb}: {user.email}")
+    return 0
+
+
+def seed_demo(args: argparse.Namespace) -> int:
+    """Load the demo accounts once; later runs only remind where their passwords are."""
+    record = get_settings().data_dir / "demo_accounts.txt"
+    with session_scope() as s:
+        if accounts.find_by_email(s, DEMO_ADMIN) is not None:
+            print("Demo data is already loaded.")
+            if record.exists():
+                print(record.read_text().rstrip())
+            return 0
+        admin_password, member_password = secrets.token_urlsafe(9), secrets.token_urlsafe(9)
+        accounts.create_or_promote_admin(
+            s, email=DEMO_ADMIN, password=admin_password, display_name="Demo Admin"
+        )
+        member = accounts.register(
+            s,
+            email=DEMO_MEMBER,
+            password=member_password,
+            display_name="Demo Member",
+            date_of_birth="1990-04-21",
+            timezone="Europe/London",
+        )
+        member.email_verified_at = member.created_at
+        s.add(member)
+    lines = (
+        "Demo accounts (for trying LuckyClub locally — change or remove them before going live):\n"
+        f"  admin   {DEMO_ADMIN}   password: {admin_password}\n"
+        f"  member  {DEMO_MEMBER}  password: {member_password}"
+    )
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(lines + "\n")
+    record.chmod(0o600)
+    print(lines)
+    return 0
+
+
+def run_due_jobs(args: argparse.Namespace) -> int:
+    from luckyclub import jobs
+
+    runs = jobs.run_due(force=args.all)
+    for run in runs:
+        print(f"{run.job}: {run.outcome} {run.detail}".rstrip())
+    if not runs:
+        print("No job is due.")
+    return 1 if any(run.outcome == "error" for run in runs) else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m luckyclub", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    admin = commands.add_parser("create-admin", help="create an admin, or promote an account")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--name", default="Admin", help="display name for a new account")
+    admin.add_argument(
+        "--set-password",
+        action="store_true",
+        help=f"also set a new password (from {ADMIN_PASSWORD_ENV} or a prompt)",
+    )
+    admin.set_defaults(func=create_admin)
+
+    seed = commands.add_parser("seed-demo", help="load demo accounts the first time")
+    seed.set_defaults(func=seed_demo)
+
+    jobs = commands.add_parser("jobs", help="scheduled jobs")
+    job_commands = jobs.add_subparsers(dest="jobs_command", required=True)
+    due = job_commands.add_parser("run-due", help="run every due job once (for cron or a timer)")
+    due.add_argument("--all", action="store_true", help="run every job, due or not")
+    due.set_defaults(func=run_due_jobs)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except UserError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2

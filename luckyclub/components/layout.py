@@ -1,0 +1,201 @@
+"""The app shell: navigation showing each person what they may use, connection banner, footer."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from luckyclub import routes
+from luckyclub.state.session import SessionState
+
+
+def link_button(text: str, href: str, **props) -> rx.Component:
+    """A link that looks like a button: it navigates, so assistive tech should call it a link."""
+    return rx.button(rx.link(text, href=href, underline="none"), as_child=True, **props)
+
+
+def _nav_link(text: str, href: str) -> rx.Component:
+    return rx.link(text, href=href, size="3", weight="medium", underline="hover")
+
+
+def _member_links() -> list[rx.Component]:
+    return [_nav_link("Dashboard", routes.DASHBOARD), _nav_link("Profile", routes.PROFILE)]
+
+
+def _admin_links() -> list[rx.Component]:
+    return [_nav_link("Admin", routes.ADMIN), _nav_link("Outbox", routes.ADMIN_MAIL)]
+
+
+def _account_buttons() -> rx.Component:
+    return rx.cond(
+        SessionState.signed_in,
+        rx.button("Sign out", on_click=SessionState.sign_out, variant="soft", size="2"),
+        rx.hstack(
+            link_button("Sign in", routes.LOGIN, variant="soft", size="2"),
+            link_button("Join", routes.REGISTER, size="2"),
+            spacing="2",
+        ),
+    )
+
+
+def _desktop_nav() -> rx.Component:
+    return rx.hstack(
+        rx.cond(SessionState.signed_in, rx.hstack(*_member_links(), spacing="5")),
+        rx.cond(SessionState.is_admin, rx.hstack(*_admin_links(), spacing="5")),
+        _account_buttons(),
+        rx.color_mode.button(size="2", variant="ghost", aria_label="Switch light or dark theme"),
+        spacing="5",
+        align="center",
+        display=["none", "none", "flex"],
+    )
+
+
+def _mobile_nav() -> rx.Component:
+    def item(text: str, href: str) -> rx.Component:
+        return rx.menu.item(rx.link(text, href=href, width="100%"))
+
+    return rx.hstack(
+        rx.color_mode.button(size="2", variant="ghost", aria_label="Switch light or dark theme"),
+        rx.menu.root(
+            rx.menu.trigger(
+                rx.icon_button(rx.icon("menu"), variant="soft", aria_label="Open menu")
+            ),
+            rx.menu.content(
+                rx.cond(
+                    SessionState.signed_in,
+                    rx.fragment(
+                        item("Dashboard", routes.DASHBOARD),
+                        item("Profile", routes.PROFILE),
+                        rx.cond(
+                            SessionState.is_admin,
+                            rx.fragment(
+                                item("Admin", routes.ADMIN), item("Outbox", routes.ADMIN_MAIL)
+                            ),
+                        ),
+                        rx.menu.separator(),
+                        rx.menu.item("Sign out", on_click=SessionState.sign_out),
+                    ),
+                    rx.fragment(item("Sign in", routes.LOGIN), item("Join", routes.REGISTER)),
+                ),
+            ),
+        ),
+        spacing="2",
+        align="center",
+        display=["flex", "flex", "none"],
+    )
+
+
+def navbar() -> rx.Component:
+    return rx.box(
+        rx.hstack(
+            rx.link(
+                rx.hstack(
+                    rx.icon("ticket", size=24, color=rx.color("accent", 9)),
+                    rx.heading("LuckyClub", size="5", weight="bold"),
+                    align="center",
+                    spacing="2",
+                ),
+                href=routes.HOME,
+                underline="none",
+                color_scheme="gray",
+                high_contrast=True,
+            ),
+            rx.spacer(),
+            _desktop_nav(),
+            _mobile_nav(),
+            align="center",
+            width="100%",
+            max_width="72rem",
+            margin_x="auto",
+            padding_x=["1rem", "1.5rem"],
+            padding_y="0.75rem",
+        ),
+        as_="nav",
+        aria_label="Main",
+        border_bottom=f"1px solid {rx.color('gray', 5)}",
+        background_color=rx.color("gray", 1),
+        position="sticky",
+        top="0",
+        z_index="10",
+        width="100%",
+    )
+
+
+def footer() -> rx.Component:
+    return rx.box(
+        rx.text(
+            "LuckyClub — fair prize draws anyone can check. Members must be 18 or older.",
+            size="1",
+            color_scheme="gray",
+        ),
+        as_="footer",
+        padding="1.5rem",
+        text_align="center",
+    )
+
+
+def page(*children: rx.Component, width: str = "72rem") -> rx.Component:
+    """A page in the shell: the banner shown when the live connection drops, navigation, content."""
+    return rx.box(
+        rx.connection_banner(),
+        navbar(),
+        rx.box(
+            *children,
+            as_="main",
+            width="100%",
+            max_width=width,
+            margin_x="auto",
+            padding_x=["1rem", "1.5rem"],
+            padding_y=["1.25rem", "2rem"],
+            min_height="70vh",
+        ),
+        footer(),
+        width="100%",
+    )
+
+
+def narrow_page(*children: rx.Component) -> rx.Component:
+    return page(*children, width="28rem")
+
+
+def error_callout(message) -> rx.Component:
+    """A refusal or validation failure, as the sentence the service wrote."""
+    return rx.cond(
+        message != "",
+        rx.callout(message, icon="triangle_alert", color_scheme="red", role="alert", width="100%"),
+    )
+
+
+def success_callout(message) -> rx.Component:
+    return rx.cond(
+        message != "",
+        rx.callout(message, icon="circle_check", color_scheme="green", role="status", width="100%"),
+    )
+
+
+def field(label: str, name: str, *, type: str = "text", **props) -> rx.Component:
+    """A labelled input: the label names it for screen readers and for browser tests."""
+    return rx.vstack(
+        rx.el.label(label, html_for=name, style={"fontWeight": "500", "fontSize": "0.9rem"}),
+        rx.input(id=name, name=name, type=type, width="100%", size="3", **props),
+        spacing="1",
+        width="100%",
+    )
+
+
+def refusal(title: str, message: str) -> rx.Component:
+    """What a person sees on a page they may not open."""
+    return rx.center(
+        rx.card(
+            rx.vstack(
+                rx.icon("shield_alert", size=40, color=rx.color("red", 9)),
+                rx.heading(title, size="6", as_="h1"),
+                rx.text(message, text_align="center"),
+                link_button("Go to your dashboard", routes.DASHBOARD),
+                align="center",
+                spacing="3",
+            ),
+            max_width="28rem",
+            padding="2rem",
+        ),
+        padding_y="3rem",
+    )

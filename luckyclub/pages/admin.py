@@ -1,0 +1,370 @@
+"""The admin console's home: members (verify, ban, roles), recent admin actions, job runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import reflex as rx
+from sqlmodel import select
+
+from luckyclub import routes
+from luckyclub.components.layout import error_callout, link_button, page, refusal, success_callout
+from luckyclub.db import session_scope
+from luckyclub.models import JobRun, Role, User
+from luckyclub.services import accounts, audit
+from luckyclub.services.errors import NotAllowed, UserError
+from luckyclub.state.session import SessionState
+
+
+def utc(moment) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else ""
+
+
+@dataclass
+class MemberRow:
+    id: int
+    email: str
+    display_name: str
+    role: str
+    verified: bool
+    banned: bool
+    joined: str
+
+
+@dataclass
+class AuditRow:
+    when: str
+    actor: str
+    action: str
+    target: str
+    detail: str
+
+
+@dataclass
+class JobRow:
+    job: str
+    started: str
+    outcome: str
+    detail: str
+
+
+class AdminState(SessionState):
+    """Admin-only: every handler re-checks the role on the server before it reads or changes."""
+
+    allowed: bool = False
+    members: list[MemberRow] = []
+    actions: list[AuditRow] = []
+    job_runs: list[JobRow] = []
+    search: str = ""
+    error: str = ""
+    notice: str = ""
+
+    def _fill(self, s) -> None:
+        self.members = [
+            MemberRow(
+                id=u.id,
+                email=u.email,
+                display_name=u.display_name,
+                role=u.role,
+                verified=u.email_verified_at is not None,
+                banned=u.banned_at is not None,
+                joined=utc(u.created_at),
+            )
+            for u in accounts.list_users(s, search=self.search)
+        ]
+        names = {u.id: u.email for u in s.exec(select(User.id, User.email))}
+        self.actions = [
+            AuditRow(
+                when=utc(a.created_at),
+                actor=names.get(a.actor_id, "system"),
+                action=a.action,
+                target=f"{a.target_type} #{a.target_id}",
+                detail=a.detail,
+            )
+            for a in audit.recent(s, limit=30)
+        ]
+        runs = s.exec(select(JobRun).order_by(JobRun.id.desc()).limit(10))
+        self.job_runs = [
+            JobRow(job=r.job, started=utc(r.started_at), outcome=r.outcome, detail=r.detail)
+            for r in runs
+        ]
+
+    @rx.event
+    def load(self):
+        self.error = self.notice = ""
+        with session_scope() as s:
+            try:
+                self._require_admin(s)
+            except NotAllowed:
+                self.allowed = False
+                self.members, self.actions, self.job_runs = [], [], []
+                return
+            self.allowed = True
+            self._fill(s)
+
+    def _act(self, change, done: str) -> None:
+        self.error = self.notice = ""
+        try:
+            with session_scope() as s:
+                admin = self._require_admin(s)
+                change(s, admin)
+                s.flush()
+                self._fill(s)
+        except UserError as exc:
+            self.error = exc.message
+            return
+        self.notice = done
+
+    @rx.event
+    def search_members(self, form: dict):
+        self.search = (form.get("search") or "").strip()[:100]
+        self._act(lambda s, admin: None, "")
+
+    @rx.event
+    def verify_member(self, user_id: int):
+        self._act(
+            lambda s, admin: accounts.mark_verified(s, admin, int(user_id)), "Marked verified."
+        )
+
+    @rx.event
+    def ban_member(self, form: dict):
+        self._act(
+            lambda s, admin: accounts.ban(
+                s, admin, int(form.get("user_id", 0)), form.get("reason", "")
+            ),
+            "Member banned; their open sessions have ended.",
+        )
+
+    @rx.event
+    def unban_member(self, user_id: int):
+        self._act(lambda s, admin: accounts.unban(s, admin, int(user_id)), "Ban lifted.")
+
+    @rx.event
+    def make_admin(self, user_id: int):
+        self._act(
+            lambda s, admin: accounts.set_role(s, admin, int(user_id), Role.ADMIN), "Now an admin."
+        )
+
+    @rx.event
+    def make_member(self, user_id: int):
+        self._act(
+            lambda s, admin: accounts.set_role(s, admin, int(user_id), Role.MEMBER),
+            "Admin role removed.",
+        )
+
+
+def admin_only(content: rx.Component, state=AdminState) -> rx.Component:
+    """Admin content for admins; for anyone else a refusal page (the data was never loaded)."""
+    return rx.cond(
+        state.allowed,
+        content,
+        rx.cond(
+            SessionState.checked,
+            refusal(
+                "Administrators only",
+                "This page is part of the admin console. Your account does not have access to it.",
+            ),
+            rx.center(rx.spinner(size="3"), padding="4rem"),
+        ),
+    )
+
+
+def _ban_dialog(member: MemberRow) -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.trigger(rx.button("Ban", size="1", color_scheme="red", variant="soft")),
+        rx.dialog.content(
+            rx.dialog.title("Ban ", member.email),
+            rx.dialog.description("They are signed out at once and cannot sign in until unbanned."),
+            rx.form(
+                rx.vstack(
+                    rx.el.input(type="hidden", name="user_id", value=member.id),
+                    rx.el.label("Reason", html_for="ban_reason"),
+                    rx.text_area(id="ban_reason", name="reason", required=True, width="100%"),
+                    rx.hstack(
+                        rx.dialog.close(rx.button("Cancel", variant="soft", type="button")),
+                        rx.dialog.close(rx.button("Ban member", color_scheme="red", type="submit")),
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="3",
+                ),
+                on_submit=AdminState.ban_member,
+            ),
+        ),
+    )
+
+
+def _member_row(member: MemberRow) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(
+            rx.vstack(
+                rx.text(member.display_name, weight="medium"), rx.text(member.email, size="1")
+            )
+        ),
+        rx.table.cell(
+            rx.badge(member.role, color_scheme=rx.cond(member.role == "admin", "purple", "gray"))
+        ),
+        rx.table.cell(
+            rx.cond(
+                member.verified,
+                rx.badge("verified", color_scheme="green"),
+                rx.button(
+                    "Mark verified",
+                    size="1",
+                    variant="soft",
+                    on_click=AdminState.verify_member(member.id),
+                ),
+            )
+        ),
+        rx.table.cell(
+            rx.hstack(
+                rx.cond(
+                    member.banned,
+                    rx.button(
+                        "Unban",
+                        size="1",
+                        variant="soft",
+                        on_click=AdminState.unban_member(member.id),
+                    ),
+                    _ban_dialog(member),
+                ),
+                rx.cond(
+                    member.role == "admin",
+                    rx.button(
+                        "Remove admin",
+                        size="1",
+                        variant="soft",
+                        on_click=AdminState.make_member(member.id),
+                    ),
+                    rx.button(
+                        "Make admin",
+                        size="1",
+                        variant="soft",
+                        on_click=AdminState.make_admin(member.id),
+                    ),
+                ),
+                spacing="2",
+                wrap="wrap",
+            )
+        ),
+        rx.table.cell(member.joined, white_space="nowrap"),
+    )
+
+
+def _members() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.heading("Members", size="5", as_="h2"),
+                rx.spacer(),
+                rx.form(
+                    rx.hstack(
+                        rx.input(
+                            name="search", placeholder="Email or name", aria_label="Search members"
+                        ),
+                        rx.button("Search", type="submit", variant="soft"),
+                    ),
+                    on_submit=AdminState.search_members,
+                ),
+                width="100%",
+                wrap="wrap",
+            ),
+            rx.box(
+                rx.table.root(
+                    rx.table.header(
+                        rx.table.row(
+                            rx.table.column_header_cell("Member"),
+                            rx.table.column_header_cell("Role"),
+                            rx.table.column_header_cell("Email"),
+                            rx.table.column_header_cell("Actions"),
+                            rx.table.column_header_cell("Joined"),
+                        )
+                    ),
+                    rx.table.body(rx.foreach(AdminState.members, _member_row)),
+                    width="100%",
+                ),
+                overflow_x="auto",
+                width="100%",
+            ),
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _activity() -> rx.Component:
+    return rx.grid(
+        rx.card(
+            rx.vstack(
+                rx.heading("Recent admin actions", size="4", as_="h2"),
+                rx.foreach(
+                    AdminState.actions,
+                    lambda a: rx.text(
+                        rx.text.strong(a.action),
+                        " on ",
+                        a.target,
+                        " by ",
+                        a.actor,
+                        " · ",
+                        a.when,
+                        rx.cond(a.detail != "", rx.text.span(" — ", a.detail)),
+                        size="2",
+                    ),
+                ),
+                rx.cond(AdminState.actions.length() == 0, rx.text("Nothing yet.", size="2")),
+            ),
+        ),
+        rx.card(
+            rx.vstack(
+                rx.heading("Scheduled jobs", size="4", as_="h2"),
+                rx.foreach(
+                    AdminState.job_runs,
+                    lambda r: rx.text(
+                        rx.badge(
+                            r.outcome, color_scheme=rx.cond(r.outcome == "ok", "green", "red")
+                        ),
+                        " ",
+                        rx.text.strong(r.job),
+                        " · ",
+                        r.started,
+                        " · ",
+                        r.detail,
+                        size="2",
+                    ),
+                ),
+                rx.cond(
+                    AdminState.job_runs.length() == 0, rx.text("No runs recorded yet.", size="2")
+                ),
+            ),
+        ),
+        columns=rx.breakpoints(initial="1", md="2"),
+        spacing="4",
+        width="100%",
+    )
+
+
+@rx.page(
+    route=routes.ADMIN,
+    title="Admin · LuckyClub",
+    on_load=[SessionState.require_sign_in, AdminState.load],
+)
+def admin_page() -> rx.Component:
+    return page(
+        admin_only(
+            rx.vstack(
+                rx.hstack(
+                    rx.heading("Admin console", size="8", as_="h1"),
+                    rx.spacer(),
+                    link_button("Outbox", routes.ADMIN_MAIL, variant="soft"),
+                    width="100%",
+                    align="center",
+                ),
+                error_callout(AdminState.error),
+                success_callout(AdminState.notice),
+                _members(),
+                _activity(),
+                spacing="5",
+                width="100%",
+            )
+        )
+    )

@@ -1,0 +1,237 @@
+"""The outbox as admins see it: every email the platform wrote, its delivery status, and its links.
+
+Without SMTP_URL nothing leaves the machine, so this is where a newcomer follows a reset link.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import reflex as rx
+
+from luckyclub import routes
+from luckyclub.components.layout import error_callout, page
+from luckyclub.db import session_scope
+from luckyclub.pages.admin import admin_only, utc
+from luckyclub.services import mail
+from luckyclub.services.errors import NotAllowed, UserError
+from luckyclub.settings import get_settings
+from luckyclub.state.session import SessionState
+
+_LINK_RE = re.compile(r"https?://[^\s<>\"']+")
+
+
+@dataclass
+class MessageRow:
+    id: int
+    recipient: str
+    subject: str
+    status: str
+    attempts: int
+    created: str
+
+
+@dataclass
+class MessageView:
+    id: int = 0
+    recipient: str = ""
+    subject: str = ""
+    status: str = ""
+    created: str = ""
+    sent: str = ""
+    last_error: str = ""
+    text: str = ""
+    links: list[str] = field(default_factory=list)
+
+
+class AdminMailState(SessionState):
+    allowed: bool = False
+    messages: list[MessageRow] = []
+    opened: MessageView = MessageView()
+    smtp_configured: bool = False
+    error: str = ""
+
+    def _fill(self, s) -> None:
+        self.messages = [
+            MessageRow(
+                id=m.id,
+                recipient=m.to_address,
+                subject=m.subject,
+                status=m.status,
+                attempts=m.attempts,
+                created=utc(m.created_at),
+            )
+            for m in mail.list_messages(s, limit=100)
+        ]
+
+    @rx.event
+    def load(self):
+        self.error = ""
+        self.opened = MessageView()
+        self.smtp_configured = get_settings().smtp_url is not None
+        with session_scope() as s:
+            try:
+                self._require_admin(s)
+            except NotAllowed:
+                self.allowed = False
+                self.messages = []
+                return
+            self.allowed = True
+            self._fill(s)
+
+    @rx.event
+    def open_message(self, message_id: int):
+        self.error = ""
+        try:
+            with session_scope() as s:
+                self._require_admin(s)
+                m = mail.get_message(s, int(message_id))
+        except UserError as exc:
+            self.error = exc.message
+            return
+        if m is None:
+            self.error = "That message no longer exists."
+            return
+        self.opened = MessageView(
+            id=m.id,
+            recipient=m.to_address,
+            subject=m.subject,
+            status=m.status,
+            created=utc(m.created_at),
+            sent=utc(m.sent_at),
+            last_error=m.last_error or "",
+            text=m.text_body,
+            links=_LINK_RE.findall(m.text_body),
+        )
+
+    @rx.event
+    def close_message(self):
+        self.opened = MessageView()
+
+    @rx.event
+    def retry(self, message_id: int):
+        self.error = ""
+        try:
+            with session_scope() as s:
+                self._require_admin(s)
+                mail.resend(s, int(message_id))
+                s.flush()
+                self._fill(s)
+        except UserError as exc:
+            self.error = exc.message
+
+
+_STATUS_COLOURS = {"pending": "amber", "sent": "green", "failed": "red"}
+
+
+def _status(status) -> rx.Component:
+    return rx.badge(status, color_scheme=rx.match(status, *_STATUS_COLOURS.items(), "gray"))
+
+
+def _row(m: MessageRow) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(m.created, white_space="nowrap"),
+        rx.table.cell(m.recipient),
+        rx.table.cell(
+            rx.link(m.subject, href="#", on_click=AdminMailState.open_message(m.id)),
+        ),
+        rx.table.cell(_status(m.status)),
+        rx.table.cell(
+            rx.cond(
+                m.status == "failed",
+                rx.button("Retry", size="1", variant="soft", on_click=AdminMailState.retry(m.id)),
+                rx.text(m.attempts, size="2"),
+            )
+        ),
+    )
+
+
+def _opened() -> rx.Component:
+    o = AdminMailState.opened
+    return rx.cond(
+        o.id != 0,
+        rx.card(
+            rx.vstack(
+                rx.hstack(
+                    rx.heading(o.subject, size="5", as_="h2"),
+                    rx.spacer(),
+                    rx.button(
+                        "Close", variant="soft", size="1", on_click=AdminMailState.close_message
+                    ),
+                    width="100%",
+                ),
+                rx.text("To ", o.recipient, " · written ", o.created, size="2"),
+                rx.cond(
+                    o.last_error != "",
+                    rx.text("Last error: ", o.last_error, color_scheme="red", size="2"),
+                ),
+                rx.vstack(
+                    rx.text("Links in this message", weight="bold", size="2"),
+                    rx.foreach(
+                        o.links,
+                        lambda href: rx.link(href, href=href, size="2", word_break="break-all"),
+                    ),
+                ),
+                rx.box(
+                    rx.el.pre(o.text, style={"whiteSpace": "pre-wrap", "fontFamily": "inherit"}),
+                    padding="1rem",
+                    border_radius="var(--radius-3)",
+                    background_color=rx.color("gray", 2),
+                    width="100%",
+                ),
+                spacing="3",
+                width="100%",
+            ),
+            width="100%",
+            role="region",
+            aria_label="Opened message",
+        ),
+    )
+
+
+@rx.page(
+    route=routes.ADMIN_MAIL,
+    title="Outbox · LuckyClub admin",
+    on_load=[SessionState.require_sign_in, AdminMailState.load],
+)
+def admin_mail_page() -> rx.Component:
+    return page(
+        admin_only(
+            rx.vstack(
+                rx.heading("Outbox", size="8", as_="h1"),
+                rx.cond(
+                    AdminMailState.smtp_configured,
+                    rx.text("Messages are delivered by SMTP; failures are retried with back-off."),
+                    rx.callout(
+                        "SMTP_URL is not set, so no email leaves this machine. Every message waits "
+                        "here; open one to read it and follow its links.",
+                        icon="info",
+                    ),
+                ),
+                error_callout(AdminMailState.error),
+                _opened(),
+                rx.box(
+                    rx.table.root(
+                        rx.table.header(
+                            rx.table.row(
+                                rx.table.column_header_cell("Written"),
+                                rx.table.column_header_cell("To"),
+                                rx.table.column_header_cell("Subject"),
+                                rx.table.column_header_cell("Status"),
+                                rx.table.column_header_cell("Attempts"),
+                            )
+                        ),
+                        rx.table.body(rx.foreach(AdminMailState.messages, _row)),
+                        width="100%",
+                    ),
+                    overflow_x="auto",
+                    width="100%",
+                ),
+                rx.cond(AdminMailState.messages.length() == 0, rx.text("No messages yet.")),
+                spacing="4",
+                width="100%",
+            ),
+            state=AdminMailState,
+        )
+    )

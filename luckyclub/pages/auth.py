@@ -1,0 +1,336 @@
+"""Joining and signing in: register, sign in, forgotten password, reset, email verification."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from luckyclub import routes
+from luckyclub.components.layout import (
+    error_callout,
+    field,
+    link_button,
+    narrow_page,
+    success_callout,
+)
+from luckyclub.db import session_scope
+from luckyclub.services import accounts
+from luckyclub.services.errors import UserError
+from luckyclub.state.session import SessionState, finish_sign_in
+
+
+def timezone_select(value, on_change) -> rx.Component:
+    return rx.vstack(
+        rx.el.label(
+            "Timezone", html_for="timezone", style={"fontWeight": "500", "fontSize": "0.9rem"}
+        ),
+        rx.el.select(
+            *[rx.el.option(name, value=name) for name in accounts.timezones()],
+            id="timezone",
+            name="timezone",
+            value=value,
+            on_change=on_change,
+            style={
+                "width": "100%",
+                "padding": "0.55rem",
+                "borderRadius": "var(--radius-3)",
+                "border": f"1px solid {rx.color('gray', 7)}",
+                "background": rx.color("gray", 1),
+                "color": rx.color("gray", 12),
+            },
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+def auth_card(title: str, *children: rx.Component) -> rx.Component:
+    return narrow_page(
+        rx.card(
+            rx.vstack(rx.heading(title, size="7", as_="h1"), *children, spacing="4", width="100%"),
+            padding=["1.25rem", "2rem"],
+            width="100%",
+        )
+    )
+
+
+# ---- register ----------------------------------------------------------------------------
+
+
+class RegisterState(SessionState):
+    error: str = ""
+    timezone: str = "UTC"
+
+    @rx.event
+    def set_timezone(self, value: str):
+        self.timezone = value
+
+    @rx.event
+    def use_browser_timezone(self, value: str):
+        if value in accounts.timezones():
+            self.timezone = value
+
+    @rx.event
+    def detect_timezone(self):
+        return rx.call_script(
+            "Intl.DateTimeFormat().resolvedOptions().timeZone",
+            callback=RegisterState.use_browser_timezone,
+        )
+
+    @rx.event
+    def register(self, form: dict):
+        self.error = ""
+        try:
+            with session_scope() as s:
+                user = accounts.register(
+                    s,
+                    email=form.get("email", ""),
+                    password=form.get("password", ""),
+                    display_name=form.get("display_name", ""),
+                    date_of_birth=form.get("date_of_birth", ""),
+                    timezone=form.get("timezone", "") or self.timezone,
+                )
+                ticket = accounts.issue_login_ticket(s, user)
+        except UserError as exc:
+            self.error = exc.message
+            return
+        return finish_sign_in(ticket, routes.DASHBOARD)
+
+
+@rx.page(
+    route=routes.REGISTER,
+    title="Join LuckyClub",
+    on_load=[SessionState.refresh, RegisterState.detect_timezone],
+)
+def register_page() -> rx.Component:
+    return auth_card(
+        "Join LuckyClub",
+        rx.text("Members must be 18 or older.", color_scheme="gray"),
+        error_callout(RegisterState.error),
+        rx.form(
+            rx.vstack(
+                field("Email", "email", type="email", required=True, auto_complete="email"),
+                field("Display name", "display_name", required=True, auto_complete="nickname"),
+                field(
+                    "Password",
+                    "password",
+                    type="password",
+                    required=True,
+                    auto_complete="new-password",
+                ),
+                rx.text(
+                    "At least 8 characters; a long phrase is best.", size="1", color_scheme="gray"
+                ),
+                field("Date of birth", "date_of_birth", type="date", required=True),
+                timezone_select(RegisterState.timezone, RegisterState.set_timezone),
+                rx.button("Create account", type="submit", size="3", width="100%"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=RegisterState.register,
+            width="100%",
+        ),
+        rx.text("Already a member? ", rx.link("Sign in", href=routes.LOGIN), size="2"),
+    )
+
+
+# ---- sign in --------------------------------------------------------------------------------
+
+
+class LoginState(SessionState):
+    error: str = ""
+
+    @rx.event
+    def sign_in(self, form: dict):
+        self.error = ""
+        try:
+            with session_scope() as s:
+                user = accounts.authenticate(
+                    s,
+                    email=form.get("email", ""),
+                    password=form.get("password", ""),
+                    client_ip=self._client_ip(),
+                )
+                ticket = accounts.issue_login_ticket(s, user)
+        except UserError as exc:
+            self.error = exc.message
+            return
+        destination = routes.safe_next(self.router.url.query_parameters.get("next"))
+        return finish_sign_in(ticket, destination)
+
+    @rx.event
+    def explain_query(self):
+        params = self.router.url.query_parameters
+        self.error = (
+            "Your sign-in took too long. Please try again." if params.get("expired") else ""
+        )
+
+
+@rx.page(
+    route=routes.LOGIN,
+    title="Sign in · LuckyClub",
+    on_load=[SessionState.refresh, LoginState.explain_query],
+)
+def login_page() -> rx.Component:
+    return auth_card(
+        "Sign in",
+        error_callout(LoginState.error),
+        rx.form(
+            rx.vstack(
+                field("Email", "email", type="email", required=True, auto_complete="email"),
+                field(
+                    "Password",
+                    "password",
+                    type="password",
+                    required=True,
+                    auto_complete="current-password",
+                ),
+                rx.button("Sign in", type="submit", size="3", width="100%"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=LoginState.sign_in,
+            width="100%",
+        ),
+        rx.hstack(
+            rx.link("Forgot your password?", href=routes.FORGOT_PASSWORD, size="2"),
+            rx.spacer(),
+            rx.link("Create an account", href=routes.REGISTER, size="2"),
+            width="100%",
+            wrap="wrap",
+        ),
+    )
+
+
+# ---- forgotten password -------------------------------------------------------------------------
+
+RESET_SENT = (
+    "If an account uses that address, we have emailed it a link to choose a new password. "
+    "The link works for 1 hour."
+)
+
+
+class ForgotPasswordState(SessionState):
+    sent: str = ""
+
+    @rx.event
+    def request_reset(self, form: dict):
+        with session_scope() as s:
+            accounts.request_password_reset(s, form.get("email", ""))
+        self.sent = RESET_SENT  # the same reply whether or not the account exists
+
+
+@rx.page(
+    route=routes.FORGOT_PASSWORD,
+    title="Reset your password · LuckyClub",
+    on_load=SessionState.refresh,
+)
+def forgot_password_page() -> rx.Component:
+    return auth_card(
+        "Reset your password",
+        rx.text("Enter your email and we will send you a link to choose a new password."),
+        success_callout(ForgotPasswordState.sent),
+        rx.form(
+            rx.vstack(
+                field("Email", "email", type="email", required=True, auto_complete="email"),
+                rx.button("Send reset link", type="submit", size="3", width="100%"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=ForgotPasswordState.request_reset,
+            reset_on_submit=True,
+            width="100%",
+        ),
+        rx.link("Back to sign in", href=routes.LOGIN, size="2"),
+    )
+
+
+class ResetPasswordState(SessionState):
+    error: str = ""
+    done: str = ""
+
+    @rx.event
+    def choose_password(self, form: dict):
+        self.error = ""
+        if form.get("password", "") != form.get("confirm_password", ""):
+            self.error = "The two passwords do not match. Type the same new password twice."
+            return
+        token = self.router.url.query_parameters.get("token", "")
+        try:
+            with session_scope() as s:
+                accounts.reset_password(s, token, form.get("password", ""))
+        except UserError as exc:
+            self.error = exc.message
+            return
+        self.done = "Your password has been changed. Sign in with your new password."
+
+
+@rx.page(
+    route=routes.RESET_PASSWORD,
+    title="Choose a new password · LuckyClub",
+    on_load=SessionState.refresh,
+)
+def reset_password_page() -> rx.Component:
+    return auth_card(
+        "Choose a new password",
+        error_callout(ResetPasswordState.error),
+        rx.cond(
+            ResetPasswordState.done != "",
+            rx.vstack(
+                success_callout(ResetPasswordState.done),
+                link_button("Sign in", routes.LOGIN, size="3"),
+            ),
+            rx.form(
+                rx.vstack(
+                    field(
+                        "New password",
+                        "password",
+                        type="password",
+                        required=True,
+                        auto_complete="new-password",
+                    ),
+                    field(
+                        "Repeat new password",
+                        "confirm_password",
+                        type="password",
+                        required=True,
+                        auto_complete="new-password",
+                    ),
+                    rx.button("Change password", type="submit", size="3", width="100%"),
+                    spacing="3",
+                    width="100%",
+                ),
+                on_submit=ResetPasswordState.choose_password,
+                width="100%",
+            ),
+        ),
+    )
+
+
+class VerifyEmailState(SessionState):
+    outcome: str = ""
+    error: str = ""
+
+    @rx.event
+    def verify(self):
+        self.outcome = self.error = ""
+        token = self.router.url.query_parameters.get("token", "")
+        try:
+            with session_scope() as s:
+                user = accounts.verify_email(s, token)
+                self.outcome = f"Thank you — {user.email} is verified."
+        except UserError as exc:
+            self.error = exc.message
+
+
+@rx.page(
+    route=routes.VERIFY_EMAIL,
+    title="Verify your email · LuckyClub",
+    on_load=[VerifyEmailState.verify, SessionState.refresh],
+)
+def verify_email_page() -> rx.Component:
+    return auth_card(
+        "Email verification",
+        success_callout(VerifyEmailState.outcome),
+        error_callout(VerifyEmailState.error),
+        rx.link("Go to your dashboard", href=routes.DASHBOARD),
+    )

@@ -1,0 +1,20 @@
+"""Every page's path in one place, so links and redirects cannot drift apart."""
+
+HOME = "/"
+REGISTER = "/register"
+LOGIN = "/login"
+FORGOT_PASSWORD = "/forgot-password"
+RESET_PASSWORD = "/reset-password"
+VERIFY_EMAIL = "/verify-email"
+DASHBOARD = "/dashboard"
+PROFILE = "/profile"
+ADMIN = "/admin"
+ADMIN_MAIL = "/admin/mail"
+ADMIN_JOBS = "/admin/jobs"
+
+
+def safe_next(path: str | None, default: str = DASHBOARD) -> str:
+    """A local path to return to after signing in; anything else gives the default."""
+    if path and path.startswith("/") and not path.startswith("//") and "\\" not in path:
+        return path
+    return default

@@ -1,0 +1,545 @@
+"""Accounts: registration, throttled sign-in, server-side sessions, email links, profile, bans.
+
+Every function takes a SQLModel session and leaves committing to the caller, so a page, the API,
+the CLI and a test all drive the same code.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo, available_timezones
+
+from sqlalchemy import func, or_, update
+from sqlmodel import Session, select
+
+from luckyclub import security
+from luckyclub.models import (
+    AuthSession,
+    LoginThrottle,
+    OneTimeToken,
+    Role,
+    TokenPurpose,
+    User,
+    utcnow,
+)
+from luckyclub.services import audit, mail
+from luckyclub.services.errors import NotAllowed, UserError
+from luckyclub.settings import get_settings
+
+MINIMUM_AGE = 18
+LOGIN_FAILED = "Email or password is incorrect."
+THROTTLE_FREE_FAILURES = 5
+THROTTLE_MAX_SECONDS = 15 * 60
+THROTTLE_MEMORY = timedelta(hours=1)
+LOGIN_TICKET_TTL = timedelta(minutes=2)
+VERIFY_EMAIL_TTL = timedelta(days=3)
+RESET_PASSWORD_TTL = timedelta(hours=1)
+
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+# ---- input checks ---------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def timezones() -> list[str]:
+    """IANA timezone names a person can pick, sorted."""
+    return sorted(name for name in available_timezones() if "/" in name or name == "UTC")
+
+
+def normalise_email(email: str) -> str:
+    email = (email or "").strip().lower()
+    if len(email) > 254 or not _EMAIL_RE.match(email):
+        raise UserError("Enter a valid email address, like name@example.com.", field="email")
+    return email
+
+
+def check_display_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not 2 <= len(name) <= 60:
+        raise UserError("Choose a display name of 2 to 60 characters.", field="display_name")
+    return name
+
+
+def check_timezone(name: str) -> str:
+    name = (name or "").strip()
+    if name not in timezones():
+        raise UserError("Choose your timezone from the list.", field="timezone")
+    return name
+
+
+def parse_date_of_birth(value: str | date) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat((value or "").strip())
+    except ValueError:
+        raise UserError(  # noqa: B904 - the sentence replaces the parser's message
+            "Enter your date of birth as a date, like 1990-04-21.", field="date_of_birth"
+        )
+
+
+def age_on(born: date, today: date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def check_password(password: str, *, email: str = "") -> str:
+    if problem := security.password_problem(password or "", email=email):
+        raise UserError(problem, field="password")
+    return password
+
+
+# ---- registration and email verification ----------------------------------------------------
+
+
+def find_by_email(session: Session, email: str) -> User | None:
+    return session.exec(select(User).where(User.email == email.strip().lower())).first()
+
+
+def register(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    display_name: str,
+    date_of_birth: str | date,
+    timezone: str,
+    today: date | None = None,
+) -> User:
+    email = normalise_email(email)
+    display_name = check_display_name(display_name)
+    born = parse_date_of_birth(date_of_birth)
+    today = today or utcnow().date()
+    if born > today:
+        raise UserError("Your date of birth cannot be in the future.", field="date_of_birth")
+    if age_on(born, today) < MINIMUM_AGE:
+        raise UserError(
+            f"You must be {MINIMUM_AGE} or older to join LuckyClub.", field="date_of_birth"
+        )
+    timezone = check_timezone(timezone)
+    check_password(password, email=email)
+    if find_by_email(session, email):
+        raise UserError(
+            "An account with this email already exists. Log in, or reset your password.",
+            field="email",
+        )
+    user = User(
+        email=email,
+        password_hash=security.hash_password(password),
+        display_name=display_name,
+        date_of_birth=born,
+        timezone=timezone,
+    )
+    session.add(user)
+    session.flush()
+    send_verification_email(session, user)
+    return user
+
+
+def send_verification_email(session: Session, user: User) -> None:
+    token = _issue_token(session, user, TokenPurpose.VERIFY_EMAIL, VERIFY_EMAIL_TTL)
+    mail.enqueue_email(
+        session,
+        to=user.email,
+        template="verify_email",
+        display_name=user.display_name,
+        link=f"{get_settings().app_url}/verify-email?token={token}",
+    )
+
+
+def verify_email(session: Session, token: str) -> User:
+    user = _consume_token(
+        session,
+        token,
+        TokenPurpose.VERIFY_EMAIL,
+        "This verification link is invalid or has expired. Sign in and ask for a new one.",
+    )
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    return user
+
+
+# ---- signing in --------------------------------------------------------------------------------
+
+
+def authenticate(
+    session: Session, *, email: str, password: str, client_ip: str, now: datetime | None = None
+) -> User:
+    """The user for these credentials, or UserError with one message for every kind of failure."""
+    now = now or utcnow()
+    email = (email or "").strip().lower()
+    keys = [security.keyed_hash("login-email", email), security.keyed_hash("login-ip", client_ip)]
+    if wait := _throttle_wait(session, keys, now):
+        raise UserError(
+            f"Too many failed sign-in attempts. Wait {_human_seconds(wait)} and try again, "
+            "or reset your password."
+        )
+    user = find_by_email(session, email) if email else None
+    if user is None:
+        security.burn_password_check(password or "")
+        _record_failure(session, keys, now)
+        raise UserError(LOGIN_FAILED)
+    if not security.verify_password(password or "", user.password_hash):
+        _record_failure(session, keys, now)
+        raise UserError(LOGIN_FAILED)
+    session.execute(  # a success forgives the account, not the address
+        update(LoginThrottle)
+        .where(LoginThrottle.key == keys[0])
+        .values(failures=0, locked_until=None)
+    )
+    if user.banned_at is not None:
+        raise NotAllowed(
+            "This account has been suspended. Contact the organisers if you think it is a mistake."
+        )
+    return user
+
+
+def _throttle_wait(session: Session, keys: list[str], now: datetime) -> int:
+    rows = session.exec(select(LoginThrottle).where(LoginThrottle.key.in_(keys))).all()
+    waits = [
+        (r.locked_until - now).total_seconds()
+        for r in rows
+        if r.locked_until and r.locked_until > now
+    ]
+    return int(max(waits) + 0.999) if waits else 0
+
+
+def _record_failure(session: Session, keys: list[str], now: datetime) -> None:
+    for key in keys:
+        row = session.get(LoginThrottle, key) or LoginThrottle(key=key)
+        if row.last_failure_at and now - row.last_failure_at > THROTTLE_MEMORY:
+            row.failures = 0
+        row.failures += 1
+        row.last_failure_at = now
+        if row.failures >= THROTTLE_FREE_FAILURES:
+            seconds = min(2 ** (row.failures - THROTTLE_FREE_FAILURES + 1), THROTTLE_MAX_SECONDS)
+            row.locked_until = now + timedelta(seconds=seconds)
+        session.add(row)
+    # The failure must survive the caller's rollback of the refused sign-in.
+    session.commit()
+
+
+def _human_seconds(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = (seconds + 59) // 60
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def issue_login_ticket(session: Session, user: User) -> str:
+    """A single-use ticket, valid 2 minutes, that a browser exchanges for its HttpOnly cookie."""
+    return _issue_token(session, user, TokenPurpose.LOGIN, LOGIN_TICKET_TTL)
+
+
+def exchange_login_ticket(
+    session: Session, ticket: str, *, user_agent: str = "", client_ip: str = ""
+) -> tuple[str, datetime]:
+    """Turn a login ticket into a new session: (raw session token, expiry)."""
+    user = _consume_token(
+        session, ticket, TokenPurpose.LOGIN, "This sign-in has expired. Please sign in again."
+    )
+    if user.banned_at is not None:
+        raise NotAllowed("This account has been suspended.")
+    return start_session(session, user, user_agent=user_agent, client_ip=client_ip)
+
+
+def start_session(
+    session: Session, user: User, *, user_agent: str = "", client_ip: str = ""
+) -> tuple[str, datetime]:
+    token = security.new_token()
+    expires_at = utcnow() + timedelta(days=get_settings().session_days)
+    session.add(
+        AuthSession(
+            user_id=user.id,
+            token_hash=security.token_digest(token),
+            expires_at=expires_at,
+            user_agent=(user_agent or "")[:300],
+            client_ip=(client_ip or "")[:64],
+        )
+    )
+    return token, expires_at
+
+
+def user_for_session(
+    session: Session, token: str | None, now: datetime | None = None
+) -> User | None:
+    """The user behind a session token; None if it is unknown, expired, revoked or banned."""
+    if not token:
+        return None
+    now = now or utcnow()
+    row = session.exec(
+        select(AuthSession).where(AuthSession.token_hash == security.token_digest(token))
+    ).first()
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or user.banned_at is not None:
+        return None
+    return user
+
+
+def revoke_session(session: Session, token: str | None) -> None:
+    if token:
+        session.execute(
+            update(AuthSession)
+            .where(AuthSession.token_hash == security.token_digest(token))
+            .where(AuthSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+
+
+def revoke_all_sessions(session: Session, user_id: int, *, keep_token: str | None = None) -> None:
+    query = (
+        update(AuthSession)
+        .where(AuthSession.user_id == user_id)
+        .where(AuthSession.revoked_at.is_(None))
+    )
+    if keep_token:
+        query = query.where(AuthSession.token_hash != security.token_digest(keep_token))
+    session.execute(query.values(revoked_at=utcnow()))
+
+
+# ---- password reset -----------------------------------------------------------------------------
+
+
+def request_password_reset(session: Session, email: str) -> None:
+    """Email a reset link if the account exists. The caller shows the same reply either way."""
+    try:
+        email = normalise_email(email)
+    except UserError:
+        return
+    user = find_by_email(session, email)
+    if user is None or user.banned_at is not None:
+        return
+    token = _issue_token(session, user, TokenPurpose.RESET_PASSWORD, RESET_PASSWORD_TTL)
+    mail.enqueue_email(
+        session,
+        to=user.email,
+        template="password_reset",
+        display_name=user.display_name,
+        link=f"{get_settings().app_url}/reset-password?token={token}",
+    )
+
+
+def reset_password(session: Session, token: str, new_password: str) -> User:
+    user = _consume_token(
+        session,
+        token,
+        TokenPurpose.RESET_PASSWORD,
+        "This reset link is invalid, already used or older than an hour. Ask for a new one.",
+        peek=True,
+    )
+    check_password(new_password, email=user.email)
+    _consume_token(session, token, TokenPurpose.RESET_PASSWORD, "This reset link was just used.")
+    user.password_hash = security.hash_password(new_password)
+    if user.email_verified_at is None:  # following the emailed link proves the address
+        user.email_verified_at = utcnow()
+    revoke_all_sessions(session, user.id)
+    mail.enqueue_email(
+        session, to=user.email, template="password_changed", display_name=user.display_name
+    )
+    return user
+
+
+# ---- profile ----------------------------------------------------------------------------------
+
+
+def update_profile(session: Session, user: User, *, display_name: str, timezone: str) -> User:
+    user.display_name = check_display_name(display_name)
+    user.timezone = check_timezone(timezone)
+    session.add(user)
+    return user
+
+
+def change_email(session: Session, user: User, *, new_email: str, password: str) -> User:
+    if not security.verify_password(password or "", user.password_hash):
+        raise UserError("Your current password is not correct.", field="password")
+    new_email = normalise_email(new_email)
+    if new_email == user.email:
+        raise UserError("That is already your email address.", field="email")
+    if find_by_email(session, new_email):
+        raise UserError("Another account already uses that email address.", field="email")
+    old_email = user.email
+    user.email = new_email
+    user.email_verified_at = None
+    session.add(user)
+    session.flush()
+    mail.enqueue_email(
+        session,
+        to=old_email,
+        template="email_changed",
+        display_name=user.display_name,
+        old_email=old_email,
+        new_email=new_email,
+    )
+    send_verification_email(session, user)
+    return user
+
+
+def change_password(
+    session: Session,
+    user: User,
+    *,
+    current_password: str,
+    new_password: str,
+    keep_token: str | None,
+) -> User:
+    """Change the password and sign out every other browser; the current one stays signed in."""
+    if not security.verify_password(current_password or "", user.password_hash):
+        raise UserError("Your current password is not correct.", field="current_password")
+    check_password(new_password, email=user.email)
+    user.password_hash = security.hash_password(new_password)
+    session.add(user)
+    revoke_all_sessions(session, user.id, keep_token=keep_token)
+    mail.enqueue_email(
+        session, to=user.email, template="password_changed", display_name=user.display_name
+    )
+    return user
+
+
+# ---- administration ----------------------------------------------------------------------------
+
+
+def require_admin(user: User | None) -> User:
+    if user is None or not user.is_admin or user.banned_at is not None:
+        raise NotAllowed("Only administrators can do that.")
+    return user
+
+
+def _target(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise UserError("That member no longer exists.")
+    return user
+
+
+def list_users(
+    session: Session, *, search: str = "", limit: int = 50, offset: int = 0
+) -> list[User]:
+    query = select(User)
+    if search := search.strip().lower():
+        like = f"%{search}%"
+        query = query.where(or_(User.email.like(like), func.lower(User.display_name).like(like)))
+    return list(session.exec(query.order_by(User.id.desc()).offset(offset).limit(limit)))
+
+
+def mark_verified(session: Session, actor: User, user_id: int) -> User:
+    require_admin(actor)
+    user = _target(session, user_id)
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+        audit.record(session, actor, "user.verify", "user", user.id)
+    return user
+
+
+def ban(session: Session, actor: User, user_id: int, reason: str) -> User:
+    require_admin(actor)
+    user = _target(session, user_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise UserError("Give a reason for the ban; it is kept in the audit log.", field="reason")
+    if user.id == actor.id:
+        raise UserError("You cannot ban yourself.")
+    user.banned_at = utcnow()
+    user.ban_reason = reason[:500]
+    revoke_all_sessions(session, user.id)
+    audit.record(session, actor, "user.ban", "user", user.id, reason)
+    return user
+
+
+def unban(session: Session, actor: User, user_id: int) -> User:
+    require_admin(actor)
+    user = _target(session, user_id)
+    if user.banned_at is not None:
+        user.banned_at = None
+        user.ban_reason = None
+        audit.record(session, actor, "user.unban", "user", user.id)
+    return user
+
+
+def set_role(session: Session, actor: User, user_id: int, role: str) -> User:
+    require_admin(actor)
+    if role not in (Role.MEMBER, Role.ADMIN):
+        raise UserError("Choose member or admin.")
+    user = _target(session, user_id)
+    if user.id == actor.id and role != Role.ADMIN:
+        raise UserError("You cannot remove your own admin role; ask another admin.")
+    if user.role != role:
+        user.role = role
+        audit.record(session, actor, "user.role", "user", user.id, role)
+    return user
+
+
+def create_or_promote_admin(
+    session: Session, *, email: str, password: str | None, display_name: str = "Admin"
+) -> tuple[User, bool]:
+    """For the CLI: promote the account if it exists, else create it. Returns (user, created)."""
+    email = normalise_email(email)
+    user = find_by_email(session, email)
+    if user is not None:
+        user.role = Role.ADMIN
+        if password:
+            user.password_hash = security.hash_password(check_password(password, email=email))
+        return user, False
+    if not password:
+        raise UserError("A new admin account needs a password.")
+    user = User(
+        email=email,
+        password_hash=security.hash_password(check_password(password, email=email)),
+        display_name=check_display_name(display_name),
+        date_of_birth=date(1970, 1, 1),
+        timezone="UTC",
+        role=Role.ADMIN,
+        email_verified_at=utcnow(),
+    )
+    session.add(user)
+    session.flush()
+    return user, True
+
+
+# ---- single-use tokens ---------------------------------------------------------------------------
+
+
+def _issue_token(session: Session, user: User, purpose: str, ttl: timedelta) -> str:
+    token = security.new_token()
+    session.add(
+        OneTimeToken(
+            user_id=user.id,
+            purpose=purpose,
+            token_hash=security.token_digest(token),
+            expires_at=utcnow() + ttl,
+        )
+    )
+    return token
+
+
+def _consume_token(
+    session: Session, token: str, purpose: str, message: str, *, peek: bool = False
+) -> User:
+    """The token's user; one conditional UPDATE marks it used, so two uses cannot both succeed."""
+    now = utcnow()
+    digest = security.token_digest(token or "")
+    live = (
+        (OneTimeToken.token_hash == digest)
+        & (OneTimeToken.purpose == purpose)
+        & OneTimeToken.used_at.is_(None)
+        & (OneTimeToken.expires_at > now)
+    )
+    row = session.exec(select(OneTimeToken).where(live)).first()
+    if row is None:
+        raise UserError(message)
+    if not peek:
+        claimed = session.execute(update(OneTimeToken).where(live).values(used_at=now))
+        if claimed.rowcount != 1:
+            raise UserError(message)
+    user = session.get(User, row.user_id)
+    if user is None:
+        raise UserError(message)
+    return user
+
+
+def local_time(moment: datetime, timezone: str) -> str:
+    """A timestamp as a person reads it in their timezone, with the zone named."""
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%d %b %Y, %H:%M %Z")

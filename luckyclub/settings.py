@@ -1,0 +1,77 @@
+"""Every setting LuckyClub reads from the environment, once, with safe embedded-mode defaults."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    redis_url: str | None
+    secret_key: str
+    app_url: str
+    smtp_url: str | None
+    mail_from: str
+    session_days: int
+    cookie_secure: bool
+    scheduler_enabled: bool
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _secret_key(data_dir: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once into the data folder."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # O_EXCL: if two processes race on first start, both end up reading the winner's key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_settings() -> Settings:
+    data_dir = Path(os.environ.get("LUCKYCLUB_DATA_DIR") or PROJECT_ROOT / ".data")
+    app_url = os.environ.get("APP_URL", "http://localhost:3000").rstrip("/")
+    return Settings(
+        data_dir=data_dir,
+        database_url=os.environ.get("DATABASE_URL") or f"sqlite:///{data_dir / 'luckyclub.db'}",
+        redis_url=os.environ.get("REDIS_URL") or None,
+        secret_key=_secret_key(data_dir),
+        app_url=app_url,
+        smtp_url=os.environ.get("SMTP_URL") or None,
+        mail_from=os.environ.get("MAIL_FROM", "LuckyClub <no-reply@luckyclub.local>"),
+        session_days=int(os.environ.get("SESSION_DAYS", "14")),
+        cookie_secure=_flag("COOKIE_SECURE", app_url.startswith("https://")),
+        scheduler_enabled=_flag("SCHEDULER_ENABLED", True),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,79 @@
+"""The email templates: each renders a subject, plain text and HTML, every value escaped in HTML."""
+
+import pytest
+
+from luckyclub.services.mail_templates import TEMPLATES, render
+
+HOSTILE = '<script>alert("x")</script> & Co'
+
+CONTEXTS = {
+    "verify_email": {"display_name": HOSTILE, "link": "https://club.example/verify?t=abc&x=1"},
+    "password_reset": {"display_name": HOSTILE, "link": "https://club.example/reset?t=abc&x=1"},
+    "email_changed": {
+        "display_name": HOSTILE,
+        "old_address": "old<b>@example.com",
+        "new_address": "new@example.com",
+    },
+    "password_changed": {"display_name": HOSTILE},
+}
+
+
+def test_every_template_has_an_example_context():
+    assert set(CONTEXTS) == set(TEMPLATES)
+
+
+@pytest.mark.parametrize("template", sorted(CONTEXTS))
+def test_template_renders_subject_text_and_html(template):
+    email = render(template, app_url="https://club.example", **CONTEXTS[template])
+
+    assert email.subject and "\n" not in email.subject
+    assert HOSTILE in email.text  # plain text is shown as it is
+    assert "LuckyClub" in email.html and "https://club.example" in email.html
+    assert email.html.lstrip().startswith("<!doctype html>")
+
+
+@pytest.mark.parametrize("template", sorted(CONTEXTS))
+def test_template_escapes_every_value_in_html(template):
+    email = render(template, app_url="https://club.example", **CONTEXTS[template])
+
+    assert "<script>" not in email.html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co" in email.html
+    assert "old<b>@" not in email.html
+
+
+@pytest.mark.parametrize("template", ["verify_email", "password_reset"])
+def test_link_templates_show_a_button_and_the_link_in_both_parts(template):
+    email = render(template, app_url="https://club.example", **CONTEXTS[template])
+    link = CONTEXTS[template]["link"]
+
+    assert link in email.text
+    assert f'href="{link.replace("&", "&amp;")}"' in email.html
+
+
+def test_password_reset_says_how_long_it_is_valid_and_what_to_do_if_not_asked():
+    email = render("password_reset", app_url="https://club.example", **CONTEXTS["password_reset"])
+
+    assert "1 hour" in email.text and "1 hour" in email.html
+    assert "If you did not ask for this, ignore this email" in email.text
+
+
+def test_email_changed_names_both_addresses():
+    email = render("email_changed", app_url="https://club.example", **CONTEXTS["email_changed"])
+
+    assert "old<b>@example.com" in email.text and "new@example.com" in email.text
+    assert "old&lt;b&gt;@example.com" in email.html
+
+
+def test_unknown_template_is_a_value_error():
+    with pytest.raises(ValueError, match="Unknown email template 'welcome_gift'"):
+        render("welcome_gift", app_url="https://club.example", display_name="Ann")
+
+
+def test_a_button_link_that_is_not_http_is_refused():
+    with pytest.raises(ValueError, match="http"):
+        render(
+            "verify_email",
+            app_url="https://club.example",
+            display_name="Ann",
+            link="javascript:alert(1)",
+        )
