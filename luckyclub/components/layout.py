@@ -85,12 +85,12 @@ def _mobile_nav() -> rx.Component:
 
 
 def navbar() -> rx.Component:
-    return rx.box(
+    return rx.el.nav(
         rx.hstack(
             rx.link(
                 rx.hstack(
                     rx.icon("ticket", size=24, color=rx.color("accent", 9)),
-                    rx.heading("LuckyClub", size="5", weight="bold"),
+                    rx.text("LuckyClub", size="5", weight="bold"),
                     align="center",
                     spacing="2",
                 ),
@@ -109,27 +109,26 @@ def navbar() -> rx.Component:
             padding_x=["1rem", "1.5rem"],
             padding_y="0.75rem",
         ),
-        as_="nav",
         aria_label="Main",
-        border_bottom=f"1px solid {rx.color('gray', 5)}",
-        background_color=rx.color("gray", 1),
-        position="sticky",
-        top="0",
-        z_index="10",
-        width="100%",
+        style={
+            "borderBottom": f"1px solid {rx.color('gray', 5)}",
+            "backgroundColor": rx.color("gray", 1),
+            "position": "sticky",
+            "top": "0",
+            "zIndex": "10",
+            "width": "100%",
+        },
     )
 
 
 def footer() -> rx.Component:
-    return rx.box(
+    return rx.el.footer(
         rx.text(
             "LuckyClub — fair prize draws anyone can check. Members must be 18 or older.",
             size="1",
             color_scheme="gray",
         ),
-        as_="footer",
-        padding="1.5rem",
-        text_align="center",
+        style={"padding": "1.5rem", "textAlign": "center"},
     )
 
 
@@ -138,15 +137,16 @@ def page(*children: rx.Component, width: str = "72rem") -> rx.Component:
     return rx.box(
         rx.connection_banner(),
         navbar(),
-        rx.box(
-            *children,
-            as_="main",
-            width="100%",
-            max_width=width,
-            margin_x="auto",
-            padding_x=["1rem", "1.5rem"],
-            padding_y=["1.25rem", "2rem"],
-            min_height="70vh",
+        rx.el.main(
+            rx.box(
+                *children,
+                width="100%",
+                max_width=width,
+                margin_x="auto",
+                padding_x=["1rem", "1.5rem"],
+                padding_y=["1.25rem", "2rem"],
+                min_height="70vh",
+            ),
         ),
         footer(),
         width="100%",

@@ -134,7 +134,13 @@ def _row(m: MessageRow) -> rx.Component:
         rx.table.cell(m.created, white_space="nowrap"),
         rx.table.cell(m.recipient),
         rx.table.cell(
-            rx.link(m.subject, href="#", on_click=AdminMailState.open_message(m.id)),
+            rx.button(
+                m.subject,
+                variant="ghost",
+                size="2",
+                on_click=AdminMailState.open_message(m.id),
+                style={"textAlign": "left", "height": "auto", "whiteSpace": "normal"},
+            ),
         ),
         rx.table.cell(_status(m.status)),
         rx.table.cell(

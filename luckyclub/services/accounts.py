@@ -37,6 +37,19 @@ LOGIN_TICKET_TTL = timedelta(minutes=2)
 VERIFY_EMAIL_TTL = timedelta(days=3)
 RESET_PASSWORD_TTL = timedelta(hours=1)
 
+# Canonical IANA regions; legacy aliases such as "US/Eastern" or "Etc/GMT+5" are left out.
+_REGIONS = (
+    "Africa/",
+    "America/",
+    "Antarctica/",
+    "Arctic/",
+    "Asia/",
+    "Atlantic/",
+    "Australia/",
+    "Europe/",
+    "Indian/",
+    "Pacific/",
+)
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -46,7 +59,9 @@ _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 @lru_cache(maxsize=1)
 def timezones() -> list[str]:
     """IANA timezone names a person can pick, sorted."""
-    return sorted(name for name in available_timezones() if "/" in name or name == "UTC")
+    return sorted(
+        name for name in available_timezones() if name.startswith(_REGIONS) or name == "UTC"
+    )
 
 
 def normalise_email(email: str) -> str:
@@ -366,13 +381,15 @@ def change_email(session: Session, user: User, *, new_email: str, password: str)
     user.email_verified_at = None
     session.add(user)
     session.flush()
+    # Links mailed to the old address must not vouch for the new one (both verify the address).
+    _void_tokens(session, user.id, TokenPurpose.VERIFY_EMAIL, TokenPurpose.RESET_PASSWORD)
     mail.enqueue_email(
         session,
         to=old_email,
         template="email_changed",
         display_name=user.display_name,
-        old_email=old_email,
-        new_email=new_email,
+        old_address=old_email,
+        new_address=new_email,
     )
     send_verification_email(session, user)
     return user
@@ -513,6 +530,16 @@ def _issue_token(session: Session, user: User, purpose: str, ttl: timedelta) -> 
         )
     )
     return token
+
+
+def _void_tokens(session: Session, user_id: int, *purposes: str) -> None:
+    session.execute(
+        update(OneTimeToken)
+        .where(OneTimeToken.user_id == user_id)
+        .where(OneTimeToken.purpose.in_(purposes))
+        .where(OneTimeToken.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
 
 
 def _consume_token(

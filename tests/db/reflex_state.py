@@ -1,0 +1,34 @@
+"""Reflex states under pytest without a browser: a fresh state tree as one browser tab would have it.
+
+Reflex builds `router` from the websocket handshake's router_data; here we hand it the same dict, so
+`self.router.headers.cookie` carries the session cookie exactly as in the running app.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+import reflex as rx
+from reflex.istate.data import RouterData
+
+from luckyclub.state.session import SESSION_COOKIE
+
+S = TypeVar("S", bound=rx.State)
+
+
+def state_for_tab(
+    state_cls: type[S],
+    *,
+    session_token: str | None = None,
+    path: str = "/",
+    client_ip: str = "127.0.0.1",
+) -> S:
+    """An instance of `state_cls` in a new state tree whose connection carries this cookie."""
+    headers = {"origin": "http://localhost:3000", "user-agent": "pytest"}
+    if session_token is not None:
+        headers["cookie"] = f"theme=dark; {SESSION_COOKIE}={session_token}"
+    router_data = {"headers": headers, "pathname": path, "asPath": path, "ip": client_ip}
+    root = rx.State()  # allowed under pytest (Reflex checks PYTEST_CURRENT_TEST)
+    root.router_data = router_data
+    root.router = RouterData.from_router_data(router_data)
+    return root.get_substate(state_cls.get_full_name().split("."))

@@ -1,0 +1,46 @@
+"""Steps a person takes in the browser, shared by the end-to-end tests."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+WELCOME = re.compile(r"^Welcome, ")
+
+
+def wait_until_live(page: Page) -> None:
+    """Reflex pages act once their websocket is up; the shell's banner is hidden by then."""
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+
+
+def register(page: Page, person, *, date_of_birth: str = "1990-04-21") -> None:
+    page.goto("/register")
+    wait_until_live(page)
+    page.get_by_label("Email").fill(person.email)
+    page.get_by_label("Display name").fill(person.name)
+    page.get_by_label("Password").fill(person.password)
+    page.get_by_label("Date of birth").fill(date_of_birth)
+    page.get_by_label("Timezone").select_option("Europe/London")
+    page.get_by_role("button", name="Create account").click()
+
+
+def sign_in(page: Page, email: str, password: str, *, path: str = "/login") -> None:
+    page.goto(path)
+    wait_until_live(page)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def expect_dashboard(page: Page, name: str) -> None:
+    expect(page.get_by_role("heading", name=f"Welcome, {name}")).to_be_visible()
+
+
+def sign_out(page: Page) -> None:
+    """Sign out and wait for the browser to land on the home page with its cookie cleared."""
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(re.compile(r"^https?://[^/]+/$"))
+    wait_until_live(page)
+    expect(page.get_by_role("link", name="Join").first).to_be_visible()
