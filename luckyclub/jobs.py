@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import hashlib
 import logging
+import os
 import threading
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
@@ -125,6 +128,16 @@ def run_due(
     return [run_job(job) for job in jobs if force or is_due(job, last_started.get(job.name), now)]
 
 
+def latest_runs(session) -> list[JobRun]:
+    """Each registered job's most recent run, for the admin console."""
+    runs = []
+    for name in JOBS:
+        query = select(JobRun).where(JobRun.job == name).order_by(col(JobRun.id).desc()).limit(1)
+        if run := session.exec(query).first():
+            runs.append(run)
+    return runs
+
+
 def is_due(job: Job, last_started: datetime | None, now: datetime) -> bool:
     if last_started is None:
         return True
@@ -156,12 +169,15 @@ class SchedulerLeader:
 
     On PostgreSQL the leader holds a session advisory lock on a connection of its own; the lock dies
     with the connection, so when the leader's process dies another one can take over. On SQLite
-    (one process) this process leads at once.
+    the same holds for an exclusive lock on a file beside the data (flock), so even several worker
+    processes on one machine keep a single scheduler.
     """
 
-    def __init__(self, engine: Engine | None = None):
+    def __init__(self, engine: Engine | None = None, lock_file: Path | None = None):
         self.engine = engine or db.get_engine()
+        self.lock_file = lock_file or get_settings().data_dir / "scheduler.lock"
         self._connection: Connection | None = None
+        self._lock_fd: int | None = None
         self._leading = False
 
     @property
@@ -172,8 +188,7 @@ class SchedulerLeader:
         if self._leading:
             return True
         if self.engine.dialect.name != "postgresql":
-            self._leading = True
-            return True
+            return self._try_file_lock()
         connection = self.engine.connect()
         try:
             connection.detach()  # out of the pool: closing it really closes it, freeing the lock
@@ -190,6 +205,18 @@ class SchedulerLeader:
             connection.close()
             return False
         self._connection = connection
+        self._leading = True
+        return True
+
+    def _try_file_lock(self) -> bool:
+        self.lock_file.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._lock_fd = fd
         self._leading = True
         return True
 
@@ -210,6 +237,9 @@ class SchedulerLeader:
 
     def release(self) -> None:
         connection, self._connection, self._leading = self._connection, None, False
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # closing the file drops its flock
+            self._lock_fd = None
         if connection is None:
             return
         try:

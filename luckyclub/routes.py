@@ -15,6 +15,13 @@ ADMIN_JOBS = "/admin/jobs"
 
 def safe_next(path: str | None, default: str = DASHBOARD) -> str:
     """A local path to return to after signing in; anything else gives the default."""
-    if path and path.startswith("/") and not path.startswith("//") and "\\" not in path:
+    # Browsers drop tabs and newlines from URLs, so "/\t/evil.com" would become "//evil.com".
+    if (
+        path
+        and path.startswith("/")
+        and not path.startswith("//")
+        and "\\" not in path
+        and not any(ch.isspace() or ord(ch) < 0x20 for ch in path)
+    ):
         return path
     return default

@@ -7,13 +7,24 @@ from dataclasses import dataclass
 import reflex as rx
 from sqlmodel import select
 
-from luckyclub import routes
+from luckyclub import jobs, routes
 from luckyclub.components.layout import error_callout, link_button, page, refusal, success_callout
 from luckyclub.db import session_scope
-from luckyclub.models import JobRun, Role, User
+from luckyclub.models import Role, User
 from luckyclub.services import accounts, audit
 from luckyclub.services.errors import NotAllowed, UserError
 from luckyclub.state.session import SessionState
+
+
+def record_id(value) -> int:
+    """An id sent by the browser; anything but a positive whole number is refused as a sentence."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = 0
+    if number <= 0:
+        raise UserError("That record could not be found. Reload the page and try again.")
+    return number
 
 
 def utc(moment) -> str:
@@ -83,10 +94,9 @@ class AdminState(SessionState):
             )
             for a in audit.recent(s, limit=30)
         ]
-        runs = s.exec(select(JobRun).order_by(JobRun.id.desc()).limit(10))
         self.job_runs = [
             JobRow(job=r.job, started=utc(r.started_at), outcome=r.outcome, detail=r.detail)
-            for r in runs
+            for r in jobs.latest_runs(s)
         ]
 
     @rx.event
@@ -123,32 +133,34 @@ class AdminState(SessionState):
     @rx.event
     def verify_member(self, user_id: int):
         self._act(
-            lambda s, admin: accounts.mark_verified(s, admin, int(user_id)), "Marked verified."
+            lambda s, admin: accounts.mark_verified(s, admin, record_id(user_id)),
+            "Marked verified.",
         )
 
     @rx.event
     def ban_member(self, form: dict):
         self._act(
             lambda s, admin: accounts.ban(
-                s, admin, int(form.get("user_id", 0)), form.get("reason", "")
+                s, admin, record_id(form.get("user_id")), form.get("reason", "")
             ),
             "Member banned; their open sessions have ended.",
         )
 
     @rx.event
     def unban_member(self, user_id: int):
-        self._act(lambda s, admin: accounts.unban(s, admin, int(user_id)), "Ban lifted.")
+        self._act(lambda s, admin: accounts.unban(s, admin, record_id(user_id)), "Ban lifted.")
 
     @rx.event
     def make_admin(self, user_id: int):
         self._act(
-            lambda s, admin: accounts.set_role(s, admin, int(user_id), Role.ADMIN), "Now an admin."
+            lambda s, admin: accounts.set_role(s, admin, record_id(user_id), Role.ADMIN),
+            "Now an admin.",
         )
 
     @rx.event
     def make_member(self, user_id: int):
         self._act(
-            lambda s, admin: accounts.set_role(s, admin, int(user_id), Role.MEMBER),
+            lambda s, admin: accounts.set_role(s, admin, record_id(user_id), Role.MEMBER),
             "Admin role removed.",
         )
 
@@ -316,7 +328,7 @@ def _activity() -> rx.Component:
         ),
         rx.card(
             rx.vstack(
-                rx.heading("Scheduled jobs", size="4", as_="h2"),
+                rx.heading("Scheduled jobs: latest runs", size="4", as_="h2"),
                 rx.foreach(
                     AdminState.job_runs,
                     lambda r: rx.text(

@@ -13,7 +13,7 @@ import reflex as rx
 from luckyclub import routes
 from luckyclub.components.layout import error_callout, page
 from luckyclub.db import session_scope
-from luckyclub.pages.admin import admin_only, utc
+from luckyclub.pages.admin import admin_only, record_id, utc
 from luckyclub.services import mail
 from luckyclub.services.errors import NotAllowed, UserError
 from luckyclub.settings import get_settings
@@ -86,7 +86,7 @@ class AdminMailState(SessionState):
         try:
             with session_scope() as s:
                 self._require_admin(s)
-                m = mail.get_message(s, int(message_id))
+                m = mail.get_message(s, record_id(message_id))
         except UserError as exc:
             self.error = exc.message
             return
@@ -114,8 +114,7 @@ class AdminMailState(SessionState):
         self.error = ""
         try:
             with session_scope() as s:
-                self._require_admin(s)
-                mail.resend(s, int(message_id))
+                mail.resend(s, self._require_admin(s), record_id(message_id))
                 s.flush()
                 self._fill(s)
         except UserError as exc:

@@ -11,7 +11,8 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import case, func, or_, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from luckyclub import security
@@ -26,6 +27,7 @@ from luckyclub.models import (
 )
 from luckyclub.services import audit, mail
 from luckyclub.services.errors import NotAllowed, UserError
+from luckyclub.services.permissions import require_admin
 from luckyclub.settings import get_settings
 
 MINIMUM_AGE = 18
@@ -222,16 +224,33 @@ def _throttle_wait(session: Session, keys: list[str], now: datetime) -> int:
 
 
 def _record_failure(session: Session, keys: list[str], now: datetime) -> None:
+    """Count a failure against each key with atomic updates, so parallel guesses all count."""
     for key in keys:
-        row = session.get(LoginThrottle, key) or LoginThrottle(key=key)
-        if row.last_failure_at and now - row.last_failure_at > THROTTLE_MEMORY:
-            row.failures = 0
-        row.failures += 1
-        row.last_failure_at = now
-        if row.failures >= THROTTLE_FREE_FAILURES:
-            seconds = min(2 ** (row.failures - THROTTLE_FREE_FAILURES + 1), THROTTLE_MAX_SECONDS)
-            row.locked_until = now + timedelta(seconds=seconds)
-        session.add(row)
+        if session.get(LoginThrottle, key) is None:
+            try:
+                with session.begin_nested():
+                    session.add(LoginThrottle(key=key))
+            except IntegrityError:
+                pass  # another sign-in attempt created it a moment ago
+        forgotten = LoginThrottle.last_failure_at < now - THROTTLE_MEMORY
+        session.execute(
+            update(LoginThrottle)
+            .where(LoginThrottle.key == key)
+            .values(
+                failures=case((forgotten, 1), else_=LoginThrottle.failures + 1),
+                last_failure_at=now,
+            )
+        )
+        failures = session.execute(
+            select(LoginThrottle.failures).where(LoginThrottle.key == key)
+        ).scalar_one()
+        if failures >= THROTTLE_FREE_FAILURES:
+            seconds = min(2 ** (failures - THROTTLE_FREE_FAILURES + 1), THROTTLE_MAX_SECONDS)
+            session.execute(
+                update(LoginThrottle)
+                .where(LoginThrottle.key == key)
+                .values(locked_until=now + timedelta(seconds=seconds))
+            )
     # The failure must survive the caller's rollback of the refused sign-in.
     session.commit()
 
@@ -349,6 +368,7 @@ def reset_password(session: Session, token: str, new_password: str) -> User:
     check_password(new_password, email=user.email)
     _consume_token(session, token, TokenPurpose.RESET_PASSWORD, "This reset link was just used.")
     user.password_hash = security.hash_password(new_password)
+    _void_tokens(session, user.id, TokenPurpose.RESET_PASSWORD)
     if user.email_verified_at is None:  # following the emailed link proves the address
         user.email_verified_at = utcnow()
     revoke_all_sessions(session, user.id)
@@ -409,6 +429,7 @@ def change_password(
     check_password(new_password, email=user.email)
     user.password_hash = security.hash_password(new_password)
     session.add(user)
+    _void_tokens(session, user.id, TokenPurpose.RESET_PASSWORD)
     revoke_all_sessions(session, user.id, keep_token=keep_token)
     mail.enqueue_email(
         session, to=user.email, template="password_changed", display_name=user.display_name
@@ -417,12 +438,6 @@ def change_password(
 
 
 # ---- administration ----------------------------------------------------------------------------
-
-
-def require_admin(user: User | None) -> User:
-    if user is None or not user.is_admin or user.banned_at is not None:
-        raise NotAllowed("Only administrators can do that.")
-    return user
 
 
 def _target(session: Session, user_id: int) -> User:

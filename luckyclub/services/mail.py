@@ -13,9 +13,11 @@ from sqlmodel import Session, col, select
 
 from luckyclub import db
 from luckyclub.integrations import smtp
-from luckyclub.models import OutboxMessage, OutboxStatus, utcnow
+from luckyclub.models import OutboxMessage, OutboxStatus, User, utcnow
+from luckyclub.services import audit
 from luckyclub.services.errors import UserError
 from luckyclub.services.mail_templates import render
+from luckyclub.services.permissions import require_admin
 from luckyclub.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -86,8 +88,9 @@ def get_message(session: Session, message_id: int) -> OutboxMessage | None:
     return session.get(OutboxMessage, message_id)
 
 
-def resend(session: Session, message_id: int) -> OutboxMessage:
-    """Put an email that gave up back in the queue, with a fresh set of attempts."""
+def resend(session: Session, actor: User, message_id: int) -> OutboxMessage:
+    """An admin puts an email that gave up back in the queue, with a fresh set of attempts."""
+    require_admin(actor)
     message = session.get(OutboxMessage, message_id)
     if message is None:
         raise UserError("That email is no longer in the outbox.")
@@ -98,6 +101,7 @@ def resend(session: Session, message_id: int) -> OutboxMessage:
     message.next_attempt_at = utcnow()
     message.locked_until = None
     session.add(message)
+    audit.record(session, actor, "mail.resend", "outbox_message", message.id, message.subject)
     return message
 
 

@@ -3,26 +3,22 @@
 from __future__ import annotations
 
 import json
-from http.cookies import CookieError, SimpleCookie
 
 import reflex as rx
+from starlette.requests import cookie_parser
 
 from luckyclub.db import session_scope
 from luckyclub.models import User
 from luckyclub.services import accounts
 from luckyclub.services.errors import NotAllowed
+from luckyclub.services.permissions import require_admin
 
 SESSION_COOKIE = "luckyclub_session"
 
 
 def session_token_from_cookie_header(header: str) -> str | None:
-    cookies = SimpleCookie()
-    try:
-        cookies.load(header or "")
-    except CookieError:
-        return None
-    morsel = cookies.get(SESSION_COOKIE)
-    return morsel.value if morsel else None
+    # Starlette's lenient parser: one odd cookie from another app must not hide ours.
+    return cookie_parser(header or "").get(SESSION_COOKIE) or None
 
 
 class SessionState(rx.State):
@@ -53,7 +49,7 @@ class SessionState(rx.State):
         return user
 
     def _require_admin(self, session) -> User:
-        return accounts.require_admin(self._current_user(session))
+        return require_admin(self._current_user(session))
 
     def _show(self, user: User | None) -> None:
         self.checked = True

@@ -1,4 +1,4 @@
-"""Reflex states under pytest without a browser: a fresh state tree as one browser tab would have it.
+"""Reflex states under pytest without a browser: a fresh state tree, as one browser tab has it.
 
 Reflex builds `router` from the websocket handshake's router_data; here we hand it the same dict, so
 `self.router.headers.cookie` carries the session cookie exactly as in the running app.

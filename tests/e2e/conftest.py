@@ -142,7 +142,9 @@ def new_page(browser: Browser, app: RunningApp):
 
     def open_page(width: int = 1280, height: int = 860) -> Page:
         context = browser.new_context(
-            base_url=app.url, viewport={"width": width, "height": height}, timezone_id="Europe/London"
+            base_url=app.url,
+            viewport={"width": width, "height": height},
+            timezone_id="Europe/London",
         )
         context.set_default_timeout(20_000)
         contexts.append(context)
@@ -173,7 +175,10 @@ def admin(app: RunningApp) -> Person:
         name="Admin",
     )
     app.cli(
-        "create-admin", "--email", person.email, extra_env={"LUCKYCLUB_ADMIN_PASSWORD": person.password}
+        "create-admin",
+        "--email",
+        person.email,
+        extra_env={"LUCKYCLUB_ADMIN_PASSWORD": person.password},
     )
     return person
 

@@ -135,6 +135,8 @@ def test_phone_width_menu_offers_sign_in_and_join(new_page):
 def test_landing_page_screenshot_for_the_readme(page, app):
     page.goto("/")
     wait_until_live(page)
-    expect(page.get_by_role("heading", name="Prize draws you can check for yourself")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Prize draws you can check for yourself")
+    ).to_be_visible()
     page.screenshot(path=str(PROJECT_ROOT / "docs" / "screenshots" / "landing.png"))
     assert httpx.get(f"{app.url}/api/health").json() == {"status": "ok", "database": "ok"}

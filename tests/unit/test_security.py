@@ -1,4 +1,4 @@
-"""Password hashing, tokens and password rules; and the sign-in redirect that must stay on our site."""
+"""Password hashing, tokens and password rules; and the return address after sign-in."""
 
 import hashlib
 import re
@@ -6,6 +6,7 @@ import re
 import pytest
 
 from luckyclub import routes, security
+from luckyclub.state.session import session_token_from_cookie_header
 
 EMAIL = "ann@example.com"
 
@@ -65,10 +66,20 @@ def test_the_email_address_cannot_be_the_password():
     assert security.password_problem("Ann@Example.com", email="bob@example.com") is None
 
 
-@pytest.mark.parametrize(
-    "target",
-    ["//evil.com", "https://evil.com", "/\\evil.com", "\\\\evil.com", "javascript:alert(1)", ""],
-)
+OFFSITE = [
+    "//evil.com",
+    "https://evil.com",
+    "/\\evil.com",
+    "\\\\evil.com",
+    "javascript:alert(1)",
+    "",
+    "/\t/evil.com",  # browsers drop the tab, leaving //evil.com
+    "/\n/evil.com",
+    "/ /evil.com",
+]
+
+
+@pytest.mark.parametrize("target", OFFSITE)
 def test_after_sign_in_an_offsite_return_address_goes_to_the_dashboard(target):
     assert routes.safe_next(target) == routes.DASHBOARD
 
@@ -76,3 +87,9 @@ def test_after_sign_in_an_offsite_return_address_goes_to_the_dashboard(target):
 def test_after_sign_in_a_local_return_address_is_kept():
     assert routes.safe_next("/profile") == "/profile"
     assert routes.safe_next("/admin/mail?page=2") == "/admin/mail?page=2"
+
+
+def test_the_session_cookie_is_found_beside_another_sites_odd_cookie():
+    header = 'consent={"ads":false}; theme=dark mode; luckyclub_session=abc123'
+    assert session_token_from_cookie_header(header) == "abc123"
+    assert session_token_from_cookie_header("") is None

@@ -1,0 +1,68 @@
+"""`python -m luckyclub …`: admin accounts and demo data from the command line."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from luckyclub import cli, security
+from luckyclub.models import Role, User
+
+
+def test_create_admin_takes_the_password_from_the_environment_and_can_sign_in(
+    app_db, session, monkeypatch, capsys
+):
+    monkeypatch.setenv(cli.ADMIN_PASSWORD_ENV, "a long admin passphrase")
+
+    assert cli.main(["create-admin", "--email", "Boss@Example.com"]) == 0
+
+    assert "Created admin: boss@example.com" in capsys.readouterr().out
+    admin = session.exec(select(User).where(User.email == "boss@example.com")).one()
+    assert admin.role == Role.ADMIN
+    assert security.verify_password("a long admin passphrase", admin.password_hash)
+
+
+def test_create_admin_promotes_an_existing_member_without_touching_the_password(
+    app_db, session, monkeypatch, capsys
+):
+    monkeypatch.setenv(cli.ADMIN_PASSWORD_ENV, "first passphrase here")
+    cli.main(["create-admin", "--email", "sam@example.com"])
+    session.exec(select(User)).one().role = Role.MEMBER
+    session.commit()
+    monkeypatch.setenv(cli.ADMIN_PASSWORD_ENV, "ignored passphrase")
+
+    assert cli.main(["create-admin", "--email", "sam@example.com"]) == 0
+
+    assert "Promoted to admin" in capsys.readouterr().out
+    session.expire_all()
+    sam = session.exec(select(User)).one()
+    assert sam.role == Role.ADMIN
+    assert security.verify_password("first passphrase here", sam.password_hash)
+
+
+def test_create_admin_without_a_password_source_explains_what_to_do(app_db, monkeypatch, capsys):
+    monkeypatch.delenv(cli.ADMIN_PASSWORD_ENV, raising=False)
+
+    assert cli.main(["create-admin", "--email", "new@example.com"]) == 2
+
+    assert cli.ADMIN_PASSWORD_ENV in capsys.readouterr().err
+
+
+def test_seed_demo_loads_two_accounts_once_and_prints_their_passwords(
+    app_db, session, monkeypatch, capsys, tmp_path
+):
+    monkeypatch.setenv("LUCKYCLUB_DATA_DIR", str(tmp_path))
+    cli.get_settings.cache_clear()
+    try:
+        assert cli.main(["seed-demo"]) == 0
+        first = capsys.readouterr().out
+        assert cli.main(["seed-demo"]) == 0
+        second = capsys.readouterr().out
+    finally:
+        cli.get_settings.cache_clear()
+
+    users = {u.email: u for u in session.exec(select(User)).all()}
+    assert set(users) == {cli.DEMO_ADMIN, cli.DEMO_MEMBER}
+    assert users[cli.DEMO_ADMIN].role == Role.ADMIN
+    password = first.split(cli.DEMO_MEMBER)[1].split("password:")[1].split()[0]
+    assert security.verify_password(password, users[cli.DEMO_MEMBER].password_hash)
+    assert "already loaded" in second and password in second
