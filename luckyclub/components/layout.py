@@ -182,6 +182,37 @@ def field(label: str, name: str, *, type: str = "text", **props) -> rx.Component
     )
 
 
+def form(*fields: rx.Component, submit: str, on_submit, **props) -> rx.Component:
+    """A form of labelled fields stacked above its submit button."""
+    return rx.form(
+        rx.vstack(
+            *fields,
+            rx.button(submit, type="submit", size="3"),
+            spacing="3",
+            width="100%",
+            align="stretch",
+        ),
+        on_submit=on_submit,
+        width="100%",
+        **props,
+    )
+
+
+def data_table(headers: list[str], rows, render_row) -> rx.Component:
+    """A table that scrolls sideways on a phone rather than squeezing its columns."""
+    return rx.box(
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(*[rx.table.column_header_cell(header) for header in headers])
+            ),
+            rx.table.body(rx.foreach(rows, render_row)),
+            width="100%",
+        ),
+        overflow_x="auto",
+        width="100%",
+    )
+
+
 def refusal(title: str, message: str) -> rx.Component:
     """What a person sees on a page they may not open."""
     return rx.center(

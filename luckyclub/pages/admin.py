@@ -8,7 +8,14 @@ import reflex as rx
 from sqlmodel import select
 
 from luckyclub import jobs, routes
-from luckyclub.components.layout import error_callout, link_button, page, refusal, success_callout
+from luckyclub.components.layout import (
+    data_table,
+    error_callout,
+    link_button,
+    page,
+    refusal,
+    success_callout,
+)
 from luckyclub.db import session_scope
 from luckyclub.models import Role, User
 from luckyclub.services import accounts, audit
@@ -281,22 +288,8 @@ def _members() -> rx.Component:
                 width="100%",
                 wrap="wrap",
             ),
-            rx.box(
-                rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            rx.table.column_header_cell("Member"),
-                            rx.table.column_header_cell("Role"),
-                            rx.table.column_header_cell("Email"),
-                            rx.table.column_header_cell("Actions"),
-                            rx.table.column_header_cell("Joined"),
-                        )
-                    ),
-                    rx.table.body(rx.foreach(AdminState.members, _member_row)),
-                    width="100%",
-                ),
-                overflow_x="auto",
-                width="100%",
+            data_table(
+                ["Member", "Role", "Email", "Actions", "Joined"], AdminState.members, _member_row
             ),
             width="100%",
         ),

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import reflex as rx
 
 from luckyclub import routes
-from luckyclub.components.layout import error_callout, page
+from luckyclub.components.layout import data_table, error_callout, page
 from luckyclub.db import session_scope
 from luckyclub.pages.admin import admin_only, record_id, utc
 from luckyclub.services import mail
@@ -216,22 +216,10 @@ def admin_mail_page() -> rx.Component:
                 ),
                 error_callout(AdminMailState.error),
                 _opened(),
-                rx.box(
-                    rx.table.root(
-                        rx.table.header(
-                            rx.table.row(
-                                rx.table.column_header_cell("Written"),
-                                rx.table.column_header_cell("To"),
-                                rx.table.column_header_cell("Subject"),
-                                rx.table.column_header_cell("Status"),
-                                rx.table.column_header_cell("Attempts"),
-                            )
-                        ),
-                        rx.table.body(rx.foreach(AdminMailState.messages, _row)),
-                        width="100%",
-                    ),
-                    overflow_x="auto",
-                    width="100%",
+                data_table(
+                    ["Written", "To", "Subject", "Status", "Attempts"],
+                    AdminMailState.messages,
+                    _row,
                 ),
                 rx.cond(AdminMailState.messages.length() == 0, rx.text("No messages yet.")),
                 spacing="4",

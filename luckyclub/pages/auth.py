@@ -8,6 +8,7 @@ from luckyclub import routes
 from luckyclub.components.layout import (
     error_callout,
     field,
+    form,
     link_button,
     narrow_page,
     success_callout,
@@ -106,28 +107,21 @@ def register_page() -> rx.Component:
         "Join LuckyClub",
         rx.text("Members must be 18 or older.", color_scheme="gray"),
         error_callout(RegisterState.error),
-        rx.form(
-            rx.vstack(
-                field("Email", "email", type="email", required=True, auto_complete="email"),
-                field("Display name", "display_name", required=True, auto_complete="nickname"),
-                field(
-                    "Password",
-                    "password",
-                    type="password",
-                    required=True,
-                    auto_complete="new-password",
-                ),
-                rx.text(
-                    "At least 8 characters; a long phrase is best.", size="1", color_scheme="gray"
-                ),
-                field("Date of birth", "date_of_birth", type="date", required=True),
-                timezone_select(RegisterState.timezone, RegisterState.set_timezone),
-                rx.button("Create account", type="submit", size="3", width="100%"),
-                spacing="3",
-                width="100%",
+        form(
+            field("Email", "email", type="email", required=True, auto_complete="email"),
+            field("Display name", "display_name", required=True, auto_complete="nickname"),
+            field(
+                "Password",
+                "password",
+                type="password",
+                required=True,
+                auto_complete="new-password",
             ),
+            rx.text("At least 8 characters; a long phrase is best.", size="1", color_scheme="gray"),
+            field("Date of birth", "date_of_birth", type="date", required=True),
+            timezone_select(RegisterState.timezone, RegisterState.set_timezone),
+            submit="Create account",
             on_submit=RegisterState.register,
-            width="100%",
         ),
         rx.text("Already a member? ", rx.link("Sign in", href=routes.LOGIN), size="2"),
     )
@@ -174,22 +168,17 @@ def login_page() -> rx.Component:
     return auth_card(
         "Sign in",
         error_callout(LoginState.error),
-        rx.form(
-            rx.vstack(
-                field("Email", "email", type="email", required=True, auto_complete="email"),
-                field(
-                    "Password",
-                    "password",
-                    type="password",
-                    required=True,
-                    auto_complete="current-password",
-                ),
-                rx.button("Sign in", type="submit", size="3", width="100%"),
-                spacing="3",
-                width="100%",
+        form(
+            field("Email", "email", type="email", required=True, auto_complete="email"),
+            field(
+                "Password",
+                "password",
+                type="password",
+                required=True,
+                auto_complete="current-password",
             ),
+            submit="Sign in",
             on_submit=LoginState.sign_in,
-            width="100%",
         ),
         rx.hstack(
             rx.link("Forgot your password?", href=routes.FORGOT_PASSWORD, size="2"),
@@ -229,16 +218,11 @@ def forgot_password_page() -> rx.Component:
         "Reset your password",
         rx.text("Enter your email and we will send you a link to choose a new password."),
         success_callout(ForgotPasswordState.sent),
-        rx.form(
-            rx.vstack(
-                field("Email", "email", type="email", required=True, auto_complete="email"),
-                rx.button("Send reset link", type="submit", size="3", width="100%"),
-                spacing="3",
-                width="100%",
-            ),
+        form(
+            field("Email", "email", type="email", required=True, auto_complete="email"),
+            submit="Send reset link",
             on_submit=ForgotPasswordState.request_reset,
             reset_on_submit=True,
-            width="100%",
         ),
         rx.link("Back to sign in", href=routes.LOGIN, size="2"),
     )
@@ -279,28 +263,23 @@ def reset_password_page() -> rx.Component:
                 success_callout(ResetPasswordState.done),
                 link_button("Sign in", routes.LOGIN, size="3"),
             ),
-            rx.form(
-                rx.vstack(
-                    field(
-                        "New password",
-                        "password",
-                        type="password",
-                        required=True,
-                        auto_complete="new-password",
-                    ),
-                    field(
-                        "Repeat new password",
-                        "confirm_password",
-                        type="password",
-                        required=True,
-                        auto_complete="new-password",
-                    ),
-                    rx.button("Change password", type="submit", size="3", width="100%"),
-                    spacing="3",
-                    width="100%",
+            form(
+                field(
+                    "New password",
+                    "password",
+                    type="password",
+                    required=True,
+                    auto_complete="new-password",
                 ),
+                field(
+                    "Repeat new password",
+                    "confirm_password",
+                    type="password",
+                    required=True,
+                    auto_complete="new-password",
+                ),
+                submit="Change password",
                 on_submit=ResetPasswordState.choose_password,
-                width="100%",
             ),
         ),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from luckyclub import routes
-from luckyclub.components.layout import error_callout, field, page, success_callout
+from luckyclub.components.layout import error_callout, field, form, page, success_callout
 from luckyclub.db import session_scope
 from luckyclub.pages.auth import timezone_select
 from luckyclub.services import accounts
@@ -102,68 +102,56 @@ def profile_page() -> rx.Component:
             success_callout(ProfileState.saved),
             _section(
                 "Name and timezone",
-                rx.form(
-                    rx.vstack(
-                        field(
-                            "Display name",
-                            "display_name",
-                            default_value=ProfileState.display_name,
-                            key=ProfileState.display_name,
-                        ),
-                        timezone_select(ProfileState.timezone, ProfileState.set_timezone),
-                        rx.button("Save profile", type="submit"),
-                        spacing="3",
-                        width="100%",
+                form(
+                    field(
+                        "Display name",
+                        "display_name",
+                        default_value=ProfileState.display_name,
+                        key=ProfileState.display_name,
                     ),
+                    timezone_select(ProfileState.timezone, ProfileState.set_timezone),
+                    submit="Save profile",
                     on_submit=ProfileState.save_profile,
                 ),
             ),
             _section(
                 "Email address",
-                rx.form(
-                    rx.vstack(
-                        rx.text("Currently ", rx.text.strong(SessionState.user_email), size="2"),
-                        field("New email", "new_email", type="email", auto_complete="email"),
-                        field(
-                            "Your password, to confirm",
-                            "password",
-                            type="password",
-                            auto_complete="current-password",
-                        ),
-                        rx.button("Change email", type="submit"),
-                        spacing="3",
-                        width="100%",
+                form(
+                    rx.text("Currently ", rx.text.strong(SessionState.user_email), size="2"),
+                    field("New email", "new_email", type="email", auto_complete="email"),
+                    field(
+                        "Your password, to confirm",
+                        "password",
+                        type="password",
+                        auto_complete="current-password",
                     ),
+                    submit="Change email",
                     on_submit=ProfileState.change_email,
                     reset_on_submit=True,
                 ),
             ),
             _section(
                 "Password",
-                rx.form(
-                    rx.vstack(
-                        field(
-                            "Current password",
-                            "current_password",
-                            type="password",
-                            auto_complete="current-password",
-                        ),
-                        field(
-                            "New password",
-                            "new_password",
-                            type="password",
-                            auto_complete="new-password",
-                        ),
-                        field(
-                            "Repeat new password",
-                            "confirm_password",
-                            type="password",
-                            auto_complete="new-password",
-                        ),
-                        rx.button("Change password", type="submit"),
-                        spacing="3",
-                        width="100%",
+                form(
+                    field(
+                        "Current password",
+                        "current_password",
+                        type="password",
+                        auto_complete="current-password",
                     ),
+                    field(
+                        "New password",
+                        "new_password",
+                        type="password",
+                        auto_complete="new-password",
+                    ),
+                    field(
+                        "Repeat new password",
+                        "confirm_password",
+                        type="password",
+                        auto_complete="new-password",
+                    ),
+                    submit="Change password",
                     on_submit=ProfileState.change_password,
                     reset_on_submit=True,
                 ),

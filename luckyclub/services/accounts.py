@@ -15,7 +15,7 @@ from sqlalchemy import case, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from luckyclub import security
+from luckyclub import routes, security
 from luckyclub.models import (
     AuthSession,
     LoginThrottle,
@@ -156,13 +156,9 @@ def register(
 
 
 def send_verification_email(session: Session, user: User) -> None:
-    token = _issue_token(session, user, TokenPurpose.VERIFY_EMAIL, VERIFY_EMAIL_TTL)
+    link = _emailed_link(session, user, TokenPurpose.VERIFY_EMAIL, VERIFY_EMAIL_TTL)
     mail.enqueue_email(
-        session,
-        to=user.email,
-        template="verify_email",
-        display_name=user.display_name,
-        link=f"{get_settings().app_url}/verify-email?token={token}",
+        session, to=user.email, template="verify_email", display_name=user.display_name, link=link
     )
 
 
@@ -347,13 +343,9 @@ def request_password_reset(session: Session, email: str) -> None:
     user = find_by_email(session, email)
     if user is None or user.banned_at is not None:
         return
-    token = _issue_token(session, user, TokenPurpose.RESET_PASSWORD, RESET_PASSWORD_TTL)
+    link = _emailed_link(session, user, TokenPurpose.RESET_PASSWORD, RESET_PASSWORD_TTL)
     mail.enqueue_email(
-        session,
-        to=user.email,
-        template="password_reset",
-        display_name=user.display_name,
-        link=f"{get_settings().app_url}/reset-password?token={token}",
+        session, to=user.email, template="password_reset", display_name=user.display_name, link=link
     )
 
 
@@ -545,6 +537,18 @@ def _issue_token(session: Session, user: User, purpose: str, ttl: timedelta) -> 
         )
     )
     return token
+
+
+_LINK_PAGES = {
+    TokenPurpose.VERIFY_EMAIL: routes.VERIFY_EMAIL,
+    TokenPurpose.RESET_PASSWORD: routes.RESET_PASSWORD,
+}
+
+
+def _emailed_link(session: Session, user: User, purpose: str, ttl: timedelta) -> str:
+    """A new single-use token, as the full link to the page that takes it."""
+    token = _issue_token(session, user, purpose, ttl)
+    return f"{get_settings().app_url}{_LINK_PAGES[purpose]}?token={token}"
 
 
 def _void_tokens(session: Session, user_id: int, *purposes: str) -> None:

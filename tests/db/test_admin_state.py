@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlmodel import Session, select
 
@@ -11,23 +9,10 @@ from luckyclub.models import AuditLog, Role, User
 from luckyclub.pages.admin import AdminState
 from luckyclub.services import accounts
 from luckyclub.state.session import SessionState
+from tests.db.factories import add_user
 from tests.db.reflex_state import state_for_tab
 
 NOT_ADMIN = "Only administrators can do that."
-
-
-def add_user(session, email: str, role: str = Role.MEMBER) -> User:
-    # Nobody types a password in these tests, so the hash is never checked.
-    user = User(
-        email=email,
-        password_hash="not checked here",
-        display_name=email.split("@")[0].title(),
-        date_of_birth=date(1990, 4, 21),
-        role=role,
-    )
-    session.add(user)
-    session.commit()
-    return user
 
 
 def browser_session(session, user: User) -> str:

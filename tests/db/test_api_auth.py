@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlmodel import Session
 from starlette.testclient import TestClient
@@ -12,26 +10,13 @@ from luckyclub.api.routes import build_api
 from luckyclub.models import Role, User
 from luckyclub.services import accounts
 from luckyclub.state.session import SESSION_COOKIE
+from tests.db.factories import add_user
 
 
 @pytest.fixture()
 def client(app_db):
     with TestClient(build_api()) as client:
         yield client
-
-
-def add_user(session, email: str, role: str = Role.MEMBER) -> User:
-    # Nobody types a password in these tests, so the hash is never checked.
-    user = User(
-        email=email,
-        password_hash="not checked here",
-        display_name=email.split("@")[0].title(),
-        date_of_birth=date(1990, 4, 21),
-        role=role,
-    )
-    session.add(user)
-    session.commit()
-    return user
 
 
 @pytest.fixture()

@@ -7,7 +7,7 @@ import email
 import email.policy
 import socket
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -17,6 +17,7 @@ from luckyclub.models import AuditLog, OutboxMessage, OutboxStatus, Role, User, 
 from luckyclub.services import mail
 from luckyclub.services.errors import NotAllowed, UserError
 from luckyclub.settings import get_settings
+from tests.db.factories import add_user
 
 LINK = "https://club.example/verify?token=abc"
 
@@ -84,16 +85,7 @@ def queue(session, to="ann@example.com", display_name="Ann") -> OutboxMessage:
 
 
 def make_admin(session) -> User:
-    admin = User(
-        email="admin@example.com",
-        password_hash="-",
-        display_name="Admin",
-        date_of_birth=date(1980, 1, 1),
-        role=Role.ADMIN,
-    )
-    session.add(admin)
-    session.flush()
-    return admin
+    return add_user(session, "admin@example.com", Role.ADMIN)
 
 
 def reload(session, message: OutboxMessage) -> OutboxMessage:
