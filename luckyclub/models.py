@@ -44,6 +44,16 @@ def _created_at():
     return Field(default_factory=utcnow, sa_column=sa.Column(UTCDateTime(), nullable=False))
 
 
+# Every constraint gets a predictable name, so migrations can refer to it on SQLite and PostgreSQL.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
 class Role:
     MEMBER = "member"
     ADMIN = "admin"
@@ -62,6 +72,7 @@ class User(SQLModel, table=True):
     email_verified_at: datetime | None = _ts(nullable=True)
     banned_at: datetime | None = _ts(nullable=True)
     ban_reason: str | None = Field(default=None, max_length=500)
+    show_on_leaderboard: bool = False  # otherwise leaderboards show "Member #<id>"
     created_at: datetime = _created_at()
 
     @property
@@ -167,4 +178,137 @@ class AuditLog(SQLModel, table=True):
     target_type: str = Field(max_length=32)
     target_id: str = Field(max_length=64)
     detail: str = Field(default="", max_length=1000)
+    created_at: datetime = _created_at()
+
+
+# ---- the members' raffle club -------------------------------------------------------------------
+
+
+class RaffleStatus:
+    DRAFT = "draft"  # being prepared; members do not see it
+    OPEN = "open"  # members earn entries until closes_at
+    CLOSED = "closed"  # no more entries; waiting for its draw
+
+
+class Raffle(SQLModel, table=True):
+    """One month's prize draw in the club. One raffle per month."""
+
+    __tablename__ = "raffle"
+
+    id: int | None = Field(default=None, primary_key=True)
+    month: str = Field(max_length=7, sa_column_kwargs={"unique": True}, nullable=False)  # "2026-11"
+    title: str = Field(max_length=120)
+    prize: str = Field(max_length=200)
+    description: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
+    image_name: str | None = Field(default=None, max_length=80)  # stored under data_dir/raffle-images
+    base_entries: int = 15
+    carry_over_percent: int = 0  # 0 = entries do not carry over to the next month
+    closes_at: datetime = _ts()
+    status: str = Field(default=RaffleStatus.DRAFT, max_length=16, index=True)
+    created_at: datetime = _created_at()
+
+
+class LedgerSource:
+    BASE = "base"
+    PROOF = "proof"
+    BONUS = "bonus"
+    ADMIN = "admin"
+    WATCHTIME = "watchtime"
+    GIFTED_SUB = "gifted_sub"
+    WAGER = "wager"
+    CARRY_OVER = "carry_over"
+    CORRECTION = "correction"
+
+
+class EntryLedger(SQLModel, table=True):
+    """One change to a member's entries in one raffle. Append-only: balances are sums of rows."""
+
+    __tablename__ = "entry_ledger"
+    __table_args__ = (sa.Index("ix_entry_ledger_raffle_user", "raffle_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    raffle_id: int = Field(foreign_key="raffle.id")
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    source: str = Field(max_length=16)
+    amount: int
+    # What the credit answers to (invoice, proof, grant…): a replay finds it taken and credits nothing.
+    idempotency_key: str = Field(max_length=200, sa_column_kwargs={"unique": True}, nullable=False)
+    reason: str = Field(default="", max_length=500)
+    actor_id: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=sa.Column(UTCDateTime(), nullable=False, index=True)
+    )
+
+
+class MembershipStatus:
+    ACTIVE = "active"
+    LAPSED = "lapsed"  # payment failed or subscription ended; earned entries stay
+
+
+class Membership(SQLModel, table=True):
+    """A member's paid club membership, as Stripe last told us."""
+
+    __tablename__ = "membership"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", sa_column_kwargs={"unique": True})
+    status: str = Field(default=MembershipStatus.LAPSED, max_length=16, index=True)
+    stripe_customer_id: str | None = Field(default=None, max_length=100, index=True)
+    stripe_subscription_id: str | None = Field(default=None, max_length=100, index=True)
+    current_period_end: datetime | None = _ts(nullable=True)
+    # Stripe's `created` of the last event that set the status: older events arriving late lose.
+    status_changed_at: datetime | None = _ts(nullable=True)
+    updated_at: datetime = _created_at()
+
+
+class StripeEvent(SQLModel, table=True):
+    """Each Stripe event handled once: its id is claimed in the same transaction as its effects."""
+
+    __tablename__ = "stripe_event"
+
+    id: str = Field(primary_key=True, max_length=100)
+    type: str = Field(max_length=100)
+    received_at: datetime = _created_at()
+
+
+class ProofKind(SQLModel, table=True):
+    """Something a member can prove for bonus entries, e.g. "Shared the raffle on social media"."""
+
+    __tablename__ = "proof_kind"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120)
+    entries: int = 1
+    monthly_limit: int = 1  # per member, per raffle
+    active: bool = True
+    created_at: datetime = _created_at()
+
+
+class ProofStatus:
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class ProofUpload(SQLModel, table=True):
+    """A member's uploaded proof, stored privately under a random name, and its review."""
+
+    __tablename__ = "proof_upload"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    raffle_id: int = Field(foreign_key="raffle.id", index=True)
+    kind_id: int = Field(foreign_key="proof_kind.id")
+    note: str = Field(default="", max_length=1000)
+    stored_name: str = Field(max_length=80, sa_column_kwargs={"unique": True}, nullable=False)
+    original_name: str = Field(max_length=255)
+    content_type: str = Field(max_length=40)
+    size_bytes: int
+    sha256: str = Field(max_length=64, index=True)
+    perceptual_hash: str | None = Field(default=None, max_length=32)
+    duplicate_note: str = Field(default="", max_length=500)  # shown to the reviewer
+    status: str = Field(default=ProofStatus.PENDING, max_length=16, index=True)
+    reject_reason: str = Field(default="", max_length=500)
+    reviewed_by: int | None = Field(default=None, foreign_key="app_user.id")
+    reviewed_at: datetime | None = _ts(nullable=True)
     created_at: datetime = _created_at()
