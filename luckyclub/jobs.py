@@ -29,7 +29,7 @@ from sqlmodel import col, select
 
 from luckyclub import db
 from luckyclub.models import JobRun, utcnow
-from luckyclub.services import mail
+from luckyclub.services import mail, raffles
 from luckyclub.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -75,6 +75,22 @@ def deliver_outbox() -> str:
     if "skipped" in result:
         return f"skipped: {result['skipped']}"
     return "sent {sent}, retrying {retrying}, failed {failed}".format(**result)
+
+
+@scheduled("raffle_rollover", cron(day=1, hour=0, minute=0))
+def raffle_rollover() -> str:
+    """On the 1st at 00:00 UTC: open the month's raffle from the last one and credit members."""
+    with db.session_scope() as session:
+        return raffles.rollover(session)
+
+
+@scheduled("close_raffles", every(minutes=1))
+def close_raffles() -> str:
+    with db.session_scope() as session:
+        closed = raffles.close_due(session)
+        return (
+            f"closed {len(closed)}: " + ", ".join(r.month for r in closed) if closed else "none due"
+        )
 
 
 @scheduled("prune_job_runs", cron(hour=3, minute=30))

@@ -4,7 +4,19 @@ import reflex as rx
 
 from luckyclub import jobs
 from luckyclub.api.routes import build_api
-from luckyclub.pages import admin, admin_mail, auth, dashboard, landing, profile  # noqa: F401 - @rx.page
+from luckyclub.pages import (  # noqa: F401 - each module registers its pages with @rx.page
+    admin,
+    admin_audit,
+    admin_mail,
+    admin_proofs,
+    admin_raffles,
+    admin_stats,
+    auth,
+    dashboard,
+    landing,
+    membership,
+    profile,
+)
 from luckyclub.state.errors import show_backend_error
 
 app = rx.App(

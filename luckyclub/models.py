@@ -200,7 +200,7 @@ class Raffle(SQLModel, table=True):
     title: str = Field(max_length=120)
     prize: str = Field(max_length=200)
     description: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
-    image_name: str | None = Field(default=None, max_length=80)  # stored under data_dir/raffle-images
+    image_name: str | None = Field(default=None, max_length=80)  # in data_dir/raffle-images
     base_entries: int = 15
     carry_over_percent: int = 0  # 0 = entries do not carry over to the next month
     closes_at: datetime = _ts()
@@ -231,7 +231,7 @@ class EntryLedger(SQLModel, table=True):
     user_id: int = Field(foreign_key="app_user.id", index=True)
     source: str = Field(max_length=16)
     amount: int
-    # What the credit answers to (invoice, proof, grant…): a replay finds it taken and credits nothing.
+    # What the credit answers to (invoice, proof, grant…): a replay finds it taken, credits nothing.
     idempotency_key: str = Field(max_length=200, sa_column_kwargs={"unique": True}, nullable=False)
     reason: str = Field(default="", max_length=500)
     actor_id: int | None = Field(default=None, foreign_key="app_user.id")

@@ -10,7 +10,12 @@ DASHBOARD = "/dashboard"
 PROFILE = "/profile"
 ADMIN = "/admin"
 ADMIN_MAIL = "/admin/mail"
-ADMIN_JOBS = "/admin/jobs"
+ADMIN_RAFFLES = "/admin/raffles"
+ADMIN_PROOFS = "/admin/proofs"
+ADMIN_STATS = "/admin/stats"
+ADMIN_AUDIT = "/admin/audit"
+TEST_CHECKOUT = "/membership/test-checkout"
+TEST_PORTAL = "/membership/test-portal"
 
 
 def safe_next(path: str | None, default: str = DASHBOARD) -> str:

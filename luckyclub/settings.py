@@ -23,6 +23,25 @@ class Settings:
     session_days: int
     cookie_secure: bool
     scheduler_enabled: bool
+    stripe_secret_key: str | None
+    stripe_webhook_secret: str | None
+    stripe_membership_price_id: str | None
+    stripe_api_base: str  # Stripe's API, or a local stand-in in tests
+    membership_price_label: str  # what the join button says the membership costs
+
+    @property
+    def stripe_test_mode(self) -> bool:
+        """No Stripe keys: payments go through the built-in test checkout instead."""
+        return not self.stripe_secret_key
+
+    @property
+    def proof_dir(self) -> Path:
+        """Uploaded proofs: outside every folder the web server serves."""
+        return self.data_dir / "proofs"
+
+    @property
+    def raffle_image_dir(self) -> Path:
+        return self.data_dir / "raffle-images"
 
     @property
     def is_sqlite(self) -> bool:
@@ -69,6 +88,11 @@ def load_settings() -> Settings:
         session_days=int(os.environ.get("SESSION_DAYS", "14")),
         cookie_secure=_flag("COOKIE_SECURE", app_url.startswith("https://")),
         scheduler_enabled=_flag("SCHEDULER_ENABLED", True),
+        stripe_secret_key=os.environ.get("STRIPE_SECRET_KEY") or None,
+        stripe_webhook_secret=os.environ.get("STRIPE_WEBHOOK_SECRET") or None,
+        stripe_membership_price_id=os.environ.get("STRIPE_MEMBERSHIP_PRICE_ID") or None,
+        stripe_api_base=os.environ.get("STRIPE_API_BASE", "https://api.stripe.com").rstrip("/"),
+        membership_price_label=os.environ.get("MEMBERSHIP_PRICE_LABEL", "£10 a month"),
     )
 
 

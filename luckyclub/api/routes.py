@@ -5,6 +5,9 @@ from starlette.routing import Route
 
 from luckyclub.api.auth import create_session, end_session
 from luckyclub.api.health import health
+from luckyclub.api.members import my_ledger_csv
+from luckyclub.api.proofs import proof_file
+from luckyclub.api.stripe_webhook import stripe_webhook
 
 
 def build_api() -> Starlette:
@@ -13,5 +16,8 @@ def build_api() -> Starlette:
             Route("/api/health", health, methods=["GET"]),
             Route("/api/auth/session", create_session, methods=["POST"]),
             Route("/api/auth/logout", end_session, methods=["POST"]),
+            Route("/api/me/ledger.csv", my_ledger_csv, methods=["GET"]),
+            Route("/api/proofs/{proof_id:int}/file", proof_file, methods=["GET"]),
+            Route("/api/stripe/webhook", stripe_webhook, methods=["POST"]),
         ]
     )

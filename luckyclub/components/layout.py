@@ -213,6 +213,54 @@ def data_table(headers: list[str], rows, render_row) -> rx.Component:
     )
 
 
+def reason_dialog(
+    *, button: str, title, explanation: str, record_field: str, record_id, confirm: str, on_submit
+) -> rx.Component:
+    """A red button that asks for a reason before it acts (ban, reject…)."""
+    reason_id = f"{record_field}_reason"
+    return rx.dialog.root(
+        rx.dialog.trigger(rx.button(button, size="1", color_scheme="red", variant="soft")),
+        rx.dialog.content(
+            rx.dialog.title(title),
+            rx.dialog.description(explanation),
+            rx.form(
+                rx.vstack(
+                    rx.el.input(type="hidden", name=record_field, value=record_id),
+                    rx.el.label("Reason", html_for=reason_id),
+                    rx.text_area(id=reason_id, name="reason", required=True, width="100%"),
+                    rx.hstack(
+                        rx.dialog.close(rx.button("Cancel", variant="soft", type="button")),
+                        rx.dialog.close(rx.button(confirm, color_scheme="red", type="submit")),
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="3",
+                ),
+                on_submit=on_submit,
+            ),
+        ),
+    )
+
+
+STATUS_COLOURS = {
+    "pending": "amber",
+    "approved": "green",
+    "rejected": "red",
+    "sent": "green",
+    "failed": "red",
+    "draft": "gray",
+    "open": "green",
+    "closed": "amber",
+    "active": "green",
+    "lapsed": "red",
+}
+
+
+def status_badge(status) -> rx.Component:
+    """A record's status as a coloured word; one palette for every page."""
+    return rx.badge(status, color_scheme=rx.match(status, *STATUS_COLOURS.items(), "gray"))
+
+
 def refusal(title: str, message: str) -> rx.Component:
     """What a person sees on a page they may not open."""
     return rx.center(

@@ -8,19 +8,34 @@ import reflex as rx
 from sqlmodel import select
 
 from luckyclub import jobs, routes
+from luckyclub.components.admin_nav import admin_nav
 from luckyclub.components.layout import (
     data_table,
     error_callout,
-    link_button,
     page,
+    reason_dialog,
     refusal,
     success_callout,
 )
-from luckyclub.db import session_scope
 from luckyclub.models import Role, User
 from luckyclub.services import accounts, audit
-from luckyclub.services.errors import NotAllowed, UserError
+from luckyclub.services.errors import UserError
+from luckyclub.state.admin import AdminPageState
 from luckyclub.state.session import SessionState
+
+
+def audit_rows(s, *, limit: int) -> list[AuditRow]:
+    names = {u.id: u.email for u in s.exec(select(User.id, User.email))}
+    return [
+        AuditRow(
+            when=utc(a.created_at),
+            actor=names.get(a.actor_id, "system"),
+            action=a.action,
+            target=f"{a.target_type} #{a.target_id}",
+            detail=a.detail,
+        )
+        for a in audit.recent(s, limit=limit)
+    ]
 
 
 def record_id(value) -> int:
@@ -66,7 +81,7 @@ class JobRow:
     detail: str
 
 
-class AdminState(SessionState):
+class AdminState(AdminPageState):
     """Admin-only: every handler re-checks the role on the server before it reads or changes."""
 
     allowed: bool = False
@@ -90,63 +105,34 @@ class AdminState(SessionState):
             )
             for u in accounts.list_users(s, search=self.search)
         ]
-        names = {u.id: u.email for u in s.exec(select(User.id, User.email))}
-        self.actions = [
-            AuditRow(
-                when=utc(a.created_at),
-                actor=names.get(a.actor_id, "system"),
-                action=a.action,
-                target=f"{a.target_type} #{a.target_id}",
-                detail=a.detail,
-            )
-            for a in audit.recent(s, limit=30)
-        ]
+        self.actions = audit_rows(s, limit=30)
         self.job_runs = [
             JobRow(job=r.job, started=utc(r.started_at), outcome=r.outcome, detail=r.detail)
             for r in jobs.latest_runs(s)
         ]
 
+    def _forget(self) -> None:
+        self.members, self.actions, self.job_runs = [], [], []
+
     @rx.event
     def load(self):
-        self.error = self.notice = ""
-        with session_scope() as s:
-            try:
-                self._require_admin(s)
-            except NotAllowed:
-                self.allowed = False
-                self.members, self.actions, self.job_runs = [], [], []
-                return
-            self.allowed = True
-            self._fill(s)
-
-    def _act(self, change, done: str) -> None:
-        self.error = self.notice = ""
-        try:
-            with session_scope() as s:
-                admin = self._require_admin(s)
-                change(s, admin)
-                s.flush()
-                self._fill(s)
-        except UserError as exc:
-            self.error = exc.message
-            return
-        self.notice = done
+        self._admin_load()
 
     @rx.event
     def search_members(self, form: dict):
         self.search = (form.get("search") or "").strip()[:100]
-        self._act(lambda s, admin: None, "")
+        self._admin_act(lambda s, admin: None, "")
 
     @rx.event
     def verify_member(self, user_id: int):
-        self._act(
+        self._admin_act(
             lambda s, admin: accounts.mark_verified(s, admin, record_id(user_id)),
             "Marked verified.",
         )
 
     @rx.event
     def ban_member(self, form: dict):
-        self._act(
+        self._admin_act(
             lambda s, admin: accounts.ban(
                 s, admin, record_id(form.get("user_id")), form.get("reason", "")
             ),
@@ -155,18 +141,20 @@ class AdminState(SessionState):
 
     @rx.event
     def unban_member(self, user_id: int):
-        self._act(lambda s, admin: accounts.unban(s, admin, record_id(user_id)), "Ban lifted.")
+        self._admin_act(
+            lambda s, admin: accounts.unban(s, admin, record_id(user_id)), "Ban lifted."
+        )
 
     @rx.event
     def make_admin(self, user_id: int):
-        self._act(
+        self._admin_act(
             lambda s, admin: accounts.set_role(s, admin, record_id(user_id), Role.ADMIN),
             "Now an admin.",
         )
 
     @rx.event
     def make_member(self, user_id: int):
-        self._act(
+        self._admin_act(
             lambda s, admin: accounts.set_role(s, admin, record_id(user_id), Role.MEMBER),
             "Admin role removed.",
         )
@@ -189,27 +177,14 @@ def admin_only(content: rx.Component, state=AdminState) -> rx.Component:
 
 
 def _ban_dialog(member: MemberRow) -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.trigger(rx.button("Ban", size="1", color_scheme="red", variant="soft")),
-        rx.dialog.content(
-            rx.dialog.title("Ban ", member.email),
-            rx.dialog.description("They are signed out at once and cannot sign in until unbanned."),
-            rx.form(
-                rx.vstack(
-                    rx.el.input(type="hidden", name="user_id", value=member.id),
-                    rx.el.label("Reason", html_for="ban_reason"),
-                    rx.text_area(id="ban_reason", name="reason", required=True, width="100%"),
-                    rx.hstack(
-                        rx.dialog.close(rx.button("Cancel", variant="soft", type="button")),
-                        rx.dialog.close(rx.button("Ban member", color_scheme="red", type="submit")),
-                        justify="end",
-                        width="100%",
-                    ),
-                    spacing="3",
-                ),
-                on_submit=AdminState.ban_member,
-            ),
-        ),
+    return reason_dialog(
+        button="Ban",
+        title="Ban " + member.email,
+        explanation="They are signed out at once and cannot sign in until unbanned.",
+        record_field="user_id",
+        record_id=member.id,
+        confirm="Ban member",
+        on_submit=AdminState.ban_member,
     )
 
 
@@ -357,13 +332,8 @@ def admin_page() -> rx.Component:
     return page(
         admin_only(
             rx.vstack(
-                rx.hstack(
-                    rx.heading("Admin console", size="8", as_="h1"),
-                    rx.spacer(),
-                    link_button("Outbox", routes.ADMIN_MAIL, variant="soft"),
-                    width="100%",
-                    align="center",
-                ),
+                admin_nav(),
+                rx.heading("Members", size="8", as_="h1"),
                 error_callout(AdminState.error),
                 success_callout(AdminState.notice),
                 _members(),

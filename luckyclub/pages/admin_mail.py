@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 import reflex as rx
 
 from luckyclub import routes
-from luckyclub.components.layout import data_table, error_callout, page
+from luckyclub.components.admin_nav import admin_nav
+from luckyclub.components.layout import data_table, error_callout, page, status_badge
 from luckyclub.db import session_scope
 from luckyclub.pages.admin import admin_only, record_id, utc
 from luckyclub.services import mail
-from luckyclub.services.errors import NotAllowed, UserError
+from luckyclub.services.errors import UserError
 from luckyclub.settings import get_settings
+from luckyclub.state.admin import AdminPageState
 from luckyclub.state.session import SessionState
 
 _LINK_RE = re.compile(r"https?://[^\s<>\"']+")
@@ -45,12 +47,13 @@ class MessageView:
     links: list[str] = field(default_factory=list)
 
 
-class AdminMailState(SessionState):
+class AdminMailState(AdminPageState):
     allowed: bool = False
     messages: list[MessageRow] = []
     opened: MessageView = MessageView()
     smtp_configured: bool = False
     error: str = ""
+    notice: str = ""
 
     def _fill(self, s) -> None:
         self.messages = [
@@ -65,20 +68,14 @@ class AdminMailState(SessionState):
             for m in mail.list_messages(s, limit=100)
         ]
 
+    def _forget(self) -> None:
+        self.messages = []
+
     @rx.event
     def load(self):
-        self.error = ""
         self.opened = MessageView()
         self.smtp_configured = get_settings().smtp_url is not None
-        with session_scope() as s:
-            try:
-                self._require_admin(s)
-            except NotAllowed:
-                self.allowed = False
-                self.messages = []
-                return
-            self.allowed = True
-            self._fill(s)
+        self._admin_load()
 
     @rx.event
     def open_message(self, message_id: int):
@@ -111,21 +108,10 @@ class AdminMailState(SessionState):
 
     @rx.event
     def retry(self, message_id: int):
-        self.error = ""
-        try:
-            with session_scope() as s:
-                mail.resend(s, self._require_admin(s), record_id(message_id))
-                s.flush()
-                self._fill(s)
-        except UserError as exc:
-            self.error = exc.message
-
-
-_STATUS_COLOURS = {"pending": "amber", "sent": "green", "failed": "red"}
-
-
-def _status(status) -> rx.Component:
-    return rx.badge(status, color_scheme=rx.match(status, *_STATUS_COLOURS.items(), "gray"))
+        self._admin_act(
+            lambda s, admin: mail.resend(s, admin, record_id(message_id)),
+            "The email is back in the queue.",
+        )
 
 
 def _row(m: MessageRow) -> rx.Component:
@@ -141,7 +127,7 @@ def _row(m: MessageRow) -> rx.Component:
                 style={"textAlign": "left", "height": "auto", "whiteSpace": "normal"},
             ),
         ),
-        rx.table.cell(_status(m.status)),
+        rx.table.cell(status_badge(m.status)),
         rx.table.cell(
             rx.cond(
                 m.status == "failed",
@@ -204,6 +190,7 @@ def admin_mail_page() -> rx.Component:
     return page(
         admin_only(
             rx.vstack(
+                admin_nav(),
                 rx.heading("Outbox", size="8", as_="h1"),
                 rx.cond(
                     AdminMailState.smtp_configured,

@@ -19,3 +19,33 @@ def add_user(session, email: str, role: str = Role.MEMBER) -> User:
     session.add(user)
     session.commit()
     return user
+
+
+def add_open_raffle(session, month: str = "2026-11", **fields):
+    """A committed raffle, open for entries until the end of its month unless told otherwise."""
+    from luckyclub.models import Raffle, RaffleStatus
+    from luckyclub.services.raffles import month_end
+
+    values = {
+        "title": f"Raffle {month}",
+        "prize": "A signed jersey",
+        "closes_at": month_end(month),
+        "status": RaffleStatus.OPEN,
+    }
+    raffle = Raffle(month=month, **(values | fields))
+    session.add(raffle)
+    session.commit()
+    return raffle
+
+
+def add_member(session, email: str, status: str = "active", **changes) -> User:
+    """A committed account with a membership in `status` (active or lapsed); `changes` set on the
+    account, e.g. banned_at or show_on_leaderboard."""
+    from luckyclub.models import Membership
+
+    user = add_user(session, email)
+    for name, value in changes.items():
+        setattr(user, name, value)
+    session.add(Membership(user_id=user.id, status=status))
+    session.commit()
+    return user

@@ -1,0 +1,52 @@
+"""GET /api/proofs/{id}/file: a proof's file, for the member who sent it and for admins only.
+
+Proof files live outside every served folder; this is the only way to them. The headers keep a
+crafted file from acting in our origin: no sniffing, no caching, and a sandboxing CSP.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+
+from luckyclub.api.members import signed_in_user
+from luckyclub.db import session_scope
+from luckyclub.services import proofs
+from luckyclub.services.errors import NotAllowed, UserError
+
+FILE_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "private, no-store",
+    "Content-Security-Policy": (
+        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+    ),
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+
+
+def _refused(message: str, status: int) -> JSONResponse:
+    return JSONResponse(
+        {"message": message}, status_code=status, headers={"Cache-Control": "no-store"}
+    )
+
+
+# A plain function: Starlette runs it in a worker thread, so the database calls do not block.
+def proof_file(request: Request) -> Response:
+    proof_id = request.path_params["proof_id"]
+    with session_scope() as s:
+        viewer = signed_in_user(s, request)
+        if viewer is None:
+            return _refused("Sign in to see this file.", 401)
+        try:
+            path, content_type, name = proofs.open_file(s, viewer, proof_id)
+        except NotAllowed as exc:
+            return _refused(exc.message, 403)
+        except UserError as exc:
+            return _refused(exc.message, 404)
+    return FileResponse(
+        path,
+        media_type=content_type,
+        filename=name,
+        content_disposition_type="inline",
+        headers=FILE_HEADERS,
+    )

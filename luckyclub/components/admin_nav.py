@@ -1,0 +1,29 @@
+"""The admin console's own navigation, shown above every admin page."""
+
+import reflex as rx
+
+from luckyclub import routes
+
+ADMIN_PAGES = [
+    ("Members", routes.ADMIN),
+    ("Raffles", routes.ADMIN_RAFFLES),
+    ("Review queue", routes.ADMIN_PROOFS),
+    ("Stats", routes.ADMIN_STATS),
+    ("Audit log", routes.ADMIN_AUDIT),
+    ("Outbox", routes.ADMIN_MAIL),
+]
+
+
+def admin_nav() -> rx.Component:
+    return rx.el.nav(
+        rx.hstack(
+            *[
+                rx.link(rx.badge(label, size="2", variant="soft"), href=href, underline="none")
+                for label, href in ADMIN_PAGES
+            ],
+            wrap="wrap",
+            spacing="2",
+        ),
+        aria_label="Admin console",
+        style={"marginBottom": "1rem"},
+    )

@@ -1,0 +1,113 @@
+"""Stripe behind one thin adapter: Checkout for the membership, the customer portal, and the
+webhook signing scheme (so the built-in test-payment mode signs events exactly as Stripe does)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+
+import stripe
+
+from luckyclub.models import User
+from luckyclub.security import keyed_hash
+from luckyclub.services.errors import UserError
+from luckyclub.settings import Settings, get_settings
+
+PAYMENTS_UNAVAILABLE = (
+    "Payments are unavailable right now; nothing was charged. Try again in a few minutes."
+)
+TIMEOUT_SECONDS = 20  # a member is waiting on the page
+
+log = logging.getLogger(__name__)
+
+
+def _client(settings: Settings) -> stripe.StripeClient:
+    # A client per call: the key and base URL come from these settings, never from globals.
+    return stripe.StripeClient(
+        settings.stripe_secret_key or "",
+        base_addresses={"api": settings.stripe_api_base},
+        max_network_retries=1,
+        http_client=stripe.RequestsClient(timeout=TIMEOUT_SECONDS),
+    )
+
+
+def create_membership_checkout(
+    user: User,
+    *,
+    success_url: str,
+    cancel_url: str,
+    customer_id: str | None = None,
+    settings: Settings | None = None,
+) -> str:
+    """A Checkout Session for the monthly membership; returns the URL to send the member to.
+
+    The user id rides on the session and on the subscription's metadata, so every later event
+    (invoices included, which may arrive before the session completes) names its member.
+    """
+    settings = settings or get_settings()
+    if not settings.stripe_secret_key or not settings.stripe_membership_price_id:
+        log.error("Stripe checkout needs STRIPE_SECRET_KEY and STRIPE_MEMBERSHIP_PRICE_ID")
+        raise UserError(PAYMENTS_UNAVAILABLE)
+    metadata = {"user_id": str(user.id)}
+    params: dict = {
+        "mode": "subscription",
+        "line_items": [{"price": settings.stripe_membership_price_id, "quantity": 1}],
+        "client_reference_id": str(user.id),
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+        "metadata": metadata,
+        "subscription_data": {"metadata": metadata},
+    }
+    if customer_id:
+        params["customer"] = customer_id  # a returning member keeps one Stripe customer
+    else:
+        params["customer_email"] = user.email
+    try:
+        checkout = _client(settings).v1.checkout.sessions.create(params=params)
+    except stripe.StripeError as exc:
+        log.warning("Stripe checkout failed: %s: %s", type(exc).__name__, exc)
+        raise UserError(PAYMENTS_UNAVAILABLE) from exc
+    url = getattr(checkout, "url", None)
+    if not url:
+        log.warning("Stripe checkout %s came back without a url", getattr(checkout, "id", "?"))
+        raise UserError(PAYMENTS_UNAVAILABLE)
+    return url
+
+
+def create_portal_session(
+    customer_id: str, return_url: str, *, settings: Settings | None = None
+) -> str:
+    """A Stripe customer portal session (update card, cancel); returns its URL."""
+    settings = settings or get_settings()
+    try:
+        portal = _client(settings).v1.billing_portal.sessions.create(
+            params={"customer": customer_id, "return_url": return_url}
+        )
+    except stripe.StripeError as exc:
+        log.warning("Stripe portal failed: %s: %s", type(exc).__name__, exc)
+        raise UserError(PAYMENTS_UNAVAILABLE) from exc
+    url = getattr(portal, "url", None)
+    if not url:
+        raise UserError(PAYMENTS_UNAVAILABLE)
+    return url
+
+
+# ---- webhook signatures ----------------------------------------------------------------------
+
+
+def sign_payload(payload: bytes, secret: str, timestamp: int) -> str:
+    """A Stripe-Signature header: t=<timestamp>,v1=HMAC-SHA256(secret, "<timestamp>.<payload>")."""
+    signed = f"{timestamp}.".encode() + payload
+    signature = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={signature}"
+
+
+def webhook_secret(settings: Settings) -> str:
+    """STRIPE_WEBHOOK_SECRET when set; otherwise the test-payment mode's own secret.
+
+    The fallback is derived from SECRET_KEY, so only this server can sign test events.
+    """
+    if settings.stripe_webhook_secret:
+        return settings.stripe_webhook_secret
+    return "whsec_test_" + keyed_hash("stripe-test-mode")[:32]

@@ -1,0 +1,62 @@
+"""The audit log: every admin action with who, what, the record it touched and when (UTC)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from luckyclub import routes
+from luckyclub.components.admin_nav import admin_nav
+from luckyclub.components.layout import data_table, page
+from luckyclub.pages.admin import AuditRow, admin_only, audit_rows
+from luckyclub.state.admin import AdminPageState
+from luckyclub.state.session import SessionState
+
+
+class AuditState(AdminPageState):
+    allowed: bool = False
+    error: str = ""
+    notice: str = ""
+    actions: list[AuditRow] = []
+
+    def _fill(self, s) -> None:
+        self.actions = audit_rows(s, limit=500)
+
+    def _forget(self) -> None:
+        self.actions = []
+
+    @rx.event
+    def load(self):
+        self._admin_load()
+
+
+def _row(a: AuditRow) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(a.when, white_space="nowrap"),
+        rx.table.cell(a.actor),
+        rx.table.cell(rx.code(a.action)),
+        rx.table.cell(a.target),
+        rx.table.cell(a.detail),
+    )
+
+
+@rx.page(
+    route=routes.ADMIN_AUDIT,
+    title="Audit log · LuckyClub admin",
+    on_load=[SessionState.require_sign_in, AuditState.load],
+)
+def admin_audit_page() -> rx.Component:
+    return page(
+        admin_only(
+            rx.vstack(
+                admin_nav(),
+                rx.heading("Audit log", size="8", as_="h1"),
+                rx.text("The latest 500 admin actions, newest first. Times are UTC.", size="2"),
+                data_table(
+                    ["When (UTC)", "Admin", "Action", "Record", "Detail"], AuditState.actions, _row
+                ),
+                spacing="4",
+                width="100%",
+            ),
+            state=AuditState,
+        )
+    )

@@ -1,0 +1,246 @@
+"""The entry ledger: the one place a member's chances in a raffle change, always as an appended row.
+
+Balances, breakdowns, leaderboards and odds are queries over the rows. Every credit carries an
+idempotency key (the invoice, the proof, the grant…): a replay finds its key taken, adds nothing.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import case, func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from luckyclub.models import EntryLedger, LedgerSource, Raffle, RaffleStatus, User, utcnow
+from luckyclub.services import audit
+from luckyclub.services.errors import UserError
+from luckyclub.services.permissions import require_admin
+
+MAX_GRANT = 10_000
+
+
+def _open_raffle(session: Session, raffle_id: int, now: datetime | None = None) -> Raffle:
+    raffle = session.get(Raffle, raffle_id)
+    if raffle is None:
+        raise UserError("That raffle no longer exists.")
+    if raffle.status == RaffleStatus.DRAFT:
+        raise UserError(f"{raffle.title} has not opened yet, so it cannot take entries.")
+    if raffle.status != RaffleStatus.OPEN or raffle.closes_at <= (now or utcnow()):
+        raise UserError(f"{raffle.title} has closed, so its entries can no longer change.")
+    return raffle
+
+
+def credit(
+    session: Session,
+    *,
+    raffle_id: int,
+    user_id: int,
+    source: str,
+    amount: int,
+    key: str,
+    reason: str = "",
+    actor_id: int | None = None,
+    now: datetime | None = None,
+) -> EntryLedger | None:
+    """Add entries unless `key` was used before; None means this credit happened already."""
+    if amount <= 0:
+        raise ValueError("a credit adds at least one entry")
+    if session.exec(select(EntryLedger.id).where(EntryLedger.idempotency_key == key)).first():
+        return None
+    _open_raffle(session, raffle_id, now)
+    row = EntryLedger(
+        raffle_id=raffle_id,
+        user_id=user_id,
+        source=source,
+        amount=amount,
+        idempotency_key=key,
+        reason=reason[:500],
+        actor_id=actor_id,
+    )
+    try:
+        with session.begin_nested():  # a concurrent replay loses here, without undoing the caller
+            session.add(row)
+    except IntegrityError:
+        return None
+    return row
+
+
+def balance(session: Session, raffle_id: int, user_id: int) -> int:
+    total = session.exec(
+        select(func.coalesce(func.sum(EntryLedger.amount), 0)).where(
+            EntryLedger.raffle_id == raffle_id, EntryLedger.user_id == user_id
+        )
+    ).one()
+    return int(total)
+
+
+def _lock_member(session: Session, user_id: int) -> None:
+    """Serialise changes to one member's entries (PostgreSQL row lock; SQLite has one writer)."""
+    session.exec(select(User.id).where(User.id == user_id).with_for_update()).first()
+
+
+def grant(
+    session: Session,
+    admin: User,
+    *,
+    raffle_id: int,
+    user_id: int,
+    amount: int,
+    reason: str,
+    now: datetime | None = None,
+) -> EntryLedger:
+    """An admin adds (amount > 0) or removes (amount < 0) entries, with a reason."""
+    require_admin(admin)
+    reason = (reason or "").strip()
+    if not reason:
+        raise UserError("Give a reason; the member sees it next to the change.", field="reason")
+    if amount == 0 or abs(amount) > MAX_GRANT:
+        raise UserError(
+            f"Enter a number of entries between 1 and {MAX_GRANT:,}, or a negative one."
+        )
+    member = session.get(User, user_id)
+    if member is None:
+        raise UserError("That member no longer exists.")
+    _open_raffle(session, raffle_id, now)
+    _lock_member(session, user_id)
+    if amount < 0 and (held := balance(session, raffle_id, user_id)) < -amount:
+        raise UserError(
+            f"{member.display_name} has {held} entries in this raffle, so at most {held} "
+            "can be removed. A balance never goes below zero."
+        )
+    row = EntryLedger(
+        raffle_id=raffle_id,
+        user_id=user_id,
+        source=LedgerSource.ADMIN if amount > 0 else LedgerSource.CORRECTION,
+        amount=amount,
+        idempotency_key=f"admin:{secrets.token_hex(12)}",
+        reason=reason[:500],
+        actor_id=admin.id,
+    )
+    session.add(row)
+    session.flush()
+    action = "entries.grant" if amount > 0 else "entries.remove"
+    audit.record(
+        session, admin, action, "user", user_id, f"{amount:+d} in raffle #{raffle_id}: {reason}"
+    )
+    return row
+
+
+# ---- reading the ledger ----------------------------------------------------------------------
+
+
+def breakdown(session: Session, raffle_id: int, user_id: int) -> dict[str, int]:
+    rows = session.exec(
+        select(EntryLedger.source, func.sum(EntryLedger.amount))
+        .where(EntryLedger.raffle_id == raffle_id, EntryLedger.user_id == user_id)
+        .group_by(EntryLedger.source)
+    ).all()
+    return {source: int(total) for source, total in rows}
+
+
+def member_rows(
+    session: Session, user_id: int, *, raffle_id: int | None = None, limit: int | None = None
+) -> list[EntryLedger]:
+    query = select(EntryLedger).where(EntryLedger.user_id == user_id)
+    if raffle_id is not None:
+        query = query.where(EntryLedger.raffle_id == raffle_id)
+    query = query.order_by(col(EntryLedger.id).desc())
+    if limit:
+        query = query.limit(limit)
+    return list(session.exec(query))
+
+
+@dataclass(frozen=True)
+class RaffleTotals:
+    entries: int
+    entrants: int
+
+
+def totals(session: Session, raffle_id: int) -> RaffleTotals:
+    """All entries in a raffle, and how many members hold at least one."""
+    per_member = (
+        select(EntryLedger.user_id, func.sum(EntryLedger.amount).label("held"))
+        .where(EntryLedger.raffle_id == raffle_id)
+        .group_by(EntryLedger.user_id)
+        .subquery()
+    )
+    entries, entrants = session.exec(
+        select(
+            func.coalesce(func.sum(per_member.c.held), 0),
+            func.count(case((per_member.c.held > 0, 1))),
+        )
+    ).one()
+    return RaffleTotals(entries=int(entries), entrants=int(entrants))
+
+
+@dataclass(frozen=True)
+class Odds:
+    mine: int
+    total: int
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.mine / self.total if self.total else 0.0
+
+    def sentence(self) -> str:
+        if not self.mine:
+            return "You have no entries in this raffle yet."
+        return f"{self.mine:,} in {self.total:,} ({self.percent:.2f} %)"
+
+
+def odds(session: Session, raffle_id: int, user_id: int) -> Odds:
+    return Odds(mine=balance(session, raffle_id, user_id), total=totals(session, raffle_id).entries)
+
+
+@dataclass(frozen=True)
+class LeaderboardRow:
+    rank: int
+    name: str
+    entries: int
+    user_id: int
+
+
+def public_name(user: User) -> str:
+    """How a member appears to others: their display name if they chose so, else Member #id."""
+    return user.display_name if user.show_on_leaderboard else f"Member #{user.id}"
+
+
+def leaderboard(session: Session, raffle_id: int, *, limit: int = 25) -> list[LeaderboardRow]:
+    held = func.sum(EntryLedger.amount).label("held")
+    rows = session.exec(
+        select(User, held)
+        .join(User, User.id == EntryLedger.user_id)
+        .where(EntryLedger.raffle_id == raffle_id)
+        .group_by(User.id)
+        .having(held > 0)
+        .order_by(held.desc(), User.id)
+        .limit(limit)
+    ).all()
+    return [
+        LeaderboardRow(rank=n, name=public_name(user), entries=int(total), user_id=user.id)
+        for n, (user, total) in enumerate(rows, start=1)
+    ]
+
+
+def entries_per_day(session: Session, *, since: date) -> list[tuple[str, str, int]]:
+    """(day "YYYY-MM-DD", source, entries) for the admin chart, credits and removals alike."""
+    day = func.date(EntryLedger.created_at)
+    since_moment = datetime(since.year, since.month, since.day, tzinfo=utcnow().tzinfo)
+    rows = session.exec(
+        select(day, EntryLedger.source, func.sum(EntryLedger.amount))
+        .where(EntryLedger.created_at >= since_moment)
+        .group_by(day, EntryLedger.source)
+        .order_by(day)
+    ).all()
+    return [(str(d), source, int(total)) for d, source, total in rows]
+
+
+def member_version(session: Session, user_id: int) -> int:
+    """Changes whenever the member's ledger does: what a live dashboard polls."""
+    newest = session.exec(
+        select(func.max(EntryLedger.id)).where(EntryLedger.user_id == user_id)
+    ).one()
+    return int(newest or 0)

@@ -1,0 +1,284 @@
+"""Monthly raffles: creating and opening them, the monthly rollover, base entries and carry-over."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from luckyclub.models import (
+    EntryLedger,
+    LedgerSource,
+    Membership,
+    MembershipStatus,
+    Raffle,
+    RaffleStatus,
+    User,
+    utcnow,
+)
+from luckyclub.services import audit, ledger
+from luckyclub.services.errors import UserError
+from luckyclub.services.permissions import require_admin
+
+_MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+EDITABLE = ("title", "prize", "description", "base_entries", "carry_over_percent", "closes_at")
+
+
+def month_of(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m")
+
+
+def next_month(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:])
+    return f"{year + number // 12}-{number % 12 + 1:02d}"
+
+
+def month_end(month: str) -> datetime:
+    """The last second of a month, UTC: the default closing time."""
+    following = next_month(month)
+    return datetime(int(following[:4]), int(following[5:]), 1, tzinfo=UTC) - timedelta(seconds=1)
+
+
+def raffle_for_month(session: Session, month: str) -> Raffle | None:
+    return session.exec(select(Raffle).where(Raffle.month == month)).first()
+
+
+def current_raffle(session: Session, now: datetime | None = None) -> Raffle | None:
+    """The open raffle members earn entries in now: this month's, else the latest still open."""
+    now = now or utcnow()
+    open_now = select(Raffle).where(Raffle.status == RaffleStatus.OPEN, Raffle.closes_at > now)
+    return (
+        session.exec(open_now.where(Raffle.month == month_of(now))).first()
+        or session.exec(open_now.order_by(col(Raffle.month).desc())).first()
+    )
+
+
+def list_raffles(session: Session, *, limit: int = 24) -> list[Raffle]:
+    return list(session.exec(select(Raffle).order_by(col(Raffle.month).desc()).limit(limit)))
+
+
+# ---- admin: create, edit, open -------------------------------------------------------------
+
+
+def _checked(fields: dict, *, now: datetime) -> dict:
+    clean = dict(fields)
+    for name, low, high in (("title", 3, 120), ("prize", 2, 200)):
+        if name in clean:
+            clean[name] = " ".join(str(clean[name] or "").split())
+            if not low <= len(clean[name]) <= high:
+                raise UserError(f"The {name} needs {low} to {high} characters.", field=name)
+    if "description" in clean:
+        clean["description"] = str(clean["description"] or "").strip()[:5000]
+    for name, low, high, words in (
+        ("base_entries", 0, 1000, "Base entries"),
+        ("carry_over_percent", 0, 100, "The carry-over percentage"),
+    ):
+        if name in clean:
+            try:
+                clean[name] = int(clean[name])
+            except (TypeError, ValueError):
+                raise UserError(f"{words} must be a whole number.", field=name) from None
+            if not low <= clean[name] <= high:
+                raise UserError(f"{words} must be between {low} and {high}.", field=name)
+    if "closes_at" in clean:
+        closes_at = clean["closes_at"]
+        if not isinstance(closes_at, datetime) or closes_at.tzinfo is None:
+            raise UserError("Give the closing time as a date and time.", field="closes_at")
+        if closes_at <= now:
+            raise UserError("The closing time must be in the future.", field="closes_at")
+    return clean
+
+
+def create(
+    session: Session, admin: User, *, month: str, now: datetime | None = None, **fields
+) -> Raffle:
+    require_admin(admin)
+    now = now or utcnow()
+    month = (month or "").strip()
+    if not _MONTH_RE.match(month):
+        raise UserError("Choose the raffle's month, like 2026-12.", field="month")
+    if month < month_of(now):
+        raise UserError("That month has passed; choose this month or a later one.", field="month")
+    fields.setdefault("closes_at", month_end(month))
+    clean = _checked(fields, now=now)
+    if raffle_for_month(session, month):
+        raise UserError(f"There is already a raffle for {month}; edit that one.", field="month")
+    raffle = Raffle(month=month, **clean)
+    session.add(raffle)
+    session.flush()
+    audit.record(session, admin, "raffle.create", "raffle", raffle.id, f"{month}: {raffle.title}")
+    return raffle
+
+
+def update(
+    session: Session, admin: User, raffle_id: int, *, now: datetime | None = None, **fields
+) -> Raffle:
+    require_admin(admin)
+    raffle = _get(session, raffle_id)
+    if raffle.status == RaffleStatus.CLOSED:
+        raise UserError("A closed raffle cannot be edited: its entries are final.")
+    clean = _checked({k: v for k, v in fields.items() if k in EDITABLE}, now=now or utcnow())
+    changed = [name for name, value in clean.items() if getattr(raffle, name) != value]
+    for name in changed:
+        setattr(raffle, name, clean[name])
+    if changed:
+        audit.record(session, admin, "raffle.edit", "raffle", raffle.id, ", ".join(changed))
+    return raffle
+
+
+def set_image(session: Session, admin: User, raffle_id: int, image_name: str | None) -> Raffle:
+    require_admin(admin)
+    raffle = _get(session, raffle_id)
+    raffle.image_name = image_name
+    audit.record(session, admin, "raffle.image", "raffle", raffle.id)
+    return raffle
+
+
+def open_raffle(
+    session: Session, admin: User, raffle_id: int, *, now: datetime | None = None
+) -> tuple[Raffle, int]:
+    """Open a draft raffle to entries, crediting base entries to every active member."""
+    require_admin(admin)
+    now = now or utcnow()
+    raffle = _get(session, raffle_id)
+    if raffle.status == RaffleStatus.CLOSED:
+        raise UserError("This raffle has closed; it cannot be opened again.")
+    if raffle.closes_at <= now:
+        raise UserError("Move the closing time into the future before opening the raffle.")
+    raffle.status = RaffleStatus.OPEN
+    session.flush()
+    credited = credit_active_members(session, raffle, now=now)
+    audit.record(session, admin, "raffle.open", "raffle", raffle.id, f"{credited} members credited")
+    return raffle, credited
+
+
+def _get(session: Session, raffle_id: int) -> Raffle:
+    raffle = session.get(Raffle, raffle_id)
+    if raffle is None:
+        raise UserError("That raffle no longer exists.")
+    return raffle
+
+
+# ---- base entries, rollover, carry-over --------------------------------------------------
+
+
+def credit_base_entries(
+    session: Session,
+    raffle: Raffle | None,
+    user_id: int,
+    reason: str,
+    *,
+    now: datetime | None = None,
+) -> EntryLedger | None:
+    """A member's base entries for a raffle: once per member per raffle, whatever asks twice."""
+    if raffle is None or raffle.status != RaffleStatus.OPEN or raffle.base_entries <= 0:
+        return None
+    now = now or utcnow()
+    if raffle.closes_at <= now:
+        return None
+    return ledger.credit(
+        session,
+        raffle_id=raffle.id,
+        user_id=user_id,
+        source=LedgerSource.BASE,
+        amount=raffle.base_entries,
+        key=f"base:{raffle.id}:{user_id}",
+        reason=reason,
+        now=now,
+    )
+
+
+def credit_active_members(session: Session, raffle: Raffle, *, now: datetime | None = None) -> int:
+    members = session.exec(
+        select(Membership.user_id)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.status == MembershipStatus.ACTIVE, User.banned_at.is_(None))
+    ).all()
+    return sum(
+        1
+        for user_id in members
+        if credit_base_entries(session, raffle, user_id, f"Membership: {raffle.month}", now=now)
+    )
+
+
+def carry_over(
+    session: Session,
+    source: Raffle,
+    target: Raffle,
+    *,
+    winners: frozenset[int] = frozenset(),
+    now: datetime | None = None,
+) -> int:
+    """Carry source.carry_over_percent of each non-winner's entries into target, once each."""
+    if source.carry_over_percent <= 0 or target.status != RaffleStatus.OPEN:
+        return 0
+    carried = 0
+    for row in ledger.leaderboard(session, source.id, limit=1_000_000):
+        amount = row.entries * source.carry_over_percent // 100
+        if row.user_id in winners or amount <= 0:
+            continue
+        done = ledger.credit(
+            session,
+            raffle_id=target.id,
+            user_id=row.user_id,
+            source=LedgerSource.CARRY_OVER,
+            amount=amount,
+            key=f"carry:{source.id}:{row.user_id}",
+            reason=f"{source.carry_over_percent}% of your {row.entries} entries in {source.title}",
+            now=now,
+        )
+        carried += bool(done)
+    return carried
+
+
+def close_due(session: Session, now: datetime | None = None) -> list[Raffle]:
+    """Close every open raffle whose closing time has passed."""
+    now = now or utcnow()
+    due = session.exec(
+        select(Raffle).where(Raffle.status == RaffleStatus.OPEN, Raffle.closes_at <= now)
+    ).all()
+    for raffle in due:
+        raffle.status = RaffleStatus.CLOSED
+    return list(due)
+
+
+def rollover(session: Session, now: datetime | None = None) -> str:
+    """Open this month's raffle from the previous one (if nobody has), and credit its members.
+
+    Safe to run in several processes at once: the month is UNIQUE, so one creates it and the
+    others find it; every credit is keyed, so each member is credited once.
+    """
+    now = now or utcnow()
+    month = month_of(now)
+    close_due(session, now)
+    raffle = raffle_for_month(session, month)
+    previous = session.exec(
+        select(Raffle).where(Raffle.month < month).order_by(col(Raffle.month).desc())
+    ).first()
+    if raffle is None:
+        if previous is None:
+            return f"no raffle to copy for {month}"
+        copy = Raffle(
+            month=month,
+            title=previous.title,
+            prize=previous.prize,
+            description=previous.description,
+            image_name=previous.image_name,
+            base_entries=previous.base_entries,
+            carry_over_percent=previous.carry_over_percent,
+            closes_at=month_end(month),
+            status=RaffleStatus.OPEN,
+        )
+        try:
+            with session.begin_nested():
+                session.add(copy)
+        except IntegrityError:
+            pass  # another process opened it a moment ago
+        raffle = raffle_for_month(session, month)
+    if raffle.status != RaffleStatus.OPEN:
+        return f"{month}: raffle #{raffle.id} is {raffle.status}; nothing credited"
+    credited = credit_active_members(session, raffle, now=now)
+    carried = carry_over(session, previous, raffle, now=now) if previous else 0
+    return f"{month}: raffle #{raffle.id} open, {credited} members credited, {carried} carried over"
