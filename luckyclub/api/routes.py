@@ -7,6 +7,7 @@ from luckyclub.api.auth import create_session, end_session
 from luckyclub.api.health import health
 from luckyclub.api.members import my_ledger_csv
 from luckyclub.api.proofs import proof_file
+from luckyclub.api.raffles import raffle_image
 from luckyclub.api.stripe_webhook import stripe_webhook
 
 
@@ -18,6 +19,7 @@ def build_api() -> Starlette:
             Route("/api/auth/logout", end_session, methods=["POST"]),
             Route("/api/me/ledger.csv", my_ledger_csv, methods=["GET"]),
             Route("/api/proofs/{proof_id:int}/file", proof_file, methods=["GET"]),
+            Route("/api/raffles/{raffle_id}/image", raffle_image, methods=["GET"]),
             Route("/api/stripe/webhook", stripe_webhook, methods=["POST"]),
         ]
     )

@@ -21,10 +21,12 @@ from luckyclub.components.layout import (
 )
 from luckyclub.models import Raffle, RaffleStatus
 from luckyclub.pages.admin import admin_only, record_id
-from luckyclub.services import accounts, ledger, raffles
+from luckyclub.services import accounts, ledger, proof_files, raffles
 from luckyclub.services.errors import UserError
 from luckyclub.state.admin import AdminPageState
 from luckyclub.state.session import SessionState
+
+IMAGE_UPLOAD_ID = "raffle_image"
 
 
 @dataclass
@@ -146,6 +148,27 @@ class RafflesAdminState(AdminPageState):
             )
             if created:
                 self.editing = RaffleForm()
+
+    @rx.event
+    async def upload_image(self, files: list[rx.UploadFile]):
+        if not files:
+            self.error = "Choose a picture first."
+            return
+        upload = files[0]
+        data = await upload.read(proof_files.MAX_PROOF_BYTES + 1)
+        raffle_id = self.editing.id
+        self._admin_act(
+            lambda s, admin: raffles.set_image(
+                s,
+                admin,
+                record_id(raffle_id),
+                filename=upload.name or upload.filename or "",
+                data=data,
+                claimed_type=upload.content_type or "",
+            ),
+            "Prize picture saved.",
+        )
+        return rx.clear_selected_files(IMAGE_UPLOAD_ID)
 
     @rx.event
     def open_for_entries(self, raffle_id: int):
@@ -279,8 +302,40 @@ def _editor() -> rx.Component:
                 ),
                 key=E.id.to_string(),  # a new key resets the form's fields to the chosen raffle
             ),
+            rx.cond(E.id != 0, _picture()),
             width="100%",
         ),
+        width="100%",
+    )
+
+
+def _picture() -> rx.Component:
+    return rx.vstack(
+        rx.text("Prize picture", weight="medium"),
+        rx.image(
+            src="/api/raffles/" + RafflesAdminState.editing.id.to_string() + "/image",
+            alt="",
+            max_height="8rem",
+        ),
+        rx.upload.root(
+            rx.button("Choose a picture", type="button", variant="soft", size="2"),
+            rx.foreach(rx.selected_files(IMAGE_UPLOAD_ID), lambda f: rx.text(f, size="1")),
+            id=IMAGE_UPLOAD_ID,
+            multiple=False,
+            accept={
+                "image/png": [".png"],
+                "image/jpeg": [".jpg", ".jpeg"],
+                "image/webp": [".webp"],
+            },
+            aria_label="Prize picture file",
+        ),
+        rx.button(
+            "Upload picture",
+            size="2",
+            on_click=RafflesAdminState.upload_image(rx.upload_files(upload_id=IMAGE_UPLOAD_ID)),
+        ),
+        rx.text("Members see it once the raffle is open.", size="1", color_scheme="gray"),
+        spacing="2",
         width="100%",
     )
 

@@ -15,6 +15,7 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,16 +23,13 @@ import stripe
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from luckyclub import db, security
+from luckyclub import db, routes, security
 from luckyclub.integrations import stripe_api
 from luckyclub.models import Membership, MembershipStatus, StripeEvent, User, utcnow
 from luckyclub.services import raffles
 from luckyclub.services.errors import NotAllowed, UserError
 from luckyclub.settings import get_settings
 
-MEMBERSHIP_PAGE = "/membership"
-TEST_CHECKOUT_PAGE = "/membership/test-checkout"
-TEST_PORTAL_PAGE = "/membership/test-portal"
 TEST_CHECKOUT_TTL = timedelta(hours=1)
 TEST_CHECKOUT_PREFIX = "cs_test_local_"
 
@@ -80,11 +78,11 @@ def start_checkout(session: Session, user: User, now: datetime | None = None) ->
     if row is not None and row.status == MembershipStatus.ACTIVE:
         raise UserError("You are already a member; nothing was charged.")
     if settings.stripe_test_mode:
-        return f"{TEST_CHECKOUT_PAGE}?session={_new_test_checkout_id(user, now or utcnow())}"
+        return f"{routes.TEST_CHECKOUT}?session={_new_test_checkout_id(user, now or utcnow())}"
     return stripe_api.create_membership_checkout(
         user,
-        success_url=f"{settings.app_url}{MEMBERSHIP_PAGE}?joined=1",
-        cancel_url=f"{settings.app_url}{MEMBERSHIP_PAGE}",
+        success_url=f"{settings.app_url}{routes.DASHBOARD}?joined=1",
+        cancel_url=f"{settings.app_url}{routes.DASHBOARD}",
         customer_id=row.stripe_customer_id if row else None,
         settings=settings,
     )
@@ -97,7 +95,7 @@ def portal_url(session: Session, user: User, return_url: str) -> str:
     if row is None or not row.stripe_customer_id:
         raise UserError("You have no membership to manage yet. Join the club first.")
     if settings.stripe_test_mode:
-        return TEST_PORTAL_PAGE
+        return routes.TEST_PORTAL
     if return_url.startswith("/"):
         return_url = settings.app_url + return_url  # Stripe needs an absolute address
     return stripe_api.create_portal_session(row.stripe_customer_id, return_url, settings=settings)
@@ -407,99 +405,30 @@ def complete_test_checkout(session: Session | None, user: User, checkout_id: str
     if user.banned_at is not None:
         raise NotAllowed("This account has been suspended.")
     _check_test_checkout_id(user, checkout_id)
-    subscription_id = "sub_test_" + _test_id("subscription", checkout_id)
     with db.session_scope() as reading:
         row = membership_for(reading, user.id)
+    purchase = _TestPurchase(
+        user_id=user.id,
+        email=user.email,
+        checkout_id=checkout_id,
+        # A member who comes back stays one customer, as Checkout with `customer` would do.
+        customer_id=(row and row.stripe_customer_id) or "cus_test_" + _test_id("customer", user.id),
+        price_id=get_settings().stripe_membership_price_id or "price_test_membership",
+        now=int(time.time()),
+    )
     if (
         row is not None
         and row.status == MembershipStatus.ACTIVE
-        and row.stripe_subscription_id != subscription_id
+        and row.stripe_subscription_id != purchase.subscription_id
     ):
         raise UserError("You are already a member; nothing was charged.")
-    customer_id = (row and row.stripe_customer_id) or "cus_test_" + _test_id("customer", user.id)
-    now = int(time.time())
-    start = datetime.fromtimestamp(now, UTC)
-    period = (now, int(_one_month_later(start).timestamp()))
-    metadata = {"user_id": str(user.id)}
-    price_id = get_settings().stripe_membership_price_id or "price_test_membership"
-
-    subscription = {
-        "id": subscription_id,
-        "object": "subscription",
-        "customer": customer_id,
-        "status": "active",
-        "metadata": metadata,
-        "cancel_at_period_end": False,
-        "created": now,
-        "start_date": now,
-        "livemode": False,
-        "items": {
-            "object": "list",
-            "data": [
-                {
-                    "id": "si_test_" + _test_id("item", checkout_id),
-                    "object": "subscription_item",
-                    "price": {"id": price_id, "object": "price", "type": "recurring"},
-                    "quantity": 1,
-                    "current_period_start": period[0],
-                    "current_period_end": period[1],
-                }
-            ],
-        },
-    }
-    invoice_id = "in_test_" + _test_id("invoice", checkout_id)
-    invoice = {
-        "id": invoice_id,
-        "object": "invoice",
-        "customer": customer_id,
-        "customer_email": user.email,
-        "billing_reason": "subscription_create",
-        "status": "paid",
-        "created": now,
-        "livemode": False,
-        "period_start": now,
-        "period_end": now,
-        "subscription": subscription_id,  # API versions before 2025-03
-        "subscription_details": {"metadata": metadata},
-        "parent": {
-            "type": "subscription_details",
-            "quote_details": None,
-            "subscription_details": {"metadata": metadata, "subscription": subscription_id},
-        },
-        "lines": {
-            "object": "list",
-            "has_more": False,
-            "data": [
-                {
-                    "id": "il_test_" + _test_id("line", checkout_id),
-                    "object": "line_item",
-                    "invoice": invoice_id,
-                    "quantity": 1,
-                    "period": {"start": period[0], "end": period[1]},
-                    "pricing": {"type": "price_details", "price_details": {"price": price_id}},
-                }
-            ],
-        },
-    }
-    checkout = {
-        "id": checkout_id,
-        "object": "checkout.session",
-        "mode": "subscription",
-        "status": "complete",
-        "payment_status": "paid",
-        "client_reference_id": str(user.id),
-        "customer": customer_id,
-        "customer_email": user.email,
-        "customer_details": {"email": user.email},
-        "subscription": subscription_id,
-        "metadata": metadata,
-        "created": now,
-        "livemode": False,
-    }
     # Stripe's usual order: the invoice is paid before the checkout reports completion.
-    _send_test_event("customer.subscription.created", subscription, key=checkout_id, now=now)
-    _send_test_event("invoice.paid", invoice, key=checkout_id, now=now)
-    _send_test_event("checkout.session.completed", checkout, key=checkout_id, now=now)
+    for event_type, obj in (
+        ("customer.subscription.created", purchase.subscription()),
+        ("invoice.paid", purchase.invoice()),
+        ("checkout.session.completed", purchase.checkout_session()),
+    ):
+        _send_test_event(event_type, obj, key=checkout_id, now=purchase.now)
 
 
 def cancel_in_test_mode(user: User) -> None:
@@ -525,6 +454,107 @@ def cancel_in_test_mode(user: User) -> None:
     )
 
 
+@dataclass(frozen=True)
+class _TestPurchase:
+    """One test checkout, as the Stripe objects its events carry (shaped like API 2026-10)."""
+
+    user_id: int
+    email: str
+    checkout_id: str
+    customer_id: str
+    price_id: str
+    now: int
+
+    @property
+    def subscription_id(self) -> str:
+        return "sub_test_" + _test_id("subscription", self.checkout_id)
+
+    @property
+    def invoice_id(self) -> str:
+        return "in_test_" + _test_id("invoice", self.checkout_id)
+
+    @property
+    def metadata(self) -> dict[str, str]:
+        return {"user_id": str(self.user_id)}
+
+    @property
+    def period(self) -> tuple[int, int]:
+        end = _one_month_later(datetime.fromtimestamp(self.now, UTC))
+        return self.now, int(end.timestamp())
+
+    def subscription(self) -> dict:
+        start, end = self.period
+        item = {
+            "id": "si_test_" + _test_id("item", self.checkout_id),
+            "object": "subscription_item",
+            "price": {"id": self.price_id, "object": "price", "type": "recurring"},
+            "quantity": 1,
+            "current_period_start": start,
+            "current_period_end": end,
+        }
+        return {
+            "id": self.subscription_id,
+            "object": "subscription",
+            "customer": self.customer_id,
+            "status": "active",
+            "metadata": self.metadata,
+            "cancel_at_period_end": False,
+            "created": self.now,
+            "start_date": self.now,
+            "livemode": False,
+            "items": {"object": "list", "has_more": False, "data": [item]},
+        }
+
+    def invoice(self) -> dict:
+        start, end = self.period
+        line = {
+            "id": "il_test_" + _test_id("line", self.checkout_id),
+            "object": "line_item",
+            "invoice": self.invoice_id,
+            "quantity": 1,
+            "period": {"start": start, "end": end},
+            "pricing": {"type": "price_details", "price_details": {"price": self.price_id}},
+        }
+        return {
+            "id": self.invoice_id,
+            "object": "invoice",
+            "customer": self.customer_id,
+            "customer_email": self.email,
+            "billing_reason": "subscription_create",
+            "status": "paid",
+            "created": self.now,
+            "livemode": False,
+            "subscription": self.subscription_id,  # API versions before 2025-03
+            "subscription_details": {"metadata": self.metadata},
+            "parent": {
+                "type": "subscription_details",
+                "quote_details": None,
+                "subscription_details": {
+                    "metadata": self.metadata,
+                    "subscription": self.subscription_id,
+                },
+            },
+            "lines": {"object": "list", "has_more": False, "data": [line]},
+        }
+
+    def checkout_session(self) -> dict:
+        return {
+            "id": self.checkout_id,
+            "object": "checkout.session",
+            "mode": "subscription",
+            "status": "complete",
+            "payment_status": "paid",
+            "client_reference_id": str(self.user_id),
+            "customer": self.customer_id,
+            "customer_email": self.email,
+            "customer_details": {"email": self.email},
+            "subscription": self.subscription_id,
+            "metadata": self.metadata,
+            "created": self.now,
+            "livemode": False,
+        }
+
+
 def _require_test_mode() -> None:
     if not get_settings().stripe_test_mode:
         raise NotAllowed("Test payments are switched off: this club takes real payments.")
@@ -539,7 +569,7 @@ def _new_test_checkout_id(user: User, now: datetime) -> str:
 
 
 def _check_test_checkout_id(user: User, checkout_id: str, now: datetime | None = None) -> None:
-    expired = UserError("This test checkout has expired. Start again from the membership page.")
+    expired = UserError("This test checkout has expired. Start again from your dashboard.")
     if not isinstance(checkout_id, str) or not checkout_id.startswith(TEST_CHECKOUT_PREFIX):
         raise expired
     parts = checkout_id.removeprefix(TEST_CHECKOUT_PREFIX).split("_")

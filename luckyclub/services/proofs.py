@@ -159,11 +159,12 @@ def submit(
     note = (note or "").strip()
     if len(note) > MAX_NOTE_LENGTH:
         raise UserError(
-            f"Keep the note under {MAX_NOTE_LENGTH} characters; it is {len(note)} now.",
+            f"Keep the note to {MAX_NOTE_LENGTH} characters or fewer; it is {len(note)} now.",
             field="note",
         )
-    # One member's submissions one at a time (PostgreSQL row lock; SQLite has one writer), so
-    # two uploads at once cannot both slip under the monthly limit.
+    # One member's submissions one at a time, so two uploads at once cannot both slip under the
+    # monthly limit. PostgreSQL locks the row; SQLite ignores FOR UPDATE, and the embedded
+    # single-process mode accepts that a double submit might pass the limit by one.
     session.exec(select(User.id).where(User.id == user.id).with_for_update()).first()
     _check_monthly_limit(session, user.id, raffle.id, kind)
     checked = check_upload(filename, data, claimed_type)

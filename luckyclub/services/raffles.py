@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -18,9 +19,10 @@ from luckyclub.models import (
     User,
     utcnow,
 )
-from luckyclub.services import audit, ledger
+from luckyclub.services import audit, file_store, ledger, proof_files
 from luckyclub.services.errors import UserError
 from luckyclub.services.permissions import require_admin
+from luckyclub.settings import get_settings
 
 _MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 EDITABLE = ("title", "prize", "description", "base_entries", "carry_over_percent", "closes_at")
@@ -128,12 +130,34 @@ def update(
     return raffle
 
 
-def set_image(session: Session, admin: User, raffle_id: int, image_name: str | None) -> Raffle:
+def set_image(
+    session: Session, admin: User, raffle_id: int, *, filename: str, data: bytes, claimed_type: str
+) -> Raffle:
+    """Give a raffle its prize picture: checked and re-encoded like a proof, stored privately."""
     require_admin(admin)
     raffle = _get(session, raffle_id)
-    raffle.image_name = image_name
-    audit.record(session, admin, "raffle.image", "raffle", raffle.id)
+    checked = proof_files.check_upload(filename, data, claimed_type)
+    if checked.file_type is proof_files.PDF:
+        raise UserError("The prize picture must be an image: PNG, JPEG or WebP.")
+    folder = get_settings().raffle_image_dir
+    old_name, raffle.image_name = (
+        raffle.image_name,
+        file_store.store(folder, checked.data, checked.file_type.extension),
+    )
+    audit.record(session, admin, "raffle.image", "raffle", raffle.id, filename[:200])
+    if old_name:
+        file_store.discard(folder, old_name)
     return raffle
+
+
+def image_file(session: Session, raffle_id: int) -> tuple[Path, str] | None:
+    """The prize picture of a raffle members can see: (path, content type), or None."""
+    raffle = session.get(Raffle, raffle_id)
+    if raffle is None or raffle.status == RaffleStatus.DRAFT or not raffle.image_name:
+        return None
+    path = file_store.path_for(get_settings().raffle_image_dir, raffle.image_name)
+    content_type = {".png": "image/png", ".jpg": "image/jpeg", ".webp": "image/webp"}
+    return (path, content_type[path.suffix]) if path.exists() else None
 
 
 def open_raffle(

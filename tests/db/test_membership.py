@@ -165,11 +165,11 @@ def test_a_test_checkout_that_is_expired_forged_or_someone_elses_is_refused(
 
 def test_the_test_portal_needs_a_membership(session, test_mode, ann, raffle):
     with pytest.raises(UserError, match="no membership to manage"):
-        membership.portal_url(session, ann, "/membership")
+        membership.portal_url(session, ann, "/dashboard")
 
     join_in_test_mode(session, ann)
 
-    assert membership.portal_url(session, ann, "/membership") == "/membership/test-portal"
+    assert membership.portal_url(session, ann, "/dashboard") == "/membership/test-portal"
 
 
 def test_a_suspended_account_cannot_join(session, test_mode, ann):
@@ -288,8 +288,8 @@ def test_with_stripe_keys_the_join_button_opens_a_subscription_checkout(
     assert form["metadata[user_id]"] == str(ann.id)
     assert form["subscription_data[metadata][user_id]"] == str(ann.id)
     assert form["customer_email"] == "ann@example.com"
-    assert form["success_url"] == f"{live_mode.app_url}/membership?joined=1"
-    assert form["cancel_url"] == f"{live_mode.app_url}/membership"
+    assert form["success_url"] == f"{live_mode.app_url}/dashboard?joined=1"
+    assert form["cancel_url"] == f"{live_mode.app_url}/dashboard"
 
 
 def test_a_returning_member_checks_out_as_the_same_stripe_customer(
@@ -316,12 +316,12 @@ def test_manage_membership_opens_the_stripe_portal_for_the_members_customer(
     session.commit()
     fake_stripe.start()
 
-    url = membership.portal_url(session, ann, "/membership")
+    url = membership.portal_url(session, ann, "/dashboard")
 
     assert url == "https://billing.stripe.test/p/session/bps_fake"
     [request] = fake_stripe.requests
     assert request["path"] == "/v1/billing_portal/sessions"
-    assert request["form"] == {"customer": "cus_1", "return_url": f"{live_mode.app_url}/membership"}
+    assert request["form"] == {"customer": "cus_1", "return_url": f"{live_mode.app_url}/dashboard"}
 
 
 def test_with_stripe_down_the_member_is_told_nothing_was_charged(
