@@ -4,7 +4,6 @@ test checkout, uploads a proof, and watches their entries rise when the admin ap
 from __future__ import annotations
 
 import io
-import re
 from datetime import UTC, datetime
 
 import pytest
@@ -13,7 +12,7 @@ from playwright.sync_api import expect
 
 from luckyclub import routes
 from tests.e2e.conftest import unique_person
-from tests.e2e.flows import expect_dashboard, register, sign_in, wait_until_live
+from tests.e2e.flows import expect_dashboard, register, sign_in
 
 pytestmark = pytest.mark.e2e
 
