@@ -7,11 +7,7 @@ transaction as the review, keyed by the proof, so a proof can only ever be credi
 
 from __future__ import annotations
 
-import os
 import re
-import secrets
-import tempfile
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +16,7 @@ from sqlalchemy import case, func, update
 from sqlmodel import Session, col, select
 
 from luckyclub.models import LedgerSource, ProofKind, ProofStatus, ProofUpload, User, utcnow
-from luckyclub.services import audit, ledger, proof_files, raffles
+from luckyclub.services import audit, file_store, ledger, proof_files, raffles
 from luckyclub.services.errors import NotAllowed, UserError
 from luckyclub.services.permissions import require_admin
 from luckyclub.services.proof_files import FILE_TYPES, check_upload, hamming_distance
@@ -31,7 +27,6 @@ MAX_PROOF_BYTES = proof_files.MAX_PROOF_BYTES  # the upload page states the limi
 NEAR_DUPLICATE_DISTANCE = 6  # of 64 pHash bits: re-saved, recompressed or lightly edited copies
 NEAR_DUPLICATE_LOOKBACK = 5000  # the most recent image proofs compared for near-duplicates
 MAX_NOTE_LENGTH = 1000
-_STORED_NAME = re.compile(r"^[0-9a-f]{32}\.(png|jpg|webp|pdf)$")
 _CONTENT_TYPES = {t.extension: t.content_type for t in FILE_TYPES}
 
 
@@ -169,7 +164,8 @@ def submit(
     _check_monthly_limit(session, user.id, raffle.id, kind)
     checked = check_upload(filename, data, claimed_type)
     duplicate_note = _duplicate_note(session, user.id, checked.sha256, checked.perceptual_hash)
-    stored_name = _store(checked.data, checked.file_type.extension)
+    # Random name, atomic write, 0600 in a 0700 folder; the uploaded name never touches the path.
+    stored_name = file_store.store(proof_dir(), checked.data, checked.file_type.extension)
     proof = ProofUpload(
         user_id=user.id,
         raffle_id=raffle.id,
@@ -262,37 +258,13 @@ def _duplicate_note(
     return " ".join(notes)[:500]
 
 
-def _store(data: bytes, extension: str) -> str:
-    """Write the file atomically under a random name; the uploaded name never touches the path."""
-    folder = proof_dir()
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(folder, 0o700)  # mkdir's mode is masked by the umask, and ignored if it existed
-    stored_name = secrets.token_hex(16) + extension
-    # mkstemp creates the file 0600, in the same folder so os.replace is an atomic rename.
-    fd, temporary = tempfile.mkstemp(dir=folder, prefix=".upload-", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temporary, folder / stored_name)
-    except BaseException:
-        with suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-    return stored_name
-
-
 def _path_for(stored_name: str) -> Path:
-    if not _STORED_NAME.match(stored_name or ""):
-        raise ValueError(f"not a stored proof name: {stored_name!r}")
-    return proof_dir() / stored_name
+    return file_store.path_for(proof_dir(), stored_name)
 
 
 def discard_file(stored_name: str) -> None:
     """Remove a stored file whose row was never committed (the caller's transaction failed)."""
-    with suppress(FileNotFoundError):
-        _path_for(stored_name).unlink()
+    file_store.discard(proof_dir(), stored_name)
 
 
 # ---- reviewing ------------------------------------------------------------------------------

@@ -21,10 +21,12 @@ def add_user(session, email: str, role: str = Role.MEMBER) -> User:
     return user
 
 
-def add_open_raffle(session, month: str = "2026-11", **fields):
-    """A committed raffle, open for entries until the end of its month unless told otherwise."""
-    from luckyclub.models import Raffle, RaffleStatus
-    from luckyclub.services.raffles import month_end
+def add_open_raffle(session, month: str | None = None, **fields):
+    """A committed raffle (this month's unless told otherwise), open until the end of its month."""
+    from luckyclub.models import Raffle, RaffleStatus, utcnow
+    from luckyclub.services.raffles import month_end, month_of
+
+    month = month or month_of(utcnow())
 
     values = {
         "title": f"Raffle {month}",

@@ -1,0 +1,163 @@
+"""The raffle club's own HTTP routes and admin handlers, driven as a browser would drive them."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from PIL import Image
+from sqlmodel import Session, select
+from starlette.testclient import TestClient
+
+from luckyclub.api.routes import build_api
+from luckyclub.models import EntryLedger, ProofKind, Raffle, RaffleStatus, Role
+from luckyclub.pages.admin_proofs import ReviewState
+from luckyclub.pages.admin_raffles import RafflesAdminState
+from luckyclub.services import accounts, ledger, raffles
+from luckyclub.services.errors import UserError
+from luckyclub.settings import get_settings
+from luckyclub.state.session import SESSION_COOKIE
+from tests.db.factories import add_open_raffle, add_user
+from tests.db.reflex_state import state_for_tab
+
+NOT_ADMIN = "Only administrators can do that."
+
+
+def signed_in(session, user) -> str:
+    token, _ = accounts.start_session(session, user)
+    session.commit()
+    return token
+
+
+@pytest.fixture()
+def client(app_db):
+    with TestClient(build_api(), base_url="http://localhost:3000") as client:
+        yield client
+
+
+def test_a_member_downloads_their_own_ledger_as_csv_and_a_visitor_gets_401(session, client):
+    raffle = add_open_raffle(session)
+    member, other = add_user(session, "ann@example.com"), add_user(session, "bob@example.com")
+    admin = add_user(session, "admin@example.com", Role.ADMIN)
+    ledger.grant(session, admin, raffle_id=raffle.id, user_id=member.id, amount=5, reason="=HACK()")
+    ledger.grant(session, admin, raffle_id=raffle.id, user_id=other.id, amount=7, reason="Other")
+    session.commit()
+
+    assert client.get("/api/me/ledger.csv").status_code == 401
+    client.cookies.set(SESSION_COOKIE, signed_in(session, member))
+    response = client.get("/api/me/ledger.csv")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert "attachment" in response.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert [(r["source"], r["entries"], r["raffle_month"]) for r in rows] == [
+        ("admin", "5", raffle.month)
+    ]
+    assert rows[0]["reason"] == "'=HACK()"  # a spreadsheet shows it, never runs it
+
+
+def _png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (10, 120, 200)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_a_prize_picture_is_public_once_the_raffle_is_open_and_never_a_pdf(
+    session, client, monkeypatch, tmp_path
+):
+    import dataclasses
+
+    settings = dataclasses.replace(get_settings(), data_dir=tmp_path)
+    monkeypatch.setattr(raffles, "get_settings", lambda: settings)
+    admin = add_user(session, "admin@example.com", Role.ADMIN)
+    raffle = add_open_raffle(session, status=RaffleStatus.DRAFT)
+
+    raffles.set_image(
+        session, admin, raffle.id, filename="prize.png", data=_png(), claimed_type="image/png"
+    )
+    session.commit()
+    assert client.get(f"/api/raffles/{raffle.id}/image").status_code == 404  # still a draft
+
+    raffle.status = RaffleStatus.OPEN
+    session.commit()
+    response = client.get(f"/api/raffles/{raffle.id}/image")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/png"
+    assert (tmp_path / "raffle-images" / raffle.image_name).exists()
+
+    with pytest.raises(UserError, match="must be an image"):
+        raffles.set_image(
+            session,
+            admin,
+            raffle.id,
+            filename="prize.pdf",
+            data=b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
+            claimed_type="application/pdf",
+        )
+    assert client.get("/api/raffles/nope/image").status_code in (400, 404)
+
+
+def test_a_member_calling_the_admin_grant_handler_changes_nothing(app_db, session):
+    raffle = add_open_raffle(session)
+    member = add_user(session, "mallory@example.com")
+    state = state_for_tab(RafflesAdminState, session_token=signed_in(session, member))
+
+    RafflesAdminState.grant_entries.fn(
+        state,
+        {
+            "member_email": member.email,
+            "raffle_id": str(raffle.id),
+            "amount": "500",
+            "reason": "mine",
+        },
+    )
+
+    assert state.error == NOT_ADMIN
+    with Session(app_db) as s:
+        assert s.exec(select(EntryLedger)).all() == []
+
+
+def test_an_admin_grants_entries_through_the_console_and_a_removal_below_zero_is_explained(
+    app_db, session
+):
+    raffle = add_open_raffle(session)
+    admin = add_user(session, "admin@example.com", Role.ADMIN)
+    member = add_user(session, "ann@example.com")
+    state = state_for_tab(RafflesAdminState, session_token=signed_in(session, admin))
+    form = {"member_email": "ANN@example.com", "raffle_id": str(raffle.id), "reason": "Helped out"}
+
+    RafflesAdminState.grant_entries.fn(state, {**form, "amount": "4"})
+    RafflesAdminState.grant_entries.fn(state, {**form, "amount": "-9"})
+
+    assert "has 4 entries in this raffle, so at most 4 can be removed" in state.error
+    with Session(app_db) as s:
+        assert ledger.balance(s, raffle.id, member.id) == 4
+
+
+def test_a_member_calling_the_review_handlers_cannot_approve_or_add_kinds(app_db, session):
+    add_open_raffle(session)
+    member = add_user(session, "mallory@example.com")
+    state = state_for_tab(ReviewState, session_token=signed_in(session, member))
+
+    ReviewState.load.fn(state)
+    ReviewState.add_kind.fn(state, {"name": "Free entries", "entries": "100", "monthly_limit": "9"})
+    ReviewState.approve.fn(state, 1)
+
+    assert state.allowed is False and state.queue == []
+    assert state.error == NOT_ADMIN
+    with Session(app_db) as s:
+        assert s.exec(select(ProofKind)).all() == []
+
+
+def test_an_admin_opens_a_draft_raffle_from_the_console(app_db, session):
+    admin = add_user(session, "admin@example.com", Role.ADMIN)
+    draft = add_open_raffle(session, status=RaffleStatus.DRAFT)
+    state = state_for_tab(RafflesAdminState, session_token=signed_in(session, admin))
+
+    RafflesAdminState.open_for_entries.fn(state, draft.id)
+
+    assert "is open" in state.notice
+    with Session(app_db) as s:
+        assert s.get(Raffle, draft.id).status == RaffleStatus.OPEN
