@@ -284,6 +284,11 @@ class DashboardState(SessionState):
                     note=note,
                     claimed_type=claimed,
                 )
+                try:
+                    s.commit()
+                except Exception:
+                    proofs.discard_file(proof.stored_name)  # no row points at it
+                    raise
                 return proof.stored_name
 
         try:
