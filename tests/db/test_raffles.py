@@ -343,7 +343,9 @@ def test_the_rollover_without_an_earlier_raffle_creates_nothing(session):
     assert session.exec(select(Raffle)).all() == []
 
 
-def test_the_rollover_credits_an_existing_open_raffle_but_not_a_draft(session, november, admin):
+def test_the_rollover_leaves_a_draft_alone_and_does_not_recredit_an_opened_one(
+    session, november, admin
+):
     ann = add_member(session, "ann@example.com")
     prepared = create(session, admin, month="2026-12")
 
@@ -351,9 +353,13 @@ def test_the_rollover_credits_an_existing_open_raffle_but_not_a_draft(session, n
 
     assert result == f"2026-12: raffle #{prepared.id} is draft; nothing credited"
     assert base_rows(session, prepared) == []
+    assert len(session.exec(select(Raffle)).all()) == 2  # no copy made beside the draft
+
     raffles.open_raffle(session, admin, prepared.id, now=FIRST_OF_DECEMBER)
-    raffles.rollover(session, now=FIRST_OF_DECEMBER)
+    again = raffles.rollover(session, now=FIRST_OF_DECEMBER)
     session.commit()
+
+    assert again.startswith(f"2026-12: raffle #{prepared.id} open, 0 members credited")
     assert [(r.user_id, r.amount) for r in base_rows(session, prepared)] == [(ann.id, 15)]
 
 
