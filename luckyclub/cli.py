@@ -87,6 +87,15 @@ def run_due_jobs(args: argparse.Namespace) -> int:
     return 1 if any(run.outcome == "error" for run in runs) else 0
 
 
+def rebuild_ledger_cache(args: argparse.Namespace) -> int:
+    from luckyclub.services import ledger
+
+    with session_scope() as s:
+        written = ledger.rebuild_cache(s)
+    print(f"Rebuilt {written} cached balances from the entry ledger.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m luckyclub", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -109,6 +118,12 @@ def build_parser() -> argparse.ArgumentParser:
     due = job_commands.add_parser("run-due", help="run every due job once (for cron or a timer)")
     due.add_argument("--all", action="store_true", help="run every job, due or not")
     due.set_defaults(func=run_due_jobs)
+    entries = commands.add_parser("ledger", help="the entry ledger")
+    ledger_commands = entries.add_subparsers(dest="ledger_command", required=True)
+    rebuild = ledger_commands.add_parser(
+        "rebuild-cache", help="recompute cached balances and totals from the ledger rows"
+    )
+    rebuild.set_defaults(func=rebuild_ledger_cache)
     return parser
 
 

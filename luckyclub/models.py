@@ -240,6 +240,32 @@ class EntryLedger(SQLModel, table=True):
     )
 
 
+class EntryBalance(SQLModel, table=True):
+    """A member's entries in a raffle: the sum of their ledger rows, kept in the same transaction
+    as each row (and rebuildable from the ledger), so odds and leaderboards need no full scan."""
+
+    __tablename__ = "entry_balance"
+    __table_args__ = (
+        sa.CheckConstraint("held >= 0", name="held_not_negative"),
+        # Read backwards for the leaderboard (most entries first; ties by an incremental sort).
+        sa.Index("ix_entry_balance_raffle_held", "raffle_id", "held", "user_id"),
+    )
+
+    raffle_id: int = Field(foreign_key="raffle.id", primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", primary_key=True)
+    held: int = 0
+
+
+class RaffleTotal(SQLModel, table=True):
+    """All entries in a raffle and how many members hold any, kept like EntryBalance."""
+
+    __tablename__ = "raffle_total"
+
+    raffle_id: int = Field(foreign_key="raffle.id", primary_key=True)
+    entries: int = 0
+    entrants: int = 0
+
+
 class MembershipStatus:
     ACTIVE = "active"
     LAPSED = "lapsed"  # payment failed or subscription ended; earned entries stay

@@ -10,11 +10,22 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import case, func
+from sqlalchemy import case, delete, func, insert, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from luckyclub.models import EntryLedger, LedgerSource, Raffle, RaffleStatus, User, utcnow
+from luckyclub.models import (
+    EntryBalance,
+    EntryLedger,
+    LedgerSource,
+    Raffle,
+    RaffleStatus,
+    RaffleTotal,
+    User,
+    utcnow,
+)
 from luckyclub.services import audit
 from luckyclub.services.errors import UserError
 from luckyclub.services.permissions import require_admin
@@ -62,19 +73,57 @@ def credit(
     )
     try:
         with session.begin_nested():  # a concurrent replay loses here, without undoing the caller
-            session.add(row)
+            _append(session, row)
     except IntegrityError:
         return None
     return row
 
 
-def balance(session: Session, raffle_id: int, user_id: int) -> int:
-    total = session.exec(
-        select(func.coalesce(func.sum(EntryLedger.amount), 0)).where(
-            EntryLedger.raffle_id == raffle_id, EntryLedger.user_id == user_id
+def _append(session: Session, row: EntryLedger) -> None:
+    """The one write path: the ledger row, and in the same transaction the cached sums."""
+    session.add(row)
+    session.flush()
+    # Make sure the balance row exists, then move it: PostgreSQL checks "held >= 0" on the row an
+    # INSERT proposes, so a removal cannot go through an upsert's insert half.
+    session.execute(
+        _insert(session, EntryBalance)
+        .values(raffle_id=row.raffle_id, user_id=row.user_id, held=0)
+        .on_conflict_do_nothing(index_elements=["raffle_id", "user_id"])
+    )
+    held = session.execute(
+        update(EntryBalance)
+        .where(EntryBalance.raffle_id == row.raffle_id, EntryBalance.user_id == row.user_id)
+        .values(held=EntryBalance.held + row.amount)
+        .returning(EntryBalance.held)
+    ).scalar_one()
+    before = held - row.amount
+    joined = int(held > 0) - int(before > 0)  # +1: now holds entries; -1: no longer does
+    total = _insert(session, RaffleTotal).values(
+        raffle_id=row.raffle_id, entries=row.amount, entrants=joined
+    )
+    session.execute(
+        total.on_conflict_do_update(
+            index_elements=["raffle_id"],
+            set_={
+                "entries": RaffleTotal.entries + row.amount,
+                "entrants": RaffleTotal.entrants + joined,
+            },
         )
-    ).one()
-    return int(total)
+    )
+
+
+def _insert(session: Session, table):
+    dialect = session.get_bind().dialect.name
+    return postgresql_insert(table) if dialect == "postgresql" else sqlite_insert(table)
+
+
+def balance(session: Session, raffle_id: int, user_id: int) -> int:
+    held = session.exec(
+        select(EntryBalance.held).where(
+            EntryBalance.raffle_id == raffle_id, EntryBalance.user_id == user_id
+        )
+    ).first()
+    return int(held or 0)
 
 
 def _lock_member(session: Session, user_id: int) -> None:
@@ -120,8 +169,7 @@ def grant(
         reason=reason[:500],
         actor_id=admin.id,
     )
-    session.add(row)
-    session.flush()
+    _append(session, row)
     action = "entries.grant" if amount > 0 else "entries.remove"
     audit.record(
         session, admin, action, "user", user_id, f"{amount:+d} in raffle #{raffle_id}: {reason}"
@@ -161,19 +209,8 @@ class RaffleTotals:
 
 def totals(session: Session, raffle_id: int) -> RaffleTotals:
     """All entries in a raffle, and how many members hold at least one."""
-    per_member = (
-        select(EntryLedger.user_id, func.sum(EntryLedger.amount).label("held"))
-        .where(EntryLedger.raffle_id == raffle_id)
-        .group_by(EntryLedger.user_id)
-        .subquery()
-    )
-    entries, entrants = session.exec(
-        select(
-            func.coalesce(func.sum(per_member.c.held), 0),
-            func.count(case((per_member.c.held > 0, 1))),
-        )
-    ).one()
-    return RaffleTotals(entries=int(entries), entrants=int(entrants))
+    row = session.get(RaffleTotal, raffle_id)
+    return RaffleTotals(entries=row.entries, entrants=row.entrants) if row else RaffleTotals(0, 0)
 
 
 @dataclass(frozen=True)
@@ -209,20 +246,62 @@ def public_name(user: User) -> str:
 
 
 def leaderboard(session: Session, raffle_id: int, *, limit: int = 25) -> list[LeaderboardRow]:
-    held = func.sum(EntryLedger.amount).label("held")
     rows = session.exec(
-        select(User, held)
-        .join(User, User.id == EntryLedger.user_id)
-        .where(EntryLedger.raffle_id == raffle_id)
-        .group_by(User.id)
-        .having(held > 0)
-        .order_by(held.desc(), User.id)
+        select(User, EntryBalance.held)
+        .join(User, User.id == EntryBalance.user_id)
+        .where(EntryBalance.raffle_id == raffle_id, EntryBalance.held > 0)
+        .order_by(col(EntryBalance.held).desc(), EntryBalance.user_id)
         .limit(limit)
     ).all()
     return [
-        LeaderboardRow(rank=n, name=public_name(user), entries=int(total), user_id=user.id)
-        for n, (user, total) in enumerate(rows, start=1)
+        LeaderboardRow(rank=n, name=public_name(user), entries=int(held), user_id=user.id)
+        for n, (user, held) in enumerate(rows, start=1)
     ]
+
+
+def holders(session: Session, raffle_id: int) -> list[tuple[int, int]]:
+    """(user_id, entries) of every member holding entries in a raffle."""
+    return [
+        (user_id, int(held))
+        for user_id, held in session.exec(
+            select(EntryBalance.user_id, EntryBalance.held).where(
+                EntryBalance.raffle_id == raffle_id, EntryBalance.held > 0
+            )
+        )
+    ]
+
+
+def rebuild_cache(session: Session) -> int:
+    """Recompute every cached balance and total from the ledger; returns the balances written."""
+    session.execute(delete(RaffleTotal))
+    session.execute(delete(EntryBalance))
+    sums = select(
+        EntryLedger.raffle_id, EntryLedger.user_id, func.sum(EntryLedger.amount)
+    ).group_by(EntryLedger.raffle_id, EntryLedger.user_id)
+    session.execute(insert(EntryBalance).from_select(["raffle_id", "user_id", "held"], sums))
+    per_raffle = select(
+        EntryBalance.raffle_id,
+        func.sum(EntryBalance.held),
+        func.sum(case((EntryBalance.held > 0, 1), else_=0)),
+    ).group_by(EntryBalance.raffle_id)
+    session.execute(
+        insert(RaffleTotal).from_select(["raffle_id", "entries", "entrants"], per_raffle)
+    )
+    return session.exec(select(func.count()).select_from(EntryBalance)).one()
+
+
+def cache_matches_ledger(session: Session) -> bool:
+    """True when every cached balance equals the sum of its ledger rows (a check for tests/ops)."""
+    sums = {
+        (r, u): int(total)
+        for r, u, total in session.exec(
+            select(
+                EntryLedger.raffle_id, EntryLedger.user_id, func.sum(EntryLedger.amount)
+            ).group_by(EntryLedger.raffle_id, EntryLedger.user_id)
+        )
+    }
+    cached = {(b.raffle_id, b.user_id): b.held for b in session.exec(select(EntryBalance))}
+    return sums == {key: held for key, held in cached.items() if held or key in sums}
 
 
 def entries_per_day(session: Session, *, since: date) -> list[tuple[str, str, int]]:

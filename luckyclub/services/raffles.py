@@ -239,18 +239,18 @@ def carry_over(
     if source.carry_over_percent <= 0 or target.status != RaffleStatus.OPEN:
         return 0
     carried = 0
-    for row in ledger.leaderboard(session, source.id, limit=1_000_000):
-        amount = row.entries * source.carry_over_percent // 100
-        if row.user_id in winners or amount <= 0:
+    for user_id, held in ledger.holders(session, source.id):
+        amount = held * source.carry_over_percent // 100
+        if user_id in winners or amount <= 0:
             continue
         done = ledger.credit(
             session,
             raffle_id=target.id,
-            user_id=row.user_id,
+            user_id=user_id,
             source=LedgerSource.CARRY_OVER,
             amount=amount,
-            key=f"carry:{source.id}:{row.user_id}",
-            reason=f"{source.carry_over_percent}% of your {row.entries} entries in {source.title}",
+            key=f"carry:{source.id}:{user_id}",
+            reason=f"{source.carry_over_percent}% of your {held} entries in {source.title}",
             now=now,
         )
         carried += bool(done)

@@ -66,3 +66,24 @@ def test_seed_demo_loads_two_accounts_once_and_prints_their_passwords(
     password = first.split(cli.DEMO_MEMBER)[1].split("password:")[1].split()[0]
     assert security.verify_password(password, users[cli.DEMO_MEMBER].password_hash)
     assert "already loaded" in second and password in second
+
+
+def test_ledger_rebuild_cache_recomputes_balances_from_the_rows(app_db, session, capsys):
+    from luckyclub.models import EntryBalance
+    from luckyclub.services import ledger
+    from tests.db.factories import add_open_raffle, add_user
+
+    raffle = add_open_raffle(session)
+    member = add_user(session, "ann@example.com")
+    ledger.credit(
+        session, raffle_id=raffle.id, user_id=member.id, source="bonus", amount=4, key="k"
+    )
+    session.commit()
+    session.get(EntryBalance, (raffle.id, member.id)).held = 0
+    session.commit()
+
+    assert cli.main(["ledger", "rebuild-cache"]) == 0
+
+    assert "Rebuilt 1 cached balances" in capsys.readouterr().out
+    session.expire_all()
+    assert ledger.balance(session, raffle.id, member.id) == 4

@@ -10,14 +10,17 @@ from sqlmodel import Session, select
 
 from luckyclub.models import (
     AuditLog,
+    EntryBalance,
     EntryLedger,
     LedgerSource,
     RaffleStatus,
     Role,
     User,
+    utcnow,
 )
 from luckyclub.services import ledger
 from luckyclub.services.errors import NotAllowed, UserError
+from luckyclub.services.raffles import month_of, next_month
 from tests.db.factories import add_open_raffle, add_user
 
 NOW = datetime(2026, 11, 15, 12, 0, tzinfo=UTC)  # mid-way through the November raffle
@@ -61,9 +64,12 @@ def rows(session, user=None) -> list[EntryLedger]:
     return list(session.exec(query))
 
 
+NEXT_MONTH = next_month(month_of(utcnow()))
+
+
 @pytest.fixture()
 def raffle(session):
-    return add_open_raffle(session, "2026-11", title="November Raffle")
+    return add_open_raffle(session, title="November Raffle")  # this month: open for real
 
 
 @pytest.fixture()
@@ -115,7 +121,7 @@ def test_crediting_a_raffle_past_its_closing_time_is_refused(session, raffle, an
 
 
 def test_crediting_a_draft_raffle_is_refused_with_a_sentence(session, ann):
-    draft = add_open_raffle(session, "2026-12", title="December Raffle", status=RaffleStatus.DRAFT)
+    draft = add_open_raffle(session, NEXT_MONTH, title="December Raffle", status=RaffleStatus.DRAFT)
 
     with pytest.raises(UserError) as refused:
         credit(session, draft, ann, 3, "proof:9")
@@ -236,7 +242,7 @@ def test_totals_count_entries_and_entrants_and_a_member_at_zero_is_not_an_entran
     credit(session, raffle, bob, 10, "base:bob")
     credit(session, raffle, cat, 5, "base:cat")
     grant(session, admin, raffle, cat, -5)
-    other = add_open_raffle(session, "2026-12")
+    other = add_open_raffle(session, NEXT_MONTH)
     credit(session, other, ann, 100, "base:ann:december")
 
     assert ledger.totals(session, raffle.id) == ledger.RaffleTotals(entries=25, entrants=2)
@@ -473,3 +479,28 @@ def test_a_removal_waits_for_another_admins_unfinished_removal(app_db, session, 
 
     assert outcome == [AT_MOST_3]
     assert ledger.balance(session, raffle.id, ann.id) == 3
+
+
+def test_cached_balances_always_equal_the_ledger_and_can_be_rebuilt_from_it(
+    session, raffle, admin, ann
+):
+    bob = add_user(session, "bob@example.com")
+    credit(session, raffle, ann, 15, "base:ann")
+    credit(session, raffle, ann, 15, "base:ann")  # a replay
+    credit(session, raffle, bob, 3, "proof:1")
+    grant(session, admin, raffle, ann, -5)
+    grant(session, admin, raffle, bob, -3)  # bob back to zero: no longer an entrant
+    session.commit()
+
+    assert ledger.cache_matches_ledger(session)
+    assert ledger.totals(session, raffle.id) == ledger.RaffleTotals(entries=10, entrants=1)
+
+    session.get(EntryBalance, (raffle.id, ann.id)).held = 999  # a cache gone wrong
+    session.commit()
+    assert not ledger.cache_matches_ledger(session)
+
+    assert ledger.rebuild_cache(session) == 2
+    session.commit()
+    assert ledger.cache_matches_ledger(session)
+    assert ledger.balance(session, raffle.id, ann.id) == 10
+    assert ledger.totals(session, raffle.id) == ledger.RaffleTotals(entries=10, entrants=1)
