@@ -104,6 +104,8 @@ def create(
     if month < month_of(now):
         raise UserError("That month has passed; choose this month or a later one.", field="month")
     fields.setdefault("closes_at", month_end(month))
+    fields.setdefault("title", "")  # so a missing title or prize gets its sentence, too
+    fields.setdefault("prize", "")
     clean = _checked(fields, now=now)
     if raffle_for_month(session, month):
         raise UserError(f"There is already a raffle for {month}; edit that one.", field="month")
