@@ -8,14 +8,10 @@ import reflex as rx
 from sqlmodel import select
 
 from luckyclub import jobs, routes
-from luckyclub.components.admin_nav import admin_nav
+from luckyclub.components.admin_page import admin_page
 from luckyclub.components.layout import (
     data_table,
-    error_callout,
-    page,
     reason_dialog,
-    refusal,
-    success_callout,
 )
 from luckyclub.models import Role, User
 from luckyclub.services import accounts, audit
@@ -158,22 +154,6 @@ class AdminState(AdminPageState):
             lambda s, admin: accounts.set_role(s, admin, record_id(user_id), Role.MEMBER),
             "Admin role removed.",
         )
-
-
-def admin_only(content: rx.Component, state=AdminState) -> rx.Component:
-    """Admin content for admins; for anyone else a refusal page (the data was never loaded)."""
-    return rx.cond(
-        state.allowed,
-        content,
-        rx.cond(
-            SessionState.checked,
-            refusal(
-                "Administrators only",
-                "This page is part of the admin console. Your account does not have access to it.",
-            ),
-            rx.center(rx.spinner(size="3"), padding="4rem"),
-        ),
-    )
 
 
 def _ban_dialog(member: MemberRow) -> rx.Component:
@@ -328,18 +308,5 @@ def _activity() -> rx.Component:
     title="Admin · LuckyClub",
     on_load=[SessionState.require_sign_in, AdminState.load],
 )
-def admin_page() -> rx.Component:
-    return page(
-        admin_only(
-            rx.vstack(
-                admin_nav(),
-                rx.heading("Members", size="8", as_="h1"),
-                error_callout(AdminState.error),
-                success_callout(AdminState.notice),
-                _members(),
-                _activity(),
-                spacing="5",
-                width="100%",
-            )
-        )
-    )
+def admin_members_page() -> rx.Component:
+    return admin_page("Members", AdminState, _members(), _activity())

@@ -5,9 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 from luckyclub import routes
-from luckyclub.components.admin_nav import admin_nav
-from luckyclub.components.layout import data_table, page
-from luckyclub.pages.admin import AuditRow, admin_only, audit_rows
+from luckyclub.components.admin_page import admin_page
+from luckyclub.components.layout import data_table
+from luckyclub.pages.admin import AuditRow, audit_rows
 from luckyclub.state.admin import AdminPageState
 from luckyclub.state.session import SessionState
 
@@ -45,18 +45,9 @@ def _row(a: AuditRow) -> rx.Component:
     on_load=[SessionState.require_sign_in, AuditState.load],
 )
 def admin_audit_page() -> rx.Component:
-    return page(
-        admin_only(
-            rx.vstack(
-                admin_nav(),
-                rx.heading("Audit log", size="8", as_="h1"),
-                rx.text("The latest 500 admin actions, newest first. Times are UTC.", size="2"),
-                data_table(
-                    ["When (UTC)", "Admin", "Action", "Record", "Detail"], AuditState.actions, _row
-                ),
-                spacing="4",
-                width="100%",
-            ),
-            state=AuditState,
-        )
+    return admin_page(
+        "Audit log",
+        AuditState,
+        rx.text("The latest 500 admin actions, newest first. Times are UTC.", size="2"),
+        data_table(["When (UTC)", "Admin", "Action", "Record", "Detail"], AuditState.actions, _row),
     )

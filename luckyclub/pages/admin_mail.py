@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 import reflex as rx
 
 from luckyclub import routes
-from luckyclub.components.admin_nav import admin_nav
-from luckyclub.components.layout import data_table, error_callout, page, status_badge
+from luckyclub.components.admin_page import admin_page
+from luckyclub.components.layout import data_table, status_badge
 from luckyclub.db import session_scope
-from luckyclub.pages.admin import admin_only, record_id, utc
+from luckyclub.pages.admin import record_id, utc
 from luckyclub.services import mail
 from luckyclub.services.errors import UserError
 from luckyclub.settings import get_settings
@@ -187,31 +187,23 @@ def _opened() -> rx.Component:
     on_load=[SessionState.require_sign_in, AdminMailState.load],
 )
 def admin_mail_page() -> rx.Component:
-    return page(
-        admin_only(
-            rx.vstack(
-                admin_nav(),
-                rx.heading("Outbox", size="8", as_="h1"),
-                rx.cond(
-                    AdminMailState.smtp_configured,
-                    rx.text("Messages are delivered by SMTP; failures are retried with back-off."),
-                    rx.callout(
-                        "SMTP_URL is not set, so no email leaves this machine. Every message waits "
-                        "here; open one to read it and follow its links.",
-                        icon="info",
-                    ),
-                ),
-                error_callout(AdminMailState.error),
-                _opened(),
-                data_table(
-                    ["Written", "To", "Subject", "Status", "Attempts"],
-                    AdminMailState.messages,
-                    _row,
-                ),
-                rx.cond(AdminMailState.messages.length() == 0, rx.text("No messages yet.")),
-                spacing="4",
-                width="100%",
+    return admin_page(
+        "Outbox",
+        AdminMailState,
+        rx.cond(
+            AdminMailState.smtp_configured,
+            rx.text("Messages are delivered by SMTP; failures are retried with back-off."),
+            rx.callout(
+                "SMTP_URL is not set, so no email leaves this machine. Every message waits "
+                "here; open one to read it and follow its links.",
+                icon="info",
             ),
-            state=AdminMailState,
-        )
+        ),
+        _opened(),
+        data_table(
+            ["Written", "To", "Subject", "Status", "Attempts"],
+            AdminMailState.messages,
+            _row,
+        ),
+        rx.cond(AdminMailState.messages.length() == 0, rx.text("No messages yet.")),
     )

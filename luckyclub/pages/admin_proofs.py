@@ -10,18 +10,15 @@ from dataclasses import dataclass
 import reflex as rx
 
 from luckyclub import routes
-from luckyclub.components.admin_nav import admin_nav
+from luckyclub.components.admin_page import admin_page
 from luckyclub.components.layout import (
-    error_callout,
     field,
     form,
-    page,
     reason_dialog,
-    success_callout,
 )
 from luckyclub.components.live import heartbeat
 from luckyclub.db import session_scope
-from luckyclub.pages.admin import admin_only, record_id, utc
+from luckyclub.pages.admin import record_id, utc
 from luckyclub.services import proofs
 from luckyclub.state.admin import AdminPageState
 from luckyclub.state.session import SessionState
@@ -284,24 +281,15 @@ def _kinds() -> rx.Component:
     on_load=[SessionState.require_sign_in, ReviewState.load],
 )
 def admin_proofs_page() -> rx.Component:
-    return page(
-        heartbeat(ReviewState.tick, every_ms=1500),
-        admin_only(
-            rx.vstack(
-                admin_nav(),
-                rx.heading("Review queue", size="8", as_="h1"),
-                rx.text(
-                    ReviewState.queue.length(),
-                    " proofs waiting. New uploads appear here.",
-                    role="status",
-                ),
-                error_callout(ReviewState.error),
-                success_callout(ReviewState.notice),
-                rx.foreach(ReviewState.queue, _pending),
-                _kinds(),
-                spacing="4",
-                width="100%",
-            ),
-            state=ReviewState,
+    return admin_page(
+        "Review queue",
+        ReviewState,
+        rx.text(
+            ReviewState.queue.length(),
+            " proofs waiting. New uploads appear here.",
+            role="status",
         ),
+        rx.foreach(ReviewState.queue, _pending),
+        _kinds(),
+        live=heartbeat(ReviewState.tick, every_ms=1500),
     )

@@ -9,18 +9,15 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 
 from luckyclub import routes
-from luckyclub.components.admin_nav import admin_nav
+from luckyclub.components.admin_page import admin_page
 from luckyclub.components.layout import (
     data_table,
-    error_callout,
     field,
     form,
-    page,
     status_badge,
-    success_callout,
 )
 from luckyclub.models import Raffle, RaffleStatus
-from luckyclub.pages.admin import admin_only, record_id
+from luckyclub.pages.admin import record_id
 from luckyclub.services import accounts, ledger, proof_files, raffles
 from luckyclub.services.errors import UserError
 from luckyclub.state.admin import AdminPageState
@@ -380,28 +377,19 @@ def _grant() -> rx.Component:
     on_load=[SessionState.require_sign_in, RafflesAdminState.load],
 )
 def admin_raffles_page() -> rx.Component:
-    return page(
-        admin_only(
-            rx.vstack(
-                admin_nav(),
-                rx.heading("Raffles", size="8", as_="h1"),
-                error_callout(RafflesAdminState.error),
-                success_callout(RafflesAdminState.notice),
-                data_table(
-                    ["Month", "Raffle", "Status", "Closes", "Entries", ""],
-                    RafflesAdminState.rows,
-                    _raffle_row,
-                ),
-                rx.grid(
-                    _editor(),
-                    _grant(),
-                    columns=rx.breakpoints(initial="1", md="2"),
-                    spacing="4",
-                    width="100%",
-                ),
-                spacing="4",
-                width="100%",
-            ),
-            state=RafflesAdminState,
-        )
+    return admin_page(
+        "Raffles",
+        RafflesAdminState,
+        data_table(
+            ["Month", "Raffle", "Status", "Closes", "Entries", ""],
+            RafflesAdminState.rows,
+            _raffle_row,
+        ),
+        rx.grid(
+            _editor(),
+            _grant(),
+            columns=rx.breakpoints(initial="1", md="2"),
+            spacing="4",
+            width="100%",
+        ),
     )

@@ -9,10 +9,8 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from luckyclub import routes
-from luckyclub.components.admin_nav import admin_nav
-from luckyclub.components.layout import page
+from luckyclub.components.admin_page import admin_page
 from luckyclub.models import LedgerSource, Membership, MembershipStatus, ProofUpload, utcnow
-from luckyclub.pages.admin import admin_only
 from luckyclub.services import ledger
 from luckyclub.state.admin import AdminPageState
 from luckyclub.state.session import SessionState
@@ -83,49 +81,42 @@ def _figure(label: str, value) -> rx.Component:
     on_load=[SessionState.require_sign_in, StatsState.load],
 )
 def admin_stats_page() -> rx.Component:
-    return page(
-        admin_only(
+    return admin_page(
+        "Club statistics",
+        StatsState,
+        rx.grid(
+            _figure("Active members", StatsState.active_members),
+            _figure("Proofs waiting for review", StatsState.pending_proofs),
+            _figure(f"Entries in the last {DAYS} days", StatsState.entries_30_days),
+            columns=rx.breakpoints(initial="1", sm="3"),
+            spacing="3",
+            width="100%",
+        ),
+        rx.card(
             rx.vstack(
-                admin_nav(),
-                rx.heading("Club statistics", size="8", as_="h1"),
-                rx.grid(
-                    _figure("Active members", StatsState.active_members),
-                    _figure("Proofs waiting for review", StatsState.pending_proofs),
-                    _figure(f"Entries in the last {DAYS} days", StatsState.entries_30_days),
-                    columns=rx.breakpoints(initial="1", sm="3"),
-                    spacing="3",
-                    width="100%",
+                rx.heading(
+                    f"Entries per day by source (UTC, last {DAYS} days)", size="4", as_="h2"
                 ),
-                rx.card(
-                    rx.vstack(
-                        rx.heading(
-                            f"Entries per day by source (UTC, last {DAYS} days)", size="4", as_="h2"
-                        ),
-                        rx.recharts.bar_chart(
-                            *[
-                                rx.recharts.bar(
-                                    data_key=source,
-                                    stack_id="entries",
-                                    fill=rx.color(colour, 9),
-                                    name=source,
-                                )
-                                for source, colour in SOURCES
-                            ],
-                            rx.recharts.x_axis(data_key="day"),
-                            rx.recharts.y_axis(),
-                            rx.recharts.legend(),
-                            rx.recharts.graphing_tooltip(),
-                            data=StatsState.per_day,
-                            width="100%",
-                            height=320,
-                        ),
-                        width="100%",
-                    ),
+                rx.recharts.bar_chart(
+                    *[
+                        rx.recharts.bar(
+                            data_key=source,
+                            stack_id="entries",
+                            fill=rx.color(colour, 9),
+                            name=source,
+                        )
+                        for source, colour in SOURCES
+                    ],
+                    rx.recharts.x_axis(data_key="day"),
+                    rx.recharts.y_axis(),
+                    rx.recharts.legend(),
+                    rx.recharts.graphing_tooltip(),
+                    data=StatsState.per_day,
                     width="100%",
+                    height=320,
                 ),
-                spacing="4",
                 width="100%",
             ),
-            state=StatsState,
-        )
+            width="100%",
+        ),
     )
