@@ -285,9 +285,12 @@ def admin_proofs_page() -> rx.Component:
         "Review queue",
         ReviewState,
         rx.text(
-            ReviewState.queue.length(),
-            " proofs waiting. New uploads appear here.",
-            role="status",
+            rx.cond(
+                ReviewState.queue.length() == 1,
+                "1 proof waiting.",
+                ReviewState.queue.length().to_string() + " proofs waiting.",
+            ),
+            " New uploads appear here without a reload.",
         ),
         rx.foreach(ReviewState.queue, _pending),
         _kinds(),

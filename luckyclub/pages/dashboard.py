@@ -211,6 +211,7 @@ class DashboardState(SessionState):
             if user is None:
                 return
             if self._version_of(s, user) != self._version:
+                self.notice = ""  # it spoke of the page as it was
                 self._fill(s, user)
 
     @rx.event
@@ -410,7 +411,15 @@ def _entries() -> rx.Component:
                 rx.vstack(
                     rx.text(rx.text.strong("Your odds now: "), S.odds_text),
                     share_bar(S.odds_basis_points, f"Your share of all {S.all_entries} entries"),
-                    rx.text(S.entrants, " members hold entries.", size="1", color_scheme="gray"),
+                    rx.text(
+                        rx.cond(
+                            S.entrants == 1,
+                            "1 member holds entries.",
+                            S.entrants.to_string() + " members hold entries.",
+                        ),
+                        size="1",
+                        color_scheme="gray",
+                    ),
                     width="100%",
                 ),
                 width="100%",
@@ -610,18 +619,12 @@ def dashboard_page() -> rx.Component:
                 _entries(),
                 rx.grid(
                     _upload(),
-                    _proofs(),
+                    rx.vstack(_proofs(), _leaderboard(), spacing="4", width="100%"),
                     columns=rx.breakpoints(initial="1", md="2"),
                     spacing="4",
                     width="100%",
                 ),
-                rx.grid(
-                    _ledger(),
-                    _leaderboard(),
-                    columns=rx.breakpoints(initial="1", md="2"),
-                    spacing="4",
-                    width="100%",
-                ),
+                _ledger(),
                 spacing="5",
                 width="100%",
             ),
