@@ -1,0 +1,98 @@
+"""The verifiable draw engine: pure functions that anyone can re-run from a draw's public proof.
+
+Specified byte by byte in docs/fairness.md (algorithm "luckyclub-draw-v1"). No database, no Reflex,
+no `random`: every random choice comes from the stream keyed by the committed seed and the beacon.
+"""
+
+from luckyclub.draws.beacon import (
+    CHAIN_HASH,
+    DEFAULT_RELAYS,
+    BeaconError,
+    BeaconInvalid,
+    BeaconRound,
+    BeaconUnavailable,
+    fetch_round,
+    round_at,
+    round_for_close,
+    round_time,
+    verify_beacon,
+)
+from luckyclub.draws.merkle import InclusionProof, inclusion_proof, merkle_root, verify_inclusion
+from luckyclub.draws.proof import (
+    LotteryDraw,
+    TicketDraw,
+    VerifyReport,
+    WeightedDraw,
+    make_proof,
+    run_draw,
+    verify,
+)
+from luckyclub.draws.snapshot import (
+    SnapshotError,
+    decode,
+    encode_lottery,
+    encode_tickets,
+    encode_weighted,
+    entrant_ref,
+    snapshot_digest,
+    snapshot_lines,
+)
+from luckyclub.draws.stream import ALGORITHM, RandomStream, commitment, draw_key, new_seed
+from luckyclub.draws.winners import (
+    Element,
+    ElementResult,
+    LotteryResult,
+    TicketResult,
+    WeightedResult,
+    Winner,
+    draw_lottery,
+    draw_tickets,
+    draw_weighted,
+)
+
+__all__ = [
+    "ALGORITHM",
+    "CHAIN_HASH",
+    "DEFAULT_RELAYS",
+    "BeaconError",
+    "BeaconInvalid",
+    "BeaconRound",
+    "BeaconUnavailable",
+    "Element",
+    "ElementResult",
+    "InclusionProof",
+    "LotteryDraw",
+    "LotteryResult",
+    "RandomStream",
+    "SnapshotError",
+    "TicketDraw",
+    "TicketResult",
+    "VerifyReport",
+    "WeightedDraw",
+    "WeightedResult",
+    "Winner",
+    "commitment",
+    "decode",
+    "draw_key",
+    "draw_lottery",
+    "draw_tickets",
+    "draw_weighted",
+    "encode_lottery",
+    "encode_tickets",
+    "encode_weighted",
+    "entrant_ref",
+    "fetch_round",
+    "inclusion_proof",
+    "make_proof",
+    "merkle_root",
+    "new_seed",
+    "round_at",
+    "round_for_close",
+    "round_time",
+    "run_draw",
+    "snapshot_digest",
+    "snapshot_lines",
+    "verify",
+    "verify_beacon",
+    "verify_inclusion",
+]

@@ -1,0 +1,207 @@
+"""The public proof: made by running the draw, checked by re-running it, every difference named."""
+
+import copy
+import json
+
+import pytest
+
+from luckyclub.draws import (
+    ALGORITHM,
+    BeaconRound,
+    Element,
+    LotteryDraw,
+    TicketDraw,
+    WeightedDraw,
+    encode_lottery,
+    encode_tickets,
+    encode_weighted,
+    make_proof,
+    round_time,
+    verify,
+)
+
+SEED = bytes(range(32))
+BEACON = BeaconRound(
+    round=1000,
+    randomness="fe290beca10872ef2fb164d2aa4442de4566183ec51c56ff3cd603d930e54fdd",
+    signature=(
+        "b44679b9a59af2ec876b1a6b1ad52ea9b1615fc3982b19576350f93447cb1125"
+        "e342b73a8dd2bacbe47e4b6b63ed5e39"
+    ),
+)
+MARGIN = 30
+CLOSED_AT = round_time(999) - MARGIN  # so the first round after close + margin is 1000
+POOL = [(f"entrant{i:02}", 1 + i % 5) for i in range(40)]
+
+
+@pytest.fixture
+def proof() -> dict:
+    proof = make_proof(
+        seed=SEED,
+        snapshot=encode_weighted(POOL),
+        parameters=WeightedDraw(winners=3),
+        closed_at=CLOSED_AT,
+        beacon=BEACON,
+        beacon_margin_seconds=MARGIN,
+    )
+    return json.loads(json.dumps(proof))  # what a verifier downloads
+
+
+def test_a_good_proof_is_verified(proof):
+    report = verify(proof)
+    assert report.ok
+    assert report.summary == "verified"
+    assert proof["algorithm"] == ALGORITHM
+    assert len(proof["result"]["winners"]) == 3
+
+
+def test_a_tampered_seed_no_longer_matches_the_commitment(proof):
+    proof["seed"] = "ff" + proof["seed"][2:]
+    report = verify(proof)
+
+    assert not report.ok
+    assert report.differences[0].startswith("commitment does not match the seed: expected ")
+    assert any(d.startswith("winner ") for d in report.differences)  # a new seed, new winners
+
+
+def test_a_tampered_snapshot_is_named_with_both_digests(proof):
+    published = proof["snapshot_digest"]
+    proof["snapshot"] = proof["snapshot"].replace("entrant07\t3", "entrant07\t300")
+    report = verify(proof)
+
+    digest_line = next(d for d in report.differences if d.startswith("snapshot digest differs"))
+    assert digest_line.endswith(f"got {published}")
+    assert any(d.startswith("merkle root differs") for d in report.differences)
+
+
+def test_a_tampered_beacon_randomness_is_named(proof):
+    proof["beacon"]["randomness"] = "00" * 32
+    assert verify(proof).differences == (
+        f"beacon randomness differs: expected {BEACON.randomness} got {'00' * 32}",
+    )
+
+
+def test_a_tampered_beacon_signature_is_named(proof):
+    proof["beacon"]["signature"] = "b" + "4" * 95
+    (difference,) = verify(proof).differences
+    assert difference.startswith("beacon signature does not verify")
+
+
+def test_a_beacon_round_other_than_the_bound_one_is_named(proof):
+    proof["closed_at"] += 3  # now round 1001 is the first after close + margin
+    assert verify(proof).differences == (
+        "beacon round differs: expected 1001 (the first drand round after close + 30 s) got 1000",
+    )
+
+
+def test_a_tampered_winner_is_named_by_position(proof):
+    real = proof["result"]["winners"][1]
+    proof["result"]["winners"][1] = {"ticket": 0, "entrant": "entrant00"}
+    assert verify(proof).differences == (
+        f"winner 2 differs: expected ticket {real['ticket']} (entrant {real['entrant']}) "
+        "got ticket 0 (entrant entrant00)",
+    )
+
+
+def test_a_missing_winner_is_named(proof):
+    proof["result"]["winners"].pop()
+    assert verify(proof).differences == ("number of winners differs: expected 3 got 2",)
+
+
+def test_changed_parameters_change_the_expected_winners(proof):
+    proof["parameters"]["winners"] = 4
+    assert "number of winners differs: expected 4 got 3" in verify(proof).differences
+
+
+def test_a_malformed_proof_is_reported_not_raised(proof):
+    for mutate in (
+        lambda p: p.pop("seed"),
+        lambda p: p.update(seed="nothex"),
+        lambda p: p.update(algorithm="luckyclub-draw-v9"),
+        lambda p: p.update(parameters={"winners": "3"}),
+        lambda p: p.update(snapshot="no newline"),
+        lambda p: p.update(result=None),
+        lambda p: p["beacon"].pop("round"),
+    ):
+        broken = copy.deepcopy(proof)
+        mutate(broken)
+        report = verify(broken)
+        assert not report.ok and report.summary.startswith("not verified")
+    assert not verify([]).ok  # type: ignore[arg-type]
+
+
+def test_a_draw_without_a_beacon_records_why_and_verifies():
+    proof = make_proof(
+        seed=SEED,
+        snapshot=encode_tickets([(n, f"owner{n % 3}") for n in range(1, 30)]),
+        parameters=TicketDraw(winners=2, distinct_owners=True),
+        closed_at=CLOSED_AT,
+        beacon=None,
+        no_beacon_reason="The beacon is off for this competition.",
+    )
+    assert proof["beacon"] is None
+    assert verify(proof).ok
+    proof["no_beacon_reason"] = ""
+    assert verify(proof).differences == (
+        "the draw has no beacon and the proof gives no reason why",
+    )
+
+
+def test_a_draw_without_a_beacon_must_say_why():
+    with pytest.raises(ValueError, match="no_beacon_reason"):
+        make_proof(
+            seed=SEED,
+            snapshot=b"",
+            parameters=WeightedDraw(winners=1),
+            closed_at=CLOSED_AT,
+            beacon=None,
+        )
+
+
+def test_make_proof_refuses_a_beacon_round_the_draw_is_not_bound_to():
+    with pytest.raises(ValueError, match="bound to drand round 1001"):
+        make_proof(
+            seed=SEED,
+            snapshot=encode_weighted(POOL),
+            parameters=WeightedDraw(winners=1),
+            closed_at=CLOSED_AT + 3,
+            beacon=BEACON,
+            beacon_margin_seconds=MARGIN,
+        )
+
+
+def test_a_reroll_proof_verifies_and_excludes_earlier_winners(proof):
+    earlier = [w["entrant"] for w in proof["result"]["winners"]]
+    reroll = make_proof(
+        seed=SEED,
+        snapshot=encode_weighted(POOL),
+        parameters=WeightedDraw(winners=1, exclude=tuple(earlier), reroll=1),
+        closed_at=CLOSED_AT,
+        beacon=BEACON,
+        beacon_margin_seconds=MARGIN,
+    )
+    assert verify(reroll).ok
+    assert reroll["result"]["winners"][0]["entrant"] not in earlier
+    reroll["parameters"]["reroll"] = 2
+    assert any(d.startswith("winner 1 differs") for d in verify(reroll).differences)
+
+
+def test_a_lottery_proof_verifies_and_names_a_changed_waitlist():
+    entries = [("Sat", r) for r in "abcde"] + [("Sun", r) for r in "abcdef"]
+    proof = make_proof(
+        seed=SEED,
+        snapshot=encode_lottery(entries),
+        parameters=LotteryDraw(elements=(Element("Sat", 2), Element("Sun", 2)), per_member_limit=1),
+        closed_at=CLOSED_AT,
+        beacon=BEACON,
+        beacon_margin_seconds=MARGIN,
+    )
+    proof = json.loads(json.dumps(proof))
+    assert verify(proof).ok
+
+    waitlist = proof["result"]["elements"][1]["waitlist"]
+    waitlist[0], waitlist[1] = waitlist[1], waitlist[0]
+    assert verify(proof).differences == (
+        f"element 'Sun' waitlist position 1 differs: expected {waitlist[1]!r} got {waitlist[0]!r}",
+        f"element 'Sun' waitlist position 2 differs: expected {waitlist[0]!r} got {waitlist[1]!r}",
+    )
