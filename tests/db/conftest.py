@@ -1,7 +1,8 @@
 """Every test in tests/db runs twice: on a fresh SQLite file and on PostgreSQL.
 
-PostgreSQL comes from TEST_DATABASE_URL (default: the local server's `test` database). When it
-cannot be reached those runs are skipped with a notice; with REQUIRE_POSTGRES=1 (CI) they fail.
+PostgreSQL runs use a scratch database of their own on the server of TEST_DATABASE_URL (default:
+the local server), so runs side by side never meet. When it cannot be reached those runs are
+skipped with a notice; with REQUIRE_POSTGRES=1 (CI) they fail.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlmodel import Session, SQLModel
 
 import luckyclub.models  # noqa: F401 - registers the tables
 from luckyclub import db
+from tests.db.scratch import scratch_postgres
 
 POSTGRES_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -74,7 +76,8 @@ def database_url(request) -> Iterator[str]:
             if REQUIRE_POSTGRES:
                 pytest.fail(f"PostgreSQL is required (REQUIRE_POSTGRES=1) but: {_postgres_problem}")
             pytest.skip(f"PostgreSQL unreachable: {_postgres_problem}")
-        yield POSTGRES_URL
+        with scratch_postgres(POSTGRES_URL, "luckyclub_test") as url:
+            yield url
     else:
         folder = tempfile.mkdtemp(prefix="luckyclub-sqlite-")
         yield f"sqlite:///{folder}/test.db"

@@ -9,7 +9,6 @@ dropped afterwards. If this test fails after a change to luckyclub/models.py, a 
 from __future__ import annotations
 
 import argparse
-import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -27,6 +26,7 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 
 import luckyclub.models  # noqa: F401 - registers the tables
+from tests.db.scratch import scratch_postgres
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,21 +43,8 @@ def scratch_url(database_url: str) -> Iterator[str]:
             shutil.rmtree(folder, ignore_errors=True)
         return
 
-    name = f"luckyclub_migr_{secrets.token_hex(6)}"
-    admin = sa.create_engine(
-        url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool
-    )
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield url.set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as conn:
-                force = " WITH (FORCE)" if conn.dialect.server_version_info >= (13,) else ""
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"{force}'))
-    finally:
-        admin.dispose()
+    with scratch_postgres(database_url, "luckyclub_migr") as url:
+        yield url
 
 
 def alembic_config(url: str) -> Config:
