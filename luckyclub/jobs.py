@@ -29,7 +29,7 @@ from sqlmodel import col, select
 
 from luckyclub import db
 from luckyclub.models import JobRun, utcnow
-from luckyclub.services import mail, raffles
+from luckyclub.services import draws, mail, raffles
 from luckyclub.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -84,13 +84,13 @@ def raffle_rollover() -> str:
         return raffles.rollover(session)
 
 
-@scheduled("close_raffles", every(minutes=1))
-def close_raffles() -> str:
-    with db.session_scope() as session:
-        closed = raffles.close_due(session)
-        return (
-            f"closed {len(closed)}: " + ", ".join(r.month for r in closed) if closed else "none due"
-        )
+@scheduled("draws", every(seconds=10))
+def run_draws() -> str:
+    """Close pools at their closing time, then draw each once its beacon round is out."""
+    outcomes = draws.run_due()
+    if not outcomes:
+        return "none due"
+    return "; ".join(f"{o.status}: {o.message}" for o in outcomes)
 
 
 @scheduled("prune_job_runs", cron(hour=3, minute=30))

@@ -203,6 +203,7 @@ class Raffle(SQLModel, table=True):
     image_name: str | None = Field(default=None, max_length=80)  # in data_dir/raffle-images
     base_entries: int = 15
     carry_over_percent: int = 0  # 0 = entries do not carry over to the next month
+    winners: int = Field(default=1, sa_column_kwargs={"server_default": "1"})  # drawn at close
     closes_at: datetime = _ts()
     status: str = Field(default=RaffleStatus.DRAFT, max_length=16, index=True)
     created_at: datetime = _created_at()
@@ -337,4 +338,100 @@ class ProofUpload(SQLModel, table=True):
     reject_reason: str = Field(default="", max_length=500)
     reviewed_by: int | None = Field(default=None, foreign_key="app_user.id")
     reviewed_at: datetime | None = _ts(nullable=True)
+    created_at: datetime = _created_at()
+
+
+# ---- verifiable draws (every mode) ---------------------------------------------------------------
+
+
+class DrawStatus:
+    SCHEDULED = "scheduled"  # entries open; only the commitment is public
+    CLOSED = "closed"  # snapshot frozen and published; waiting for the bound beacon round
+    WAITING_FOR_BEACON = "waiting_for_beacon"  # the round is due but no relay gave it yet
+    DRAWN = "drawn"  # winners chosen; the seed is public
+    VOID = "void"  # cancelled (with a reason) or nobody to draw; the seed is public
+
+
+class DrawTrigger:
+    SCHEDULED = "scheduled"
+    ADMIN = "admin"
+    OVERRIDE = "manual_override"
+
+
+class Draw(SQLModel, table=True):
+    """One pool's draw, from commitment to winners: everything its public proof is built from."""
+
+    __tablename__ = "draw"
+
+    id: int | None = Field(default=None, primary_key=True)
+    mode: str = Field(max_length=16)  # raffle (later: competition, lottery)
+    pool_id: str = Field(max_length=64, sa_column_kwargs={"unique": True}, nullable=False)
+    kind: str = Field(max_length=16)  # the engine's pool kind: weighted, tickets, lottery
+    raffle_id: int | None = Field(default=None, foreign_key="raffle.id", index=True)
+    title: str = Field(max_length=160)
+    prize: str = Field(max_length=200)
+    winners_wanted: int = 1
+    status: str = Field(default=DrawStatus.SCHEDULED, max_length=24, index=True)
+    draw_at: datetime = _ts(index=True)  # when entries close and the draw falls due
+    seed: str = Field(max_length=64)  # hex; secret until the draw is drawn or void
+    commitment: str = Field(max_length=64)  # SHA-256 of the seed, public from the start
+    use_beacon: bool = True
+    beacon_margin_seconds: int = 10
+    closed_at: datetime | None = _ts(nullable=True)  # whole seconds
+    snapshot_digest: str | None = Field(default=None, max_length=64)
+    merkle_root: str | None = Field(default=None, max_length=64)
+    entrant_count: int = 0
+    entry_count: int = Field(default=0, sa_type=sa.BigInteger)
+    beacon_round: int | None = Field(default=None, sa_type=sa.BigInteger)
+    beacon_randomness: str | None = Field(default=None, max_length=64)
+    beacon_signature: str | None = Field(default=None, max_length=96)
+    no_beacon_reason: str | None = Field(default=None, max_length=500)
+    next_attempt_at: datetime | None = _ts(nullable=True)
+    attempts: int = 0
+    last_problem: str | None = Field(default=None, max_length=500)
+    claim_token: str | None = Field(default=None, max_length=32)
+    claimed_until: datetime | None = _ts(nullable=True)
+    trigger: str | None = Field(default=None, max_length=24)
+    actor_id: int | None = Field(default=None, foreign_key="app_user.id")
+    reason: str | None = Field(default=None, max_length=500)  # override or void reason
+    result: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))  # JSON
+    drawn_at: datetime | None = _ts(nullable=True)
+    created_at: datetime = _created_at()
+
+
+class DrawSnapshot(SQLModel, table=True):
+    """The frozen snapshot bytes of a closed draw (tens of MB for a million entrants)."""
+
+    __tablename__ = "draw_snapshot"
+
+    draw_id: int = Field(foreign_key="draw.id", primary_key=True)
+    body: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))
+
+
+class WinnerStatus:
+    NOTIFIED = "notified"  # drawn and emailed
+    CONTACTED = "contacted"  # an admin reached them
+    DELIVERED = "delivered"  # the prize has arrived
+    REPLACED = "replaced"  # unreachable or disqualified: a reroll drew someone else
+
+
+class DrawWinner(SQLModel, table=True):
+    """A winner of a draw: place `position`, from the draw itself (reroll 0) or its N-th reroll."""
+
+    __tablename__ = "draw_winner"
+    __table_args__ = (sa.UniqueConstraint("draw_id", "reroll", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    draw_id: int = Field(foreign_key="draw.id", index=True)
+    position: int = 1
+    reroll: int = 0
+    # ticket index (weighted) or number (tickets); None when an admin chose the winner
+    ticket: int | None = Field(default=None, sa_type=sa.BigInteger)
+    entrant_ref: str = Field(max_length=64)
+    user_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
+    status: str = Field(default=WinnerStatus.NOTIFIED, max_length=16)
+    replaced_reason: str | None = Field(default=None, max_length=500)
+    contacted_at: datetime | None = _ts(nullable=True)
+    delivered_at: datetime | None = _ts(nullable=True)
+    published_at: datetime | None = _ts(nullable=True, index=True)
     created_at: datetime = _created_at()

@@ -14,6 +14,11 @@ ADMIN_RAFFLES = "/admin/raffles"
 ADMIN_PROOFS = "/admin/proofs"
 ADMIN_STATS = "/admin/stats"
 ADMIN_AUDIT = "/admin/audit"
+ADMIN_DRAWS = "/admin/draws"
+ADMIN_WINNERS = "/admin/winners"
+CHAMPIONS = "/champions"
+DRAW = "/draws/[draw_id]"
+LIVE_DRAW = "/live/[draw_id]"
 TEST_CHECKOUT = "/membership/test-checkout"
 TEST_PORTAL = "/membership/test-portal"
 
@@ -30,3 +35,19 @@ def safe_next(path: str | None, default: str = DASHBOARD) -> str:
     ):
         return path
     return default
+
+
+def draw_page(draw_id: int) -> str:
+    return f"/draws/{draw_id}"
+
+
+def live_page(draw_id: int) -> str:
+    return f"/live/{draw_id}"
+
+
+def draw_proof(draw_id: int, reroll: int = 0) -> str:
+    return f"/api/draws/{draw_id}/proof" + (f"?reroll={reroll}" if reroll else "")
+
+
+def draw_snapshot(draw_id: int) -> str:
+    return f"/api/draws/{draw_id}/snapshot"

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from luckyclub.draws.beacon import DEFAULT_RELAYS
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -28,6 +30,9 @@ class Settings:
     stripe_membership_price_id: str | None
     stripe_api_base: str  # Stripe's API, or a local stand-in in tests
     membership_price_label: str  # what the join button says the membership costs
+    drand_relays: tuple[str, ...]  # HTTP relays of drand quicknet, tried in order
+    draw_beacon: bool  # new draws bind to a drand round unless an admin says otherwise
+    draw_beacon_margin_seconds: int  # the bound round is the first after close + this margin
 
     @property
     def stripe_test_mode(self) -> bool:
@@ -93,7 +98,15 @@ def load_settings() -> Settings:
         stripe_membership_price_id=os.environ.get("STRIPE_MEMBERSHIP_PRICE_ID") or None,
         stripe_api_base=os.environ.get("STRIPE_API_BASE", "https://api.stripe.com").rstrip("/"),
         membership_price_label=os.environ.get("MEMBERSHIP_PRICE_LABEL", "£10 a month"),
+        drand_relays=_list(os.environ.get("DRAND_RELAYS")) or DEFAULT_RELAYS,
+        draw_beacon=_flag("DRAW_BEACON", True),
+        draw_beacon_margin_seconds=int(os.environ.get("DRAW_BEACON_MARGIN_SECONDS", "10")),
     )
+
+
+def _list(value: str | None) -> tuple[str, ...]:
+    """A comma-separated setting as a tuple of its non-empty items."""
+    return tuple(item.strip() for item in (value or "").split(",") if item.strip())
 
 
 @lru_cache(maxsize=1)

@@ -34,7 +34,9 @@ MAX_GRANT = 10_000
 
 
 def _open_raffle(session: Session, raffle_id: int, now: datetime | None = None) -> Raffle:
-    raffle = session.get(Raffle, raffle_id)
+    # FOR SHARE on PostgreSQL: a draw closing the raffle (FOR UPDATE) waits for this credit to
+    # commit, so its snapshot holds every entry credited before the close.
+    raffle = session.get(Raffle, raffle_id, with_for_update={"read": True})
     if raffle is None:
         raise UserError("That raffle no longer exists.")
     if raffle.status == RaffleStatus.DRAFT:

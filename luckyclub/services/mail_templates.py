@@ -89,11 +89,26 @@ def password_changed(*, display_name: str) -> EmailContent:
     )
 
 
+def draw_won(*, display_name: str, title: str, prize: str, link: str) -> EmailContent:
+    return EmailContent(
+        subject=f"You won {prize} in {title}!",
+        greeting=f"Hi {display_name},",
+        paragraphs=(
+            f"Congratulations: you were drawn as a winner of {title}. The prize: {prize}.",
+            "An admin will contact you shortly about delivery. Anyone can check the draw: "
+            "its public page has the proof and re-runs it.",
+        ),
+        button=Button("See the draw and its proof", link),
+        note="Winners never pay to claim a prize. If someone asks you to, tell an admin.",
+    )
+
+
 TEMPLATES: dict[str, Callable[..., EmailContent]] = {
     "verify_email": verify_email,
     "password_reset": password_reset,
     "email_changed": email_changed,
     "password_changed": password_changed,
+    "draw_won": draw_won,
 }
 
 

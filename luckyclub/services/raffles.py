@@ -19,13 +19,21 @@ from luckyclub.models import (
     User,
     utcnow,
 )
-from luckyclub.services import audit, file_store, ledger, proof_files
+from luckyclub.services import audit, draws, file_store, ledger, proof_files
 from luckyclub.services.errors import UserError
 from luckyclub.services.permissions import require_admin
 from luckyclub.settings import get_settings
 
 _MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-EDITABLE = ("title", "prize", "description", "base_entries", "carry_over_percent", "closes_at")
+EDITABLE = (
+    "title",
+    "prize",
+    "description",
+    "base_entries",
+    "carry_over_percent",
+    "winners",
+    "closes_at",
+)
 
 
 def month_of(moment: datetime) -> str:
@@ -76,6 +84,7 @@ def _checked(fields: dict, *, now: datetime) -> dict:
     for name, low, high, words in (
         ("base_entries", 0, 1000, "Base entries"),
         ("carry_over_percent", 0, 100, "The carry-over percentage"),
+        ("winners", 1, 100, "The number of winners"),
     ):
         if name in clean:
             try:
@@ -112,6 +121,7 @@ def create(
     raffle = Raffle(month=month, **clean)
     session.add(raffle)
     session.flush()
+    draws.schedule_raffle(session, raffle)  # its commitment is public before any entry
     audit.record(session, admin, "raffle.create", "raffle", raffle.id, f"{month}: {raffle.title}")
     return raffle
 
@@ -127,6 +137,7 @@ def update(
     changed = [name for name, value in clean.items() if getattr(raffle, name) != value]
     for name in changed:
         setattr(raffle, name, clean[name])
+    draws.sync_raffle(session, raffle)
     if changed:
         audit.record(session, admin, "raffle.edit", "raffle", raffle.id, ", ".join(changed))
     return raffle
@@ -175,6 +186,7 @@ def open_raffle(
         raise UserError("Move the closing time into the future before opening the raffle.")
     raffle.status = RaffleStatus.OPEN
     session.flush()
+    draws.schedule_raffle(session, raffle)
     credited = credit_active_members(session, raffle, now=now)
     audit.record(session, admin, "raffle.open", "raffle", raffle.id, f"{credited} members credited")
     return raffle, credited
@@ -303,8 +315,13 @@ def rollover(session: Session, now: datetime | None = None) -> str:
         except IntegrityError:
             pass  # another process opened it a moment ago
         raffle = raffle_for_month(session, month)
+    draws.schedule_raffle(session, raffle)
     if raffle.status != RaffleStatus.OPEN:
         return f"{month}: raffle #{raffle.id} is {raffle.status}; nothing credited"
     credited = credit_active_members(session, raffle, now=now)
-    carried = carry_over(session, previous, raffle, now=now) if previous else 0
+    # Winners carry nothing over, so carry-over waits for the previous draw (which does it too).
+    winners = draws.winners_of_raffle(session, previous.id) if previous else None
+    carried = (
+        0 if winners is None else carry_over(session, previous, raffle, winners=winners, now=now)
+    )
     return f"{month}: raffle #{raffle.id} open, {credited} members credited, {carried} carried over"

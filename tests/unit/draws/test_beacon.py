@@ -2,10 +2,8 @@
 
 import json
 import socket
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -20,13 +18,8 @@ from luckyclub.draws import (
     round_time,
     verify_beacon,
 )
+from tests.drand_relay import RANDOMNESS, ROUND, SIGNATURE, serve
 
-ROUND = 1000
-SIGNATURE = (
-    "b44679b9a59af2ec876b1a6b1ad52ea9b1615fc3982b19576350f93447cb1125"
-    "e342b73a8dd2bacbe47e4b6b63ed5e39"
-)
-RANDOMNESS = "fe290beca10872ef2fb164d2aa4442de4566183ec51c56ff3cd603d930e54fdd"
 # Same length, a valid hex string, not the signature of round 1000.
 FORGED = "b" + "4" * 95
 GENESIS = 1692803367
@@ -79,32 +72,9 @@ def test_a_wrong_signature_round_or_randomness_is_beacon_invalid(
         verify_beacon(round_number, signature, randomness)
 
 
-class _Relay(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-        body, status = self.server.answer(self.path)  # type: ignore[attr-defined]
-        self.server.paths.append(self.path)  # type: ignore[attr-defined]
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-def _serve(answer) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Relay)
-    server.answer = answer  # type: ignore[attr-defined]
-    server.paths = []  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", server.paths  # type: ignore[misc]
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+def _serve(answer) -> Iterator[tuple[str, list[str]]]:
+    with serve(answer) as relay:
+        yield relay
 
 
 def _round_json(signature: str = SIGNATURE, randomness: str = RANDOMNESS) -> bytes:

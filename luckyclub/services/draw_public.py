@@ -1,0 +1,431 @@
+"""What the public sees of draws: the page per draw, its proof, entry checks, champions, and the
+admin's winner queue and announcement. Read-only; every change is in services/draws.py.
+
+What is public follows the draw's life: the commitment from the start; the snapshot, its digest,
+Merkle root and bound beacon round once closed; the seed and the winners once drawn (or void).
+"""
+
+from __future__ import annotations
+
+import json
+from bisect import bisect_left
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlmodel import Session, col, select
+
+from luckyclub import routes
+from luckyclub.draws import (
+    ALGORITHM,
+    CHAIN_HASH,
+    VerifyReport,
+    commitment,
+    inclusion_proof,
+    merkle_root,
+    round_time,
+    snapshot_digest,
+    snapshot_lines,
+    verify,
+    verify_inclusion,
+)
+from luckyclub.models import Draw, DrawSnapshot, DrawStatus, DrawTrigger, DrawWinner, User
+from luckyclub.services import draws, ledger
+from luckyclub.settings import get_settings
+
+REVEALED = (DrawStatus.DRAWN, DrawStatus.VOID)
+STATUS_WORDS = {
+    DrawStatus.SCHEDULED: "Open for entries",
+    DrawStatus.CLOSED: "Closed: waiting for the draw",
+    DrawStatus.WAITING_FOR_BEACON: "Waiting for public randomness",
+    DrawStatus.DRAWN: "Drawn",
+    DrawStatus.VOID: "Void",
+}
+
+
+@dataclass(frozen=True)
+class WinnerView:
+    winner_id: int
+    position: int
+    reroll: int
+    ticket: str  # "#12 of 4,000", or "chosen by an admin"
+    entrant_ref: str
+    name: str  # display name if the member chose so, else "Member #n"
+    replaced: bool
+    replaced_reason: str
+
+
+@dataclass(frozen=True)
+class DrawView:
+    id: int
+    title: str
+    prize: str
+    mode: str
+    status: str
+    status_words: str
+    draw_at: datetime
+    commitment: str
+    closed_at: datetime | None
+    entrant_count: int
+    entry_count: int
+    snapshot_digest: str
+    merkle_root: str
+    use_beacon: bool
+    beacon_round: int | None
+    beacon_at: datetime | None
+    beacon_randomness: str
+    no_beacon_reason: str
+    waiting_problem: str
+    seed: str  # "" until drawn or void
+    drawn_at: datetime | None
+    is_override: bool
+    reason: str  # the override's or the void's
+    rerolls: int
+    winners: tuple[WinnerView, ...]
+
+
+def view(session: Session, draw_id: int) -> DrawView | None:
+    draw = session.get(Draw, draw_id)
+    if draw is None:
+        return None
+    revealed = draw.status in REVEALED
+    frozen = draw.closed_at is not None
+    return DrawView(
+        id=draw.id,
+        title=draw.title,
+        prize=draw.prize,
+        mode=draw.mode,
+        status=draw.status,
+        status_words=STATUS_WORDS[draw.status],
+        draw_at=draw.draw_at,
+        commitment=draw.commitment,
+        closed_at=draw.closed_at,
+        entrant_count=draw.entrant_count if frozen else _live_entrants(session, draw)[0],
+        entry_count=draw.entry_count if frozen else _live_entrants(session, draw)[1],
+        snapshot_digest=draw.snapshot_digest or "",
+        merkle_root=draw.merkle_root or "",
+        use_beacon=draw.use_beacon,
+        beacon_round=draw.beacon_round,
+        beacon_at=(
+            datetime.fromtimestamp(round_time(draw.beacon_round), UTC)
+            if draw.beacon_round
+            else None
+        ),
+        beacon_randomness=draw.beacon_randomness or "",
+        no_beacon_reason=draw.no_beacon_reason or "",
+        waiting_problem=draw.last_problem or "",
+        seed=draw.seed if revealed else "",
+        drawn_at=draw.drawn_at,
+        is_override=draw.trigger == DrawTrigger.OVERRIDE,
+        reason=draw.reason or "",
+        rerolls=max(len(json.loads(draw.result)) - 1, 0) if draw.result else 0,
+        winners=tuple(_winner_views(session, draw)),
+    )
+
+
+def _live_entrants(session: Session, draw: Draw) -> tuple[int, int]:
+    if draw.raffle_id is None:
+        return 0, 0
+    totals = ledger.totals(session, draw.raffle_id)
+    return totals.entrants, totals.entries
+
+
+def _winner_views(session: Session, draw: Draw) -> list[WinnerView]:
+    rows = session.exec(
+        select(DrawWinner, User)
+        .join(User, col(User.id) == col(DrawWinner.user_id), isouter=True)
+        .where(DrawWinner.draw_id == draw.id)
+        .order_by(DrawWinner.position, DrawWinner.reroll)
+    ).all()
+    return [
+        WinnerView(
+            winner_id=winner.id,
+            position=winner.position,
+            reroll=winner.reroll,
+            ticket=_ticket_words(draw, winner),
+            entrant_ref=winner.entrant_ref,
+            name=ledger.public_name(user) if user else "An entrant",
+            replaced=winner.status == "replaced",
+            replaced_reason=winner.replaced_reason or "",
+        )
+        for winner, user in rows
+    ]
+
+
+def _ticket_words(draw: Draw, winner: DrawWinner) -> str:
+    if winner.ticket is None:
+        return "chosen by an admin (manual override)"
+    return f"ticket #{winner.ticket + 1:,} of {draw.entry_count:,}"
+
+
+def draws_of_raffle(session: Session, raffle_id: int) -> Draw | None:
+    return draws.draw_for_raffle(session, raffle_id)
+
+
+# ---- the proof -------------------------------------------------------------------------------
+
+
+class ProofNotReady(Exception):
+    """The draw has no proof yet (or not that reroll); the message says why."""
+
+
+def proof_document(session: Session, draw_id: int, reroll: int = 0) -> dict:
+    """The public proof of a drawn pool (or of its N-th reroll): the JSON `verify` re-runs."""
+    draw = session.get(Draw, draw_id)
+    if draw is None:
+        raise ProofNotReady("There is no such draw.")
+    if draw.status != DrawStatus.DRAWN:
+        raise ProofNotReady(
+            f"This draw is {STATUS_WORDS[draw.status].lower()}; its proof is published once it "
+            "is drawn."
+        )
+    runs = json.loads(draw.result)
+    if not 0 <= reroll < len(runs):
+        raise ProofNotReady(f"This draw has no reroll {reroll}.")
+    snapshot = session.get(DrawSnapshot, draw.id).body
+    beacon = None
+    if draw.use_beacon:
+        beacon = {
+            "network": "drand-quicknet",
+            "chain_hash": CHAIN_HASH,
+            "round": draw.beacon_round,
+            "randomness": draw.beacon_randomness,
+            "signature": draw.beacon_signature,
+            "margin_seconds": draw.beacon_margin_seconds,
+        }
+    document = {
+        "algorithm": ALGORITHM,
+        "kind": draw.kind,
+        "commitment": draw.commitment,
+        "seed": draw.seed,
+        "closed_at": int(draw.closed_at.timestamp()),
+        "beacon": beacon,
+        "no_beacon_reason": None if beacon else draw.no_beacon_reason,
+        "snapshot": snapshot.decode("utf-8"),
+        "snapshot_digest": draw.snapshot_digest,
+        "merkle_root": draw.merkle_root,
+        **runs[reroll],
+        "draw": {
+            "id": draw.id,
+            "title": draw.title,
+            "prize": draw.prize,
+            "mode": draw.mode,
+            "trigger": draw.trigger,
+            "reroll": reroll,
+            "drawn_at": draw.drawn_at.isoformat(),
+            "page": get_settings().app_url + routes.draw_page(draw.id),
+        },
+    }
+    return document
+
+
+def verify_document(document: dict) -> VerifyReport:
+    """Re-run a proof; a manual override is reported as what it is, never as a random draw."""
+    override = document.get("manual_override") if isinstance(document, dict) else None
+    if not override:
+        return verify(document)
+    differences = [
+        "this draw was a manual override by an admin, not a random draw "
+        f"(reason: {override.get('reason') or 'none given'})"
+    ]
+    try:
+        seed = bytes.fromhex(document["seed"])
+        snapshot = document["snapshot"].encode("utf-8")
+        lines = snapshot_lines(snapshot)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        return VerifyReport((*differences, f"the proof is malformed: {error}"))
+    if commitment(seed) != document.get("commitment"):
+        differences.append("commitment does not match the seed")
+    if snapshot_digest(snapshot) != document.get("snapshot_digest"):
+        differences.append("snapshot digest differs from the snapshot's SHA-256")
+    if merkle_root(lines) != document.get("merkle_root"):
+        differences.append("merkle root differs from the snapshot's")
+    refs = {line.split(b"\t", 1)[0].decode() for line in lines}
+    for ref in override.get("winners", []):
+        if ref not in refs:
+            differences.append(f"the chosen winner {ref} is not in the snapshot")
+    return VerifyReport(differences=tuple(differences))
+
+
+def verify_draw(session: Session, draw_id: int, reroll: int = 0) -> VerifyReport:
+    return verify_document(proof_document(session, draw_id, reroll))
+
+
+def snapshot_text(session: Session, draw_id: int) -> bytes | None:
+    """The published snapshot, once the pool has closed."""
+    draw = session.get(Draw, draw_id)
+    if draw is None or draw.closed_at is None:
+        return None
+    return session.get(DrawSnapshot, draw_id).body
+
+
+# ---- "check my entry" ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EntryCheck:
+    found: bool
+    message: str
+    line: str = ""
+    index: int = 0
+    path: tuple[str, ...] = ()
+    verified: bool = False
+
+
+def check_entry(session: Session, draw_id: int, ref: str) -> EntryCheck:
+    """Find an entrant ref in the snapshot and check its Merkle inclusion proof against the root."""
+    ref = (ref or "").strip().lower()
+    draw = session.get(Draw, draw_id)
+    if draw is None or draw.closed_at is None:
+        return EntryCheck(False, "The snapshot is published when the pool closes; check back then.")
+    if len(ref) != 32 or any(c not in "0123456789abcdef" for c in ref):
+        return EntryCheck(
+            False, "An entrant ref is 32 characters, 0-9 and a-f: copy it from your dashboard."
+        )
+    lines = _lines(draw, session)
+    refs = [line.split(b"\t", 1)[0] for line in lines]
+    index = bisect_left(refs, ref.encode())
+    if index == len(refs) or refs[index] != ref.encode():
+        return EntryCheck(False, "That ref is not in this draw's snapshot.")
+    proof = inclusion_proof(lines, index)
+    line = lines[index]
+    ok = verify_inclusion(line, proof, draw.merkle_root)
+    entries = line.decode().rstrip("\n").split("\t")[1]
+    return EntryCheck(
+        True,
+        f"Found: line {index + 1:,} of {len(lines):,}, holding {int(entries):,} entries. "
+        + (
+            "The Merkle proof checks out against the published root."
+            if ok
+            else "The Merkle proof does NOT match the published root."
+        ),
+        line=line.decode().rstrip("\n"),
+        index=index,
+        path=proof.path,
+        verified=ok,
+    )
+
+
+_cached: dict[str, tuple[bytes, ...]] = {}  # one snapshot's lines, by digest: checks come in bursts
+
+
+def _lines(draw: Draw, session: Session) -> tuple[bytes, ...]:
+    if draw.snapshot_digest not in _cached:
+        _cached.clear()
+        body = session.get(DrawSnapshot, draw.id).body
+        _cached[draw.snapshot_digest] = tuple(snapshot_lines(body))
+    return _cached[draw.snapshot_digest]
+
+
+def member_ref(session: Session, raffle_id: int, user_id: int) -> tuple[str, int | None]:
+    """A member's entrant ref in a raffle's pool, and the pool's draw id (None if none yet)."""
+    draw = draws.draw_for_raffle(session, raffle_id)
+    return draws.ref_for(draws.raffle_pool(raffle_id), user_id), draw.id if draw else None
+
+
+# ---- winners: champions, the admin's queue, announcements --------------------------------------
+
+
+@dataclass(frozen=True)
+class ChampionRow:
+    draw_id: int
+    name: str
+    prize: str
+    title: str
+    mode: str
+    drawn_at: datetime
+    override: bool
+
+
+def champions(session: Session, *, limit: int = 100) -> list[ChampionRow]:
+    """Published winners of every mode, newest draw first."""
+    rows = session.exec(
+        select(DrawWinner, Draw, User)
+        .join(Draw, col(Draw.id) == col(DrawWinner.draw_id))
+        .join(User, col(User.id) == col(DrawWinner.user_id), isouter=True)
+        .where(col(DrawWinner.published_at).is_not(None), DrawWinner.status != "replaced")
+        .order_by(col(Draw.drawn_at).desc(), DrawWinner.position)
+        .limit(limit)
+    ).all()
+    return [
+        ChampionRow(
+            draw_id=draw.id,
+            name=ledger.public_name(user) if user else "An entrant",
+            prize=draw.prize,
+            title=draw.title,
+            mode=draw.mode,
+            drawn_at=draw.drawn_at,
+            override=draw.trigger == DrawTrigger.OVERRIDE,
+        )
+        for _winner, draw, user in rows
+    ]
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    winner_id: int
+    draw_id: int
+    title: str
+    prize: str
+    drawn_at: datetime
+    position: int
+    reroll: int
+    name: str
+    email: str
+    status: str
+    published: bool
+    replaced_reason: str
+    override: bool
+
+
+def winner_queue(session: Session, *, limit: int = 200) -> list[QueueRow]:
+    """Every winner for the admin, newest draw first: who to contact, deliver to, publish."""
+    rows = session.exec(
+        select(DrawWinner, Draw, User)
+        .join(Draw, col(Draw.id) == col(DrawWinner.draw_id))
+        .join(User, col(User.id) == col(DrawWinner.user_id), isouter=True)
+        .order_by(col(Draw.drawn_at).desc(), DrawWinner.position, DrawWinner.reroll)
+        .limit(limit)
+    ).all()
+    return [
+        QueueRow(
+            winner_id=winner.id,
+            draw_id=draw.id,
+            title=draw.title,
+            prize=draw.prize,
+            drawn_at=draw.drawn_at,
+            position=winner.position,
+            reroll=winner.reroll,
+            name=user.display_name if user else "(not a member)",
+            email=user.email if user else "",
+            status=winner.status,
+            published=winner.published_at is not None,
+            replaced_reason=winner.replaced_reason or "",
+            override=draw.trigger == DrawTrigger.OVERRIDE,
+        )
+        for winner, draw, user in rows
+    ]
+
+
+def announcement(session: Session, draw_id: int) -> str:
+    """Text for the admin to copy: winner, winning ticket, totals, the winner's odds, the proof."""
+    draw = session.get(Draw, draw_id)
+    if draw is None or draw.status != DrawStatus.DRAWN:
+        return ""
+    page = get_settings().app_url + routes.draw_page(draw.id)
+    snapshot = session.get(DrawSnapshot, draw.id).body
+    weights = dict(line.split("\t") for line in snapshot.decode().splitlines())
+    lines = [f"🎉 {draw.title}: the winner of {draw.prize} is…"]
+    for winner in _winner_views(session, draw):
+        if winner.replaced:
+            continue
+        held = int(weights.get(winner.entrant_ref, "0"))
+        if draw.trigger == DrawTrigger.OVERRIDE:
+            lines.append(f"{winner.name} (chosen by an admin: {draw.reason}).")
+            continue
+        odds = held / draw.entry_count * 100 if draw.entry_count else 0
+        lines.append(
+            f"{winner.name}! Winning {winner.ticket}, among {draw.entrant_count:,} "
+            f"participants. They held {held:,} entries: a {odds:.2f} % chance."
+        )
+    lines.append(f"Check the draw yourself — seed, snapshot and proof: {page}")
+    return "\n".join(lines)

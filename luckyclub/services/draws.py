@@ -1,0 +1,653 @@
+"""Draws in the app: a Draw per pool, from its commitment to its winners, run exactly once.
+
+The life of a draw (docs/draws.md): scheduled (the seed's commitment is public) → closed (the
+snapshot is frozen and published, a drand round is bound) → waiting_for_beacon (the round is due but
+no relay gave it yet; retried) → drawn (winners chosen, the seed revealed), or void. The engine in
+luckyclub.draws does the arithmetic; this module keeps the records and makes sure that whatever
+triggers a draw — the scheduler in any process, an admin's double click, `jobs run-due` — it runs
+once: a trigger first claims the draw with a conditional UPDATE, and only the claimant draws.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from luckyclub import db, routes
+from luckyclub.draws import (
+    BeaconError,
+    BeaconRound,
+    WeightedDraw,
+    commitment,
+    draw_key,
+    encode_weighted,
+    entrant_ref,
+    fetch_round,
+    merkle_root,
+    new_seed,
+    round_for_close,
+    round_time,
+    snapshot_digest,
+    snapshot_lines,
+)
+from luckyclub.draws.proof import parameters_to_dict, result_to_dict, run_draw
+from luckyclub.draws.snapshot import WEIGHTED
+from luckyclub.models import (
+    Draw,
+    DrawSnapshot,
+    DrawStatus,
+    DrawTrigger,
+    DrawWinner,
+    Raffle,
+    RaffleStatus,
+    User,
+    WinnerStatus,
+    utcnow,
+)
+from luckyclub.services import audit, ledger, mail
+from luckyclub.services.errors import UserError
+from luckyclub.services.permissions import require_admin
+from luckyclub.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+RAFFLE = "raffle"
+CLAIM_FOR = timedelta(minutes=10)  # longer than any draw takes; a crashed claimant's lapses
+FIRST_RETRY_AFTER = timedelta(seconds=15)
+LONGEST_RETRY_AFTER = timedelta(minutes=10)
+OPEN_STATUSES = (DrawStatus.CLOSED, DrawStatus.WAITING_FOR_BEACON)  # frozen, not yet drawn
+UNDRAWN = (DrawStatus.SCHEDULED, *OPEN_STATUSES)
+
+# Called with a draw's id after its result is committed (the live page's room listens here).
+_listeners: list[Callable[[int], None]] = []
+
+
+def on_drawn(listener: Callable[[int], None]) -> Callable[[int], None]:
+    _listeners.append(listener)
+    return listener
+
+
+def _announce(draw_id: int) -> None:
+    for listener in _listeners:
+        try:
+            listener(draw_id)
+        except Exception:  # noqa: BLE001 - a spectator page must never undo a draw
+            log.exception("A draw listener failed for draw %s", draw_id)
+
+
+# ---- pools and entrant refs ------------------------------------------------------------------
+
+
+def raffle_pool(raffle_id: int) -> str:
+    return f"raffle-{raffle_id}"
+
+
+def ref_for(pool_id: str, user_id: int) -> str:
+    """A member's pseudonym in one pool, keyed with the app's secret key."""
+    return entrant_ref(get_settings().secret_key, pool_id, user_id)
+
+
+def draw_for_raffle(session: Session, raffle_id: int) -> Draw | None:
+    return session.exec(select(Draw).where(Draw.raffle_id == raffle_id)).first()
+
+
+def get(session: Session, draw_id: int) -> Draw:
+    draw = session.get(Draw, draw_id)
+    if draw is None:
+        raise UserError("That draw does not exist.")
+    return draw
+
+
+# ---- scheduling: the commitment, published before any entry ------------------------------------
+
+
+def schedule_raffle(session: Session, raffle: Raffle) -> Draw:
+    """The raffle's draw, created with a fresh secret seed the first time it is asked for."""
+    if existing := draw_for_raffle(session, raffle.id):
+        return existing
+    settings = get_settings()
+    seed = new_seed()
+    draw = Draw(
+        mode=RAFFLE,
+        pool_id=raffle_pool(raffle.id),
+        kind=WEIGHTED,
+        raffle_id=raffle.id,
+        title=raffle.title,
+        prize=raffle.prize,
+        winners_wanted=raffle.winners,
+        draw_at=raffle.closes_at,
+        seed=seed.hex(),
+        commitment=commitment(seed),
+        use_beacon=settings.draw_beacon,
+        beacon_margin_seconds=settings.draw_beacon_margin_seconds,
+    )
+    try:
+        with session.begin_nested():
+            session.add(draw)
+    except IntegrityError:  # another process scheduled it a moment ago
+        return draw_for_raffle(session, raffle.id)
+    return draw
+
+
+def sync_raffle(session: Session, raffle: Raffle) -> None:
+    """Carry a raffle's edits (title, prize, winners, closing time) to its draw while scheduled."""
+    draw = schedule_raffle(session, raffle)
+    if draw.status != DrawStatus.SCHEDULED:
+        return
+    draw.title, draw.prize = raffle.title, raffle.prize
+    draw.winners_wanted, draw.draw_at = raffle.winners, raffle.closes_at
+
+
+def schedule_missing(session: Session) -> int:
+    """Give every raffle without a draw its draw (raffles made before draws existed)."""
+    raffles = session.exec(
+        select(Raffle).where(
+            ~col(Raffle.id).in_(select(Draw.raffle_id).where(col(Draw.raffle_id).is_not(None)))
+        )
+    ).all()
+    for raffle in raffles:
+        schedule_raffle(session, raffle)
+    return len(raffles)
+
+
+# ---- closing: the frozen snapshot --------------------------------------------------------------
+
+
+def close(session: Session, draw_id: int, now: datetime | None = None) -> bool:
+    """Freeze the pool's entries into the published snapshot; False if it was not scheduled.
+
+    The status change comes first: on PostgreSQL a second closer waits on the row and then finds
+    nothing to update, so the snapshot is written once. The raffle closes in the same transaction.
+    """
+    now = (now or utcnow()).replace(microsecond=0)
+    closing = update(Draw).where(Draw.id == draw_id, Draw.status == DrawStatus.SCHEDULED)
+    if session.exec(closing.values(status=DrawStatus.CLOSED, closed_at=now)).rowcount != 1:
+        return False
+    draw = session.get(Draw, draw_id, populate_existing=True)
+    snapshot = _raffle_snapshot(session, draw, now)
+    lines = snapshot_lines(snapshot)
+    draw.snapshot_digest = snapshot_digest(snapshot)
+    draw.merkle_root = merkle_root(lines)
+    draw.entrant_count = len(lines)
+    session.add(DrawSnapshot(draw_id=draw.id, body=snapshot))
+    if not lines:
+        _void(draw, "Nobody held entries when the pool closed, so there was nobody to draw.", now)
+    elif draw.use_beacon:
+        draw.beacon_round = round_for_close(now, draw.beacon_margin_seconds)
+        draw.next_attempt_at = datetime.fromtimestamp(round_time(draw.beacon_round), UTC)
+    else:
+        draw.no_beacon_reason = draw.no_beacon_reason or "Drawn without a public beacon (setting)."
+        draw.next_attempt_at = now
+    return True
+
+
+def _raffle_snapshot(session: Session, draw: Draw, now: datetime) -> bytes:
+    raffle = session.get(Raffle, draw.raffle_id, with_for_update=True)
+    raffle.status = RaffleStatus.CLOSED
+    if raffle.closes_at > now:
+        raffle.closes_at = now  # closed early by an admin: the dashboard says so
+    holders = ledger.holders(session, raffle.id)
+    draw.entry_count = sum(held for _, held in holders)
+    return encode_weighted((ref_for(draw.pool_id, user_id), held) for user_id, held in holders)
+
+
+def close_due(session: Session, now: datetime | None = None) -> int:
+    """Close every scheduled draw whose time has come; returns how many this call closed."""
+    now = now or utcnow()
+    due = session.exec(
+        select(Draw.id).where(Draw.status == DrawStatus.SCHEDULED, Draw.draw_at <= now)
+    ).all()
+    return sum(close(session, draw_id, now) for draw_id in due)
+
+
+# ---- drawing, exactly once -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one trigger did: drawn, waiting (for the beacon), not_due, or taken (someone else)."""
+
+    status: str
+    message: str
+
+
+def perform(
+    draw_id: int,
+    *,
+    trigger: str = DrawTrigger.SCHEDULED,
+    actor_id: int | None = None,
+    now: datetime | None = None,
+) -> Outcome:
+    """Draw a closed pool if this call can claim it; any other trigger meanwhile is told so."""
+    now = now or utcnow()
+    token = _claim(draw_id, now)
+    if token is None:
+        return Outcome("taken", "This draw is already drawn or being drawn right now.")
+    try:
+        with db.session_scope() as session:
+            draw = session.get(Draw, draw_id)
+            beacon, waiting = _beacon_for(draw, now)
+        if waiting:
+            _release(draw_id, token, **waiting)
+            status = waiting.get("status", draw.status)
+            return Outcome(
+                "waiting" if status == DrawStatus.WAITING_FOR_BEACON else "not_due",
+                waiting.get("last_problem") or f"Waiting for drand round {draw.beacon_round}.",
+            )
+        with db.session_scope() as session:
+            draw = session.get(Draw, draw_id)
+            if draw.claim_token != token:
+                return Outcome("taken", "This draw's claim lapsed; another process drew it.")
+            count = _draw(session, draw, beacon, trigger=trigger, actor_id=actor_id, now=now)
+    except BaseException:
+        _release(draw_id, token)
+        raise
+    _announce(draw_id)
+    return Outcome("drawn", f"Drawn: {count} winner{'s' if count != 1 else ''}.")
+
+
+def run_due(now: datetime | None = None) -> list[Outcome]:
+    """The scheduler's work: close what is due, then draw every frozen pool whose time has come."""
+    now = now or utcnow()
+    with db.session_scope() as session:
+        schedule_missing(session)
+    with db.session_scope() as session:
+        close_due(session, now)
+    with db.session_scope() as session:
+        due = session.exec(
+            select(Draw.id).where(
+                col(Draw.status).in_(OPEN_STATUSES),
+                or_(Draw.next_attempt_at.is_(None), Draw.next_attempt_at <= now),
+            )
+        ).all()
+    return [perform(draw_id, now=now) for draw_id in due]
+
+
+def _claim(draw_id: int, now: datetime) -> str | None:
+    token = secrets.token_hex(16)
+    with db.session_scope() as session:
+        claimed = session.exec(
+            update(Draw)
+            .where(
+                Draw.id == draw_id,
+                col(Draw.status).in_(OPEN_STATUSES),
+                or_(Draw.claimed_until.is_(None), Draw.claimed_until < now),
+            )
+            .values(claim_token=token, claimed_until=now + CLAIM_FOR)
+        ).rowcount
+    return token if claimed == 1 else None
+
+
+def _release(draw_id: int, token: str, **values: object) -> None:
+    with db.session_scope() as session:
+        session.exec(
+            update(Draw)
+            .where(Draw.id == draw_id, Draw.claim_token == token)
+            .values(claim_token=None, claimed_until=None, **values)
+        )
+
+
+def _beacon_for(draw: Draw, now: datetime) -> tuple[BeaconRound | None, dict]:
+    """The verified beacon round, or the changes that record why the draw has to wait."""
+    if not draw.use_beacon:
+        return None, {}
+    if draw.beacon_randomness:
+        return BeaconRound(draw.beacon_round, draw.beacon_randomness, draw.beacon_signature), {}
+    published_at = datetime.fromtimestamp(round_time(draw.beacon_round), UTC)
+    if published_at > now:
+        return None, {"next_attempt_at": published_at}
+    try:
+        return fetch_round(get_settings().drand_relays, draw.beacon_round), {}
+    except BeaconError as error:
+        delay = min(FIRST_RETRY_AFTER * 2 ** min(draw.attempts, 10), LONGEST_RETRY_AFTER)
+        return None, {
+            "status": DrawStatus.WAITING_FOR_BEACON,
+            "attempts": draw.attempts + 1,
+            "next_attempt_at": now + delay,
+            "last_problem": str(error)[:500],
+        }
+
+
+def _draw(
+    session: Session,
+    draw: Draw,
+    beacon: BeaconRound | None,
+    *,
+    trigger: str,
+    actor_id: int | None,
+    now: datetime,
+) -> int:
+    """Run the draw on the frozen snapshot and record it; returns the number of winners."""
+    snapshot = session.get(DrawSnapshot, draw.id).body
+    parameters = WeightedDraw(winners=draw.winners_wanted)
+    randomness = bytes.fromhex(beacon.randomness) if beacon else None
+    result = run_draw(draw_key(bytes.fromhex(draw.seed), randomness), snapshot, parameters)
+    if beacon:
+        draw.beacon_randomness, draw.beacon_signature = beacon.randomness, beacon.signature
+    draw.result = json.dumps(
+        [{"parameters": parameters_to_dict(parameters), "result": result_to_dict(result)}]
+    )
+    draw.status, draw.drawn_at, draw.trigger, draw.actor_id = (
+        DrawStatus.DRAWN,
+        now,
+        trigger,
+        actor_id,
+    )
+    draw.claim_token = draw.claimed_until = draw.last_problem = None
+    users = _users_by_ref(session, draw, [w.entrant for w in result.winners])
+    for position, winner in enumerate(result.winners, start=1):
+        _add_winner(session, draw, position, 0, winner.ticket, winner.entrant, users)
+    _carry_over_from(session, draw, now)
+    return len(result.winners)
+
+
+def _users_by_ref(session: Session, draw: Draw, refs: Iterable[str]) -> dict[str, int]:
+    """Who the winning refs are: recomputed from the pool's holders, as only the server can."""
+    wanted = set(refs)
+    found = {}
+    for user_id, _held in ledger.holders(session, draw.raffle_id):
+        ref = ref_for(draw.pool_id, user_id)
+        if ref in wanted:
+            found[ref] = user_id
+            if len(found) == len(wanted):
+                break
+    return found
+
+
+def _add_winner(
+    session: Session,
+    draw: Draw,
+    position: int,
+    reroll: int,
+    ticket: int | None,
+    ref: str,
+    users: dict[str, int],
+) -> DrawWinner:
+    winner = DrawWinner(
+        draw_id=draw.id,
+        position=position,
+        reroll=reroll,
+        ticket=ticket,
+        entrant_ref=ref,
+        user_id=users.get(ref),
+    )
+    session.add(winner)
+    user = session.get(User, winner.user_id) if winner.user_id else None
+    if user is not None:
+        mail.enqueue_email(
+            session,
+            to=user.email,
+            template="draw_won",
+            display_name=user.display_name,
+            title=draw.title,
+            prize=draw.prize,
+            link=get_settings().app_url + routes.draw_page(draw.id),
+        )
+    return winner
+
+
+def _carry_over_from(session: Session, draw: Draw, now: datetime) -> None:
+    """A drawn raffle's carry-over goes to the next open raffle, winners excluded."""
+    from luckyclub.services import raffles  # raffles schedules draws: import at call time
+
+    source = session.get(Raffle, draw.raffle_id)
+    target = raffles.current_raffle(session, now)
+    if source is None or target is None or target.id == source.id:
+        return
+    winners = frozenset(
+        session.exec(select(DrawWinner.user_id).where(DrawWinner.draw_id == draw.id)).all()
+    )
+    raffles.carry_over(session, source, target, winners=winners, now=now)
+
+
+def winners_of_raffle(session: Session, raffle_id: int) -> frozenset[int] | None:
+    """The members who won a raffle's draw; None while it is not drawn (or void: nobody)."""
+    draw = draw_for_raffle(session, raffle_id)
+    if draw is None or draw.status in UNDRAWN:
+        return None
+    return frozenset(
+        user_id
+        for user_id in session.exec(
+            select(DrawWinner.user_id).where(DrawWinner.draw_id == draw.id)
+        ).all()
+        if user_id is not None
+    )
+
+
+# ---- admin actions -----------------------------------------------------------------------------
+
+
+def draw_now(admin_id: int, draw_id: int, now: datetime | None = None) -> Outcome:
+    """An admin's "Draw now": close the pool if it is still open, then draw if its round is out."""
+    now = now or utcnow()
+    with db.session_scope() as session:
+        admin = session.get(User, admin_id)
+        require_admin(admin)
+        draw = get(session, draw_id)
+        if draw.status in (DrawStatus.DRAWN, DrawStatus.VOID):
+            return Outcome("taken", f"This draw is {draw.status} already.")
+        if draw.status == DrawStatus.SCHEDULED and close(session, draw_id, now):
+            audit.record(session, admin, "draw.close", "draw", draw_id, "closed early: Draw now")
+    outcome = perform(draw_id, trigger=DrawTrigger.ADMIN, actor_id=admin_id, now=now)
+    with db.session_scope() as session:
+        if outcome.status == "drawn":
+            audit.record(session, session.get(User, admin_id), "draw.draw", "draw", draw_id)
+        draw = session.get(Draw, draw_id)
+        if outcome.status == "not_due":
+            moment = datetime.fromtimestamp(round_time(draw.beacon_round), UTC)
+            return Outcome(
+                "not_due",
+                f"Closed. The draw waits for drand round {draw.beacon_round}, published at "
+                f"{moment:%H:%M:%S} UTC; it runs by itself within seconds of that.",
+            )
+        if draw.status == DrawStatus.VOID:
+            return Outcome("void", draw.reason or "The draw is void.")
+    return outcome
+
+
+def skip_beacon(
+    session: Session, admin: User, draw_id: int, reason: str, now: datetime | None = None
+) -> Draw:
+    """Switch one frozen draw to no beacon (no relay answers), with the reason its proof shows."""
+    require_admin(admin)
+    reason = _reason(reason)
+    now = now or utcnow()
+    switched = session.exec(
+        update(Draw)
+        .where(
+            Draw.id == draw_id,
+            col(Draw.status).in_(OPEN_STATUSES),
+            Draw.use_beacon.is_(True),
+            or_(Draw.claimed_until.is_(None), Draw.claimed_until < now),
+        )
+        .values(
+            use_beacon=False,
+            no_beacon_reason=reason,
+            beacon_round=None,
+            status=DrawStatus.CLOSED,
+            next_attempt_at=now,
+            last_problem=None,
+        )
+    ).rowcount
+    draw = get(session, draw_id)
+    if switched != 1:
+        raise UserError(_cannot(draw, "switch to no beacon"))
+    audit.record(session, admin, "draw.no_beacon", "draw", draw_id, reason)
+    return draw
+
+
+def override(
+    session: Session,
+    admin: User,
+    draw_id: int,
+    *,
+    email: str,
+    reason: str,
+    now: datetime | None = None,
+) -> Draw:
+    """A manual override: the admin picks the winner; recorded and published as an override."""
+    require_admin(admin)
+    reason = _reason(reason)
+    now = now or utcnow()
+    draw = get(session, draw_id)
+    user = session.exec(select(User).where(User.email == (email or "").strip().lower())).first()
+    if user is None:
+        raise UserError("No member has that email address.", field="email")
+    if draw.status == DrawStatus.SCHEDULED:
+        close(session, draw_id, now)
+    taken = session.exec(
+        update(Draw)
+        .where(
+            Draw.id == draw_id,
+            col(Draw.status).in_(OPEN_STATUSES),
+            or_(Draw.claimed_until.is_(None), Draw.claimed_until < now),
+        )
+        .values(status=DrawStatus.DRAWN)
+    ).rowcount
+    session.refresh(draw)
+    if taken != 1:
+        raise UserError(_cannot(draw, "override"))
+    ref = ref_for(draw.pool_id, user.id)
+    snapshot = session.get(DrawSnapshot, draw_id).body
+    if f"{ref}\t".encode() not in snapshot:
+        raise UserError(
+            f"{user.email} held no entries when the pool closed; only an entrant can win.",
+            field="email",
+        )
+    draw.result = json.dumps([{"manual_override": {"reason": reason, "winners": [ref]}}])
+    draw.trigger, draw.actor_id, draw.reason, draw.drawn_at = (
+        DrawTrigger.OVERRIDE,
+        admin.id,
+        reason,
+        now,
+    )
+    draw.next_attempt_at = None
+    _add_winner(session, draw, 1, 0, None, ref, {ref: user.id})
+    audit.record(session, admin, "draw.override", "draw", draw_id, f"{user.email}: {reason}")
+    session.flush()
+    return draw
+
+
+def reroll(
+    session: Session, admin: User, winner_id: int, reason: str, now: datetime | None = None
+) -> DrawWinner:
+    """Replace an unreachable or disqualified winner with one drawn from the same stream."""
+    require_admin(admin)
+    reason = _reason(reason)
+    winner = session.get(DrawWinner, winner_id)
+    if winner is None:
+        raise UserError("That winner no longer exists.")
+    draw = session.get(Draw, winner.draw_id, with_for_update=True)  # one reroll at a time
+    session.refresh(winner)
+    if draw.trigger == DrawTrigger.OVERRIDE:
+        raise UserError("This draw was a manual override, so it has no random stream to reroll.")
+    if winner.status == WinnerStatus.REPLACED:
+        raise UserError("This winner was replaced already; reload to see who replaced them.")
+    runs = json.loads(draw.result)
+    number = len(runs)
+    earlier = session.exec(select(DrawWinner.entrant_ref).where(DrawWinner.draw_id == draw.id))
+    parameters = WeightedDraw(winners=1, exclude=tuple(sorted(set(earlier))), reroll=number)
+    randomness = bytes.fromhex(draw.beacon_randomness) if draw.beacon_randomness else None
+    snapshot = session.get(DrawSnapshot, draw.id).body
+    result = run_draw(draw_key(bytes.fromhex(draw.seed), randomness), snapshot, parameters)
+    if not result.winners:
+        raise UserError("Everyone who held entries has won already: nobody is left to draw.")
+    drawn = result.winners[0]
+    runs.append({"parameters": parameters_to_dict(parameters), "result": result_to_dict(result)})
+    draw.result = json.dumps(runs)
+    winner.status, winner.replaced_reason = WinnerStatus.REPLACED, reason
+    users = _users_by_ref(session, draw, [drawn.entrant])
+    replacement = _add_winner(
+        session, draw, winner.position, number, drawn.ticket, drawn.entrant, users
+    )
+    audit.record(session, admin, "draw.reroll", "draw", draw.id, f"reroll {number}: {reason}")
+    session.flush()
+    return replacement
+
+
+def void(
+    session: Session, admin: User, draw_id: int, reason: str, now: datetime | None = None
+) -> Draw:
+    """Cancel a draw not yet drawn; its seed is revealed so the commitment can be checked."""
+    require_admin(admin)
+    reason = _reason(reason)
+    now = now or utcnow()
+    draw = get(session, draw_id)
+    voided = session.exec(
+        update(Draw)
+        .where(
+            Draw.id == draw_id,
+            col(Draw.status).in_(UNDRAWN),
+            or_(Draw.claimed_until.is_(None), Draw.claimed_until < now),
+        )
+        .values(status=DrawStatus.VOID, reason=reason, drawn_at=now, actor_id=admin.id)
+    ).rowcount
+    session.refresh(draw)
+    if voided != 1:
+        raise UserError(_cannot(draw, "void"))
+    if draw.raffle_id is not None:  # a cancelled raffle takes no more entries
+        raffle = session.get(Raffle, draw.raffle_id, with_for_update=True)
+        raffle.status = RaffleStatus.CLOSED
+    audit.record(session, admin, "draw.void", "draw", draw_id, reason)
+    return draw
+
+
+def _void(draw: Draw, reason: str, now: datetime) -> None:
+    draw.status, draw.reason, draw.drawn_at, draw.next_attempt_at = (
+        DrawStatus.VOID,
+        reason,
+        now,
+        None,
+    )
+
+
+def _reason(reason: str | None) -> str:
+    reason = " ".join((reason or "").split())
+    if len(reason) < 5:
+        raise UserError("Give a reason of at least 5 characters: it is recorded.", field="reason")
+    return reason[:500]
+
+
+def _cannot(draw: Draw, action: str) -> str:
+    if draw.status in (DrawStatus.DRAWN, DrawStatus.VOID):
+        return f"Cannot {action}: this draw is {draw.status} already."
+    if draw.claimed_until is not None:
+        return f"Cannot {action}: the draw is running right now. Reload in a few seconds."
+    return f"Cannot {action} a draw that is {draw.status.replace('_', ' ')}."
+
+
+# ---- the winner queue --------------------------------------------------------------------------
+
+
+def set_winner_status(
+    session: Session, admin: User, winner_id: int, action: str, now: datetime | None = None
+) -> DrawWinner:
+    """contacted, delivered, publish or unpublish a winner; recorded in the audit log."""
+    require_admin(admin)
+    now = now or utcnow()
+    winner = session.get(DrawWinner, winner_id)
+    if winner is None:
+        raise UserError("That winner no longer exists.")
+    if winner.status == WinnerStatus.REPLACED:
+        raise UserError("This winner was replaced; act on their replacement instead.")
+    if action == "contacted":
+        winner.status, winner.contacted_at = WinnerStatus.CONTACTED, winner.contacted_at or now
+    elif action == "delivered":
+        winner.status, winner.delivered_at = WinnerStatus.DELIVERED, now
+        winner.contacted_at = winner.contacted_at or now
+    elif action == "publish":
+        winner.published_at = winner.published_at or now
+    elif action == "unpublish":
+        winner.published_at = None
+    else:
+        raise UserError(f"Unknown winner action {action!r}.")
+    audit.record(session, admin, f"winner.{action}", "draw_winner", winner.id)
+    return winner
