@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import os
+import re
 import secrets
 import sys
+
+import httpx
 
 from luckyclub.db import session_scope
 from luckyclub.services import accounts
@@ -96,6 +100,51 @@ def rebuild_ledger_cache(args: argparse.Namespace) -> int:
     return 0
 
 
+def verify_proof(args: argparse.Namespace) -> int:
+    """Re-run a draw from its proof (a file or a URL) and say "verified" or what differs."""
+    from luckyclub.services.draw_public import verify_document
+
+    try:
+        document = _load_proof(args.proof)
+    except (OSError, ValueError, httpx.HTTPError) as error:
+        print(f"error: could not read the proof: {error}", file=sys.stderr)
+        return 2
+    draw = document.get("draw") if isinstance(document, dict) else None
+    if isinstance(draw, dict):
+        reroll = f", reroll {draw.get('reroll')}" if draw.get("reroll") else ""
+        print(f"Draw #{draw.get('id')} {draw.get('title')!r}{reroll}")
+    report = verify_document(document)
+    if report.ok:
+        result = document["result"]
+        count = len(result.get("winners", result.get("elements", [])))
+        beacon = document.get("beacon")
+        source = f"drand round {beacon['round']}" if beacon else "no beacon"
+        print(f"verified: {document['algorithm']}, {source}, {count} result(s) re-run")
+        return 0
+    print(report.summary)
+    for difference in report.differences:
+        print(f"  - {difference}")
+    return 1
+
+
+def _load_proof(where: str) -> object:
+    """A proof from a file, a proof URL, or a draw page URL (…/draws/12 → its proof)."""
+    if not where.startswith(("http://", "https://")):
+        with open(where, encoding="utf-8") as file:
+            return json.load(file)
+    page = re.fullmatch(r"(https?://[^/]+)/draws/(\d+)/?", where)
+    url = f"{page[1]}/api/draws/{page[2]}/proof" if page else where
+    response = httpx.get(url, timeout=120, follow_redirects=True)
+    if response.status_code != 200:
+        message = (
+            response.json().get("message", "")
+            if response.headers.get("content-type", "").startswith("application/json")
+            else ""
+        )
+        raise ValueError(f"{url} answered {response.status_code} {message}".rstrip())
+    return response.json()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m luckyclub", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -124,6 +173,12 @@ def build_parser() -> argparse.ArgumentParser:
         "rebuild-cache", help="recompute cached balances and totals from the ledger rows"
     )
     rebuild.set_defaults(func=rebuild_ledger_cache)
+
+    verify = commands.add_parser(
+        "verify", help="re-run a draw from its public proof and say whether it checks out"
+    )
+    verify.add_argument("proof", help="a proof file (JSON), its URL, or a draw page's URL")
+    verify.set_defaults(func=verify_proof)
     return parser
 
 

@@ -4,6 +4,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from luckyclub.api.auth import create_session, end_session
+from luckyclub.api.draws import draw_proof, draw_snapshot
 from luckyclub.api.health import health
 from luckyclub.api.members import my_ledger_csv
 from luckyclub.api.proofs import proof_file
@@ -17,6 +18,8 @@ def build_api() -> Starlette:
             Route("/api/health", health, methods=["GET"]),
             Route("/api/auth/session", create_session, methods=["POST"]),
             Route("/api/auth/logout", end_session, methods=["POST"]),
+            Route("/api/draws/{draw_id:int}/proof", draw_proof, methods=["GET"]),
+            Route("/api/draws/{draw_id:int}/snapshot", draw_snapshot, methods=["GET"]),
             Route("/api/me/ledger.csv", my_ledger_csv, methods=["GET"]),
             Route("/api/proofs/{proof_id:int}/file", proof_file, methods=["GET"]),
             Route("/api/raffles/{raffle_id}/image", raffle_image, methods=["GET"]),

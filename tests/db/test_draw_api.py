@@ -1,0 +1,103 @@
+"""A draw's proof and snapshot over HTTP, and `python -m luckyclub verify` on a file and a URL."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+
+import pytest
+import uvicorn
+from starlette.testclient import TestClient
+
+from luckyclub import cli
+from luckyclub.api.routes import build_api
+from luckyclub.services import draws
+from tests.db.test_draws import (  # noqa: F401 - relays is a fixture
+    close_then_draw,
+    raffle_with_entries,
+    relays,
+)
+
+pytestmark = pytest.mark.usefixtures("relays")  # the recorded drand round, on a local relay
+
+
+@pytest.fixture()
+def client(app_db):
+    with TestClient(build_api()) as client:
+        yield client
+
+
+@pytest.fixture()
+def served_api(app_db):
+    """The API on a real port, for the verifier to fetch from like anyone would."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(build_api(), port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join()
+
+
+def test_the_proof_is_published_once_drawn_and_the_snapshot_once_closed(session, client):
+    raffle, _ = raffle_with_entries(session, {"ann@example.com": 4, "bob@example.com": 6})
+    draw = draws.draw_for_raffle(session, raffle.id)
+
+    early = client.get(f"/api/draws/{draw.id}/proof")
+    assert early.status_code == 404 and "published once it is drawn" in early.json()["message"]
+    assert client.get(f"/api/draws/{draw.id}/snapshot").status_code == 404
+
+    close_then_draw()
+    snapshot = client.get(f"/api/draws/{draw.id}/snapshot?download=1")
+    proof = client.get(f"/api/draws/{draw.id}/proof")
+
+    assert snapshot.status_code == 200 and snapshot.text.count("\n") == 2
+    assert "attachment" in snapshot.headers["content-disposition"]
+    assert proof.status_code == 200 and proof.json()["snapshot"] == snapshot.text
+    assert proof.json()["seed"] == draw.seed
+    assert client.get(f"/api/draws/{draw.id}/proof?reroll=1").status_code == 404
+    assert client.get(f"/api/draws/{draw.id}/proof?reroll=x").status_code == 400
+    assert client.get("/api/draws/999/proof").status_code == 404
+
+
+def test_verify_says_verified_for_a_file_and_names_what_differs(session, client, tmp_path, capsys):
+    raffle, _ = raffle_with_entries(session, {"ann@example.com": 4, "bob@example.com": 6})
+    close_then_draw()
+    draw = draws.draw_for_raffle(session, raffle.id)
+    proof = client.get(f"/api/draws/{draw.id}/proof").json()
+    good, bad = tmp_path / "proof.json", tmp_path / "tampered.json"
+    good.write_text(json.dumps(proof))
+    bad.write_text(json.dumps(proof | {"seed": "00" * 32}))
+
+    assert cli.main(["verify", str(good)]) == 0
+    assert "verified: luckyclub-draw-v1, drand round 1000" in capsys.readouterr().out
+    assert cli.main(["verify", str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert "not verified" in out and "commitment does not match the seed" in out
+    assert cli.main(["verify", str(tmp_path / "missing.json")]) == 2
+
+
+def test_verify_fetches_the_proof_from_a_url_or_the_draw_page_address(session, served_api, capsys):
+    raffle, _ = raffle_with_entries(session, {"ann@example.com": 4, "bob@example.com": 6})
+    close_then_draw()
+    draw = draws.draw_for_raffle(session, raffle.id)
+
+    assert cli.main(["verify", f"{served_api}/api/draws/{draw.id}/proof"]) == 0
+    assert cli.main(["verify", f"{served_api}/draws/{draw.id}"]) == 0
+    assert capsys.readouterr().out.count("verified:") == 2
+    assert cli.main(["verify", f"{served_api}/api/draws/{draw.id + 1}/proof"]) == 2
+    assert "404" in capsys.readouterr().err
+
+
+def test_a_draw_not_yet_closed_gives_no_proof_and_keeps_the_seed_secret(session, client):
+    raffle, _ = raffle_with_entries(session, {"ann@example.com": 4})
+    draw = draws.draw_for_raffle(session, raffle.id)
+    assert draw.closed_at is None
+    body = client.get(f"/api/draws/{draw.id}/proof").text
+    assert draw.seed not in body
