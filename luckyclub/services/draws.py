@@ -531,6 +531,7 @@ def override(
     )
     draw.next_attempt_at = None
     _add_winner(session, draw, 1, 0, None, ref, {ref: user.id})
+    _carry_over_from(session, draw, now)
     audit.record(session, admin, "draw.override", "draw", draw_id, f"{user.email}: {reason}")
     session.flush()
     return draw

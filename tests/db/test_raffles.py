@@ -17,7 +17,7 @@ from luckyclub.models import (
     RaffleStatus,
     Role,
 )
-from luckyclub.services import ledger, raffles
+from luckyclub.services import draws, ledger, raffles
 from luckyclub.services.errors import NotAllowed, UserError
 from tests.db.factories import add_member, add_open_raffle, add_user
 
@@ -295,6 +295,16 @@ def november(session):
     )
 
 
+def drawn_for(session, raffle, winner, *, now=FIRST_OF_DECEMBER) -> None:
+    """The raffle closed and drawn with `winner` (an admin's recorded override: no chance here)."""
+    boss = add_user(session, "drawing-admin@example.com", role=Role.ADMIN)
+    draw = draws.schedule_raffle(session, raffle)
+    draws.override(
+        session, boss, draw.id, email=winner.email, reason="Decided for this test", now=now
+    )
+    session.commit()
+
+
 def december(session) -> Raffle | None:
     return raffles.raffle_for_month(session, "2026-12")
 
@@ -373,8 +383,9 @@ def test_the_rollover_from_three_places_at_once_opens_one_raffle_and_credits_eac
     members = [add_member(session, f"member{n}@example.com") for n in range(3)]
     for member in members:
         give(session, november, member, 9, f"proof:{member.id}")
-    raffles.close_due(session, now=FIRST_OF_DECEMBER)  # the minute job got there first
-    session.commit()
+    winner = add_user(session, "winner@example.com")
+    give(session, november, winner, 1, "proof:winner")
+    drawn_for(session, november, winner)  # the draws job got there first
     start_together = threading.Barrier(3)
     outcomes: list[str] = []
 
@@ -415,6 +426,12 @@ def test_half_of_the_entries_carry_over_rounded_down_once_even_if_the_rollover_r
     bob = add_user(session, "bob@example.com")  # membership lapsed: earned entries still carry
     give(session, november, ann, 9, "proof:ann")
     give(session, november, bob, 1, "proof:bob")  # half of 1 is 0: nothing to carry
+    cat = add_user(session, "cat@example.com")
+    give(session, november, cat, 5, "proof:cat")
+    raffles.rollover(session, now=FIRST_OF_DECEMBER)
+    session.commit()
+    assert ledger.breakdown(session, december(session).id, ann.id) == {"base": 20}  # not drawn yet
+    drawn_for(session, november, cat)
 
     raffles.rollover(session, now=FIRST_OF_DECEMBER)
     session.commit()

@@ -15,6 +15,12 @@ CONTEXTS = {
         "new_address": "new@example.com",
     },
     "password_changed": {"display_name": HOSTILE},
+    "draw_won": {
+        "display_name": HOSTILE,
+        "title": "December <raffle>",
+        "prize": "A bike & helmet",
+        "link": "https://club.example/draws/12",
+    },
 }
 
 
