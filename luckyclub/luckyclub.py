@@ -7,10 +7,12 @@ from luckyclub.api.routes import build_api
 from luckyclub.pages import (  # noqa: F401 - each module registers its pages with @rx.page
     admin,
     admin_audit,
+    admin_draws,
     admin_mail,
     admin_proofs,
     admin_raffles,
     admin_stats,
+    admin_winners,
     auth,
     dashboard,
     landing,

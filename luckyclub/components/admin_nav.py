@@ -7,6 +7,8 @@ from luckyclub import routes
 ADMIN_PAGES = [
     ("Members", routes.ADMIN),
     ("Raffles", routes.ADMIN_RAFFLES),
+    ("Draws", routes.ADMIN_DRAWS),
+    ("Winners", routes.ADMIN_WINNERS),
     ("Review queue", routes.ADMIN_PROOFS),
     ("Stats", routes.ADMIN_STATS),
     ("Audit log", routes.ADMIN_AUDIT),

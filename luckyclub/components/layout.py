@@ -214,9 +214,17 @@ def data_table(headers: list[str], rows, render_row) -> rx.Component:
 
 
 def reason_dialog(
-    *, button: str, title, explanation: str, record_field: str, record_id, confirm: str, on_submit
+    *,
+    button: str,
+    title,
+    explanation: str,
+    record_field: str,
+    record_id,
+    confirm: str,
+    on_submit,
+    fields: tuple[rx.Component, ...] = (),
 ) -> rx.Component:
-    """A red button that asks for a reason before it acts (ban, reject…)."""
+    """A red button that asks for a reason (and any `fields`) before it acts (ban, reject…)."""
     reason_id = f"{record_field}_reason"
     return rx.dialog.root(
         rx.dialog.trigger(rx.button(button, size="1", color_scheme="red", variant="soft")),
@@ -226,6 +234,7 @@ def reason_dialog(
             rx.form(
                 rx.vstack(
                     rx.el.input(type="hidden", name=record_field, value=record_id),
+                    *fields,
                     rx.el.label("Reason", html_for=reason_id),
                     rx.text_area(id=reason_id, name="reason", required=True, width="100%"),
                     rx.hstack(
@@ -253,12 +262,21 @@ STATUS_COLOURS = {
     "closed": "amber",
     "active": "green",
     "lapsed": "red",
+    "scheduled": "blue",
+    "waiting_for_beacon": "orange",
+    "drawn": "green",
+    "void": "gray",
+    "notified": "blue",
+    "contacted": "amber",
+    "delivered": "green",
+    "replaced": "gray",
 }
 
 
-def status_badge(status) -> rx.Component:
-    """A record's status as a coloured word; one palette for every page."""
-    return rx.badge(status, color_scheme=rx.match(status, *STATUS_COLOURS.items(), "gray"))
+def status_badge(status, words=None) -> rx.Component:
+    """A record's status as a coloured word (or `words` for it); one palette for every page."""
+    colour = rx.match(status, *STATUS_COLOURS.items(), "gray")
+    return rx.badge(status if words is None else words, color_scheme=colour)
 
 
 def refusal(title: str, message: str) -> rx.Component:

@@ -18,7 +18,7 @@ from luckyclub.components.layout import (
 )
 from luckyclub.models import Raffle, RaffleStatus
 from luckyclub.pages.admin import record_id
-from luckyclub.services import accounts, ledger, proof_files, raffles
+from luckyclub.services import accounts, draw_public, draws, ledger, proof_files, raffles
 from luckyclub.services.errors import UserError
 from luckyclub.state.admin import AdminPageState
 from luckyclub.state.session import SessionState
@@ -36,6 +36,9 @@ class RaffleRow:
     closes: str
     entry_count: int
     entrants: int
+    winners: int
+    draw_status: str  # "" for a raffle without a draw yet
+    draw_words: str
 
 
 @dataclass
@@ -47,6 +50,7 @@ class RaffleForm:
     description: str = ""
     base_entries: str = "15"
     carry_over_percent: str = "0"
+    winners: str = "1"
     closes_local: str = ""  # for <input type="datetime-local">, in the admin's timezone
 
 
@@ -61,7 +65,14 @@ def parse_local_time(value: str, timezone: str) -> datetime | None:
 def _form_fields(form_data: dict, timezone: str) -> dict:
     fields = {
         name: form_data.get(name, "")
-        for name in ("title", "prize", "description", "base_entries", "carry_over_percent")
+        for name in (
+            "title",
+            "prize",
+            "description",
+            "base_entries",
+            "carry_over_percent",
+            "winners",
+        )
     }
     if closes := (form_data.get("closes_at") or "").strip():
         fields["closes_at"] = parse_local_time(closes, timezone) or closes
@@ -82,6 +93,7 @@ class RafflesAdminState(AdminPageState):
 
     def _row(self, s, raffle: Raffle) -> RaffleRow:
         totals = ledger.totals(s, raffle.id)
+        draw = draws.draw_for_raffle(s, raffle.id)
         return RaffleRow(
             id=raffle.id,
             month=raffle.month,
@@ -91,6 +103,9 @@ class RafflesAdminState(AdminPageState):
             closes=accounts.local_time(raffle.closes_at, self.user_timezone),
             entry_count=totals.entries,
             entrants=totals.entrants,
+            winners=raffle.winners,
+            draw_status=draw.status if draw else "",
+            draw_words=draw_public.STATUS_WORDS[draw.status] if draw else "",
         )
 
     def _forget(self) -> None:
@@ -120,6 +135,7 @@ class RafflesAdminState(AdminPageState):
                 description=raffle.description,
                 base_entries=str(raffle.base_entries),
                 carry_over_percent=str(raffle.carry_over_percent),
+                winners=str(raffle.winners),
                 closes_local=local.strftime("%Y-%m-%dT%H:%M"),
             )
 
@@ -208,6 +224,18 @@ def _raffle_row(r: RaffleRow) -> rx.Component:
         rx.table.cell(r.closes, white_space="nowrap"),
         rx.table.cell(r.entry_count, " entries · ", r.entrants, " members"),
         rx.table.cell(
+            rx.cond(
+                r.draw_status != "",
+                rx.vstack(
+                    status_badge(r.draw_status, r.draw_words),
+                    rx.text(r.winners, " to draw", size="1"),
+                    rx.link("Manage draws", href=routes.ADMIN_DRAWS, size="1"),
+                    spacing="1",
+                ),
+                rx.text("No draw yet", size="1"),
+            )
+        ),
+        rx.table.cell(
             rx.hstack(
                 rx.button("Edit", size="1", variant="soft", on_click=RafflesAdminState.edit(r.id)),
                 rx.cond(
@@ -279,7 +307,16 @@ def _editor() -> rx.Component:
                             min=0,
                             max=100,
                         ),
-                        columns=rx.breakpoints(initial="1", sm="2"),
+                        field(
+                            "Winners",
+                            "winners",
+                            type="number",
+                            default_value=E.winners,
+                            min=1,
+                            max=100,
+                            required=True,
+                        ),
+                        columns=rx.breakpoints(initial="1", sm="3"),
                         spacing="3",
                         width="100%",
                     ),
@@ -381,7 +418,7 @@ def admin_raffles_page() -> rx.Component:
         "Raffles",
         RafflesAdminState,
         data_table(
-            ["Month", "Raffle", "Status", "Closes", "Entries", ""],
+            ["Month", "Raffle", "Status", "Closes", "Entries", "Draw", ""],
             RafflesAdminState.rows,
             _raffle_row,
         ),

@@ -7,6 +7,7 @@ Merkle root and bound beacon round once closed; the seed and the winners once dr
 
 from __future__ import annotations
 
+import hashlib
 import json
 from bisect import bisect_left
 from dataclasses import dataclass
@@ -28,7 +29,15 @@ from luckyclub.draws import (
     verify,
     verify_inclusion,
 )
-from luckyclub.models import Draw, DrawSnapshot, DrawStatus, DrawTrigger, DrawWinner, User
+from luckyclub.models import (
+    Draw,
+    DrawSnapshot,
+    DrawStatus,
+    DrawTrigger,
+    DrawWinner,
+    User,
+    utcnow,
+)
 from luckyclub.services import draws, ledger
 from luckyclub.settings import get_settings
 
@@ -81,6 +90,10 @@ class DrawView:
     reason: str  # the override's or the void's
     rerolls: int
     winners: tuple[WinnerView, ...]
+    trigger: str = ""  # scheduled, admin or manual_override once drawn
+    attempts: int = 0  # beacon fetches that failed
+    next_attempt_at: datetime | None = None
+    running: bool = False  # a trigger holds the claim right now
 
 
 def view(session: Session, draw_id: int) -> DrawView | None:
@@ -119,7 +132,30 @@ def view(session: Session, draw_id: int) -> DrawView | None:
         reason=draw.reason or "",
         rerolls=max(len(json.loads(draw.result)) - 1, 0) if draw.result else 0,
         winners=tuple(_winner_views(session, draw)),
+        trigger=draw.trigger or "",
+        attempts=draw.attempts,
+        next_attempt_at=draw.next_attempt_at if draw.status in draws.OPEN_STATUSES else None,
+        running=draw.claimed_until is not None and draw.claimed_until > utcnow(),
     )
+
+
+def recent_views(session: Session, *, limit: int = 100) -> list[DrawView]:
+    """Every draw for the admin console, the latest draw time first."""
+    ids = session.exec(
+        select(Draw.id).order_by(col(Draw.draw_at).desc(), col(Draw.id).desc()).limit(limit)
+    ).all()
+    return [view(session, draw_id) for draw_id in ids]
+
+
+def admin_version(session: Session) -> str:
+    """Changes whenever a draw or a winner changes in a way the admin pages show."""
+    draw_rows = session.exec(
+        select(Draw.id, Draw.status, Draw.attempts, Draw.next_attempt_at, Draw.claimed_until)
+    ).all()
+    winner_rows = session.exec(
+        select(DrawWinner.id, DrawWinner.status, DrawWinner.published_at)
+    ).all()
+    return hashlib.sha256(repr((sorted(draw_rows), sorted(winner_rows))).encode()).hexdigest()
 
 
 def _live_entrants(session: Session, draw: Draw) -> tuple[int, int]:
