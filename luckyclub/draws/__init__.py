@@ -34,6 +34,7 @@ from luckyclub.draws.snapshot import (
     encode_tickets,
     encode_weighted,
     entrant_ref,
+    entrant_refs,
     snapshot_digest,
     snapshot_lines,
 )
@@ -81,6 +82,7 @@ __all__ = [
     "encode_tickets",
     "encode_weighted",
     "entrant_ref",
+    "entrant_refs",
     "fetch_round",
     "inclusion_proof",
     "make_proof",

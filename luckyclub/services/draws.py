@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -30,6 +30,7 @@ from luckyclub.draws import (
     draw_key,
     encode_weighted,
     entrant_ref,
+    entrant_refs,
     fetch_round,
     merkle_root,
     new_seed,
@@ -93,6 +94,11 @@ def raffle_pool(raffle_id: int) -> str:
 def ref_for(pool_id: str, user_id: int) -> str:
     """A member's pseudonym in one pool, keyed with the app's secret key."""
     return entrant_ref(get_settings().secret_key, pool_id, user_id)
+
+
+def refs_for(pool_id: str, user_ids: Iterable[int]) -> Iterator[str]:
+    """ref_for of many members, in their order, made as they are read."""
+    return entrant_refs(get_settings().secret_key, pool_id, user_ids)
 
 
 def draw_for_raffle(session: Session, raffle_id: int) -> Draw | None:
@@ -195,8 +201,10 @@ def _raffle_snapshot(session: Session, draw: Draw, now: datetime) -> bytes:
     if raffle.closes_at > now:
         raffle.closes_at = now  # closed early by an admin: the dashboard says so
     holders = ledger.holders(session, raffle.id)
-    draw.entry_count = sum(held for _, held in holders)
-    return encode_weighted((ref_for(draw.pool_id, user_id), held) for user_id, held in holders)
+    user_ids = [user_id for user_id, _ in holders]
+    weights = [held for _, held in holders]
+    draw.entry_count = sum(weights)
+    return encode_weighted(zip(refs_for(draw.pool_id, user_ids), weights, strict=True))
 
 
 def close_due(session: Session, now: datetime | None = None) -> int:
@@ -353,8 +361,8 @@ def _users_by_ref(session: Session, draw: Draw, refs: Iterable[str]) -> dict[str
     """Who the winning refs are: recomputed from the pool's holders, as only the server can."""
     wanted = set(refs)
     found = {}
-    for user_id, _held in ledger.holders(session, draw.raffle_id):
-        ref = ref_for(draw.pool_id, user_id)
+    user_ids = [user_id for user_id, _held in ledger.holders(session, draw.raffle_id)]
+    for user_id, ref in zip(user_ids, refs_for(draw.pool_id, user_ids), strict=True):
         if ref in wanted:
             found[ref] = user_id
             if len(found) == len(wanted):

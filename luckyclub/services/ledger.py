@@ -16,6 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from luckyclub import db
 from luckyclub.models import (
     EntryBalance,
     EntryLedger,
@@ -262,15 +263,13 @@ def leaderboard(session: Session, raffle_id: int, *, limit: int = 25) -> list[Le
 
 
 def holders(session: Session, raffle_id: int) -> list[tuple[int, int]]:
-    """(user_id, entries) of every member holding entries in a raffle."""
-    return [
-        (user_id, int(held))
-        for user_id, held in session.exec(
-            select(EntryBalance.user_id, EntryBalance.held).where(
-                EntryBalance.raffle_id == raffle_id, EntryBalance.held > 0
-            )
-        )
-    ]
+    """(user_id, entries) of every member holding entries in a raffle: a million for a draw."""
+    return db.plain_rows(
+        session,
+        select(EntryBalance.user_id, EntryBalance.held).where(
+            EntryBalance.raffle_id == raffle_id, EntryBalance.held > 0
+        ),
+    )
 
 
 def rebuild_cache(session: Session) -> int:

@@ -1,6 +1,7 @@
 """Snapshots: canonical bytes whatever the input order, strict decoding, pseudonymous refs."""
 
 import hashlib
+import hmac
 import re
 
 import pytest
@@ -14,6 +15,7 @@ from luckyclub.draws import (
     encode_tickets,
     encode_weighted,
     entrant_ref,
+    entrant_refs,
     snapshot_digest,
     snapshot_lines,
 )
@@ -159,3 +161,16 @@ def test_entrant_ref_separates_pool_and_user_unambiguously():
         entrant_ref("", "pool", 1)
     with pytest.raises(ValueError):
         entrant_ref("k", "pool", -1)
+
+
+@pytest.mark.parametrize("key", ["k", "server secret", "x" * 64, "y" * 65, b"\x00\xff" * 50])
+def test_entrant_refs_in_a_batch_are_the_hmac_of_each_member(key):
+    raw = key.encode() if isinstance(key, str) else key
+    expected = [
+        hmac.new(
+            raw, b"luckyclub-entrant-v1\x00raffle:12\x00" + str(n).encode(), "sha256"
+        ).hexdigest()[:32]
+        for n in (0, 7, 12345)
+    ]
+    assert list(entrant_refs(key, "raffle:12", [0, 7, 12345])) == expected
+    assert entrant_ref(key, "raffle:12", 7) == expected[1]
