@@ -306,6 +306,7 @@ def rollover(session: Session, now: datetime | None = None) -> str:
             image_name=previous.image_name,
             base_entries=previous.base_entries,
             carry_over_percent=previous.carry_over_percent,
+            winners=previous.winners,
             closes_at=month_end(month),
             status=RaffleStatus.OPEN,
         )

@@ -292,6 +292,7 @@ def november(session):
         image_name="chair.webp",
         base_entries=20,
         carry_over_percent=0,
+        winners=2,
     )
 
 
@@ -326,7 +327,8 @@ def test_the_rollover_opens_this_months_raffle_from_last_months_and_credits_memb
         "Draw on 1 December.",
         "chair.webp",
     )
-    assert (new.base_entries, new.carry_over_percent, new.status) == (20, 0, RaffleStatus.OPEN)
+    assert (new.base_entries, new.carry_over_percent, new.winners) == (20, 0, 2)
+    assert new.status == RaffleStatus.OPEN
     assert new.closes_at == datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC)
     assert session.get(Raffle, november.id).status == RaffleStatus.CLOSED
     assert [(r.user_id, r.amount) for r in base_rows(session, new)] == [(ann.id, 20)]
