@@ -22,6 +22,18 @@ pytestmark = pytest.mark.e2e
 
 DRAW_IN = timedelta(seconds=25)  # time to open both spectators before the draw is due
 
+# Notes, in the page, when each stage of the reveal first showed (browser clock, milliseconds).
+WATCH_THE_REVEAL = """() => {
+  window.seen = {};
+  const stages = ["Drawing…", "The winning ticket", "We have a winner!"];
+  new MutationObserver(() => {
+    const text = document.body.innerText;
+    for (const stage of stages) {
+      if (text.includes(stage) && !(stage in window.seen)) window.seen[stage] = Date.now();
+    }
+  }).observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
+
 
 @pytest.fixture()
 def app_database(app):
@@ -73,6 +85,8 @@ def test_spectators_see_the_same_result_and_anyone_can_verify_it(new_page, app_d
         expect(spectator.get_by_role("timer")).to_be_visible()
         expect(spectator.get_by_role("group", name="Entries")).to_contain_text("13")
 
+        spectator.evaluate(WATCH_THE_REVEAL)
+
     time.sleep(max(0.0, due - time.monotonic()) + 1)
     outcomes = draws.run_due()  # another process draws it, as cron would
     assert "drawn" in [o.status for o in outcomes]
@@ -83,6 +97,13 @@ def test_spectators_see_the_same_result_and_anyone_can_verify_it(new_page, app_d
         expect(card.get_by_role("heading", name="We have a winner!")).to_be_visible()
         expect(card).to_contain_text("of 13")
     assert all(s.url.endswith(routes.live_page(draw_id)) for s in spectators)  # never reloaded
+    seen = [spectator.evaluate("window.seen") for spectator in spectators]  # gone on a reload
+    assert all("The winning ticket" in stages for stages in seen)  # the room's reveal, not a poll
+    assert abs(seen[0]["We have a winner!"] - seen[1]["We have a winner!"]) < 1000
+
+    late = new_page()
+    late.goto(routes.live_page(draw_id))
+    expect(late.locator("#winner-card")).to_be_visible(timeout=5_000)
 
     page = spectators[0]
     page.get_by_role("link", name="See the proof and check the draw").click()
