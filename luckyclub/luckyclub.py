@@ -1,4 +1,4 @@
-"""Wiring only: the Reflex app, its pages, the HTTP API and the scheduler."""
+"""Wiring only: the Reflex app, its pages, the HTTP API, the scheduler and the live draw rooms."""
 
 import reflex as rx
 
@@ -14,11 +14,16 @@ from luckyclub.pages import (  # noqa: F401 - each module registers its pages wi
     admin_stats,
     admin_winners,
     auth,
+    champions,
     dashboard,
+    draw,
     landing,
+    live_draw,
     membership,
     profile,
 )
+from luckyclub.services import draws
+from luckyclub.state import draw_room
 from luckyclub.state.errors import show_backend_error
 
 app = rx.App(
@@ -26,4 +31,6 @@ app = rx.App(
     backend_exception_handler=show_backend_error,
 )
 app.add_page(landing.not_found_page, route="404", title="Page not found · LuckyClub")
+app.register_lifespan_task(draw_room.reveals_lifespan)  # before the scheduler: it may draw
 app.register_lifespan_task(jobs.scheduler_lifespan)
+draws.on_drawn(draw_room.start_reveal)  # every spectator of /live/<id> sees the reveal together

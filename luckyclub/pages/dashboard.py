@@ -21,7 +21,7 @@ from luckyclub.components.layout import (
 from luckyclub.components.live import countdown, heartbeat, share_bar
 from luckyclub.db import session_scope
 from luckyclub.models import LedgerSource, MembershipStatus, User, utcnow
-from luckyclub.services import accounts, ledger, membership, proofs, raffles
+from luckyclub.services import accounts, draw_public, ledger, membership, proofs, raffles
 from luckyclub.services.errors import UserError
 from luckyclub.settings import get_settings
 from luckyclub.state.session import SessionState
@@ -97,6 +97,9 @@ class DashboardState(SessionState):
     leaders: list[LeaderView] = []
     public_name: str = ""
     show_on_leaderboard: bool = False
+    entrant_ref: str = ""  # the member's pseudonym in this raffle's published snapshot
+    draw_page_url: str = ""
+    live_url: str = ""
     kinds: list[KindOption] = []
     kind_id: str = ""
     note: str = ""
@@ -124,6 +127,7 @@ class DashboardState(SessionState):
             self.base_entries = self.bonus_entries = self.total_entries = 0
             self.all_entries = self.entrants = 0
             self.odds_text, self.odds_basis_points, self.leaders = "", 0, []
+            self.entrant_ref = self.draw_page_url = self.live_url = ""
         else:
             self.raffle = RaffleView(
                 id=raffle.id,
@@ -134,6 +138,9 @@ class DashboardState(SessionState):
                 closes=accounts.local_time(raffle.closes_at, tz),
             )
             self._closes_at = raffle.closes_at.timestamp()
+            self.entrant_ref, draw_id = draw_public.member_ref(s, raffle.id, user.id)
+            self.draw_page_url = routes.draw_page(draw_id) if draw_id else ""
+            self.live_url = routes.live_page(draw_id) if draw_id else ""
             parts = ledger.breakdown(s, raffle.id, user.id)
             self.base_entries = sum(v for k, v in parts.items() if k in BASE_SOURCES)
             self.total_entries = sum(parts.values())
@@ -430,6 +437,37 @@ def _entries() -> rx.Component:
     )
 
 
+def _fair_draw() -> rx.Component:
+    S = DashboardState
+    return rx.cond(
+        S.raffle.id != 0,
+        rx.card(
+            rx.vstack(
+                rx.heading("Your entrant ref", size="4", as_="h2"),
+                rx.code(S.entrant_ref, size="3", style={"wordBreak": "break-all"}, id="my-ref"),
+                rx.text(
+                    "When the raffle closes, its entries are published under refs like this one, "
+                    'never under names. Paste it into "Check my entry" on the draw\'s page to see '
+                    "that your entries were counted.",
+                    size="2",
+                ),
+                rx.cond(
+                    S.draw_page_url != "",
+                    rx.hstack(
+                        rx.link("The draw's public page and its commitment", href=S.draw_page_url),
+                        rx.link("Watch the draw live", href=S.live_url),
+                        spacing="4",
+                        wrap="wrap",
+                    ),
+                ),
+                spacing="2",
+                width="100%",
+            ),
+            width="100%",
+        ),
+    )
+
+
 def _upload() -> rx.Component:
     S = DashboardState
     return rx.card(
@@ -617,6 +655,7 @@ def dashboard_page() -> rx.Component:
                     width="100%",
                 ),
                 _entries(),
+                _fair_draw(),
                 rx.grid(
                     _upload(),
                     rx.vstack(_proofs(), _leaderboard(), spacing="4", width="100%"),

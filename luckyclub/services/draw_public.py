@@ -61,6 +61,7 @@ class WinnerView:
     name: str  # display name if the member chose so, else "Member #n"
     replaced: bool
     replaced_reason: str
+    ticket_number: int | None = None  # 1-based winning ticket; None for a manual override
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,7 @@ def _winner_views(session: Session, draw: Draw) -> list[WinnerView]:
             name=ledger.public_name(user) if user else "An entrant",
             replaced=winner.status == "replaced",
             replaced_reason=winner.replaced_reason or "",
+            ticket_number=None if winner.ticket is None else winner.ticket + 1,
         )
         for winner, user in rows
     ]

@@ -1,0 +1,94 @@
+"""Champions (/champions, public): every published winner of every kind of draw, newest first,
+each with a link to the draw's page where its proof can be checked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import reflex as rx
+
+from luckyclub import routes
+from luckyclub.components.layout import data_table, page
+from luckyclub.db import session_scope
+from luckyclub.services import draw_public
+from luckyclub.state.draw_views import utc_words
+from luckyclub.state.session import SessionState
+
+MODE_WORDS = {"raffle": "Club raffle", "competition": "Prize competition", "lottery": "Lottery"}
+
+
+@dataclass
+class ChampionView:
+    name: str
+    prize: str
+    title: str
+    mode: str
+    drawn: str
+    page_url: str
+    override: bool
+
+
+class ChampionsState(rx.State):
+    champions: list[ChampionView] = []
+    loaded: bool = False
+
+    @rx.event
+    def load(self):
+        with session_scope() as s:
+            rows = draw_public.champions(s)
+        self.champions = [
+            ChampionView(
+                name=r.name,
+                prize=r.prize,
+                title=r.title,
+                mode=MODE_WORDS.get(r.mode, r.mode),
+                drawn=utc_words(r.drawn_at),
+                page_url=routes.draw_page(r.draw_id),
+                override=r.override,
+            )
+            for r in rows
+        ]
+        self.loaded = True
+
+
+def _row(c: ChampionView) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(
+            rx.hstack(
+                rx.text(c.name, weight="bold"),
+                rx.cond(c.override, rx.badge("Manual override by an admin", color_scheme="orange")),
+                wrap="wrap",
+                align="center",
+            )
+        ),
+        rx.table.cell(c.prize),
+        rx.table.cell(c.title, rx.text(c.mode, size="1", color_scheme="gray")),
+        rx.table.cell(c.drawn, white_space="nowrap"),
+        rx.table.cell(rx.link("Draw and proof", href=c.page_url)),
+    )
+
+
+@rx.page(
+    route=routes.CHAMPIONS,
+    title="Champions · LuckyClub",
+    on_load=[SessionState.refresh, ChampionsState.load],
+)
+def champions_page() -> rx.Component:
+    S = ChampionsState
+    return page(
+        rx.vstack(
+            rx.heading("Champions", size="8", as_="h1"),
+            rx.text(
+                "Every winner we have announced, newest first. Each draw's page has its proof: "
+                "check any of them yourself.",
+                color_scheme="gray",
+            ),
+            data_table(["Winner", "Prize", "Draw", "Drawn", ""], S.champions, _row),
+            rx.cond(
+                S.loaded & (S.champions.length() == 0),
+                rx.text("No winners announced yet — the first draw is coming."),
+            ),
+            spacing="4",
+            width="100%",
+        )
+    )

@@ -1,0 +1,121 @@
+"""A draw as its public pages show it: plain values for the browser, times in UTC with the zone
+named. Built from draw_public's views; never a database row, never the seed before it is public."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from luckyclub import routes
+from luckyclub.models import DrawStatus
+from luckyclub.services import draw_public
+
+
+def utc_words(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).strftime("%d %b %Y, %H:%M:%S UTC") if moment else ""
+
+
+@dataclass
+class DrawSummary:
+    id: int = 0
+    title: str = ""
+    prize: str = ""
+    status: str = ""
+    status_words: str = ""
+    draw_at: str = ""
+    commitment: str = ""
+    closed: bool = False
+    closed_at: str = ""
+    entrant_count: int = 0
+    entry_count: int = 0
+    snapshot_digest: str = ""
+    merkle_root: str = ""
+    use_beacon: bool = True
+    beacon_round: int = 0
+    beacon_at: str = ""
+    no_beacon_reason: str = ""
+    waiting_problem: str = ""
+    seed: str = ""
+    drawn_at: str = ""
+    revealed: bool = False
+    is_drawn: bool = False
+    is_void: bool = False
+    is_override: bool = False
+    reason: str = ""
+    page_url: str = ""
+    live_url: str = ""
+    proof_url: str = ""
+    snapshot_url: str = ""
+
+
+@dataclass
+class WinnerRow:
+    position: int
+    reroll: int
+    ticket: str
+    entrant_ref: str
+    name: str
+    replaced: bool
+    replaced_reason: str
+
+
+@dataclass
+class ProofLink:
+    label: str
+    href: str
+
+
+def summary(view: draw_public.DrawView) -> DrawSummary:
+    return DrawSummary(
+        id=view.id,
+        title=view.title,
+        prize=view.prize,
+        status=view.status,
+        status_words=view.status_words,
+        draw_at=utc_words(view.draw_at),
+        commitment=view.commitment,
+        closed=view.closed_at is not None,
+        closed_at=utc_words(view.closed_at),
+        entrant_count=view.entrant_count,
+        entry_count=view.entry_count,
+        snapshot_digest=view.snapshot_digest,
+        merkle_root=view.merkle_root,
+        use_beacon=view.use_beacon,
+        beacon_round=view.beacon_round or 0,
+        beacon_at=utc_words(view.beacon_at),
+        no_beacon_reason=view.no_beacon_reason,
+        waiting_problem=view.waiting_problem,
+        seed=view.seed,
+        drawn_at=utc_words(view.drawn_at),
+        revealed=view.status in draw_public.REVEALED,
+        is_drawn=view.status == DrawStatus.DRAWN,
+        is_void=view.status == DrawStatus.VOID,
+        is_override=view.is_override,
+        reason=view.reason,
+        page_url=routes.draw_page(view.id),
+        live_url=routes.live_page(view.id),
+        proof_url=routes.draw_proof(view.id),
+        snapshot_url=routes.draw_snapshot(view.id),
+    )
+
+
+def winner_rows(view: draw_public.DrawView) -> list[WinnerRow]:
+    return [
+        WinnerRow(
+            position=w.position,
+            reroll=w.reroll,
+            ticket=w.ticket,
+            entrant_ref=w.entrant_ref,
+            name=w.name,
+            replaced=w.replaced,
+            replaced_reason=w.replaced_reason,
+        )
+        for w in view.winners
+    ]
+
+
+def reroll_proofs(view: draw_public.DrawView) -> list[ProofLink]:
+    return [
+        ProofLink(label=f"Proof of reroll {n}", href=routes.draw_proof(view.id, n))
+        for n in range(1, view.rerolls + 1)
+    ]

@@ -1,0 +1,197 @@
+"""The public draw pages' states, driven as a browser tab drives them: the draw page before and
+after the draw, its entry check and re-run, the live page, champions and the dashboard."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from luckyclub import routes
+from luckyclub.models import Role
+from luckyclub.pages.champions import ChampionsState
+from luckyclub.pages.dashboard import DashboardState
+from luckyclub.pages.draw import DrawPageState
+from luckyclub.pages.live_draw import LiveDrawState
+from luckyclub.services import accounts, draw_public, draws
+from luckyclub.state import draw_room
+from tests.db.factories import add_open_raffle, add_user
+from tests.db.reflex_state import state_for_tab
+from tests.db.test_draws import (  # noqa: F401 - fixtures
+    CLOSES,
+    close_then_draw,
+    draw_of,
+    raffle_with_entries,
+    relays,
+)
+
+pytestmark = pytest.mark.usefixtures("relays")  # drawn pools use the recorded drand round
+
+HOLDINGS = {"ann@example.com": 15, "bob@example.com": 3, "cat@example.com": 40}
+
+
+def state_for(cls, path: str, token: str | None = None):
+    return state_for_tab(cls, path=path, session_token=token)
+
+
+def draw_page_for(draw_id) -> DrawPageState:
+    state = state_for(DrawPageState, routes.draw_page(draw_id) if draw_id else "/draws/x")
+    DrawPageState.load.fn(state)
+    return state
+
+
+def test_before_the_close_the_page_shows_the_commitment_and_no_seed(session):
+    raffle, _ = raffle_with_entries(session, HOLDINGS)
+    draw = draw_of(session, raffle)
+
+    state = draw_page_for(draw.id)
+
+    assert not state.missing and state.draw.commitment == draw.commitment
+    assert state.draw.seed == "" and state.draw.snapshot_digest == "" and not state.draw.closed
+    assert state.draw.status_words == "Open for entries"
+    assert (state.draw.entrant_count, state.draw.entry_count) == (3, 58)  # live, not yet frozen
+    assert state.draw.draw_at.endswith("UTC") and state.winners == []
+    DrawPageState.check_my_entry.fn(state, {"entrant_ref": "0" * 32})
+    assert not state.check_found and "when the pool closes" in state.check_message
+    asyncio.run(DrawPageState.rerun_verification.fn(state))
+    assert not state.verify_done  # nothing to verify before the draw
+
+
+def test_after_the_draw_the_page_shows_seed_winners_and_a_verified_rerun(session):
+    raffle, users = raffle_with_entries(session, HOLDINGS, winners=2)
+    close_then_draw()
+    draw = draw_of(session, raffle)
+
+    state = draw_page_for(draw.id)
+
+    assert state.draw.is_drawn and state.draw.seed == draw.seed
+    assert state.draw.snapshot_digest == draw.snapshot_digest
+    assert (
+        state.draw.merkle_root == draw.merkle_root and state.draw.beacon_round == draw.beacon_round
+    )
+    assert state.draw.beacon_at.endswith("UTC") and state.draw.drawn_at.endswith("UTC")
+    assert state.draw.proof_url == routes.draw_proof(draw.id)
+    assert state.draw.snapshot_url == routes.draw_snapshot(draw.id)
+    assert [w.position for w in state.winners] == [1, 2]
+    assert all(
+        w.ticket.startswith("ticket #") and w.ticket.endswith("of 58") for w in state.winners
+    )
+    assert all(w.name.startswith("Member #") for w in state.winners)  # nobody opted in
+
+    asyncio.run(DrawPageState.rerun_verification.fn(state))
+    assert state.verify_done and state.verify_ok and state.verify_differences == []
+    assert not state.verifying
+
+
+def test_a_rerun_reports_the_differences_when_the_record_was_tampered_with(session):
+    raffle, _ = raffle_with_entries(session, HOLDINGS)
+    close_then_draw()
+    draw = draw_of(session, raffle)
+    state = draw_page_for(draw.id)
+    draw.merkle_root = "0" * 64  # someone edits the published record afterwards
+    session.add(draw)
+    session.commit()
+
+    asyncio.run(DrawPageState.rerun_verification.fn(state))
+
+    assert state.verify_done and not state.verify_ok
+    assert any("merkle root" in d for d in state.verify_differences)
+
+
+def test_a_member_checks_their_entry_on_the_draw_page(session):
+    raffle, users = raffle_with_entries(session, HOLDINGS)
+    draws.run_due(now=CLOSES + timedelta(seconds=1))
+    ref, draw_id = draw_public.member_ref(session, raffle.id, users["cat@example.com"].id)
+    state = draw_page_for(draw_id)
+    assert state.draw.closed and not state.draw.revealed
+
+    DrawPageState.check_my_entry.fn(state, {"entrant_ref": ref})
+    assert (
+        state.check_found and state.check_verified and "holding 40 entries" in state.check_message
+    )
+    assert state.check_hashes and all("…" in h for h in state.check_hashes)
+    assert state.check_line.startswith(ref)
+
+    DrawPageState.check_my_entry.fn(state, {"entrant_ref": "f" * 32})
+    assert not state.check_found and not state.check_verified and state.check_hashes == []
+
+
+def test_an_unknown_draw_gets_a_friendly_page(session):
+    for draw_id in (12345, None):
+        state = draw_page_for(draw_id)
+        assert state.loaded and state.missing and state.draw.id == 0
+    live = state_for(LiveDrawState, "/live/777")
+    LiveDrawState.load.fn(live)
+    assert live.missing
+
+
+def test_the_live_page_counts_down_then_shows_the_result_from_the_database(session):
+    raffle, _ = raffle_with_entries(session, HOLDINGS)
+    draw = draw_of(session, raffle)
+    live = state_for(LiveDrawState, routes.live_page(draw.id))
+    LiveDrawState.load.fn(live)
+    assert (live.draw.entrant_count, live.draw.entry_count) == (3, 58)
+    assert live.outcome == "" and live.winners == []
+
+    close_then_draw()  # in another process, as `jobs run-due` from cron would
+    for _ in range(4):  # no app runs here to write the room: the tab shows the result itself
+        LiveDrawState.tick.fn(live)
+
+    assert live.draw.revealed and live.outcome == "random"
+    assert len(live.winners) == 1 and live.winners[0].name.startswith("Member #")
+    late = state_for(LiveDrawState, routes.live_page(draw.id))
+    LiveDrawState.load.fn(late)  # a spectator who arrives afterwards sees it at once
+    assert late.outcome == "random" and late.winners == live.winners
+
+
+def test_the_reveal_shows_the_winning_ticket_in_a_few_steps(session):
+    raffle, _ = raffle_with_entries(session, HOLDINGS)
+    close_then_draw()
+    view = draw_public.view(session, draw_of(session, raffle).id)
+
+    steps = draw_room._digit_steps(view)
+
+    number = str(view.winners[0].ticket_number).zfill(2)
+    assert steps[-1] == " ".join(number) and 1 <= len(steps) <= draw_room.MOST_DIGIT_STEPS
+    assert "•" in steps[0] or len(steps) == 1
+    assert draw_room.draw_id_from_path("/live/42") == 42
+    assert draw_room.draw_id_from_path("/live/42abc") is None
+    assert draw_room.room_token(42) == "draw42"
+    assert not draw_room.start_reveal(view.id)  # no app in this process: nothing to write to
+
+
+def test_champions_lists_published_winners_with_a_link_to_the_draw(session):
+    raffle, _ = raffle_with_entries(session, HOLDINGS)
+    admin = add_user(session, "boss@example.com", role=Role.ADMIN)
+    close_then_draw()
+    draw = draw_of(session, raffle)
+    state = state_for(ChampionsState, routes.CHAMPIONS)
+    ChampionsState.load.fn(state)
+    assert state.loaded and state.champions == []  # drawn, not yet published
+
+    [row] = draw_public.winner_queue(session)
+    draws.set_winner_status(session, admin, row.winner_id, "publish")
+    session.commit()
+    ChampionsState.load.fn(state)
+
+    [champion] = state.champions
+    assert champion.prize == raffle.prize and champion.title == raffle.title
+    assert champion.page_url == routes.draw_page(draw.id) and not champion.override
+    assert champion.drawn.endswith("UTC") and champion.mode == "Club raffle"
+
+
+def test_the_dashboard_shows_the_members_entrant_ref_and_the_draw_links(session):
+    raffle = add_open_raffle(session)
+    draws.schedule_raffle(session, raffle)
+    member = add_user(session, "ann@example.com")
+    token, _ = accounts.start_session(session, member)
+    session.commit()
+    state = state_for(DashboardState, routes.DASHBOARD, token)
+
+    DashboardState.load.fn(state)
+
+    ref, draw_id = draw_public.member_ref(session, raffle.id, member.id)
+    assert state.entrant_ref == ref and len(ref) == 32
+    assert state.draw_page_url == routes.draw_page(draw_id)
+    assert state.live_url == routes.live_page(draw_id)
