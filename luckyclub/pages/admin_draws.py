@@ -146,15 +146,7 @@ class DrawsAdminState(AdminPageState):
     @rx.event
     def tick(self, _moment: str = ""):
         """The heartbeat: when the scheduler (or another admin) changed a draw, show it."""
-        if not self.allowed:
-            return
-        with session_scope() as s:
-            changed = draw_public.admin_version(s) != self._version
-        if changed:
-            error, notice = self.error, self.notice
-            self._admin_load()
-            if self.allowed:
-                self.error, self.notice = error, notice
+        self._reload_if_changed(draw_public.admin_version, self._version)
 
     async def _run(self, draw_id, work: Callable[[str | None, int], draws.Outcome]):
         """Run `work` in a thread for one draw; a second click meanwhile does nothing."""

@@ -17,7 +17,6 @@ from luckyclub.components.layout import (
     reason_dialog,
 )
 from luckyclub.components.live import heartbeat
-from luckyclub.db import session_scope
 from luckyclub.pages.admin import record_id, utc
 from luckyclub.services import proofs
 from luckyclub.state.admin import AdminPageState
@@ -93,11 +92,7 @@ class ReviewState(AdminPageState):
     @rx.event
     def tick(self, _moment: str = ""):
         """The heartbeat: when a proof arrives or is reviewed elsewhere, show the new queue."""
-        if not self.allowed:
-            return
-        with session_scope() as s:
-            if proofs.queue_version(s) != self._version:
-                self._admin_load()
+        self._reload_if_changed(proofs.queue_version, self._version)
 
     @rx.event
     def approve(self, proof_id: int):

@@ -10,7 +10,6 @@ from luckyclub import routes
 from luckyclub.components.admin_page import admin_page
 from luckyclub.components.layout import data_table, reason_dialog, status_badge
 from luckyclub.components.live import heartbeat
-from luckyclub.db import session_scope
 from luckyclub.models import DrawWinner, User, WinnerStatus
 from luckyclub.pages.admin import record_id, utc
 from luckyclub.services import draw_public, draws
@@ -106,15 +105,7 @@ class WinnersAdminState(AdminPageState):
     @rx.event
     def tick(self, _moment: str = ""):
         """The heartbeat: a draw that just ran adds its winners here without a reload."""
-        if not self.allowed:
-            return
-        with session_scope() as s:
-            changed = draw_public.admin_version(s) != self._version
-        if changed:
-            error, notice = self.error, self.notice
-            self._admin_load()
-            if self.allowed:
-                self.error, self.notice = error, notice
+        self._reload_if_changed(draw_public.admin_version, self._version)
 
     @rx.event
     def set_status(self, winner_id: int, action: str):

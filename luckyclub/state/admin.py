@@ -35,6 +35,18 @@ class AdminPageState(SessionState):
             self.allowed = True
             self._fill(s)
 
+    def _reload_if_changed(self, version: Callable[[Session], str], current: str) -> None:
+        """The heartbeat's work: reload when `version` moved past `current`, keeping messages."""
+        if not self.allowed:
+            return
+        with session_scope() as s:
+            changed = version(s) != current
+        if changed:
+            error, notice = self.error, self.notice
+            self._admin_load()
+            if self.allowed:
+                self.error, self.notice = error, notice
+
     def _admin_act(self, change: Callable[[Session, User], object], done: str) -> bool:
         """Re-check the role, make one change in one transaction, reload; errors become text."""
         self.error = self.notice = ""

@@ -18,6 +18,8 @@ from sqlmodel import Session, SQLModel
 
 import luckyclub.models  # noqa: F401 - registers the tables
 from luckyclub import db
+from luckyclub.settings import get_settings
+from tests import drand_relay
 from tests.db.scratch import scratch_postgres
 
 POSTGRES_URL = os.environ.get(
@@ -117,3 +119,38 @@ def app_db(engine: Engine, database_url: str) -> Iterator[Engine]:
 def session(app_db: Engine) -> Iterator[Session]:
     with Session(app_db, expire_on_commit=False) as session:
         yield session
+
+
+# ---- settings for draws --------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def settings_env(monkeypatch):
+    """Change settings through the environment for one test: settings_env(DRAW_BEACON="0")."""
+
+    def change(**values: str) -> None:
+        for name, value in values.items():
+            monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+
+    yield change
+    get_settings.cache_clear()
+
+
+@pytest.fixture()
+def relays(settings_env):
+    """A local drand relay serving the recorded real round; yields the paths it was asked."""
+    with drand_relay.serve() as (url, paths):
+        settings_env(DRAND_RELAYS=url, DRAW_BEACON_MARGIN_SECONDS="10")
+        yield paths
+
+
+@pytest.fixture()
+def no_relay(settings_env):
+    settings_env(DRAND_RELAYS="http://127.0.0.1:9")  # nothing listens on the discard port
+
+
+@pytest.fixture()
+def no_beacon(settings_env):
+    """New draws are drawn without a drand round (DRAW_BEACON=0)."""
+    settings_env(DRAW_BEACON="0")

@@ -24,7 +24,6 @@ from luckyclub.pages.admin_draws import DrawsAdminState
 from luckyclub.pages.admin_raffles import RafflesAdminState
 from luckyclub.pages.admin_winners import WinnersAdminState
 from luckyclub.services import draw_public, draws, ledger
-from luckyclub.settings import get_settings
 from tests.db.factories import add_open_raffle, add_user
 from tests.db.reflex_state import state_for_tab
 from tests.db.test_admin_state import browser_session
@@ -32,23 +31,6 @@ from tests.db.test_draws import close_then_draw, raffle_with_entries
 
 NOT_ADMIN = "Only administrators can do that."
 NEEDS_REASON = "Give a reason of at least 5 characters: it is recorded."
-
-
-@pytest.fixture()
-def no_beacon(monkeypatch):
-    """New draws are drawn without a drand round (DRAW_BEACON=0)."""
-    monkeypatch.setenv("DRAW_BEACON", "0")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
-
-
-@pytest.fixture()
-def no_relay(monkeypatch):
-    monkeypatch.setenv("DRAND_RELAYS", "http://127.0.0.1:9")  # nothing listens on the discard port
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 @pytest.fixture()

@@ -14,11 +14,7 @@ from starlette.testclient import TestClient
 from luckyclub import cli
 from luckyclub.api.routes import build_api
 from luckyclub.services import draws
-from tests.db.test_draws import (  # noqa: F401 - relays is a fixture
-    close_then_draw,
-    raffle_with_entries,
-    relays,
-)
+from tests.db.test_draws import close_then_draw, raffle_with_entries
 
 pytestmark = pytest.mark.usefixtures("relays")  # the recorded drand round, on a local relay
 

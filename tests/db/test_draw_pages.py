@@ -18,13 +18,7 @@ from luckyclub.services import accounts, draw_public, draws
 from luckyclub.state import draw_room
 from tests.db.factories import add_open_raffle, add_user
 from tests.db.reflex_state import state_for_tab
-from tests.db.test_draws import (  # noqa: F401 - fixtures
-    CLOSES,
-    close_then_draw,
-    draw_of,
-    raffle_with_entries,
-    relays,
-)
+from tests.db.test_draws import CLOSES, close_then_draw, draw_of, raffle_with_entries
 
 pytestmark = pytest.mark.usefixtures("relays")  # drawn pools use the recorded drand round
 

@@ -23,7 +23,6 @@ from luckyclub.models import (
     utcnow,
 )
 from luckyclub.services import draws, ledger
-from luckyclub.settings import get_settings
 from tests.db.factories import add_open_raffle, add_user
 
 WINNERS = 2
@@ -34,14 +33,6 @@ def postgres(app_db):
     if app_db.dialect.name != "postgresql":
         pytest.skip("SQLite lets one writer in at a time; the race needs PostgreSQL's row locks")
     return app_db
-
-
-@pytest.fixture()
-def no_beacon(monkeypatch):
-    monkeypatch.setenv("DRAW_BEACON", "0")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 def pool(session, entrants: int) -> Draw:

@@ -23,32 +23,12 @@ from luckyclub.models import (
 )
 from luckyclub.services import draw_public, draws, ledger, raffles
 from luckyclub.services.errors import UserError
-from luckyclub.settings import get_settings
 from tests import drand_relay
 from tests.db.factories import add_open_raffle, add_user
 
 CLOSES = drand_relay.close_time_for(drand_relay.ROUND)  # its bound round is the recorded one
 BEFORE = CLOSES - timedelta(days=3)
 AFTER_ROUND = CLOSES + timedelta(minutes=1)
-
-
-@pytest.fixture()
-def relays(monkeypatch):
-    """Point the app at a local relay serving the recorded real round; yields the paths asked."""
-    with drand_relay.serve() as (url, paths):
-        monkeypatch.setenv("DRAND_RELAYS", url)
-        monkeypatch.setenv("DRAW_BEACON_MARGIN_SECONDS", "10")
-        get_settings.cache_clear()
-        yield paths
-    get_settings.cache_clear()
-
-
-@pytest.fixture()
-def no_relay(monkeypatch):
-    monkeypatch.setenv("DRAND_RELAYS", "http://127.0.0.1:9")  # nothing listens on the discard port
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 def raffle_with_entries(session, holdings: dict[str, int], **fields) -> tuple[Raffle, dict]:
