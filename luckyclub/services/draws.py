@@ -242,7 +242,7 @@ def perform(
     try:
         with db.session_scope() as session:
             draw = session.get(Draw, draw_id)
-            beacon, waiting = _beacon_for(draw, now)
+        beacon, waiting = _beacon_for(draw, now)  # relays may be slow: no transaction held open
         if waiting:
             _release(draw_id, token, **waiting)
             status = waiting.get("status", draw.status)
