@@ -63,7 +63,8 @@ run: seed
 	@echo "==> starting LuckyClub on http://localhost:3000 (Ctrl-C stops it)"
 	$(VENV)/bin/reflex run --env prod
 
-# The browser tests drive Debian's Chromium through Playwright; `playwright install` is never used.
+# The browser tests drive Debian's Chromium (apt) through Playwright; Playwright's own browser
+# download is never used: it cannot reach its servers here.
 chromium:
 	@if [[ ! -x /usr/bin/chromium ]]; then \
 	  echo "==> installing Chromium (apt-get)"; \
