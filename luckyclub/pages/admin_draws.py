@@ -18,7 +18,7 @@ from luckyclub.components.live import heartbeat
 from luckyclub.db import session_scope
 from luckyclub.models import DrawStatus, DrawTrigger
 from luckyclub.pages.admin import record_id, utc
-from luckyclub.services import accounts, audit, draw_public, draws
+from luckyclub.services import accounts, draw_public, draws
 from luckyclub.services.errors import UserError
 from luckyclub.services.permissions import require_admin
 from luckyclub.state.admin import AdminPageState
@@ -110,16 +110,7 @@ def draw_now_as(token: str | None, draw_id: int) -> draws.Outcome:
 
 def draw_without_beacon_as(token: str | None, draw_id: int, reason: str) -> draws.Outcome:
     """Switch a frozen draw to no beacon (with the reason its proof shows), then draw it."""
-    with session_scope() as s:
-        admin = require_admin(accounts.user_for_session(s, token))
-        admin_id = admin.id
-        draws.skip_beacon(s, admin, draw_id, reason)
-    outcome = draws.perform(draw_id, trigger=DrawTrigger.ADMIN, actor_id=admin_id)
-    if outcome.status == "drawn":
-        with session_scope() as s:
-            admin = require_admin(accounts.user_for_session(s, token))
-            audit.record(s, admin, "draw.draw", "draw", draw_id, "without beacon")
-    return outcome
+    return draws.draw_without_beacon(_admin_id(token), draw_id, reason)
 
 
 class DrawsAdminState(AdminPageState):

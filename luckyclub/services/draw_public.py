@@ -102,7 +102,12 @@ def view(session: Session, draw_id: int) -> DrawView | None:
     if draw is None:
         return None
     revealed = draw.status in REVEALED
-    frozen = draw.closed_at is not None
+    # Frozen counts from the snapshot once closed; until then the raffle's running totals.
+    entrants, entries = (
+        (draw.entrant_count, draw.entry_count)
+        if draw.closed_at is not None
+        else _live_entrants(session, draw)
+    )
     return DrawView(
         id=draw.id,
         title=draw.title,
@@ -113,8 +118,8 @@ def view(session: Session, draw_id: int) -> DrawView | None:
         draw_at=draw.draw_at,
         commitment=draw.commitment,
         closed_at=draw.closed_at,
-        entrant_count=draw.entrant_count if frozen else _live_entrants(session, draw)[0],
-        entry_count=draw.entry_count if frozen else _live_entrants(session, draw)[1],
+        entrant_count=entrants,
+        entry_count=entries,
         snapshot_digest=draw.snapshot_digest or "",
         merkle_root=draw.merkle_root or "",
         use_beacon=draw.use_beacon,
@@ -193,10 +198,6 @@ def _ticket_words(draw: Draw, winner: DrawWinner) -> str:
     if winner.ticket is None:
         return "chosen by an admin (manual override)"
     return f"ticket #{winner.ticket + 1:,} of {draw.entry_count:,}"
-
-
-def draws_of_raffle(session: Session, raffle_id: int) -> Draw | None:
-    return draws.draw_for_raffle(session, raffle_id)
 
 
 # ---- the proof -------------------------------------------------------------------------------
@@ -374,16 +375,22 @@ class ChampionRow:
     override: bool
 
 
-def champions(session: Session, *, limit: int = 100) -> list[ChampionRow]:
-    """Published winners of every mode, newest draw first."""
-    rows = session.exec(
+def _winners_newest_first(session: Session, *conditions, limit: int) -> list[tuple]:
+    """(winner, draw, member or None) rows, newest draw first, then by place and reroll."""
+    return session.exec(
         select(DrawWinner, Draw, User)
         .join(Draw, col(Draw.id) == col(DrawWinner.draw_id))
         .join(User, col(User.id) == col(DrawWinner.user_id), isouter=True)
-        .where(col(DrawWinner.published_at).is_not(None), DrawWinner.status != "replaced")
-        .order_by(col(Draw.drawn_at).desc(), DrawWinner.position)
+        .where(*conditions)
+        .order_by(col(Draw.drawn_at).desc(), DrawWinner.position, DrawWinner.reroll)
         .limit(limit)
     ).all()
+
+
+def champions(session: Session, *, limit: int = 100) -> list[ChampionRow]:
+    """Published winners of every mode, newest draw first."""
+    published = (col(DrawWinner.published_at).is_not(None), DrawWinner.status != "replaced")
+    rows = _winners_newest_first(session, *published, limit=limit)
     return [
         ChampionRow(
             draw_id=draw.id,
@@ -417,13 +424,7 @@ class QueueRow:
 
 def winner_queue(session: Session, *, limit: int = 200) -> list[QueueRow]:
     """Every winner for the admin, newest draw first: who to contact, deliver to, publish."""
-    rows = session.exec(
-        select(DrawWinner, Draw, User)
-        .join(Draw, col(Draw.id) == col(DrawWinner.draw_id))
-        .join(User, col(User.id) == col(DrawWinner.user_id), isouter=True)
-        .order_by(col(Draw.drawn_at).desc(), DrawWinner.position, DrawWinner.reroll)
-        .limit(limit)
-    ).all()
+    rows = _winners_newest_first(session, limit=limit)
     return [
         QueueRow(
             winner_id=winner.id,

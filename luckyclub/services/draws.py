@@ -279,19 +279,32 @@ def run_due(now: datetime | None = None) -> list[Outcome]:
     return [perform(draw_id, now=now) for draw_id in due]
 
 
+def _take(
+    session: Session,
+    draw_id: int,
+    now: datetime,
+    *,
+    statuses: tuple[str, ...] = OPEN_STATUSES,
+    also=None,
+    **values: object,
+) -> bool:
+    """The one way to change a draw that might be running: a conditional UPDATE that succeeds only
+    while the draw is in `statuses` and nobody holds a live claim on it. True if it changed."""
+    conditions = [
+        Draw.id == draw_id,
+        col(Draw.status).in_(statuses),
+        or_(Draw.claimed_until.is_(None), Draw.claimed_until < now),
+    ]
+    if also is not None:
+        conditions.append(also)
+    return session.exec(update(Draw).where(*conditions).values(**values)).rowcount == 1
+
+
 def _claim(draw_id: int, now: datetime) -> str | None:
     token = secrets.token_hex(16)
     with db.session_scope() as session:
-        claimed = session.exec(
-            update(Draw)
-            .where(
-                Draw.id == draw_id,
-                col(Draw.status).in_(OPEN_STATUSES),
-                or_(Draw.claimed_until.is_(None), Draw.claimed_until < now),
-            )
-            .values(claim_token=token, claimed_until=now + CLAIM_FOR)
-        ).rowcount
-    return token if claimed == 1 else None
+        claimed = _take(session, draw_id, now, claim_token=token, claimed_until=now + CLAIM_FOR)
+    return token if claimed else None
 
 
 def _release(draw_id: int, token: str, **values: object) -> None:
@@ -468,28 +481,33 @@ def skip_beacon(
     require_admin(admin)
     reason = _reason(reason)
     now = now or utcnow()
-    switched = session.exec(
-        update(Draw)
-        .where(
-            Draw.id == draw_id,
-            col(Draw.status).in_(OPEN_STATUSES),
-            Draw.use_beacon.is_(True),
-            or_(Draw.claimed_until.is_(None), Draw.claimed_until < now),
-        )
-        .values(
-            use_beacon=False,
-            no_beacon_reason=reason,
-            beacon_round=None,
-            status=DrawStatus.CLOSED,
-            next_attempt_at=now,
-            last_problem=None,
-        )
-    ).rowcount
+    switched = _take(
+        session,
+        draw_id,
+        now,
+        also=Draw.use_beacon.is_(True),
+        use_beacon=False,
+        no_beacon_reason=reason,
+        beacon_round=None,
+        status=DrawStatus.CLOSED,
+        next_attempt_at=now,
+        last_problem=None,
+    )
     draw = get(session, draw_id)
-    if switched != 1:
+    if not switched:
         raise UserError(_cannot(draw, "switch to no beacon"))
     audit.record(session, admin, "draw.no_beacon", "draw", draw_id, reason)
     return draw
+
+
+def draw_without_beacon(
+    admin_id: int, draw_id: int, reason: str, now: datetime | None = None
+) -> Outcome:
+    """An admin's "Draw without beacon": switch the waiting draw off drand, then Draw now."""
+    now = now or utcnow()
+    with db.session_scope() as session:
+        skip_beacon(session, session.get(User, admin_id), draw_id, reason, now)
+    return draw_now(admin_id, draw_id, now)
 
 
 def override(
@@ -511,17 +529,9 @@ def override(
         raise UserError("No member has that email address.", field="email")
     if draw.status == DrawStatus.SCHEDULED:
         close(session, draw_id, now)
-    taken = session.exec(
-        update(Draw)
-        .where(
-            Draw.id == draw_id,
-            col(Draw.status).in_(OPEN_STATUSES),
-            or_(Draw.claimed_until.is_(None), Draw.claimed_until < now),
-        )
-        .values(status=DrawStatus.DRAWN)
-    ).rowcount
+    taken = _take(session, draw_id, now, status=DrawStatus.DRAWN)
     session.refresh(draw)
-    if taken != 1:
+    if not taken:
         raise UserError(_cannot(draw, "override"))
     ref = ref_for(draw.pool_id, user.id)
     snapshot = session.get(DrawSnapshot, draw_id).body
@@ -590,17 +600,18 @@ def void(
     reason = _reason(reason)
     now = now or utcnow()
     draw = get(session, draw_id)
-    voided = session.exec(
-        update(Draw)
-        .where(
-            Draw.id == draw_id,
-            col(Draw.status).in_(UNDRAWN),
-            or_(Draw.claimed_until.is_(None), Draw.claimed_until < now),
-        )
-        .values(status=DrawStatus.VOID, reason=reason, drawn_at=now, actor_id=admin.id)
-    ).rowcount
+    voided = _take(
+        session,
+        draw_id,
+        now,
+        statuses=UNDRAWN,
+        status=DrawStatus.VOID,
+        reason=reason,
+        drawn_at=now,
+        actor_id=admin.id,
+    )
     session.refresh(draw)
-    if voided != 1:
+    if not voided:
         raise UserError(_cannot(draw, "void"))
     if draw.raffle_id is not None:  # a cancelled raffle takes no more entries
         raffle = session.get(Raffle, draw.raffle_id, with_for_update=True)
