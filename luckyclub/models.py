@@ -73,6 +73,7 @@ class User(SQLModel, table=True):
     banned_at: datetime | None = _ts(nullable=True)
     ban_reason: str | None = Field(default=None, max_length=500)
     show_on_leaderboard: bool = False  # otherwise leaderboards show "Member #<id>"
+    phone: str | None = Field(default=None, max_length=20)  # E.164; set only to receive SMS
     created_at: datetime = _created_at()
 
     @property
@@ -132,13 +133,23 @@ class OutboxStatus:
     FAILED = "failed"  # gave up after the last retry; an admin can send it again
 
 
+class Channel:
+    EMAIL = "email"
+    KLAVIYO = "klaviyo"  # an event for Klaviyo's flows (`payload` is the event)
+    SMS = "sms"  # a text message through a Twilio-compatible API
+
+
 class OutboxMessage(SQLModel, table=True):
-    """An email waiting to go out, or gone. Written in the transaction that caused it."""
+    """A notification waiting to go out, or gone. Written in the transaction that caused it."""
 
     __tablename__ = "outbox_message"
 
     id: int | None = Field(default=None, primary_key=True)
-    to_address: str = Field(max_length=254, index=True)
+    channel: str = Field(
+        default=Channel.EMAIL, max_length=16, sa_column_kwargs={"server_default": Channel.EMAIL}
+    )
+    to_address: str = Field(max_length=254, index=True)  # an email address or a phone number
+    payload: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))  # JSON
     subject: str = Field(max_length=200)
     text_body: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     html_body: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
@@ -364,10 +375,12 @@ class Draw(SQLModel, table=True):
     __tablename__ = "draw"
 
     id: int | None = Field(default=None, primary_key=True)
-    mode: str = Field(max_length=16)  # raffle (later: competition, lottery)
+    mode: str = Field(max_length=16)  # raffle, competition (later: lottery)
     pool_id: str = Field(max_length=64, sa_column_kwargs={"unique": True}, nullable=False)
     kind: str = Field(max_length=16)  # the engine's pool kind: weighted, tickets, lottery
     raffle_id: int | None = Field(default=None, foreign_key="raffle.id", index=True)
+    competition_id: int | None = Field(default=None, foreign_key="competition.id", index=True)
+    distinct_winners: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
     title: str = Field(max_length=160)
     prize: str = Field(max_length=200)
     winners_wanted: int = 1
@@ -434,4 +447,132 @@ class DrawWinner(SQLModel, table=True):
     contacted_at: datetime | None = _ts(nullable=True)
     delivered_at: datetime | None = _ts(nullable=True)
     published_at: datetime | None = _ts(nullable=True, index=True)
+    # Competitions: what the admin adds for the champions page (a manual winner's name, a quote),
+    # and a photo or video of the winner, stored privately like proofs until published.
+    details: str = Field(default="", max_length=1000, sa_column_kwargs={"server_default": ""})
+    media_name: str | None = Field(default=None, max_length=80)
+    media_type: str | None = Field(default=None, max_length=40)
     created_at: datetime = _created_at()
+
+
+# ---- prize competitions ------------------------------------------------------------------------
+
+
+class CompetitionStatus:
+    DRAFT = "draft"  # being prepared (or deactivated); the public does not see it
+    ACTIVE = "active"  # published: upcoming before starts_at, on sale until ends_at, then ended
+    DRAWN = "drawn"  # winners chosen; locked
+    CANCELLED = "cancelled"  # called off; every paid order refunded
+
+
+class Competition(SQLModel, table=True):
+    """A prize sold as numbered tickets (1..max_tickets), each with an equal chance."""
+
+    __tablename__ = "competition"
+    __table_args__ = (
+        sa.CheckConstraint("sold + held <= max_tickets", name="never_oversold"),
+        sa.CheckConstraint("sold >= 0 AND held >= 0", name="counts_not_negative"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=120)
+    prize: str = Field(max_length=200)
+    description: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
+    images: str = Field(default="[]", sa_column=sa.Column(sa.Text, nullable=False))  # JSON names
+    ticket_price_pence: int
+    currency: str = Field(default="gbp", max_length=3)
+    max_tickets: int
+    sold: int = 0  # numbers handed out (paid or postal, refunded ones included): the next is sold+1
+    held: int = 0  # tickets reserved by checkouts still open
+    per_person_limit: int = 100
+    min_tickets: int = 0  # 0: the draw runs whatever is sold
+    starts_at: datetime = _ts()
+    ends_at: datetime = _ts(index=True)  # sales close
+    draw_at: datetime = _ts()  # the draw falls due (at or after ends_at)
+    question: str = Field(max_length=300)
+    choices: str = Field(default="[]", sa_column=sa.Column(sa.Text, nullable=False))  # JSON list
+    answer_hash: str = Field(max_length=64)  # keyed hash of the right choice; never shown
+    winners: int = 1
+    distinct_winners: bool = False  # one prize per person when several are drawn
+    featured: bool = False
+    status: str = Field(default=CompetitionStatus.DRAFT, max_length=16, index=True)
+    below_minimum_at: datetime | None = _ts(nullable=True)  # ended short of min_tickets
+    cancel_reason: str | None = Field(default=None, max_length=500)
+    created_at: datetime = _created_at()
+    updated_at: datetime = _created_at()
+
+
+class OrderStatus:
+    PENDING = "pending"  # checkout open; its tickets are held until expires_at
+    PAID = "paid"  # tickets numbered
+    EXPIRED = "expired"  # abandoned or timed out; the hold was released
+    REFUND_DUE = "refund_due"  # paid, but it cannot (or can no longer) have tickets: refunding
+    REFUNDED = "refunded"  # money returned; its tickets, if any, are void
+    POSTAL = "postal"  # a free postal entry recorded by an admin
+
+
+class TicketOrder(SQLModel, table=True):
+    """One checkout (or postal entry) for some tickets in one competition."""
+
+    __tablename__ = "ticket_order"
+    __table_args__ = (sa.Index("ix_ticket_order_competition_user", "competition_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    competition_id: int = Field(foreign_key="competition.id", index=True)
+    user_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
+    quantity: int
+    amount_pence: int
+    status: str = Field(default=OrderStatus.PENDING, max_length=16, index=True)
+    checkout_id: str | None = Field(
+        default=None, max_length=200, sa_column_kwargs={"unique": True}, nullable=True
+    )  # Stripe's Checkout Session id (or the test checkout's)
+    payment_intent_id: str | None = Field(default=None, max_length=100)
+    expires_at: datetime = _ts(index=True)  # the hold lasts until then
+    paid_at: datetime | None = _ts(nullable=True)
+    fulfilled_by: str | None = Field(default=None, max_length=100)  # event id or "success page"
+    refund_reason: str | None = Field(default=None, max_length=500)
+    refund_id: str | None = Field(default=None, max_length=100)
+    refund_attempts: int = 0
+    refund_next_at: datetime | None = _ts(nullable=True)
+    refunded_at: datetime | None = _ts(nullable=True)
+    postal_name: str | None = Field(default=None, max_length=120)
+    postal_address: str | None = Field(default=None, max_length=500)
+    actor_id: int | None = Field(default=None, foreign_key="app_user.id")  # who recorded a postal
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=sa.Column(UTCDateTime(), nullable=False, index=True)
+    )
+
+
+class TicketStatus:
+    ACTIVE = "active"
+    REFUNDED = "refunded"
+    VOID = "void"
+
+
+class Ticket(SQLModel, table=True):
+    """A numbered ticket: one chance in its competition's draw while active."""
+
+    __tablename__ = "ticket"
+    __table_args__ = (sa.UniqueConstraint("competition_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    competition_id: int = Field(foreign_key="competition.id")
+    number: int
+    order_id: int = Field(foreign_key="ticket_order.id", index=True)
+    user_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
+    status: str = Field(default=TicketStatus.ACTIVE, max_length=16)
+    created_at: datetime = _created_at()
+
+
+class PlayLimits(SQLModel, table=True):
+    """A member's responsible-play settings: a monthly spend limit and self-exclusion."""
+
+    __tablename__ = "play_limits"
+
+    user_id: int = Field(foreign_key="app_user.id", primary_key=True)
+    monthly_limit_pence: int | None = None  # None: no limit of their own
+    pending_limit_pence: int | None = None  # a raise, waiting for its 24 hours
+    pending_no_limit: bool = False  # the pending change removes the limit
+    pending_from: datetime | None = _ts(nullable=True)
+    excluded_until: datetime | None = _ts(nullable=True)
+    updated_at: datetime = _created_at()
