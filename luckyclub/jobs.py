@@ -27,9 +27,9 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
-from luckyclub import db
+from luckyclub import db, routes
 from luckyclub.models import JobRun, utcnow
-from luckyclub.services import draws, mail, raffles
+from luckyclub.services import competitions, draws, mail, notify, raffles, tickets
 from luckyclub.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -91,6 +91,29 @@ def run_draws() -> str:
     if not outcomes:
         return "none due"
     return "; ".join(f"{o.status}: {o.message}" for o in outcomes)
+
+
+@scheduled("competitions", every(seconds=10))
+def run_competitions() -> str:
+    """Release checkout holds that ran out, flag competitions that ended short of their minimum
+    (admins decide: extend, or cancel and refund), and ask Stripe for the refunds that are due."""
+    released = tickets.expire_holds()
+    with db.session_scope() as session:
+        short = competitions.flag_below_minimum(session)
+        for competition in short:
+            notify.notify_admins(
+                session,
+                email="competition_below_minimum",
+                title=competition.title,
+                sold=str(competitions.active_tickets(session, competition.id)),
+                minimum=str(competition.min_tickets),
+                link=get_settings().app_url + routes.admin_competition_page(competition.id),
+            )
+    refunds = tickets.process_refunds()
+    return (
+        f"released {released} holds; {len(short)} short of their minimum; "
+        f"refunded {refunds['refunded']}, retrying {refunds['retrying']}"
+    )
 
 
 @scheduled("prune_job_runs", cron(hour=3, minute=30))

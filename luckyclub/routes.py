@@ -19,6 +19,13 @@ ADMIN_WINNERS = "/admin/winners"
 CHAMPIONS = "/champions"
 DRAW = "/draws/[draw_id]"
 LIVE_DRAW = "/live/[draw_id]"
+COMPETITIONS = "/competitions"
+COMPETITION = "/competitions/[competition_id]"
+COMPETITION_TEST_CHECKOUT = "/competitions/test-checkout"
+COMPETITION_RULES = "/competitions/rules"
+ADMIN_COMPETITIONS = "/admin/competitions"
+ADMIN_COMPETITION = "/admin/competitions/[competition_id]"
+ADMIN_TICKETS = "/admin/tickets"
 TEST_CHECKOUT = "/membership/test-checkout"
 TEST_PORTAL = "/membership/test-portal"
 
@@ -51,3 +58,19 @@ def draw_proof(draw_id: int, reroll: int = 0) -> str:
 
 def draw_snapshot(draw_id: int) -> str:
     return f"/api/draws/{draw_id}/snapshot"
+
+
+def competition_page(competition_id: int) -> str:
+    return f"/competitions/{competition_id}"
+
+
+def admin_competition_page(competition_id: int) -> str:
+    return f"/admin/competitions/{competition_id}"
+
+
+def competition_image(competition_id: int, name: str) -> str:
+    return f"/api/competitions/{competition_id}/images/{name}"
+
+
+def tickets_export(competition_id: int) -> str:
+    return f"/api/admin/competitions/{competition_id}/tickets.csv"

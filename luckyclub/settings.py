@@ -49,6 +49,15 @@ class Settings:
         return self.data_dir / "raffle-images"
 
     @property
+    def competition_image_dir(self) -> Path:
+        return self.data_dir / "competition-images"
+
+    @property
+    def winner_media_dir(self) -> Path:
+        """Winners' photos and videos: private until their winner is published."""
+        return self.data_dir / "winner-media"
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 

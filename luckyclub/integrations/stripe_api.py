@@ -75,6 +75,100 @@ def create_membership_checkout(
     return url
 
 
+def create_ticket_checkout(
+    *,
+    order_id: int,
+    user: User,
+    title: str,
+    quantity: int,
+    unit_amount: int,
+    currency: str,
+    expires_at: int,
+    success_url: str,
+    cancel_url: str,
+    settings: Settings | None = None,
+) -> tuple[str, str]:
+    """A one-off Checkout Session for competition tickets: returns (session id, URL).
+
+    The order id rides in the metadata and as client_reference_id, so fulfilment can find the
+    order from the event alone; Stripe's idempotency key makes a retried create return the same
+    session instead of a second one.
+    """
+    settings = settings or get_settings()
+    params: dict = {
+        "mode": "payment",
+        "line_items": [
+            {
+                "quantity": quantity,
+                "price_data": {
+                    "currency": currency,
+                    "unit_amount": unit_amount,
+                    "product_data": {"name": f"Ticket: {title}"[:250]},
+                },
+            }
+        ],
+        "client_reference_id": str(order_id),
+        "customer_email": user.email,
+        "metadata": {"kind": "competition", "order_id": str(order_id), "user_id": str(user.id)},
+        "payment_intent_data": {"metadata": {"order_id": str(order_id)}},
+        "expires_at": expires_at,
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+    }
+    try:
+        checkout = _client(settings).v1.checkout.sessions.create(
+            params=params, options={"idempotency_key": f"ticket-order-{order_id}"}
+        )
+    except stripe.StripeError as exc:
+        log.warning("Stripe ticket checkout failed: %s: %s", type(exc).__name__, exc)
+        raise UserError(PAYMENTS_UNAVAILABLE) from exc
+    if not getattr(checkout, "url", None) or not getattr(checkout, "id", None):
+        raise UserError(PAYMENTS_UNAVAILABLE)
+    return checkout.id, checkout.url
+
+
+def retrieve_checkout(checkout_id: str, *, settings: Settings | None = None) -> dict:
+    """A Checkout Session as Stripe has it now (the success page asks, not trusting the URL)."""
+    settings = settings or get_settings()
+    try:
+        checkout = _client(settings).v1.checkout.sessions.retrieve(checkout_id)
+    except stripe.StripeError as exc:
+        log.warning("Stripe checkout %s lookup failed: %s", checkout_id, exc)
+        raise UserError(PAYMENTS_UNAVAILABLE) from exc
+    return checkout.to_dict()
+
+
+def expire_checkout(checkout_id: str, *, settings: Settings | None = None) -> bool:
+    """Close an open Checkout Session whose hold ran out; False if Stripe refused (paid already)."""
+    settings = settings or get_settings()
+    try:
+        _client(settings).v1.checkout.sessions.expire(checkout_id)
+    except stripe.StripeError as exc:
+        log.info("Stripe checkout %s not expired: %s", checkout_id, exc)
+        return False
+    return True
+
+
+def refund(
+    payment_intent_id: str, amount: int, *, key: str, settings: Settings | None = None
+) -> str:
+    """Refund a payment (all of `amount`); returns Stripe's refund id. The idempotency key makes
+    a retry after a lost answer return the same refund, never a second one."""
+    settings = settings or get_settings()
+    try:
+        made = _client(settings).v1.refunds.create(
+            params={"payment_intent": payment_intent_id, "amount": amount},
+            options={"idempotency_key": key},
+        )
+    except stripe.StripeError as exc:
+        raise RefundFailed(f"{type(exc).__name__}: {exc}"[:400]) from exc
+    return made.id
+
+
+class RefundFailed(Exception):
+    """Stripe did not make the refund this time; it is tried again later."""
+
+
 def create_portal_session(
     customer_id: str, return_url: str, *, settings: Settings | None = None
 ) -> str:

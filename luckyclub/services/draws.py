@@ -13,9 +13,10 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
@@ -25,10 +26,9 @@ from luckyclub import db, routes
 from luckyclub.draws import (
     BeaconError,
     BeaconRound,
-    WeightedDraw,
+    Winner,
     commitment,
     draw_key,
-    encode_weighted,
     entrant_ref,
     entrant_refs,
     fetch_round,
@@ -40,20 +40,20 @@ from luckyclub.draws import (
     snapshot_lines,
 )
 from luckyclub.draws.proof import parameters_to_dict, result_to_dict, run_draw
-from luckyclub.draws.snapshot import WEIGHTED
+from luckyclub.draws.snapshot import TICKETS, WEIGHTED
 from luckyclub.models import (
+    Competition,
     Draw,
     DrawSnapshot,
     DrawStatus,
     DrawTrigger,
     DrawWinner,
     Raffle,
-    RaffleStatus,
     User,
     WinnerStatus,
     utcnow,
 )
-from luckyclub.services import audit, ledger, mail
+from luckyclub.services import audit, mail
 from luckyclub.services.errors import UserError
 from luckyclub.services.permissions import require_admin
 from luckyclub.settings import get_settings
@@ -61,6 +61,7 @@ from luckyclub.settings import get_settings
 log = logging.getLogger(__name__)
 
 RAFFLE = "raffle"
+COMPETITION = "competition"
 CLAIM_FOR = timedelta(minutes=10)  # longer than any draw takes; a crashed claimant's lapses
 FIRST_RETRY_AFTER = timedelta(seconds=15)
 LONGEST_RETRY_AFTER = timedelta(minutes=10)
@@ -84,7 +85,71 @@ def _announce(draw_id: int) -> None:
             log.exception("A draw listener failed for draw %s", draw_id)
 
 
-# ---- pools and entrant refs ------------------------------------------------------------------
+# ---- pools: what each mode gives a draw -------------------------------------------------------
+
+
+class Pool(Protocol):
+    """A mode's side of its draws (raffles: services/raffles.py; competitions:
+    services/competition_draws.py). Registered by mode; the draw itself is the same for all."""
+
+    def blocked(self, session: Session, draw: Draw, now: datetime) -> str | None:
+        """Why the pool must not close yet (None: it may)."""
+
+    def freeze(self, session: Session, draw: Draw, now: datetime) -> bytes:
+        """Close the source to new entries and return its canonical snapshot; sets entry_count."""
+
+    def parameters(self, draw: Draw, *, reroll: int, earlier: Sequence[DrawWinner]):
+        """The engine's parameters: the draw (reroll 0), or a reroll that skips earlier winners."""
+
+    def owners(self, session: Session, draw: Draw, winners: Sequence[Winner]) -> dict[str, int]:
+        """The members behind the winning refs (ref → user id); only the server can say."""
+
+    def congratulate(self, session: Session, draw: Draw, winner: DrawWinner, user: User) -> None:
+        """Tell a winner, in the draw's transaction (the outbox sends it if it commits)."""
+
+    def settle(self, session: Session, draw: Draw, now: datetime) -> None:
+        """What follows a draw (or a manual override) in the same transaction."""
+
+    def voided(self, session: Session, draw: Draw, now: datetime) -> None:
+        """What follows cancelling the draw."""
+
+
+_pools: dict[str, Pool] = {}
+
+
+def register_pool(mode: str, pool: Pool) -> Pool:
+    _pools[mode] = pool
+    return pool
+
+
+def pool_of(draw: Draw) -> Pool:
+    return _pools[draw.mode]
+
+
+def new_draw(**fields: object) -> Draw:
+    """A draw with a fresh secret seed and its public commitment, bound to the beacon by default."""
+    settings = get_settings()
+    seed = new_seed()
+    return Draw(
+        seed=seed.hex(),
+        commitment=commitment(seed),
+        use_beacon=settings.draw_beacon,
+        beacon_margin_seconds=settings.draw_beacon_margin_seconds,
+        **fields,
+    )
+
+
+def add_draw(session: Session, draw: Draw, find: Callable[[], Draw | None]) -> Draw:
+    """Store a new draw, or return the one another process stored for the same pool a moment ago."""
+    try:
+        with session.begin_nested():
+            session.add(draw)
+    except IntegrityError:
+        return find()
+    return draw
+
+
+# ---- entrant refs --------------------------------------------------------------------------
 
 
 def raffle_pool(raffle_id: int) -> str:
@@ -119,9 +184,7 @@ def schedule_raffle(session: Session, raffle: Raffle) -> Draw:
     """The raffle's draw, created with a fresh secret seed the first time it is asked for."""
     if existing := draw_for_raffle(session, raffle.id):
         return existing
-    settings = get_settings()
-    seed = new_seed()
-    draw = Draw(
+    draw = new_draw(
         mode=RAFFLE,
         pool_id=raffle_pool(raffle.id),
         kind=WEIGHTED,
@@ -130,17 +193,34 @@ def schedule_raffle(session: Session, raffle: Raffle) -> Draw:
         prize=raffle.prize,
         winners_wanted=raffle.winners,
         draw_at=raffle.closes_at,
-        seed=seed.hex(),
-        commitment=commitment(seed),
-        use_beacon=settings.draw_beacon,
-        beacon_margin_seconds=settings.draw_beacon_margin_seconds,
     )
-    try:
-        with session.begin_nested():
-            session.add(draw)
-    except IntegrityError:  # another process scheduled it a moment ago
-        return draw_for_raffle(session, raffle.id)
-    return draw
+    return add_draw(session, draw, lambda: draw_for_raffle(session, raffle.id))
+
+
+def competition_pool(competition_id: int) -> str:
+    return f"competition-{competition_id}"
+
+
+def draw_for_competition(session: Session, competition_id: int) -> Draw | None:
+    return session.exec(select(Draw).where(Draw.competition_id == competition_id)).first()
+
+
+def schedule_competition(session: Session, competition: Competition) -> Draw:
+    """The competition's draw: its commitment is public from the moment the competition exists."""
+    if existing := draw_for_competition(session, competition.id):
+        return existing
+    draw = new_draw(
+        mode=COMPETITION,
+        pool_id=competition_pool(competition.id),
+        kind=TICKETS,
+        competition_id=competition.id,
+        title=competition.title,
+        prize=competition.prize,
+        winners_wanted=competition.winners,
+        distinct_winners=competition.distinct_winners,
+        draw_at=competition.draw_at,
+    )
+    return add_draw(session, draw, lambda: draw_for_competition(session, competition.id))
 
 
 def sync_raffle(session: Session, raffle: Raffle) -> None:
@@ -174,11 +254,14 @@ def close(session: Session, draw_id: int, now: datetime | None = None) -> bool:
     nothing to update, so the snapshot is written once. The raffle closes in the same transaction.
     """
     now = (now or utcnow()).replace(microsecond=0)
+    draw = session.get(Draw, draw_id)
+    if draw is None or pool_of(draw).blocked(session, draw, now):
+        return False
     closing = update(Draw).where(Draw.id == draw_id, Draw.status == DrawStatus.SCHEDULED)
     if session.exec(closing.values(status=DrawStatus.CLOSED, closed_at=now)).rowcount != 1:
         return False
-    draw = session.get(Draw, draw_id, populate_existing=True)
-    snapshot = _raffle_snapshot(session, draw, now)
+    session.refresh(draw)
+    snapshot = pool_of(draw).freeze(session, draw, now)
     lines = snapshot_lines(snapshot)
     draw.snapshot_digest = snapshot_digest(snapshot)
     draw.merkle_root = merkle_root(lines)
@@ -193,18 +276,6 @@ def close(session: Session, draw_id: int, now: datetime | None = None) -> bool:
         draw.no_beacon_reason = draw.no_beacon_reason or "Drawn without a public beacon (setting)."
         draw.next_attempt_at = now
     return True
-
-
-def _raffle_snapshot(session: Session, draw: Draw, now: datetime) -> bytes:
-    raffle = session.get(Raffle, draw.raffle_id, with_for_update=True)
-    raffle.status = RaffleStatus.CLOSED
-    if raffle.closes_at > now:
-        raffle.closes_at = now  # closed early by an admin: the dashboard says so
-    holders = ledger.holders(session, raffle.id)
-    user_ids = [user_id for user_id, _ in holders]
-    weights = [held for _, held in holders]
-    draw.entry_count = sum(weights)
-    return encode_weighted(zip(refs_for(draw.pool_id, user_ids), weights, strict=True))
 
 
 def close_due(session: Session, now: datetime | None = None) -> int:
@@ -348,7 +419,8 @@ def _draw(
 ) -> int:
     """Run the draw on the frozen snapshot and record it; returns the number of winners."""
     snapshot = session.get(DrawSnapshot, draw.id).body
-    parameters = WeightedDraw(winners=draw.winners_wanted)
+    pool = pool_of(draw)
+    parameters = pool.parameters(draw, reroll=0, earlier=())
     randomness = bytes.fromhex(beacon.randomness) if beacon else None
     result = run_draw(draw_key(bytes.fromhex(draw.seed), randomness), snapshot, parameters)
     if beacon:
@@ -363,24 +435,11 @@ def _draw(
         actor_id,
     )
     draw.claim_token = draw.claimed_until = draw.last_problem = None
-    users = _users_by_ref(session, draw, [w.entrant for w in result.winners])
+    users = pool.owners(session, draw, result.winners)
     for position, winner in enumerate(result.winners, start=1):
         _add_winner(session, draw, position, 0, winner.ticket, winner.entrant, users)
-    _carry_over_from(session, draw, now)
+    pool.settle(session, draw, now)
     return len(result.winners)
-
-
-def _users_by_ref(session: Session, draw: Draw, refs: Iterable[str]) -> dict[str, int]:
-    """Who the winning refs are: recomputed from the pool's holders, as only the server can."""
-    wanted = set(refs)
-    found = {}
-    user_ids = [user_id for user_id, _held in ledger.holders(session, draw.raffle_id)]
-    for user_id, ref in zip(user_ids, refs_for(draw.pool_id, user_ids), strict=True):
-        if ref in wanted:
-            found[ref] = user_id
-            if len(found) == len(wanted):
-                break
-    return found
 
 
 def _add_winner(
@@ -403,30 +462,22 @@ def _add_winner(
     session.add(winner)
     user = session.get(User, winner.user_id) if winner.user_id else None
     if user is not None:
-        mail.enqueue_email(
-            session,
-            to=user.email,
-            template="draw_won",
-            display_name=user.display_name,
-            title=draw.title,
-            prize=draw.prize,
-            link=get_settings().app_url + routes.draw_page(draw.id),
-        )
+        session.flush()  # the winner's id, for anything that names it
+        pool_of(draw).congratulate(session, draw, winner, user)
     return winner
 
 
-def _carry_over_from(session: Session, draw: Draw, now: datetime) -> None:
-    """A drawn raffle's carry-over goes to the next open raffle, winners excluded."""
-    from luckyclub.services import raffles  # raffles schedules draws: import at call time
-
-    source = session.get(Raffle, draw.raffle_id)
-    target = raffles.current_raffle(session, now)
-    if source is None or target is None or target.id == source.id:
-        return
-    winners = frozenset(
-        session.exec(select(DrawWinner.user_id).where(DrawWinner.draw_id == draw.id)).all()
+def email_winner(session: Session, draw: Draw, user: User) -> None:
+    """The plain "you won" email with a link to the draw's public page."""
+    mail.enqueue_email(
+        session,
+        to=user.email,
+        template="draw_won",
+        display_name=user.display_name,
+        title=draw.title,
+        prize=draw.prize,
+        link=get_settings().app_url + routes.draw_page(draw.id),
     )
-    raffles.carry_over(session, source, target, winners=winners, now=now)
 
 
 def winners_of_raffle(session: Session, raffle_id: int) -> frozenset[int] | None:
@@ -455,6 +506,10 @@ def draw_now(admin_id: int, draw_id: int, now: datetime | None = None) -> Outcom
         draw = get(session, draw_id)
         if draw.status in (DrawStatus.DRAWN, DrawStatus.VOID):
             return Outcome("taken", f"This draw is {draw.status} already.")
+        if draw.status == DrawStatus.SCHEDULED and (
+            why := pool_of(draw).blocked(session, draw, now)
+        ):
+            return Outcome("blocked", why)
         if draw.status == DrawStatus.SCHEDULED and close(session, draw_id, now):
             audit.record(session, admin, "draw.close", "draw", draw_id, "closed early: Draw now")
     outcome = perform(draw_id, trigger=DrawTrigger.ADMIN, actor_id=admin_id, now=now)
@@ -515,32 +570,37 @@ def override(
     admin: User,
     draw_id: int,
     *,
-    email: str,
     reason: str,
+    email: str = "",
+    ticket: int | str | None = None,
     now: datetime | None = None,
 ) -> Draw:
-    """A manual override: the admin picks the winner; recorded and published as an override."""
+    """A manual override: the admin names the winner (a member by email, or for a ticket pool the
+    ticket an external live draw picked); recorded and published as an override, never as random."""
     require_admin(admin)
     reason = _reason(reason)
     now = now or utcnow()
     draw = get(session, draw_id)
-    user = session.exec(select(User).where(User.email == (email or "").strip().lower())).first()
-    if user is None:
-        raise UserError("No member has that email address.", field="email")
+    pool = pool_of(draw)
+    if draw.status == DrawStatus.SCHEDULED and (why := pool.blocked(session, draw, now)):
+        raise UserError(why)
+    user = None
+    if ticket in (None, ""):
+        user = session.exec(select(User).where(User.email == (email or "").strip().lower())).first()
+        if user is None:
+            field = "email" if draw.kind != TICKETS or email else "ticket"
+            raise UserError("No member has that email address.", field=field)
+    elif draw.kind != TICKETS:
+        raise UserError("This pool has no numbered tickets; name the winner by email.")
     if draw.status == DrawStatus.SCHEDULED:
         close(session, draw_id, now)
     taken = _take(session, draw_id, now, status=DrawStatus.DRAWN)
     session.refresh(draw)
     if not taken:
         raise UserError(_cannot(draw, "override"))
-    ref = ref_for(draw.pool_id, user.id)
     snapshot = session.get(DrawSnapshot, draw_id).body
-    if f"{ref}\t".encode() not in snapshot:
-        raise UserError(
-            f"{user.email} held no entries when the pool closed; only an entrant can win.",
-            field="email",
-        )
-    draw.result = json.dumps([{"manual_override": {"reason": reason, "winners": [ref]}}])
+    chosen = _overridden(draw, snapshot, user, ticket)
+    draw.result = json.dumps([{"manual_override": {"reason": reason, "winners": [chosen.entrant]}}])
     draw.trigger, draw.actor_id, draw.reason, draw.drawn_at = (
         DrawTrigger.OVERRIDE,
         admin.id,
@@ -548,11 +608,38 @@ def override(
         now,
     )
     draw.next_attempt_at = None
-    _add_winner(session, draw, 1, 0, None, ref, {ref: user.id})
-    _carry_over_from(session, draw, now)
-    audit.record(session, admin, "draw.override", "draw", draw_id, f"{user.email}: {reason}")
+    users = {chosen.entrant: user.id} if user else pool.owners(session, draw, [chosen])
+    _add_winner(session, draw, 1, 0, chosen.ticket, chosen.entrant, users)
+    pool.settle(session, draw, now)
+    who = user.email if user else f"ticket {chosen.ticket}"
+    audit.record(session, admin, "draw.override", "draw", draw_id, f"{who}: {reason}")
     session.flush()
     return draw
+
+
+def _overridden(draw: Draw, snapshot: bytes, user: User | None, ticket: int | str | None) -> Winner:
+    """The entrant the override names, found in the frozen snapshot (only an entrant can win)."""
+    if user is None:
+        try:
+            number = int(str(ticket).strip().lstrip("#"))
+        except ValueError:
+            raise UserError("Give the winning ticket's number, like 42.", field="ticket") from None
+        prefix = f"{number}\t".encode()
+        start = 0 if snapshot.startswith(prefix) else snapshot.find(b"\n" + prefix) + 1
+        if start == 0 and not snapshot.startswith(prefix):
+            raise UserError(
+                f"Ticket {number} was not in the draw (not sold, or refunded).", field="ticket"
+            )
+        line = snapshot[start : snapshot.index(b"\n", start)].decode()
+        return Winner(ticket=number, entrant=line.split("\t")[1])
+    ref = ref_for(draw.pool_id, user.id)
+    marker = f"\t{ref}\n" if draw.kind == TICKETS else f"{ref}\t"
+    if marker.encode() not in snapshot:
+        raise UserError(
+            f"{user.email} held no entries when the pool closed; only an entrant can win.",
+            field="email",
+        )
+    return Winner(ticket=None, entrant=ref)
 
 
 def reroll(
@@ -572,8 +659,9 @@ def reroll(
         raise UserError("This winner was replaced already; reload to see who replaced them.")
     runs = json.loads(draw.result)
     number = len(runs)
-    earlier = session.exec(select(DrawWinner.entrant_ref).where(DrawWinner.draw_id == draw.id))
-    parameters = WeightedDraw(winners=1, exclude=tuple(sorted(set(earlier))), reroll=number)
+    earlier = session.exec(select(DrawWinner).where(DrawWinner.draw_id == draw.id)).all()
+    pool = pool_of(draw)
+    parameters = pool.parameters(draw, reroll=number, earlier=earlier)
     randomness = bytes.fromhex(draw.beacon_randomness) if draw.beacon_randomness else None
     snapshot = session.get(DrawSnapshot, draw.id).body
     result = run_draw(draw_key(bytes.fromhex(draw.seed), randomness), snapshot, parameters)
@@ -583,7 +671,7 @@ def reroll(
     runs.append({"parameters": parameters_to_dict(parameters), "result": result_to_dict(result)})
     draw.result = json.dumps(runs)
     winner.status, winner.replaced_reason = WinnerStatus.REPLACED, reason
-    users = _users_by_ref(session, draw, [drawn.entrant])
+    users = pool.owners(session, draw, [drawn])
     replacement = _add_winner(
         session, draw, winner.position, number, drawn.ticket, drawn.entrant, users
     )
@@ -613,9 +701,7 @@ def void(
     session.refresh(draw)
     if not voided:
         raise UserError(_cannot(draw, "void"))
-    if draw.raffle_id is not None:  # a cancelled raffle takes no more entries
-        raffle = session.get(Raffle, draw.raffle_id, with_for_update=True)
-        raffle.status = RaffleStatus.CLOSED
+    pool_of(draw).voided(session, draw, now)
     audit.record(session, admin, "draw.void", "draw", draw_id, reason)
     return draw
 

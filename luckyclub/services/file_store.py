@@ -43,6 +43,12 @@ def path_for(folder: Path, stored_name: str) -> Path:
     return folder / stored_name
 
 
+def copy(folder: Path, stored_name: str) -> str:
+    """A second stored copy of a file (a duplicated competition's pictures), under a new name."""
+    path = path_for(folder, stored_name)
+    return store(folder, path.read_bytes(), path.suffix)
+
+
 def discard(folder: Path, stored_name: str) -> None:
     """Remove a stored file whose row was never committed (the caller's transaction failed)."""
     with suppress(FileNotFoundError, ValueError):

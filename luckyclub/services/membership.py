@@ -26,7 +26,7 @@ from sqlmodel import Session, select
 from luckyclub import db, routes, security
 from luckyclub.integrations import stripe_api
 from luckyclub.models import Membership, MembershipStatus, StripeEvent, User, utcnow
-from luckyclub.services import raffles
+from luckyclub.services import raffles, tickets
 from luckyclub.services.errors import NotAllowed, UserError
 from luckyclub.settings import get_settings
 
@@ -150,6 +150,8 @@ def _verified_event(payload: bytes, signature_header: str | None) -> dict[str, A
 
 def _on_checkout_completed(session: Session, event: dict) -> str:
     checkout = event["data"]["object"]
+    if checkout.get("mode") == "payment":
+        return tickets.on_checkout_event(session, event)
     if checkout.get("mode") != "subscription":
         return "ignored: not a membership checkout"
     user = _find_member(
@@ -232,8 +234,17 @@ def _on_invoice(session: Session, event: dict) -> str:
     return f"{outcome}; {_credit_base_entries(session, user, invoice, start)}"
 
 
+def _on_ticket_checkout(session: Session, event: dict) -> str:
+    if event["data"]["object"].get("mode") != "payment":
+        return "ignored: not a ticket checkout"
+    return tickets.on_checkout_event(session, event)
+
+
 _HANDLERS: dict[str, Callable[[Session, dict], str]] = {
     "checkout.session.completed": _on_checkout_completed,
+    "checkout.session.async_payment_succeeded": _on_ticket_checkout,
+    "checkout.session.async_payment_failed": _on_ticket_checkout,
+    "checkout.session.expired": _on_ticket_checkout,
     "customer.subscription.created": _on_subscription,
     "customer.subscription.updated": _on_subscription,
     "customer.subscription.deleted": _on_subscription,
@@ -428,7 +439,7 @@ def complete_test_checkout(session: Session | None, user: User, checkout_id: str
         ("invoice.paid", purchase.invoice()),
         ("checkout.session.completed", purchase.checkout_session()),
     ):
-        _send_test_event(event_type, obj, key=checkout_id, now=purchase.now)
+        send_test_event(event_type, obj, key=checkout_id, now=purchase.now)
 
 
 def cancel_in_test_mode(user: User) -> None:
@@ -449,7 +460,7 @@ def cancel_in_test_mode(user: User) -> None:
         "ended_at": now,
         "livemode": False,
     }
-    _send_test_event(
+    send_test_event(
         "customer.subscription.deleted", subscription, key=row.stripe_subscription_id, now=now
     )
 
@@ -587,7 +598,7 @@ def _test_id(kind: str, source: object) -> str:
     return security.keyed_hash("stripe-test-id", kind, str(source))[:16]
 
 
-def _send_test_event(event_type: str, obj: dict, *, key: str, now: int) -> str:
+def send_test_event(event_type: str, obj: dict, *, key: str, now: int) -> str:
     event = {
         "id": "evt_test_" + _test_id(event_type, key),
         "object": "event",

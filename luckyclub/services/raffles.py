@@ -9,7 +9,10 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from luckyclub.draws import WeightedDraw, encode_weighted
 from luckyclub.models import (
+    Draw,
+    DrawWinner,
     EntryLedger,
     LedgerSource,
     Membership,
@@ -326,3 +329,63 @@ def rollover(session: Session, now: datetime | None = None) -> str:
         0 if winners is None else carry_over(session, previous, raffle, winners=winners, now=now)
     )
     return f"{month}: raffle #{raffle.id} open, {credited} members credited, {carried} carried over"
+
+
+# ---- the raffle's side of its draw ---------------------------------------------------------
+
+
+class RafflePool:
+    """A raffle's draw: members weighted by the entries they hold when it closes."""
+
+    def blocked(self, session: Session, draw: Draw, now: datetime) -> str | None:
+        return None  # an admin may close a raffle early
+
+    def freeze(self, session: Session, draw: Draw, now: datetime) -> bytes:
+        raffle = session.get(Raffle, draw.raffle_id, with_for_update=True)
+        raffle.status = RaffleStatus.CLOSED
+        if raffle.closes_at > now:
+            raffle.closes_at = now  # closed early by an admin: the dashboard says so
+        holders = ledger.holders(session, raffle.id)
+        user_ids = [user_id for user_id, _ in holders]
+        weights = [held for _, held in holders]
+        draw.entry_count = sum(weights)
+        return encode_weighted(zip(draws.refs_for(draw.pool_id, user_ids), weights, strict=True))
+
+    def parameters(self, draw: Draw, *, reroll: int, earlier) -> WeightedDraw:
+        if not reroll:
+            return WeightedDraw(winners=draw.winners_wanted)
+        refs = tuple(sorted({winner.entrant_ref for winner in earlier}))
+        return WeightedDraw(winners=1, exclude=refs, reroll=reroll)
+
+    def owners(self, session: Session, draw: Draw, winners) -> dict[str, int]:
+        """Recomputed from the pool's holders, as only the server can."""
+        wanted = {winner.entrant for winner in winners}
+        found = {}
+        user_ids = [user_id for user_id, _held in ledger.holders(session, draw.raffle_id)]
+        for user_id, ref in zip(user_ids, draws.refs_for(draw.pool_id, user_ids), strict=True):
+            if ref in wanted:
+                found[ref] = user_id
+                if len(found) == len(wanted):
+                    break
+        return found
+
+    def congratulate(self, session: Session, draw: Draw, winner, user: User) -> None:
+        draws.email_winner(session, draw, user)
+
+    def settle(self, session: Session, draw: Draw, now: datetime) -> None:
+        """The drawn raffle's carry-over goes to the next open raffle, winners excluded."""
+        source = session.get(Raffle, draw.raffle_id)
+        target = current_raffle(session, now)
+        if source is None or target is None or target.id == source.id:
+            return
+        winners = frozenset(
+            session.exec(select(DrawWinner.user_id).where(DrawWinner.draw_id == draw.id)).all()
+        )
+        carry_over(session, source, target, winners=winners, now=now)
+
+    def voided(self, session: Session, draw: Draw, now: datetime) -> None:
+        raffle = session.get(Raffle, draw.raffle_id, with_for_update=True)
+        raffle.status = RaffleStatus.CLOSED  # a cancelled raffle takes no more entries
+
+
+draws.register_pool(draws.RAFFLE, RafflePool())

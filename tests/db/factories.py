@@ -51,3 +51,47 @@ def add_member(session, email: str, status: str = "active", **changes) -> User:
     session.add(Membership(user_id=user.id, status=status))
     session.commit()
     return user
+
+
+def add_buyer(session, email: str, **changes) -> User:
+    """A committed member who may buy tickets: email confirmed, over 18."""
+    from luckyclub.models import utcnow
+
+    user = add_user(session, email)
+    user.email_verified_at = utcnow()
+    for name, value in changes.items():
+        setattr(user, name, value)
+    session.add(user)
+    session.commit()
+    return user
+
+
+def add_competition(session, admin: User | None = None, *, active: bool = True, **fields):
+    """A committed competition made through the service (so its draw exists), active unless told
+    otherwise. The skill question's right answer is "Paris"."""
+    from datetime import timedelta
+
+    from luckyclub.models import utcnow
+    from luckyclub.services import competitions
+
+    admin = admin or add_user(session, f"admin{utcnow().timestamp()}@example.com", Role.ADMIN)
+    now = utcnow()
+    values = {
+        "title": "Win a bike",
+        "prize": "A road bike",
+        "ticket_price_pence": 250,
+        "max_tickets": 100,
+        "per_person_limit": 50,
+        "starts_at": now - timedelta(hours=1),
+        "ends_at": now + timedelta(days=7),
+        "question": "What is the capital of France?",
+        "choices": ["Paris", "Lyon", "Nice"],
+        "answer": "Paris",
+    }
+    competition = competitions.create(
+        session, admin, now=now - timedelta(hours=2), **(values | fields)
+    )
+    if active:
+        competitions.activate(session, admin, competition.id, now=now - timedelta(hours=2))
+    session.commit()
+    return competition

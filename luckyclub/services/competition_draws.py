@@ -1,0 +1,159 @@
+"""A competition's side of its draw: the numbered tickets it freezes, who owns a winning ticket,
+and what follows — the competition locked, winners and admins told — or, if the draw is void, the
+competition cancelled and every paid order refunded."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from luckyclub import routes
+from luckyclub.draws import TicketDraw, Winner, encode_tickets
+from luckyclub.models import (
+    Competition,
+    CompetitionStatus,
+    Draw,
+    DrawWinner,
+    OrderStatus,
+    Ticket,
+    TicketOrder,
+    TicketStatus,
+    User,
+)
+from luckyclub.services import competitions, draws, notify, tickets
+from luckyclub.settings import get_settings
+
+
+class CompetitionPool:
+    def blocked(self, session: Session, draw: Draw, now: datetime) -> str | None:
+        competition = session.get(Competition, draw.competition_id)
+        if competition.status != CompetitionStatus.ACTIVE:
+            return f"The competition is {competition.status}, so it has nothing to draw."
+        if now < competition.ends_at:
+            return (
+                f"Sales are open until {competition.ends_at:%d %b %Y %H:%M} UTC; "
+                "the draw can run once they close."
+            )
+        if competition.below_minimum_at is not None or competitions.below_minimum(
+            competition, competitions.active_tickets(session, competition.id)
+        ):
+            return (
+                f"Fewer than the minimum of {competition.min_tickets:,} tickets were sold: "
+                "extend the competition, or cancel it and refund everyone."
+            )
+        return None
+
+    def freeze(self, session: Session, draw: Draw, now: datetime) -> bytes:
+        """Every active ticket as (number, owner's ref); refunded and void ones are left out."""
+        session.get(Competition, draw.competition_id, with_for_update=True)
+        rows = session.exec(
+            select(Ticket.number, Ticket.user_id, Ticket.order_id)
+            .where(
+                Ticket.competition_id == draw.competition_id,
+                Ticket.status == TicketStatus.ACTIVE,
+            )
+            .order_by(Ticket.number)
+        ).all()
+        members = sorted({user_id for _, user_id, _ in rows if user_id is not None})
+        refs = dict(zip(members, draws.refs_for(draw.pool_id, members), strict=True))
+        draw.entry_count = len(rows)
+        return encode_tickets(
+            (
+                number,
+                refs[user_id] if user_id is not None else tickets.postal_ref(draw.pool_id, order),
+            )
+            for number, user_id, order in rows
+        )
+
+    def parameters(self, draw: Draw, *, reroll: int, earlier: Sequence[DrawWinner]) -> TicketDraw:
+        if not reroll:
+            return TicketDraw(winners=draw.winners_wanted, distinct_owners=draw.distinct_winners)
+        drawn = tuple(sorted({w.ticket for w in earlier if w.ticket is not None}))
+        return TicketDraw(
+            winners=1, distinct_owners=draw.distinct_winners, exclude=drawn, reroll=reroll
+        )
+
+    def owners(self, session: Session, draw: Draw, winners: Sequence[Winner]) -> dict[str, int]:
+        """The winning tickets say who holds them (postal entrants without an account: nobody)."""
+        numbers = [winner.ticket for winner in winners]
+        rows = session.exec(
+            select(Ticket.number, Ticket.user_id).where(
+                Ticket.competition_id == draw.competition_id, col(Ticket.number).in_(numbers)
+            )
+        ).all()
+        holder = dict(rows)
+        return {
+            winner.entrant: holder[winner.ticket]
+            for winner in winners
+            if holder.get(winner.ticket) is not None
+        }
+
+    def congratulate(self, session: Session, draw: Draw, winner: DrawWinner, user: User) -> None:
+        link = get_settings().app_url + routes.competition_page(draw.competition_id)
+        notify.notify(
+            session,
+            user,
+            notify.WINNER_ANNOUNCEMENT,
+            unique_id=f"winner-{winner.id}",
+            email="competition_won",
+            sms=f"LuckyClub: your ticket {winner.ticket} won {draw.prize}! Check your email.",
+            title=draw.title,
+            prize=draw.prize,
+            ticket=str(winner.ticket or ""),
+            link=link,
+        )
+
+    def settle(self, session: Session, draw: Draw, now: datetime) -> None:
+        """The competition is locked, and admins learn who won (to approve them for Champions)."""
+        competition = session.get(Competition, draw.competition_id, with_for_update=True)
+        competition.status, competition.updated_at = CompetitionStatus.DRAWN, now
+        rows = session.exec(
+            select(DrawWinner, User)
+            .outerjoin(User, User.id == DrawWinner.user_id)
+            .where(DrawWinner.draw_id == draw.id)
+            .order_by(DrawWinner.position)
+        ).all()
+        lines = [
+            f"Ticket {winner.ticket or '—'}: "
+            + (f"{user.display_name} <{user.email}>" if user else "a postal entrant")
+            for winner, user in rows
+        ]
+        notify.notify_admins(
+            session,
+            email="competition_winner_admin",
+            title=competition.title,
+            winners="\n".join(lines),
+            link=get_settings().app_url + routes.ADMIN_WINNERS,
+        )
+
+    def voided(self, session: Session, draw: Draw, now: datetime) -> None:
+        """Cancelled: open checkouts are released and every paid order is refunded."""
+        competition = session.get(Competition, draw.competition_id, with_for_update=True)
+        competition.status, competition.updated_at = CompetitionStatus.CANCELLED, now
+        competition.cancel_reason = draw.reason
+        session.exec(
+            update(TicketOrder)
+            .where(
+                TicketOrder.competition_id == competition.id,
+                TicketOrder.status == OrderStatus.PENDING,
+            )
+            .values(status=OrderStatus.EXPIRED)
+        )
+        competition.held = 0
+        paid = session.exec(
+            select(TicketOrder)
+            .where(
+                TicketOrder.competition_id == competition.id,
+                col(TicketOrder.status).in_(tickets.PAID_STATUSES),
+            )
+            .with_for_update()
+        ).all()
+        reason = f"{competition.title} was cancelled: {draw.reason or 'see the competition page'}"
+        for order in paid:
+            tickets.void_order(session, order, reason[:500])
+
+
+draws.register_pool(draws.COMPETITION, CompetitionPool())

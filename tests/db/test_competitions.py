@@ -1,0 +1,261 @@
+"""Competitions through the service layer: the lifecycle, checkout holds, fulfilment and numbering,
+refunds, postal entries, the minimum, and the draw of numbered tickets."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import func, select
+
+from luckyclub.models import (
+    Competition,
+    CompetitionStatus,
+    DrawStatus,
+    DrawWinner,
+    OrderStatus,
+    OutboxMessage,
+    Role,
+    Ticket,
+    TicketOrder,
+    TicketStatus,
+    utcnow,
+)
+from luckyclub.services import competitions, draws, tickets
+from luckyclub.services.errors import UserError
+from tests.db.factories import add_buyer, add_competition, add_user
+
+
+@pytest.fixture()
+def admin(session):
+    return add_user(session, "admin@example.com", Role.ADMIN)
+
+
+def buy(user, competition, quantity=1, answer="Paris"):
+    """A checkout in the test-payment mode, paid: the tickets' numbers."""
+    checkout = tickets.start_checkout(user.id, competition.id, quantity, answer)
+    checkout_id = checkout.url.split("session=")[1]
+    return tickets.pay_test_checkout(user, checkout_id).numbers
+
+
+def reload(session, competition):
+    return session.get(Competition, competition.id, populate_existing=True)
+
+
+def test_paid_checkouts_get_consecutive_numbers_from_one(session, admin):
+    competition = add_competition(session, admin)
+    ann, bob = add_buyer(session, "ann@example.com"), add_buyer(session, "bob@example.com")
+
+    assert buy(ann, competition, 3) == (1, 2, 3)
+    assert buy(bob, competition, 2) == (4, 5)
+
+    competition = reload(session, competition)
+    assert (competition.sold, competition.held) == (5, 0)
+    assert tickets.member_numbers(session, ann.id, competition.id) == [1, 2, 3]
+    placed = session.exec(
+        select(OutboxMessage).where(OutboxMessage.template == "order_placed")
+    ).all()
+    assert sorted(m.to_address for m in placed) == ["ann@example.com", "bob@example.com"]
+
+
+def test_a_wrong_answer_enters_nothing_and_holds_nothing(session, admin):
+    competition = add_competition(session, admin)
+    ann = add_buyer(session, "ann@example.com")
+
+    with pytest.raises(UserError, match="not right"):
+        tickets.start_checkout(ann.id, competition.id, 2, "Lyon")
+
+    competition = reload(session, competition)
+    assert (competition.sold, competition.held) == (0, 0)
+    assert session.exec(select(func.count()).select_from(TicketOrder)).one() == 0
+
+
+def test_a_checkout_holds_its_tickets_until_it_expires(session, admin):
+    competition = add_competition(session, admin, max_tickets=5)
+    ann, bob = add_buyer(session, "ann@example.com"), add_buyer(session, "bob@example.com")
+    tickets.start_checkout(ann.id, competition.id, 4, "Paris")
+
+    with pytest.raises(UserError, match="Only 1 ticket is left"):
+        tickets.start_checkout(bob.id, competition.id, 2, "Paris")
+    assert tickets.expire_holds(utcnow() + timedelta(minutes=14)) == 0
+    assert tickets.expire_holds(utcnow() + timedelta(minutes=16)) == 1
+
+    assert buy(bob, competition, 2) == (1, 2)
+    assert reload(session, competition).held == 0
+
+
+def test_a_payment_after_the_hold_ran_out_still_gets_tickets_while_there_is_room(session, admin):
+    competition = add_competition(session, admin, max_tickets=5)
+    ann = add_buyer(session, "ann@example.com")
+    checkout = tickets.start_checkout(ann.id, competition.id, 2, "Paris")
+    tickets.expire_holds(utcnow() + timedelta(minutes=16))
+
+    paid = tickets.pay_test_checkout(ann, checkout.url.split("session=")[1])
+
+    assert paid.numbers == (1, 2)
+
+
+def test_a_payment_after_it_sold_out_is_refunded_and_the_buyer_told(session, admin):
+    competition = add_competition(session, admin, max_tickets=3)
+    ann, bob = add_buyer(session, "ann@example.com"), add_buyer(session, "bob@example.com")
+    late = tickets.start_checkout(ann.id, competition.id, 2, "Paris")
+    tickets.expire_holds(utcnow() + timedelta(minutes=16))
+    buy(bob, competition, 3)
+
+    paid = tickets.pay_test_checkout(ann, late.url.split("session=")[1])
+
+    assert paid.outcome == "refund_due" and "sold out" in paid.message
+    assert tickets.process_refunds()["refunded"] == 1
+    order = session.get(TicketOrder, late.order_id, populate_existing=True)
+    assert order.status == OrderStatus.REFUNDED and order.refund_id.startswith("re_test_")
+    assert reload(session, competition).sold == 3
+    refunded = session.exec(
+        select(OutboxMessage).where(OutboxMessage.template == "order_refunded")
+    ).one()
+    assert refunded.to_address == "ann@example.com"
+
+
+def test_paying_the_same_checkout_twice_numbers_it_once(session, admin):
+    competition = add_competition(session, admin)
+    ann = add_buyer(session, "ann@example.com")
+    checkout = tickets.start_checkout(ann.id, competition.id, 2, "Paris")
+    checkout_id = checkout.url.split("session=")[1]
+
+    first = tickets.pay_test_checkout(ann, checkout_id)
+    again = tickets.pay_test_checkout(ann, checkout_id)
+
+    assert first.numbers == again.numbers == (1, 2)
+    assert session.exec(select(func.count()).select_from(Ticket)).one() == 2
+
+
+def test_the_per_person_limit_counts_tickets_held_and_bought(session, admin):
+    competition = add_competition(session, admin, per_person_limit=5)
+    ann = add_buyer(session, "ann@example.com")
+    buy(ann, competition, 3)
+    tickets.start_checkout(ann.id, competition.id, 1, "Paris")
+
+    with pytest.raises(UserError, match="at most 1 more"):
+        tickets.start_checkout(ann.id, competition.id, 2, "Paris")
+
+
+def test_nothing_is_sold_before_the_start_or_after_the_end(session, admin):
+    now = utcnow()
+    upcoming = add_competition(session, admin, starts_at=now + timedelta(days=1))
+    ended = add_competition(session, admin, ends_at=now + timedelta(days=2))
+    ann = add_buyer(session, "ann@example.com")
+
+    with pytest.raises(UserError, match="go on sale"):
+        tickets.start_checkout(ann.id, upcoming.id, 1, "Paris")
+    with pytest.raises(UserError, match="closed"):
+        tickets.start_checkout(ann.id, ended.id, 1, "Paris", now=now + timedelta(days=3))
+
+
+def test_an_unconfirmed_email_cannot_buy(session, admin):
+    competition = add_competition(session, admin)
+    ann = add_user(session, "ann@example.com")
+
+    with pytest.raises(UserError, match="Confirm your email"):
+        tickets.start_checkout(ann.id, competition.id, 1, "Paris")
+
+
+def test_a_postal_entry_gets_the_next_number_and_a_wrong_answer_none(session, admin):
+    competition = add_competition(session, admin)
+    ann = add_buyer(session, "ann@example.com")
+    buy(ann, competition, 2)
+
+    order = tickets.record_postal(
+        session, admin, competition.id, name="Pat Post", address="1 High St, Leeds", answer="paris"
+    )
+    session.commit()
+    with pytest.raises(UserError, match="wrong"):
+        tickets.record_postal(
+            session, admin, competition.id, name="Sam", address="2 Low St, York", answer="Nice"
+        )
+
+    assert order.status == OrderStatus.POSTAL
+    assert session.exec(select(Ticket.number).where(Ticket.order_id == order.id)).one() == 3
+
+
+def test_a_refunded_order_leaves_the_draw(session, admin, no_beacon):
+    competition = add_competition(session, admin)
+    ann, bob = add_buyer(session, "ann@example.com"), add_buyer(session, "bob@example.com")
+    buy(ann, competition, 2)
+    buy(bob, competition, 1)
+    ann_order = session.exec(select(TicketOrder).where(TicketOrder.user_id == ann.id)).one()
+
+    tickets.refund_order(session, admin, ann_order.id, "Asked to withdraw")
+    session.commit()
+    tickets.process_refunds()
+    competition = reload(session, competition)
+    draws.run_due(now=competition.draw_at + timedelta(seconds=1))
+
+    draw = competitions.draw_of(session, competition.id)
+    session.refresh(draw)
+    assert draw.status == DrawStatus.DRAWN
+    assert draw.entry_count == 1
+    winner = session.exec(select(DrawWinner).where(DrawWinner.draw_id == draw.id)).one()
+    assert (winner.ticket, winner.user_id) == (3, bob.id)
+    assert reload(session, competition).status == CompetitionStatus.DRAWN
+    refunded = session.exec(select(Ticket.status).where(Ticket.number == 1)).one()
+    assert refunded == TicketStatus.REFUNDED
+
+
+def test_the_draw_waits_until_sales_close(session, admin, no_beacon):
+    competition = add_competition(session, admin)
+    draw = competitions.draw_of(session, competition.id)
+
+    outcome = draws.draw_now(admin.id, draw.id)
+
+    assert outcome.status == "blocked" and "Sales are open" in outcome.message
+
+
+def test_below_the_minimum_the_draw_waits_for_an_admin_to_extend_or_cancel(
+    session, admin, no_beacon
+):
+    competition = add_competition(session, admin, min_tickets=3)
+    ann = add_buyer(session, "ann@example.com")
+    buy(ann, competition, 2)
+    after = competition.ends_at + timedelta(seconds=1)
+
+    assert [c.id for c in competitions.flag_below_minimum(session, after)] == [competition.id]
+    session.commit()
+    draws.run_due(now=after)
+    draw = competitions.draw_of(session, competition.id)
+    session.refresh(draw)
+    assert draw.status == DrawStatus.SCHEDULED
+
+    competitions.cancel(session, admin, competition.id, "Not enough entries", now=after)
+    session.commit()
+    assert reload(session, competition).status == CompetitionStatus.CANCELLED
+    assert tickets.process_refunds(after)["refunded"] == 1
+
+
+def test_a_manual_winner_names_a_ticket_and_is_published_as_an_override(session, admin, no_beacon):
+    competition = add_competition(session, admin)
+    ann, bob = add_buyer(session, "ann@example.com"), add_buyer(session, "bob@example.com")
+    buy(ann, competition, 2)
+    buy(bob, competition, 2)
+    draw = competitions.draw_of(session, competition.id)
+    after = competition.ends_at + timedelta(seconds=1)
+
+    draws.override(session, admin, draw.id, ticket="#4", reason="Drawn live on stream", now=after)
+    session.commit()
+
+    winner = session.exec(select(DrawWinner).where(DrawWinner.draw_id == draw.id)).one()
+    assert (winner.ticket, winner.user_id) == (4, bob.id)
+    session.refresh(draw)
+    assert draw.trigger == "manual_override"
+    assert reload(session, competition).status == CompetitionStatus.DRAWN
+
+
+def test_the_answer_is_stored_hashed_and_edits_after_sales_are_refused(session, admin):
+    competition = add_competition(session, admin)
+    assert "Paris" not in competition.answer_hash
+    ann = add_buyer(session, "ann@example.com")
+    buy(ann, competition, 2)
+
+    with pytest.raises(UserError, match="can no longer change"):
+        competitions.update(session, admin, competition.id, ticket_price_pence="3.00")
+    with pytest.raises(UserError, match="cannot go below"):
+        competitions.update(session, admin, competition.id, max_tickets=1)
+    assert reload(session, competition).ticket_price_pence == 250
