@@ -55,7 +55,7 @@ def seed_demo(args: argparse.Namespace) -> int:
                 print(record.read_text().rstrip())
             return 0
         admin_password, member_password = secrets.token_urlsafe(9), secrets.token_urlsafe(9)
-        accounts.create_or_promote_admin(
+        admin, _ = accounts.create_or_promote_admin(
             s, email=DEMO_ADMIN, password=admin_password, display_name="Demo Admin"
         )
         member = accounts.register(
@@ -68,6 +68,7 @@ def seed_demo(args: argparse.Namespace) -> int:
         )
         member.email_verified_at = member.created_at
         s.add(member)
+        _demo_competitions(s, admin)
     lines = (
         "Demo accounts (for trying LuckyClub locally — change or remove them before going live):\n"
         f"  admin   {DEMO_ADMIN}   password: {admin_password}\n"
@@ -78,6 +79,76 @@ def seed_demo(args: argparse.Namespace) -> int:
     record.chmod(0o600)
     print(lines)
     return 0
+
+
+DEMO_COMPETITIONS = (
+    # title, prize, price, tickets, starts in (days), ends in (days), featured, colour
+    ("Win a mountain bike", "A full-suspension mountain bike", "2.50", 500, -1, 6, True, "#2f6f4f"),
+    (
+        "Win a games console",
+        "The newest games console and two controllers",
+        "0.99",
+        2000,
+        -2,
+        1,
+        False,
+        "#3b4a8c",
+    ),
+    (
+        "Weekend in Edinburgh",
+        "Two nights for two in Edinburgh",
+        "1.50",
+        800,
+        2,
+        14,
+        False,
+        "#8c3b5b",
+    ),
+)
+
+
+def _demo_competitions(s, admin) -> None:
+    """A few competitions to look at, made through the admin's own service calls."""
+    from datetime import timedelta
+
+    from luckyclub.models import utcnow
+    from luckyclub.services import competitions
+
+    now = utcnow().replace(second=0, microsecond=0)
+    for title, prize, price, tickets, starts, ends, featured, colour in DEMO_COMPETITIONS:
+        competition = competitions.create(
+            s,
+            admin,
+            title=title,
+            prize=prize,
+            description=f"{prize}. Answer the question, pick your tickets, good luck!",
+            ticket_price_pence=price,
+            max_tickets=tickets,
+            per_person_limit=50,
+            starts_at=now + timedelta(days=starts),
+            ends_at=now + timedelta(days=ends),
+            question="Which of these is a colour of the rainbow?",
+            choices=["Indigo", "Beige", "Silver"],
+            answer="Indigo",
+            now=now - timedelta(days=3),
+        )
+        competitions.add_image(
+            s, admin, competition.id, filename="prize.png", data=_demo_picture(title, colour)
+        )
+        competitions.activate(s, admin, competition.id, now=now - timedelta(days=3))
+        competitions.set_featured(s, admin, competition.id, featured)
+
+
+def _demo_picture(title: str, colour: str) -> bytes:
+    import io
+
+    from PIL import Image, ImageDraw
+
+    picture = Image.new("RGB", (960, 540), colour)
+    ImageDraw.Draw(picture).text((48, 460), title, fill="white", font_size=48)
+    out = io.BytesIO()
+    picture.save(out, "PNG")
+    return out.getvalue()
 
 
 def run_due_jobs(args: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ from sqlmodel import select
 
 from luckyclub import cli, security
 from luckyclub.models import Role, User
+from luckyclub.services import competitions
 
 
 def test_create_admin_takes_the_password_from_the_environment_and_can_sign_in(
@@ -66,6 +67,9 @@ def test_seed_demo_loads_two_accounts_once_and_prints_their_passwords(
     password = first.split(cli.DEMO_MEMBER)[1].split("password:")[1].split()[0]
     assert security.verify_password(password, users[cli.DEMO_MEMBER].password_hash)
     assert "already loaded" in second and password in second
+    shown = competitions.list_public(session)
+    assert len(shown) == len(cli.DEMO_COMPETITIONS) and shown[0].featured
+    assert all(competitions.images_of(c) for c in shown)
 
 
 def test_ledger_rebuild_cache_recomputes_balances_from_the_rows(app_db, session, capsys):
