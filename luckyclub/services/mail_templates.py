@@ -103,12 +103,92 @@ def draw_won(*, display_name: str, title: str, prize: str, link: str) -> EmailCo
     )
 
 
+def order_placed(
+    *, display_name: str, title: str, numbers: str, amount: str, link: str
+) -> EmailContent:
+    return EmailContent(
+        subject=f"Your tickets for {title}",
+        greeting=f"Hi {display_name},",
+        paragraphs=(
+            f"Thank you: your order for {title} is confirmed. You paid {amount}.",
+            f"Your ticket numbers: {numbers}.",
+            "Good luck! When the competition is drawn, its public page shows the winning "
+            "ticket and the proof that anyone can check.",
+        ),
+        button=Button("See the competition", link),
+    )
+
+
+def order_refunded(
+    *, display_name: str, title: str, amount: str, reason: str, link: str
+) -> EmailContent:
+    return EmailContent(
+        subject=f"Your order for {title} was refunded",
+        greeting=f"Hi {display_name},",
+        paragraphs=(
+            f"We refunded {amount} for your order in {title}. The reason: {reason}",
+            "The tickets of this order are no longer in the draw. The money goes back to the card "
+            "you paid with; your bank may take 5 to 10 working days to show it.",
+        ),
+        button=Button("See the competition", link),
+        note="If you have a question about this refund, contact an admin.",
+    )
+
+
+def competition_won(
+    *, display_name: str, title: str, prize: str, ticket: str, link: str
+) -> EmailContent:
+    return EmailContent(
+        subject=f"You won {prize} in {title}!",
+        greeting=f"Hi {display_name},",
+        paragraphs=(
+            f"Congratulations: your ticket {ticket} was drawn in {title}. The prize: {prize}.",
+            "An admin will contact you shortly about delivery. Anyone can check the draw: "
+            "its public page has the proof and re-runs it.",
+        ),
+        button=Button("See the draw and its proof", link),
+        note="Winners never pay to claim a prize. If someone asks you to, tell an admin.",
+    )
+
+
+def prize_delivered(*, display_name: str, title: str, prize: str) -> EmailContent:
+    return EmailContent(
+        subject=f"Your prize from {title} is on its way",
+        greeting=f"Hi {display_name},",
+        paragraphs=(
+            f"We have marked your prize, {prize}, from {title} as delivered.",
+            "Enjoy it, and thank you for playing.",
+        ),
+        note="If it has not reached you within a few days, contact an admin.",
+    )
+
+
+def competition_winner_admin(*, title: str, winners: str, link: str) -> EmailContent:
+    # To every admin: the winners are drawn, someone has to contact them and send the prizes.
+    lines = tuple(line.strip() for line in winners.splitlines() if line.strip())
+    return EmailContent(
+        subject=f"{title} has been drawn",
+        greeting="Hello,",
+        paragraphs=(
+            f"The draw of {title} has run. The winners:",
+            *(lines or ("(no winners: no valid tickets were in the draw)",)),
+            "Contact each winner and arrange delivery from the winner queue.",
+        ),
+        button=Button("Open the draw", link),
+    )
+
+
 TEMPLATES: dict[str, Callable[..., EmailContent]] = {
     "verify_email": verify_email,
     "password_reset": password_reset,
     "email_changed": email_changed,
     "password_changed": password_changed,
     "draw_won": draw_won,
+    "order_placed": order_placed,
+    "order_refunded": order_refunded,
+    "competition_won": competition_won,
+    "prize_delivered": prize_delivered,
+    "competition_winner_admin": competition_winner_admin,
 }
 
 
