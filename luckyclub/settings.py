@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,11 +33,27 @@ class Settings:
     drand_relays: tuple[str, ...]  # HTTP relays of drand quicknet, tried in order
     draw_beacon: bool  # new draws bind to a drand round unless an admin says otherwise
     draw_beacon_margin_seconds: int  # the bound round is the first after close + this margin
+    klaviyo_api_key: str | None = field(repr=False)  # a private key; unset: no Klaviyo events
+    klaviyo_api_base: str  # Klaviyo's API, or a local stand-in in tests
+    klaviyo_revision: str  # the API version every request names
+    sms_api_base: str  # a Twilio-compatible API, or a local stand-in in tests
+    sms_account_sid: str | None
+    sms_auth_token: str | None = field(repr=False)
+    sms_from: str | None  # the sending number (E.164) or sender id
 
     @property
     def stripe_test_mode(self) -> bool:
         """No Stripe keys: payments go through the built-in test checkout instead."""
         return not self.stripe_secret_key
+
+    @property
+    def klaviyo_enabled(self) -> bool:
+        return bool(self.klaviyo_api_key)
+
+    @property
+    def sms_enabled(self) -> bool:
+        """Texts go out only with all three: the account, its token and the sending number."""
+        return bool(self.sms_account_sid and self.sms_auth_token and self.sms_from)
 
     @property
     def proof_dir(self) -> Path:
@@ -110,6 +126,13 @@ def load_settings() -> Settings:
         drand_relays=_list(os.environ.get("DRAND_RELAYS")) or DEFAULT_RELAYS,
         draw_beacon=_flag("DRAW_BEACON", True),
         draw_beacon_margin_seconds=int(os.environ.get("DRAW_BEACON_MARGIN_SECONDS", "10")),
+        klaviyo_api_key=os.environ.get("KLAVIYO_API_KEY") or None,
+        klaviyo_api_base=os.environ.get("KLAVIYO_API_BASE", "https://a.klaviyo.com").rstrip("/"),
+        klaviyo_revision=os.environ.get("KLAVIYO_REVISION") or "2024-10-15",
+        sms_api_base=os.environ.get("SMS_API_BASE", "https://api.twilio.com").rstrip("/"),
+        sms_account_sid=os.environ.get("SMS_ACCOUNT_SID") or None,
+        sms_auth_token=os.environ.get("SMS_AUTH_TOKEN") or None,
+        sms_from=os.environ.get("SMS_FROM") or None,
     )
 
 

@@ -1,6 +1,7 @@
-"""The outbox as admins see it: every email the platform wrote, its delivery status, and its links.
+"""The outbox as admins see it: every email, Klaviyo event and text the platform wrote, its channel,
+recipient and delivery status, and its links.
 
-Without SMTP_URL nothing leaves the machine, so this is where a newcomer follows a reset link.
+Without SMTP_URL no email leaves the machine, so this is where a newcomer follows a reset link.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from luckyclub import routes
 from luckyclub.components.admin_page import admin_page
 from luckyclub.components.layout import data_table, status_badge
 from luckyclub.db import session_scope
+from luckyclub.models import Channel
 from luckyclub.pages.admin import record_id, utc
 from luckyclub.services import mail
 from luckyclub.services.errors import UserError
@@ -27,6 +29,7 @@ _LINK_RE = re.compile(r"https?://[^\s<>\"']+")
 @dataclass
 class MessageRow:
     id: int
+    channel: str
     recipient: str
     subject: str
     status: str
@@ -37,6 +40,7 @@ class MessageRow:
 @dataclass
 class MessageView:
     id: int = 0
+    channel: str = ""
     recipient: str = ""
     subject: str = ""
     status: str = ""
@@ -52,6 +56,7 @@ class AdminMailState(AdminPageState):
     messages: list[MessageRow] = []
     opened: MessageView = MessageView()
     smtp_configured: bool = False
+    not_ready: str = ""  # the channels other than email that cannot deliver, and why
     error: str = ""
     notice: str = ""
 
@@ -59,6 +64,7 @@ class AdminMailState(AdminPageState):
         self.messages = [
             MessageRow(
                 id=m.id,
+                channel=mail.channel_label(m.channel),
                 recipient=m.to_address,
                 subject=m.subject,
                 status=m.status,
@@ -74,7 +80,13 @@ class AdminMailState(AdminPageState):
     @rx.event
     def load(self):
         self.opened = MessageView()
-        self.smtp_configured = get_settings().smtp_url is not None
+        settings = get_settings()
+        self.smtp_configured = settings.smtp_url is not None
+        self.not_ready = ", ".join(
+            f"{mail.channel_label(channel)} ({reason})"
+            for channel, reason in mail.channels_not_ready(settings).items()
+            if channel != Channel.EMAIL  # the callout explains email
+        )
         self._admin_load()
 
     @rx.event
@@ -92,6 +104,7 @@ class AdminMailState(AdminPageState):
             return
         self.opened = MessageView(
             id=m.id,
+            channel=mail.channel_label(m.channel),
             recipient=m.to_address,
             subject=m.subject,
             status=m.status,
@@ -110,13 +123,14 @@ class AdminMailState(AdminPageState):
     def retry(self, message_id: int):
         self._admin_act(
             lambda s, admin: mail.resend(s, admin, record_id(message_id)),
-            "The email is back in the queue.",
+            "The message is back in the queue.",
         )
 
 
 def _row(m: MessageRow) -> rx.Component:
     return rx.table.row(
         rx.table.cell(m.created, white_space="nowrap"),
+        rx.table.cell(m.channel),
         rx.table.cell(m.recipient),
         rx.table.cell(
             rx.button(
@@ -152,7 +166,7 @@ def _opened() -> rx.Component:
                     ),
                     width="100%",
                 ),
-                rx.text("To ", o.recipient, " · written ", o.created, size="2"),
+                rx.text(o.channel, " to ", o.recipient, " · written ", o.created, size="2"),
                 rx.cond(
                     o.last_error != "",
                     rx.text("Last error: ", o.last_error, color_scheme="red", size="2"),
@@ -192,16 +206,26 @@ def admin_mail_page() -> rx.Component:
         AdminMailState,
         rx.cond(
             AdminMailState.smtp_configured,
-            rx.text("Messages are delivered by SMTP; failures are retried with back-off."),
+            rx.text("Emails are delivered by SMTP; failures are retried with back-off."),
             rx.callout(
                 "SMTP_URL is not set, so no email leaves this machine. Every message waits "
                 "here; open one to read it and follow its links.",
                 icon="info",
             ),
         ),
+        rx.cond(
+            AdminMailState.not_ready != "",
+            rx.text(
+                "Channels not set up: ",
+                AdminMailState.not_ready,
+                ". Nothing is sent through them; see docs/notifications.md.",
+                size="2",
+                color_scheme="gray",
+            ),
+        ),
         _opened(),
         data_table(
-            ["Written", "To", "Subject", "Status", "Attempts"],
+            ["Written", "Channel", "To", "Subject", "Status", "Attempts"],
             AdminMailState.messages,
             _row,
         ),

@@ -1,4 +1,4 @@
-"""A member's profile: display name and timezone, email address, password."""
+"""A member's profile: display name and timezone, mobile number for texts, email, password."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from luckyclub.state.session import SessionState
 class ProfileState(SessionState):
     display_name: str = ""
     timezone: str = "UTC"
+    phone: str = ""
     error: str = ""
     saved: str = ""
 
@@ -26,6 +27,7 @@ class ProfileState(SessionState):
             if user is not None:
                 self.display_name = user.display_name
                 self.timezone = user.timezone
+                self.phone = user.phone or ""
 
     @rx.event
     def set_timezone(self, value: str):
@@ -53,6 +55,20 @@ class ProfileState(SessionState):
                 timezone=form.get("timezone", ""),
             ),
             "Your profile is saved.",
+        )
+
+    @rx.event
+    def save_phone(self, form: dict):
+        def change(s, user):
+            accounts.update_phone(s, user, form.get("phone", ""))
+            self.phone = user.phone or ""  # shown as saved: +447700900123
+
+        removed = not form.get("phone", "").strip()
+        self._apply(
+            change,
+            "Your mobile number is removed; we will not text you."
+            if removed
+            else "Your mobile number is saved.",
         )
 
     @rx.event
@@ -112,6 +128,28 @@ def profile_page() -> rx.Component:
                     timezone_select(ProfileState.timezone, ProfileState.set_timezone),
                     submit="Save profile",
                     on_submit=ProfileState.save_profile,
+                ),
+            ),
+            _section(
+                "Text messages",
+                form(
+                    field(
+                        "Mobile number for text messages",
+                        "phone",
+                        type="tel",
+                        auto_complete="tel",
+                        placeholder="+44 7700 900123",
+                        default_value=ProfileState.phone,
+                        key=ProfileState.phone,
+                    ),
+                    rx.text(
+                        "Optional. We only text you about your orders and wins, never offers. "
+                        "Leave it empty to get no texts.",
+                        size="2",
+                        color_scheme="gray",
+                    ),
+                    submit="Save mobile number",
+                    on_submit=ProfileState.save_phone,
                 ),
             ),
             _section(

@@ -53,6 +53,13 @@ _REGIONS = (
     "Pacific/",
 )
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE_SEPARATORS_RE = re.compile(r"[\s\-().]")
+_E164_RE = re.compile(r"^\+[1-9][0-9]{7,14}$")  # E.164: a country code, at most 15 digits in all
+_UK_MOBILE_RE = re.compile(r"^07[0-9]{9}$")
+PHONE_PROBLEM = (
+    "Enter a mobile number with its country code, like +44 7700 900123 "
+    "(a UK number starting 07 works too), or leave it empty."
+)
 
 
 # ---- input checks ---------------------------------------------------------------------------
@@ -85,6 +92,26 @@ def check_timezone(name: str) -> str:
     if name not in timezones():
         raise UserError("Choose your timezone from the list.", field="timezone")
     return name
+
+
+def normalise_phone(phone: str) -> str | None:
+    """A mobile number in E.164 (+447700900123), or None for an empty field.
+
+    Spaces, dashes, dots and brackets are ignored; a UK mobile written 07… becomes +447…, the
+    international prefix 00 becomes +, and a UK number's (0) after +44 is dropped.
+    """
+    number = _PHONE_SEPARATORS_RE.sub("", phone or "")
+    if not number:
+        return None
+    if _UK_MOBILE_RE.match(number):
+        number = "+44" + number[1:]
+    elif number.startswith("00"):
+        number = "+" + number[2:]
+    if number.startswith("+440"):  # "+44 (0)7700 900123": the 0 is dialled only within the UK
+        number = "+44" + number[4:]
+    if not _E164_RE.match(number):
+        raise UserError(PHONE_PROBLEM, field="phone")
+    return number
 
 
 def parse_date_of_birth(value: str | date) -> date:
@@ -376,6 +403,13 @@ def reset_password(session: Session, token: str, new_password: str) -> User:
 def update_profile(session: Session, user: User, *, display_name: str, timezone: str) -> User:
     user.display_name = check_display_name(display_name)
     user.timezone = check_timezone(timezone)
+    session.add(user)
+    return user
+
+
+def update_phone(session: Session, user: User, phone: str) -> User:
+    """Set the mobile number texts go to (only about orders and wins); empty removes it."""
+    user.phone = normalise_phone(phone)
     session.add(user)
     return user
 

@@ -1,19 +1,26 @@
-"""The one place LuckyClub sends notifications: emails are queued in the outbox with the action that
-caused them, then delivered by a job that claims each one, so it goes out exactly once.
+"""The outbox: every notification (an email, a Klaviyo event, a text message) is a row written in
+the transaction of the action that caused it, then delivered by one job that claims each row, so it
+goes out exactly once, through its channel's adapter, with retries while a provider is down.
+
+Which notifications an event sends is decided in one place, `services/notify.py`; this module writes
+emails (`enqueue_email`), delivers every channel (`deliver_due`), and serves the admin outbox page.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
 from luckyclub import db
-from luckyclub.integrations import smtp
-from luckyclub.models import OutboxMessage, OutboxStatus, User, utcnow
+from luckyclub.integrations import klaviyo, sms, smtp
+from luckyclub.integrations.delivery import DeliveryError
+from luckyclub.models import Channel, OutboxMessage, OutboxStatus, User, utcnow
 from luckyclub.services import audit
 from luckyclub.services.errors import UserError
 from luckyclub.services.mail_templates import render
@@ -23,9 +30,13 @@ from luckyclub.settings import Settings, get_settings
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12
-CLAIM_FOR = timedelta(minutes=2)  # longer than one SMTP conversation (10 s timeout) can take
+CLAIM_FOR = timedelta(minutes=2)  # longer than one SMTP conversation or HTTP request (10 s) takes
 FIRST_RETRY_AFTER = timedelta(seconds=30)
 LONGEST_RETRY_AFTER = timedelta(hours=1)
+
+CHANNELS = (Channel.EMAIL, Channel.KLAVIYO, Channel.SMS)
+_LABELS = {Channel.EMAIL: "Email", Channel.KLAVIYO: "Klaviyo", Channel.SMS: "SMS"}
+_NOUNS = {Channel.EMAIL: "an email", Channel.KLAVIYO: "a Klaviyo event", Channel.SMS: "a text"}
 
 
 def enqueue_email(session: Session, *, to: str, template: str, **context: str) -> OutboxMessage:
@@ -48,24 +59,48 @@ def enqueue_email(session: Session, *, to: str, template: str, **context: str) -
 def deliver_due(
     now: datetime | None = None, *, batch: int = 50, settings: Settings | None = None
 ) -> dict[str, int | str]:
-    """Send the pending emails whose time has come; safe to run in several processes at once.
+    """Send the pending messages whose time has come; safe to run in several processes at once.
 
-    Without SMTP_URL nothing is sent: the emails wait in the outbox, where admins can read them.
+    Returns how many were sent, will be retried, or failed for good. A channel that is not set up
+    (no SMTP_URL, no KLAVIYO_API_KEY, SMS not configured) sends nothing: its messages are not
+    claimed and lose no attempt; they wait in the outbox, where admins can read them, and the result
+    says how many wait ("waiting") and why ("skipped").
     """
     settings = settings or get_settings()
+    unready = channels_not_ready(settings)
+    ready = [channel for channel in CHANNELS if channel not in unready]
     counts: dict[str, int | str] = {"sent": 0, "retrying": 0, "failed": 0}
-    if not settings.smtp_url:
-        return {**counts, "skipped": "no SMTP_URL"}
     # A fixed `now` (tests, catch-up runs) is used as given; otherwise each step reads the clock,
     # so a claim made late in a slow batch still lasts its full time.
     clock: Callable[[], datetime] = (lambda: now) if now else utcnow
-    for message_id in _due_message_ids(clock(), batch):
+    for message_id in _due_message_ids(clock(), batch, ready):
         message = _claim(message_id, clock())
         if message is None:
             continue  # another process claimed it first
         outcome = _deliver(message, settings, clock)
         counts[outcome] = int(counts[outcome]) + 1
+    waiting = _count_due(clock(), list(unready))
+    if waiting:
+        counts["waiting"] = sum(waiting.values())
+        counts["skipped"] = "; ".join(unready[c] for c in CHANNELS if c in waiting)
     return counts
+
+
+def channel_label(channel: str) -> str:
+    """How admins see a channel's name."""
+    return _LABELS.get(channel, channel)
+
+
+def channels_not_ready(settings: Settings) -> dict[str, str]:
+    """The channels that cannot deliver with these settings, each with the reason."""
+    reasons = {}
+    if not settings.smtp_url:
+        reasons[Channel.EMAIL] = "no SMTP_URL"
+    if not settings.klaviyo_enabled:
+        reasons[Channel.KLAVIYO] = "no KLAVIYO_API_KEY"
+    if not settings.sms_enabled:
+        reasons[Channel.SMS] = "SMS_ACCOUNT_SID, SMS_AUTH_TOKEN or SMS_FROM unset"
+    return reasons
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -89,13 +124,14 @@ def get_message(session: Session, message_id: int) -> OutboxMessage | None:
 
 
 def resend(session: Session, actor: User, message_id: int) -> OutboxMessage:
-    """An admin puts an email that gave up back in the queue, with a fresh set of attempts."""
+    """An admin puts a message that gave up back in the queue, with a fresh set of attempts."""
     require_admin(actor)
     message = session.get(OutboxMessage, message_id)
     if message is None:
-        raise UserError("That email is no longer in the outbox.")
+        raise UserError("That message is no longer in the outbox.")
     if message.status != OutboxStatus.FAILED:
-        raise UserError("Only an email that failed can be sent again.")
+        noun = _NOUNS.get(message.channel, "a message")
+        raise UserError(f"Only {noun} that failed can be sent again.")
     message.status = OutboxStatus.PENDING
     message.attempts = 0
     message.next_attempt_at = utcnow()
@@ -111,15 +147,38 @@ def _is_claimable(now: datetime):
     )
 
 
-def _due_message_ids(now: datetime, batch: int) -> list[int]:
+def _is_due(now: datetime, channels: list[str]):
+    return (
+        _is_claimable(now)
+        & (col(OutboxMessage.next_attempt_at) <= now)
+        & col(OutboxMessage.channel).in_(channels)
+    )
+
+
+def _due_message_ids(now: datetime, batch: int, channels: list[str]) -> list[int]:
+    # Only ready channels: a batch full of texts that cannot go out must not hold up the emails.
+    if not channels:
+        return []
     query = (
         select(OutboxMessage.id)
-        .where(_is_claimable(now), col(OutboxMessage.next_attempt_at) <= now)
+        .where(_is_due(now, channels))
         .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
         .limit(batch)
     )
     with db.session_scope() as session:
         return [message_id for message_id in session.exec(query) if message_id is not None]
+
+
+def _count_due(now: datetime, channels: list[str]) -> dict[str, int]:
+    if not channels:
+        return {}
+    query = (
+        select(OutboxMessage.channel, func.count())
+        .where(_is_due(now, channels))
+        .group_by(col(OutboxMessage.channel))
+    )
+    with db.session_scope() as session:
+        return {channel: count for channel, count in session.exec(query)}
 
 
 def _claim(message_id: int, now: datetime) -> OutboxMessage | None:
@@ -142,11 +201,14 @@ def _claim(message_id: int, now: datetime) -> OutboxMessage | None:
 
 def _deliver(message: OutboxMessage, settings: Settings, clock: Callable[[], datetime]) -> str:
     try:
-        smtp.send(
+        _SENDERS[message.channel](message, settings)
+    except DeliveryError as exc:  # the provider's answer says whether to try again, and when
+        return _record_failure(
             message,
-            settings.smtp_url or "",
-            settings.mail_from,
-            message_key=f"outbox.{message.id}.{int(message.created_at.timestamp())}",
+            _short_error(exc, settings),
+            clock(),
+            permanent=exc.permanent,
+            retry_after=exc.retry_after,
         )
     except Exception as exc:  # noqa: BLE001 - any failure is one failed attempt, recorded below
         return _record_failure(message, _short_error(exc, settings), clock())
@@ -154,15 +216,67 @@ def _deliver(message: OutboxMessage, settings: Settings, clock: Callable[[], dat
     return "sent"
 
 
-def _record_failure(message: OutboxMessage, error: str, now: datetime) -> str:
+def _send_email(message: OutboxMessage, settings: Settings) -> None:
+    smtp.send(
+        message,
+        settings.smtp_url or "",
+        settings.mail_from,
+        message_key=f"outbox.{message.id}.{int(message.created_at.timestamp())}",
+    )
+
+
+def _send_klaviyo_event(message: OutboxMessage, settings: Settings) -> None:
+    klaviyo.send_event(_payload(message), settings)
+
+
+def _send_text(message: OutboxMessage, settings: Settings) -> None:
+    sms.send_text(message.to_address, str(_payload(message).get("body", "")), settings)
+
+
+_SENDERS: dict[str, Callable[[OutboxMessage, Settings], None]] = {
+    Channel.EMAIL: _send_email,
+    Channel.KLAVIYO: _send_klaviyo_event,
+    Channel.SMS: _send_text,
+}
+
+
+def _payload(message: OutboxMessage) -> dict[str, Any]:
+    try:
+        payload = json.loads(message.payload or "")
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict):
+        # Trying again cannot repair it: give up at once so an admin sees it.
+        raise DeliveryError("The message has no readable payload.", permanent=True)
+    return payload
+
+
+def _record_failure(
+    message: OutboxMessage,
+    error: str,
+    now: datetime,
+    *,
+    permanent: bool = False,
+    retry_after: float | None = None,
+) -> str:
     attempts = message.attempts + 1
-    gave_up = attempts >= MAX_ATTEMPTS
-    log.warning("Outbox email %s, attempt %d failed: %s", message.id, attempts, error)
+    gave_up = permanent or attempts >= MAX_ATTEMPTS
+    log.warning(
+        "Outbox %s message %s, attempt %d failed%s: %s",
+        message.channel,
+        message.id,
+        attempts,
+        " for good" if permanent else "",
+        error,
+    )
+    wait = retry_delay(attempts)
+    if retry_after is not None:  # the provider asked for longer (429): do as it says
+        wait = max(wait, min(timedelta(seconds=retry_after), LONGEST_RETRY_AFTER))
     _record(
         message.id,
         attempts=attempts,
         last_error=error,
-        next_attempt_at=now + retry_delay(attempts),
+        next_attempt_at=now + wait,
         locked_until=None,
         **({"status": OutboxStatus.FAILED} if gave_up else {}),
     )
@@ -183,10 +297,12 @@ def _record(message_id: int | None, **values: object) -> None:
 
 
 def _short_error(exc: Exception, settings: Settings) -> str:
-    text = str(exc) if isinstance(exc, smtp.MailDeliveryError) else f"{type(exc).__name__}: {exc}"
-    password = _smtp_password(settings)
-    if password:
-        text = text.replace(password, "***")  # the adapter never says it; others might
+    # The adapters' own errors are sentences already; anything else is named by its type.
+    own = isinstance(exc, smtp.MailDeliveryError | DeliveryError)
+    text = str(exc) if own else f"{type(exc).__name__}: {exc}"
+    for secret in (_smtp_password(settings), settings.klaviyo_api_key, settings.sms_auth_token):
+        if secret:
+            text = text.replace(secret, "***")  # the adapters never say them; others might
     return " ".join(text.split())[:500]
 
 

@@ -1,18 +1,31 @@
-"""The one place that sends a notification (placeholder until the notifications branch lands:
-email only)."""
+"""The one place that decides what a member hears about an event: an email, a Klaviyo event, a text.
+
+Everything is queued in the outbox inside the caller's transaction, so a notification exists only if
+the action that caused it was saved; `mail.deliver_due` (the `deliver_outbox` job) sends it later.
+"""
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+import json
+from typing import Any
 
-from luckyclub.models import Role, User
+from sqlmodel import Session, col, select
+
+from luckyclub.integrations import klaviyo
+from luckyclub.integrations.sms import MAX_LENGTH as SMS_MAX_LENGTH
+from luckyclub.models import Channel, OutboxMessage, Role, User, utcnow
 from luckyclub.services import mail
+from luckyclub.settings import get_settings
 
+# The events, named as Klaviyo's metrics are (its flows start from these names).
 CHECKOUT_STARTED = "Checkout Started"
 ORDER_PLACED = "Order Placed"
 COMPETITION_ENTERED = "Competition Entered"
 WINNER_ANNOUNCEMENT = "Winner Announcement"
 PRIZE_DELIVERED = "Prize Delivered"
+EVENTS = frozenset(
+    {CHECKOUT_STARTED, ORDER_PLACED, COMPETITION_ENTERED, WINNER_ANNOUNCEMENT, PRIZE_DELIVERED}
+)
 
 
 def notify(
@@ -26,13 +39,112 @@ def notify(
     value_pence: int | None = None,
     **context: str,
 ) -> None:
-    if email:
-        mail.enqueue_email(
+    """Queue, in the caller's transaction: the email `email` (a mail_templates name rendered with
+    context + display_name) when given; a Klaviyo event `event` (properties = context, value in
+    pounds, unique_id) when KLAVIYO_API_KEY is set; an SMS with text `sms` when SMS is configured
+    and the user has a phone. Nothing is sent if the transaction rolls back.
+
+    Each channel queues the same (event, unique_id) once: calling this again for an event that was
+    already notified (a replayed webhook, a retried job) adds nothing.
+    """
+    if event not in EVENTS:
+        raise ValueError(f"Unknown notification event {event!r} (known: {sorted(EVENTS)})")
+    if user.id is None:
+        session.flush()  # the Klaviyo profile is keyed by the user id
+    settings = get_settings()
+    if email and not _already_queued(session, Channel.EMAIL, user.email, event, unique_id):
+        message = mail.enqueue_email(
             session, to=user.email, template=email, display_name=user.display_name, **context
         )
+        message.payload = json.dumps({"event": event, "unique_id": unique_id})
+    if settings.klaviyo_enabled and not _already_queued(
+        session, Channel.KLAVIYO, user.email, event, unique_id
+    ):
+        session.add(_klaviyo_message(user, event, unique_id, value_pence, context))
+    if (
+        sms
+        and settings.sms_enabled
+        and user.phone
+        and not _already_queued(session, Channel.SMS, user.phone, event, unique_id)
+    ):
+        session.add(_text_message(user.phone, event, unique_id, sms))
 
 
 def notify_admins(session: Session, *, email: str, **context: str) -> None:
-    admins = session.exec(select(User).where(User.role == Role.ADMIN)).all()
+    """Email every admin (role admin, not banned) with template `email`."""
+    admins = session.exec(
+        select(User)
+        .where(User.role == Role.ADMIN, col(User.banned_at).is_(None))
+        .order_by(col(User.id))
+    ).all()
     for admin in admins:
         mail.enqueue_email(session, to=admin.email, template=email, **context)
+
+
+def _klaviyo_message(
+    user: User, event: str, unique_id: str, value_pence: int | None, context: dict[str, str]
+) -> OutboxMessage:
+    body = klaviyo.event_body(
+        event,
+        email=user.email,
+        phone=user.phone,
+        external_id=str(user.id),
+        unique_id=unique_id,
+        # When it happened, not when it is delivered: a retried event keeps its real time.
+        time=utcnow().replace(microsecond=0),
+        properties=dict(context),
+        value=None if value_pence is None else value_pence / 100,
+    )
+    return OutboxMessage(
+        channel=Channel.KLAVIYO,
+        to_address=user.email,
+        payload=json.dumps(body),
+        subject=event,
+        text_body=json.dumps(body, indent=2, ensure_ascii=False),  # what admins read
+        html_body="",
+        template=event,
+    )
+
+
+def _text_message(phone: str, event: str, unique_id: str, text: str) -> OutboxMessage:
+    body = " ".join(text.split())
+    if not body or len(body) > SMS_MAX_LENGTH:
+        raise ValueError(f"A text message needs 1 to {SMS_MAX_LENGTH} characters.")
+    return OutboxMessage(
+        channel=Channel.SMS,
+        to_address=phone,
+        payload=json.dumps({"event": event, "unique_id": unique_id, "body": body}),
+        subject=body[:200],
+        text_body=body,
+        html_body="",
+        template=event,
+    )
+
+
+def _already_queued(
+    session: Session, channel: str, to_address: str, event: str, unique_id: str
+) -> bool:
+    """Whether this channel already holds (event, unique_id) for this recipient, sent or not.
+
+    The indexed recipient and a LIKE on the stored JSON narrow it to a few rows; reading their
+    payloads makes the match exact. Rows added earlier in this transaction count too (autoflush).
+    """
+    needle = json.dumps(unique_id)  # as json.dumps wrote it into the payload: quoted, escaped
+    query = select(OutboxMessage.payload).where(
+        col(OutboxMessage.channel) == channel,
+        col(OutboxMessage.to_address) == to_address.strip(),
+        col(OutboxMessage.payload).contains(needle, autoescape=True),
+    )
+    key = (event, unique_id)
+    return any(_event_key(channel, payload) == key for payload in session.exec(query))
+
+
+def _event_key(channel: str, payload: str | None) -> tuple[Any, Any] | None:
+    try:
+        data = json.loads(payload or "")
+        if channel == Channel.KLAVIYO:
+            attributes = data["data"]["attributes"]
+            return attributes["metric"]["data"]["attributes"]["name"], attributes["unique_id"]
+        return data["event"], data["unique_id"]
+    except (ValueError, KeyError, TypeError):
+        return None

@@ -21,6 +21,33 @@ CONTEXTS = {
         "prize": "A bike & helmet",
         "link": "https://club.example/draws/12",
     },
+    "order_placed": {
+        "display_name": HOSTILE,
+        "title": "Win a <bike>",
+        "numbers": "12, 13, 14",
+        "amount": "£6.00",
+        "link": "https://club.example/competitions/3",
+    },
+    "order_refunded": {
+        "display_name": HOSTILE,
+        "title": "Win a <bike>",
+        "amount": "£6.00",
+        "reason": "The competition was cancelled.",
+        "link": "https://club.example/competitions/3",
+    },
+    "competition_won": {
+        "display_name": HOSTILE,
+        "title": "Win a <bike>",
+        "prize": "A bike & helmet",
+        "ticket": "13",
+        "link": "https://club.example/draws/12",
+    },
+    "prize_delivered": {"display_name": HOSTILE, "title": "Win a <bike>", "prize": "A bike"},
+    "competition_winner_admin": {
+        "title": HOSTILE,
+        "winners": "Ticket 13: Ann (ann@example.com)\nTicket 40: Bob (bob@example.com)",
+        "link": "https://club.example/admin/draws/12",
+    },
 }
 
 
@@ -83,3 +110,21 @@ def test_a_button_link_that_is_not_http_is_refused():
             display_name="Ann",
             link="javascript:alert(1)",
         )
+
+
+def test_order_placed_lists_the_ticket_numbers_and_the_amount_paid():
+    email = render("order_placed", app_url="https://club.example", **CONTEXTS["order_placed"])
+
+    assert "12, 13, 14" in email.text and "£6.00" in email.text
+    assert "Win a &lt;bike&gt;" in email.html
+
+
+def test_the_admin_winner_email_puts_each_winner_on_a_line_of_its_own():
+    email = render(
+        "competition_winner_admin",
+        app_url="https://club.example",
+        **CONTEXTS["competition_winner_admin"],
+    )
+
+    assert "\nTicket 13: Ann (ann@example.com)\n" in email.text
+    assert "Ticket 40: Bob (bob@example.com)</p>" in email.html

@@ -1,0 +1,101 @@
+"""The pages around notifications, driven as the websocket drives them: a member's mobile number on
+the profile page, and each message's channel and recipient on the admin outbox page."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from luckyclub.models import Role, User
+from luckyclub.pages.admin_mail import AdminMailState
+from luckyclub.pages.profile import ProfileState
+from luckyclub.services import accounts, notify
+from tests.db.factories import add_user
+from tests.db.reflex_state import state_for_tab
+
+
+def browser_session(session, user: User) -> str:
+    token, _ = accounts.start_session(session, user)
+    session.commit()
+    return token
+
+
+def phone_in_db(app_db, user: User) -> str | None:
+    with Session(app_db) as s:
+        return s.get(User, user.id).phone
+
+
+def test_a_member_saves_a_mobile_number_and_sees_it_in_e164(session, app_db):
+    ann = add_user(session, "ann@example.com")
+    state = state_for_tab(ProfileState, session_token=browser_session(session, ann))
+
+    ProfileState.save_phone.fn(state, {"phone": "07700 900123"})
+
+    assert (state.error, state.saved) == ("", "Your mobile number is saved.")
+    assert state.phone == "+447700900123"
+    assert phone_in_db(app_db, ann) == "+447700900123"
+
+    ProfileState.save_phone.fn(state, {"phone": ""})
+
+    assert state.saved == "Your mobile number is removed; we will not text you."
+    assert (state.phone, phone_in_db(app_db, ann)) == ("", None)
+
+
+def test_a_number_that_is_not_a_mobile_number_gets_a_sentence_and_changes_nothing(session, app_db):
+    ann = add_user(session, "ann@example.com")
+    state = state_for_tab(ProfileState, session_token=browser_session(session, ann))
+
+    ProfileState.save_phone.fn(state, {"phone": "call me maybe"})
+
+    assert state.error.startswith("Enter a mobile number with its country code")
+    assert state.saved == "" and phone_in_db(app_db, ann) is None
+
+
+def test_the_outbox_page_shows_each_messages_channel_and_recipient(session, settings_env):
+    settings_env(
+        KLAVIYO_API_KEY="pk_test",
+        SMS_ACCOUNT_SID="AC1",
+        SMS_AUTH_TOKEN="token",
+        SMS_FROM="+447700900000",
+    )
+    ann = add_user(session, "ann@example.com")
+    ann.phone = "+447700900123"
+    notify.notify(
+        session,
+        ann,
+        notify.PRIZE_DELIVERED,
+        unique_id="delivery-1",
+        email="prize_delivered",
+        sms="Your prize is on its way.",
+        title="Win a bike",
+        prize="A bike",
+    )
+    session.commit()
+    admin = add_user(session, "admin@example.com", Role.ADMIN)
+    state = state_for_tab(AdminMailState, session_token=browser_session(session, admin))
+
+    AdminMailState.load.fn(state)
+
+    rows = {(m.channel, m.recipient, m.subject) for m in state.messages}
+    assert rows == {
+        ("Email", "ann@example.com", "Your prize from Win a bike is on its way"),
+        ("Klaviyo", "ann@example.com", "Prize Delivered"),
+        ("SMS", "+447700900123", "Your prize is on its way."),
+    }
+    assert state.not_ready == ""
+
+    [text] = [m for m in state.messages if m.channel == "SMS"]
+    AdminMailState.open_message.fn(state, text.id)
+
+    assert (state.opened.channel, state.opened.recipient) == ("SMS", "+447700900123")
+    assert state.opened.text == "Your prize is on its way."
+
+
+def test_the_outbox_page_says_which_channels_are_not_set_up(session):
+    admin = add_user(session, "admin@example.com", Role.ADMIN)
+    state = state_for_tab(AdminMailState, session_token=browser_session(session, admin))
+
+    AdminMailState.load.fn(state)
+
+    assert state.not_ready == (
+        "Klaviyo (no KLAVIYO_API_KEY), SMS (SMS_ACCOUNT_SID, SMS_AUTH_TOKEN or SMS_FROM unset)"
+    )
