@@ -23,8 +23,16 @@ ORDER_PLACED = "Order Placed"
 COMPETITION_ENTERED = "Competition Entered"
 WINNER_ANNOUNCEMENT = "Winner Announcement"
 PRIZE_DELIVERED = "Prize Delivered"
+ORDER_REFUNDED = "Order Refunded"  # ours: the buyer's money went back (sold out, cancelled, admin)
 EVENTS = frozenset(
-    {CHECKOUT_STARTED, ORDER_PLACED, COMPETITION_ENTERED, WINNER_ANNOUNCEMENT, PRIZE_DELIVERED}
+    {
+        CHECKOUT_STARTED,
+        ORDER_PLACED,
+        COMPETITION_ENTERED,
+        WINNER_ANNOUNCEMENT,
+        PRIZE_DELIVERED,
+        ORDER_REFUNDED,
+    }
 )
 
 

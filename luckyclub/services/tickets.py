@@ -631,7 +631,7 @@ def _refund(order: TicketOrder, now: datetime) -> str:
             notify.notify(
                 session,
                 user,
-                "Order Refunded",
+                notify.ORDER_REFUNDED,
                 unique_id=f"order-refunded-{order.id}",
                 email="order_refunded",
                 title=competition.title,

@@ -48,6 +48,12 @@ CONTEXTS = {
         "winners": "Ticket 13: Ann (ann@example.com)\nTicket 40: Bob (bob@example.com)",
         "link": "https://club.example/admin/draws/12",
     },
+    "competition_below_minimum": {
+        "title": HOSTILE,
+        "sold": "12",
+        "minimum": "50",
+        "link": "https://club.example/admin/competitions/3",
+    },
 }
 
 
