@@ -1,4 +1,4 @@
-"""A member's profile: display name and timezone, mobile number for texts, email, password."""
+"""A member's profile: name, timezone, mobile number, email, password, responsible play."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from luckyclub import routes
 from luckyclub.components.layout import error_callout, field, form, page, success_callout
 from luckyclub.db import session_scope
 from luckyclub.pages.auth import timezone_select
-from luckyclub.services import accounts
+from luckyclub.services import accounts, responsible_play
 from luckyclub.services.errors import UserError
+from luckyclub.services.responsible_play import PlayStatus, format_money, format_pounds
 from luckyclub.state.session import SessionState
 
 
@@ -98,6 +99,130 @@ class ProfileState(SessionState):
         )
 
 
+class PlayState(SessionState):
+    """The "Responsible play" card: the monthly limit, this month's spend, and breaks."""
+
+    limit_text: str = ""  # "£50"; empty: no limit
+    limit_input: str = ""  # the form's starting value, in pounds: "50"
+    spent_text: str = "£0.00"
+    left_text: str = ""
+    spent_percent: int = 0  # rx.progress wants a whole number
+    pending_text: str = ""  # a raise or removal waiting for its 24 hours, as a sentence
+    excluded_until_text: str = ""  # the end of a running break, in the member's timezone
+    break_months: str = "6"
+    break_end_text: str = ""  # when the break being confirmed would end
+    confirming_break: bool = False
+    limit_error: str = ""
+    limit_saved: str = ""
+    break_error: str = ""
+    break_saved: str = ""
+
+    @rx.event
+    def load(self):
+        with session_scope() as s:  # commits a raise that has come due
+            user = self._current_user(s)
+            if user is not None:
+                self._show_play(responsible_play.status(s, user), user.timezone)
+
+    @rx.event
+    def save_limit(self, form: dict):
+        self.limit_error = self.limit_saved = ""
+        try:
+            with session_scope() as s:
+                user = self._require_user(s)
+                wanted = responsible_play.parse_limit(form.get("monthly_limit", ""))
+                play = responsible_play.set_monthly_limit(s, user, wanted)
+                self._show_play(play, user.timezone)
+        except UserError as exc:
+            self.limit_error = exc.message
+            return
+        self.limit_saved = _limit_saved_message(wanted, play)
+
+    @rx.event
+    def review_break(self, form: dict):
+        """The first step of a break: show when it would end, and ask again."""
+        self.break_error = self.break_saved = ""
+        try:
+            months = responsible_play.check_break_months(_months(form.get("months", "")))
+            with session_scope() as s:
+                user = self._require_user(s)
+                ends = responsible_play.break_ends(user, months)
+                self.break_end_text = accounts.local_time(ends, user.timezone)
+        except UserError as exc:
+            self.break_error = exc.message
+            return
+        self.break_months = str(months)
+        self.confirming_break = True
+
+    @rx.event
+    def cancel_break(self):
+        self.confirming_break = False
+        self.break_error = ""
+
+    @rx.event
+    def confirm_break(self):
+        self.break_error = self.break_saved = ""
+        try:
+            months = _months(self.break_months)
+            with session_scope() as s:
+                user = self._require_user(s)
+                play = responsible_play.self_exclude(s, user, months)
+                self._show_play(play, user.timezone)
+        except UserError as exc:
+            self.break_error = exc.message
+            self.confirming_break = False
+            return
+        self.confirming_break = False
+        self.break_saved = (
+            f"Your break has started. You cannot enter competitions until "
+            f"{self.excluded_until_text}."
+        )
+
+    def _show_play(self, play: PlayStatus, timezone: str) -> None:
+        limit, spent = play.monthly_limit_pence, play.spent_this_month_pence
+        self.limit_text = format_pounds(limit) if limit is not None else ""
+        self.limit_input = str(limit // 100) if limit is not None else ""
+        self.spent_text = format_money(spent)
+        left = play.left_this_month_pence
+        self.left_text = format_money(left) if left is not None else ""
+        self.spent_percent = min(100, spent * 100 // limit) if limit else 0
+        self.pending_text = _pending_sentence(play, timezone)
+        until = play.excluded_until
+        self.excluded_until_text = accounts.local_time(until, timezone) if until else ""
+
+
+def _months(value) -> int:
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise UserError(  # noqa: B904 - the sentence replaces the parser's message
+            "Choose how long your break lasts from the list.", field="months"
+        )
+
+
+def _pending_sentence(play: PlayStatus, timezone: str) -> str:
+    if play.pending_from is None:
+        return ""
+    when = accounts.local_time(play.pending_from, timezone)
+    if play.pending_no_limit:
+        return f"Your limit will be removed on {when}. Until then it stays as it is."
+    return (
+        f"Your limit will rise to {format_pounds(play.pending_limit_pence or 0)} on {when}. "
+        "Until then it stays as it is."
+    )
+
+
+def _limit_saved_message(wanted: int | None, play: PlayStatus) -> str:
+    if wanted is not None and play.monthly_limit_pence == wanted:
+        return f"Your monthly limit is now {format_pounds(wanted)}."
+    if wanted is None and play.monthly_limit_pence is None:
+        return "You have no monthly limit."
+    return (
+        "Saved. A higher limit, or no limit, starts 24 hours after you ask for it; "
+        "until then your current limit stays."
+    )
+
+
 def _section(title: str, form: rx.Component) -> rx.Component:
     return rx.card(
         rx.vstack(rx.heading(title, size="4", as_="h2"), form, spacing="3", width="100%"),
@@ -105,10 +230,208 @@ def _section(title: str, form: rx.Component) -> rx.Component:
     )
 
 
+# ---- responsible play ------------------------------------------------------------------------
+
+HELP_LINKS = (
+    ("BeGambleAware", "https://www.begambleaware.org"),
+    ("GamCare", "https://www.gamcare.org.uk"),
+)
+
+
+def _spend_this_month() -> rx.Component:
+    return rx.cond(
+        PlayState.limit_text != "",
+        rx.vstack(
+            rx.text(
+                "Your monthly limit is ",
+                rx.text.strong(PlayState.limit_text),
+                ". This month you have spent ",
+                rx.text.strong(PlayState.spent_text),
+                " and have ",
+                rx.text.strong(PlayState.left_text),
+                " left.",
+                size="2",
+            ),
+            rx.progress(
+                value=PlayState.spent_percent,
+                max=100,
+                width="100%",
+                aria_label="Share of your monthly limit spent this month",
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        rx.text(
+            "You have no monthly limit. This month you have spent ",
+            rx.text.strong(PlayState.spent_text),
+            ".",
+            size="2",
+        ),
+    )
+
+
+def _limit_form() -> rx.Component:
+    return form(
+        field(
+            "Monthly spend limit (£)",
+            "monthly_limit",
+            input_mode="numeric",
+            placeholder="No limit",
+            default_value=PlayState.limit_input,
+            key=PlayState.limit_input,
+            aria_describedby="monthly_limit_hint",
+        ),
+        rx.text(
+            "Whole pounds, from £1 to £100,000; leave it empty for no limit. A lower limit "
+            "applies at once; a higher one, or no limit, 24 hours later.",
+            id="monthly_limit_hint",
+            size="1",
+            color_scheme="gray",
+        ),
+        submit="Save limit",
+        on_submit=PlayState.save_limit,
+    )
+
+
+def _break_select() -> rx.Component:
+    return rx.vstack(
+        rx.el.label(
+            "Exclude me for", html_for="months", style={"fontWeight": "500", "fontSize": "0.9rem"}
+        ),
+        rx.el.select(
+            *[
+                rx.el.option(words, value=str(months))
+                for months, words in responsible_play.BREAK_CHOICES
+            ],
+            id="months",
+            name="months",
+            default_value=PlayState.break_months,
+            key=PlayState.break_months,
+            style={
+                "width": "100%",
+                "padding": "0.55rem",
+                "borderRadius": "var(--radius-3)",
+                "border": f"1px solid {rx.color('gray', 7)}",
+                "background": rx.color("gray", 1),
+                "color": rx.color("gray", 12),
+            },
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+def _break_confirmation() -> rx.Component:
+    return rx.vstack(
+        rx.callout(
+            rx.text(
+                "You will not be able to enter any competition until ",
+                rx.text.strong(PlayState.break_end_text),
+                ". Once it starts, a break cannot be undone or shortened, not even by us.",
+            ),
+            icon="triangle_alert",
+            color_scheme="amber",
+            width="100%",
+        ),
+        rx.flex(
+            rx.button(
+                "Yes, start my break",
+                color_scheme="red",
+                size="3",
+                on_click=PlayState.confirm_break,
+            ),
+            rx.button("Cancel", variant="soft", size="3", on_click=PlayState.cancel_break),
+            spacing="3",
+            wrap="wrap",
+        ),
+        spacing="3",
+        width="100%",
+    )
+
+
+def _take_a_break() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Take a break", size="3", as_="h3"),
+        rx.text(
+            "Exclude yourself from every competition for 6 months or more. A break cannot be "
+            "undone or shortened while it runs; you can only make it longer.",
+            size="2",
+        ),
+        error_callout(PlayState.break_error),
+        success_callout(PlayState.break_saved),
+        rx.cond(
+            PlayState.confirming_break,
+            _break_confirmation(),
+            form(_break_select(), submit="Continue", on_submit=PlayState.review_break),
+        ),
+        spacing="3",
+        width="100%",
+    )
+
+
+def _help_links() -> rx.Component:
+    links = [rx.link(name, href=href, is_external=True) for name, href in HELP_LINKS]
+    return rx.text(
+        "Worried about how much you play? Free, confidential help: ",
+        links[0],
+        ", ",
+        links[1],
+        ", or the National Gambling Helpline on 0808 8020 133, day and night.",
+        size="2",
+    )
+
+
+def _responsible_play() -> rx.Component:
+    return _section(
+        "Responsible play",
+        rx.vstack(
+            rx.text(
+                "Competitions are for people aged 18 or over. Set yourself a monthly spend "
+                "limit, or take a break, whenever you like.",
+                size="2",
+            ),
+            rx.cond(
+                PlayState.excluded_until_text != "",
+                rx.callout(
+                    rx.text(
+                        "You are taking a break from competitions until ",
+                        rx.text.strong(PlayState.excluded_until_text),
+                        ".",
+                    ),
+                    icon="pause",
+                    color_scheme="blue",
+                    role="status",
+                    width="100%",
+                ),
+            ),
+            _spend_this_month(),
+            rx.cond(
+                PlayState.pending_text != "",
+                rx.callout(
+                    PlayState.pending_text,
+                    icon="clock",
+                    color_scheme="amber",
+                    role="status",
+                    width="100%",
+                ),
+            ),
+            error_callout(PlayState.limit_error),
+            success_callout(PlayState.limit_saved),
+            _limit_form(),
+            rx.separator(size="4"),
+            _take_a_break(),
+            rx.separator(size="4"),
+            _help_links(),
+            spacing="4",
+            width="100%",
+        ),
+    )
+
+
 @rx.page(
     route=routes.PROFILE,
     title="Profile · LuckyClub",
-    on_load=[SessionState.require_sign_in, ProfileState.load],
+    on_load=[SessionState.require_sign_in, ProfileState.load, PlayState.load],
 )
 def profile_page() -> rx.Component:
     return page(
@@ -194,6 +517,7 @@ def profile_page() -> rx.Component:
                     reset_on_submit=True,
                 ),
             ),
+            _responsible_play(),
             spacing="5",
             width="100%",
             max_width="40rem",
