@@ -119,6 +119,8 @@ class PlayState(SessionState):
 
     @rx.event
     def load(self):
+        self._clear_messages()  # the state outlives a visit to another page
+        self.confirming_break = False
         with session_scope() as s:  # commits a raise that has come due
             user = self._current_user(s)
             if user is not None:
@@ -126,7 +128,7 @@ class PlayState(SessionState):
 
     @rx.event
     def save_limit(self, form: dict):
-        self.limit_error = self.limit_saved = ""
+        self._clear_messages()
         try:
             with session_scope() as s:
                 user = self._require_user(s)
@@ -141,12 +143,12 @@ class PlayState(SessionState):
     @rx.event
     def review_break(self, form: dict):
         """The first step of a break: show when it would end, and ask again."""
-        self.break_error = self.break_saved = ""
+        self._clear_messages()
         try:
-            months = responsible_play.check_break_months(_months(form.get("months", "")))
+            months = _months(form.get("months", ""))
             with session_scope() as s:
                 user = self._require_user(s)
-                ends = responsible_play.break_ends(user, months)
+                ends = responsible_play.preview_break(s, user, months)
                 self.break_end_text = accounts.local_time(ends, user.timezone)
         except UserError as exc:
             self.break_error = exc.message
@@ -161,7 +163,7 @@ class PlayState(SessionState):
 
     @rx.event
     def confirm_break(self):
-        self.break_error = self.break_saved = ""
+        self._clear_messages()
         try:
             months = _months(self.break_months)
             with session_scope() as s:
@@ -177,6 +179,10 @@ class PlayState(SessionState):
             f"Your break has started. You cannot enter competitions until "
             f"{self.excluded_until_text}."
         )
+
+    def _clear_messages(self) -> None:
+        # One answer at a time: an old refusal beside a new success would confuse.
+        self.limit_error = self.limit_saved = self.break_error = self.break_saved = ""
 
     def _show_play(self, play: PlayStatus, timezone: str) -> None:
         limit, spent = play.monthly_limit_pence, play.spent_this_month_pence
@@ -327,7 +333,7 @@ def _break_confirmation() -> rx.Component:
             rx.text(
                 "You will not be able to enter any competition until ",
                 rx.text.strong(PlayState.break_end_text),
-                ". Once it starts, a break cannot be undone or shortened, not even by us.",
+                ". Once it starts, a break cannot be undone or shortened.",
             ),
             icon="triangle_alert",
             color_scheme="amber",
@@ -352,10 +358,18 @@ def _break_confirmation() -> rx.Component:
 def _take_a_break() -> rx.Component:
     return rx.vstack(
         rx.heading("Take a break", size="3", as_="h3"),
-        rx.text(
-            "Exclude yourself from every competition for 6 months or more. A break cannot be "
-            "undone or shortened while it runs; you can only make it longer.",
-            size="2",
+        rx.cond(
+            PlayState.excluded_until_text != "",
+            rx.text(
+                "To make your break longer, choose a new length counted from today. It must "
+                "end after your current break does.",
+                size="2",
+            ),
+            rx.text(
+                "Exclude yourself from every competition for 6 months or more. A break cannot "
+                "be undone or shortened while it runs; you can only make it longer.",
+                size="2",
+            ),
         ),
         error_callout(PlayState.break_error),
         success_callout(PlayState.break_saved),

@@ -39,7 +39,7 @@ SPENDING_STATUSES = (OrderStatus.PENDING, OrderStatus.PAID, OrderStatus.REFUND_D
 
 LIMIT_FIELD = "monthly_limit"
 BREAK_FIELD = "months"
-_POUNDS = re.compile(r"^(\d+)(?:\.(\d{1,2}))?$")
+_POUNDS = re.compile(r"^(\d{1,12})(?:\.(\d{1,2}))?$")  # longer is no limit anyone means
 
 
 @dataclass(frozen=True)
@@ -53,10 +53,6 @@ class PlayStatus:
     excluded_until: datetime | None  # None once a break has run out
     spent_this_month_pence: int
     left_this_month_pence: int | None  # None: no limit
-
-    @property
-    def has_pending_change(self) -> bool:
-        return self.pending_from is not None
 
 
 # ---- money as members read it ----------------------------------------------------------------
@@ -120,6 +116,7 @@ def status(session: Session, user: User, now: datetime | None = None) -> PlaySta
 
 
 def is_excluded(session: Session, user: User, now: datetime | None = None) -> bool:
+    """Is the member on a break? (For pages that offer competitions; the checkout checks anyway.)"""
     row = session.get(PlayLimits, user.id)
     return row is not None and _excluded(row, _now(now))
 
@@ -141,6 +138,19 @@ def check_break_months(months: int) -> int:
             field=BREAK_FIELD,
         )
     return months
+
+
+def preview_break(
+    session: Session, user: User, months: int, now: datetime | None = None
+) -> datetime:
+    """When a break of `months` would end, or the sentence `self_exclude` would refuse it with;
+    for the page's confirmation step. Changes nothing."""
+    now = _now(now)
+    until = break_ends(user, check_break_months(months), now)
+    row = session.get(PlayLimits, user.id)
+    if row is not None:
+        _refuse_a_shorter_break(row, user, until, now)
+    return until
 
 
 def break_ends(user: User, months: int, now: datetime | None = None) -> datetime:
@@ -199,17 +209,10 @@ def self_exclude(
     current one, which extends it.
     """
     now = _now(now)
-    check_break_months(months)
-    until = break_ends(user, months, now)
+    until = break_ends(user, check_break_months(months), now)
     row = _locked_row(session, user.id, now)
     _apply_due_change(row, now)
-    if _excluded(row, now) and until <= row.excluded_until:
-        raise UserError(
-            "Your break already runs until "
-            f"{local_date(row.excluded_until, user.timezone)} and cannot be shortened or ended "
-            "early. To extend it, choose a longer period.",
-            field=BREAK_FIELD,
-        )
+    _refuse_a_shorter_break(row, user, until, now)
     row.excluded_until = until
     row.updated_at = now
     session.add(row)
@@ -355,6 +358,16 @@ def _clear_pending(row: PlayLimits) -> None:
 
 def _excluded(row: PlayLimits, now: datetime) -> bool:
     return row.excluded_until is not None and row.excluded_until > now
+
+
+def _refuse_a_shorter_break(row: PlayLimits, user: User, until: datetime, now: datetime) -> None:
+    if _excluded(row, now) and until <= row.excluded_until:
+        raise UserError(
+            "Your break already runs until "
+            f"{local_date(row.excluded_until, user.timezone)} and cannot be shortened or ended "
+            "early. To extend it, choose a longer period.",
+            field=BREAK_FIELD,
+        )
 
 
 def _status(session: Session, user: User, row: PlayLimits | None, now: datetime) -> PlayStatus:

@@ -196,7 +196,7 @@ def test_a_typed_limit_is_read_as_whole_pounds(typed, pence):
     assert responsible_play.parse_limit(typed) == pence
 
 
-@pytest.mark.parametrize("typed", ["12.50", "ten", "-5", "5e3", "£5.5p"])
+@pytest.mark.parametrize("typed", ["12.50", "ten", "-5", "5e3", "£5.5p", "9" * 5000])
 def test_a_limit_that_is_not_whole_pounds_is_refused_with_a_sentence(typed):
     with pytest.raises(UserError, match="whole pounds, like 50, or leave it empty"):
         responsible_play.parse_limit(typed)
@@ -248,6 +248,11 @@ def test_a_break_cannot_be_shortened_but_can_be_extended(session, ann):
     session.rollback()
     assert status(session, ann, now=NOW).excluded_until == datetime(2028, 5, 12, 12, tzinfo=UTC)
 
+    with pytest.raises(UserError, match="cannot be shortened"):
+        responsible_play.preview_break(session, ann, 12, now=NOW)
+    assert responsible_play.preview_break(session, ann, 60, now=NOW) == datetime(
+        2031, 5, 12, 12, tzinfo=UTC
+    )
     longer = self_exclude(session, ann, 60, now=NOW + timedelta(days=1))
     assert longer.excluded_until == datetime(2031, 5, 13, 12, tzinfo=UTC)
 
@@ -257,8 +262,10 @@ def test_a_break_that_has_run_out_lets_the_member_play_again(session, ann):
     session.commit()
     over = datetime(2026, 11, 12, 12, 0, tzinfo=UTC)
 
+    assert responsible_play.is_excluded(session, ann, now=over - timedelta(seconds=1))
     with pytest.raises(NotAllowed):
         check_purchase(session, ann, 2_00, now=over - timedelta(seconds=1))
+    assert not responsible_play.is_excluded(session, ann, now=over)
     assert status(session, ann, now=over).excluded_until is None
     check_purchase(session, ann, 2_00, now=over)
     assert self_exclude(session, ann, 6, now=over).excluded_until > over  # a new break
@@ -525,6 +532,10 @@ def test_the_card_sets_a_limit_shows_a_waiting_raise_and_starts_a_break(session,
     assert state.excluded_until_text[:11] == state.break_end_text[:11]  # "12 May 2027"
     assert state.break_saved.startswith("Your break has started.")
 
+    PlayState.review_break.fn(state, {"months": "6"})  # refused before the member confirms
+    assert "cannot be shortened or ended early" in state.break_error
+    assert not state.confirming_break
+
     with Session(session.get_bind()) as s, pytest.raises(NotAllowed, match="excluded yourself"):
         check_purchase(s, s.get(User, ann.id), 2_00)
 
@@ -533,9 +544,9 @@ def test_a_signed_out_visitor_changes_nothing_through_the_card(app_db, session, 
     state = state_for_tab(PlayState, session_token="not-a-session")
 
     PlayState.save_limit.fn(state, {"monthly_limit": "5"})
+    assert state.limit_error == "Your session has ended. Please sign in again."
     state.break_months = "6"
     PlayState.confirm_break.fn(state)
-
-    assert state.limit_error == state.break_error == "Your session has ended. Please sign in again."
+    assert state.break_error == "Your session has ended. Please sign in again."
     with Session(app_db) as s:
         assert s.exec(select(PlayLimits)).all() == []
