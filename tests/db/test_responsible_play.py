@@ -10,14 +10,13 @@ from sqlmodel import Session, select
 
 from luckyclub.models import (
     Competition,
-    CompetitionStatus,
     OrderStatus,
     PlayLimits,
     TicketOrder,
     User,
 )
 from luckyclub.pages.profile import PlayState
-from luckyclub.services import accounts, responsible_play
+from luckyclub.services import accounts, responsible_play, tickets
 from luckyclub.services.errors import NotAllowed, UserError
 from luckyclub.services.responsible_play import (
     check_purchase,
@@ -26,7 +25,7 @@ from luckyclub.services.responsible_play import (
     spent_this_month,
     status,
 )
-from tests.db.factories import add_user
+from tests.db.factories import add_buyer, add_competition, add_user
 from tests.db.reflex_state import state_for_tab
 
 NOW = datetime(2026, 5, 12, 12, 0, tzinfo=UTC)  # mid-May; a year on is 12 May 2027
@@ -36,27 +35,10 @@ DAY = timedelta(hours=24)
 # ---- helpers ------------------------------------------------------------------------------------
 
 
-def add_competition(session) -> Competition:
-    competition = Competition(
-        title="Win a bike",
-        prize="A road bike",
-        ticket_price_pence=200,
-        max_tickets=1000,
-        starts_at=NOW - timedelta(days=30),
-        ends_at=NOW + timedelta(days=30),
-        draw_at=NOW + timedelta(days=30),
-        question="How many wheels has a bicycle?",
-        answer_hash="0" * 64,
-        status=CompetitionStatus.ACTIVE,
-    )
-    session.add(competition)
-    session.commit()
-    return competition
-
-
 def add_order(
     session, user: User, amount_pence: int, *, status=OrderStatus.PAID, at: datetime = NOW
 ) -> TicketOrder:
+    """An order made directly (so its time and status can be anything), in the one competition."""
     competition = session.exec(select(Competition)).first() or add_competition(session)
     order = TicketOrder(
         competition_id=competition.id,
@@ -81,7 +63,7 @@ def refusal(session, user, amount_pence, now=NOW) -> str:
 
 @pytest.fixture()
 def ann(session) -> User:
-    return add_user(session, "ann@example.com")
+    return add_buyer(session, "ann@example.com")
 
 
 # ---- the monthly limit --------------------------------------------------------------------------
@@ -384,6 +366,37 @@ def test_last_months_spending_does_not_count_against_this_months_limit(session, 
     check_purchase(session, ann, 10_00, now=datetime(2026, 5, 1, 0, 0, tzinfo=UTC))
 
 
+# ---- the competition checkout asks first ------------------------------------------------------
+
+
+def test_the_competition_checkout_refuses_an_order_over_the_limit_and_holds_nothing(session, ann):
+    competition = add_competition(session, ticket_price_pence=250)
+    set_monthly_limit(session, ann, 5_00)
+    session.commit()
+
+    with pytest.raises(UserError) as refused:
+        tickets.start_checkout(ann.id, competition.id, 3, "Paris")
+    assert refused.value.message == (
+        "This order would take you over your monthly limit of £5: you have £5.00 left this month."
+    )
+    assert session.get(Competition, competition.id, populate_existing=True).held == 0
+
+    tickets.start_checkout(ann.id, competition.id, 2, "Paris")  # exactly £5.00
+    assert spent_this_month(session, ann.id) == 5_00
+    with pytest.raises(UserError, match="you have £0.00 left this month"):
+        tickets.start_checkout(ann.id, competition.id, 1, "Paris")
+
+
+def test_the_competition_checkout_refuses_a_member_on_a_break(session, ann):
+    competition = add_competition(session)
+    self_exclude(session, ann, 6)
+    session.commit()
+
+    with pytest.raises(NotAllowed, match="You have excluded yourself from competitions until"):
+        tickets.start_checkout(ann.id, competition.id, 1, "Paris")
+    assert session.exec(select(TicketOrder)).all() == []
+
+
 # ---- two checkouts at once ----------------------------------------------------------------------
 
 
@@ -445,6 +458,36 @@ def test_two_checkouts_at_once_cannot_both_slip_under_the_limit(app_db, session,
         assert spent_this_month(session, ann.id) == 30_00
         session.execute(TicketOrder.__table__.delete())
         session.commit()
+
+
+def test_two_competition_checkouts_at_once_cannot_both_slip_under_the_limit(app_db, session, ann):
+    competition = add_competition(session, ticket_price_pence=10_00)
+    set_monthly_limit(session, ann, 50_00)
+    session.commit()
+    barrier, outcomes = threading.Barrier(2), []
+
+    def buy():
+        barrier.wait(timeout=20)
+        try:
+            tickets.start_checkout(ann.id, competition.id, 3, "Paris")
+            outcomes.append("ordered")
+        except UserError as refused:
+            outcomes.append(refused.message)
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion
+            outcomes.append(repr(exc))
+
+    workers = [threading.Thread(target=buy) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=30)
+
+    assert sorted(outcomes) == [
+        "This order would take you over your monthly limit of £50: "
+        "you have £20.00 left this month.",
+        "ordered",
+    ]
+    assert session.get(Competition, competition.id, populate_existing=True).held == 3
 
 
 def test_first_checkouts_at_once_both_create_the_limits_row_without_an_error(app_db, session, ann):
