@@ -64,6 +64,18 @@ def competition_page(competition_id: int) -> str:
     return f"/competitions/{competition_id}"
 
 
+API_COMPETITIONS = "/api/competitions"
+API_MY_TICKETS = "/api/tickets/user"
+
+
+def api_competition(competition_id: int) -> str:
+    return f"{API_COMPETITIONS}/{competition_id}"
+
+
+def api_competition_draw(competition_id: int) -> str:
+    return f"{API_COMPETITIONS}/{competition_id}/draw"
+
+
 def admin_competition_page(competition_id: int) -> str:
     return f"/admin/competitions/{competition_id}"
 

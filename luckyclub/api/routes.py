@@ -4,12 +4,19 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from luckyclub.api.auth import create_session, end_session
+from luckyclub.api.competitions import (
+    competition_draw,
+    competition_image_file,
+    list_competitions,
+    one_competition,
+)
 from luckyclub.api.draws import draw_proof, draw_snapshot
 from luckyclub.api.health import health
 from luckyclub.api.members import my_ledger_csv
 from luckyclub.api.proofs import proof_file
 from luckyclub.api.raffles import raffle_image
 from luckyclub.api.stripe_webhook import stripe_webhook
+from luckyclub.api.tickets import my_tickets, tickets_csv
 
 
 def build_api() -> Starlette:
@@ -17,6 +24,20 @@ def build_api() -> Starlette:
         routes=[
             Route("/api/health", health, methods=["GET"]),
             Route("/api/auth/session", create_session, methods=["POST"]),
+            # Competition ids are parsed by the handlers, so "/api/competitions/abc" gets a
+            # JSON 400 rather than the router's plain-text 404.
+            Route("/api/competitions", list_competitions, methods=["GET"]),
+            Route("/api/competitions/{competition_id}", one_competition, methods=["GET"]),
+            Route("/api/competitions/{competition_id}/draw", competition_draw, methods=["GET"]),
+            Route(
+                "/api/competitions/{competition_id}/images/{name}",
+                competition_image_file,
+                methods=["GET"],
+            ),
+            Route("/api/tickets/user", my_tickets, methods=["GET"]),
+            Route(
+                "/api/admin/competitions/{competition_id}/tickets.csv", tickets_csv, methods=["GET"]
+            ),
             Route("/api/auth/logout", end_session, methods=["POST"]),
             Route("/api/draws/{draw_id:int}/proof", draw_proof, methods=["GET"]),
             Route("/api/draws/{draw_id:int}/snapshot", draw_snapshot, methods=["GET"]),

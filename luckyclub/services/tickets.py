@@ -753,6 +753,24 @@ def member_numbers(session: Session, user_id: int, competition_id: int) -> list[
 
 
 @dataclass(frozen=True)
+class MemberTicket:
+    number: int
+    status: str  # active, refunded or void
+    order_id: int
+    bought_at: datetime
+
+
+def member_tickets(session: Session, user_id: int, competition_id: int) -> list[MemberTicket]:
+    """Every ticket a member was given in a competition, refunded and void ones too, by number."""
+    query = (
+        select(Ticket.number, Ticket.status, Ticket.order_id, Ticket.created_at)
+        .where(Ticket.competition_id == competition_id, Ticket.user_id == user_id)
+        .order_by(Ticket.number)
+    )
+    return [MemberTicket(*row) for row in session.exec(query)]
+
+
+@dataclass(frozen=True)
 class OrderRow:
     """One order as admins and its buyer see it."""
 
@@ -859,8 +877,22 @@ def export_csv(session: Session, admin: User, competition_id: int) -> Iterator[s
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(EXPORT_COLUMNS)
+        # Plain columns, not ORM objects: building three models per ticket made 100,000
+        # tickets take half a minute.
         query = (
-            select(Ticket, TicketOrder, User)
+            select(
+                Ticket.number,
+                Ticket.status,
+                TicketOrder.id,
+                TicketOrder.status,
+                User.display_name,
+                User.email,
+                TicketOrder.postal_name,
+                TicketOrder.postal_address,
+                TicketOrder.amount_pence,
+                TicketOrder.quantity,
+                TicketOrder.created_at,
+            )
             .join(TicketOrder, TicketOrder.id == Ticket.order_id)
             .outerjoin(User, User.id == Ticket.user_id)
             .where(Ticket.competition_id == competition_id)
@@ -868,18 +900,20 @@ def export_csv(session: Session, admin: User, competition_id: int) -> Iterator[s
             .execution_options(yield_per=2000)
         )
         with db.session_scope() as reading:
-            for ticket, order, user in reading.exec(query):
+            for row in reading.exec(query):
+                number, status, order_id, order_status, name, email = row[:6]
+                postal_name, postal_address, amount, quantity, bought_at = row[6:]
                 writer.writerow(
                     (
-                        ticket.number,
-                        ticket.status,
-                        order.id,
-                        order.status,
-                        _cell(user.display_name if user else order.postal_name or ""),
-                        user.email if user else "",
-                        _cell(order.postal_address or ""),
-                        f"{order.amount_pence / order.quantity / 100:.2f}",
-                        order.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                        number,
+                        status,
+                        order_id,
+                        order_status,
+                        _cell(name if email else postal_name or ""),
+                        email or "",
+                        _cell(postal_address or ""),
+                        f"{amount / quantity / 100:.2f}",
+                        bought_at.strftime("%Y-%m-%d %H:%M:%S"),
                     )
                 )
                 if buffer.tell() > 64_000:
