@@ -32,6 +32,7 @@ from luckyclub.services import accounts, competitions, draws, tickets
 from luckyclub.state.session import SESSION_COOKIE
 from tests.db.factories import add_buyer, add_competition, add_user
 from tests.db.test_competitions import buy
+from tests.openapi import check_body
 
 
 @pytest.fixture()
@@ -89,6 +90,9 @@ def test_the_list_filters_by_phase_and_never_shows_a_draft(session, client, admi
 
     everything = client.get("/api/competitions")
     assert everything.status_code == 200
+    check_body(
+        everything.json(), "CompetitionList"
+    )  # every phase's body, as docs/openapi.json says
     listed = {c["id"]: c["status"] for c in everything.json()["competitions"]}
     assert listed == {ids[phase]: phase for phase in ids if phase != "draft"}
     for phase in ("active", "upcoming", "ended", "drawn", "cancelled"):
@@ -117,6 +121,7 @@ def test_a_competition_has_what_a_page_needs_and_never_its_answer(session, clien
 
     assert response.status_code == 200
     body = response.json()
+    check_body(body, "Competition")
     assert body == body | {
         "id": competition.id,
         "title": "Win a bike",
@@ -168,6 +173,7 @@ def test_bad_and_unknown_ids_are_json_sentences(client, app_db, path, status):
 
     assert response.status_code == status
     assert response.headers["content-type"] == "application/json"
+    check_body(response.json(), "Error")
     assert response.json()["error"].endswith(".")
 
 
@@ -279,6 +285,7 @@ def test_a_member_sees_only_their_own_tickets_and_orders(session, client, admin)
     assert response.status_code == 200
     assert response.headers["cache-control"] == "private, no-store"
     body = response.json()
+    check_body(body, "MyTickets")
     assert body["competitionId"] == competition.id
     assert [(t["number"], t["status"]) for t in body["tickets"]] == [
         (1, "active"),
@@ -322,6 +329,7 @@ def test_the_draw_shows_its_commitment_before_and_its_winner_and_proof_after(
 
     before = client.get(path)
     assert before.status_code == 200
+    check_body(before.json(), "Draw")
     assert before.headers["cache-control"] == "public, max-age=5"
     assert before.json() == before.json() | {
         "competitionId": competition.id,
@@ -351,6 +359,7 @@ def test_the_draw_shows_its_commitment_before_and_its_winner_and_proof_after(
 
     after = client.get(path)
     body = after.json()
+    check_body(body, "Draw")
     winner = session.exec(select(DrawWinner).where(DrawWinner.draw_id == draw.id)).one()
     assert body["status"] == "drawn" and body["drawnAt"].endswith("Z")
     assert body["tickets"] == 5 and body["seed"] is not None
@@ -395,6 +404,8 @@ def test_a_manual_winner_and_a_void_draw_say_so_with_their_reason(
 
     manual = client.get(f"/api/competitions/{chosen.id}/draw").json()
     void = client.get(f"/api/competitions/{called_off.id}/draw").json()
+    check_body(manual, "Draw")
+    check_body(void, "Draw")
 
     assert manual["manual"] is True and manual["reason"] == "Drawn live on stream"
     assert [w["ticket"] for w in manual["winners"]] == [2]
