@@ -272,6 +272,14 @@ STATUS_COLOURS = {
     "contacted": "amber",
     "delivered": "green",
     "replaced": "gray",
+    "upcoming": "blue",
+    "ended": "amber",
+    "cancelled": "red",
+    "paid": "green",
+    "postal": "blue",
+    "refund_due": "orange",
+    "refunded": "gray",
+    "expired": "gray",
 }
 
 

@@ -29,6 +29,7 @@ from luckyclub.draws import (
     verify,
     verify_inclusion,
 )
+from luckyclub.draws.snapshot import TICKETS
 from luckyclub.models import (
     Draw,
     DrawSnapshot,
@@ -188,16 +189,26 @@ def _winner_views(session: Session, draw: Draw) -> list[WinnerView]:
             name=ledger.public_name(user) if user else "An entrant",
             replaced=winner.status == "replaced",
             replaced_reason=winner.replaced_reason or "",
-            ticket_number=None if winner.ticket is None else winner.ticket + 1,
+            ticket_number=_ticket_number(draw, winner),
         )
         for winner, user in rows
     ]
 
 
+def _ticket_number(draw: Draw, winner: DrawWinner) -> int | None:
+    """The winning ticket as people count: a weighted pool's 0-based index + 1; a competition's
+    ticket number as printed on the ticket."""
+    if winner.ticket is None:
+        return None
+    return winner.ticket if draw.kind == TICKETS else winner.ticket + 1
+
+
 def _ticket_words(draw: Draw, winner: DrawWinner) -> str:
     if winner.ticket is None:
         return "chosen by an admin (manual override)"
-    return f"ticket #{winner.ticket + 1:,} of {draw.entry_count:,}"
+    if draw.kind == TICKETS and draw.trigger == DrawTrigger.OVERRIDE:
+        return f"ticket #{winner.ticket:,}, named by an admin (manual override)"
+    return f"ticket #{_ticket_number(draw, winner):,} of {draw.entry_count:,}"
 
 
 # ---- the proof -------------------------------------------------------------------------------
@@ -373,6 +384,13 @@ class ChampionRow:
     mode: str
     drawn_at: datetime
     override: bool
+    details: str = ""  # what an admin wrote about the winner
+    media_url: str = ""  # the winner's photo or video, if an admin added one
+    media_type: str = ""
+
+
+def _media_url(winner: DrawWinner) -> str:
+    return routes.winner_media(winner.id) if winner.media_name else ""
 
 
 def _winners_newest_first(session: Session, *conditions, limit: int) -> list[tuple]:
@@ -400,8 +418,11 @@ def champions(session: Session, *, limit: int = 100) -> list[ChampionRow]:
             mode=draw.mode,
             drawn_at=draw.drawn_at,
             override=draw.trigger == DrawTrigger.OVERRIDE,
+            details=winner.details or "",
+            media_url=_media_url(winner),
+            media_type=winner.media_type or "",
         )
-        for _winner, draw, user in rows
+        for winner, draw, user in rows
     ]
 
 
@@ -420,6 +441,11 @@ class QueueRow:
     published: bool
     replaced_reason: str
     override: bool
+    mode: str = ""
+    ticket_number: int | None = None  # a competition's winning ticket
+    details: str = ""
+    media_url: str = ""
+    media_type: str = ""
 
 
 def winner_queue(session: Session, *, limit: int = 200) -> list[QueueRow]:
@@ -440,6 +466,11 @@ def winner_queue(session: Session, *, limit: int = 200) -> list[QueueRow]:
             published=winner.published_at is not None,
             replaced_reason=winner.replaced_reason or "",
             override=draw.trigger == DrawTrigger.OVERRIDE,
+            mode=draw.mode,
+            ticket_number=_ticket_number(draw, winner) if draw.kind == TICKETS else None,
+            details=winner.details or "",
+            media_url=_media_url(winner),
+            media_type=winner.media_type or "",
         )
         for winner, draw, user in rows
     ]
@@ -452,6 +483,8 @@ def announcement(session: Session, draw_id: int) -> str:
         return ""
     page = get_settings().app_url + routes.draw_page(draw.id)
     snapshot = session.get(DrawSnapshot, draw.id).body
+    if draw.kind == TICKETS:
+        return _ticket_announcement(session, draw, snapshot, page)
     weights = dict(line.split("\t") for line in snapshot.decode().splitlines())
     lines = [f"🎉 {draw.title}: the winner of {draw.prize} is…"]
     for winner in _winner_views(session, draw):
@@ -465,6 +498,31 @@ def announcement(session: Session, draw_id: int) -> str:
         lines.append(
             f"{winner.name}! Winning {winner.ticket}, among {draw.entrant_count:,} "
             f"participants. They held {held:,} entries: a {odds:.2f} % chance."
+        )
+    lines.append(f"Check the draw yourself — seed, snapshot and proof: {page}")
+    return "\n".join(lines)
+
+
+def _ticket_announcement(session: Session, draw: Draw, snapshot: bytes, page: str) -> str:
+    """A competition's: "Ticket 42 won …", with how many of the tickets the winner held."""
+    held: dict[str, int] = {}
+    for line in snapshot.decode().splitlines():
+        ref = line.split("\t")[1]
+        held[ref] = held.get(ref, 0) + 1
+    winners = [w for w in _winner_views(session, draw) if not w.replaced]
+    lines = [f"🎉 {draw.title}: the draw for {draw.prize} is done!"]
+    for winner in winners:
+        if draw.trigger == DrawTrigger.OVERRIDE:
+            lines.append(
+                f"Ticket {winner.ticket_number} won ({winner.name}). It was chosen by an admin, "
+                f"not by the random draw: {draw.reason}."
+            )
+            continue
+        mine = held.get(winner.entrant_ref, 0)
+        odds = mine / draw.entry_count * 100 if draw.entry_count else 0
+        lines.append(
+            f"Ticket {winner.ticket_number} won {draw.prize}! {winner.name} held {mine:,} of the "
+            f"{draw.entry_count:,} tickets in the draw: a {odds:.2f} % chance."
         )
     lines.append(f"Check the draw yourself — seed, snapshot and proof: {page}")
     return "\n".join(lines)
