@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 
-def competition_picture(url, alt, height: str = "14rem") -> rx.Component:
+def competition_picture(url, alt, height="14rem") -> rx.Component:
     """The prize picture, or a plain placeholder when the competition has none."""
     return rx.cond(
         url != "",

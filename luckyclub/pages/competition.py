@@ -289,7 +289,9 @@ def _pictures() -> rx.Component:
 def _about() -> rx.Component:
     return rx.vstack(
         competition_picture(
-            rx.cond(S.picture_urls.length() > 0, S.picture_urls[0], ""), S.comp.prize, "20rem"
+            rx.cond(S.picture_urls.length() > 0, S.picture_urls[0], ""),
+            S.comp.prize,
+            rx.breakpoints(initial="12rem", md="20rem"),
         ),
         _pictures(),
         rx.heading("The prize", size="5", as_="h2"),
