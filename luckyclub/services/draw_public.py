@@ -13,6 +13,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy import case, distinct, func
 from sqlmodel import Session, col, select
 
 from luckyclub import routes
@@ -36,6 +37,8 @@ from luckyclub.models import (
     DrawStatus,
     DrawTrigger,
     DrawWinner,
+    Ticket,
+    TicketStatus,
     User,
     utcnow,
 )
@@ -166,10 +169,25 @@ def admin_version(session: Session) -> str:
 
 
 def _live_entrants(session: Session, draw: Draw) -> tuple[int, int]:
+    if draw.competition_id is not None:
+        return _ticket_holders(session, draw.competition_id)
     if draw.raffle_id is None:
         return 0, 0
     totals = ledger.totals(session, draw.raffle_id)
     return totals.entrants, totals.entries
+
+
+def _ticket_holders(session: Session, competition_id: int) -> tuple[int, int]:
+    """A competition's entrants and tickets in the draw so far: each member once, each postal
+    entry without an account on its own (as the frozen snapshot will count them)."""
+    members, postal, held = session.exec(
+        select(
+            func.count(distinct(Ticket.user_id)),
+            func.coalesce(func.sum(case((col(Ticket.user_id).is_(None), 1), else_=0)), 0),
+            func.count(),
+        ).where(Ticket.competition_id == competition_id, Ticket.status == TicketStatus.ACTIVE)
+    ).one()
+    return members + postal, held
 
 
 def _winner_views(session: Session, draw: Draw) -> list[WinnerView]:
@@ -327,6 +345,8 @@ def check_entry(session: Session, draw_id: int, ref: str) -> EntryCheck:
     draw = session.get(Draw, draw_id)
     if draw is None or draw.closed_at is None:
         return EntryCheck(False, "The snapshot is published when the pool closes; check back then.")
+    if draw.kind == TICKETS:
+        return _check_ticket(session, draw, ref)
     if len(ref) != 32 or any(c not in "0123456789abcdef" for c in ref):
         return EntryCheck(
             False, "An entrant ref is 32 characters, 0-9 and a-f: copy it from your dashboard."
@@ -349,6 +369,44 @@ def check_entry(session: Session, draw_id: int, ref: str) -> EntryCheck:
             else "The Merkle proof does NOT match the published root."
         ),
         line=line.decode().rstrip("\n"),
+        index=index,
+        path=proof.path,
+        verified=ok,
+    )
+
+
+def _check_ticket(session: Session, draw: Draw, text: str) -> EntryCheck:
+    """A numbered-ticket pool: find a ticket by its number (or a member's first ticket by their
+    ref) in the snapshot, whose lines are "number<TAB>ref" in number order."""
+    lines = _lines(draw, session)
+    text = text.lstrip("#").replace(",", "")
+    if text.isdigit() and len(text) < 12:
+        number = int(text)
+        index = bisect_left(lines, number, key=lambda line: int(line.split(b"\t", 1)[0]))
+        if index == len(lines) or int(lines[index].split(b"\t", 1)[0]) != number:
+            return EntryCheck(
+                False, f"Ticket {number:,} is not in this draw's snapshot (not sold, or refunded)."
+            )
+        what = f"ticket {number:,}"
+    elif len(text) == 32 and all(c in "0123456789abcdef" for c in text):
+        mine = [i for i, line in enumerate(lines) if line.endswith(b"\t" + text.encode())]
+        if not mine:
+            return EntryCheck(False, "That ref holds no ticket in this draw's snapshot.")
+        index = mine[0]
+        what = f"{len(mine):,} ticket{'s' if len(mine) != 1 else ''} for this ref; the first"
+    else:
+        return EntryCheck(False, "Give a ticket number, like 42, or your 32-character entrant ref.")
+    proof = inclusion_proof(lines, index)
+    ok = verify_inclusion(lines[index], proof, draw.merkle_root)
+    return EntryCheck(
+        True,
+        f"Found {what}: line {index + 1:,} of {len(lines):,}. "
+        + (
+            "The Merkle proof checks out against the published root."
+            if ok
+            else "The Merkle proof does NOT match the published root."
+        ),
+        line=lines[index].decode(),
         index=index,
         path=proof.path,
         verified=ok,

@@ -265,7 +265,10 @@ def close(session: Session, draw_id: int, now: datetime | None = None) -> bool:
     lines = snapshot_lines(snapshot)
     draw.snapshot_digest = snapshot_digest(snapshot)
     draw.merkle_root = merkle_root(lines)
-    draw.entrant_count = len(lines)
+    # A weighted snapshot has a line per entrant; a ticket pool's has one per ticket.
+    draw.entrant_count = (
+        len({line.rsplit(b"\t", 1)[1] for line in lines}) if draw.kind == TICKETS else len(lines)
+    )
     session.add(DrawSnapshot(draw_id=draw.id, body=snapshot))
     if not lines:
         _void(draw, "Nobody held entries when the pool closed, so there was nobody to draw.", now)
