@@ -86,3 +86,7 @@ def competition_image(competition_id: int, name: str) -> str:
 
 def tickets_export(competition_id: int) -> str:
     return f"/api/admin/competitions/{competition_id}/tickets.csv"
+
+
+def winner_media(winner_id: int) -> str:
+    return f"/api/winners/{winner_id}/media"

@@ -11,6 +11,8 @@ from pathlib import Path
 from luckyclub.draws.beacon import DEFAULT_RELAYS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# A placeholder until the operator sets the real one: the rules page shows it as it is.
+DEFAULT_POSTAL_ADDRESS = "LuckyClub Postal Entries, PO Box 0000, London, EC1A 1AA, United Kingdom"
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class Settings:
     sms_account_sid: str | None
     sms_auth_token: str | None = field(repr=False)
     sms_from: str | None  # the sending number (E.164) or sender id
+    postal_entry_address: str  # where free postal entries to competitions are sent
 
     @property
     def stripe_test_mode(self) -> bool:
@@ -133,6 +136,7 @@ def load_settings() -> Settings:
         sms_account_sid=os.environ.get("SMS_ACCOUNT_SID") or None,
         sms_auth_token=os.environ.get("SMS_AUTH_TOKEN") or None,
         sms_from=os.environ.get("SMS_FROM") or None,
+        postal_entry_address=os.environ.get("POSTAL_ENTRY_ADDRESS") or DEFAULT_POSTAL_ADDRESS,
     )
 
 

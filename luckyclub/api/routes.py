@@ -17,6 +17,7 @@ from luckyclub.api.proofs import proof_file
 from luckyclub.api.raffles import raffle_image
 from luckyclub.api.stripe_webhook import stripe_webhook
 from luckyclub.api.tickets import my_tickets, tickets_csv
+from luckyclub.api.winners import winner_media_file
 
 
 def build_api() -> Starlette:
@@ -45,5 +46,6 @@ def build_api() -> Starlette:
             Route("/api/proofs/{proof_id:int}/file", proof_file, methods=["GET"]),
             Route("/api/raffles/{raffle_id}/image", raffle_image, methods=["GET"]),
             Route("/api/stripe/webhook", stripe_webhook, methods=["POST"]),
+            Route("/api/winners/{winner_id:int}/media", winner_media_file, methods=["GET"]),
         ]
     )

@@ -6,6 +6,8 @@ from luckyclub import routes
 
 ADMIN_PAGES = [
     ("Members", routes.ADMIN),
+    ("Competitions", routes.ADMIN_COMPETITIONS),
+    ("Tickets", routes.ADMIN_TICKETS),
     ("Raffles", routes.ADMIN_RAFFLES),
     ("Draws", routes.ADMIN_DRAWS),
     ("Winners", routes.ADMIN_WINNERS),

@@ -39,6 +39,7 @@ def _account_buttons() -> rx.Component:
 
 def _desktop_nav() -> rx.Component:
     return rx.hstack(
+        _nav_link("Competitions", routes.COMPETITIONS),
         _nav_link("Champions", routes.CHAMPIONS),
         rx.cond(SessionState.signed_in, rx.hstack(*_member_links(), spacing="5")),
         rx.cond(SessionState.is_admin, rx.hstack(*_admin_links(), spacing="5")),
@@ -61,6 +62,7 @@ def _mobile_nav() -> rx.Component:
                 rx.icon_button(rx.icon("menu"), variant="soft", aria_label="Open menu")
             ),
             rx.menu.content(
+                item("Competitions", routes.COMPETITIONS),
                 item("Champions", routes.CHAMPIONS),
                 rx.cond(
                     SessionState.signed_in,
@@ -272,6 +274,14 @@ STATUS_COLOURS = {
     "contacted": "amber",
     "delivered": "green",
     "replaced": "gray",
+    "upcoming": "blue",
+    "ended": "amber",
+    "cancelled": "red",
+    "paid": "green",
+    "postal": "blue",
+    "refund_due": "orange",
+    "refunded": "gray",
+    "expired": "gray",
 }
 
 

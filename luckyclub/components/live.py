@@ -20,7 +20,7 @@ def _unit(value, label: str) -> rx.Component:
     )
 
 
-def countdown(seconds_left) -> rx.Component:
+def countdown(seconds_left, label: str = "Time left until the raffle closes") -> rx.Component:
     """Days, hours, minutes and seconds until a moment (seconds_left is an int state var)."""
     days = seconds_left // 86400
     hours = (seconds_left % 86400) // 3600
@@ -35,9 +35,37 @@ def countdown(seconds_left) -> rx.Component:
             _unit(seconds, "sec"),
             spacing="2",
             role="timer",
-            aria_label="Time left until the raffle closes",
+            aria_label=label,
         ),
         rx.badge("Closed", color_scheme="gray", size="2"),
+    )
+
+
+def _two_digits(number) -> rx.Var:
+    return rx.cond(number < 10, "0" + number.to_string(), number.to_string())
+
+
+def short_countdown(seconds_left, label) -> rx.Component:
+    """ "2d 04:05:06" until a moment, in one line, for a card (seconds_left: an int var)."""
+    days = seconds_left // 86400
+    clock = (
+        _two_digits((seconds_left % 86400) // 3600)
+        + ":"
+        + _two_digits((seconds_left % 3600) // 60)
+        + ":"
+        + _two_digits(seconds_left % 60)
+    )
+    return rx.text(
+        rx.cond(
+            seconds_left > 0,
+            rx.cond(days > 0, days.to_string() + "d " + clock, clock),
+            "any moment now",
+        ),
+        role="timer",
+        aria_label=label,
+        size="2",
+        weight="medium",
+        style={"fontVariantNumeric": "tabular-nums"},
     )
 
 

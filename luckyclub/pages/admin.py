@@ -13,10 +13,12 @@ from luckyclub.components.layout import (
     data_table,
     reason_dialog,
 )
+from luckyclub.components.orders import orders_table
 from luckyclub.models import Role, User
-from luckyclub.services import accounts, audit
+from luckyclub.services import accounts, audit, tickets
 from luckyclub.services.errors import UserError
 from luckyclub.state.admin import AdminPageState
+from luckyclub.state.order_views import OrderView, order_views
 from luckyclub.state.session import SessionState
 
 
@@ -87,6 +89,9 @@ class AdminState(AdminPageState):
     search: str = ""
     error: str = ""
     notice: str = ""
+    orders_open: bool = False  # the "Tickets and orders" dialog of one member
+    orders_of: str = ""  # whose: their name and email
+    member_orders: list[OrderView] = []
 
     def _fill(self, s) -> None:
         self.members = [
@@ -109,6 +114,7 @@ class AdminState(AdminPageState):
 
     def _forget(self) -> None:
         self.members, self.actions, self.job_runs = [], [], []
+        self.orders_open, self.orders_of, self.member_orders = False, "", []
 
     @rx.event
     def load(self):
@@ -118,6 +124,26 @@ class AdminState(AdminPageState):
     def search_members(self, form: dict):
         self.search = (form.get("search") or "").strip()[:100]
         self._admin_act(lambda s, admin: None, "")
+
+    @rx.event
+    def show_orders(self, user_id: int):
+        """A member's competition tickets and orders, newest first, in a dialog."""
+
+        def read(s, admin):
+            member = s.get(User, record_id(user_id))
+            if member is None:
+                raise UserError("That member no longer exists.")
+            rows = tickets.orders(s, user_id=member.id, limit=200)
+            self.orders_of = f"{member.display_name} ({member.email})"
+            self.member_orders = order_views(rows, admin.timezone)
+
+        self.orders_open = self._admin_act(read, "")
+
+    @rx.event
+    def set_orders_open(self, open_: bool):
+        self.orders_open = bool(open_) and self.allowed
+        if not self.orders_open:
+            self.orders_of, self.member_orders = "", []
 
     @rx.event
     def verify_member(self, user_id: int):
@@ -202,6 +228,13 @@ def _member_row(member: MemberRow) -> rx.Component:
                     ),
                     _ban_dialog(member),
                 ),
+                rx.button(
+                    "Tickets and orders",
+                    size="1",
+                    variant="soft",
+                    on_click=AdminState.show_orders(member.id),
+                    aria_label="Tickets and orders of " + member.email,
+                ),
                 rx.cond(
                     member.role == "admin",
                     rx.button(
@@ -222,6 +255,30 @@ def _member_row(member: MemberRow) -> rx.Component:
             )
         ),
         rx.table.cell(member.joined, white_space="nowrap"),
+    )
+
+
+def _orders_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Tickets and orders"),
+            rx.dialog.description(AdminState.orders_of),
+            orders_table(AdminState.member_orders),
+            rx.cond(
+                AdminState.member_orders.length() == 0,
+                rx.text("No competition orders.", size="2"),
+            ),
+            rx.hstack(
+                rx.link("Search and refund orders", href=routes.ADMIN_TICKETS, size="2"),
+                rx.spacer(),
+                rx.dialog.close(rx.button("Close", variant="soft")),
+                width="100%",
+                margin_top="1rem",
+            ),
+            max_width="min(60rem, 95vw)",
+        ),
+        open=AdminState.orders_open,
+        on_open_change=AdminState.set_orders_open,
     )
 
 
@@ -246,6 +303,7 @@ def _members() -> rx.Component:
             data_table(
                 ["Member", "Role", "Email", "Actions", "Joined"], AdminState.members, _member_row
             ),
+            _orders_dialog(),
             width="100%",
         ),
         width="100%",

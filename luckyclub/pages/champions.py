@@ -26,6 +26,9 @@ class ChampionView:
     drawn: str
     page_url: str
     override: bool
+    details: str = ""  # what an admin wrote about the winner
+    media_url: str = ""  # their photo or video, if an admin added one
+    is_video: bool = False
 
 
 class ChampionsState(rx.State):
@@ -45,6 +48,9 @@ class ChampionsState(rx.State):
                 drawn=utc_words(r.drawn_at),
                 page_url=routes.draw_page(r.draw_id),
                 override=r.override,
+                details=r.details,
+                media_url=r.media_url,
+                is_video=r.media_type.startswith("video/"),
             )
             for r in rows
         ]
@@ -54,11 +60,27 @@ class ChampionsState(rx.State):
 def _row(c: ChampionView) -> rx.Component:
     return rx.table.row(
         rx.table.cell(
-            rx.hstack(
-                rx.text(c.name, weight="bold"),
-                rx.cond(c.override, rx.badge("Manual override by an admin", color_scheme="orange")),
-                wrap="wrap",
-                align="center",
+            rx.vstack(
+                rx.hstack(
+                    rx.text(c.name, weight="bold"),
+                    rx.cond(
+                        c.override, rx.badge("Manual override by an admin", color_scheme="orange")
+                    ),
+                    wrap="wrap",
+                    align="center",
+                ),
+                rx.cond(c.details != "", rx.text(c.details, size="2", white_space="pre-line")),
+                rx.cond(
+                    c.media_url != "",
+                    rx.cond(
+                        c.is_video,
+                        rx.el.video(
+                            src=c.media_url, controls=True, preload="metadata", width="16rem"
+                        ),
+                        rx.image(src=c.media_url, alt="The winner, " + c.name, max_height="8rem"),
+                    ),
+                ),
+                spacing="1",
             )
         ),
         rx.table.cell(c.prize),

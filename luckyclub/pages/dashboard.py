@@ -21,7 +21,15 @@ from luckyclub.components.layout import (
 from luckyclub.components.live import countdown, heartbeat, share_bar
 from luckyclub.db import session_scope
 from luckyclub.models import LedgerSource, MembershipStatus, User, utcnow
-from luckyclub.services import accounts, draw_public, ledger, membership, proofs, raffles
+from luckyclub.services import (
+    accounts,
+    draw_public,
+    ledger,
+    membership,
+    proofs,
+    raffles,
+    tickets,
+)
 from luckyclub.services.errors import UserError
 from luckyclub.settings import get_settings
 from luckyclub.state.session import SessionState
@@ -75,6 +83,24 @@ class LeaderView:
 
 
 @dataclass
+class TicketOrderView:
+    competition: str
+    url: str
+    numbers: str
+    status_words: str
+    when: str
+
+
+ORDER_WORDS = {
+    "pending": "In checkout",
+    "paid": "Paid",
+    "postal": "Postal entry",
+    "refund_due": "Being refunded",
+    "refunded": "Refunded",
+}
+
+
+@dataclass
 class KindOption:
     id: str
     label: str
@@ -100,6 +126,7 @@ class DashboardState(SessionState):
     entrant_ref: str = ""  # the member's pseudonym in this raffle's published snapshot
     draw_page_url: str = ""
     live_url: str = ""
+    ticket_orders: list[TicketOrderView] = []
     kinds: list[KindOption] = []
     kind_id: str = ""
     note: str = ""
@@ -175,6 +202,16 @@ class DashboardState(SessionState):
                 file_url=f"/api/proofs/{p.id}/file",
             )
             for p in proofs.member_proofs(s, user.id)
+        ]
+        self.ticket_orders = [
+            TicketOrderView(
+                competition=row.competition,
+                url=routes.competition_page(row.competition_id),
+                numbers=row.numbers,
+                status_words=ORDER_WORDS.get(row.status, row.status),
+                when=accounts.local_time(row.created_at, tz),
+            )
+            for row in tickets.orders(s, user_id=user.id, limit=5)
         ]
         self.kinds = [
             KindOption(id=str(k.id), label=f"{k.name} (+{k.entries})") for k in proofs.list_kinds(s)
@@ -384,6 +421,38 @@ def _raffle_card() -> rx.Component:
                 spacing="3",
             ),
             rx.text("There is no open raffle right now. The next one opens on the 1st."),
+        ),
+        width="100%",
+    )
+
+
+def _competition_tickets() -> rx.Component:
+    S = DashboardState
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.heading("My competition tickets", size="4", as_="h2"),
+                rx.spacer(),
+                rx.link("See the competitions", href=routes.COMPETITIONS, size="2"),
+                width="100%",
+                wrap="wrap",
+            ),
+            rx.foreach(
+                S.ticket_orders,
+                lambda o: rx.hstack(
+                    rx.link(o.competition, href=o.url, weight="medium"),
+                    rx.badge(o.status_words),
+                    rx.cond(o.numbers != "", rx.text("Tickets ", o.numbers, size="2")),
+                    rx.text(o.when, size="1", color_scheme="gray"),
+                    wrap="wrap",
+                    align="center",
+                ),
+            ),
+            rx.cond(
+                S.ticket_orders.length() == 0,
+                rx.text("No tickets yet. Prize competitions are open to members 18+.", size="2"),
+            ),
+            width="100%",
         ),
         width="100%",
     )
@@ -655,6 +724,7 @@ def dashboard_page() -> rx.Component:
                     width="100%",
                 ),
                 _entries(),
+                _competition_tickets(),
                 _fair_draw(),
                 rx.grid(
                     _upload(),

@@ -184,7 +184,9 @@ def _snapshot_card() -> rx.Component:
                         S.draw.entrant_count.to_string(),
                         " entrants holding ",
                         S.draw.entry_count.to_string(),
-                        " entries.",
+                        " ",
+                        S.draw.entry_words,
+                        ".",
                         size="2",
                     ),
                     hash_row("Snapshot digest (SHA-256)", S.draw.snapshot_digest),
@@ -212,7 +214,9 @@ def _snapshot_card() -> rx.Component:
                     S.draw.entrant_count.to_string(),
                     " entrants holding ",
                     S.draw.entry_count.to_string(),
-                    " entries so far. The list is frozen and published at ",
+                    " ",
+                    S.draw.entry_words,
+                    " so far. The list is frozen and published at ",
                     S.draw.draw_at,
                     ".",
                     size="2",
@@ -321,19 +325,37 @@ def _check_entry_card() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading("Check my entry", size="4", as_="h2"),
-            rx.text(
-                "Your entrant ref is on your dashboard. We look it up in the published snapshot "
-                "and check its Merkle proof against the root above.",
-                size="2",
+            rx.cond(
+                S.draw.is_tickets,
+                rx.text(
+                    "Your ticket numbers are on the competition's page. We look a ticket up in "
+                    "the published snapshot and check its Merkle proof against the root above.",
+                    size="2",
+                ),
+                rx.text(
+                    "Your entrant ref is on your dashboard. We look it up in the published "
+                    "snapshot and check its Merkle proof against the root above.",
+                    size="2",
+                ),
             ),
             rx.form(
                 rx.vstack(
-                    field(
-                        "Your entrant ref",
-                        "entrant_ref",
-                        placeholder="32 characters, 0-9 and a-f",
-                        auto_complete="off",
-                        spell_check=False,
+                    rx.cond(
+                        S.draw.is_tickets,
+                        field(
+                            "Your ticket number",
+                            "entrant_ref",
+                            placeholder="like 42",
+                            auto_complete="off",
+                            input_mode="numeric",
+                        ),
+                        field(
+                            "Your entrant ref",
+                            "entrant_ref",
+                            placeholder="32 characters, 0-9 and a-f",
+                            auto_complete="off",
+                            spell_check=False,
+                        ),
                     ),
                     rx.button("Check my entry", type="submit"),
                     align="start",

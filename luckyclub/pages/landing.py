@@ -63,6 +63,31 @@ def _tile(icon: str, title: str, text: str) -> rx.Component:
     )
 
 
+def _competitions_card() -> rx.Component:
+    return rx.card(
+        rx.flex(
+            rx.icon("trophy", size=36, color=rx.color("accent", 9)),
+            rx.vstack(
+                rx.heading("Competitions", size="5", as_="h2"),
+                rx.text(
+                    "Win prizes with numbered tickets: answer one question, pick your tickets, "
+                    "watch the draw live. Free postal entry too. 18+ only.",
+                    size="2",
+                    color_scheme="gray",
+                ),
+                spacing="1",
+                flex="1",
+            ),
+            link_button("See the competitions", routes.COMPETITIONS, size="3"),
+            direction=rx.breakpoints(initial="column", sm="row"),
+            align=rx.breakpoints(initial="start", sm="center"),
+            gap="4",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
 @rx.page(
     route=routes.HOME,
     title="LuckyClub — fair prize draws anyone can check",
@@ -103,6 +128,7 @@ def landing_page() -> rx.Component:
                 padding_y=["1rem", "3rem"],
                 width="100%",
             ),
+            _competitions_card(),
             rx.heading("Four kinds of draw", size="6", as_="h2"),
             rx.grid(
                 *[_tile(*mode) for mode in _MODES],

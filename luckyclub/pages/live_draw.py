@@ -110,7 +110,11 @@ def _counts() -> rx.Component:
 
     return rx.grid(
         stat("Entrants", S.draw.entrant_count),
-        stat("Entries", S.draw.entry_count),
+        rx.cond(
+            S.draw.is_tickets,
+            stat("Tickets", S.draw.entry_count),
+            stat("Entries", S.draw.entry_count),
+        ),
         columns="2",
         spacing="3",
         width="100%",
@@ -126,7 +130,7 @@ def _before() -> rx.Component:
             color_scheme="amber",
         ),
         rx.text("The draw runs at ", S.draw.draw_at, ".", size="2"),
-        countdown(S.seconds_left),
+        countdown(S.seconds_left, "Time left until the draw"),
         _counts(),
         rx.cond(
             (S.draw.status == "waiting_for_beacon") & (S.draw.waiting_problem != ""),
@@ -144,11 +148,21 @@ def _winner_list(winners) -> rx.Component:
     return rx.vstack(
         rx.foreach(
             winners,
-            lambda w: rx.vstack(
-                rx.text(w.name, size="8", weight="bold", text_align="center"),
-                rx.text(w.ticket, size="3", color_scheme="gray", text_align="center"),
-                align="center",
-                spacing="1",
+            lambda w: rx.cond(
+                S.draw.is_tickets,
+                # A competition's headline is the winning ticket; its holder is told privately.
+                rx.vstack(
+                    rx.text(w.ticket, size="8", weight="bold", text_align="center"),
+                    rx.text(w.name, size="3", color_scheme="gray", text_align="center"),
+                    align="center",
+                    spacing="1",
+                ),
+                rx.vstack(
+                    rx.text(w.name, size="8", weight="bold", text_align="center"),
+                    rx.text(w.ticket, size="3", color_scheme="gray", text_align="center"),
+                    align="center",
+                    spacing="1",
+                ),
             ),
         ),
         align="center",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
 from luckyclub.models import AuditLog, User
@@ -28,3 +29,19 @@ def record(
 
 def recent(session: Session, *, limit: int = 100) -> list[AuditLog]:
     return list(session.exec(select(AuditLog).order_by(AuditLog.id.desc()).limit(limit)))
+
+
+def for_targets(
+    session: Session, targets: list[tuple[str, object]], *, limit: int = 200
+) -> list[AuditLog]:
+    """What admins did to these records (e.g. a competition and its draw), oldest first."""
+    if not targets:
+        return []
+    condition = or_(
+        *(
+            and_(AuditLog.target_type == kind, AuditLog.target_id == str(target_id))
+            for kind, target_id in targets
+        )
+    )
+    query = select(AuditLog).where(condition).order_by(AuditLog.id.desc()).limit(limit)
+    return list(reversed(session.exec(query).all()))

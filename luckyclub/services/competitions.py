@@ -285,7 +285,9 @@ def _checked(fields: dict) -> dict:
         if not 2 <= len(choices) <= 6 or len(set(map(str.casefold, choices))) != len(choices):
             raise UserError("Give 2 to 6 different answers to choose from.", field="choices")
         if any(len(choice) > 100 for choice in choices):
-            raise UserError("Each answer to choose from has at most 100 characters.", "choices")
+            raise UserError(
+                "Each answer to choose from has at most 100 characters.", field="choices"
+            )
         clean["choices"] = choices
     for name in ("starts_at", "ends_at", "draw_at"):
         if name in clean:
@@ -314,7 +316,9 @@ def _check_whole(competition: Competition, now: datetime) -> None:
         raise UserError("There cannot be more winners than tickets.", field="winners")
     choices = choices_of(competition)
     if not any(is_right_answer(competition, choice) for choice in choices):
-        raise UserError("The right answer must be one of the answers to choose from.", "answer")
+        raise UserError(
+            "The right answer must be one of the answers to choose from.", field="answer"
+        )
 
 
 def _apply(competition: Competition, clean: dict) -> list[str]:

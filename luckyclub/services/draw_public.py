@@ -13,6 +13,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy import case, distinct, func
 from sqlmodel import Session, col, select
 
 from luckyclub import routes
@@ -29,12 +30,15 @@ from luckyclub.draws import (
     verify,
     verify_inclusion,
 )
+from luckyclub.draws.snapshot import TICKETS
 from luckyclub.models import (
     Draw,
     DrawSnapshot,
     DrawStatus,
     DrawTrigger,
     DrawWinner,
+    Ticket,
+    TicketStatus,
     User,
     utcnow,
 )
@@ -165,10 +169,25 @@ def admin_version(session: Session) -> str:
 
 
 def _live_entrants(session: Session, draw: Draw) -> tuple[int, int]:
+    if draw.competition_id is not None:
+        return _ticket_holders(session, draw.competition_id)
     if draw.raffle_id is None:
         return 0, 0
     totals = ledger.totals(session, draw.raffle_id)
     return totals.entrants, totals.entries
+
+
+def _ticket_holders(session: Session, competition_id: int) -> tuple[int, int]:
+    """A competition's entrants and tickets in the draw so far: each member once, each postal
+    entry without an account on its own (as the frozen snapshot will count them)."""
+    members, postal, held = session.exec(
+        select(
+            func.count(distinct(Ticket.user_id)),
+            func.coalesce(func.sum(case((col(Ticket.user_id).is_(None), 1), else_=0)), 0),
+            func.count(),
+        ).where(Ticket.competition_id == competition_id, Ticket.status == TicketStatus.ACTIVE)
+    ).one()
+    return members + postal, held
 
 
 def _winner_views(session: Session, draw: Draw) -> list[WinnerView]:
@@ -188,16 +207,26 @@ def _winner_views(session: Session, draw: Draw) -> list[WinnerView]:
             name=ledger.public_name(user) if user else "An entrant",
             replaced=winner.status == "replaced",
             replaced_reason=winner.replaced_reason or "",
-            ticket_number=None if winner.ticket is None else winner.ticket + 1,
+            ticket_number=_ticket_number(draw, winner),
         )
         for winner, user in rows
     ]
 
 
+def _ticket_number(draw: Draw, winner: DrawWinner) -> int | None:
+    """The winning ticket as people count: a weighted pool's 0-based index + 1; a competition's
+    ticket number as printed on the ticket."""
+    if winner.ticket is None:
+        return None
+    return winner.ticket if draw.kind == TICKETS else winner.ticket + 1
+
+
 def _ticket_words(draw: Draw, winner: DrawWinner) -> str:
     if winner.ticket is None:
         return "chosen by an admin (manual override)"
-    return f"ticket #{winner.ticket + 1:,} of {draw.entry_count:,}"
+    if draw.kind == TICKETS and draw.trigger == DrawTrigger.OVERRIDE:
+        return f"ticket #{winner.ticket:,}, named by an admin (manual override)"
+    return f"ticket #{_ticket_number(draw, winner):,} of {draw.entry_count:,}"
 
 
 # ---- the proof -------------------------------------------------------------------------------
@@ -316,6 +345,8 @@ def check_entry(session: Session, draw_id: int, ref: str) -> EntryCheck:
     draw = session.get(Draw, draw_id)
     if draw is None or draw.closed_at is None:
         return EntryCheck(False, "The snapshot is published when the pool closes; check back then.")
+    if draw.kind == TICKETS:
+        return _check_ticket(session, draw, ref)
     if len(ref) != 32 or any(c not in "0123456789abcdef" for c in ref):
         return EntryCheck(
             False, "An entrant ref is 32 characters, 0-9 and a-f: copy it from your dashboard."
@@ -338,6 +369,44 @@ def check_entry(session: Session, draw_id: int, ref: str) -> EntryCheck:
             else "The Merkle proof does NOT match the published root."
         ),
         line=line.decode().rstrip("\n"),
+        index=index,
+        path=proof.path,
+        verified=ok,
+    )
+
+
+def _check_ticket(session: Session, draw: Draw, text: str) -> EntryCheck:
+    """A numbered-ticket pool: find a ticket by its number (or a member's first ticket by their
+    ref) in the snapshot, whose lines are "number<TAB>ref" in number order."""
+    lines = _lines(draw, session)
+    text = text.lstrip("#").replace(",", "")
+    if text.isdigit() and len(text) < 12:
+        number = int(text)
+        index = bisect_left(lines, number, key=lambda line: int(line.split(b"\t", 1)[0]))
+        if index == len(lines) or int(lines[index].split(b"\t", 1)[0]) != number:
+            return EntryCheck(
+                False, f"Ticket {number:,} is not in this draw's snapshot (not sold, or refunded)."
+            )
+        what = f"ticket {number:,}"
+    elif len(text) == 32 and all(c in "0123456789abcdef" for c in text):
+        mine = [i for i, line in enumerate(lines) if line.endswith(b"\t" + text.encode())]
+        if not mine:
+            return EntryCheck(False, "That ref holds no ticket in this draw's snapshot.")
+        index = mine[0]
+        what = f"{len(mine):,} ticket{'s' if len(mine) != 1 else ''} for this ref; the first"
+    else:
+        return EntryCheck(False, "Give a ticket number, like 42, or your 32-character entrant ref.")
+    proof = inclusion_proof(lines, index)
+    ok = verify_inclusion(lines[index], proof, draw.merkle_root)
+    return EntryCheck(
+        True,
+        f"Found {what}: line {index + 1:,} of {len(lines):,}. "
+        + (
+            "The Merkle proof checks out against the published root."
+            if ok
+            else "The Merkle proof does NOT match the published root."
+        ),
+        line=lines[index].decode(),
         index=index,
         path=proof.path,
         verified=ok,
@@ -373,6 +442,13 @@ class ChampionRow:
     mode: str
     drawn_at: datetime
     override: bool
+    details: str = ""  # what an admin wrote about the winner
+    media_url: str = ""  # the winner's photo or video, if an admin added one
+    media_type: str = ""
+
+
+def _media_url(winner: DrawWinner) -> str:
+    return routes.winner_media(winner.id) if winner.media_name else ""
 
 
 def _winners_newest_first(session: Session, *conditions, limit: int) -> list[tuple]:
@@ -400,8 +476,11 @@ def champions(session: Session, *, limit: int = 100) -> list[ChampionRow]:
             mode=draw.mode,
             drawn_at=draw.drawn_at,
             override=draw.trigger == DrawTrigger.OVERRIDE,
+            details=winner.details or "",
+            media_url=_media_url(winner),
+            media_type=winner.media_type or "",
         )
-        for _winner, draw, user in rows
+        for winner, draw, user in rows
     ]
 
 
@@ -420,6 +499,11 @@ class QueueRow:
     published: bool
     replaced_reason: str
     override: bool
+    mode: str = ""
+    ticket_number: int | None = None  # a competition's winning ticket
+    details: str = ""
+    media_url: str = ""
+    media_type: str = ""
 
 
 def winner_queue(session: Session, *, limit: int = 200) -> list[QueueRow]:
@@ -440,6 +524,11 @@ def winner_queue(session: Session, *, limit: int = 200) -> list[QueueRow]:
             published=winner.published_at is not None,
             replaced_reason=winner.replaced_reason or "",
             override=draw.trigger == DrawTrigger.OVERRIDE,
+            mode=draw.mode,
+            ticket_number=_ticket_number(draw, winner) if draw.kind == TICKETS else None,
+            details=winner.details or "",
+            media_url=_media_url(winner),
+            media_type=winner.media_type or "",
         )
         for winner, draw, user in rows
     ]
@@ -452,6 +541,8 @@ def announcement(session: Session, draw_id: int) -> str:
         return ""
     page = get_settings().app_url + routes.draw_page(draw.id)
     snapshot = session.get(DrawSnapshot, draw.id).body
+    if draw.kind == TICKETS:
+        return _ticket_announcement(session, draw, snapshot, page)
     weights = dict(line.split("\t") for line in snapshot.decode().splitlines())
     lines = [f"🎉 {draw.title}: the winner of {draw.prize} is…"]
     for winner in _winner_views(session, draw):
@@ -465,6 +556,31 @@ def announcement(session: Session, draw_id: int) -> str:
         lines.append(
             f"{winner.name}! Winning {winner.ticket}, among {draw.entrant_count:,} "
             f"participants. They held {held:,} entries: a {odds:.2f} % chance."
+        )
+    lines.append(f"Check the draw yourself — seed, snapshot and proof: {page}")
+    return "\n".join(lines)
+
+
+def _ticket_announcement(session: Session, draw: Draw, snapshot: bytes, page: str) -> str:
+    """A competition's: "Ticket 42 won …", with how many of the tickets the winner held."""
+    held: dict[str, int] = {}
+    for line in snapshot.decode().splitlines():
+        ref = line.split("\t")[1]
+        held[ref] = held.get(ref, 0) + 1
+    winners = [w for w in _winner_views(session, draw) if not w.replaced]
+    lines = [f"🎉 {draw.title}: the draw for {draw.prize} is done!"]
+    for winner in winners:
+        if draw.trigger == DrawTrigger.OVERRIDE:
+            lines.append(
+                f"Ticket {winner.ticket_number} won ({winner.name}). It was chosen by an admin, "
+                f"not by the random draw: {draw.reason}."
+            )
+            continue
+        mine = held.get(winner.entrant_ref, 0)
+        odds = mine / draw.entry_count * 100 if draw.entry_count else 0
+        lines.append(
+            f"Ticket {winner.ticket_number} won {draw.prize}! {winner.name} held {mine:,} of the "
+            f"{draw.entry_count:,} tickets in the draw: a {odds:.2f} % chance."
         )
     lines.append(f"Check the draw yourself — seed, snapshot and proof: {page}")
     return "\n".join(lines)

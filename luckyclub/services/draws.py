@@ -53,7 +53,7 @@ from luckyclub.models import (
     WinnerStatus,
     utcnow,
 )
-from luckyclub.services import audit, mail
+from luckyclub.services import audit, mail, notify
 from luckyclub.services.errors import UserError
 from luckyclub.services.permissions import require_admin
 from luckyclub.settings import get_settings
@@ -265,7 +265,10 @@ def close(session: Session, draw_id: int, now: datetime | None = None) -> bool:
     lines = snapshot_lines(snapshot)
     draw.snapshot_digest = snapshot_digest(snapshot)
     draw.merkle_root = merkle_root(lines)
-    draw.entrant_count = len(lines)
+    # A weighted snapshot has a line per entrant; a ticket pool's has one per ticket.
+    draw.entrant_count = (
+        len({line.rsplit(b"\t", 1)[1] for line in lines}) if draw.kind == TICKETS else len(lines)
+    )
     session.add(DrawSnapshot(draw_id=draw.id, body=snapshot))
     if not lines:
         _void(draw, "Nobody held entries when the pool closed, so there was nobody to draw.", now)
@@ -749,6 +752,7 @@ def set_winner_status(
     elif action == "delivered":
         winner.status, winner.delivered_at = WinnerStatus.DELIVERED, now
         winner.contacted_at = winner.contacted_at or now
+        _tell_delivered(session, winner)
     elif action == "publish":
         winner.published_at = winner.published_at or now
     elif action == "unpublish":
@@ -757,3 +761,21 @@ def set_winner_status(
         raise UserError(f"Unknown winner action {action!r}.")
     audit.record(session, admin, f"winner.{action}", "draw_winner", winner.id)
     return winner
+
+
+def _tell_delivered(session: Session, winner: DrawWinner) -> None:
+    """A competition's winner hears that their prize is delivered (once, however often an admin
+    clicks); raffle winners are thanked in person, as before."""
+    draw = session.get(Draw, winner.draw_id)
+    user = session.get(User, winner.user_id) if winner.user_id else None
+    if draw.mode != COMPETITION or user is None:
+        return
+    notify.notify(
+        session,
+        user,
+        notify.PRIZE_DELIVERED,
+        unique_id=f"prize-delivered-{winner.id}",
+        email="prize_delivered",
+        title=draw.title,
+        prize=draw.prize,
+    )

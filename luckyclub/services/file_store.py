@@ -1,4 +1,5 @@
-"""Files the app keeps on disk (proofs, raffle images): random names, atomic writes, private modes.
+"""Files the app keeps on disk (proofs, prize pictures, winners' photos and videos): random
+names, atomic writes, private modes.
 
 Folders live under the data folder, outside everything the web server serves; routes that check
 who is asking hand the files out.
@@ -13,7 +14,7 @@ import tempfile
 from contextlib import suppress
 from pathlib import Path
 
-_STORED_NAME = re.compile(r"^[0-9a-f]{32}\.(png|jpg|webp|pdf)$")
+_STORED_NAME = re.compile(r"^[0-9a-f]{32}\.(png|jpg|webp|pdf|mp4|webm)$")
 
 
 def store(folder: Path, data: bytes, extension: str) -> str:

@@ -204,13 +204,7 @@ def _check_person_limit(
 ) -> None:
     """Tickets a person has or holds in the competition, this order included, within the limit.
     Runs after _hold, which holds the competition row: two orders by one person queue here."""
-    has = session.exec(
-        select(func.coalesce(func.sum(TicketOrder.quantity), 0)).where(
-            TicketOrder.competition_id == competition.id,
-            TicketOrder.user_id == user_id,
-            col(TicketOrder.status).in_((OrderStatus.PENDING, *PAID_STATUSES)),
-        )
-    ).one()
+    has = member_has(session, competition.id, user_id)
     if has + quantity > competition.per_person_limit:
         left = max(competition.per_person_limit - has, 0)
         whose = "This member has" if postal else "You have"
@@ -219,6 +213,18 @@ def _check_person_limit(
             f"in this competition (paid or in checkout), so at most {left} more.",
             field="quantity",
         )
+
+
+def member_has(session: Session, competition_id: int, user_id: int) -> int:
+    """Tickets a person has (paid or postal) or holds in an open checkout in a competition: what
+    the per-person limit counts."""
+    return session.exec(
+        select(func.coalesce(func.sum(TicketOrder.quantity), 0)).where(
+            TicketOrder.competition_id == competition_id,
+            TicketOrder.user_id == user_id,
+            col(TicketOrder.status).in_((OrderStatus.PENDING, *PAID_STATUSES)),
+        )
+    ).one()
 
 
 def _payment_page(

@@ -19,6 +19,7 @@ import reflex as rx
 
 from luckyclub.db import session_scope
 from luckyclub.services import draw_public
+from luckyclub.state.draw_views import ticket_label
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +135,7 @@ async def reveal(app: rx.App, draw_id: int, step_seconds: float = STEP_SECONDS) 
         )
         room.reason = view.reason
         room.winners = [
-            RevealedWinner(position=w.position, name=w.name, ticket=w.ticket)
+            RevealedWinner(position=w.position, name=w.name, ticket=ticket_label(view, w))
             for w in view.winners
             if not w.replaced
         ]

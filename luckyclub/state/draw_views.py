@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from luckyclub import routes
 from luckyclub.models import DrawStatus
-from luckyclub.services import draw_public
+from luckyclub.services import draw_public, draws
 
 
 def utc_words(moment: datetime | None) -> str:
@@ -46,6 +46,8 @@ class DrawSummary:
     live_url: str = ""
     proof_url: str = ""
     snapshot_url: str = ""
+    is_tickets: bool = False  # a competition's numbered tickets, not weighted entries
+    entry_words: str = "entries"  # what one chance is called: "entries" or "tickets"
 
 
 @dataclass
@@ -96,6 +98,8 @@ def summary(view: draw_public.DrawView) -> DrawSummary:
         live_url=routes.live_page(view.id),
         proof_url=routes.draw_proof(view.id),
         snapshot_url=routes.draw_snapshot(view.id),
+        is_tickets=view.mode == draws.COMPETITION,
+        entry_words="tickets" if view.mode == draws.COMPETITION else "entries",
     )
 
 
@@ -104,7 +108,7 @@ def winner_rows(view: draw_public.DrawView) -> list[WinnerRow]:
         WinnerRow(
             position=w.position,
             reroll=w.reroll,
-            ticket=w.ticket,
+            ticket=ticket_label(view, w),
             entrant_ref=w.entrant_ref,
             name=w.name,
             replaced=w.replaced,
@@ -112,6 +116,13 @@ def winner_rows(view: draw_public.DrawView) -> list[WinnerRow]:
         )
         for w in view.winners
     ]
+
+
+def ticket_label(view: draw_public.DrawView, winner: draw_public.WinnerView) -> str:
+    """A competition's winner is its ticket ("Ticket 42"); a raffle's, "ticket #12 of 4,000"."""
+    if view.mode == draws.COMPETITION and winner.ticket_number is not None:
+        return f"Ticket {winner.ticket_number:,}"
+    return winner.ticket
 
 
 def reroll_proofs(view: draw_public.DrawView) -> list[ProofLink]:

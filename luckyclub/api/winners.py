@@ -1,0 +1,31 @@
+"""GET /api/winners/{id}/media: a winner's photo or video — for admins until the winner is
+published, then for everyone (the champions page shows it)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+
+from luckyclub.api.members import signed_in_user
+from luckyclub.api.proofs import FILE_HEADERS
+from luckyclub.db import session_scope
+from luckyclub.services import winner_media
+
+
+# A plain function: Starlette runs it in a worker thread, so the database calls do not block.
+def winner_media_file(request: Request) -> Response:
+    with session_scope() as s:
+        viewer = signed_in_user(s, request)
+        found = winner_media.media_file(s, request.path_params["winner_id"], viewer)
+    if found is None:
+        # The same answer whether the file is missing or not yet public: nothing to learn here.
+        return JSONResponse(
+            {"message": "This winner has no published photo or video."},
+            status_code=404,
+            headers={"Cache-Control": "no-store"},
+        )
+    path, content_type = found
+    # Revalidated on every view: unpublishing a winner must hide the file at once.
+    return FileResponse(
+        path, media_type=content_type, headers={**FILE_HEADERS, "Cache-Control": "no-cache"}
+    )

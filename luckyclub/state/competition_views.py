@@ -1,0 +1,97 @@
+"""Competitions as the public pages show them: plain values for the browser, times in the viewer's
+timezone with the zone named. Built from services/competition_public.py; never a database row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from luckyclub import routes
+from luckyclub.services import competition_public
+from luckyclub.services.accounts import local_time
+from luckyclub.services.competitions import money
+
+TABS = ("active", "upcoming", "ended", "drawn")
+TAB_WORDS = {"active": "Active", "upcoming": "Upcoming", "ended": "Ended", "drawn": "Drawn"}
+PHASE_WORDS = {
+    "active": "On sale",
+    "upcoming": "Coming soon",
+    "ended": "Sales closed",
+    "drawn": "Drawn",
+    "cancelled": "Cancelled",
+}
+
+
+@dataclass
+class CompetitionCard:
+    # Field names avoid those of Reflex's object vars (length, to, entries, …).
+    id: int = 0
+    title: str = ""
+    prize: str = ""
+    image_url: str = ""
+    price: str = ""
+    price_pence: int = 0
+    phase: str = ""
+    phase_words: str = ""
+    starts: str = ""
+    ends: str = ""
+    draw_time: str = ""
+    starts_ts: int = 0  # Unix seconds, for the countdowns
+    ends_ts: int = 0
+    sold: int = 0
+    max_tickets: int = 0
+    tickets_left: int = 0
+    percent: int = 0
+    sold_words: str = ""  # "3 of 100 sold"
+    closing_soon: bool = False
+    sold_out: bool = False
+    featured: bool = False
+    url: str = ""
+
+
+def card_view(card: competition_public.Card, timezone: str) -> CompetitionCard:
+    return CompetitionCard(
+        id=card.id,
+        title=card.title,
+        prize=card.prize,
+        image_url=routes.competition_image(card.id, card.image) if card.image else "",
+        price=money(card.price_pence),
+        price_pence=card.price_pence,
+        phase=card.phase,
+        phase_words=PHASE_WORDS.get(card.phase, card.phase),
+        starts=local_time(card.starts_at, timezone),
+        ends=local_time(card.ends_at, timezone),
+        draw_time=local_time(card.draw_at, timezone),
+        starts_ts=int(card.starts_at.timestamp()),
+        ends_ts=int(card.ends_at.timestamp()),
+        sold=card.sold,
+        max_tickets=card.max_tickets,
+        tickets_left=card.left,
+        percent=int(card.percent),
+        sold_words=f"{card.sold:,} of {card.max_tickets:,} sold",
+        closing_soon=card.closing_soon,
+        sold_out=card.sold_out,
+        featured=card.featured,
+        url=routes.competition_page(card.id),
+    )
+
+
+@dataclass
+class WinnerCard:
+    position: int = 1
+    ticket: str = ""  # "Ticket 42", or "Chosen by an admin"
+    name: str = ""  # "" until the winner is published
+    published: bool = False
+
+
+def winner_cards(result: competition_public.Result | None) -> list[WinnerCard]:
+    if result is None:
+        return []
+    return [
+        WinnerCard(
+            position=w.position,
+            ticket=f"Ticket {w.ticket:,}" if w.ticket is not None else "Chosen by an admin",
+            name=w.name,
+            published=w.published,
+        )
+        for w in result.winners
+    ]

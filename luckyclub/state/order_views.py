@@ -1,0 +1,58 @@
+"""Competition orders as the admin console shows them: plain values, times in the admin's zone.
+Built from tickets.orders' rows; the tickets page, a competition's page and a member's row share
+it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from luckyclub.models import OrderStatus
+from luckyclub.services import accounts
+from luckyclub.services.tickets import PAID_STATUSES, OrderRow
+
+ORDER_STATUS_WORDS = {
+    OrderStatus.PENDING: "In checkout",
+    OrderStatus.PAID: "Paid",
+    OrderStatus.POSTAL: "Postal entry",
+    OrderStatus.REFUND_DUE: "Refund requested",
+    OrderStatus.REFUNDED: "Refunded",
+    OrderStatus.EXPIRED: "Expired",
+}
+
+
+@dataclass
+class OrderView:
+    order_id: int
+    competition_id: int
+    competition: str
+    buyer: str
+    email: str
+    quantity: int
+    amount: str
+    numbers: str
+    status: str
+    status_words: str
+    created: str
+    refund_reason: str
+    can_refund: bool
+
+
+def order_views(rows: list[OrderRow], timezone: str) -> list[OrderView]:
+    return [
+        OrderView(
+            order_id=r.order_id,
+            competition_id=r.competition_id,
+            competition=r.competition,
+            buyer=r.buyer,
+            email=r.email,
+            quantity=r.quantity,
+            amount=r.amount,
+            numbers=r.numbers or "—",
+            status=r.status,
+            status_words=ORDER_STATUS_WORDS.get(r.status, r.status),
+            created=accounts.local_time(r.created_at, timezone),
+            refund_reason=r.refund_reason,
+            can_refund=r.status in PAID_STATUSES,
+        )
+        for r in rows
+    ]

@@ -1,0 +1,716 @@
+"""The competition admin pages' states (competitions, one competition, tickets, winners, members):
+only an admin's session acts, forms reach the services, and the services' sentences are shown."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from datetime import timedelta
+
+import pytest
+from PIL import Image
+from sqlmodel import Session, select
+from starlette.testclient import TestClient
+
+from luckyclub import routes
+from luckyclub.api.routes import build_api
+from luckyclub.models import (
+    AuditLog,
+    Competition,
+    CompetitionStatus,
+    DrawStatus,
+    DrawTrigger,
+    DrawWinner,
+    OrderStatus,
+    OutboxMessage,
+    Role,
+    Ticket,
+    TicketOrder,
+    TicketStatus,
+    User,
+    utcnow,
+)
+from luckyclub.pages.admin import AdminState
+from luckyclub.pages.admin_competition import CompetitionAdminState
+from luckyclub.pages.admin_competitions import CompetitionsAdminState
+from luckyclub.pages.admin_tickets import TicketsAdminState
+from luckyclub.pages.admin_winners import WinnersAdminState
+from luckyclub.pages.champions import ChampionsState
+from luckyclub.services import competitions, draw_public, draws, tickets, winner_media
+from luckyclub.services.errors import UserError
+from luckyclub.settings import get_settings
+from tests.db.factories import add_buyer, add_competition, add_user
+from tests.db.reflex_state import state_for_tab
+from tests.db.test_admin_state import browser_session
+from tests.db.test_competitions import buy
+
+NOT_ADMIN = "Only administrators can do that."
+LOCAL = "%Y-%m-%dT%H:%M"
+
+
+@pytest.fixture()
+def people(session) -> dict[str, User]:
+    return {
+        "admin": add_user(session, "admin@example.com", Role.ADMIN),
+        "member": add_user(session, "mallory@example.com"),
+    }
+
+
+def tab(session, user: User, state_cls, path: str = "/"):
+    return state_for_tab(state_cls, session_token=browser_session(session, user), path=path)
+
+
+def page_of(session, user: User, competition_id: int) -> CompetitionAdminState:
+    state = tab(session, user, CompetitionAdminState, routes.admin_competition_page(competition_id))
+    CompetitionAdminState.load.fn(state)
+    return state
+
+
+def fresh(app_db, model, record_id):
+    with Session(app_db) as s:
+        return s.get(model, record_id)
+
+
+def audit_actions(app_db) -> list[str]:
+    with Session(app_db) as s:
+        return [a.action for a in s.exec(select(AuditLog).order_by(AuditLog.id))]
+
+
+def new_form(**changes) -> dict:
+    ends = (utcnow() + timedelta(days=10)).strftime(LOCAL)
+    form = {
+        "title": "Win a camper van",
+        "prize": "A camper van",
+        "description": "Two berths, one kettle.",
+        "ticket_price": "2.50",
+        "max_tickets": "500",
+        "per_person_limit": "20",
+        "min_tickets": "0",
+        "winners": "1",
+        "starts_at": "",
+        "ends_at": ends,
+        "draw_at": "",
+        "question": "What colour is the sky on a clear day?",
+        "choices": "Blue\nGreen\nRed",
+        "answer": "Blue",
+    }
+    return form | changes
+
+
+def ended_competition(session, admin: User, **fields) -> Competition:
+    """An active competition whose sales closed a minute ago (the factory creates it earlier)."""
+    now = utcnow()
+    return add_competition(
+        session,
+        admin,
+        starts_at=now - timedelta(hours=1),
+        ends_at=now - timedelta(minutes=1),
+        **fields,
+    )
+
+
+def postal(session, admin, competition, name="Pat Post", email=""):
+    order = tickets.record_postal(
+        session,
+        admin,
+        competition.id,
+        name=name,
+        address="1 High Street, Leeds",
+        answer="Paris",
+        email=email,
+    )
+    session.commit()
+    return order
+
+
+class Upload:
+    """What Reflex hands an upload handler: a name, a claimed type, and the bytes to read."""
+
+    def __init__(self, name: str, data: bytes, content_type: str = ""):
+        self.name = self.filename = name
+        self.content_type = content_type
+        self._data = data
+
+    async def read(self, size: int = -1) -> bytes:
+        return self._data if size < 0 else self._data[:size]
+
+
+def image_bytes(kind: str) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 40, 90)).save(buffer, kind)
+    return buffer.getvalue()
+
+
+MP4_HEAD = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00\x00\x00\x08free" * 8
+
+
+# ---- who may act -------------------------------------------------------------------------------
+
+
+def test_a_member_opening_the_competition_pages_sees_nothing(session, people):
+    competition = add_competition(session, people["admin"])
+    postal(session, people["admin"], competition)
+    listing = tab(session, people["member"], CompetitionsAdminState)
+    ticket_page = tab(session, people["member"], TicketsAdminState)
+
+    CompetitionsAdminState.load.fn(listing)
+    TicketsAdminState.load.fn(ticket_page)
+    TicketsAdminState.search.fn(ticket_page, {"query": "Pat"})
+    one = page_of(session, people["member"], competition.id)
+
+    assert listing.allowed is False and listing.rows == [] and listing.waiting == []
+    assert ticket_page.allowed is False and ticket_page.orders == []
+    assert ticket_page.error == NOT_ADMIN
+    assert one.allowed is False and one.found is False and one.orders == []
+    assert one.facts.title == "" and one.draw.commitment == ""
+
+
+def test_a_member_sending_every_competition_event_changes_nothing(session, people, app_db):
+    admin, member = people["admin"], people["member"]
+    competition = add_competition(session, admin)
+    draft = add_competition(session, admin, active=False, title="A draft")
+    order = postal(session, admin, competition)
+    actions_before = audit_actions(app_db)
+    listing = tab(session, member, CompetitionsAdminState)
+    one = tab(session, member, CompetitionAdminState, routes.admin_competition_page(draft.id))
+    CompetitionAdminState.load.fn(one)
+    ticket_page = tab(session, member, TicketsAdminState)
+    members = tab(session, member, AdminState)
+    reason = {"competition_id": competition.id, "reason": "Because I can", "order_id": order.id}
+    later = (utcnow() + timedelta(days=30)).strftime(LOCAL)
+
+    sends = [
+        (listing, lambda: CompetitionsAdminState.create.fn(listing, new_form())),
+        (listing, lambda: CompetitionsAdminState.set_featured.fn(listing, competition.id, True)),
+        (listing, lambda: CompetitionsAdminState.activate.fn(listing, draft.id)),
+        (
+            listing,
+            lambda: CompetitionsAdminState.extend.fn(
+                listing, {"competition_id": competition.id, "new_ends_at": later}
+            ),
+        ),
+        (listing, lambda: CompetitionsAdminState.cancel.fn(listing, reason)),
+        (one, lambda: CompetitionAdminState.save.fn(one, new_form(title="Hijacked"))),
+        (one, lambda: CompetitionAdminState.activate.fn(one)),
+        (one, lambda: CompetitionAdminState.deactivate.fn(one)),
+        (one, lambda: CompetitionAdminState.toggle_featured.fn(one)),
+        (one, lambda: CompetitionAdminState.duplicate.fn(one)),
+        (one, lambda: CompetitionAdminState.delete.fn(one)),
+        (one, lambda: CompetitionAdminState.cancel.fn(one, reason)),
+        (one, lambda: CompetitionAdminState.extend.fn(one, {"new_ends_at": later})),
+        (
+            one,
+            lambda: asyncio.run(
+                CompetitionAdminState.upload_images.fn(
+                    one, [Upload("prize.png", image_bytes("PNG"))]
+                )
+            ),
+        ),
+        (one, lambda: CompetitionAdminState.remove_image.fn(one, "0" * 32 + ".png")),
+        (
+            one,
+            lambda: CompetitionAdminState.record_postal.fn(
+                one,
+                {
+                    "postal_name": "Me",
+                    "postal_address": "My house, Leeds",
+                    "postal_answer": "Paris",
+                },
+            ),
+        ),
+        (one, lambda: asyncio.run(CompetitionAdminState.draw_now.fn(one))),
+        (
+            one,
+            lambda: CompetitionAdminState.manual_winner.fn(
+                one, {"manual_ticket": "1", "reason": "Drawn live on stream"}
+            ),
+        ),
+        (ticket_page, lambda: TicketsAdminState.refund.fn(ticket_page, reason)),
+        (members, lambda: AdminState.show_orders.fn(members, member.id)),
+    ]
+    for state, send in sends:
+        send()
+        assert (state.error, state.notice) == (NOT_ADMIN, ""), send
+    assert members.orders_open is False and members.member_orders == []
+    assert one.found is False and ticket_page.orders == []
+
+    assert fresh(app_db, Competition, draft.id).status == CompetitionStatus.DRAFT
+    unchanged = fresh(app_db, Competition, competition.id)
+    assert (unchanged.status, unchanged.featured, unchanged.sold) == ("active", False, 1)
+    assert fresh(app_db, TicketOrder, order.id).status == OrderStatus.POSTAL
+    with Session(app_db) as s:
+        assert len(s.exec(select(Competition)).all()) == 2
+    assert audit_actions(app_db) == actions_before
+
+
+def test_a_member_sending_winner_media_events_changes_nothing(session, people, app_db, no_beacon):
+    winner = drawn_winner(session, people["admin"])
+    state = tab(session, people["member"], WinnersAdminState)
+    state.managing.id = winner.id  # as if the dialog had been opened
+
+    WinnersAdminState.manage.fn(state, winner.id)
+    assert state.managing_open is False
+    for send in (
+        lambda: WinnersAdminState.save_details.fn(state, {"details": "Hacked"}),
+        lambda: asyncio.run(
+            WinnersAdminState.upload_media.fn(state, [Upload("w.png", image_bytes("PNG"))])
+        ),
+        lambda: WinnersAdminState.remove_media.fn(state),
+    ):
+        send()
+        assert (state.error, state.notice) == (NOT_ADMIN, "")
+
+    unchanged = fresh(app_db, DrawWinner, winner.id)
+    assert unchanged.details == "" and unchanged.media_name is None
+
+
+# ---- the competitions list and the form -------------------------------------------------------
+
+
+def test_an_admin_creates_a_competition_and_a_wrong_right_answer_is_a_sentence(
+    session, people, app_db
+):
+    state = tab(session, people["admin"], CompetitionsAdminState)
+    CompetitionsAdminState.load.fn(state)
+    key = state.form_key
+
+    CompetitionsAdminState.create.fn(state, new_form(answer="Purple"))
+    assert state.error == "The right answer must be one of the answers to choose from."
+    assert state.form_key == key and state.rows == []
+
+    CompetitionsAdminState.create.fn(state, new_form(distinct_winners="on", winners="2"))
+    assert state.error == "" and "created as a draft" in state.notice
+    assert state.form_key == key + 1
+    [row] = state.rows
+    assert (row.title, row.phase, row.phase_words) == ("Win a camper van", "draft", "Draft")
+    assert (row.sold_count, row.ticket_total, row.percent) == (0, 500, 0)
+    assert row.ends.endswith("UTC") and row.admin_url == f"/admin/competitions/{row.id}"
+    saved = fresh(app_db, Competition, row.id)
+    assert saved.ticket_price_pence == 250 and saved.per_person_limit == 20
+    assert saved.distinct_winners is True and saved.winners == 2
+    assert competitions.is_right_answer(saved, "blue") and "Blue" not in saved.answer_hash
+
+
+def test_dates_are_read_in_the_admins_timezone(session, people, app_db):
+    admin = people["admin"]
+    admin.timezone = "Europe/London"
+    session.add(admin)
+    session.commit()
+    state = tab(session, admin, CompetitionsAdminState)
+
+    CompetitionsAdminState.create.fn(state, new_form(ends_at="2099-07-01T12:00"))
+
+    [row] = state.rows
+    assert fresh(app_db, Competition, row.id).ends_at.hour == 11  # 12:00 BST is 11:00 UTC
+
+
+def test_the_list_features_activates_and_shows_competitions_waiting_for_a_decision(
+    session, people, app_db, no_beacon
+):
+    admin = people["admin"]
+    draft = add_competition(session, admin, active=False, title="Draft van")
+    short = ended_competition(session, admin, title="Too few", min_tickets=5)
+    postal(session, admin, short)
+    competitions.flag_below_minimum(session)
+    session.commit()
+    state = tab(session, admin, CompetitionsAdminState)
+    CompetitionsAdminState.load.fn(state)
+
+    [waiting] = state.waiting
+    assert (waiting.title, waiting.sold_count, waiting.minimum) == ("Too few", 1, 5)
+    CompetitionsAdminState.set_featured.fn(state, draft.id, True)
+    assert fresh(app_db, Competition, draft.id).featured is True
+    CompetitionsAdminState.activate.fn(state, draft.id)
+    assert fresh(app_db, Competition, draft.id).status == CompetitionStatus.ACTIVE
+
+    CompetitionsAdminState.extend.fn(state, {"competition_id": short.id, "new_ends_at": ""})
+    assert state.error == "The new end date must be in the future."
+    later = (utcnow() + timedelta(days=3)).strftime(LOCAL)
+    CompetitionsAdminState.extend.fn(state, {"competition_id": short.id, "new_ends_at": later})
+    assert state.error == "" and state.notice.startswith("Extended")
+    assert state.waiting == []
+    assert competitions.phase(fresh(app_db, Competition, short.id)) == competitions.ACTIVE
+
+
+def test_cancel_and_refund_everyone_needs_a_reason(session, people, app_db):
+    admin = people["admin"]
+    competition = add_competition(session, admin)
+    buy(add_buyer(session, "ann@example.com"), competition, 2)
+    state = tab(session, admin, CompetitionsAdminState)
+
+    CompetitionsAdminState.cancel.fn(state, {"competition_id": competition.id, "reason": "no"})
+    assert "reason of at least 5 characters" in state.error
+    CompetitionsAdminState.cancel.fn(
+        state, {"competition_id": competition.id, "reason": "The prize was recalled"}
+    )
+    assert state.notice.startswith("Cancelled")
+    assert fresh(app_db, Competition, competition.id).status == CompetitionStatus.CANCELLED
+    with Session(app_db) as s:
+        assert s.exec(select(TicketOrder.status)).all() == [OrderStatus.REFUND_DUE]
+
+
+# ---- one competition ------------------------------------------------------------------------
+
+
+def test_an_admin_edits_a_competition_and_locked_fields_are_refused_once_sold(
+    session, people, app_db
+):
+    admin = people["admin"]
+    competition = add_competition(session, admin)
+    state = page_of(session, admin, competition.id)
+    form = {
+        "title": state.editing.title,
+        "prize": state.editing.prize,
+        "description": state.editing.description,
+        "ticket_price": state.editing.ticket_price,
+        "max_tickets": state.editing.max_tickets,
+        "per_person_limit": state.editing.per_person_limit,
+        "min_tickets": state.editing.min_tickets,
+        "winners": state.editing.winners,
+        "starts_at": state.editing.starts_local,
+        "ends_at": state.editing.ends_local,
+        "draw_at": state.editing.draw_local,
+        "question": state.editing.question,
+        "choices": state.editing.choices,
+        "answer": "",
+    }
+    assert form["ticket_price"] == "2.50" and form["choices"] == "Paris\nLyon\nNice"
+
+    CompetitionAdminState.save.fn(state, form | {"title": "Win a carbon bike"})
+    assert (state.error, state.notice) == ("", "Saved.")
+    assert state.facts.title == "Win a carbon bike"
+    buy(add_buyer(session, "ann@example.com"), competition, 2)
+    CompetitionAdminState.load.fn(state)
+    assert state.editing.locked is True
+
+    # The form sent back as shown (start time rounded to the minute) is not a change.
+    CompetitionAdminState.save.fn(state, form | {"title": "Win a carbon bike", "max_tickets": "80"})
+    assert (state.error, state.notice) == ("", "Saved.")
+    CompetitionAdminState.save.fn(state, form | {"ticket_price": "3.00"})
+    assert state.error.startswith("Tickets are sold already, so the price")
+    saved = fresh(app_db, Competition, competition.id)
+    assert (saved.ticket_price_pence, saved.max_tickets, saved.title) == (
+        250,
+        80,
+        "Win a carbon bike",
+    )
+
+
+def test_activate_deactivate_feature_duplicate_and_delete_only_a_draft(session, people, app_db):
+    admin = people["admin"]
+    draft = add_competition(session, admin, active=False)
+    state = page_of(session, admin, draft.id)
+    assert state.facts.is_draft and state.draw.status == DrawStatus.SCHEDULED
+
+    CompetitionAdminState.activate.fn(state)
+    assert state.facts.phase == "active" and state.notice.startswith("Activated")
+    CompetitionAdminState.delete.fn(state)
+    assert state.error == "Only a draft can be deleted. Cancel a published competition instead."
+    CompetitionAdminState.toggle_featured.fn(state)
+    assert state.facts.featured is True
+    CompetitionAdminState.deactivate.fn(state)
+    assert state.facts.is_draft and fresh(app_db, Competition, draft.id).status == "draft"
+
+    redirect = CompetitionAdminState.duplicate.fn(state)
+    assert redirect is not None and state.notice.startswith("A draft copy")
+    with Session(app_db) as s:
+        copy = s.exec(select(Competition).where(Competition.id != draft.id)).one()
+    assert copy.title.endswith("(copy)") and copy.status == CompetitionStatus.DRAFT
+
+    gone = CompetitionAdminState.delete.fn(state)
+    assert gone is not None and state.error == ""
+    assert fresh(app_db, Competition, draft.id) is None
+    assert "competition.delete" in audit_actions(app_db)
+
+
+def test_pictures_are_checked_listed_and_removed(session, people, app_db):
+    admin = people["admin"]
+    competition = add_competition(session, admin)
+    state = page_of(session, admin, competition.id)
+
+    asyncio.run(
+        CompetitionAdminState.upload_images.fn(state, [Upload("notes.jpg", b"just some text")])
+    )
+    assert "is not a PNG, JPEG, WebP image or PDF" in state.error and state.images == []
+    asyncio.run(
+        CompetitionAdminState.upload_images.fn(
+            state, [Upload("a.png", image_bytes("PNG")), Upload("b.jpg", image_bytes("JPEG"))]
+        )
+    )
+    assert state.notice == "2 pictures added."
+    first, _second = state.images
+    assert first.url == routes.competition_image(competition.id, first.name)
+
+    CompetitionAdminState.remove_image.fn(state, first.name)
+    assert [image.name for image in state.images] == [_second.name]
+
+
+def test_a_postal_entry_gets_a_ticket_and_appears_in_the_orders(session, people, app_db):
+    admin = people["admin"]
+    competition = add_competition(session, admin)
+    ann = add_buyer(session, "ann@example.com")
+    buy(ann, competition, 2)
+    state = page_of(session, admin, competition.id)
+    entry = {
+        "postal_name": "Pat Post",
+        "postal_address": "1 High Street, Leeds",
+        "postal_answer": "Lyon",
+        "postal_email": "",
+    }
+    assert state.choices == ["Paris", "Lyon", "Nice"]
+
+    CompetitionAdminState.record_postal.fn(state, entry)
+    assert state.error.startswith("The answer on this entry is wrong")
+    CompetitionAdminState.record_postal.fn(state, entry | {"postal_answer": "Paris"})
+    assert state.notice == "Postal entry recorded: ticket 3 for Pat Post."
+
+    newest, paid = state.orders
+    assert (newest.buyer, newest.numbers, newest.status_words) == ("Pat Post", "3", "Postal entry")
+    assert newest.amount == "free (postal)" and newest.can_refund is True
+    assert (paid.buyer, paid.numbers, paid.amount) == ("Ann", "1–2", "£5.00")
+    assert state.facts.sold_count == 3
+    assert state.facts.export_url == routes.tickets_export(competition.id)
+
+
+def test_perform_draw_now_before_the_end_says_why_not(session, people, app_db, no_beacon):
+    admin = people["admin"]
+    competition = add_competition(session, admin)
+    state = page_of(session, admin, competition.id)
+
+    asyncio.run(CompetitionAdminState.draw_now.fn(state))
+
+    assert state.error.startswith("Sales are open until") and state.notice == ""
+    assert state.drawing is False and state.draw.status == DrawStatus.SCHEDULED
+
+
+def test_perform_draw_now_after_the_end_draws_and_lists_the_history_and_proof(
+    session, people, app_db, no_beacon
+):
+    admin = people["admin"]
+    competition = ended_competition(session, admin)
+    ann = add_buyer(session, "ann@example.com")
+    postal(session, admin, competition, name="Ann", email=ann.email)
+    state = page_of(session, admin, competition.id)
+
+    asyncio.run(CompetitionAdminState.draw_now.fn(state))
+
+    assert state.error == "" and state.notice == "Drawn: 1 winner."
+    assert state.draw.is_drawn and state.draw.can_draw is False
+    assert state.proofs[0].url == routes.draw_proof(state.draw.id)
+    assert len(state.proofs) == 1
+    assert state.draw.announcement.splitlines()[1].startswith("Ticket 1 won A road bike!")
+    history = [h.what for h in state.history]
+    assert history[0].startswith("Draw scheduled; its commitment")
+    assert any(h.startswith("Sales closed: 1 tickets frozen") for h in history)
+    assert "Drawn by an admin (Draw now) by admin@example.com." in history
+    assert any(h.startswith("competition.create by") for h in history)
+    assert state.winners[0].startswith("Place 1: ticket #1 of 1 — ")
+
+
+def test_a_manual_winner_needs_a_reason_and_is_recorded_as_one(session, people, app_db, no_beacon):
+    admin = people["admin"]
+    competition = ended_competition(session, admin)
+    postal(session, admin, competition, name="Pat Post")
+    postal(session, admin, competition, name="Sam Stamp")
+    state = page_of(session, admin, competition.id)
+
+    CompetitionAdminState.manual_winner.fn(state, {"manual_ticket": "2", "reason": ""})
+    assert state.error == "Give a reason of at least 5 characters: it is recorded."
+    CompetitionAdminState.manual_winner.fn(
+        state, {"manual_ticket": "7", "reason": "Drawn live on stream"}
+    )
+    assert state.error == "Ticket 7 was not in the draw (not sold, or refunded)."
+    CompetitionAdminState.manual_winner.fn(
+        state, {"manual_ticket": "2", "reason": "Drawn live on stream"}
+    )
+
+    assert state.error == "" and state.notice.startswith("Manual winner recorded")
+    with Session(app_db) as s:
+        winner = s.exec(select(DrawWinner)).one()
+        draw = draws.get(s, winner.draw_id)
+    assert winner.ticket == 2 and draw.trigger == DrawTrigger.OVERRIDE
+    assert draw.reason == "Drawn live on stream"
+    assert "chosen by an admin, not by the random draw" in state.draw.announcement
+    assert state.winners[0].startswith("Place 1: ticket #2, named by an admin")
+
+
+# ---- tickets -----------------------------------------------------------------------------------
+
+
+def test_an_admin_finds_an_order_and_refunds_it_with_a_reason(session, people, app_db):
+    admin = people["admin"]
+    competition = add_competition(session, admin)
+    ann, bob = add_buyer(session, "ann@example.com"), add_buyer(session, "bob@example.com")
+    buy(ann, competition, 2)
+    buy(bob, competition, 1)
+    state = tab(session, admin, TicketsAdminState)
+    TicketsAdminState.load.fn(state)
+    assert [o.buyer for o in state.orders] == ["Bob", "Ann"]
+
+    TicketsAdminState.search.fn(state, {"query": "ann@", "competition": str(competition.id)})
+    [order] = state.orders
+    assert (order.email, order.numbers, order.status_words) == ("ann@example.com", "1–2", "Paid")
+    TicketsAdminState.search.fn(state, {"query": "3", "competition": ""})
+    assert [o.buyer for o in state.orders] == ["Bob"]  # ticket 3
+    TicketsAdminState.search.fn(state, {"query": "ann", "competition": ""})
+
+    TicketsAdminState.refund.fn(state, {"order_id": order.order_id, "reason": ""})
+    assert state.error.startswith("Give a reason of at least 5 characters")
+    TicketsAdminState.refund.fn(state, {"order_id": order.order_id, "reason": "Asked to withdraw"})
+    assert state.notice.startswith("Refund requested")
+    [refunding] = state.orders
+    assert (refunding.status_words, refunding.can_refund) == ("Refund requested", False)
+    assert refunding.refund_reason == "Asked to withdraw"
+    with Session(app_db) as s:
+        statuses = s.exec(select(Ticket.status).where(Ticket.user_id == ann.id)).all()
+    assert statuses == [TicketStatus.REFUNDED, TicketStatus.REFUNDED]
+
+    tickets.process_refunds()
+    TicketsAdminState.search.fn(state, {"query": "ann", "competition": ""})
+    assert state.orders[0].status_words == "Refunded"
+
+
+def test_a_members_row_shows_their_tickets_and_orders(session, people):
+    admin = people["admin"]
+    competition = add_competition(session, admin)
+    ann = add_buyer(session, "ann@example.com")
+    buy(ann, competition, 3)
+    state = tab(session, admin, AdminState)
+    AdminState.load.fn(state)
+
+    AdminState.show_orders.fn(state, ann.id)
+
+    assert state.orders_open is True and state.orders_of == "Ann (ann@example.com)"
+    [order] = state.member_orders
+    assert (order.competition, order.numbers, order.amount) == ("Win a bike", "1–3", "£7.50")
+    AdminState.set_orders_open.fn(state, False)
+    assert state.member_orders == []
+
+
+# ---- winners: details, media, delivered ---------------------------------------------------------
+
+
+def drawn_winner(session, admin: User, email: str = "ann@example.com") -> DrawWinner:
+    competition = ended_competition(session, admin)
+    buyer = add_buyer(session, email)
+    postal(session, admin, competition, name="Ann", email=buyer.email)
+    draw = competitions.draw_of(session, competition.id)
+    assert draws.draw_now(admin.id, draw.id).status == "drawn"
+    return session.exec(select(DrawWinner).where(DrawWinner.draw_id == draw.id)).one()
+
+
+def test_marking_a_competition_prize_delivered_emails_the_winner_once(
+    session, people, app_db, no_beacon
+):
+    winner = drawn_winner(session, people["admin"])
+    state = tab(session, people["admin"], WinnersAdminState)
+    WinnersAdminState.load.fn(state)
+    [row] = state.rows
+    assert row.ticket_words == "Ticket 1"
+
+    WinnersAdminState.set_status.fn(state, winner.id, "delivered")
+    WinnersAdminState.set_status.fn(state, winner.id, "delivered")
+
+    with Session(app_db) as s:
+        [message] = s.exec(
+            select(OutboxMessage).where(OutboxMessage.template == "prize_delivered")
+        ).all()
+    assert message.to_address == "ann@example.com" and "Win a bike" in message.subject
+    assert fresh(app_db, DrawWinner, winner.id).status == "delivered"
+
+
+def test_marking_a_raffle_prize_delivered_sends_no_prize_email(session, people, app_db, no_beacon):
+    from tests.db.test_admin_draws_state import drawn_pool, open_pool
+
+    draw = drawn_pool(session, open_pool(session, {"ann@example.com": 3}), people["admin"])
+    winner = session.exec(select(DrawWinner).where(DrawWinner.draw_id == draw.id)).one()
+
+    draws.set_winner_status(session, people["admin"], winner.id, "delivered")
+    session.commit()
+
+    templates = session.exec(select(OutboxMessage.template)).all()
+    assert "prize_delivered" not in templates and winner.status == "delivered"
+
+
+def test_an_admin_adds_details_and_a_checked_photo_or_video(session, people, app_db, no_beacon):
+    winner = drawn_winner(session, people["admin"])
+    state = tab(session, people["admin"], WinnersAdminState)
+    WinnersAdminState.load.fn(state)
+    WinnersAdminState.manage.fn(state, winner.id)
+    assert state.managing_open is True and state.managing.id == winner.id
+
+    WinnersAdminState.save_details.fn(state, {"details": "Ann from Leeds:  “Brilliant!”"})
+    assert state.managing.details == "Ann from Leeds: “Brilliant!”"
+
+    def upload(name: str, data: bytes, claimed: str = "") -> None:
+        asyncio.run(WinnersAdminState.upload_media.fn(state, [Upload(name, data, claimed)]))
+
+    upload("winner.jpg", b"this is a text file, not a photo")
+    assert "is not a photo (PNG, JPEG or WebP) or a video (MP4 or WebM)" in state.error
+    upload("clip.mp4", b"not a video either, just words")
+    assert "is not a photo (PNG, JPEG or WebP) or a video (MP4 or WebM)" in state.error
+    upload("clip.webm", MP4_HEAD)
+    assert state.error.startswith("This file is an MP4 video, but its name ends in .webm")
+    assert fresh(app_db, DrawWinner, winner.id).media_name is None
+
+    upload("winner.png", image_bytes("PNG"), "image/png")
+    assert state.error == "" and fresh(app_db, DrawWinner, winner.id).media_type == "image/png"
+    first_name = fresh(app_db, DrawWinner, winner.id).media_name
+    upload("winner.jpg", image_bytes("JPEG"), "image/jpeg")
+    assert fresh(app_db, DrawWinner, winner.id).media_type == "image/jpeg"
+    assert not (get_settings().winner_media_dir / first_name).exists()  # replaced, not kept
+    upload("clip.mp4", MP4_HEAD, "video/mp4")
+    saved = fresh(app_db, DrawWinner, winner.id)
+    assert state.error == "" and saved.media_type == "video/mp4"
+    assert saved.media_name.endswith(".mp4") and state.managing.is_video is True
+    assert state.managing.media_url == routes.winner_media(winner.id)
+    assert "winner.media" in audit_actions(app_db) and "winner.details" in audit_actions(app_db)
+
+
+def test_a_video_over_50_mb_is_refused(session, people, no_beacon):
+    winner = drawn_winner(session, people["admin"])
+    big = MP4_HEAD + b"\x00" * (winner_media.MAX_VIDEO_BYTES)
+
+    with pytest.raises(UserError, match="at most 50 MB"):
+        winner_media.attach_media(
+            session, people["admin"], winner.id, filename="long.mp4", data=big
+        )
+
+
+def test_winner_media_is_for_admins_until_the_winner_is_published(
+    session, people, app_db, no_beacon
+):
+    admin, member = people["admin"], people["member"]
+    winner = drawn_winner(session, admin)
+    winner_media.attach_media(session, admin, winner.id, filename="w.png", data=image_bytes("PNG"))
+    winner_media.set_details(session, admin, winner.id, "From Leeds")
+    session.commit()
+    url = routes.winner_media(winner.id)
+
+    assert winner_media.media_file(session, winner.id, None) is None
+    assert winner_media.media_file(session, winner.id, member) is None
+    path, kind = winner_media.media_file(session, winner.id, admin)
+    assert path.exists() and kind == "image/png"
+    with TestClient(build_api()) as client:
+        assert client.get(url).status_code == 404
+        client.cookies.set("luckyclub_session", browser_session(session, member))
+        assert client.get(url).status_code == 404
+        client.cookies.set("luckyclub_session", browser_session(session, admin))
+        seen = client.get(url)
+        assert seen.status_code == 200 and seen.headers["content-type"] == "image/png"
+        assert seen.headers["x-content-type-options"] == "nosniff"
+
+        draws.set_winner_status(session, admin, winner.id, "publish")
+        session.commit()
+        client.cookies.clear()
+        assert client.get(url).status_code == 200
+        [champion] = draw_public.champions(session)
+        assert champion.media_url == url
+        champions_page = state_for_tab(ChampionsState)
+        ChampionsState.load.fn(champions_page)
+        [shown] = champions_page.champions
+        assert (shown.media_url, shown.is_video, shown.details) == (url, False, "From Leeds")
+
+        draws.set_winner_status(session, admin, winner.id, "unpublish")
+        session.commit()
+        assert client.get(url).status_code == 404

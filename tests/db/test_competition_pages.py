@@ -1,0 +1,444 @@
+"""The public competition pages' states, driven as a browser tab drives them: the list and its tabs,
+the ticket picker's bounds, the skill question, Stripe's way back (paid, waiting, refunded,
+cancelled), the built-in test checkout, and the result once drawn."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+from sqlmodel import func, select
+
+from luckyclub import routes
+from luckyclub.models import (
+    Competition,
+    CompetitionStatus,
+    DrawWinner,
+    OrderStatus,
+    Role,
+    TicketOrder,
+    utcnow,
+)
+from luckyclub.pages.competition import WAITING, CompetitionPageState
+from luckyclub.pages.competition_checkout import TicketCheckoutState
+from luckyclub.pages.competition_rules import RulesState
+from luckyclub.pages.competitions import CompetitionListState
+from luckyclub.pages.dashboard import DashboardState
+from luckyclub.pages.draw import DrawPageState
+from luckyclub.pages.live_draw import LiveDrawState
+from luckyclub.services import accounts, competitions, draws, tickets
+from tests.db.factories import add_buyer, add_competition, add_user
+from tests.db.reflex_state import state_for_tab
+
+
+@pytest.fixture()
+def admin(session):
+    return add_user(session, "admin@example.com", Role.ADMIN)
+
+
+def token_for(session, user) -> str:
+    token, _ = accounts.start_session(session, user)
+    session.commit()
+    return token
+
+
+def list_page(path: str = routes.COMPETITIONS, token: str | None = None) -> CompetitionListState:
+    state = state_for_tab(CompetitionListState, path=path, session_token=token)
+    CompetitionListState.load.fn(state)
+    return state
+
+
+def competition_page(competition_id: int, query: str = "", token: str | None = None):
+    path = routes.competition_page(competition_id) + (f"?{query}" if query else "")
+    state = state_for_tab(CompetitionPageState, path=path, session_token=token)
+    CompetitionPageState.load.fn(state)
+    return state
+
+
+def redirect_target(spec) -> str:
+    return spec.args[0][1]._var_value
+
+
+def checkout(user, competition, quantity: int = 1) -> tuple[int, str]:
+    """An open test checkout: its order id and checkout id."""
+    started = tickets.start_checkout(user.id, competition.id, quantity, "Paris")
+    return started.order_id, started.url.split("session=")[1]
+
+
+def buy(user, competition, quantity: int = 1) -> tuple[int, ...]:
+    _, checkout_id = checkout(user, competition, quantity)
+    return tickets.pay_test_checkout(user, checkout_id).numbers
+
+
+def move_dates(session, competition, **changes) -> None:
+    session.exec(update(Competition).where(Competition.id == competition.id).values(**changes))
+    session.commit()
+
+
+# ---- the list ----------------------------------------------------------------------------------
+
+
+def test_each_tab_lists_its_phase_featured_first_and_never_a_draft(session, admin):
+    now = utcnow()
+    plain = add_competition(session, admin, title="Plain bike")
+    featured = add_competition(session, admin, title="Featured car")
+    competitions.set_featured(session, admin, featured.id, True)
+    add_competition(session, admin, title="Coming TV", starts_at=now + timedelta(days=1))
+    ended = add_competition(session, admin, title="Ended watch")
+    move_dates(session, ended, ends_at=now - timedelta(hours=1), draw_at=now + timedelta(hours=1))
+    drawn = add_competition(session, admin, title="Drawn boat")
+    move_dates(session, drawn, status=CompetitionStatus.DRAWN)
+    add_competition(session, admin, title="Secret draft", active=False)
+    session.commit()
+
+    state = list_page()
+    assert state.tab == "active"
+    assert [c.title for c in state.cards] == ["Featured car", "Plain bike"]
+    card = state.cards[0]
+    assert card.featured and card.price == "£2.50" and card.sold_words == "0 of 100 sold"
+    assert card.ends.endswith("UTC") and card.url == routes.competition_page(featured.id)
+    assert not card.closing_soon and not card.sold_out and card.percent == 0
+
+    assert [c.title for c in list_page("/competitions?status=upcoming").cards] == ["Coming TV"]
+    CompetitionListState.choose_tab.fn(state, "ended")
+    assert [c.title for c in state.cards] == ["Ended watch"]
+    CompetitionListState.choose_tab.fn(state, "drawn")
+    assert [(c.title, c.phase_words) for c in state.cards] == [("Drawn boat", "Drawn")]
+    CompetitionListState.choose_tab.fn(state, "draft")  # not a tab: nothing changes
+    assert state.tab == "drawn"
+    assert list_page("/competitions?status=bogus").tab == "active"
+    assert plain.id != drawn.id
+
+
+def test_a_member_sees_times_in_their_timezone_and_badges_for_closing_and_sold_out(session, admin):
+    now = utcnow()
+    closing = add_competition(session, admin, title="Closing soon", max_tickets=2)
+    move_dates(session, closing, ends_at=now + timedelta(hours=3), draw_at=now + timedelta(hours=3))
+    member = add_buyer(session, "ann@example.com", timezone="Europe/London")
+    buy(member, closing, 2)
+
+    card = list_page(token=token_for(session, member)).cards[0]
+
+    assert card.ends.endswith(("GMT", "BST"))
+    assert card.closing_soon and card.sold_out and card.percent == 100
+    assert card.sold_words == "2 of 2 sold"
+
+
+def test_the_list_moves_without_a_reload_when_someone_buys(session, admin):
+    competition = add_competition(session, admin)
+    state = list_page()
+    assert state.cards[0].sold == 0
+
+    buy(add_buyer(session, "ann@example.com"), competition, 3)
+    CompetitionListState.tick.fn(state)
+    CompetitionListState.tick.fn(state)  # every other tick looks at the database
+
+    assert (state.cards[0].sold, state.cards[0].percent) == (3, 3)
+    assert state.cards[0].sold_words == "3 of 100 sold"
+    assert state.now_ts > 0
+
+
+# ---- one competition: what a member may buy ------------------------------------------------------
+
+
+def test_the_quantity_is_bounded_by_what_is_left_and_the_per_person_limit(session, admin):
+    competition = add_competition(session, admin, max_tickets=10, per_person_limit=4)
+    ann, bob = add_buyer(session, "ann@example.com"), add_buyer(session, "bob@example.com")
+    carl = add_buyer(session, "carl@example.com")
+    buy(ann, competition, 3)
+
+    mine = competition_page(competition.id, token=token_for(session, ann))
+    assert (mine.member_has, mine.can_buy, mine.my_numbers) == (3, 1, "1–3")
+
+    checkout(carl, competition, 4)  # held, not paid: 3 tickets are left
+    checkout(add_buyer(session, "dan@example.com"), competition, 1)
+    state = competition_page(competition.id, token=token_for(session, bob))
+    assert (state.comp.tickets_left, state.can_buy, state.my_numbers) == (2, 2, "")
+
+    CompetitionPageState.set_quantity.fn(state, "2")
+    assert state.total == "£5.00"
+    CompetitionPageState.step_quantity.fn(state, 1)
+    assert state.quantity_text == "2"  # never past what may be bought
+    CompetitionPageState.set_quantity.fn(state, "3")
+    assert state.total == ""
+    CompetitionPageState.choose_answer.fn(state, "Paris")
+    CompetitionPageState.buy.fn(state)
+    assert state.error == "You can choose at most 2 tickets now."
+
+    visitor = competition_page(competition.id)
+    assert visitor.can_buy == 2 and visitor.my_numbers == ""
+
+
+def test_a_wrong_answer_says_so_and_enters_nothing(session, admin):
+    competition = add_competition(session, admin)
+    ann = add_buyer(session, "ann@example.com")
+    state = competition_page(competition.id, token=token_for(session, ann))
+    assert state.question == "What is the capital of France?"
+    assert state.choices == ["Paris", "Lyon", "Nice"]
+
+    CompetitionPageState.set_quantity.fn(state, "2")
+    CompetitionPageState.buy.fn(state)
+    assert state.error == "Choose your answer to the question first."
+    CompetitionPageState.choose_answer.fn(state, "Lyon")
+    assert CompetitionPageState.buy.fn(state) is None
+
+    assert state.error == tickets.WRONG_ANSWER
+    assert session.exec(select(func.count()).select_from(TicketOrder)).one() == 0
+
+    CompetitionPageState.choose_answer.fn(state, "Paris")
+    target = redirect_target(CompetitionPageState.buy.fn(state))
+    assert target.startswith(routes.COMPETITION_TEST_CHECKOUT + "?session=")
+    order = session.exec(select(TicketOrder)).one()
+    assert (order.status, order.quantity, order.amount_pence) == (OrderStatus.PENDING, 2, 500)
+
+
+def test_a_visitor_is_sent_to_sign_in_and_back(session, admin):
+    competition = add_competition(session, admin)
+    state = competition_page(competition.id)
+
+    target = redirect_target(CompetitionPageState.buy.fn(state))
+
+    assert target == f"{routes.LOGIN}?next={routes.competition_page(competition.id)}"
+
+
+def test_a_draft_or_unknown_competition_is_missing(session, admin):
+    draft = add_competition(session, admin, active=False)
+    assert competition_page(draft.id).missing
+    assert competition_page(987654).missing
+
+
+# ---- Stripe's way back --------------------------------------------------------------------------
+
+
+def test_the_success_page_shows_the_numbers(session, admin):
+    competition = add_competition(session, admin)
+    ann = add_buyer(session, "ann@example.com")
+    order_id, checkout_id = checkout(ann, competition, 2)
+    tickets.pay_test_checkout(ann, checkout_id)
+
+    state = competition_page(
+        competition.id, f"order={order_id}&session_id={checkout_id}", token_for(session, ann)
+    )
+
+    assert state.error == ""
+    assert state.notice == "Payment received. Your tickets: 1–2. Good luck!"
+    assert state.my_numbers == "1–2" and state.comp.sold == 2 and not state.waiting
+
+
+def test_the_success_page_waits_for_the_payment_then_shows_the_numbers(session, admin):
+    competition = add_competition(session, admin)
+    ann = add_buyer(session, "ann@example.com")
+    order_id, checkout_id = checkout(ann, competition, 1)
+    token = token_for(session, ann)
+
+    state = competition_page(competition.id, f"order={order_id}&session_id={checkout_id}", token)
+    assert state.waiting and state.notice == WAITING
+
+    tickets.pay_test_checkout(ann, checkout_id)  # the webhook arrives
+    CompetitionPageState.tick.fn(state)
+    CompetitionPageState.tick.fn(state)
+
+    assert not state.waiting
+    assert state.notice == "Payment received. Your tickets: 1. Good luck!"
+    assert state.my_numbers == "1"
+
+
+def test_the_success_page_explains_a_refund_when_the_payment_came_too_late(session, admin):
+    competition = add_competition(session, admin)
+    ann = add_buyer(session, "ann@example.com")
+    order_id, checkout_id = checkout(ann, competition, 1)
+    now = utcnow()
+    move_dates(session, competition, ends_at=now - timedelta(minutes=1), draw_at=now)
+    tickets.pay_test_checkout(ann, checkout_id)
+
+    state = competition_page(
+        competition.id, f"order={order_id}&session_id={checkout_id}", token_for(session, ann)
+    )
+
+    assert state.error.startswith("Your payment could not become tickets: The competition closed")
+    assert "refunded in full" in state.error and state.my_numbers == ""
+
+
+def test_someone_elses_checkout_is_refused(session, admin):
+    competition = add_competition(session, admin)
+    ann, bob = add_buyer(session, "ann@example.com"), add_buyer(session, "bob@example.com")
+    order_id, checkout_id = checkout(ann, competition, 1)
+
+    state = competition_page(
+        competition.id, f"order={order_id}&session_id={checkout_id}", token_for(session, bob)
+    )
+
+    assert state.error == "That checkout is not one of yours." and not state.waiting
+
+
+def test_cancelling_the_checkout_releases_its_tickets_at_once(session, admin):
+    competition = add_competition(session, admin)
+    ann, bob = add_buyer(session, "ann@example.com"), add_buyer(session, "bob@example.com")
+    order_id, _ = checkout(ann, competition, 3)
+    bobs_order, _ = checkout(bob, competition, 2)
+
+    state = competition_page(competition.id, f"cancelled={order_id}", token_for(session, ann))
+
+    assert "released" in state.notice and "nothing was charged" in state.notice
+    session.expire_all()
+    assert session.get(TicketOrder, order_id).status == OrderStatus.EXPIRED
+    assert session.get(Competition, competition.id).held == 2
+    assert state.comp.tickets_left == 98
+
+    again = competition_page(competition.id, f"cancelled={order_id}", token_for(session, ann))
+    assert again.notice == "That checkout is closed already; nothing more was charged."
+    competition_page(competition.id, f"cancelled={bobs_order}", token_for(session, ann))
+    session.expire_all()
+    assert session.get(TicketOrder, bobs_order).status == OrderStatus.PENDING  # not ann's to cancel
+
+
+# ---- the built-in test checkout -----------------------------------------------------------------
+
+
+def test_the_test_checkout_shows_the_order_and_pays_it(session, admin):
+    competition = add_competition(session, admin)
+    ann = add_buyer(session, "ann@example.com", timezone="Europe/London")
+    order_id, checkout_id = checkout(ann, competition, 3)
+    path = f"{routes.COMPETITION_TEST_CHECKOUT}?session={checkout_id}"
+    state = state_for_tab(TicketCheckoutState, path=path, session_token=token_for(session, ann))
+
+    TicketCheckoutState.load.fn(state)
+    assert state.found and state.open_now and state.error == ""
+    assert (state.title, state.quantity, state.amount) == ("Win a bike", 3, "£7.50")
+    assert state.held_until.endswith(("GMT", "BST"))
+
+    target = redirect_target(TicketCheckoutState.pay.fn(state))
+    assert target == (
+        f"{routes.competition_page(competition.id)}?order={order_id}&session_id={checkout_id}"
+    )
+    session.expire_all()
+    assert session.get(TicketOrder, order_id).status == OrderStatus.PAID
+
+    TicketCheckoutState.load.fn(state)
+    assert not state.open_now and state.closed_words == "This checkout is paid already."
+
+
+def test_the_test_checkout_cancels_back_to_the_competition(session, admin):
+    competition = add_competition(session, admin)
+    ann = add_buyer(session, "ann@example.com")
+    order_id, checkout_id = checkout(ann, competition, 1)
+    path = f"{routes.COMPETITION_TEST_CHECKOUT}?session={checkout_id}"
+    state = state_for_tab(TicketCheckoutState, path=path, session_token=token_for(session, ann))
+    TicketCheckoutState.load.fn(state)
+
+    target = redirect_target(TicketCheckoutState.cancel_checkout.fn(state))
+
+    assert target == f"{routes.competition_page(competition.id)}?cancelled={order_id}"
+
+
+def test_someone_elses_test_checkout_is_not_valid(session, admin):
+    competition = add_competition(session, admin)
+    ann, bob = add_buyer(session, "ann@example.com"), add_buyer(session, "bob@example.com")
+    _, checkout_id = checkout(ann, competition, 1)
+    path = f"{routes.COMPETITION_TEST_CHECKOUT}?session={checkout_id}"
+    state = state_for_tab(TicketCheckoutState, path=path, session_token=token_for(session, bob))
+
+    TicketCheckoutState.load.fn(state)
+
+    assert not state.found and "not valid any more" in state.error
+    TicketCheckoutState.pay.fn(state)
+    assert "not valid any more" in state.error
+
+
+# ---- after the draw ----------------------------------------------------------------------------
+
+
+def test_the_live_page_counts_tickets_and_entrants_before_the_draw(session, admin):
+    competition = add_competition(session, admin)
+    buy(add_buyer(session, "ann@example.com"), competition, 2)
+    buy(add_buyer(session, "bob@example.com"), competition, 1)
+    draw = competitions.draw_of(session, competition.id)
+
+    state = state_for_tab(LiveDrawState, path=routes.live_page(draw.id))
+    LiveDrawState.load.fn(state)
+
+    assert state.draw.is_tickets and state.draw.entry_words == "tickets"
+    assert (state.draw.entrant_count, state.draw.entry_count) == (2, 3)
+
+
+def test_after_the_draw_the_page_shows_the_winning_ticket_and_names_a_published_winner(
+    session, admin, no_beacon
+):
+    competition = add_competition(session, admin)
+    ann = add_buyer(session, "ann@example.com", show_on_leaderboard=True)
+    buy(ann, competition, 2)
+    buy(add_buyer(session, "bob@example.com"), competition, 1)
+    draws.run_due(now=competition.draw_at + timedelta(seconds=1))
+    session.expire_all()
+    draw = competitions.draw_of(session, competition.id)
+    winner = session.exec(select(DrawWinner).where(DrawWinner.draw_id == draw.id)).one()
+
+    state = competition_page(competition.id)
+    assert state.comp.phase == "drawn" and state.draw_status == "drawn"
+    assert [(w.ticket, w.published, w.name) for w in state.winners] == [
+        (f"Ticket {winner.ticket}", False, "")
+    ]
+    assert state.draw_url == routes.draw_page(draw.id)
+    assert state.live_url == routes.live_page(draw.id)
+    assert state.can_buy == 0
+
+    draws.set_winner_status(session, admin, winner.id, "publish")
+    session.commit()
+    published = competition_page(competition.id).winners[0]
+    expected = ann.display_name if winner.user_id == ann.id else f"Member #{winner.user_id}"
+    assert published.published and published.name == expected
+
+    live = state_for_tab(LiveDrawState, path=routes.live_page(draw.id))
+    LiveDrawState.load.fn(live)
+    assert live.outcome == "random"
+    assert [w.ticket for w in live.winners] == [f"Ticket {winner.ticket}"]
+    assert (live.draw.entrant_count, live.draw.entry_count) == (2, 3)
+
+    page = state_for_tab(DrawPageState, path=routes.draw_page(draw.id))
+    DrawPageState.load.fn(page)
+    DrawPageState.check_my_entry.fn(page, {"entrant_ref": str(winner.ticket)})
+    assert page.check_found and page.check_verified
+    assert page.check_message.startswith(f"Found ticket {winner.ticket}: line")
+    DrawPageState.check_my_entry.fn(page, {"entrant_ref": "99"})
+    assert not page.check_found and "Ticket 99 is not in this draw" in page.check_message
+
+
+def test_a_cancelled_competition_says_why_and_that_orders_are_refunded(session, admin):
+    competition = add_competition(session, admin)
+    competitions.cancel(session, admin, competition.id, "The prize can no longer be supplied")
+    session.commit()
+
+    state = competition_page(competition.id)
+
+    assert state.comp.phase == "cancelled"
+    assert state.cancel_reason == "The prize can no longer be supplied"
+    assert state.can_buy == 0
+
+
+# ---- elsewhere ---------------------------------------------------------------------------------
+
+
+def test_the_dashboard_lists_the_members_competition_tickets(session, admin):
+    competition = add_competition(session, admin, title="Win a kayak")
+    ann = add_buyer(session, "ann@example.com")
+    buy(ann, competition, 2)
+    state = state_for_tab(
+        DashboardState, path=routes.DASHBOARD, session_token=token_for(session, ann)
+    )
+
+    DashboardState.load.fn(state)
+
+    assert [(o.competition, o.numbers, o.status_words) for o in state.ticket_orders] == [
+        ("Win a kayak", "1–2", "Paid")
+    ]
+
+
+def test_the_rules_show_the_postal_address_from_the_settings(settings_env):
+    state = state_for_tab(RulesState, path=routes.COMPETITION_RULES)
+    RulesState.load.fn(state)
+    assert "PO Box" in state.postal_address
+
+    settings_env(POSTAL_ENTRY_ADDRESS="Prize Entries, 1 High Street, Leeds LS1 1AA")
+    RulesState.load.fn(state)
+    assert state.postal_address == "Prize Entries, 1 High Street, Leeds LS1 1AA"
