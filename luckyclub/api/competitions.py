@@ -16,7 +16,7 @@ from luckyclub.api.members import signed_in_user
 from luckyclub.api.responses import cacheable, error, iso, json_errors, whole_id
 from luckyclub.db import session_scope
 from luckyclub.models import Competition, CompetitionStatus, DrawStatus, utcnow
-from luckyclub.services import competitions, draw_public
+from luckyclub.services import competition_public, competitions, draw_public
 from luckyclub.services.errors import UserError
 
 COUNTS_MAX_AGE = 5  # seconds: the sold and left counts are at most this stale
@@ -127,8 +127,7 @@ def competition_draw(request: Request) -> Response:
         if draw is None:
             return error(NOT_FOUND, 404)
         view = draw_public.view(s, draw.id)
-        winners = competitions.winning_tickets(s, draw.id)
-        payload = draw_json(competition.id, view, winners)
+        payload = draw_json(competition.id, view, competition_public.result(s, draw).winners)
     settled = view.status in (DrawStatus.DRAWN, DrawStatus.VOID)
     return cacheable(request, payload, max_age=SETTLED_MAX_AGE if settled else COUNTS_MAX_AGE)
 
@@ -136,7 +135,7 @@ def competition_draw(request: Request) -> Response:
 def draw_json(
     competition_id: int,
     view: draw_public.DrawView,
-    winners: list[competitions.WinningTicket],
+    winners: tuple[competition_public.WinningTicket, ...],
 ) -> dict:
     drawn = view.status == DrawStatus.DRAWN
     closed = view.closed_at is not None
@@ -156,11 +155,10 @@ def draw_json(
         "winners": [
             {
                 "position": winner.position,
-                "ticket": winner.number,
-                "winnerName": winner.name,
+                "ticket": winner.ticket,
+                "winnerName": winner.name if winner.published else None,
                 "reroll": winner.reroll,
-                "replaced": winner.replaced,
-                "proof": routes.draw_proof(view.id, winner.reroll) if drawn else None,
+                "proof": routes.draw_proof(view.id, winner.reroll),
             }
             for winner in winners
         ],

@@ -85,6 +85,7 @@ class WinningTicket:
     ticket: int | None  # None when an admin named the winner without a ticket
     name: str  # "" until the winner is published
     published: bool
+    reroll: int = 0  # 0: drawn by the draw itself; n: its n-th reroll replaced an earlier winner
 
 
 @dataclass(frozen=True)
@@ -139,11 +140,12 @@ def detail(
         member_has=has,
         member_numbers=numbers,
         can_buy=can_buy,
-        result=_result(session, competitions.draw_of(session, competition.id)),
+        result=result(session, competitions.draw_of(session, competition.id)),
     )
 
 
-def _result(session: Session, draw: Draw | None) -> Result | None:
+def result(session: Session, draw: Draw | None) -> Result | None:
+    """The draw's state and its winners (replaced ones left out), as the public sees them."""
     if draw is None:
         return None
     winners: list[WinningTicket] = []
@@ -159,7 +161,9 @@ def _result(session: Session, draw: Draw | None) -> Result | None:
             name = ""
             if published:
                 name = ledger.public_name(user) if user else "A postal entrant"
-            winners.append(WinningTicket(winner.position, winner.ticket, name, published))
+            winners.append(
+                WinningTicket(winner.position, winner.ticket, name, published, winner.reroll)
+            )
     return Result(
         draw_id=draw.id,
         status=draw.status,

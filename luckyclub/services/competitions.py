@@ -25,15 +25,13 @@ from luckyclub.models import (
     CompetitionStatus,
     Draw,
     DrawStatus,
-    DrawWinner,
     Ticket,
     TicketOrder,
     TicketStatus,
     User,
-    WinnerStatus,
     utcnow,
 )
-from luckyclub.services import audit, draws, file_store, ledger, proof_files
+from luckyclub.services import audit, draws, file_store, proof_files
 from luckyclub.services.errors import UserError
 from luckyclub.services.permissions import require_admin
 from luckyclub.settings import get_settings
@@ -162,44 +160,6 @@ def list_all(session: Session, *, limit: int = 200) -> list[Competition]:
 
 def draw_of(session: Session, competition_id: int) -> Draw | None:
     return session.exec(select(Draw).where(Draw.competition_id == competition_id)).first()
-
-
-@dataclass(frozen=True)
-class WinningTicket:
-    """A winner of a competition's draw, as anyone may see them."""
-
-    position: int
-    reroll: int  # 0: drawn by the draw itself; n: by its n-th reroll
-    number: int | None  # the winning ticket; None if an admin named a member without a ticket
-    name: str | None  # the winner's public name once an admin has published them, else None
-    replaced: bool  # unreachable or disqualified: a reroll drew someone else
-
-
-def winning_tickets(session: Session, draw_id: int) -> list[WinningTicket]:
-    """The draw's winners by place, each followed by the rerolls that replaced them."""
-    rows = session.exec(
-        select(DrawWinner, User)
-        .outerjoin(User, col(User.id) == col(DrawWinner.user_id))
-        .where(DrawWinner.draw_id == draw_id)
-        .order_by(DrawWinner.position, DrawWinner.reroll)
-    ).all()
-    return [
-        WinningTicket(
-            position=winner.position,
-            reroll=winner.reroll,
-            number=winner.ticket,  # a ticket pool stores the ticket's own number
-            name=_published_name(winner, user),
-            replaced=winner.status == WinnerStatus.REPLACED,
-        )
-        for winner, user in rows
-    ]
-
-
-def _published_name(winner: DrawWinner, user: User | None) -> str | None:
-    # Unpublished winners stay anonymous: an admin checks a winner before naming them.
-    if winner.published_at is None or winner.status == WinnerStatus.REPLACED:
-        return None
-    return ledger.public_name(user) if user else "A postal entrant"
 
 
 def active_tickets(session: Session, competition_id: int) -> int:

@@ -370,7 +370,6 @@ def test_the_draw_shows_its_commitment_before_and_its_winner_and_proof_after(
             "ticket": winner.ticket,
             "winnerName": None,  # not published yet
             "reroll": 0,
-            "replaced": False,
             "proof": f"/api/draws/{draw.id}/proof",
         }
     ]
@@ -381,6 +380,14 @@ def test_the_draw_shows_its_commitment_before_and_its_winner_and_proof_after(
     session.commit()
     [published] = client.get(path).json()["winners"]
     assert published["winnerName"] == f"Member #{winner.user_id}"  # they chose no public name
+
+    session.expire_all()  # the draw was read here before run_due drew it in its own session
+    draws.reroll(session, admin, winner.id, "Did not answer for 14 days")
+    session.commit()
+    [replacement] = client.get(path).json()["winners"]
+    assert replacement["reroll"] == 1 and replacement["winnerName"] is None
+    assert replacement["proof"] == f"/api/draws/{draw.id}/proof?reroll=1"
+    assert client.get(replacement["proof"]).json()["draw"]["reroll"] == 1
 
 
 def test_a_manual_winner_and_a_void_draw_say_so_with_their_reason(
