@@ -654,7 +654,8 @@ def reroll(
     winner = session.get(DrawWinner, winner_id)
     if winner is None:
         raise UserError("That winner no longer exists.")
-    draw = session.get(Draw, winner.draw_id, with_for_update=True)  # one reroll at a time
+    # One reroll at a time, on the row as it is now, even if this session read the draw before.
+    draw = session.get(Draw, winner.draw_id, with_for_update=True, populate_existing=True)
     session.refresh(winner)
     if draw.trigger == DrawTrigger.OVERRIDE:
         raise UserError("This draw was a manual override, so it has no random stream to reroll.")
