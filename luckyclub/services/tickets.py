@@ -571,7 +571,7 @@ def void_order(session: Session, order: TicketOrder, reason: str) -> None:
 
 def process_refunds(now: datetime | None = None, *, batch: int = 20) -> dict[str, int]:
     """Ask Stripe for every refund that is due; safe in several processes at once (each order is
-    claimed first) and against lost answers (Stripe's idempotency key is the order's)."""
+    claimed first) and against lost answers (see refund_key and stripe_api.refund)."""
     now = now or utcnow()
     counts = {"refunded": 0, "retrying": 0}
     due = or_(col(TicketOrder.refund_next_at).is_(None), TicketOrder.refund_next_at <= now)
@@ -598,6 +598,14 @@ def process_refunds(now: datetime | None = None, *, batch: int = 20) -> dict[str
     return counts
 
 
+def refund_key(order: TicketOrder) -> str:
+    """Stripe's idempotency key for this attempt at refunding the order. Stripe replays the first
+    answer to a key, a refusal too, so each attempt after a failed one needs its own; the adapter
+    makes sure a fresh key never refunds twice."""
+    key = f"refund-order-{order.id}"
+    return f"{key}-retry-{order.refund_attempts}" if order.refund_attempts else key
+
+
 def _refund(order: TicketOrder, now: datetime) -> str:
     try:
         if get_settings().stripe_test_mode:
@@ -606,7 +614,7 @@ def _refund(order: TicketOrder, now: datetime) -> str:
             raise stripe_api.RefundFailed("the order has no payment to refund")
         else:
             refund_id = stripe_api.refund(
-                order.payment_intent_id, order.amount_pence, key=f"refund-order-{order.id}"
+                order.payment_intent_id, order.amount_pence, key=refund_key(order)
             )
     except stripe_api.RefundFailed as exc:
         attempts = order.refund_attempts + 1
