@@ -15,8 +15,11 @@ one competition (its row is the hot spot every purchase updates):
 Both buy the same quantities in the same order. The ratio fulfil/bare is the figure; the aim is at
 least half the bare rate at 8 clients. A benchmark, not a test:
 
-    .venv/bin/python bench/purchase.py [--purchases 2000] [--clients 1,8,32] [--database-url URL]
-                                       [--keep] [--profile]
+    .venv/bin/python bench/purchase.py [--purchases 2000] [--clients 1,8,32] [--processes]
+                                       [--database-url URL] [--keep] [--profile]
+
+Clients are threads of this process by default (as the app's web workers run), each with its own
+connection; --processes makes them processes, so Python's GIL is out of the figure.
 
 --profile prints where one client's fulfil time goes: each SQL statement's share and the top
 Python functions by own time (cProfile).
@@ -26,7 +29,9 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import functools
 import io
+import multiprocessing
 import os
 import pstats
 import random
@@ -37,6 +42,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
@@ -72,11 +78,7 @@ def main() -> None:
     os.environ.pop("STRIPE_SECRET_KEY", None)  # fulfil never calls Stripe; nothing else may
     create_database(url)
     try:
-        engine = create_engine(
-            url,
-            pool_size=max(args.clients) + 2,
-            connect_args={"options": "-c timezone=UTC"},  # as luckyclub.db makes it
-        )
+        engine = connect(url, pool_size=max(args.clients) + 2)
         try:
             run(engine, args)
         finally:
@@ -100,6 +102,11 @@ def parse_args() -> argparse.Namespace:
         help="a database this script creates, fills and drops; it must not exist yet",
     )
     parser.add_argument("--keep", action="store_true", help="do not drop the database at the end")
+    parser.add_argument(
+        "--processes",
+        action="store_true",
+        help="clients are processes (an engine each), not threads of one process sharing its GIL",
+    )
     parser.add_argument("--profile", action="store_true", help="where one fulfil's time goes")
     parser.add_argument("--seed", type=int, default=7)
     return parser.parse_args()
@@ -232,7 +239,7 @@ CAPPED_UPDATE = text(
 )
 
 
-def bare_one(engine: Engine, competition_id: int, order_id: int, user_id: int):
+def bare_one(engine: Engine, *, competition_id: int, order_id: int, user_id: int):
     def buy(quantity: int) -> None:
         now = utcnow()
         with engine.begin() as conn:
@@ -255,31 +262,65 @@ def bare_one(engine: Engine, competition_id: int, order_id: int, user_id: int):
     return buy
 
 
-def timed(clients: int, work: list, buy: Callable) -> float:
-    """Purchases per second: `clients` threads take the work in turn, released together."""
+Buyer = Callable[[Engine], Callable[[Any], None]]  # makes one client's buy(item) on an engine
+
+
+def timed(clients: int, work: list, buyer: Buyer, engine: Engine, processes: bool) -> float:
+    """Purchases per second: `clients` threads sharing the engine's pool, or processes with an
+    engine each, take the work in turn, released together once connected."""
     shares = [work[n::clients] for n in range(clients)]
-    start = threading.Barrier(clients + 1)
-    failures: list[BaseException] = []
-
-    def client(share: list) -> None:
-        start.wait()
-        try:
-            for item in share:
-                buy(item)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            failures.append(exc)
-
-    threads = [threading.Thread(target=client, args=(share,)) for share in shares]
-    for thread in threads:
-        thread.start()
+    if processes:
+        forked = multiprocessing.get_context("fork")
+        start = forked.Barrier(clients + 1)
+        workers = [
+            forked.Process(target=_process_client, args=(engine.url, buyer, share, start))
+            for share in shares
+        ]
+    else:
+        buy = buyer(engine)
+        start = threading.Barrier(clients + 1)
+        failures: list[BaseException] = []
+        workers = [
+            threading.Thread(target=_thread_client, args=(buy, share, start, failures))
+            for share in shares
+        ]
+    for worker in workers:
+        worker.start()
     start.wait()
     began = time.perf_counter()
-    for thread in threads:
-        thread.join()
+    for worker in workers:
+        worker.join()
     elapsed = time.perf_counter() - began
-    if failures:
+    if processes and any(worker.exitcode for worker in workers):
+        raise RuntimeError("a client process failed (its error is above)")
+    if not processes and failures:
         raise RuntimeError(f"{len(failures)} clients failed; the first: {failures[0]!r}")
     return len(work) / elapsed
+
+
+def _thread_client(buy, share: list, start, failures: list) -> None:
+    start.wait()
+    try:
+        for item in share:
+            buy(item)
+    except BaseException as exc:  # noqa: BLE001 - reported by timed()
+        failures.append(exc)
+
+
+def _process_client(url, buyer: Buyer, share: list, start) -> None:
+    engine = connect(url, pool_size=1)  # never the parent's connections
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))  # connected before the clock starts
+    buy = buyer(engine)
+    start.wait()
+    for item in share:
+        buy(item)
+    engine.dispose()
+
+
+def connect(url, pool_size: int) -> Engine:
+    """An engine as luckyclub.db makes it (UTC sessions), with room for every client."""
+    return create_engine(url, pool_size=pool_size, connect_args={"options": "-c timezone=UTC"})
 
 
 # ---- the run -----------------------------------------------------------------------------------
@@ -288,9 +329,10 @@ def timed(clients: int, work: list, buy: Callable) -> float:
 def run(engine: Engine, args: argparse.Namespace) -> None:
     user_ids = load(engine, max(args.clients))
     rng = random.Random(args.seed)
+    kind = "processes" if args.processes else "threads of one process"
     print(
-        f"\n{args.purchases} purchases of 1-3 tickets per run, one competition, "
-        f"PostgreSQL {server_version(engine)}\n"
+        f"\n{args.purchases} purchases of 1-3 tickets per run, one competition, clients are "
+        f"{kind}, PostgreSQL {server_version(engine)}\n"
     )
     print(f"{'clients':>7}  {'fulfil/s':>9}  {'bare/s':>9}  {'ratio':>6}")
     ratios: dict[int, float] = {}
@@ -300,15 +342,16 @@ def run(engine: Engine, args: argparse.Namespace) -> None:
 
         competition_id = new_competition(engine, f"fulfil x{clients}")
         checkouts = pending_orders(engine, competition_id, quantities, user_ids)
-        buy = fulfil_one(engine)
-        timed(min(clients, WARM_UP), checkouts[:WARM_UP], buy)
-        fulfil_rate = timed(clients, checkouts[WARM_UP:], buy)
+        timed(min(clients, WARM_UP), checkouts[:WARM_UP], fulfil_one, engine, False)
+        fulfil_rate = timed(clients, checkouts[WARM_UP:], fulfil_one, engine, args.processes)
 
         competition_id = new_competition(engine, f"bare x{clients}")
         order_id = bare_order(engine, competition_id, user_ids[0])
-        buy = bare_one(engine, competition_id, order_id, user_ids[0])
-        timed(min(clients, WARM_UP), warm, buy)
-        bare_rate = timed(clients, timed_quantities, buy)
+        bare = functools.partial(
+            bare_one, competition_id=competition_id, order_id=order_id, user_id=user_ids[0]
+        )
+        timed(min(clients, WARM_UP), warm, bare, engine, False)
+        bare_rate = timed(clients, timed_quantities, bare, engine, args.processes)
 
         ratios[clients] = fulfil_rate / bare_rate
         print(f"{clients:>7}  {fulfil_rate:>9.0f}  {bare_rate:>9.0f}  {ratios[clients]:>6.2f}")
