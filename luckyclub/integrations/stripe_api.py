@@ -153,16 +153,41 @@ def refund(
     payment_intent_id: str, amount: int, *, key: str, settings: Settings | None = None
 ) -> str:
     """Refund a payment (all of `amount`); returns Stripe's refund id. The idempotency key makes
-    a retry after a lost answer return the same refund, never a second one."""
+    a retry after a lost answer return the same refund, never a second one.
+
+    Stripe keeps the first answer to a key for 24 hours, errors included, so the caller gives each
+    attempt after a failed one a fresh key. That cannot refund twice: Stripe never refunds more
+    than was paid, and answers "charge_already_refunded" instead, when the refund made by an
+    earlier attempt (whose answer was lost) is looked up and returned.
+    """
     settings = settings or get_settings()
+    client = _client(settings)
     try:
-        made = _client(settings).v1.refunds.create(
+        made = client.v1.refunds.create(
             params={"payment_intent": payment_intent_id, "amount": amount},
             options={"idempotency_key": key},
         )
+    except stripe.InvalidRequestError as exc:
+        if exc.code == "charge_already_refunded":
+            earlier = _refund_made(client, payment_intent_id)
+            if earlier:
+                return earlier
+        raise RefundFailed(f"{type(exc).__name__}: {exc}"[:400]) from exc
     except stripe.StripeError as exc:
         raise RefundFailed(f"{type(exc).__name__}: {exc}"[:400]) from exc
     return made.id
+
+
+def _refund_made(client: stripe.StripeClient, payment_intent_id: str) -> str | None:
+    """The id of a refund already made on this payment (not failed or cancelled), if any."""
+    try:
+        found = client.v1.refunds.list(params={"payment_intent": payment_intent_id, "limit": 10})
+    except stripe.StripeError as exc:
+        raise RefundFailed(f"{type(exc).__name__}: {exc}"[:400]) from exc
+    for made in found.data:
+        if made.status not in ("failed", "canceled"):
+            return made.id
+    return None
 
 
 class RefundFailed(Exception):
