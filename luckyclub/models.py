@@ -150,6 +150,10 @@ class OutboxMessage(SQLModel, table=True):
     )
     to_address: str = Field(max_length=254, index=True)  # an email address or a phone number
     payload: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))  # JSON
+    # SHA-256 of (channel, recipient, event, unique id): one notification of an event per channel.
+    dedupe_key: str | None = Field(
+        default=None, max_length=64, sa_column_kwargs={"unique": True}, nullable=True
+    )
     subject: str = Field(max_length=200)
     text_body: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     html_body: str = Field(sa_column=sa.Column(sa.Text, nullable=False))

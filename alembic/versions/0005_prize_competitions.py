@@ -204,10 +204,18 @@ def upgrade() -> None:
             )
         )
         batch_op.add_column(sa.Column("payload", sa.Text(), nullable=True))
+        batch_op.add_column(
+            sa.Column("dedupe_key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True)
+        )
+        batch_op.create_unique_constraint(
+            batch_op.f("uq_outbox_message_dedupe_key"), ["dedupe_key"]
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("outbox_message", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("uq_outbox_message_dedupe_key"), type_="unique")
+        batch_op.drop_column("dedupe_key")
         batch_op.drop_column("payload")
         batch_op.drop_column("channel")
 

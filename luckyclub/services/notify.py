@@ -6,8 +6,8 @@ the action that caused it was saved; `mail.deliver_due` (the `deliver_outbox` jo
 
 from __future__ import annotations
 
+import hashlib
 import json
-from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -65,6 +65,7 @@ def notify(
             session, to=user.email, template=email, display_name=user.display_name, **context
         )
         message.payload = json.dumps({"event": event, "unique_id": unique_id})
+        message.dedupe_key = dedupe_key(Channel.EMAIL, user.email, event, unique_id)
     if settings.klaviyo_enabled and not _already_queued(
         session, Channel.KLAVIYO, user.email, event, unique_id
     ):
@@ -107,6 +108,7 @@ def _klaviyo_message(
         channel=Channel.KLAVIYO,
         to_address=user.email,
         payload=json.dumps(body),
+        dedupe_key=dedupe_key(Channel.KLAVIYO, user.email, event, unique_id),
         subject=event,
         text_body=json.dumps(body, indent=2, ensure_ascii=False),  # what admins read
         html_body="",
@@ -122,6 +124,7 @@ def _text_message(phone: str, event: str, unique_id: str, text: str) -> OutboxMe
         channel=Channel.SMS,
         to_address=phone,
         payload=json.dumps({"event": event, "unique_id": unique_id, "body": body}),
+        dedupe_key=dedupe_key(Channel.SMS, phone, event, unique_id),
         subject=body[:200],
         text_body=body,
         html_body="",
@@ -132,27 +135,16 @@ def _text_message(phone: str, event: str, unique_id: str, text: str) -> OutboxMe
 def _already_queued(
     session: Session, channel: str, to_address: str, event: str, unique_id: str
 ) -> bool:
-    """Whether this channel already holds (event, unique_id) for this recipient, sent or not.
-
-    The indexed recipient and a LIKE on the stored JSON narrow it to a few rows; reading their
-    payloads makes the match exact. Rows added earlier in this transaction count too (autoflush).
-    """
-    needle = json.dumps(unique_id)  # as json.dumps wrote it into the payload: quoted, escaped
-    query = select(OutboxMessage.payload).where(
-        col(OutboxMessage.channel) == channel,
-        col(OutboxMessage.to_address) == to_address.strip(),
-        col(OutboxMessage.payload).contains(needle, autoescape=True),
+    """Whether this channel already holds (event, unique_id) for this recipient, sent or not: one
+    indexed lookup. Rows added earlier in this transaction count too (autoflush); the unique index
+    is the backstop against two transactions queueing the same one at once."""
+    key = dedupe_key(channel, to_address, event, unique_id)
+    return (
+        session.exec(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)).first()
+        is not None
     )
-    key = (event, unique_id)
-    return any(_event_key(channel, payload) == key for payload in session.exec(query))
 
 
-def _event_key(channel: str, payload: str | None) -> tuple[Any, Any] | None:
-    try:
-        data = json.loads(payload or "")
-        if channel == Channel.KLAVIYO:
-            attributes = data["data"]["attributes"]
-            return attributes["metric"]["data"]["attributes"]["name"], attributes["unique_id"]
-        return data["event"], data["unique_id"]
-    except (ValueError, KeyError, TypeError):
-        return None
+def dedupe_key(channel: str, to_address: str, event: str, unique_id: str) -> str:
+    parts = (channel, to_address.strip().lower(), event, unique_id)
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
