@@ -51,7 +51,31 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class FakeProvider:
+class LocalServer:
+    """A real HTTP server on 127.0.0.1, in a thread of the test process, until stop()."""
+
+    _server: ThreadingHTTPServer | None = None
+    _thread: threading.Thread | None = None
+
+    def _listen(self, handler: type[BaseHTTPRequestHandler], port: int = 0) -> None:
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+
+class FakeProvider(LocalServer):
     """Answers each request with the next lined-up Answer; with `default` when none are left."""
 
     def __init__(self, default: Answer):
@@ -60,8 +84,6 @@ class FakeProvider:
         self.received: list[Received] = []
         self._lock = threading.Lock()
         self.port = free_port()  # fixed for life, so a stopped provider comes back where it was
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
@@ -94,21 +116,8 @@ class FakeProvider:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), daemon=True
-        )
-        self._thread.start()
+        self._listen(Handler, self.port)
         return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
 
     def _take(self, request: Received) -> Answer:
         with self._lock:

@@ -29,13 +29,14 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import stripe as stripe_python
 
 from luckyclub.integrations.stripe_api import sign_payload
+from tests.fake_http import LocalServer
 
 SESSION_SHORTEST = 30 * 60  # Stripe refuses an expires_at under 30 minutes away
 SESSION_LONGEST = 24 * 60 * 60
@@ -107,7 +108,7 @@ def _listify(value: Any) -> Any:
     return items
 
 
-class FakeStripe:
+class FakeStripe(LocalServer):
     def __init__(self, *, secret_key: str = "sk_test_x", webhook_secret: str = "whsec_x"):
         self.secret_key = secret_key
         self.webhook_secret = webhook_secret
@@ -121,8 +122,6 @@ class FakeStripe:
         self._lose: dict[str, int] = {}
         self._kept: dict[str, tuple[str, dict[str, Any], int, dict[str, Any]]] = {}
         self._lock = threading.RLock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # ---- running -------------------------------------------------------------------------------
 
@@ -180,21 +179,8 @@ class FakeStripe:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,))
-        self._thread.daemon = True
-        self._thread.start()
+        self._listen(Handler)
         return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
 
     # ---- what tests line up and read -------------------------------------------------------------
 

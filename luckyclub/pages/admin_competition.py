@@ -20,7 +20,7 @@ from luckyclub.pages.admin_competitions import (
     CompetitionForm,
     cancel_dialog,
     competition_fields,
-    competition_form_fields,
+    competition_form,
     extend_dialog,
     form_of,
 )
@@ -516,20 +516,7 @@ def _editor() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading("Edit", size="5", as_="h2"),
-            rx.fragment(
-                rx.form(
-                    rx.vstack(
-                        *competition_form_fields(S.editing),
-                        rx.button("Save changes", type="submit", size="3"),
-                        spacing="3",
-                        width="100%",
-                        align="stretch",
-                    ),
-                    on_submit=S.save,
-                    width="100%",
-                ),
-                key=S.form_key.to_string(),
-            ),
+            competition_form(S.editing, "Save changes", S.save, S.form_key),
             width="100%",
         ),
         width="100%",

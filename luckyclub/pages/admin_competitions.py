@@ -285,6 +285,24 @@ def _grid(*children: rx.Component, columns: str = "3") -> rx.Component:
     )
 
 
+def competition_form(values, submit: str, on_submit, form_key) -> rx.Component:
+    """The competition form; a new form_key after saving clears what the admin typed."""
+    return rx.fragment(
+        rx.form(
+            rx.vstack(
+                *competition_form_fields(values),
+                rx.button(submit, type="submit", size="3"),
+                spacing="3",
+                width="100%",
+                align="stretch",
+            ),
+            on_submit=on_submit,
+            width="100%",
+        ),
+        key=form_key.to_string(),
+    )
+
+
 def competition_form_fields(E) -> list[rx.Component]:
     """The labelled fields of a competition; `E` is a CompetitionForm var. Locked fields are
     read-only once tickets are sold (the service refuses to change them anyway)."""
@@ -474,19 +492,11 @@ def _new_competition() -> rx.Component:
                 size="2",
                 color_scheme="gray",
             ),
-            rx.fragment(
-                rx.form(
-                    rx.vstack(
-                        *competition_form_fields(CompetitionForm()),
-                        rx.button("Create competition", type="submit", size="3"),
-                        spacing="3",
-                        width="100%",
-                        align="stretch",
-                    ),
-                    on_submit=CompetitionsAdminState.create,
-                    width="100%",
-                ),
-                key=CompetitionsAdminState.form_key.to_string(),
+            competition_form(
+                CompetitionForm(),
+                "Create competition",
+                CompetitionsAdminState.create,
+                CompetitionsAdminState.form_key,
             ),
             width="100%",
         ),
