@@ -27,9 +27,9 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
-from luckyclub import db, routes
+from luckyclub import db
 from luckyclub.models import JobRun, utcnow
-from luckyclub.services import competitions, draws, mail, notify, raffles, tickets
+from luckyclub.services import competitions, draws, mail, raffles, tickets
 from luckyclub.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -106,15 +106,6 @@ def run_competitions() -> str:
     released = tickets.expire_holds()
     with db.session_scope() as session:
         short = competitions.flag_below_minimum(session)
-        for competition in short:
-            notify.notify_admins(
-                session,
-                email="competition_below_minimum",
-                title=competition.title,
-                sold=str(competitions.active_tickets(session, competition.id)),
-                minimum=str(competition.min_tickets),
-                link=get_settings().app_url + routes.admin_competition_page(competition.id),
-            )
     refunds = tickets.process_refunds()
     return (
         f"released {released} holds; {len(short)} short of their minimum; "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+from typing import Any
 
 import stripe
 
@@ -210,6 +211,13 @@ def create_portal_session(
     if not url:
         raise UserError(PAYMENTS_UNAVAILABLE)
     return url
+
+
+def object_id(value: Any) -> str | None:
+    """A Stripe id, whether the field holds the id or the expanded object."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    return value if isinstance(value, str) and value else None
 
 
 # ---- webhook signatures ----------------------------------------------------------------------

@@ -6,6 +6,15 @@ from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
 from luckyclub.models import AuditLog, User
+from luckyclub.services.errors import UserError
+
+
+def checked_reason(reason: str | None, *, shown: str = "it is recorded") -> str:
+    """An admin's reason for an action, tidied; refused when too short to mean anything."""
+    reason = " ".join((reason or "").split())
+    if len(reason) < 5:
+        raise UserError(f"Give a reason of at least 5 characters: {shown}.", field="reason")
+    return reason[:500]
 
 
 def record(

@@ -59,14 +59,12 @@ class CompetitionPool:
         ).all()
         members = sorted({user_id for _, user_id, _ in rows if user_id is not None})
         refs = dict(zip(members, draws.refs_for(draw.pool_id, members), strict=True))
-        draw.entry_count = len(rows)
-        return encode_tickets(
-            (
-                number,
-                refs[user_id] if user_id is not None else tickets.postal_ref(draw.pool_id, order),
-            )
-            for number, user_id, order in rows
-        )
+        owners = [
+            refs[user_id] if user_id is not None else tickets.postal_ref(draw.pool_id, order)
+            for _, user_id, order in rows
+        ]
+        draw.entrant_count, draw.entry_count = len(set(owners)), len(rows)
+        return encode_tickets(zip((number for number, _, _ in rows), owners, strict=True))
 
     def parameters(self, draw: Draw, *, reroll: int, earlier: Sequence[DrawWinner]) -> TicketDraw:
         if not reroll:

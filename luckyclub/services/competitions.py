@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
-from luckyclub import security
+from luckyclub import routes, security
 from luckyclub.models import (
     Competition,
     CompetitionStatus,
@@ -31,7 +31,7 @@ from luckyclub.models import (
     User,
     utcnow,
 )
-from luckyclub.services import audit, draws, file_store, proof_files
+from luckyclub.services import audit, draws, file_store, notify, proof_files
 from luckyclub.services.errors import UserError
 from luckyclub.services.permissions import require_admin
 from luckyclub.settings import get_settings
@@ -158,8 +158,7 @@ def list_all(session: Session, *, limit: int = 200) -> list[Competition]:
     return list(session.exec(query))
 
 
-def draw_of(session: Session, competition_id: int) -> Draw | None:
-    return session.exec(select(Draw).where(Draw.competition_id == competition_id)).first()
+draw_of = draws.draw_for_competition  # a competition's draw, by the competition's id
 
 
 def active_tickets(session: Session, competition_id: int) -> int:
@@ -376,12 +375,7 @@ def update(
 
 
 def _sync_draw(session: Session, competition: Competition, now: datetime) -> None:
-    draw = draws.schedule_competition(session, competition)
-    if draw.status != DrawStatus.SCHEDULED:
-        return
-    draw.title, draw.prize = competition.title, competition.prize
-    draw.winners_wanted, draw.distinct_winners = competition.winners, competition.distinct_winners
-    draw.draw_at = competition.draw_at
+    draws.sync_competition(session, competition)
     if competition.below_minimum_at and competition.ends_at > now:
         competition.below_minimum_at = None  # extended: the minimum is checked again at the end
 
@@ -505,7 +499,6 @@ def _locked(session: Session, competition_id: int) -> Competition:
 # ---- prize pictures --------------------------------------------------------------------------
 
 _IMAGE_NAME = re.compile(r"^[0-9a-f]{32}\.(png|jpg|webp)$")
-_IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".webp": "image/webp"}
 
 
 def add_image(
@@ -561,7 +554,7 @@ def image_file(
     if competition.status == CompetitionStatus.DRAFT and not (viewer and viewer.is_admin):
         return None
     path = file_store.path_for(get_settings().competition_image_dir, name)
-    return (path, _IMAGE_TYPES[path.suffix]) if path.exists() else None
+    return (path, file_store.content_type(path)) if path.exists() else None
 
 
 # ---- the minimum number of tickets ---------------------------------------------------------
@@ -572,8 +565,8 @@ def below_minimum(competition: Competition, sold_active: int) -> bool:
 
 
 def flag_below_minimum(session: Session, now: datetime | None = None) -> list[Competition]:
-    """Competitions that ended short of their minimum: flagged once, so admins decide to extend
-    or cancel; their draw waits for that decision."""
+    """Competitions that ended short of their minimum: flagged once and the admins emailed, so
+    they decide to extend or cancel; their draw waits for that decision."""
     now = now or utcnow()
     candidates = session.exec(
         select(Competition).where(
@@ -585,9 +578,18 @@ def flag_below_minimum(session: Session, now: datetime | None = None) -> list[Co
     ).all()
     flagged = []
     for competition in candidates:
-        if below_minimum(competition, active_tickets(session, competition.id)):
+        sold = active_tickets(session, competition.id)
+        if below_minimum(competition, sold):
             competition.below_minimum_at = now
             flagged.append(competition)
+            notify.notify_admins(
+                session,
+                email="competition_below_minimum",
+                title=competition.title,
+                sold=str(sold),
+                minimum=str(competition.min_tickets),
+                link=get_settings().app_url + routes.admin_competition_page(competition.id),
+            )
     return flagged
 
 

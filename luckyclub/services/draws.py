@@ -53,7 +53,7 @@ from luckyclub.models import (
     WinnerStatus,
     utcnow,
 )
-from luckyclub.services import audit, mail, notify
+from luckyclub.services import accounts, audit, mail, notify
 from luckyclub.services.errors import UserError
 from luckyclub.services.permissions import require_admin
 from luckyclub.settings import get_settings
@@ -96,7 +96,8 @@ class Pool(Protocol):
         """Why the pool must not close yet (None: it may)."""
 
     def freeze(self, session: Session, draw: Draw, now: datetime) -> bytes:
-        """Close the source to new entries and return its canonical snapshot; sets entry_count."""
+        """Close the source to new entries and return its canonical snapshot; sets the draw's
+        entrant_count and entry_count."""
 
     def parameters(self, draw: Draw, *, reroll: int, earlier: Sequence[DrawWinner]):
         """The engine's parameters: the draw (reroll 0), or a reroll that skips earlier winners."""
@@ -139,16 +140,6 @@ def new_draw(**fields: object) -> Draw:
     )
 
 
-def add_draw(session: Session, draw: Draw, find: Callable[[], Draw | None]) -> Draw:
-    """Store a new draw, or return the one another process stored for the same pool a moment ago."""
-    try:
-        with session.begin_nested():
-            session.add(draw)
-    except IntegrityError:
-        return find()
-    return draw
-
-
 # ---- entrant refs --------------------------------------------------------------------------
 
 
@@ -180,21 +171,51 @@ def get(session: Session, draw_id: int) -> Draw:
 # ---- scheduling: the commitment, published before any entry ------------------------------------
 
 
-def schedule_raffle(session: Session, raffle: Raffle) -> Draw:
-    """The raffle's draw, created with a fresh secret seed the first time it is asked for."""
-    if existing := draw_for_raffle(session, raffle.id):
+def _schedule(session: Session, find: Callable[[], Draw | None], **fields: object) -> Draw:
+    """A pool's draw, created with a fresh secret seed the first time it is asked for (or the one
+    another process stored a moment ago: pool_id is unique)."""
+    if existing := find():
         return existing
-    draw = new_draw(
+    draw = new_draw(**fields)
+    try:
+        with session.begin_nested():
+            session.add(draw)
+    except IntegrityError:
+        return find()
+    return draw
+
+
+def _carry_terms(draw: Draw, **terms: object) -> None:
+    """A source's edits reach its draw while the draw is scheduled; after that they are final."""
+    if draw.status == DrawStatus.SCHEDULED:
+        for name, value in terms.items():
+            setattr(draw, name, value)
+
+
+def _raffle_terms(raffle: Raffle) -> dict[str, object]:
+    return {
+        "title": raffle.title,
+        "prize": raffle.prize,
+        "winners_wanted": raffle.winners,
+        "draw_at": raffle.closes_at,
+    }
+
+
+def schedule_raffle(session: Session, raffle: Raffle) -> Draw:
+    return _schedule(
+        session,
+        lambda: draw_for_raffle(session, raffle.id),
         mode=RAFFLE,
         pool_id=raffle_pool(raffle.id),
         kind=WEIGHTED,
         raffle_id=raffle.id,
-        title=raffle.title,
-        prize=raffle.prize,
-        winners_wanted=raffle.winners,
-        draw_at=raffle.closes_at,
+        **_raffle_terms(raffle),
     )
-    return add_draw(session, draw, lambda: draw_for_raffle(session, raffle.id))
+
+
+def sync_raffle(session: Session, raffle: Raffle) -> None:
+    """Carry a raffle's edits (title, prize, winners, closing time) to its draw while scheduled."""
+    _carry_terms(schedule_raffle(session, raffle), **_raffle_terms(raffle))
 
 
 def competition_pool(competition_id: int) -> str:
@@ -205,31 +226,34 @@ def draw_for_competition(session: Session, competition_id: int) -> Draw | None:
     return session.exec(select(Draw).where(Draw.competition_id == competition_id)).first()
 
 
+def _competition_terms(competition: Competition) -> dict[str, object]:
+    return {
+        "title": competition.title,
+        "prize": competition.prize,
+        "winners_wanted": competition.winners,
+        "distinct_winners": competition.distinct_winners,
+        "draw_at": competition.draw_at,
+    }
+
+
 def schedule_competition(session: Session, competition: Competition) -> Draw:
     """The competition's draw: its commitment is public from the moment the competition exists."""
-    if existing := draw_for_competition(session, competition.id):
-        return existing
-    draw = new_draw(
+    return _schedule(
+        session,
+        lambda: draw_for_competition(session, competition.id),
         mode=COMPETITION,
         pool_id=competition_pool(competition.id),
         kind=TICKETS,
         competition_id=competition.id,
-        title=competition.title,
-        prize=competition.prize,
-        winners_wanted=competition.winners,
-        distinct_winners=competition.distinct_winners,
-        draw_at=competition.draw_at,
+        **_competition_terms(competition),
     )
-    return add_draw(session, draw, lambda: draw_for_competition(session, competition.id))
 
 
-def sync_raffle(session: Session, raffle: Raffle) -> None:
-    """Carry a raffle's edits (title, prize, winners, closing time) to its draw while scheduled."""
-    draw = schedule_raffle(session, raffle)
-    if draw.status != DrawStatus.SCHEDULED:
-        return
-    draw.title, draw.prize = raffle.title, raffle.prize
-    draw.winners_wanted, draw.draw_at = raffle.winners, raffle.closes_at
+def sync_competition(session: Session, competition: Competition) -> Draw:
+    """Carry a competition's edits (title, prize, winners, draw date) to its scheduled draw."""
+    draw = schedule_competition(session, competition)
+    _carry_terms(draw, **_competition_terms(competition))
+    return draw
 
 
 def schedule_missing(session: Session) -> int:
@@ -265,10 +289,6 @@ def close(session: Session, draw_id: int, now: datetime | None = None) -> bool:
     lines = snapshot_lines(snapshot)
     draw.snapshot_digest = snapshot_digest(snapshot)
     draw.merkle_root = merkle_root(lines)
-    # A weighted snapshot has a line per entrant; a ticket pool's has one per ticket.
-    draw.entrant_count = (
-        len({line.rsplit(b"\t", 1)[1] for line in lines}) if draw.kind == TICKETS else len(lines)
-    )
     session.add(DrawSnapshot(draw_id=draw.id, body=snapshot))
     if not lines:
         _void(draw, "Nobody held entries when the pool closed, so there was nobody to draw.", now)
@@ -537,7 +557,7 @@ def skip_beacon(
 ) -> Draw:
     """Switch one frozen draw to no beacon (no relay answers), with the reason its proof shows."""
     require_admin(admin)
-    reason = _reason(reason)
+    reason = audit.checked_reason(reason)
     now = now or utcnow()
     switched = _take(
         session,
@@ -581,7 +601,7 @@ def override(
     """A manual override: the admin names the winner (a member by email, or for a ticket pool the
     ticket an external live draw picked); recorded and published as an override, never as random."""
     require_admin(admin)
-    reason = _reason(reason)
+    reason = audit.checked_reason(reason)
     now = now or utcnow()
     draw = get(session, draw_id)
     pool = pool_of(draw)
@@ -589,7 +609,7 @@ def override(
         raise UserError(why)
     user = None
     if ticket in (None, ""):
-        user = session.exec(select(User).where(User.email == (email or "").strip().lower())).first()
+        user = accounts.find_by_email(session, email or "")
         if user is None:
             field = "email" if draw.kind != TICKETS or email else "ticket"
             raise UserError("No member has that email address.", field=field)
@@ -650,7 +670,7 @@ def reroll(
 ) -> DrawWinner:
     """Replace an unreachable or disqualified winner with one drawn from the same stream."""
     require_admin(admin)
-    reason = _reason(reason)
+    reason = audit.checked_reason(reason)
     winner = session.get(DrawWinner, winner_id)
     if winner is None:
         raise UserError("That winner no longer exists.")
@@ -689,7 +709,7 @@ def void(
 ) -> Draw:
     """Cancel a draw not yet drawn; its seed is revealed so the commitment can be checked."""
     require_admin(admin)
-    reason = _reason(reason)
+    reason = audit.checked_reason(reason)
     now = now or utcnow()
     draw = get(session, draw_id)
     voided = _take(
@@ -717,13 +737,6 @@ def _void(draw: Draw, reason: str, now: datetime) -> None:
         now,
         None,
     )
-
-
-def _reason(reason: str | None) -> str:
-    reason = " ".join((reason or "").split())
-    if len(reason) < 5:
-        raise UserError("Give a reason of at least 5 characters: it is recorded.", field="reason")
-    return reason[:500]
 
 
 def _cannot(draw: Draw, action: str) -> str:

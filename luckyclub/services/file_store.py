@@ -15,6 +15,15 @@ from contextlib import suppress
 from pathlib import Path
 
 _STORED_NAME = re.compile(r"^[0-9a-f]{32}\.(png|jpg|webp|pdf|mp4|webm)$")
+# What each stored extension is served as: the extension was chosen from the file's checked content.
+CONTENT_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".webp": "image/webp",
+    ".pdf": "application/pdf",
+    ".mp4": "video/mp4",
+    ".webm": "video/webm",
+}
 
 
 def store(folder: Path, data: bytes, extension: str) -> str:
@@ -42,6 +51,10 @@ def path_for(folder: Path, stored_name: str) -> Path:
     if not _STORED_NAME.match(stored_name or ""):
         raise ValueError(f"not a stored file name: {stored_name!r}")
     return folder / stored_name
+
+
+def content_type(path: Path) -> str:
+    return CONTENT_TYPES[path.suffix]
 
 
 def copy(folder: Path, stored_name: str) -> str:

@@ -157,7 +157,7 @@ def _on_checkout_completed(session: Session, event: dict) -> str:
     user = _find_member(
         session,
         user_id=checkout.get("client_reference_id") or _dig(checkout, "metadata", "user_id"),
-        customer_id=_id(checkout.get("customer")),
+        customer_id=stripe_api.object_id(checkout.get("customer")),
         email=_dig(checkout, "customer_details", "email") or checkout.get("customer_email"),
     )
     if user is None:
@@ -171,12 +171,12 @@ def _on_checkout_completed(session: Session, event: dict) -> str:
 
 def _on_subscription(session: Session, event: dict) -> str:
     subscription = event["data"]["object"]
-    subscription_id = _id(subscription.get("id"))
+    subscription_id = stripe_api.object_id(subscription.get("id"))
     user = _find_member(
         session,
         user_id=_dig(subscription, "metadata", "user_id"),
         subscription_id=subscription_id,
-        customer_id=_id(subscription.get("customer")),
+        customer_id=stripe_api.object_id(subscription.get("customer")),
     )
     if user is None:
         return "ignored: unknown member"
@@ -206,7 +206,9 @@ def _on_invoice(session: Session, event: dict) -> str:
     # and invoice.subscription_details. Either way the metadata carries our user id, so an invoice
     # arriving before its checkout.session.completed still finds its member.
     details = _dig(invoice, "parent", "subscription_details") or {}
-    subscription_id = _id(details.get("subscription")) or _id(invoice.get("subscription"))
+    subscription_id = stripe_api.object_id(details.get("subscription")) or stripe_api.object_id(
+        invoice.get("subscription")
+    )
     user_id = _dig(details, "metadata", "user_id") or _dig(
         invoice, "subscription_details", "metadata", "user_id"
     )
@@ -216,7 +218,7 @@ def _on_invoice(session: Session, event: dict) -> str:
         session,
         user_id=user_id,
         subscription_id=subscription_id,
-        customer_id=_id(invoice.get("customer")),
+        customer_id=stripe_api.object_id(invoice.get("customer")),
         email=invoice.get("customer_email"),
     )
     if user is None:
@@ -310,7 +312,10 @@ def _set_status(row: Membership, status: str, at: datetime) -> str:
 
 def _link(row: Membership, customer: Any, subscription: Any, *, fresh: bool) -> None:
     """Remember Stripe's ids; an older event only fills in ids we do not have yet."""
-    customer_id, subscription_id = _id(customer), _id(subscription)
+    customer_id, subscription_id = (
+        stripe_api.object_id(customer),
+        stripe_api.object_id(subscription),
+    )
     if customer_id and (fresh or not row.stripe_customer_id):
         row.stripe_customer_id = customer_id
     if subscription_id and (fresh or not row.stripe_subscription_id):
@@ -384,13 +389,6 @@ def _dig(value: Any, *keys: str) -> Any:
 
 def _first(items: Any) -> Any:
     return items[0] if isinstance(items, list) and items else None
-
-
-def _id(value: Any) -> str | None:
-    """A Stripe id, whether the field holds the id or the expanded object."""
-    if isinstance(value, dict):
-        value = value.get("id")
-    return value if isinstance(value, str) and value else None
 
 
 def _as_user_id(value: Any) -> int | None:

@@ -172,8 +172,7 @@ def image_file(session: Session, raffle_id: int) -> tuple[Path, str] | None:
     if raffle is None or raffle.status == RaffleStatus.DRAFT or not raffle.image_name:
         return None
     path = file_store.path_for(get_settings().raffle_image_dir, raffle.image_name)
-    content_type = {".png": "image/png", ".jpg": "image/jpeg", ".webp": "image/webp"}
-    return (path, content_type[path.suffix]) if path.exists() else None
+    return (path, file_store.content_type(path)) if path.exists() else None
 
 
 def open_raffle(
@@ -348,7 +347,7 @@ class RafflePool:
         holders = ledger.holders(session, raffle.id)
         user_ids = [user_id for user_id, _ in holders]
         weights = [held for _, held in holders]
-        draw.entry_count = sum(weights)
+        draw.entrant_count, draw.entry_count = len(holders), sum(weights)
         return encode_weighted(zip(draws.refs_for(draw.pool_id, user_ids), weights, strict=True))
 
     def parameters(self, draw: Draw, *, reroll: int, earlier) -> WeightedDraw:

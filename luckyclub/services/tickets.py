@@ -27,7 +27,6 @@ from sqlalchemy import func, insert, or_, update
 from sqlmodel import Session, col, select
 
 from luckyclub import db, routes, security
-from luckyclub.draws import entrant_ref
 from luckyclub.integrations import stripe_api
 from luckyclub.models import (
     Competition,
@@ -40,7 +39,7 @@ from luckyclub.models import (
     User,
     utcnow,
 )
-from luckyclub.services import audit, competitions, notify, responsible_play
+from luckyclub.services import accounts, audit, competitions, draws, notify, responsible_play
 from luckyclub.services.competitions import money
 from luckyclub.services.errors import NotAllowed, UserError
 from luckyclub.services.permissions import require_admin
@@ -267,10 +266,8 @@ def release(order_id: int, *, user_id: int | None = None) -> bool:
         if user_id is not None:
             conditions.append(TicketOrder.user_id == user_id)
         order = session.exec(select(TicketOrder).where(*conditions).with_for_update()).first()
-        if order is None:
+        if order is None or not _expire(session, order):
             return False
-        _release_hold(session, order)
-        order.status = OrderStatus.EXPIRED
         checkout_id = order.checkout_id
     if checkout_id and not get_settings().stripe_test_mode:
         stripe_api.expire_checkout(checkout_id)  # so Stripe's page takes no payment any more
@@ -322,11 +319,12 @@ def fulfil(
     if order.status not in (OrderStatus.PENDING, OrderStatus.EXPIRED):
         return Fulfilment("duplicate", order.id, _numbers(session, order.id), "already fulfilled")
     order.checkout_id = order.checkout_id or checkout.get("id")
-    order.payment_intent_id = _stripe_id(checkout.get("payment_intent"))
+    order.payment_intent_id = stripe_api.object_id(checkout.get("payment_intent"))
     order.paid_at, order.fulfilled_by = now, source[:100]
     paid = checkout.get("amount_total")
     if isinstance(paid, int) and paid != order.amount_pence:
-        _release_hold(session, order)
+        if order.status == OrderStatus.PENDING:
+            _give_back(session, order.competition_id, order.quantity)
         return _refund_due(
             session, order, f"Stripe took {money(paid)}, not {money(order.amount_pence)}."
         )
@@ -402,33 +400,25 @@ def _allocate(
     A held order turns its hold into numbers (the room is there already). An order whose hold
     ran out before the payment came needs the room again. A hold that cannot become numbers (the
     competition closed) is given back."""
-    n = order.quantity
-    open_now = (
-        Competition.id == order.competition_id,
-        Competition.status == CompetitionStatus.ACTIVE,
-        Competition.ends_at > now,
-    )
+    n, still_on_sale = order.quantity, Competition.ends_at > now
     if held:
-        allocate = (
+        row = session.execute(
             update(Competition)
-            .where(*open_now)
+            .where(
+                Competition.id == order.competition_id,
+                Competition.status == CompetitionStatus.ACTIVE,
+                still_on_sale,
+            )
             .values(held=Competition.held - n, sold=Competition.sold + n)
-        )
+            .returning(Competition.sold)
+        ).first()
+        first = None if row is None else row.sold - n + 1
     else:
-        allocate = (
-            update(Competition)
-            .where(*open_now, Competition.sold + Competition.held + n <= Competition.max_tickets)
-            .values(sold=Competition.sold + n)
-        )
-    row = session.execute(allocate.returning(Competition.sold)).first()
-    if row is not None:
-        return row.sold - n + 1, ""
+        first = _take_numbers(session, order.competition_id, n, still_on_sale)
+    if first is not None:
+        return first, ""
     if held:
-        session.exec(
-            update(Competition)
-            .where(Competition.id == order.competition_id)
-            .values(held=Competition.held - n)
-        )
+        _give_back(session, order.competition_id, n)
     competition = session.get(Competition, order.competition_id, populate_existing=True)
     if competition.status == CompetitionStatus.CANCELLED:
         return None, "The competition was cancelled before your payment arrived."
@@ -440,13 +430,39 @@ def _allocate(
     return None, "The last tickets sold while your payment was on its way: it sold out."
 
 
-def _release_hold(session: Session, order: TicketOrder) -> None:
-    if order.status == OrderStatus.PENDING:
-        session.exec(
-            update(Competition)
-            .where(Competition.id == order.competition_id)
-            .values(held=Competition.held - order.quantity)
+def _give_back(session: Session, competition_id: int, quantity: int) -> None:
+    """Return held tickets to the competition (a hold ended without becoming numbers)."""
+    session.exec(
+        update(Competition)
+        .where(Competition.id == competition_id)
+        .values(held=Competition.held - quantity)
+    )
+
+
+def _expire(session: Session, order: TicketOrder) -> bool:
+    """An unpaid checkout ends: its hold is given back. False if it was not open any more."""
+    if order.status != OrderStatus.PENDING:
+        return False
+    _give_back(session, order.competition_id, order.quantity)
+    order.status = OrderStatus.EXPIRED
+    return True
+
+
+def _take_numbers(session: Session, competition_id: int, quantity: int, *also) -> int | None:
+    """The capped UPDATE that hands out numbers from the room nobody holds: the first of
+    `quantity` consecutive numbers, or None when there is no room (or `also` does not hold)."""
+    row = session.execute(
+        update(Competition)
+        .where(
+            Competition.id == competition_id,
+            Competition.status == CompetitionStatus.ACTIVE,
+            Competition.sold + Competition.held + quantity <= Competition.max_tickets,
+            *also,
         )
+        .values(sold=Competition.sold + quantity)
+        .returning(Competition.sold)
+    ).first()
+    return None if row is None else row.sold - quantity + 1
 
 
 def _refund_due(session: Session, order: TicketOrder, reason: str) -> Fulfilment:
@@ -496,13 +512,6 @@ def _tell_entered(
     )
 
 
-def _stripe_id(value: Any) -> str | None:
-    """A Stripe id, whether the field holds the id or the expanded object."""
-    if isinstance(value, dict):
-        value = value.get("id")
-    return value if isinstance(value, str) and value else None
-
-
 def describe_numbers(numbers: tuple[int, ...] | list[int]) -> str:
     """12, 13, 14, 20 → "12–14, 20"."""
     parts: list[str] = []
@@ -528,10 +537,8 @@ def on_checkout_event(session: Session, event: dict) -> str:
     checkout = event["data"]["object"]
     if event["type"] in ("checkout.session.expired", "checkout.session.async_payment_failed"):
         order = _order_for(session, checkout)
-        if order is None or order.status != OrderStatus.PENDING:
+        if order is None or not _expire(session, order):
             return "ignored: no open order for this checkout"
-        _release_hold(session, order)
-        order.status = OrderStatus.EXPIRED
         return "hold released"
     done = fulfil(session, checkout, source=event["id"])
     return f"{done.outcome}: {done.message}"
@@ -571,11 +578,7 @@ def refund_order(
 ) -> TicketOrder:
     """An admin refunds an order: its tickets leave the draw at once, the money follows."""
     require_admin(admin)
-    reason = " ".join((reason or "").split())
-    if len(reason) < 5:
-        raise UserError(
-            "Give a reason of at least 5 characters: the buyer is told.", field="reason"
-        )
+    reason = audit.checked_reason(reason, shown="the buyer is told")
     order = session.get(TicketOrder, order_id, with_for_update=True, populate_existing=True)
     if order is None:
         raise UserError("That order does not exist.")
@@ -733,23 +736,14 @@ def record_postal(
         )
     user = None
     if email.strip():
-        user = session.exec(select(User).where(User.email == email.strip().lower())).first()
+        user = accounts.find_by_email(session, email)
         if user is None:
             raise UserError(
                 "No member has that email; leave it empty for an entrant without an account.",
                 field="email",
             )
-    allocated = session.execute(
-        update(Competition)
-        .where(
-            Competition.id == competition_id,
-            Competition.status == CompetitionStatus.ACTIVE,
-            Competition.sold + Competition.held + 1 <= Competition.max_tickets,
-        )
-        .values(sold=Competition.sold + 1)
-        .returning(Competition.sold)
-    ).first()
-    if allocated is None:
+    number = _take_numbers(session, competition_id, 1)
+    if number is None:
         raise UserError("Every ticket is sold or held: there is no ticket left for this entry.")
     if user is not None:
         _check_person_limit(session, competition, user.id, 1, postal=True)
@@ -771,22 +765,22 @@ def record_postal(
     session.add(
         Ticket(
             competition_id=competition_id,
-            number=allocated.sold,
+            number=number,
             order_id=order.id,
             user_id=order.user_id,
             created_at=now,
         )
     )
-    _tell_entered(session, order, (allocated.sold,))
+    _tell_entered(session, order, (number,))
     audit.record(
-        session, admin, "order.postal", "ticket_order", order.id, f"ticket {allocated.sold}: {name}"
+        session, admin, "order.postal", "ticket_order", order.id, f"ticket {number}: {name}"
     )
     return order
 
 
 def postal_ref(pool_id: str, order_id: int) -> str:
     """The pseudonym of a postal entrant without an account: one per entry."""
-    return entrant_ref(get_settings().secret_key, f"{pool_id}/postal", order_id)
+    return draws.ref_for(f"{pool_id}/postal", order_id)
 
 
 # ---- reading -------------------------------------------------------------------------------------

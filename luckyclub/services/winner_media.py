@@ -35,13 +35,6 @@ MP4 = Video("an MP4 video", "video/mp4", ".mp4", ("mp4", "m4v"))
 WEBM = Video("a WebM video", "video/webm", ".webm", ("webm",))
 # ISO base media brands of the MP4 family a browser plays; QuickTime ("qt  ") is not one of them.
 _MP4_BRANDS = {b"isom", b"iso2", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"M4V "}
-_MEDIA_TYPES = {
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".webp": "image/webp",
-    ".mp4": "video/mp4",
-    ".webm": "video/webm",
-}
 _NOT_MEDIA = (
     "“{name}” is not a photo (PNG, JPEG or WebP) or a video (MP4 or WebM). "
     "Export it again in one of those formats and upload that."
@@ -169,4 +162,4 @@ def media_file(
         path = file_store.path_for(get_settings().winner_media_dir, winner.media_name)
     except ValueError:
         return None
-    return (path, _MEDIA_TYPES[path.suffix]) if path.exists() else None
+    return (path, file_store.content_type(path)) if path.exists() else None

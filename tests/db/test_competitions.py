@@ -3,11 +3,14 @@ refunds, postal entries, the minimum, and the draw of numbered tickets."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 from sqlmodel import func, select
 
+from luckyclub import jobs
 from luckyclub.models import (
     Competition,
     CompetitionStatus,
@@ -21,7 +24,7 @@ from luckyclub.models import (
     TicketStatus,
     utcnow,
 )
-from luckyclub.services import competitions, draws, tickets
+from luckyclub.services import competitions, draws, membership, tickets
 from luckyclub.services.errors import UserError
 from tests.db.factories import add_buyer, add_competition, add_user
 
@@ -219,6 +222,11 @@ def test_below_the_minimum_the_draw_waits_for_an_admin_to_extend_or_cancel(
 
     assert [c.id for c in competitions.flag_below_minimum(session, after)] == [competition.id]
     session.commit()
+    told = session.exec(
+        select(OutboxMessage).where(OutboxMessage.template == "competition_below_minimum")
+    ).one()
+    assert told.to_address == "admin@example.com" and "2 tickets sold" in told.text_body
+    assert competitions.flag_below_minimum(session, after) == []  # flagged once, emailed once
     draws.run_due(now=after)
     draw = competitions.draw_of(session, competition.id)
     session.refresh(draw)
@@ -259,3 +267,95 @@ def test_the_answer_is_stored_hashed_and_edits_after_sales_are_refused(session, 
     with pytest.raises(UserError, match="cannot go below"):
         competitions.update(session, admin, competition.id, max_tickets=1)
     assert reload(session, competition).ticket_price_pence == 250
+
+
+def ticket_checkout_event(event_type: str, checkout_id: str, order_id: int, **fields) -> str:
+    """A Stripe-shaped Checkout Session event, signed, through the real webhook handler."""
+    checkout = {
+        "id": checkout_id,
+        "object": "checkout.session",
+        "mode": "payment",
+        "metadata": {"kind": "competition", "order_id": str(order_id)},
+        **fields,
+    }
+    return membership.send_test_event(
+        event_type, checkout, key=f"{event_type}{checkout_id}", now=int(time.time())
+    )
+
+
+def test_stripe_expiring_a_checkout_gives_its_hold_back(session, admin):
+    competition = add_competition(session, admin, max_tickets=5)
+    ann = add_buyer(session, "ann@example.com")
+    checkout = tickets.start_checkout(ann.id, competition.id, 4, "Paris")
+    checkout_id = checkout.url.split("session=")[1]
+
+    outcome = ticket_checkout_event("checkout.session.expired", checkout_id, checkout.order_id)
+    again = ticket_checkout_event("checkout.session.expired", checkout_id, checkout.order_id)
+
+    assert outcome == "hold released" and again == "duplicate"
+    assert reload(session, competition).held == 0
+    order = session.get(TicketOrder, checkout.order_id, populate_existing=True)
+    assert order.status == OrderStatus.EXPIRED
+
+
+def test_a_delayed_payment_is_numbered_when_stripe_says_it_succeeded(session, admin):
+    competition = add_competition(session, admin)
+    ann = add_buyer(session, "ann@example.com")
+    checkout = tickets.start_checkout(ann.id, competition.id, 2, "Paris")
+    checkout_id = checkout.url.split("session=")[1]
+
+    pending = ticket_checkout_event(
+        "checkout.session.completed", checkout_id, checkout.order_id, payment_status="unpaid"
+    )
+    paid = ticket_checkout_event(
+        "checkout.session.async_payment_succeeded",
+        checkout_id,
+        checkout.order_id,
+        payment_status="paid",
+        amount_total=500,
+    )
+
+    assert pending.startswith("waiting") and paid == "numbered: tickets 1–2"
+    assert tickets.member_numbers(session, ann.id, competition.id) == [1, 2]
+
+
+def test_a_payment_of_the_wrong_amount_gets_no_tickets_and_is_refunded(session, admin):
+    competition = add_competition(session, admin)
+    ann = add_buyer(session, "ann@example.com")
+    checkout = tickets.start_checkout(ann.id, competition.id, 2, "Paris")
+    checkout_id = checkout.url.split("session=")[1]
+
+    outcome = ticket_checkout_event(
+        "checkout.session.completed",
+        checkout_id,
+        checkout.order_id,
+        payment_status="paid",
+        amount_total=250,
+    )
+
+    assert outcome.startswith("refund_due") and "£2.50, not £5.00" in outcome
+    competition = reload(session, competition)
+    assert (competition.sold, competition.held) == (0, 0)
+    assert tickets.process_refunds()["refunded"] == 1
+
+
+def test_the_competitions_job_releases_holds_and_sends_refunds(session, admin):
+    competition = add_competition(session, admin, max_tickets=3)
+    ann, bob = add_buyer(session, "ann@example.com"), add_buyer(session, "bob@example.com")
+    tickets.start_checkout(ann.id, competition.id, 1, "Paris")
+    buy(bob, competition, 1)
+    bob_order = session.exec(select(TicketOrder).where(TicketOrder.user_id == bob.id)).one()
+    tickets.refund_order(session, admin, bob_order.id, "Asked to withdraw")
+    session.commit()
+    session.exec(
+        update(TicketOrder)
+        .where(TicketOrder.user_id == ann.id)
+        .values(expires_at=utcnow() - timedelta(seconds=1))
+    )
+    session.commit()
+
+    run = jobs.run_job(jobs.JOBS["competitions"])
+
+    assert run.outcome == "ok", run.detail
+    assert run.detail.startswith("released 1 holds") and "refunded 1" in run.detail
+    assert reload(session, competition).held == 0
