@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
 from luckyclub import routes, security
@@ -579,8 +579,15 @@ def flag_below_minimum(session: Session, now: datetime | None = None) -> list[Co
     flagged = []
     for competition in candidates:
         sold = active_tickets(session, competition.id)
-        if below_minimum(competition, sold):
-            competition.below_minimum_at = now
+        # The flag is claimed, so two runners of the job at once email the admins once.
+        claimed = update(Competition).where(
+            Competition.id == competition.id, col(Competition.below_minimum_at).is_(None)
+        )
+        if (
+            below_minimum(competition, sold)
+            and session.exec(claimed.values(below_minimum_at=now)).rowcount == 1
+        ):
+            session.refresh(competition)
             flagged.append(competition)
             notify.notify_admins(
                 session,
@@ -614,6 +621,7 @@ def extend(
     now: datetime | None = None,
 ) -> Competition:
     """Give a competition more time to sell (its minimum was not reached, or for any reason)."""
+    require_admin(admin)
     now = now or utcnow()
     get(session, competition_id)
     if not isinstance(ends_at, datetime) or ends_at <= now:
