@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from sqlalchemy import delete, func, update
+import sqlalchemy as sa
+from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from luckyclub import routes, security
@@ -580,7 +581,7 @@ def flag_below_minimum(session: Session, now: datetime | None = None) -> list[Co
     for competition in candidates:
         sold = active_tickets(session, competition.id)
         # The flag is claimed, so two runners of the job at once email the admins once.
-        claimed = update(Competition).where(
+        claimed = sa.update(Competition).where(
             Competition.id == competition.id, col(Competition.below_minimum_at).is_(None)
         )
         if (
