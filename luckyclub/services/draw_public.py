@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,7 +20,7 @@ from sqlmodel import Session, col, select
 from luckyclub import routes
 from luckyclub.draws import (
     ALGORITHM,
-    CHAIN_HASH,
+    BeaconRound,
     VerifyReport,
     commitment,
     inclusion_proof,
@@ -222,10 +223,12 @@ def _ticket_number(draw: Draw, winner: DrawWinner) -> int | None:
 
 
 def _ticket_words(draw: Draw, winner: DrawWinner) -> str:
+    """How a winner's ticket reads: a competition's is printed on it ("Ticket 42"); a weighted
+    pool's is the drawn entry among all ("ticket #12 of 4,000")."""
     if winner.ticket is None:
         return "chosen by an admin (manual override)"
-    if draw.kind == TICKETS and draw.trigger == DrawTrigger.OVERRIDE:
-        return f"ticket #{winner.ticket:,}, named by an admin (manual override)"
+    if draw.kind == TICKETS:
+        return f"Ticket {winner.ticket:,}"
     return f"ticket #{_ticket_number(draw, winner):,} of {draw.entry_count:,}"
 
 
@@ -252,14 +255,9 @@ def proof_document(session: Session, draw_id: int, reroll: int = 0) -> dict:
     snapshot = session.get(DrawSnapshot, draw.id).body
     beacon = None
     if draw.use_beacon:
-        beacon = {
-            "network": "drand-quicknet",
-            "chain_hash": CHAIN_HASH,
-            "round": draw.beacon_round,
-            "randomness": draw.beacon_randomness,
-            "signature": draw.beacon_signature,
-            "margin_seconds": draw.beacon_margin_seconds,
-        }
+        beacon = BeaconRound(
+            draw.beacon_round, draw.beacon_randomness, draw.beacon_signature
+        ).to_dict() | {"margin_seconds": draw.beacon_margin_seconds}
     document = {
         "algorithm": ALGORITHM,
         "kind": draw.kind,
@@ -307,7 +305,9 @@ def verify_document(document: dict) -> VerifyReport:
         differences.append("snapshot digest differs from the snapshot's SHA-256")
     if merkle_root(lines) != document.get("merkle_root"):
         differences.append("merkle root differs from the snapshot's")
-    refs = {line.split(b"\t", 1)[0].decode() for line in lines}
+    # The entrant ref is a weighted line's first column, a ticket line's second ("number<TAB>ref").
+    column = 1 if document.get("kind") == TICKETS else 0
+    refs = {line.split(b"\t")[column].decode() for line in lines}
     for ref in override.get("winners", []):
         if ref not in refs:
             differences.append(f"the chosen winner {ref} is not in the snapshot")
@@ -380,7 +380,7 @@ def _check_ticket(session: Session, draw: Draw, text: str) -> EntryCheck:
     ref) in the snapshot, whose lines are "number<TAB>ref" in number order."""
     lines = _lines(draw, session)
     text = text.lstrip("#").replace(",", "")
-    if text.isdigit() and len(text) < 12:
+    if re.fullmatch(r"[0-9]{1,11}", text):
         number = int(text)
         index = bisect_left(lines, number, key=lambda line: int(line.split(b"\t", 1)[0]))
         if index == len(lines) or int(lines[index].split(b"\t", 1)[0]) != number:

@@ -665,9 +665,7 @@ def _overridden(draw: Draw, snapshot: bytes, user: User | None, ticket: int | st
     return Winner(ticket=None, entrant=ref)
 
 
-def reroll(
-    session: Session, admin: User, winner_id: int, reason: str, now: datetime | None = None
-) -> DrawWinner:
+def reroll(session: Session, admin: User, winner_id: int, reason: str) -> DrawWinner:
     """Replace an unreachable or disqualified winner with one drawn from the same stream."""
     require_admin(admin)
     reason = audit.checked_reason(reason)

@@ -12,7 +12,6 @@ from sqlmodel import Session, col, select
 from luckyclub.draws import WeightedDraw, encode_weighted
 from luckyclub.models import (
     Draw,
-    DrawWinner,
     EntryLedger,
     LedgerSource,
     Membership,
@@ -337,7 +336,10 @@ class RafflePool:
     """A raffle's draw: members weighted by the entries they hold when it closes."""
 
     def blocked(self, session: Session, draw: Draw, now: datetime) -> str | None:
-        return None  # an admin may close a raffle early
+        # An admin may close an open raffle early; a draft keeps its draw until it is opened.
+        if session.get(Raffle, draw.raffle_id).status == RaffleStatus.DRAFT:
+            return "This raffle is a draft: open it before it can be drawn."
+        return None
 
     def freeze(self, session: Session, draw: Draw, now: datetime) -> bytes:
         raffle = session.get(Raffle, draw.raffle_id, with_for_update=True)
@@ -377,9 +379,7 @@ class RafflePool:
         target = current_raffle(session, now)
         if source is None or target is None or target.id == source.id:
             return
-        winners = frozenset(
-            session.exec(select(DrawWinner.user_id).where(DrawWinner.draw_id == draw.id)).all()
-        )
+        winners = draws.winners_of_raffle(session, source.id) or frozenset()
         carry_over(session, source, target, winners=winners, now=now)
 
     def voided(self, session: Session, draw: Draw, now: datetime) -> None:

@@ -19,7 +19,6 @@ import reflex as rx
 
 from luckyclub.db import session_scope
 from luckyclub.services import draw_public
-from luckyclub.state.draw_views import ticket_label
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +134,7 @@ async def reveal(app: rx.App, draw_id: int, step_seconds: float = STEP_SECONDS) 
         )
         room.reason = view.reason
         room.winners = [
-            RevealedWinner(position=w.position, name=w.name, ticket=ticket_label(view, w))
+            RevealedWinner(position=w.position, name=w.name, ticket=w.ticket)
             for w in view.winners
             if not w.replaced
         ]

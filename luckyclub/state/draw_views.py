@@ -108,7 +108,7 @@ def winner_rows(view: draw_public.DrawView) -> list[WinnerRow]:
         WinnerRow(
             position=w.position,
             reroll=w.reroll,
-            ticket=ticket_label(view, w),
+            ticket=w.ticket,
             entrant_ref=w.entrant_ref,
             name=w.name,
             replaced=w.replaced,
@@ -116,13 +116,6 @@ def winner_rows(view: draw_public.DrawView) -> list[WinnerRow]:
         )
         for w in view.winners
     ]
-
-
-def ticket_label(view: draw_public.DrawView, winner: draw_public.WinnerView) -> str:
-    """A competition's winner is its ticket ("Ticket 42"); a raffle's, "ticket #12 of 4,000"."""
-    if view.mode == draws.COMPETITION and winner.ticket_number is not None:
-        return f"Ticket {winner.ticket_number:,}"
-    return winner.ticket
 
 
 def reroll_proofs(view: draw_public.DrawView) -> list[ProofLink]:

@@ -24,7 +24,7 @@ from luckyclub.models import (
     TicketStatus,
     utcnow,
 )
-from luckyclub.services import competitions, draws, membership, tickets
+from luckyclub.services import competitions, draw_public, draws, membership, tickets
 from luckyclub.services.errors import UserError
 from tests.db.factories import add_buyer, add_competition, add_user
 
@@ -359,3 +359,34 @@ def test_the_competitions_job_releases_holds_and_sends_refunds(session, admin):
     assert run.outcome == "ok", run.detail
     assert run.detail.startswith("released 1 holds") and "refunded 1" in run.detail
     assert reload(session, competition).held == 0
+
+
+def test_a_manual_winner_of_a_competition_verifies_as_an_override_and_nothing_else(
+    session, admin, no_beacon
+):
+    competition = add_competition(session, admin)
+    ann = add_buyer(session, "ann@example.com")
+    buy(ann, competition, 2)
+    draw = competitions.draw_of(session, competition.id)
+    after = competition.ends_at + timedelta(seconds=1)
+    draws.override(session, admin, draw.id, ticket="2", reason="Drawn live on stream", now=after)
+    session.commit()
+
+    report = draw_public.verify_draw(session, draw.id)
+
+    assert len(report.differences) == 1 and "manual override" in report.differences[0]
+    assert draw_public.view(session, draw.id).winners[0].ticket == "Ticket 2"
+
+
+def test_check_my_entry_takes_ticket_numbers_and_refuses_other_digits_with_a_sentence(
+    session, admin, no_beacon
+):
+    competition = add_competition(session, admin)
+    ann = add_buyer(session, "ann@example.com")
+    buy(ann, competition, 2)
+    draws.run_due(now=competition.draw_at + timedelta(seconds=1))
+    draw = competitions.draw_of(session, competition.id)
+
+    assert draw_public.check_entry(session, draw.id, "2").found
+    refused = draw_public.check_entry(session, draw.id, "²")
+    assert not refused.found and "ticket number" in refused.message

@@ -323,3 +323,15 @@ def test_winner_queue_champions_and_announcement(session, relays):
     text = draw_public.announcement(session, draw.id)
     assert "among 2 participants" in text and "of 40" in text
     assert f"/draws/{draw.id}" in text
+
+
+def test_a_draft_raffle_past_its_closing_time_is_not_closed_by_the_scheduler(session):
+    raffle = add_open_raffle(session, month="2023-08", closes_at=CLOSES, status=RaffleStatus.DRAFT)
+    draws.schedule_raffle(session, raffle)
+    session.commit()
+
+    draws.run_due(now=AFTER_ROUND)
+
+    session.refresh(raffle)
+    assert raffle.status == RaffleStatus.DRAFT
+    assert draw_of(session, raffle).status == DrawStatus.SCHEDULED
