@@ -227,6 +227,8 @@ def _ticket_words(draw: Draw, winner: DrawWinner) -> str:
     pool's is the drawn entry among all ("ticket #12 of 4,000")."""
     if winner.ticket is None:
         return "chosen by an admin (manual override)"
+    if draw.kind == TICKETS and draw.trigger == DrawTrigger.OVERRIDE:
+        return f"Ticket {winner.ticket:,}, named by an admin (manual override)"
     if draw.kind == TICKETS:
         return f"Ticket {winner.ticket:,}"
     return f"ticket #{_ticket_number(draw, winner):,} of {draw.entry_count:,}"

@@ -504,7 +504,7 @@ def test_perform_draw_now_after_the_end_draws_and_lists_the_history_and_proof(
     assert any(h.startswith("Sales closed: 1 tickets frozen") for h in history)
     assert "Drawn by an admin (Draw now) by admin@example.com." in history
     assert any(h.startswith("competition.create by") for h in history)
-    assert state.winners[0].startswith("Place 1: ticket #1 of 1 — ")
+    assert state.winners[0].startswith("Place 1: Ticket 1 — ")
 
 
 def test_a_manual_winner_needs_a_reason_and_is_recorded_as_one(session, people, app_db, no_beacon):
@@ -531,7 +531,7 @@ def test_a_manual_winner_needs_a_reason_and_is_recorded_as_one(session, people, 
     assert winner.ticket == 2 and draw.trigger == DrawTrigger.OVERRIDE
     assert draw.reason == "Drawn live on stream"
     assert "chosen by an admin, not by the random draw" in state.draw.announcement
-    assert state.winners[0].startswith("Place 1: ticket #2, named by an admin")
+    assert state.winners[0].startswith("Place 1: Ticket 2, named by an admin")
 
 
 # ---- tickets -----------------------------------------------------------------------------------
