@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from luckyclub import routes
-from luckyclub.components.layout import field, link_button, page
+from luckyclub.components.layout import data_table, field, link_button, page, status_badge
 from luckyclub.db import session_scope
 from luckyclub.services import draw_public
 from luckyclub.state.draw_room import draw_id_from_path
@@ -128,7 +128,7 @@ def _header() -> rx.Component:
         rx.heading(S.draw.title, size="8", as_="h1"),
         rx.text(rx.text.strong("Prize: "), S.draw.prize),
         rx.hstack(
-            rx.badge(S.draw.status_words, size="2", color_scheme=_status_colour()),
+            status_badge(S.draw.status, S.draw.status_words),
             rx.text("Draw time: ", S.draw.draw_at, size="2"),
             wrap="wrap",
             align="center",
@@ -139,16 +139,6 @@ def _header() -> rx.Component:
         ),
         spacing="2",
         width="100%",
-    )
-
-
-def _status_colour():
-    return rx.match(
-        S.draw.status,
-        ("scheduled", "green"),
-        ("drawn", "blue"),
-        ("void", "red"),
-        "amber",
     )
 
 
@@ -294,22 +284,7 @@ def _winners() -> rx.Component:
                 width="100%",
             ),
         ),
-        rx.box(
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        *[
-                            rx.table.column_header_cell(h)
-                            for h in ("Place", "Name", "Ticket", "Entrant ref", "Status")
-                        ]
-                    )
-                ),
-                rx.table.body(rx.foreach(S.winners, _winner_row)),
-                width="100%",
-            ),
-            overflow_x="auto",
-            width="100%",
-        ),
+        data_table(["Place", "Name", "Ticket", "Entrant ref", "Status"], S.winners, _winner_row),
         rx.hstack(
             rx.link("Download the proof (JSON)", href=S.draw.proof_url, size="2"),
             rx.foreach(S.reroll_links, lambda p: rx.link(p.label, href=p.href, size="2")),

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -64,7 +63,7 @@ def draw_id_from_path(path: str) -> int | None:
 
 _app: rx.App | None = None
 _loop: asyncio.AbstractEventLoop | None = None
-_started: dict[int, float] = {}  # draw id -> when this process started its reveal
+_started: set[int] = set()  # the draws whose reveal this process has started
 
 
 @contextlib.asynccontextmanager
@@ -87,14 +86,9 @@ def start_reveal(draw_id: int) -> bool:
     if app is None or loop is None or loop.is_closed():
         return False
     if draw_id not in _started:
-        _started[draw_id] = time.monotonic()
+        _started.add(draw_id)
         asyncio.run_coroutine_threadsafe(_reveal_logged(app, draw_id), loop)
     return True
-
-
-def seconds_since_reveal_started(draw_id: int) -> float | None:
-    started = _started.get(draw_id)
-    return None if started is None else time.monotonic() - started
 
 
 async def _reveal_logged(app: rx.App, draw_id: int) -> None:
