@@ -14,9 +14,8 @@ import reflex as rx
 from luckyclub import routes
 from luckyclub.components.layout import link_button, page
 from luckyclub.components.live import countdown, heartbeat
-from luckyclub.db import session_scope
 from luckyclub.services import draw_public
-from luckyclub.state.draw_room import DrawRoom, draw_id_from_path, start_reveal
+from luckyclub.state.draw_room import DrawRoom, draw_id_from_path, load_view, start_reveal
 from luckyclub.state.draw_views import DrawSummary, WinnerRow, summary, winner_rows
 from luckyclub.state.session import SessionState
 
@@ -40,33 +39,19 @@ class LiveDrawState(rx.State):
     def load(self):
         self._ticks, self._seen_revealed_at = 0, 0.0
         draw_id = draw_id_from_path(self.router.url.path)
-        view = self._view(draw_id) if draw_id is not None else None
+        view = load_view(draw_id) if draw_id is not None else None
         self.loaded, self.missing = True, view is None
         if view is None:
             self.draw, self.winners, self.outcome = DrawSummary(), [], ""
             return
         self._fill(view)
 
-    @staticmethod
-    def _view(draw_id: int) -> draw_public.DrawView | None:
-        with session_scope() as s:
-            return draw_public.view(s, draw_id)
-
     def _fill(self, view: draw_public.DrawView) -> None:
         self.draw = summary(view)
         self._draw_at = view.draw_at.timestamp()
         self.seconds_left = max(0, int(self._draw_at - time.time()))
-        revealed = view.status in draw_public.REVEALED
-        self.winners = [w for w in winner_rows(view) if not w.replaced] if revealed else []
-        self.outcome = (
-            ""
-            if not revealed
-            else "void"
-            if self.draw.is_void
-            else "override"
-            if view.is_override
-            else "random"
-        )
+        self.outcome = view.outcome
+        self.winners = [w for w in winner_rows(view) if not w.replaced] if view.outcome else []
 
     @rx.event
     def tick(self, _moment: str = ""):
@@ -78,11 +63,11 @@ class LiveDrawState(rx.State):
         self._ticks += 1
         if self._seen_revealed_at:
             if now - self._seen_revealed_at > ROOM_GRACE:
-                self._fill(self._view(self.draw.id))  # the room should have shown it by now
+                self._fill(load_view(self.draw.id))  # the room should have shown it by now
             return
         if self._ticks % (POLL_EVERY if now >= self._draw_at else COUNTS_EVERY):
             return
-        view = self._view(self.draw.id)
+        view = load_view(self.draw.id)
         if view is None:
             return
         if view.status in draw_public.REVEALED and start_reveal(view.id):

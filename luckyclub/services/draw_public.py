@@ -101,6 +101,20 @@ class DrawView:
     next_attempt_at: datetime | None = None
     running: bool = False  # a trigger holds the claim right now
 
+    @property
+    def outcome(self) -> str:
+        """ "" until the result is out; then void, override (an admin chose) or random."""
+        if self.status not in REVEALED:
+            return ""
+        if self.status == DrawStatus.VOID:
+            return "void"
+        return "override" if self.is_override else "random"
+
+    @property
+    def standing(self) -> tuple[WinnerView, ...]:
+        """The winners as they stand: those replaced by a reroll left out."""
+        return tuple(w for w in self.winners if not w.replaced)
+
 
 def view(session: Session, draw_id: int) -> DrawView | None:
     draw = session.get(Draw, draw_id)

@@ -98,14 +98,14 @@ async def _reveal_logged(app: rx.App, draw_id: int) -> None:
         log.exception("The live reveal of draw %s failed", draw_id)
 
 
-def _load(draw_id: int) -> draw_public.DrawView | None:
+def load_view(draw_id: int) -> draw_public.DrawView | None:
     with session_scope() as s:
         return draw_public.view(s, draw_id)
 
 
 async def reveal(app: rx.App, draw_id: int, step_seconds: float = STEP_SECONDS) -> None:
     """Write the scripted reveal into the draw's room: drawing, the digits, then the winners."""
-    view = await asyncio.to_thread(_load, draw_id)
+    view = await asyncio.to_thread(load_view, draw_id)
     if view is None or view.status not in draw_public.REVEALED:
         return
     token = rx.BaseStateToken(ident=room_token(draw_id), cls=DrawRoom)
@@ -123,14 +123,10 @@ async def reveal(app: rx.App, draw_id: int, step_seconds: float = STEP_SECONDS) 
     async with app.modify_state(token) as root:
         room = await root.get_state(DrawRoom)
         room.phase = "done"
-        room.outcome = (
-            "void" if view.status == "void" else ("override" if view.is_override else "random")
-        )
+        room.outcome = view.outcome
         room.reason = view.reason
         room.winners = [
-            RevealedWinner(position=w.position, name=w.name, ticket=w.ticket)
-            for w in view.winners
-            if not w.replaced
+            RevealedWinner(position=w.position, name=w.name, ticket=w.ticket) for w in view.standing
         ]
 
 
