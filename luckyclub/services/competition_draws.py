@@ -96,7 +96,7 @@ class CompetitionPool:
             user,
             notify.WINNER_ANNOUNCEMENT,
             unique_id=f"winner-{winner.id}",
-            email="competition_won",
+            email="draw_won",
             sms=f"LuckyClub: your ticket {winner.ticket} won {draw.prize}! Check your email.",
             title=draw.title,
             prize=draw.prize,
