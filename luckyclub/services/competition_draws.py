@@ -121,6 +121,7 @@ class CompetitionPool:
         ]
         notify.notify_admins(
             session,
+            unique_id=f"drawn-{draw.id}",
             email="competition_winner_admin",
             title=competition.title,
             winners="\n".join(lines),

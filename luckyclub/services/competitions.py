@@ -592,6 +592,7 @@ def flag_below_minimum(session: Session, now: datetime | None = None) -> list[Co
             flagged.append(competition)
             notify.notify_admins(
                 session,
+                unique_id=f"below-minimum-{competition.id}",
                 email="competition_below_minimum",
                 title=competition.title,
                 sold=str(sold),

@@ -230,7 +230,7 @@ def _send_klaviyo_event(message: OutboxMessage, settings: Settings) -> None:
 
 
 def _send_text(message: OutboxMessage, settings: Settings) -> None:
-    sms.send_text(message.to_address, str(_payload(message).get("body", "")), settings)
+    sms.send_text(message.to_address, message.text_body, settings)
 
 
 _SENDERS: dict[str, Callable[[OutboxMessage, Settings], None]] = {
