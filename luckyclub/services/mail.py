@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from luckyclub import db
 from luckyclub.integrations import klaviyo, sms, smtp
-from luckyclub.integrations.delivery import DeliveryError
+from luckyclub.integrations.delivery import DeliveryError, scrub
 from luckyclub.models import Channel, OutboxMessage, OutboxStatus, User, utcnow
 from luckyclub.services import audit
 from luckyclub.services.errors import UserError
@@ -316,12 +316,11 @@ def _record(message_id: int | None, **values: object) -> None:
 
 
 def _short_error(exc: Exception, settings: Settings) -> str:
-    # The adapters' own errors are sentences already; anything else is named by its type.
-    own = isinstance(exc, smtp.MailDeliveryError | DeliveryError)
-    text = str(exc) if own else f"{type(exc).__name__}: {exc}"
-    for secret in (_smtp_password(settings), settings.klaviyo_api_key, settings.sms_auth_token):
-        if secret:
-            text = text.replace(secret, "***")  # the adapters never say them; others might
+    if isinstance(exc, smtp.MailDeliveryError | DeliveryError):
+        text = str(exc)  # the adapters' own errors are sentences that never hold a secret
+    else:  # anything else may quote what it was given, a password in a URL say
+        secrets = (_smtp_password(settings), settings.klaviyo_api_key, settings.sms_auth_token)
+        text = scrub(f"{type(exc).__name__}: {exc}", secrets)
     return " ".join(text.split())[:500]
 
 

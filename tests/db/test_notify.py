@@ -322,6 +322,19 @@ def test_too_many_requests_waits_as_long_as_the_provider_asks(
     assert event.next_attempt_at == now + timedelta(seconds=600)
 
 
+def test_a_provider_asking_for_a_day_is_tried_again_within_the_hour(
+    session, ann, klaviyo_on, klaviyo_server
+):
+    klaviyo_server.answer(Answer(429, b"{}", {"Retry-After": "86400"}))
+    order_placed(session, ann)
+    now = utcnow()
+
+    assert mail.deliver_due(now)["retrying"] == 1
+
+    [event] = queued(session, Channel.KLAVIYO)
+    assert event.next_attempt_at == now + mail.LONGEST_RETRY_AFTER
+
+
 def test_a_refused_event_fails_at_once_and_an_admin_can_resend_it(
     session, ann, klaviyo_on, klaviyo_server
 ):
