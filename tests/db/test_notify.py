@@ -28,16 +28,14 @@ LINK = "https://club.example/competitions/3"
 
 @pytest.fixture()
 def klaviyo_server():
-    server = fake_http.klaviyo().start()
-    yield server
-    server.stop()
+    with fake_http.klaviyo().running() as server:
+        yield server
 
 
 @pytest.fixture()
 def sms_server():
-    server = fake_http.sms_provider().start()
-    yield server
-    server.stop()
+    with fake_http.sms_provider().running() as server:
+        yield server
 
 
 @pytest.fixture()
