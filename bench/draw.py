@@ -38,14 +38,15 @@ from types import ModuleType
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
-from sqlalchemy.engine import Engine, make_url  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session, SQLModel  # noqa: E402
 
-from bench.ledger import (  # noqa: E402
+from bench.scratch import (  # noqa: E402
+    add_database_args,
     bulk_loading,
     copy_lines,
-    create_database,
-    drop_database,
+    scratch_database,
+    url_of,
     user_lines,
     vacuum_analyze,
 )
@@ -65,44 +66,27 @@ AFTER_ROUND = CLOSES + timedelta(minutes=1)
 
 def main() -> None:
     args = parse_args()
-    url = make_url(args.database_url)
-    if url.get_backend_name() != "postgresql":
-        sys.exit("The benchmark needs PostgreSQL: give a postgresql+psycopg:// --database-url.")
     if args.entries < args.members:
         sys.exit("Every member holds at least one entry: give --entries >= --members.")
-    create_database(url)
-    try:
-        engine = db.make_engine(url.render_as_string(hide_password=False))
-        try:
-            raffle_id = load_and_report(engine, args)
-        finally:
-            engine.dispose()
+    with scratch_database(args) as engine:
+        raffle_id = load_and_report(engine, args)
+        engine.dispose()  # the loader's connections close before the draw starts
         # A fresh process, as the scheduler's would be: its peak memory is the draw's own, not the
         # loader's.
         child = multiprocessing.get_context("spawn").Process(
-            target=timed_draw, args=(url.render_as_string(hide_password=False), raffle_id, args)
+            target=timed_draw, args=(url_of(engine), raffle_id, args)
         )
         child.start()
         child.join()
         if child.exitcode:
             print(f"\nThe timed draw failed (exit code {child.exitcode}).")
-    finally:
-        if args.keep:
-            print(f"\nKept database {url.database!r} (--keep).")
-        else:
-            drop_database(url)
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=1_000_000)
     parser.add_argument("--entries", type=int, default=50_000_000, help="entries of all members")
-    parser.add_argument(
-        "--database-url",
-        default=DEFAULT_URL,
-        help="a database this script creates, fills and drops; it must not exist yet",
-    )
-    parser.add_argument("--keep", action="store_true", help="do not drop the database at the end")
+    add_database_args(parser, DEFAULT_URL)
     parser.add_argument(
         "--no-beacon", action="store_true", help="draw with DRAW_BEACON=0 instead of a local relay"
     )
@@ -111,7 +95,6 @@ def parse_args() -> argparse.Namespace:
         action="store_true",
         help="also report each stage's peak of Python allocations (slows everything down)",
     )
-    parser.add_argument("--seed", type=int, default=7, help="seeds the entries and the draw")
     return parser.parse_args()
 
 
@@ -299,11 +282,11 @@ def ru_maxrss_mib() -> float:
 def instrument_app(recorder: Recorder) -> None:
     """Wrap the steps of close, perform, proof and entry check that are worth telling apart."""
     from luckyclub.draws import proof
-    from luckyclub.services import draw_public, draws, ledger
+    from luckyclub.services import draw_public, draws, ledger, raffles
 
     steps = [
         (ledger, "holders", "read holders (SQL)"),
-        (draws, "encode_weighted", "encode snapshot"),
+        (raffles, "encode_weighted", "encode snapshot"),
         (draws, "snapshot_digest", "SHA-256 digest"),
         (draws, "snapshot_lines", "split lines (Merkle leaves)"),
         (draws, "merkle_root", "Merkle root"),
@@ -322,7 +305,7 @@ def instrument_app(recorder: Recorder) -> None:
     for module, name, label in steps:
         if hasattr(module, name):  # a step the code no longer has is simply not shown
             recorder.instrument(module, name, label)
-    recorder.refs_apart(draws, "encode_weighted", "entrant refs (HMAC)")
+    recorder.refs_apart(raffles, "encode_weighted", "entrant refs (HMAC)")
 
 
 def timed_draw(url: str, raffle_id: int, args: argparse.Namespace) -> None:

@@ -14,26 +14,23 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
-from sqlalchemy import create_engine, event, text  # noqa: E402
-from sqlalchemy.engine import URL, Engine, make_url  # noqa: E402
-from sqlalchemy.schema import (  # noqa: E402
-    AddConstraint,
-    CreateIndex,
-    DropConstraint,
-    DropIndex,
-    ForeignKeyConstraint,
-    PrimaryKeyConstraint,
-    Table,
-)
+from sqlalchemy import event, text  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session, SQLModel  # noqa: E402
 
-from luckyclub import db  # noqa: E402
+from bench.scratch import (  # noqa: E402
+    add_database_args,
+    bulk_loading,
+    copy_lines,
+    scratch_database,
+    user_lines,
+    vacuum_analyze,
+)
 from luckyclub.models import EntryLedger, LedgerSource, Raffle, RaffleStatus, utcnow  # noqa: E402
 from luckyclub.services import ledger  # noqa: E402
 from luckyclub.services.raffles import month_end, month_of  # noqa: E402
@@ -46,21 +43,8 @@ EARNED = (LedgerSource.PROOF, LedgerSource.BONUS, LedgerSource.WATCHTIME, Ledger
 
 def main() -> None:
     args = parse_args()
-    url = make_url(args.database_url)
-    if url.get_backend_name() != "postgresql":
-        sys.exit("The benchmark needs PostgreSQL: give a postgresql+psycopg:// --database-url.")
-    create_database(url)
-    try:
-        engine = db.make_engine(url.render_as_string(hide_password=False))
-        try:
-            run(engine, args)
-        finally:
-            engine.dispose()
-    finally:
-        if args.keep:
-            print(f"\nKept database {url.database!r} (--keep).")
-        else:
-            drop_database(url)
+    with scratch_database(args) as engine:
+        run(engine, args)
 
 
 def parse_args() -> argparse.Namespace:
@@ -68,12 +52,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--rows", type=int, default=20, help="ledger rows per member")
     parser.add_argument("--samples", type=int, default=200, help="timed calls per query")
-    parser.add_argument(
-        "--database-url",
-        default=DEFAULT_URL,
-        help="a database this script creates, fills and drops; it must not exist yet",
-    )
-    parser.add_argument("--keep", action="store_true", help="do not drop the database at the end")
+    add_database_args(parser, DEFAULT_URL)
     parser.add_argument(
         "--no-proposal",
         action="store_true",
@@ -85,46 +64,7 @@ def parse_args() -> argparse.Namespace:
         default=120.0,
         help="seconds a query may take in all before its timing stops early (after 5 calls)",
     )
-    parser.add_argument("--seed", type=int, default=7)
     return parser.parse_args()
-
-
-# ---- the scratch database -----------------------------------------------------------------------
-
-
-@contextmanager
-def server(url: URL) -> Iterator:
-    """A connection to the server's `postgres` database, outside any transaction."""
-    engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            yield conn
-    finally:
-        engine.dispose()
-
-
-def create_database(url: URL) -> None:
-    with server(url) as conn:
-        exists = conn.execute(
-            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}
-        ).first()
-        if exists:
-            sys.exit(
-                f"Database {url.database!r} already exists. The benchmark drops what it creates, "
-                "so it only uses a new one: drop it (DROP DATABASE) or choose another name."
-            )
-        conn.execute(text(f"CREATE DATABASE {quoted(conn, url.database)}"))
-    print(f"Created scratch database {url.database!r}.")
-
-
-def drop_database(url: URL) -> None:
-    with server(url) as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {quoted(conn, url.database)} WITH (FORCE)"))
-    print(f"\nDropped scratch database {url.database!r}.")
-
-
-def quoted(conn, name: str) -> str:
-    return conn.dialect.identifier_preparer.quote_identifier(name)
 
 
 # ---- loading ------------------------------------------------------------------------------------
@@ -183,51 +123,6 @@ def copy_rows(
     finally:
         raw.close()
     return user_ids
-
-
-@contextmanager
-def bulk_loading(engine: Engine, table: Table) -> Iterator[None]:
-    """Load without the table's secondary indexes and constraints, then build them once: one sort
-    per index and one join per foreign key, instead of updating each of them for every row. The
-    primary key stays: ids arrive in order, so it only ever appends."""
-    constraints = sorted(
-        (c for c in table.constraints if not isinstance(c, PrimaryKeyConstraint)),
-        key=lambda c: isinstance(c, ForeignKeyConstraint),
-    )
-    with engine.begin() as conn:
-        for index in table.indexes:
-            conn.execute(DropIndex(index))
-        for constraint in constraints:
-            conn.execute(DropConstraint(constraint))
-    yield
-    with engine.begin() as conn:
-        conn.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
-        for constraint in constraints:
-            conn.execute(AddConstraint(constraint))
-        for index in table.indexes:
-            conn.execute(CreateIndex(index))
-
-
-def copy_lines(cursor, statement: str, lines: Iterator[str], batch: int = 20_000) -> None:
-    with cursor.copy(statement) as copy:
-        chunk: list[str] = []
-        for line in lines:
-            chunk.append(line)
-            if len(chunk) == batch:
-                copy.write("".join(chunk))
-                chunk.clear()
-        if chunk:
-            copy.write("".join(chunk))
-
-
-def user_lines(members: int, now: datetime, rng: random.Random) -> Iterator[str]:
-    joined = (now - timedelta(days=400)).isoformat()
-    for n in range(members):
-        shown = "t" if rng.random() < 0.3 else "f"
-        yield (
-            f"member{n}@bench.example\tnot a hash\tMember {n}\t1990-04-21\tUTC\tmember"
-            f"\t{shown}\t{joined}\n"
-        )
 
 
 def ledger_lines(
@@ -515,11 +410,6 @@ def write_cost(engine: Engine, raffle_id: int, sample: list[int], samples: int) 
     for label, times in (("credit + commit", plain), ("credit + both caches + commit", kept)):
         p50, p95 = percentiles(times)
         print(f"     write: {label:<30}p50 {p50:8.2f} ms   p95 {p95:8.2f} ms")
-
-
-def vacuum_analyze(engine: Engine) -> None:
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("VACUUM ANALYZE"))
 
 
 # ---- the run ------------------------------------------------------------------------------------

@@ -46,11 +46,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
-from sqlalchemy import create_engine, event, insert, text  # noqa: E402
-from sqlalchemy.engine import Engine, make_url  # noqa: E402
+from sqlalchemy import event, insert, text  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session, SQLModel  # noqa: E402
 
-from bench.ledger import create_database, drop_database  # noqa: E402
+from bench.scratch import add_database_args, scratch_database, url_of  # noqa: E402
+from luckyclub import db  # noqa: E402
 from luckyclub.models import (  # noqa: E402
     Competition,
     CompetitionStatus,
@@ -69,25 +70,12 @@ PRICE = 250
 
 def main() -> None:
     args = parse_args()
-    url = make_url(args.database_url)
-    if url.get_backend_name() != "postgresql":
-        sys.exit("The benchmark needs PostgreSQL: give a postgresql+psycopg:// --database-url.")
     # The app's settings, before anything reads them: a private data folder, a fixed key.
     os.environ.setdefault("SECRET_KEY", "bench-secret-key")
     os.environ.setdefault("LUCKYCLUB_DATA_DIR", tempfile.mkdtemp(prefix="luckyclub-bench-"))
     os.environ.pop("STRIPE_SECRET_KEY", None)  # fulfil never calls Stripe; nothing else may
-    create_database(url)
-    try:
-        engine = connect(url, pool_size=max(args.clients) + 2)
-        try:
-            run(engine, args)
-        finally:
-            engine.dispose()
-    finally:
-        if args.keep:
-            print(f"\nKept database {url.database!r}.")
-        else:
-            drop_database(url)
+    with scratch_database(args, pool_size=max(args.clients) + 2) as engine:
+        run(engine, args)
 
 
 def parse_args() -> argparse.Namespace:
@@ -96,19 +84,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--clients", type=lambda s: [int(n) for n in s.split(",")], default=[1, 8, 32]
     )
-    parser.add_argument(
-        "--database-url",
-        default=DEFAULT_URL,
-        help="a database this script creates, fills and drops; it must not exist yet",
-    )
-    parser.add_argument("--keep", action="store_true", help="do not drop the database at the end")
+    add_database_args(parser, DEFAULT_URL)
     parser.add_argument(
         "--processes",
         action="store_true",
         help="clients are processes (an engine each), not threads of one process sharing its GIL",
     )
     parser.add_argument("--profile", action="store_true", help="where one fulfil's time goes")
-    parser.add_argument("--seed", type=int, default=7)
     return parser.parse_args()
 
 
@@ -273,7 +255,7 @@ def timed(clients: int, work: list, buyer: Buyer, engine: Engine, processes: boo
         forked = multiprocessing.get_context("fork")
         start = forked.Barrier(clients + 1)
         workers = [
-            forked.Process(target=_process_client, args=(engine.url, buyer, share, start))
+            forked.Process(target=_process_client, args=(url_of(engine), buyer, share, start))
             for share in shares
         ]
     else:
@@ -307,8 +289,8 @@ def _thread_client(buy, share: list, start, failures: list) -> None:
         failures.append(exc)
 
 
-def _process_client(url, buyer: Buyer, share: list, start) -> None:
-    engine = connect(url, pool_size=1)  # never the parent's connections
+def _process_client(url: str, buyer: Buyer, share: list, start) -> None:
+    engine = db.make_engine(url, pool_size=1)  # never the parent's connections
     with engine.connect() as conn:
         conn.execute(text("SELECT 1"))  # connected before the clock starts
     buy = buyer(engine)
@@ -316,11 +298,6 @@ def _process_client(url, buyer: Buyer, share: list, start) -> None:
     for item in share:
         buy(item)
     engine.dispose()
-
-
-def connect(url, pool_size: int) -> Engine:
-    """An engine as luckyclub.db makes it (UTC sessions), with room for every client."""
-    return create_engine(url, pool_size=pool_size, connect_args={"options": "-c timezone=UTC"})
 
 
 # ---- the run -----------------------------------------------------------------------------------

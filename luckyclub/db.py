@@ -16,7 +16,7 @@ _engines: dict[str, Engine] = {}
 _override_url: str | None = None
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -36,7 +36,7 @@ def make_engine(url: str) -> Engine:
     return create_engine(
         url,
         pool_pre_ping=True,
-        pool_size=10,
+        pool_size=pool_size,
         max_overflow=20,
         connect_args={"options": "-c timezone=UTC"},
     )

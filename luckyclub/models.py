@@ -575,8 +575,8 @@ class PlayLimits(SQLModel, table=True):
 
     user_id: int = Field(foreign_key="app_user.id", primary_key=True)
     monthly_limit_pence: int | None = None  # None: no limit of their own
-    pending_limit_pence: int | None = None  # a raise, waiting for its 24 hours
-    pending_no_limit: bool = False  # the pending change removes the limit
+    # A raise waiting for its 24 hours, from pending_from on; None then: the limit is removed.
+    pending_limit_pence: int | None = None
     pending_from: datetime | None = _ts(nullable=True)
     excluded_until: datetime | None = _ts(nullable=True)
     updated_at: datetime = _created_at()

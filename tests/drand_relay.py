@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 from luckyclub.draws import CHAIN_HASH, round_time
+from tests.fake_http import LocalServer
 
 # A real round of drand quicknet (shared/notes/DRAND.md): it verifies with the chain's public key.
 ROUND = 1000
@@ -26,20 +26,6 @@ def close_time_for(round_number: int = ROUND, margin_seconds: int = 10) -> datet
     return datetime.fromtimestamp(round_time(round_number) - margin_seconds - 2, UTC)
 
 
-class _Relay(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-        body, status = self.server.answer(self.path)  # type: ignore[attr-defined]
-        self.server.paths.append(self.path)  # type: ignore[attr-defined]
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 def recorded_rounds(path: str) -> tuple[bytes, int]:
     """Answers like a relay that has exactly the recorded rounds."""
     prefix, _, number = path.rpartition("/")
@@ -49,19 +35,37 @@ def recorded_rounds(path: str) -> tuple[bytes, int]:
     return b'{"error": "not found"}', 404
 
 
+class Relay(LocalServer):
+    """A relay answering each GET with `answer(path)`; `paths` are the paths asked for."""
+
+    def __init__(self, answer: Callable[[str], tuple[bytes, int]] = recorded_rounds):
+        self.answer = answer
+        self.paths: list[str] = []
+
+    def start(self) -> Relay:
+        relay = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+                body, status = relay.answer(self.path)
+                relay.paths.append(self.path)
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self._listen(Handler)
+        return self
+
+
 @contextmanager
 def serve(
     answer: Callable[[str], tuple[bytes, int]] = recorded_rounds,
 ) -> Iterator[tuple[str, list[str]]]:
     """(base URL, the paths asked for) of a relay answering with `answer(path)`."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Relay)
-    server.answer = answer  # type: ignore[attr-defined]
-    server.paths = []  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", server.paths  # type: ignore[misc]
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with Relay(answer).running() as relay:
+        yield relay.url, relay.paths

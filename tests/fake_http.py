@@ -9,9 +9,11 @@ import base64
 import json
 import socket
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs
 
 
@@ -52,10 +54,27 @@ class Answer:
 
 
 class LocalServer:
-    """A real HTTP server on 127.0.0.1, in a thread of the test process, until stop()."""
+    """A real HTTP server on 127.0.0.1, in a thread of the test process, from start() until stop();
+    `with server.running():` does both."""
 
     _server: ThreadingHTTPServer | None = None
     _thread: threading.Thread | None = None
+
+    def start(self) -> Self:
+        raise NotImplementedError  # each server listens with its own handler: self._listen(...)
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "start the server first"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @contextmanager
+    def running(self) -> Iterator[Self]:
+        self.start()
+        try:
+            yield self
+        finally:
+            self.stop()
 
     def _listen(self, handler: type[BaseHTTPRequestHandler], port: int = 0) -> None:
         self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)

@@ -26,8 +26,6 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
@@ -124,19 +122,6 @@ class FakeStripe(LocalServer):
         self._lock = threading.RLock()
 
     # ---- running -------------------------------------------------------------------------------
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None, "start the fake first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    @contextmanager
-    def running(self) -> Iterator[FakeStripe]:
-        self.start()
-        try:
-            yield self
-        finally:
-            self.stop()
 
     def start(self) -> FakeStripe:
         fake = self

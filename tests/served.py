@@ -3,7 +3,6 @@ network like Stripe's webhook deliveries do."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -12,14 +11,13 @@ from contextlib import contextmanager
 import uvicorn
 
 from luckyclub.api.routes import build_api
+from tests.fake_http import free_port
 
 
 @contextmanager
 def serve_api() -> Iterator[str]:
     """Yields the base URL, http://127.0.0.1:<port>; stops the server afterwards."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(build_api(), port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -70,7 +70,6 @@ def upgrade() -> None:
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("monthly_limit_pence", sa.Integer(), nullable=True),
         sa.Column("pending_limit_pence", sa.Integer(), nullable=True),
-        sa.Column("pending_no_limit", sa.Boolean(), nullable=False),
         sa.Column("pending_from", luckyclub.models.UTCDateTime(), nullable=True),
         sa.Column("excluded_until", luckyclub.models.UTCDateTime(), nullable=True),
         sa.Column("updated_at", luckyclub.models.UTCDateTime(), nullable=False),

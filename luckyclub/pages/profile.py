@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import reflex as rx
+from sqlmodel import Session
 
 from luckyclub import routes
 from luckyclub.components.layout import error_callout, field, form, page, success_callout
 from luckyclub.db import session_scope
+from luckyclub.models import User
 from luckyclub.pages.auth import timezone_select
 from luckyclub.services import accounts, responsible_play
+from luckyclub.services.competitions import money
 from luckyclub.services.errors import UserError
-from luckyclub.services.responsible_play import PlayStatus, format_money, format_pounds
+from luckyclub.services.responsible_play import PlayStatus, format_pounds
 from luckyclub.state.session import SessionState
+
+Change = Callable[[Session, User], None]  # a member's change, made in one transaction
 
 
 class ProfileState(SessionState):
@@ -34,17 +41,15 @@ class ProfileState(SessionState):
     def set_timezone(self, value: str):
         self.timezone = value
 
-    def _apply(self, change, success: str) -> None:
-        self.error = self.saved = ""
-        try:
-            with session_scope() as s:
-                user = self._require_user(s)
-                change(s, user)
-                self._show(user)
-        except UserError as exc:
-            self.error = exc.message
-            return
-        self.saved = success
+    def _apply(self, change: Change, success: str) -> None:
+        def change_and_show(s: Session, user: User) -> None:
+            change(s, user)
+            self._show(user)
+
+        self.saved = ""
+        self.error = _as_member(self, change_and_show)
+        if not self.error:
+            self.saved = success
 
     @rx.event
     def save_profile(self, form: dict):
@@ -128,33 +133,32 @@ class PlayState(SessionState):
 
     @rx.event
     def save_limit(self, form: dict):
+        saved = ""
+
+        def change(s: Session, user: User) -> None:
+            nonlocal saved
+            wanted = responsible_play.parse_limit(form.get("monthly_limit", ""))
+            play = responsible_play.set_monthly_limit(s, user, wanted)
+            self._show_play(play, user.timezone)
+            saved = _limit_saved_message(wanted, play)
+
         self._clear_messages()
-        try:
-            with session_scope() as s:
-                user = self._require_user(s)
-                wanted = responsible_play.parse_limit(form.get("monthly_limit", ""))
-                play = responsible_play.set_monthly_limit(s, user, wanted)
-                self._show_play(play, user.timezone)
-        except UserError as exc:
-            self.limit_error = exc.message
-            return
-        self.limit_saved = _limit_saved_message(wanted, play)
+        self.limit_error = _as_member(self, change)
+        self.limit_saved = "" if self.limit_error else saved
 
     @rx.event
     def review_break(self, form: dict):
         """The first step of a break: show when it would end, and ask again."""
+
+        def change(s: Session, user: User) -> None:
+            months = responsible_play.check_break_months(form.get("months", ""))
+            ends = responsible_play.preview_break(s, user, months)
+            self.break_end_text = accounts.local_time(ends, user.timezone)
+            self.break_months = str(months)
+
         self._clear_messages()
-        try:
-            months = _months(form.get("months", ""))
-            with session_scope() as s:
-                user = self._require_user(s)
-                ends = responsible_play.preview_break(s, user, months)
-                self.break_end_text = accounts.local_time(ends, user.timezone)
-        except UserError as exc:
-            self.break_error = exc.message
-            return
-        self.break_months = str(months)
-        self.confirming_break = True
+        self.break_error = _as_member(self, change)
+        self.confirming_break = not self.break_error
 
     @rx.event
     def cancel_break(self):
@@ -163,22 +167,18 @@ class PlayState(SessionState):
 
     @rx.event
     def confirm_break(self):
+        def change(s: Session, user: User) -> None:
+            play = responsible_play.self_exclude(s, user, self.break_months)
+            self._show_play(play, user.timezone)
+
         self._clear_messages()
-        try:
-            months = _months(self.break_months)
-            with session_scope() as s:
-                user = self._require_user(s)
-                play = responsible_play.self_exclude(s, user, months)
-                self._show_play(play, user.timezone)
-        except UserError as exc:
-            self.break_error = exc.message
-            self.confirming_break = False
-            return
+        self.break_error = _as_member(self, change)
         self.confirming_break = False
-        self.break_saved = (
-            f"Your break has started. You cannot enter competitions until "
-            f"{self.excluded_until_text}."
-        )
+        if not self.break_error:
+            self.break_saved = (
+                f"Your break has started. You cannot enter competitions until "
+                f"{self.excluded_until_text}."
+            )
 
     def _clear_messages(self) -> None:
         # One answer at a time: an old refusal beside a new success would confuse.
@@ -188,22 +188,24 @@ class PlayState(SessionState):
         limit, spent = play.monthly_limit_pence, play.spent_this_month_pence
         self.limit_text = format_pounds(limit) if limit is not None else ""
         self.limit_input = str(limit // 100) if limit is not None else ""
-        self.spent_text = format_money(spent)
+        self.spent_text = money(spent)
         left = play.left_this_month_pence
-        self.left_text = format_money(left) if left is not None else ""
+        self.left_text = money(left) if left is not None else ""
         self.spent_percent = min(100, spent * 100 // limit) if limit else 0
         self.pending_text = _pending_sentence(play, timezone)
         until = play.excluded_until
         self.excluded_until_text = accounts.local_time(until, timezone) if until else ""
 
 
-def _months(value) -> int:
+def _as_member(state: SessionState, change: Change) -> str:
+    """Run `change` for the signed-in member in one transaction: "" when it is saved, or the
+    sentence it was refused with (nothing is saved then)."""
     try:
-        return int(str(value).strip())
-    except ValueError:
-        raise UserError(  # noqa: B904 - the sentence replaces the parser's message
-            "Choose how long your break lasts from the list.", field="months"
-        )
+        with session_scope() as s:
+            change(s, state._require_user(s))
+    except UserError as exc:
+        return exc.message
+    return ""
 
 
 def _pending_sentence(play: PlayStatus, timezone: str) -> str:
@@ -288,8 +290,9 @@ def _limit_form() -> rx.Component:
             aria_describedby="monthly_limit_hint",
         ),
         rx.text(
-            "Whole pounds, from £1 to £100,000; leave it empty for no limit. A lower limit "
-            "applies at once; a higher one, or no limit, 24 hours later.",
+            f"Whole pounds, from {format_pounds(responsible_play.MIN_LIMIT_PENCE)} to "
+            f"{format_pounds(responsible_play.MAX_LIMIT_PENCE)}; leave it empty for no limit. "
+            "A lower limit applies at once; a higher one, or no limit, 24 hours later.",
             id="monthly_limit_hint",
             size="1",
             color_scheme="gray",
@@ -366,7 +369,8 @@ def _take_a_break() -> rx.Component:
                 size="2",
             ),
             rx.text(
-                "Exclude yourself from every competition for 6 months or more. A break cannot "
+                "Exclude yourself from every competition for "
+                f"{responsible_play.MIN_BREAK_MONTHS} months or more. A break cannot "
                 "be undone or shortened while it runs; you can only make it longer.",
                 size="2",
             ),

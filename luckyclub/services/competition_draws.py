@@ -96,7 +96,7 @@ class CompetitionPool:
             user,
             notify.WINNER_ANNOUNCEMENT,
             unique_id=f"winner-{winner.id}",
-            email="competition_won",
+            email="draw_won",
             sms=f"LuckyClub: your ticket {winner.ticket} won {draw.prize}! Check your email.",
             title=draw.title,
             prize=draw.prize,
@@ -121,6 +121,7 @@ class CompetitionPool:
         ]
         notify.notify_admins(
             session,
+            unique_id=f"drawn-{draw.id}",
             email="competition_winner_admin",
             title=competition.title,
             winners="\n".join(lines),

@@ -13,7 +13,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -172,15 +172,17 @@ def active_tickets(session: Session, competition_id: int) -> int:
 # ---- checking what an admin typed -----------------------------------------------------------
 
 
+_AMOUNT = re.compile(r"\d{1,9}(?:\.\d+)?")  # up to £999,999,999; longer is no amount anyone means
+
+
 def parse_money(text: str | int | None, *, field: str = "ticket_price") -> int:
     """ "2.50", "£2.50" or "2" → 250 pence; a sentence if it is not an amount of money."""
     if isinstance(text, int):
         return text
     cleaned = str(text or "").strip().removeprefix("£").replace(",", "")
-    try:
-        amount = Decimal(cleaned)
-    except InvalidOperation:
-        raise UserError("Give the price in pounds, like 2.50.", field=field) from None
+    if not _AMOUNT.fullmatch(cleaned):  # not "5e3", "NaN" or 5,000 digits: Decimal takes those
+        raise UserError("Give the price in pounds, like 2.50.", field=field)
+    amount = Decimal(cleaned)
     if amount != amount.quantize(Decimal("0.01")):
         raise UserError("A price has at most two decimal places, like 2.50.", field=field)
     return int(amount * 100)
@@ -592,6 +594,7 @@ def flag_below_minimum(session: Session, now: datetime | None = None) -> list[Co
             flagged.append(competition)
             notify.notify_admins(
                 session,
+                unique_id=f"below-minimum-{competition.id}",
                 email="competition_below_minimum",
                 title=competition.title,
                 sold=str(sold),

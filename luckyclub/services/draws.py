@@ -22,7 +22,7 @@ from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from luckyclub import db, routes
+from luckyclub import db
 from luckyclub.draws import (
     BeaconError,
     BeaconRound,
@@ -53,7 +53,7 @@ from luckyclub.models import (
     WinnerStatus,
     utcnow,
 )
-from luckyclub.services import accounts, audit, mail, notify
+from luckyclub.services import accounts, audit, notify
 from luckyclub.services.errors import UserError
 from luckyclub.services.permissions import require_admin
 from luckyclub.settings import get_settings
@@ -488,19 +488,6 @@ def _add_winner(
         session.flush()  # the winner's id, for anything that names it
         pool_of(draw).congratulate(session, draw, winner, user)
     return winner
-
-
-def email_winner(session: Session, draw: Draw, user: User) -> None:
-    """The plain "you won" email with a link to the draw's public page."""
-    mail.enqueue_email(
-        session,
-        to=user.email,
-        template="draw_won",
-        display_name=user.display_name,
-        title=draw.title,
-        prize=draw.prize,
-        link=get_settings().app_url + routes.draw_page(draw.id),
-    )
 
 
 def winners_of_raffle(session: Session, raffle_id: int) -> frozenset[int] | None:

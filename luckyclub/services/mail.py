@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from luckyclub import db
 from luckyclub.integrations import klaviyo, sms, smtp
-from luckyclub.integrations.delivery import DeliveryError
+from luckyclub.integrations.delivery import DeliveryError, scrub
 from luckyclub.models import Channel, OutboxMessage, OutboxStatus, User, utcnow
 from luckyclub.services import audit
 from luckyclub.services.errors import UserError
@@ -33,10 +34,6 @@ MAX_ATTEMPTS = 12
 CLAIM_FOR = timedelta(minutes=2)  # longer than one SMTP conversation or HTTP request (10 s) takes
 FIRST_RETRY_AFTER = timedelta(seconds=30)
 LONGEST_RETRY_AFTER = timedelta(hours=1)
-
-CHANNELS = (Channel.EMAIL, Channel.KLAVIYO, Channel.SMS)
-_LABELS = {Channel.EMAIL: "Email", Channel.KLAVIYO: "Klaviyo", Channel.SMS: "SMS"}
-_NOUNS = {Channel.EMAIL: "an email", Channel.KLAVIYO: "a Klaviyo event", Channel.SMS: "a text"}
 
 
 def enqueue_email(session: Session, *, to: str, template: str, **context: str) -> OutboxMessage:
@@ -68,7 +65,7 @@ def deliver_due(
     """
     settings = settings or get_settings()
     unready = channels_not_ready(settings)
-    ready = [channel for channel in CHANNELS if channel not in unready]
+    ready = [channel for channel in _CHANNELS if channel not in unready]
     counts: dict[str, int | str] = {"sent": 0, "retrying": 0, "failed": 0}
     # A fixed `now` (tests, catch-up runs) is used as given; otherwise each step reads the clock,
     # so a claim made late in a slow batch still lasts its full time.
@@ -82,25 +79,21 @@ def deliver_due(
     waiting = _count_due(clock(), list(unready))
     if waiting:
         counts["waiting"] = sum(waiting.values())
-        counts["skipped"] = "; ".join(unready[c] for c in CHANNELS if c in waiting)
+        counts["skipped"] = "; ".join(unready[c] for c in _CHANNELS if c in waiting)
     return counts
 
 
 def channel_label(channel: str) -> str:
     """How admins see a channel's name."""
-    return _LABELS.get(channel, channel)
+    known = _CHANNELS.get(channel)
+    return known.label if known else channel
 
 
 def channels_not_ready(settings: Settings) -> dict[str, str]:
     """The channels that cannot deliver with these settings, each with the reason."""
-    reasons = {}
-    if not settings.smtp_url:
-        reasons[Channel.EMAIL] = "no SMTP_URL"
-    if not settings.klaviyo_enabled:
-        reasons[Channel.KLAVIYO] = "no KLAVIYO_API_KEY"
-    if not settings.sms_enabled:
-        reasons[Channel.SMS] = "SMS_ACCOUNT_SID, SMS_AUTH_TOKEN or SMS_FROM unset"
-    return reasons
+    return {
+        channel: known.missing for channel, known in _CHANNELS.items() if not known.ready(settings)
+    }
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -130,7 +123,8 @@ def resend(session: Session, actor: User, message_id: int) -> OutboxMessage:
     if message is None:
         raise UserError("That message is no longer in the outbox.")
     if message.status != OutboxStatus.FAILED:
-        noun = _NOUNS.get(message.channel, "a message")
+        known = _CHANNELS.get(message.channel)
+        noun = known.noun if known else "a message"
         raise UserError(f"Only {noun} that failed can be sent again.")
     message.status = OutboxStatus.PENDING
     message.attempts = 0
@@ -201,7 +195,7 @@ def _claim(message_id: int, now: datetime) -> OutboxMessage | None:
 
 def _deliver(message: OutboxMessage, settings: Settings, clock: Callable[[], datetime]) -> str:
     try:
-        _SENDERS[message.channel](message, settings)
+        _CHANNELS[message.channel].send(message, settings)
     except DeliveryError as exc:  # the provider's answer says whether to try again, and when
         return _record_failure(
             message,
@@ -230,13 +224,38 @@ def _send_klaviyo_event(message: OutboxMessage, settings: Settings) -> None:
 
 
 def _send_text(message: OutboxMessage, settings: Settings) -> None:
-    sms.send_text(message.to_address, str(_payload(message).get("body", "")), settings)
+    sms.send_text(message.to_address, message.text_body, settings)
 
 
-_SENDERS: dict[str, Callable[[OutboxMessage, Settings], None]] = {
-    Channel.EMAIL: _send_email,
-    Channel.KLAVIYO: _send_klaviyo_event,
-    Channel.SMS: _send_text,
+@dataclass(frozen=True)
+class _Outlet:
+    """One channel: how admins name it, when it can deliver, and how one message goes out."""
+
+    label: str
+    noun: str  # "Only <noun> that failed can be sent again."
+    missing: str  # why it cannot deliver, when `ready` says no
+    ready: Callable[[Settings], bool]
+    send: Callable[[OutboxMessage, Settings], None]
+
+
+_CHANNELS: dict[str, _Outlet] = {
+    Channel.EMAIL: _Outlet(
+        "Email", "an email", "no SMTP_URL", lambda s: bool(s.smtp_url), _send_email
+    ),
+    Channel.KLAVIYO: _Outlet(
+        "Klaviyo",
+        "a Klaviyo event",
+        "no KLAVIYO_API_KEY",
+        lambda s: s.klaviyo_enabled,
+        _send_klaviyo_event,
+    ),
+    Channel.SMS: _Outlet(
+        "SMS",
+        "a text",
+        "SMS_ACCOUNT_SID, SMS_AUTH_TOKEN or SMS_FROM unset",
+        lambda s: s.sms_enabled,
+        _send_text,
+    ),
 }
 
 
@@ -297,12 +316,11 @@ def _record(message_id: int | None, **values: object) -> None:
 
 
 def _short_error(exc: Exception, settings: Settings) -> str:
-    # The adapters' own errors are sentences already; anything else is named by its type.
-    own = isinstance(exc, smtp.MailDeliveryError | DeliveryError)
-    text = str(exc) if own else f"{type(exc).__name__}: {exc}"
-    for secret in (_smtp_password(settings), settings.klaviyo_api_key, settings.sms_auth_token):
-        if secret:
-            text = text.replace(secret, "***")  # the adapters never say them; others might
+    if isinstance(exc, smtp.MailDeliveryError | DeliveryError):
+        text = str(exc)  # the adapters' own errors are sentences that never hold a secret
+    else:  # anything else may quote what it was given, a password in a URL say
+        secrets = (_smtp_password(settings), settings.klaviyo_api_key, settings.sms_auth_token)
+        text = scrub(f"{type(exc).__name__}: {exc}", secrets)
     return " ".join(text.split())[:500]
 
 

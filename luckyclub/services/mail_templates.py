@@ -89,12 +89,16 @@ def password_changed(*, display_name: str) -> EmailContent:
     )
 
 
-def draw_won(*, display_name: str, title: str, prize: str, link: str) -> EmailContent:
+def draw_won(
+    *, display_name: str, title: str, prize: str, link: str, ticket: str = ""
+) -> EmailContent:
+    # A competition's winner holds a numbered ticket; a raffle's winner is drawn by their entries.
+    drawn = f"your ticket {ticket} was drawn" if ticket else "you were drawn as a winner"
     return EmailContent(
         subject=f"You won {prize} in {title}!",
         greeting=f"Hi {display_name},",
         paragraphs=(
-            f"Congratulations: you were drawn as a winner of {title}. The prize: {prize}.",
+            f"Congratulations: {drawn} in {title}. The prize: {prize}.",
             "An admin will contact you shortly about delivery. Anyone can check the draw: "
             "its public page has the proof and re-runs it.",
         ),
@@ -132,22 +136,6 @@ def order_refunded(
         ),
         button=Button("See the competition", link),
         note="If you have a question about this refund, contact an admin.",
-    )
-
-
-def competition_won(
-    *, display_name: str, title: str, prize: str, ticket: str, link: str
-) -> EmailContent:
-    return EmailContent(
-        subject=f"You won {prize} in {title}!",
-        greeting=f"Hi {display_name},",
-        paragraphs=(
-            f"Congratulations: your ticket {ticket} was drawn in {title}. The prize: {prize}.",
-            "An admin will contact you shortly about delivery. Anyone can check the draw: "
-            "its public page has the proof and re-runs it.",
-        ),
-        button=Button("See the draw and its proof", link),
-        note="Winners never pay to claim a prize. If someone asks you to, tell an admin.",
     )
 
 
@@ -200,7 +188,6 @@ TEMPLATES: dict[str, Callable[..., EmailContent]] = {
     "draw_won": draw_won,
     "order_placed": order_placed,
     "order_refunded": order_refunded,
-    "competition_won": competition_won,
     "prize_delivered": prize_delivered,
     "competition_winner_admin": competition_winner_admin,
     "competition_below_minimum": competition_below_minimum,

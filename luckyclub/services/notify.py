@@ -60,38 +60,50 @@ def notify(
     if user.id is None:
         session.flush()  # the Klaviyo profile is keyed by the user id
     settings = get_settings()
-    if email and not _already_queued(session, Channel.EMAIL, user.email, event, unique_id):
-        message = mail.enqueue_email(
-            session, to=user.email, template=email, display_name=user.display_name, **context
+    if email:
+        _queue_email(
+            session, user.email, event, unique_id, email, display_name=user.display_name, **context
         )
-        message.payload = json.dumps({"event": event, "unique_id": unique_id})
-        message.dedupe_key = dedupe_key(Channel.EMAIL, user.email, event, unique_id)
-    if settings.klaviyo_enabled and not _already_queued(
-        session, Channel.KLAVIYO, user.email, event, unique_id
+    if settings.klaviyo_enabled and (
+        key := _new_key(session, Channel.KLAVIYO, user.email, event, unique_id)
     ):
-        session.add(_klaviyo_message(user, event, unique_id, value_pence, context))
+        session.add(_klaviyo_message(user, event, unique_id, key, value_pence, context))
     if (
         sms
         and settings.sms_enabled
         and user.phone
-        and not _already_queued(session, Channel.SMS, user.phone, event, unique_id)
+        and (key := _new_key(session, Channel.SMS, user.phone, event, unique_id))
     ):
-        session.add(_text_message(user.phone, event, unique_id, sms))
+        session.add(_text_message(user.phone, event, key, sms))
 
 
-def notify_admins(session: Session, *, email: str, **context: str) -> None:
-    """Email every admin (role admin, not banned) with template `email`."""
+def notify_admins(session: Session, *, unique_id: str, email: str, **context: str) -> None:
+    """Email every admin (role admin, not banned) with template `email`, once per `unique_id`
+    (the template names the event): a retried job adds nothing."""
     admins = session.exec(
         select(User)
         .where(User.role == Role.ADMIN, col(User.banned_at).is_(None))
         .order_by(col(User.id))
     ).all()
     for admin in admins:
-        mail.enqueue_email(session, to=admin.email, template=email, **context)
+        _queue_email(session, admin.email, email, unique_id, email, **context)
+
+
+def _queue_email(
+    session: Session, to: str, event: str, unique_id: str, template: str, **context: str
+) -> None:
+    if key := _new_key(session, Channel.EMAIL, to, event, unique_id):
+        message = mail.enqueue_email(session, to=to, template=template, **context)
+        message.dedupe_key = key
 
 
 def _klaviyo_message(
-    user: User, event: str, unique_id: str, value_pence: int | None, context: dict[str, str]
+    user: User,
+    event: str,
+    unique_id: str,
+    key: str,
+    value_pence: int | None,
+    context: dict[str, str],
 ) -> OutboxMessage:
     body = klaviyo.event_body(
         event,
@@ -108,7 +120,7 @@ def _klaviyo_message(
         channel=Channel.KLAVIYO,
         to_address=user.email,
         payload=json.dumps(body),
-        dedupe_key=dedupe_key(Channel.KLAVIYO, user.email, event, unique_id),
+        dedupe_key=key,
         subject=event,
         text_body=json.dumps(body, indent=2, ensure_ascii=False),  # what admins read
         html_body="",
@@ -116,15 +128,14 @@ def _klaviyo_message(
     )
 
 
-def _text_message(phone: str, event: str, unique_id: str, text: str) -> OutboxMessage:
+def _text_message(phone: str, event: str, key: str, text: str) -> OutboxMessage:
     body = " ".join(text.split())
     if not body or len(body) > SMS_MAX_LENGTH:
         raise ValueError(f"A text message needs 1 to {SMS_MAX_LENGTH} characters.")
     return OutboxMessage(
         channel=Channel.SMS,
         to_address=phone,
-        payload=json.dumps({"event": event, "unique_id": unique_id, "body": body}),
-        dedupe_key=dedupe_key(Channel.SMS, phone, event, unique_id),
+        dedupe_key=key,
         subject=body[:200],
         text_body=body,
         html_body="",
@@ -132,17 +143,13 @@ def _text_message(phone: str, event: str, unique_id: str, text: str) -> OutboxMe
     )
 
 
-def _already_queued(
-    session: Session, channel: str, to_address: str, event: str, unique_id: str
-) -> bool:
-    """Whether this channel already holds (event, unique_id) for this recipient, sent or not: one
-    indexed lookup. Rows added earlier in this transaction count too (autoflush); the unique index
-    is the backstop against two transactions queueing the same one at once."""
+def _new_key(session: Session, channel: str, to_address: str, event: str, unique_id: str) -> str:
+    """The dedupe key of (event, unique_id) for this recipient on this channel, or "" when a row
+    holds it already, sent or not: one indexed lookup. Rows added earlier in this transaction count
+    too (autoflush); the unique index is the backstop against two transactions queueing at once."""
     key = dedupe_key(channel, to_address, event, unique_id)
-    return (
-        session.exec(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)).first()
-        is not None
-    )
+    taken = session.exec(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)).first()
+    return "" if taken is not None else key
 
 
 def dedupe_key(channel: str, to_address: str, event: str, unique_id: str) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from luckyclub import routes
 from luckyclub.draws import WeightedDraw, encode_weighted
 from luckyclub.models import (
     Draw,
@@ -21,7 +22,7 @@ from luckyclub.models import (
     User,
     utcnow,
 )
-from luckyclub.services import audit, draws, file_store, ledger, proof_files
+from luckyclub.services import audit, draws, file_store, ledger, notify, proof_files
 from luckyclub.services.errors import UserError
 from luckyclub.services.permissions import require_admin
 from luckyclub.settings import get_settings
@@ -371,7 +372,17 @@ class RafflePool:
         return found
 
     def congratulate(self, session: Session, draw: Draw, winner, user: User) -> None:
-        draws.email_winner(session, draw, user)
+        notify.notify(
+            session,
+            user,
+            notify.WINNER_ANNOUNCEMENT,
+            unique_id=f"winner-{winner.id}",
+            email="draw_won",
+            sms=f"LuckyClub: you won {draw.prize} in {draw.title}! Check your email.",
+            title=draw.title,
+            prize=draw.prize,
+            link=get_settings().app_url + routes.draw_page(draw.id),
+        )
 
     def settle(self, session: Session, draw: Draw, now: datetime) -> None:
         """The drawn raffle's carry-over goes to the next open raffle, winners excluded."""

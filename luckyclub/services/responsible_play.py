@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from luckyclub.models import OrderStatus, PlayLimits, TicketOrder, User, utcnow
 from luckyclub.services.accounts import MINIMUM_AGE, age_on
+from luckyclub.services.competitions import money, parse_money
 from luckyclub.services.errors import NotAllowed, UserError
 
 RAISE_DELAY = timedelta(hours=24)  # a raise (or removal) waits this long; a lower is immediate
@@ -33,13 +34,16 @@ BREAK_CHOICES: tuple[tuple[int, str], ...] = (
     (24, "2 years"),
     (60, "5 years"),
 )
+_CHOOSE_A_BREAK = (
+    f"Choose {', '.join(words for _, words in BREAK_CHOICES[:-1])} or {BREAK_CHOICES[-1][1]}."
+)
 # Money the member has committed: an open checkout holds it, a paid order spent it, and a refund
 # not yet made is still spent. Refunded, expired and free postal orders cost nothing.
 SPENDING_STATUSES = (OrderStatus.PENDING, OrderStatus.PAID, OrderStatus.REFUND_DUE)
 
 LIMIT_FIELD = "monthly_limit"
 BREAK_FIELD = "months"
-_POUNDS = re.compile(r"^(\d{1,12})(?:\.(\d{1,2}))?$")  # longer is no limit anyone means
+WHOLE_POUNDS = "Enter your limit in whole pounds, like 50, or leave it empty for no limit."
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,7 @@ class PlayStatus:
 
     monthly_limit_pence: int | None  # None: no limit
     pending_limit_pence: int | None  # a raise waiting for pending_from
-    pending_no_limit: bool  # the waiting change removes the limit
+    pending_no_limit: bool  # the waiting change removes the limit (pending_from, no pending limit)
     pending_from: datetime | None
     excluded_until: datetime | None  # None once a break has run out
     spent_this_month_pence: int
@@ -60,42 +64,32 @@ class PlayStatus:
 
 def format_pounds(pence: int) -> str:
     """A whole-pound amount such as a limit: "£1,000"."""
-    return f"£{pence // 100:,}" if pence % 100 == 0 else format_money(pence)
-
-
-def format_money(pence: int) -> str:
-    """An amount to the penny: "£12.00"."""
-    sign = "-" if pence < 0 else ""
-    pence = abs(pence)
-    return f"{sign}£{pence // 100:,}.{pence % 100:02d}"
+    return f"£{pence // 100:,}" if pence % 100 == 0 else money(pence)
 
 
 def parse_limit(text: str | None) -> int | None:
     """What a member typed in "Monthly spend limit (£)", in pence; empty means no limit."""
-    cleaned = (text or "").strip().replace(",", "").replace(" ", "").removeprefix("£")
+    cleaned = (text or "").replace(" ", "")
     if cleaned == "":
         return None
-    match = _POUNDS.match(cleaned)
-    if match is None or int(match.group(2) or 0) != 0:
-        raise UserError(
-            "Enter your limit in whole pounds, like 50, or leave it empty for no limit.",
-            field=LIMIT_FIELD,
-        )
-    return int(match.group(1)) * 100
+    try:
+        pence = parse_money(cleaned, field=LIMIT_FIELD)
+    except UserError:
+        pence = None  # its sentence speaks of prices; a limit has its own
+    if pence is None or pence % 100:
+        raise UserError(WHOLE_POUNDS, field=LIMIT_FIELD)
+    return pence
 
 
 # ---- reading -----------------------------------------------------------------------------------
 
 
-def spent_this_month(session: Session, user_id: int, now: datetime | None = None) -> int:
+def spent_this_month(session: Session, user: User, now: datetime | None = None) -> int:
     """Pence the member has committed to orders this calendar month, in their own timezone."""
-    now = _now(now)
-    user = session.get(User, user_id)
-    zone = _zone(user.timezone if user else "UTC")
-    start, end = _month_bounds(now, zone)
+    start, end = _month_bounds(_now(now), _zone(user.timezone))
     total = session.exec(
         select(func.coalesce(func.sum(TicketOrder.amount_pence), 0)).where(
-            TicketOrder.user_id == user_id,
+            TicketOrder.user_id == user.id,
             col(TicketOrder.status).in_(SPENDING_STATUSES),
             TicketOrder.created_at >= start,
             TicketOrder.created_at < end,
@@ -115,33 +109,29 @@ def status(session: Session, user: User, now: datetime | None = None) -> PlaySta
     return _status(session, user, row, now)
 
 
-def is_excluded(session: Session, user: User, now: datetime | None = None) -> bool:
-    """Is the member on a break? (For pages that offer competitions; the checkout checks anyway.)"""
-    row = session.get(PlayLimits, user.id)
-    return row is not None and _excluded(row, _now(now))
-
-
-def check_break_months(months: int) -> int:
-    """A break's length as the member chose it, or a sentence saying what to choose."""
+def check_break_months(months: int | str) -> int:
+    """A break's length as the member chose it (a number, or the form's text of one), or a
+    sentence saying what to choose."""
+    if isinstance(months, str) and re.fullmatch(r"-?[0-9]{1,4}", months.strip()):
+        months = int(months)
     if isinstance(months, bool) or not isinstance(months, int):
         raise UserError("Choose how long your break lasts from the list.", field=BREAK_FIELD)
     if months < MIN_BREAK_MONTHS:
         raise UserError(
-            f"A break lasts at least {MIN_BREAK_MONTHS} months. Choose 6 months, 1 year, "
-            "2 years or 5 years.",
+            f"A break lasts at least {MIN_BREAK_MONTHS} months. {_CHOOSE_A_BREAK}",
             field=BREAK_FIELD,
         )
     if months > MAX_BREAK_MONTHS:
         raise UserError(
-            "A break can be set for up to 5 years at a time. Choose 6 months, 1 year, "
-            "2 years or 5 years.",
+            f"A break can be set for up to {dict(BREAK_CHOICES)[MAX_BREAK_MONTHS]} at a time. "
+            f"{_CHOOSE_A_BREAK}",
             field=BREAK_FIELD,
         )
     return months
 
 
 def preview_break(
-    session: Session, user: User, months: int, now: datetime | None = None
+    session: Session, user: User, months: int | str, now: datetime | None = None
 ) -> datetime:
     """When a break of `months` would end, or the sentence `self_exclude` would refuse it with;
     for the page's confirmation step. Changes nothing."""
@@ -188,11 +178,8 @@ def set_monthly_limit(
     elif limit_pence is None and current is None:
         pass  # no limit already
     else:
-        keep_time = row.pending_from is not None and _at_least(
-            row.pending_limit_pence, row.pending_no_limit, limit_pence
-        )
-        row.pending_limit_pence = limit_pence
-        row.pending_no_limit = limit_pence is None
+        keep_time = row.pending_from is not None and _at_least(row.pending_limit_pence, limit_pence)
+        row.pending_limit_pence = limit_pence  # None: the limit is to be removed
         if not keep_time:
             row.pending_from = now + RAISE_DELAY
     row.updated_at = now
@@ -201,7 +188,7 @@ def set_monthly_limit(
 
 
 def self_exclude(
-    session: Session, user: User, months: int, now: datetime | None = None
+    session: Session, user: User, months: int | str, now: datetime | None = None
 ) -> PlayStatus:
     """Exclude the member from competitions for `months` from now (at least 6).
 
@@ -232,10 +219,6 @@ def check_purchase(session: Session, user: User, amount_pence: int, now: datetim
     now = _now(now)
     if amount_pence <= 0:
         raise ValueError("an order's amount must be positive")
-    if user.banned_at is not None:
-        raise NotAllowed(
-            "This account has been suspended. Contact the organisers if you think it is a mistake."
-        )
     today = now.astimezone(_zone(user.timezone)).date()
     if age_on(user.date_of_birth, today) < MINIMUM_AGE:
         raise NotAllowed(f"You must be {MINIMUM_AGE} or over to enter competitions.")
@@ -249,11 +232,11 @@ def check_purchase(session: Session, user: User, amount_pence: int, now: datetim
     limit = row.monthly_limit_pence
     if limit is None:
         return
-    left = max(limit - spent_this_month(session, user.id, now), 0)
+    left = max(limit - spent_this_month(session, user, now), 0)
     if amount_pence > left:
         raise UserError(
             f"This order would take you over your monthly limit of {format_pounds(limit)}: "
-            f"you have {format_money(left)} left this month."
+            f"you have {money(left)} left this month."
         )
 
 
@@ -292,22 +275,20 @@ def _check_limit(limit_pence: int | None) -> None:
     if limit_pence is None:
         return
     if isinstance(limit_pence, bool) or not isinstance(limit_pence, int) or limit_pence % 100:
-        raise UserError(
-            "Enter your limit in whole pounds, like 50, or leave it empty for no limit.",
-            field=LIMIT_FIELD,
-        )
+        raise UserError(WHOLE_POUNDS, field=LIMIT_FIELD)
     if not MIN_LIMIT_PENCE <= limit_pence <= MAX_LIMIT_PENCE:
         raise UserError(
-            "Choose a limit between £1 and £100,000 a month, or leave it empty for no limit.",
+            f"Choose a limit between {format_pounds(MIN_LIMIT_PENCE)} and "
+            f"{format_pounds(MAX_LIMIT_PENCE)} a month, or leave it empty for no limit.",
             field=LIMIT_FIELD,
         )
 
 
-def _at_least(pending_pence: int | None, pending_no_limit: bool, wanted: int | None) -> bool:
+def _at_least(pending_pence: int | None, wanted: int | None) -> bool:
     """Is the waiting change at least as generous as `wanted` (None: no limit)?"""
-    if pending_no_limit:
+    if pending_pence is None:
         return True
-    return wanted is not None and pending_pence is not None and pending_pence >= wanted
+    return wanted is not None and pending_pence >= wanted
 
 
 def _locked_row(session: Session, user_id: int, now: datetime) -> PlayLimits:
@@ -345,14 +326,13 @@ def _change_is_due(row: PlayLimits, now: datetime) -> bool:
 def _apply_due_change(row: PlayLimits, now: datetime) -> None:
     if not _change_is_due(row, now):
         return
-    row.monthly_limit_pence = None if row.pending_no_limit else row.pending_limit_pence
+    row.monthly_limit_pence = row.pending_limit_pence
     row.updated_at = row.pending_from  # when the limit changed, not when someone looked
     _clear_pending(row)
 
 
 def _clear_pending(row: PlayLimits) -> None:
     row.pending_limit_pence = None
-    row.pending_no_limit = False
     row.pending_from = None
 
 
@@ -371,14 +351,14 @@ def _refuse_a_shorter_break(row: PlayLimits, user: User, until: datetime, now: d
 
 
 def _status(session: Session, user: User, row: PlayLimits | None, now: datetime) -> PlayStatus:
-    spent = spent_this_month(session, user.id, now)
+    spent = spent_this_month(session, user, now)
     if row is None:
         return PlayStatus(None, None, False, None, None, spent, None)
     limit = row.monthly_limit_pence
     return PlayStatus(
         monthly_limit_pence=limit,
         pending_limit_pence=row.pending_limit_pence,
-        pending_no_limit=row.pending_no_limit,
+        pending_no_limit=row.pending_from is not None and row.pending_limit_pence is None,
         pending_from=row.pending_from,
         excluded_until=row.excluded_until if _excluded(row, now) else None,
         spent_this_month_pence=spent,

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 
 import pytest
-import uvicorn
 from starlette.testclient import TestClient
 
 from luckyclub import cli
 from luckyclub.api.routes import build_api
 from luckyclub.services import draws
 from tests.db.test_draws import close_then_draw, raffle_with_entries
+from tests.served import serve_api
 
 pytestmark = pytest.mark.usefixtures("relays")  # the recorded drand round, on a local relay
 
@@ -28,17 +25,8 @@ def client(app_db):
 @pytest.fixture()
 def served_api(app_db):
     """The API on a real port, for the verifier to fetch from like anyone would."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(build_api(), port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join()
+    with serve_api() as url:
+        yield url
 
 
 def test_the_proof_is_published_once_drawn_and_the_snapshot_once_closed(session, client):

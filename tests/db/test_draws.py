@@ -146,6 +146,21 @@ def test_the_draw_uses_the_verified_beacon_and_its_proof_verifies(session, relay
     assert shown.seed == draw.seed and len(shown.winners) == 2
 
 
+def test_a_raffle_winner_told_twice_gets_one_email(session, relays):
+    raffle, users = raffle_with_entries(session, {"ann@example.com": 5, "bob@example.com": 5})
+    close_then_draw()
+    draw = draw_of(session, raffle)
+    [winner] = session.exec(select(DrawWinner).where(DrawWinner.draw_id == draw.id)).all()
+    user = session.get(type(users["ann@example.com"]), winner.user_id)
+
+    draws.pool_of(draw).congratulate(session, draw, winner, user)  # a retried job, say
+    session.commit()
+
+    emails = session.exec(select(OutboxMessage).where(OutboxMessage.template == "draw_won")).all()
+    assert [m.to_address for m in emails] == [user.email]
+    assert "you were drawn as a winner" in emails[0].text_body
+
+
 def test_a_second_trigger_finds_the_draw_taken(session, relays):
     raffle, _ = raffle_with_entries(session, {"ann@example.com": 5, "bob@example.com": 5})
     close_then_draw()

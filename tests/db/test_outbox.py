@@ -277,3 +277,19 @@ def test_outbox_lists_newest_first(session):
     assert [m.id for m in listed] == [second.id, first.id]
     assert mail.get_message(session, first.id).to_address == "first@example.com"
     assert mail.get_message(session, 999_999) is None
+
+
+def test_an_unexpected_error_quoting_the_smtp_password_is_stored_without_it(
+    session, smtp_settings, monkeypatch
+):
+    settings = dataclasses.replace(smtp_settings, smtp_url="smtp://ann:s3cret-pw@127.0.0.1:1")
+
+    def broken_send(message, url, *args, **kwargs):
+        raise RuntimeError(f"cannot use {url}")
+
+    monkeypatch.setattr(mail.smtp, "send", broken_send)
+    message = queue(session)
+
+    assert mail.deliver_due(utcnow(), settings=settings)["retrying"] == 1
+    error = reload(session, message).last_error
+    assert error == "RuntimeError: cannot use smtp://ann:***@127.0.0.1:1"

@@ -3,7 +3,6 @@ holds running out while buyers pay, and one Stripe event delivered many times at
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -12,6 +11,7 @@ import pytest
 from sqlmodel import Session, select
 
 from luckyclub.models import (
+    Channel,
     Competition,
     OrderStatus,
     OutboxMessage,
@@ -21,7 +21,7 @@ from luckyclub.models import (
     User,
     utcnow,
 )
-from luckyclub.services import tickets
+from luckyclub.services import notify, tickets
 from luckyclub.services.errors import UserError
 from tests.db.factories import add_buyer, add_competition, add_user
 from tests.fake_stripe import FakeStripe
@@ -240,6 +240,8 @@ def test_one_event_delivered_ten_times_at_once_numbers_one_set(postgres, session
         placed = s.exec(select(OutboxMessage).where(OutboxMessage.template == "order_placed"))
         [email] = placed.all()
         assert email.to_address == "ann@example.com"
-        assert json.loads(email.payload)["unique_id"] == f"order-placed-{order.id}"
+        assert email.dedupe_key == notify.dedupe_key(
+            Channel.EMAIL, "ann@example.com", notify.ORDER_PLACED, f"order-placed-{order.id}"
+        )
         competition = s.get(Competition, competition.id)
         assert (competition.sold, competition.held) == (3, 0)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,6 +21,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from luckyclub.settings import PROJECT_ROOT
+from tests.fake_http import free_port
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -33,12 +33,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 STARTUP_SECONDS = 600  # the first start runs npm install and a production build
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -82,7 +76,7 @@ def _wait_until_serving(url: str, process: subprocess.Popen, log: Path) -> None:
 @pytest.fixture(scope="session")
 def app() -> Iterator[RunningApp]:
     folder = Path(tempfile.mkdtemp(prefix="luckyclub-e2e-"))
-    port = _free_port()
+    port = free_port()
     url = f"http://localhost:{port}"
     database_url = f"sqlite:///{folder / 'e2e.db'}"
     venv_bin = str(Path(sys.executable).parent)

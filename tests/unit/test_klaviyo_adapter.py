@@ -19,9 +19,8 @@ WHEN = datetime(2030, 5, 1, 12, 30, tzinfo=UTC)
 
 @pytest.fixture()
 def server():
-    provider = fake_http.klaviyo().start()
-    yield provider
-    provider.stop()
+    with fake_http.klaviyo().running() as provider:
+        yield provider
 
 
 @pytest.fixture()

@@ -35,13 +35,6 @@ CONTEXTS = {
         "reason": "The competition was cancelled.",
         "link": "https://club.example/competitions/3",
     },
-    "competition_won": {
-        "display_name": HOSTILE,
-        "title": "Win a <bike>",
-        "prize": "A bike & helmet",
-        "ticket": "13",
-        "link": "https://club.example/draws/12",
-    },
     "prize_delivered": {"display_name": HOSTILE, "title": "Win a <bike>", "prize": "A bike"},
     "competition_winner_admin": {
         "title": HOSTILE,
@@ -134,3 +127,18 @@ def test_the_admin_winner_email_puts_each_winner_on_a_line_of_its_own():
 
     assert "\nTicket 13: Ann (ann@example.com)\n" in email.text
     assert "Ticket 40: Bob (bob@example.com)</p>" in email.html
+
+
+def test_a_winner_with_a_ticket_is_told_its_number_and_a_raffle_winner_is_not():
+    context = {
+        "display_name": "Ann",
+        "title": "Win a bike",
+        "prize": "A bike",
+        "link": "https://x.example/d",
+    }
+
+    with_ticket = render("draw_won", app_url="https://club.example", ticket="13", **context)
+    without = render("draw_won", app_url="https://club.example", **context)
+
+    assert "your ticket 13 was drawn in Win a bike" in with_ticket.text
+    assert "you were drawn as a winner in Win a bike" in without.text

@@ -18,9 +18,8 @@ TOKEN = "auth_token_that_must_not_leak"
 
 @pytest.fixture()
 def server():
-    provider = fake_http.sms_provider().start()
-    yield provider
-    provider.stop()
+    with fake_http.sms_provider().running() as provider:
+        yield provider
 
 
 @pytest.fixture()
