@@ -157,11 +157,11 @@ def set_image(
     folder = get_settings().raffle_image_dir
     old_name, raffle.image_name = (
         raffle.image_name,
-        file_store.store(folder, checked.data, checked.file_type.extension),
+        file_store.store_for(session, folder, checked.data, checked.file_type.extension),
     )
     audit.record(session, admin, "raffle.image", "raffle", raffle.id, filename[:200])
     if old_name:
-        file_store.discard(folder, old_name)
+        file_store.discard_after_commit(session, folder, old_name)
     return raffle
 
 

@@ -445,6 +445,48 @@ def test_pictures_are_checked_listed_and_removed(session, people, app_db):
     assert [image.name for image in state.images] == [_second.name]
 
 
+def stored_files(folder) -> list[str]:
+    return sorted(p.name for p in folder.glob("*")) if folder.exists() else []
+
+
+def test_a_batch_with_one_bad_picture_adds_none_and_leaves_no_file(session, people, app_db):
+    admin = people["admin"]
+    competition = add_competition(session, admin)
+    state = page_of(session, admin, competition.id)
+    folder = get_settings().competition_image_dir
+    before = stored_files(folder)
+
+    asyncio.run(
+        CompetitionAdminState.upload_images.fn(
+            state, [Upload("a.png", image_bytes("PNG")), Upload("notes.jpg", b"just some text")]
+        )
+    )
+    assert "is not a PNG, JPEG, WebP image" in state.error and state.images == []
+    assert stored_files(folder) == before
+
+
+def test_duplicating_a_competition_copies_its_pictures_and_skips_a_missing_file(
+    session, people, app_db
+):
+    admin = people["admin"]
+    competition = add_competition(session, admin)
+    state = page_of(session, admin, competition.id)
+    asyncio.run(
+        CompetitionAdminState.upload_images.fn(
+            state, [Upload("a.png", image_bytes("PNG")), Upload("b.jpg", image_bytes("JPEG"))]
+        )
+    )
+    folder = get_settings().competition_image_dir
+    kept, lost = (image.name for image in state.images)
+    (folder / lost).unlink()  # a file that went missing from the disk
+
+    assert CompetitionAdminState.duplicate.fn(state) is not None and state.error == ""
+    with Session(app_db) as s:
+        copy = s.exec(select(Competition).where(Competition.id != competition.id)).one()
+        [copied] = competitions.images_of(copy)
+    assert copied != kept and (folder / copied).read_bytes() == (folder / kept).read_bytes()
+
+
 def test_a_postal_entry_gets_a_ticket_and_appears_in_the_orders(session, people, app_db):
     admin = people["admin"]
     competition = add_competition(session, admin)
