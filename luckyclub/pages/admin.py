@@ -37,12 +37,13 @@ def audit_rows(s, *, limit: int) -> list[AuditRow]:
 
 
 def record_id(value) -> int:
-    """An id sent by the browser; anything but a positive whole number is refused as a sentence."""
+    """An id sent by the browser; anything but a positive whole number a database id can be (below
+    2**63) is refused as a sentence."""
     try:
         number = int(value)
     except (TypeError, ValueError):
         number = 0
-    if number <= 0:
+    if not 0 < number < 2**63:
         raise UserError("That record could not be found. Reload the page and try again.")
     return number
 

@@ -612,6 +612,26 @@ def test_an_admin_finds_an_order_and_refunds_it_with_a_reason(session, people, a
     assert state.orders[0].status_words == "Refunded"
 
 
+def test_twenty_digit_numbers_are_a_sentence_or_plain_text_not_a_crash(session, people, app_db):
+    admin = people["admin"]
+    competition = add_competition(session, admin)
+    buy(add_buyer(session, "ann@example.com"), competition, 1)
+    huge = "9" * 20
+    state = tab(session, admin, TicketsAdminState)
+    TicketsAdminState.load.fn(state)
+
+    TicketsAdminState.search.fn(state, {"query": huge, "competition": huge})
+    assert state.error == "" and state.orders == [] and state.competition_filter == ""
+    TicketsAdminState.search.fn(state, {"query": "#" + huge, "competition": ""})
+    assert state.error == "" and state.orders == []
+    state.search_text, state.competition_filter = "", huge  # as a stale tab could hold it
+    TicketsAdminState.load.fn(state)
+    assert state.error == "" and len(state.orders) == 1
+    TicketsAdminState.refund.fn(state, {"order_id": huge, "reason": "Asked to withdraw"})
+    assert state.error == "That record could not be found. Reload the page and try again."
+    assert tickets.orders(session, query=str(2**63)) == []
+
+
 def test_a_members_row_shows_their_tickets_and_orders(session, people):
     admin = people["admin"]
     competition = add_competition(session, admin)
