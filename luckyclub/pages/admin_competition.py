@@ -24,11 +24,10 @@ from luckyclub.pages.admin_competitions import (
     extend_dialog,
     form_of,
 )
-from luckyclub.pages.admin_draws import TRIGGER_WORDS, draw_now_as
+from luckyclub.pages.admin_draws import TRIGGER_WORDS
 from luckyclub.pages.admin_raffles import parse_local_time
 from luckyclub.services import accounts, audit, competitions, draw_public, draws, tickets
-from luckyclub.services.errors import UserError
-from luckyclub.state.admin import AdminPageState
+from luckyclub.state.admin import AdminPageState, draw_now_as
 from luckyclub.state.order_views import OrderView, order_views
 from luckyclub.state.session import SessionState
 
@@ -156,7 +155,7 @@ class CompetitionAdminState(AdminPageState):
     history: list[LogRow] = []
     proofs: list[ProofRow] = []
     orders: list[OrderView] = []
-    drawing: bool = False
+    running: list[int] = []  # the draw this tab asked for and is waiting on
     _competition_id: int = 0
 
     def _fill(self, s) -> None:
@@ -381,27 +380,10 @@ class CompetitionAdminState(AdminPageState):
     @rx.event(background=True)
     async def draw_now(self):
         """Perform draw now: claims the draw exactly once, off the event loop (it may wait for
-        the drand relays); a second click meanwhile does nothing."""
+        the drand relays)."""
         async with self:
-            self.error = self.notice = ""
-            if self.drawing:
-                return
-            self.drawing = True
-            token, draw_id = self._session_token(), self.draw.id
-        error = notice = ""
-        try:
-            outcome = await rx.run_in_thread(lambda: draw_now_as(token, draw_id))
-        except UserError as exc:
-            error = exc.message
-        else:
-            if outcome.status in ("drawn", "not_due"):
-                notice = outcome.message
-            else:  # blocked, waiting, void, taken: said as the service wrote it
-                error = outcome.message
-        async with self:
-            self.drawing = False
-            self._admin_load()
-            self.error, self.notice = error, notice
+            draw_id = self.draw.id
+        await self._run_draw(draw_id, draw_now_as)
 
     @rx.event
     def manual_winner(self, form_data: dict):
@@ -663,7 +645,7 @@ def _manual_winner_dialog() -> rx.Component:
 
 def _draw_panel() -> rx.Component:
     D = S.draw
-    busy = S.drawing | D.running
+    busy = (S.running.length() > 0) | D.running
     return rx.card(
         rx.vstack(
             rx.hstack(
