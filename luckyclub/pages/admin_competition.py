@@ -292,12 +292,15 @@ class CompetitionAdminState(AdminPageState):
         def copy(s, admin):
             made["id"] = competitions.duplicate(s, admin, self._id()).id
 
-        if self._admin_act(copy, "A draft copy was made: you are looking at it now."):
+        if self._admin_act(copy, ""):
+            self._next_notice = "A draft copy was made: you are looking at it now."
             return rx.redirect(routes.admin_competition_page(made["id"]))
 
     @rx.event
     def delete(self):
+        title = self.facts.title
         if self._admin_act(lambda s, admin: competitions.remove(s, admin, self._id()), ""):
+            self._next_notice = f"{title} was deleted."
             return rx.redirect(routes.ADMIN_COMPETITIONS)
 
     @rx.event

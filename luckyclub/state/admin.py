@@ -50,6 +50,10 @@ def draw_now_as(token: str | None, draw_id: int) -> draws.Outcome:
 
 
 class AdminPageState(SessionState):
+    # Said once by the next admin page this tab loads: what an action that moved the admin to
+    # another page (Duplicate, Delete) did. Declared here so every admin page shares it.
+    _next_notice: str = ""
+
     def _fill(self, s: Session) -> None:
         """Load what the page shows (the admin check has passed)."""
 
@@ -67,6 +71,7 @@ class AdminPageState(SessionState):
                 return
             self.allowed = True
             self._fill(s)
+        self.notice, self._next_notice = self._next_notice, ""
 
     def _reload_if_changed(self, version: Callable[[Session], str], current: str) -> None:
         """The heartbeat's work: reload when `version` moved past `current`, keeping messages."""

@@ -413,13 +413,20 @@ def test_activate_deactivate_feature_duplicate_and_delete_only_a_draft(session, 
     assert state.facts.is_draft and fresh(app_db, Competition, draft.id).status == "draft"
 
     redirect = CompetitionAdminState.duplicate.fn(state)
-    assert redirect is not None and state.notice.startswith("A draft copy")
+    assert redirect is not None and state.error == ""
     with Session(app_db) as s:
         copy = s.exec(select(Competition).where(Competition.id != draft.id)).one()
     assert copy.title.endswith("(copy)") and copy.status == CompetitionStatus.DRAFT
+    CompetitionAdminState.load.fn(state)  # the page it went to says what happened, once
+    assert state.notice == "A draft copy was made: you are looking at it now."
+    CompetitionAdminState.load.fn(state)
+    assert state.notice == ""
 
     gone = CompetitionAdminState.delete.fn(state)
     assert gone is not None and state.error == ""
+    listing = state.parent_state.get_substate([CompetitionsAdminState.get_name()])
+    CompetitionsAdminState.load.fn(listing)
+    assert listing.notice == f"{draft.title} was deleted."
     assert fresh(app_db, Competition, draft.id) is None
     assert "competition.delete" in audit_actions(app_db)
 
