@@ -147,7 +147,10 @@ class CompetitionAdminState(AdminPageState):
     found: bool = False
     facts: CompetitionFacts = CompetitionFacts()
     editing: CompetitionForm = CompetitionForm()
-    form_key: int = 0  # bumped on every load, so the form shows what was saved
+    # A new key rebuilds a form, dropping what was typed: the Edit form's on load and whenever what
+    # it shows changed (a save, an extension); the postal form's after an entry is recorded.
+    form_key: int = 0
+    postal_key: int = 0
     images: list[ImageRow] = []
     choices: list[str] = []
     draw: DrawPanel = DrawPanel()
@@ -193,8 +196,10 @@ class CompetitionAdminState(AdminPageState):
             public_url=routes.competition_page(competition.id),
             export_url=routes.tickets_export(competition.id),
         )
-        self.editing = form_of(competition, tz)
-        self.form_key += 1
+        editing = form_of(competition, tz)
+        if editing != self.editing:
+            self.editing = editing
+            self.form_key += 1
         self.images = [
             ImageRow(name=name, url=routes.competition_image(competition.id, name))
             for name in competitions.images_of(competition)
@@ -252,6 +257,7 @@ class CompetitionAdminState(AdminPageState):
     @rx.event
     def load(self):
         self._admin_load()
+        self.form_key += 1
 
     @rx.event
     def save(self, form_data: dict):
@@ -378,7 +384,7 @@ class CompetitionAdminState(AdminPageState):
 
         if self._admin_act(record, ""):
             self.notice = said["text"]
-            self.form_key += 1
+            self.postal_key += 1
 
     @rx.event(background=True)
     async def draw_now(self):
@@ -617,7 +623,7 @@ def _postal() -> rx.Component:
                     on_submit=S.record_postal,
                     width="100%",
                 ),
-                key="postal-" + S.form_key.to_string(),
+                key="postal-" + S.postal_key.to_string(),
             ),
             width="100%",
         ),

@@ -431,6 +431,28 @@ def test_activate_deactivate_feature_duplicate_and_delete_only_a_draft(session, 
     assert "competition.delete" in audit_actions(app_db)
 
 
+def test_other_actions_keep_what_the_admin_typed_in_the_edit_and_postal_forms(
+    session, people, app_db
+):
+    admin = people["admin"]
+    competition = add_competition(session, admin, active=False)
+    state = page_of(session, admin, competition.id)
+    keys = lambda: (state.form_key, state.postal_key)  # noqa: E731
+    shown = keys()
+
+    CompetitionAdminState.activate.fn(state)
+    CompetitionAdminState.toggle_featured.fn(state)
+    picture = [Upload("a.png", image_bytes("PNG"))]
+    asyncio.run(CompetitionAdminState.upload_images.fn(state, picture))
+    assert state.error == "" and keys() == shown
+
+    CompetitionAdminState.save.fn(state, {"title": "Win a better bike"})
+    assert state.editing.title == "Win a better bike" and keys() == (shown[0] + 1, shown[1])
+    postal_form = {"postal_name": "Pat", "postal_address": "1 High St", "postal_answer": "Paris"}
+    CompetitionAdminState.record_postal.fn(state, postal_form)
+    assert state.notice.startswith("Postal entry recorded") and state.postal_key == shown[1] + 1
+
+
 def test_pictures_are_checked_listed_and_removed(session, people, app_db):
     admin = people["admin"]
     competition = add_competition(session, admin)
