@@ -46,7 +46,6 @@ class CompetitionFacts:
     id: int = 0
     title: str = ""
     prize: str = ""
-    status: str = ""
     phase: str = ""
     phase_words: str = ""
     sold_count: int = 0
@@ -175,7 +174,6 @@ class CompetitionAdminState(AdminPageState):
             id=competition.id,
             title=competition.title,
             prize=competition.prize,
-            status=competition.status,
             phase=phase,
             phase_words=PHASE_WORDS.get(phase, phase),
             sold_count=counts.sold,
@@ -360,10 +358,10 @@ class CompetitionAdminState(AdminPageState):
 
     @rx.event
     def record_postal(self, form_data: dict):
-        said = {}
+        made = {}
 
         def record(s, admin):
-            order = tickets.record_postal(
+            made["order"] = tickets.record_postal(
                 s,
                 admin,
                 self._id(),
@@ -371,19 +369,12 @@ class CompetitionAdminState(AdminPageState):
                 address=str(form_data.get("postal_address") or ""),
                 answer=str(form_data.get("postal_answer") or ""),
                 email=str(form_data.get("postal_email") or ""),
-            )
-            s.flush()
-            [row] = [
-                row
-                for row in tickets.orders(
-                    s, competition_id=order.competition_id, query=str(order.id)
-                )
-                if row.order_id == order.id
-            ]
-            said["text"] = f"Postal entry recorded: ticket {row.numbers} for {row.buyer}."
+            ).id
 
         if self._admin_act(record, ""):
-            self.notice = said["text"]
+            # The reload listed the new order with the rest (newest first).
+            row = next(o for o in self.orders if o.order_id == made["order"])
+            self.notice = f"Postal entry recorded: ticket {row.numbers} for {row.buyer}."
             self.postal_key += 1
 
     @rx.event(background=True)
