@@ -16,16 +16,21 @@ from luckyclub.components.orders import orders_table
 from luckyclub.models import Competition, DrawStatus, User
 from luckyclub.pages.admin import record_id
 from luckyclub.pages.admin_competitions import (
+    ACTIVATED,
+    CANCELLED,
+    EXTENDED,
     PHASE_WORDS,
     CompetitionForm,
+    activate_it,
     cancel_dialog,
+    cancel_it,
     competition_fields,
     competition_form,
     extend_dialog,
+    extend_it,
     form_of,
 )
 from luckyclub.pages.admin_draws import TRIGGER_WORDS
-from luckyclub.pages.admin_raffles import parse_local_time
 from luckyclub.services import accounts, audit, competitions, draw_public, draws, tickets
 from luckyclub.state.admin import AdminPageState, draw_now_as
 from luckyclub.state.order_views import OrderView, order_views
@@ -269,10 +274,7 @@ class CompetitionAdminState(AdminPageState):
 
     @rx.event
     def activate(self):
-        self._admin_act(
-            lambda s, admin: competitions.activate(s, admin, self._id()),
-            "Activated: the competition is public and on sale from its start date.",
-        )
+        self._admin_act(activate_it(self._competition_id), ACTIVATED)
 
     @rx.event
     def deactivate(self):
@@ -307,27 +309,14 @@ class CompetitionAdminState(AdminPageState):
             self._next_notice = f"{title} was deleted."
             return rx.redirect(routes.ADMIN_COMPETITIONS)
 
+    # The dialogs' hidden competition_id is for the list page; here the page's own record acts.
     @rx.event
     def cancel(self, form_data: dict):
-        self._admin_act(
-            lambda s, admin: competitions.cancel(s, admin, self._id(), form_data.get("reason", "")),
-            "Cancelled: every paid order is being refunded and the buyers are told.",
-        )
+        self._admin_act(cancel_it(self._competition_id, form_data), CANCELLED)
 
     @rx.event
     def extend(self, form_data: dict):
-        def extend_it(s, admin):
-            ends = str(form_data.get("new_ends_at") or "").strip()
-            draw_at = str(form_data.get("new_draw_at") or "").strip()
-            competitions.extend(
-                s,
-                admin,
-                self._id(),
-                ends_at=parse_local_time(ends, admin.timezone),
-                draw_at=parse_local_time(draw_at, admin.timezone) if draw_at else None,
-            )
-
-        self._admin_act(extend_it, "Extended: tickets are on sale again until the new end date.")
+        self._admin_act(extend_it(self._competition_id, form_data), EXTENDED)
 
     @rx.event
     async def upload_images(self, files: list[rx.UploadFile]):

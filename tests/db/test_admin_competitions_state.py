@@ -453,6 +453,35 @@ def test_other_actions_keep_what_the_admin_typed_in_the_edit_and_postal_forms(
     assert state.notice.startswith("Postal entry recorded") and state.postal_key == shown[1] + 1
 
 
+def test_a_competitions_own_page_extends_and_cancels_it_whatever_id_the_form_carries(
+    session, people, app_db, no_beacon
+):
+    admin = people["admin"]
+    other = add_competition(session, admin, title="Someone else's")
+    short = ended_competition(session, admin, title="Too few", min_tickets=5)
+    postal(session, admin, short)
+    competitions.flag_below_minimum(session)
+    session.commit()
+    state = page_of(session, admin, short.id)
+    assert state.facts.below_minimum is True
+
+    CompetitionAdminState.extend.fn(state, {"competition_id": other.id, "new_ends_at": ""})
+    assert state.error == "The new end date must be in the future."
+    later = (utcnow() + timedelta(days=3)).strftime(LOCAL)
+    CompetitionAdminState.extend.fn(state, {"competition_id": other.id, "new_ends_at": later})
+    assert state.error == "" and state.notice.startswith("Extended")
+    assert state.facts.is_active and state.facts.below_minimum is False
+    assert state.editing.ends_local == later  # the Edit form shows the new end date
+
+    reason = {"competition_id": other.id, "reason": "The prize was recalled"}
+    CompetitionAdminState.cancel.fn(state, reason | {"reason": "no"})
+    assert "reason of at least 5 characters" in state.error
+    CompetitionAdminState.cancel.fn(state, reason)
+    assert state.notice.startswith("Cancelled") and state.facts.can_cancel is False
+    assert fresh(app_db, Competition, short.id).status == CompetitionStatus.CANCELLED
+    assert fresh(app_db, Competition, other.id).status == CompetitionStatus.ACTIVE
+
+
 def test_pictures_are_checked_listed_and_removed(session, people, app_db):
     admin = people["admin"]
     competition = add_competition(session, admin)
