@@ -11,7 +11,7 @@ import reflex as rx
 
 from luckyclub import routes
 from luckyclub.components.admin_page import admin_page
-from luckyclub.components.layout import field, reason_dialog, status_badge
+from luckyclub.components.layout import fact, field, reason_dialog, status_badge
 from luckyclub.components.orders import orders_table
 from luckyclub.models import Competition, DrawStatus, User
 from luckyclub.pages.admin import record_id
@@ -19,7 +19,6 @@ from luckyclub.pages.admin_competitions import (
     ACTIVATED,
     CANCELLED,
     EXTENDED,
-    PHASE_WORDS,
     CompetitionForm,
     activate_it,
     cancel_dialog,
@@ -33,6 +32,7 @@ from luckyclub.pages.admin_competitions import (
 from luckyclub.pages.admin_draws import TRIGGER_WORDS
 from luckyclub.services import accounts, audit, competitions, draw_public, draws, tickets
 from luckyclub.state.admin import AdminPageState, draw_now_as
+from luckyclub.state.competition_views import PHASE_WORDS
 from luckyclub.state.order_views import OrderView, order_views
 from luckyclub.state.session import SessionState
 
@@ -394,10 +394,6 @@ class CompetitionAdminState(AdminPageState):
 S = CompetitionAdminState
 
 
-def _fact(label: str, *value) -> rx.Component:
-    return rx.text(rx.text.strong(label, ": "), *value, size="2")
-
-
 def _delete_dialog() -> rx.Component:
     return rx.alert_dialog.root(
         rx.alert_dialog.trigger(rx.button("Delete", size="2", color_scheme="red", variant="soft")),
@@ -438,10 +434,10 @@ def _summary() -> rx.Component:
                 wrap="wrap",
             ),
             rx.progress(value=F.percent, max=100, width="100%"),
-            _fact("Price", F.price),
-            _fact("On sale", F.starts, " → ", F.ends),
-            _fact("Draw", F.draws_at),
-            rx.cond(F.cancel_reason != "", _fact("Cancelled", F.cancel_reason)),
+            fact("Price", F.price),
+            fact("On sale", F.starts, " → ", F.ends),
+            fact("Draw", F.draws_at),
+            rx.cond(F.cancel_reason != "", fact("Cancelled", F.cancel_reason)),
             rx.cond(
                 F.below_minimum,
                 rx.callout(
@@ -643,9 +639,9 @@ def _draw_panel() -> rx.Component:
                 align="center",
                 wrap="wrap",
             ),
-            _fact("Draw time", D.draw_at),
-            _fact("Commitment (SHA-256 of the secret seed)", rx.code(D.commitment)),
-            rx.cond(D.entry_count > 0, _fact("Tickets in the draw", D.entry_count)),
+            fact("Draw time", D.draw_at),
+            fact("Commitment (SHA-256 of the secret seed)", rx.code(D.commitment)),
+            rx.cond(D.entry_count > 0, fact("Tickets in the draw", D.entry_count)),
             rx.foreach(S.winners, lambda w: rx.text(w, size="2", weight="medium")),
             rx.cond(
                 D.can_draw,

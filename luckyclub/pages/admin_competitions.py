@@ -20,16 +20,9 @@ from luckyclub.pages.admin import record_id
 from luckyclub.pages.admin_raffles import parse_local_time
 from luckyclub.services import accounts, competitions
 from luckyclub.state.admin import AdminPageState
+from luckyclub.state.competition_views import PHASE_WORDS
 from luckyclub.state.session import SessionState
 
-PHASE_WORDS = {
-    competitions.DRAFT: "Draft",
-    competitions.UPCOMING: "Upcoming",
-    competitions.ACTIVE: "On sale",
-    competitions.ENDED: "Sales closed",
-    competitions.DRAWN: "Drawn",
-    competitions.CANCELLED: "Cancelled",
-}
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> reads and writes
 # form field → the service's field name; dates and the answer are handled on their own
 TEXT_FIELDS = {

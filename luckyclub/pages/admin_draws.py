@@ -12,7 +12,7 @@ import reflex as rx
 
 from luckyclub import routes
 from luckyclub.components.admin_page import admin_page
-from luckyclub.components.layout import reason_dialog, status_badge
+from luckyclub.components.layout import fact, reason_dialog, status_badge
 from luckyclub.components.live import heartbeat
 from luckyclub.models import DrawStatus, DrawTrigger
 from luckyclub.pages.admin import record_id, utc
@@ -213,10 +213,6 @@ def _void_dialog(row: DrawRow) -> rx.Component:
     )
 
 
-def _fact(label: str, *value) -> rx.Component:
-    return rx.text(rx.text.strong(label, ": "), *value, size="2")
-
-
 def _announcement(row: DrawRow) -> rx.Component:
     box_id = "announcement-" + row.id.to_string()
     return rx.vstack(
@@ -269,21 +265,21 @@ def _draw_card(row: DrawRow) -> rx.Component:
                 align="center",
                 wrap="wrap",
             ),
-            _fact("Prize", row.prize),
-            _fact("Draw time", row.draw_at),
-            _fact(
+            fact("Prize", row.prize),
+            fact("Draw time", row.draw_at),
+            fact(
                 "Entrants",
                 row.entrants,
                 " members holding ",
                 row.entry_count,
                 " entries",
             ),
-            _fact("Beacon", row.beacon),
+            fact("Beacon", row.beacon),
             rx.cond(
                 row.trigger != "",
-                _fact("Drawn", row.trigger, " · winners: ", row.winners_drawn),
+                fact("Drawn", row.trigger, " · winners: ", row.winners_drawn),
             ),
-            rx.cond(row.reason != "", _fact("Reason", row.reason)),
+            rx.cond(row.reason != "", fact("Reason", row.reason)),
             rx.cond(
                 row.waiting,
                 rx.callout(
