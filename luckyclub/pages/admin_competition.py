@@ -30,14 +30,21 @@ from luckyclub.pages.admin_competitions import (
     form_of,
 )
 from luckyclub.pages.admin_draws import TRIGGER_WORDS
-from luckyclub.services import accounts, audit, competitions, draw_public, draws, tickets
+from luckyclub.services import (
+    accounts,
+    audit,
+    competitions,
+    draw_public,
+    draws,
+    proof_files,
+    tickets,
+)
 from luckyclub.state.admin import AdminPageState, draw_now_as
 from luckyclub.state.competition_views import PHASE_WORDS
 from luckyclub.state.order_views import OrderView, order_views
 from luckyclub.state.session import SessionState
 
 IMAGES_UPLOAD_ID = "competition_images"
-MAX_IMAGE_BYTES = 10 * 1024 * 1024
 
 
 def competition_id_from_path(path: str) -> int | None:
@@ -325,7 +332,7 @@ class CompetitionAdminState(AdminPageState):
             return
         received = []
         for upload in files:
-            data = await upload.read(MAX_IMAGE_BYTES + 1)
+            data = await upload.read(proof_files.MAX_PROOF_BYTES + 1)  # the checks refuse more
             received.append((upload.name or upload.filename or "", data, upload.content_type))
 
         def add_all(s, admin):

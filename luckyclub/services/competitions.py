@@ -523,9 +523,13 @@ def add_image(
     names = images_of(competition)
     if len(names) >= MAX_IMAGES:
         raise UserError(f"A competition has at most {MAX_IMAGES} pictures; remove one first.")
-    checked = proof_files.check_upload(filename, data, claimed_type)
-    if checked.file_type is proof_files.PDF:
-        raise UserError("A prize picture must be an image: PNG, JPEG or WebP.")
+    checked = proof_files.check_upload(
+        filename,
+        data,
+        claimed_type,
+        allowed=proof_files.IMAGE_TYPES,
+        refusal=proof_files.NOT_A_PICTURE,
+    )
     folder = get_settings().competition_image_dir
     names.append(file_store.store_for(session, folder, checked.data, checked.file_type.extension))
     competition.images = json.dumps(names)

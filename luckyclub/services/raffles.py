@@ -151,9 +151,13 @@ def set_image(
     """Give a raffle its prize picture: checked and re-encoded like a proof, stored privately."""
     require_admin(admin)
     raffle = _get(session, raffle_id)
-    checked = proof_files.check_upload(filename, data, claimed_type)
-    if checked.file_type is proof_files.PDF:
-        raise UserError("The prize picture must be an image: PNG, JPEG or WebP.")
+    checked = proof_files.check_upload(
+        filename,
+        data,
+        claimed_type,
+        allowed=proof_files.IMAGE_TYPES,
+        refusal=proof_files.NOT_A_PICTURE,
+    )
     folder = get_settings().raffle_image_dir
     old_name, raffle.image_name = (
         raffle.image_name,

@@ -20,7 +20,7 @@ from luckyclub.settings import get_settings
 MAX_DETAILS = 1000
 MAX_VIDEO_BYTES = 50 * 1024 * 1024
 MAX_PHOTO_BYTES = proof_files.MAX_PROOF_BYTES
-PHOTOS = (proof_files.PNG, proof_files.JPEG, proof_files.WEBP)
+PHOTOS = proof_files.IMAGE_TYPES
 
 
 @dataclass(frozen=True)

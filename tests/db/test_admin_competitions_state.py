@@ -490,7 +490,8 @@ def test_pictures_are_checked_listed_and_removed(session, people, app_db):
     asyncio.run(
         CompetitionAdminState.upload_images.fn(state, [Upload("notes.jpg", b"just some text")])
     )
-    assert "is not a PNG, JPEG, WebP image or PDF" in state.error and state.images == []
+    assert "is not a PNG, JPEG or WebP image. Save the picture" in state.error
+    assert state.images == []
     asyncio.run(
         CompetitionAdminState.upload_images.fn(
             state, [Upload("a.png", image_bytes("PNG")), Upload("b.jpg", image_bytes("JPEG"))]
@@ -520,7 +521,7 @@ def test_a_batch_with_one_bad_picture_adds_none_and_leaves_no_file(session, peop
             state, [Upload("a.png", image_bytes("PNG")), Upload("notes.jpg", b"just some text")]
         )
     )
-    assert "is not a PNG, JPEG, WebP image" in state.error and state.images == []
+    assert "is not a PNG, JPEG or WebP image" in state.error and state.images == []
     assert stored_files(folder) == before
 
 
