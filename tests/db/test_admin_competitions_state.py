@@ -799,6 +799,34 @@ def test_a_video_over_50_mb_is_refused(session, people, no_beacon):
         )
 
 
+def test_a_winner_photo_over_10_mb_is_refused_in_photo_words(session, people, no_beacon):
+    winner = drawn_winner(session, people["admin"])
+    big = image_bytes("PNG") + b"\x00" * winner_media.MAX_PHOTO_BYTES
+
+    with pytest.raises(UserError, match="A winner's photo can be at most 10 MB"):
+        winner_media.attach_media(session, people["admin"], winner.id, filename="w.png", data=big)
+
+
+def test_an_admin_removes_a_winners_photo_and_its_file_goes_once_committed(
+    session, people, app_db, no_beacon
+):
+    winner = drawn_winner(session, people["admin"])
+    state = tab(session, people["admin"], WinnersAdminState)
+    WinnersAdminState.load.fn(state)
+    WinnersAdminState.manage.fn(state, winner.id)
+    photo = [Upload("winner.png", image_bytes("PNG"), "image/png")]
+    asyncio.run(WinnersAdminState.upload_media.fn(state, photo))
+    stored = get_settings().winner_media_dir / fresh(app_db, DrawWinner, winner.id).media_name
+    assert stored.exists()
+
+    WinnersAdminState.remove_media.fn(state)
+
+    assert state.error == "" and state.notice == "Photo or video removed."
+    saved = fresh(app_db, DrawWinner, winner.id)
+    assert (saved.media_name, saved.media_type) == (None, None) and not stored.exists()
+    assert "winner.media_removed" in audit_actions(app_db)
+
+
 def test_winner_media_is_for_admins_until_the_winner_is_published(
     session, people, app_db, no_beacon
 ):
