@@ -202,6 +202,11 @@ def form(*fields: rx.Component, submit: str, on_submit, **props) -> rx.Component
     )
 
 
+def fact(label: str, *value) -> rx.Component:
+    """One labelled value in a summary: "Label: value"."""
+    return rx.text(rx.text.strong(label, ": "), *value, size="2")
+
+
 def data_table(headers: list[str], rows, render_row) -> rx.Component:
     """A table that scrolls sideways on a phone rather than squeezing its columns."""
     return rx.box(

@@ -17,7 +17,7 @@ from luckyclub.components.orders import orders_table
 from luckyclub.models import Role, User
 from luckyclub.services import accounts, audit, tickets
 from luckyclub.services.errors import UserError
-from luckyclub.state.admin import AdminPageState
+from luckyclub.state.admin import AdminPageState, record_id
 from luckyclub.state.order_views import OrderView, order_views
 from luckyclub.state.session import SessionState
 
@@ -34,17 +34,6 @@ def audit_rows(s, *, limit: int) -> list[AuditRow]:
         )
         for a in audit.recent(s, limit=limit)
     ]
-
-
-def record_id(value) -> int:
-    """An id sent by the browser; anything but a positive whole number is refused as a sentence."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = 0
-    if number <= 0:
-        raise UserError("That record could not be found. Reload the page and try again.")
-    return number
 
 
 def utc(moment) -> str:

@@ -11,29 +11,40 @@ import reflex as rx
 
 from luckyclub import routes
 from luckyclub.components.admin_page import admin_page
-from luckyclub.components.layout import field, reason_dialog, status_badge
+from luckyclub.components.layout import fact, field, reason_dialog, status_badge
 from luckyclub.components.orders import orders_table
 from luckyclub.models import Competition, DrawStatus, User
 from luckyclub.pages.admin import record_id
 from luckyclub.pages.admin_competitions import (
-    PHASE_WORDS,
+    ACTIVATED,
+    CANCELLED,
+    EXTENDED,
     CompetitionForm,
+    activate_it,
     cancel_dialog,
+    cancel_it,
     competition_fields,
     competition_form,
     extend_dialog,
+    extend_it,
     form_of,
 )
-from luckyclub.pages.admin_draws import TRIGGER_WORDS, draw_now_as
-from luckyclub.pages.admin_raffles import parse_local_time
-from luckyclub.services import accounts, audit, competitions, draw_public, draws, tickets
-from luckyclub.services.errors import UserError
-from luckyclub.state.admin import AdminPageState
+from luckyclub.pages.admin_draws import TRIGGER_WORDS
+from luckyclub.services import (
+    accounts,
+    audit,
+    competitions,
+    draw_public,
+    draws,
+    proof_files,
+    tickets,
+)
+from luckyclub.state.admin import AdminPageState, draw_now_as
+from luckyclub.state.competition_views import PHASE_WORDS
 from luckyclub.state.order_views import OrderView, order_views
 from luckyclub.state.session import SessionState
 
 IMAGES_UPLOAD_ID = "competition_images"
-MAX_IMAGE_BYTES = 10 * 1024 * 1024
 
 
 def competition_id_from_path(path: str) -> int | None:
@@ -47,7 +58,6 @@ class CompetitionFacts:
     id: int = 0
     title: str = ""
     prize: str = ""
-    status: str = ""
     phase: str = ""
     phase_words: str = ""
     sold_count: int = 0
@@ -148,7 +158,10 @@ class CompetitionAdminState(AdminPageState):
     found: bool = False
     facts: CompetitionFacts = CompetitionFacts()
     editing: CompetitionForm = CompetitionForm()
-    form_key: int = 0  # bumped on every load, so the form shows what was saved
+    # A new key rebuilds a form, dropping what was typed: the Edit form's on load and whenever what
+    # it shows changed (a save, an extension); the postal form's after an entry is recorded.
+    form_key: int = 0
+    postal_key: int = 0
     images: list[ImageRow] = []
     choices: list[str] = []
     draw: DrawPanel = DrawPanel()
@@ -156,7 +169,7 @@ class CompetitionAdminState(AdminPageState):
     history: list[LogRow] = []
     proofs: list[ProofRow] = []
     orders: list[OrderView] = []
-    drawing: bool = False
+    running: list[int] = []  # the draw this tab asked for and is waiting on
     _competition_id: int = 0
 
     def _fill(self, s) -> None:
@@ -173,7 +186,6 @@ class CompetitionAdminState(AdminPageState):
             id=competition.id,
             title=competition.title,
             prize=competition.prize,
-            status=competition.status,
             phase=phase,
             phase_words=PHASE_WORDS.get(phase, phase),
             sold_count=counts.sold,
@@ -194,8 +206,10 @@ class CompetitionAdminState(AdminPageState):
             public_url=routes.competition_page(competition.id),
             export_url=routes.tickets_export(competition.id),
         )
-        self.editing = form_of(competition, tz)
-        self.form_key += 1
+        editing = form_of(competition, tz)
+        if editing != self.editing:
+            self.editing = editing
+            self.form_key += 1
         self.images = [
             ImageRow(name=name, url=routes.competition_image(competition.id, name))
             for name in competitions.images_of(competition)
@@ -253,6 +267,7 @@ class CompetitionAdminState(AdminPageState):
     @rx.event
     def load(self):
         self._admin_load()
+        self.form_key += 1
 
     @rx.event
     def save(self, form_data: dict):
@@ -266,10 +281,7 @@ class CompetitionAdminState(AdminPageState):
 
     @rx.event
     def activate(self):
-        self._admin_act(
-            lambda s, admin: competitions.activate(s, admin, self._id()),
-            "Activated: the competition is public and on sale from its start date.",
-        )
+        self._admin_act(activate_it(self._competition_id), ACTIVATED)
 
     @rx.event
     def deactivate(self):
@@ -293,35 +305,25 @@ class CompetitionAdminState(AdminPageState):
         def copy(s, admin):
             made["id"] = competitions.duplicate(s, admin, self._id()).id
 
-        if self._admin_act(copy, "A draft copy was made: you are looking at it now."):
+        if self._admin_act(copy, ""):
+            self._next_notice = "A draft copy was made: you are looking at it now."
             return rx.redirect(routes.admin_competition_page(made["id"]))
 
     @rx.event
     def delete(self):
+        title = self.facts.title
         if self._admin_act(lambda s, admin: competitions.remove(s, admin, self._id()), ""):
+            self._next_notice = f"{title} was deleted."
             return rx.redirect(routes.ADMIN_COMPETITIONS)
 
+    # The dialogs' hidden competition_id is for the list page; here the page's own record acts.
     @rx.event
     def cancel(self, form_data: dict):
-        self._admin_act(
-            lambda s, admin: competitions.cancel(s, admin, self._id(), form_data.get("reason", "")),
-            "Cancelled: every paid order is being refunded and the buyers are told.",
-        )
+        self._admin_act(cancel_it(self._competition_id, form_data), CANCELLED)
 
     @rx.event
     def extend(self, form_data: dict):
-        def extend_it(s, admin):
-            ends = str(form_data.get("new_ends_at") or "").strip()
-            draw_at = str(form_data.get("new_draw_at") or "").strip()
-            competitions.extend(
-                s,
-                admin,
-                self._id(),
-                ends_at=parse_local_time(ends, admin.timezone),
-                draw_at=parse_local_time(draw_at, admin.timezone) if draw_at else None,
-            )
-
-        self._admin_act(extend_it, "Extended: tickets are on sale again until the new end date.")
+        self._admin_act(extend_it(self._competition_id, form_data), EXTENDED)
 
     @rx.event
     async def upload_images(self, files: list[rx.UploadFile]):
@@ -330,7 +332,7 @@ class CompetitionAdminState(AdminPageState):
             return
         received = []
         for upload in files:
-            data = await upload.read(MAX_IMAGE_BYTES + 1)
+            data = await upload.read(proof_files.MAX_PROOF_BYTES + 1)  # the checks refuse more
             received.append((upload.name or upload.filename or "", data, upload.content_type))
 
         def add_all(s, admin):
@@ -352,10 +354,10 @@ class CompetitionAdminState(AdminPageState):
 
     @rx.event
     def record_postal(self, form_data: dict):
-        said = {}
+        made = {}
 
         def record(s, admin):
-            order = tickets.record_postal(
+            made["order"] = tickets.record_postal(
                 s,
                 admin,
                 self._id(),
@@ -363,45 +365,21 @@ class CompetitionAdminState(AdminPageState):
                 address=str(form_data.get("postal_address") or ""),
                 answer=str(form_data.get("postal_answer") or ""),
                 email=str(form_data.get("postal_email") or ""),
-            )
-            s.flush()
-            [row] = [
-                row
-                for row in tickets.orders(
-                    s, competition_id=order.competition_id, query=str(order.id)
-                )
-                if row.order_id == order.id
-            ]
-            said["text"] = f"Postal entry recorded: ticket {row.numbers} for {row.buyer}."
+            ).id
 
         if self._admin_act(record, ""):
-            self.notice = said["text"]
-            self.form_key += 1
+            # The reload listed the new order with the rest (newest first).
+            row = next(o for o in self.orders if o.order_id == made["order"])
+            self.notice = f"Postal entry recorded: ticket {row.numbers} for {row.buyer}."
+            self.postal_key += 1
 
     @rx.event(background=True)
     async def draw_now(self):
         """Perform draw now: claims the draw exactly once, off the event loop (it may wait for
-        the drand relays); a second click meanwhile does nothing."""
+        the drand relays)."""
         async with self:
-            self.error = self.notice = ""
-            if self.drawing:
-                return
-            self.drawing = True
-            token, draw_id = self._session_token(), self.draw.id
-        error = notice = ""
-        try:
-            outcome = await rx.run_in_thread(lambda: draw_now_as(token, draw_id))
-        except UserError as exc:
-            error = exc.message
-        else:
-            if outcome.status in ("drawn", "not_due"):
-                notice = outcome.message
-            else:  # blocked, waiting, void, taken: said as the service wrote it
-                error = outcome.message
-        async with self:
-            self.drawing = False
-            self._admin_load()
-            self.error, self.notice = error, notice
+            draw_id = self.draw.id
+        await self._run_draw(draw_id, draw_now_as)
 
     @rx.event
     def manual_winner(self, form_data: dict):
@@ -421,10 +399,6 @@ class CompetitionAdminState(AdminPageState):
 # ---- the page ----------------------------------------------------------------------------------
 
 S = CompetitionAdminState
-
-
-def _fact(label: str, *value) -> rx.Component:
-    return rx.text(rx.text.strong(label, ": "), *value, size="2")
 
 
 def _delete_dialog() -> rx.Component:
@@ -467,10 +441,10 @@ def _summary() -> rx.Component:
                 wrap="wrap",
             ),
             rx.progress(value=F.percent, max=100, width="100%"),
-            _fact("Price", F.price),
-            _fact("On sale", F.starts, " → ", F.ends),
-            _fact("Draw", F.draws_at),
-            rx.cond(F.cancel_reason != "", _fact("Cancelled", F.cancel_reason)),
+            fact("Price", F.price),
+            fact("On sale", F.starts, " → ", F.ends),
+            fact("Draw", F.draws_at),
+            rx.cond(F.cancel_reason != "", fact("Cancelled", F.cancel_reason)),
             rx.cond(
                 F.below_minimum,
                 rx.callout(
@@ -632,7 +606,7 @@ def _postal() -> rx.Component:
                     on_submit=S.record_postal,
                     width="100%",
                 ),
-                key="postal-" + S.form_key.to_string(),
+                key="postal-" + S.postal_key.to_string(),
             ),
             width="100%",
         ),
@@ -663,7 +637,7 @@ def _manual_winner_dialog() -> rx.Component:
 
 def _draw_panel() -> rx.Component:
     D = S.draw
-    busy = S.drawing | D.running
+    busy = (S.running.length() > 0) | D.running
     return rx.card(
         rx.vstack(
             rx.hstack(
@@ -672,9 +646,9 @@ def _draw_panel() -> rx.Component:
                 align="center",
                 wrap="wrap",
             ),
-            _fact("Draw time", D.draw_at),
-            _fact("Commitment (SHA-256 of the secret seed)", rx.code(D.commitment)),
-            rx.cond(D.entry_count > 0, _fact("Tickets in the draw", D.entry_count)),
+            fact("Draw time", D.draw_at),
+            fact("Commitment (SHA-256 of the secret seed)", rx.code(D.commitment)),
+            rx.cond(D.entry_count > 0, fact("Tickets in the draw", D.entry_count)),
             rx.foreach(S.winners, lambda w: rx.text(w, size="2", weight="medium")),
             rx.cond(
                 D.can_draw,

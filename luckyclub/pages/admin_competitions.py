@@ -20,16 +20,9 @@ from luckyclub.pages.admin import record_id
 from luckyclub.pages.admin_raffles import parse_local_time
 from luckyclub.services import accounts, competitions
 from luckyclub.state.admin import AdminPageState
+from luckyclub.state.competition_views import PHASE_WORDS
 from luckyclub.state.session import SessionState
 
-PHASE_WORDS = {
-    competitions.DRAFT: "Draft",
-    competitions.UPCOMING: "Upcoming",
-    competitions.ACTIVE: "On sale",
-    competitions.ENDED: "Sales closed",
-    competitions.DRAWN: "Drawn",
-    competitions.CANCELLED: "Cancelled",
-}
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> reads and writes
 # form field → the service's field name; dates and the answer are handled on their own
 TEXT_FIELDS = {
@@ -234,34 +227,49 @@ class CompetitionsAdminState(AdminPageState):
 
     @rx.event
     def activate(self, competition_id: int):
-        self._admin_act(
-            lambda s, admin: competitions.activate(s, admin, record_id(competition_id)),
-            "Activated: the competition is public and on sale from its start date.",
-        )
+        self._admin_act(activate_it(competition_id), ACTIVATED)
 
     @rx.event
     def extend(self, form_data: dict):
-        def extend_it(s, admin):
-            ends = str(form_data.get("new_ends_at") or "").strip()
-            draw_at = str(form_data.get("new_draw_at") or "").strip()
-            competitions.extend(
-                s,
-                admin,
-                record_id(form_data.get("competition_id")),
-                ends_at=parse_local_time(ends, admin.timezone),
-                draw_at=parse_local_time(draw_at, admin.timezone) if draw_at else None,
-            )
-
-        self._admin_act(extend_it, "Extended: tickets are on sale again until the new end date.")
+        self._admin_act(extend_it(form_data.get("competition_id"), form_data), EXTENDED)
 
     @rx.event
     def cancel(self, form_data: dict):
-        self._admin_act(
-            lambda s, admin: competitions.cancel(
-                s, admin, record_id(form_data.get("competition_id")), form_data.get("reason", "")
-            ),
-            "Cancelled: every paid order is being refunded and the buyers are told.",
+        self._admin_act(cancel_it(form_data.get("competition_id"), form_data), CANCELLED)
+
+
+# ---- actions shared with a competition's own page ---------------------------------------------
+
+ACTIVATED = "Activated: the competition is public and on sale from its start date."
+EXTENDED = "Extended: tickets are on sale again until the new end date."
+CANCELLED = "Cancelled: every paid order is being refunded and the buyers are told."
+
+
+def activate_it(competition_id):
+    return lambda s, admin: competitions.activate(s, admin, record_id(competition_id))
+
+
+def extend_it(competition_id, form_data: dict):
+    """The Extend dialog's change: new dates typed in the admin's timezone."""
+
+    def change(s, admin):
+        ends = str(form_data.get("new_ends_at") or "").strip()
+        draw_at = str(form_data.get("new_draw_at") or "").strip()
+        competitions.extend(
+            s,
+            admin,
+            record_id(competition_id),
+            ends_at=parse_local_time(ends, admin.timezone),
+            draw_at=parse_local_time(draw_at, admin.timezone) if draw_at else None,
         )
+
+    return change
+
+
+def cancel_it(competition_id, form_data: dict):
+    return lambda s, admin: competitions.cancel(
+        s, admin, record_id(competition_id), form_data.get("reason", "")
+    )
 
 
 # ---- the form, shared with a competition's own page ------------------------------------------

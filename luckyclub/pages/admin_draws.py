@@ -6,22 +6,18 @@ without a reload. Drawing fetches a beacon and runs the engine, so it runs as a 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import reflex as rx
 
 from luckyclub import routes
 from luckyclub.components.admin_page import admin_page
-from luckyclub.components.layout import reason_dialog, status_badge
+from luckyclub.components.layout import fact, reason_dialog, status_badge
 from luckyclub.components.live import heartbeat
-from luckyclub.db import session_scope
 from luckyclub.models import DrawStatus, DrawTrigger
 from luckyclub.pages.admin import record_id, utc
-from luckyclub.services import accounts, draw_public, draws
-from luckyclub.services.errors import UserError
-from luckyclub.services.permissions import require_admin
-from luckyclub.state.admin import AdminPageState
+from luckyclub.services import draw_public, draws
+from luckyclub.state.admin import AdminPageState, admin_id_for, draw_now_as
 from luckyclub.state.session import SessionState
 
 TRIGGER_WORDS = {
@@ -98,19 +94,9 @@ def _row(s, v: draw_public.DrawView) -> DrawRow:
     )
 
 
-def _admin_id(token: str | None) -> int:
-    with session_scope() as s:
-        return require_admin(accounts.user_for_session(s, token)).id
-
-
-def draw_now_as(token: str | None, draw_id: int) -> draws.Outcome:
-    """The admin's Draw now, run off the event loop: the service claims the draw exactly once."""
-    return draws.draw_now(_admin_id(token), draw_id)
-
-
 def draw_without_beacon_as(token: str | None, draw_id: int, reason: str) -> draws.Outcome:
     """Switch a frozen draw to no beacon (with the reason its proof shows), then draw it."""
-    return draws.draw_without_beacon(_admin_id(token), draw_id, reason)
+    return draws.draw_without_beacon(admin_id_for(token), draw_id, reason)
 
 
 class DrawsAdminState(AdminPageState):
@@ -139,42 +125,14 @@ class DrawsAdminState(AdminPageState):
         """The heartbeat: when the scheduler (or another admin) changed a draw, show it."""
         self._reload_if_changed(draw_public.admin_version, self._version)
 
-    async def _run(self, draw_id, work: Callable[[str | None, int], draws.Outcome]):
-        """Run `work` in a thread for one draw; a second click meanwhile does nothing."""
-        async with self:
-            self.error = self.notice = ""
-            try:
-                number = record_id(draw_id)
-            except UserError as exc:
-                self.error = exc.message
-                return
-            if number in self.running:
-                return
-            self.running = [*self.running, number]
-            token = self._session_token()
-        error = notice = ""
-        try:
-            outcome = await rx.run_in_thread(lambda: work(token, number))
-        except UserError as exc:
-            error = exc.message
-        else:
-            if outcome.status in ("waiting", "void"):
-                error = outcome.message
-            else:
-                notice = outcome.message
-        async with self:
-            self.running = [n for n in self.running if n != number]
-            self._admin_load()
-            self.error, self.notice = error, notice
-
     @rx.event(background=True)
     async def draw_now(self, draw_id: int):
-        await self._run(draw_id, draw_now_as)
+        await self._run_draw(draw_id, draw_now_as)
 
     @rx.event(background=True)
     async def draw_without_beacon(self, form_data: dict):
         reason = form_data.get("reason", "")
-        await self._run(
+        await self._run_draw(
             form_data.get("draw_id"),
             lambda token, number: draw_without_beacon_as(token, number, reason),
         )
@@ -255,10 +213,6 @@ def _void_dialog(row: DrawRow) -> rx.Component:
     )
 
 
-def _fact(label: str, *value) -> rx.Component:
-    return rx.text(rx.text.strong(label, ": "), *value, size="2")
-
-
 def _announcement(row: DrawRow) -> rx.Component:
     box_id = "announcement-" + row.id.to_string()
     return rx.vstack(
@@ -311,21 +265,21 @@ def _draw_card(row: DrawRow) -> rx.Component:
                 align="center",
                 wrap="wrap",
             ),
-            _fact("Prize", row.prize),
-            _fact("Draw time", row.draw_at),
-            _fact(
+            fact("Prize", row.prize),
+            fact("Draw time", row.draw_at),
+            fact(
                 "Entrants",
                 row.entrants,
                 " members holding ",
                 row.entry_count,
                 " entries",
             ),
-            _fact("Beacon", row.beacon),
+            fact("Beacon", row.beacon),
             rx.cond(
                 row.trigger != "",
-                _fact("Drawn", row.trigger, " · winners: ", row.winners_drawn),
+                fact("Drawn", row.trigger, " · winners: ", row.winners_drawn),
             ),
-            rx.cond(row.reason != "", _fact("Reason", row.reason)),
+            rx.cond(row.reason != "", fact("Reason", row.reason)),
             rx.cond(
                 row.waiting,
                 rx.callout(

@@ -16,6 +16,7 @@ from luckyclub.components.layout import reason_dialog
 from luckyclub.components.orders import orders_table
 from luckyclub.pages.admin import record_id
 from luckyclub.services import competitions, tickets
+from luckyclub.services.errors import UserError
 from luckyclub.state.admin import AdminPageState
 from luckyclub.state.order_views import OrderView, order_views
 from luckyclub.state.session import SessionState
@@ -27,6 +28,14 @@ SEARCH_LABEL = "Search orders: member, email, ticket number or order id"
 class CompetitionChoice:
     id: int
     title: str
+
+
+def _competition_id(chosen: str) -> int | None:
+    """The competition filter's id; None for "all" or anything no competition id can be."""
+    try:
+        return record_id(chosen) if chosen.isascii() and chosen.isdigit() else None
+    except UserError:
+        return None
 
 
 class TicketsAdminState(AdminPageState):
@@ -42,7 +51,7 @@ class TicketsAdminState(AdminPageState):
         self.competition_choices = [
             CompetitionChoice(id=c.id, title=c.title) for c in competitions.list_all(s)
         ]
-        chosen = int(self.competition_filter) if self.competition_filter.isdigit() else None
+        chosen = _competition_id(self.competition_filter)
         rows = tickets.orders(s, competition_id=chosen, query=self.search_text)
         self.orders = order_views(rows, self.user_timezone)
 
@@ -57,7 +66,7 @@ class TicketsAdminState(AdminPageState):
     def search(self, form_data: dict):
         self.search_text = str(form_data.get("query") or "").strip()[:200]
         chosen = str(form_data.get("competition") or "").strip()
-        self.competition_filter = chosen if chosen.isdigit() else ""
+        self.competition_filter = chosen if _competition_id(chosen) else ""
         self._admin_act(lambda s, admin: None, "")
 
     @rx.event

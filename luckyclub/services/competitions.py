@@ -414,7 +414,13 @@ def duplicate(session: Session, admin: User, competition_id: int, now: datetime 
         starts_at=source.starts_at + shift,
         ends_at=source.ends_at + shift,
         draw_at=source.draw_at + shift,
-        images=json.dumps([file_store.copy(folder, name) for name in images_of(source)]),
+        images=json.dumps(
+            [
+                copied
+                for name in images_of(source)
+                if (copied := file_store.copy_for(session, folder, name)) is not None
+            ]
+        ),
     )
     session.add(copy)
     session.flush()
@@ -519,11 +525,15 @@ def add_image(
     names = images_of(competition)
     if len(names) >= MAX_IMAGES:
         raise UserError(f"A competition has at most {MAX_IMAGES} pictures; remove one first.")
-    checked = proof_files.check_upload(filename, data, claimed_type)
-    if checked.file_type is proof_files.PDF:
-        raise UserError("A prize picture must be an image: PNG, JPEG or WebP.")
+    checked = proof_files.check_upload(
+        filename,
+        data,
+        claimed_type,
+        allowed=proof_files.IMAGE_TYPES,
+        refusal=proof_files.NOT_A_PICTURE,
+    )
     folder = get_settings().competition_image_dir
-    names.append(file_store.store(folder, checked.data, checked.file_type.extension))
+    names.append(file_store.store_for(session, folder, checked.data, checked.file_type.extension))
     competition.images = json.dumps(names)
     audit.record(session, admin, "competition.image", "competition", competition.id, filename[:200])
     return competition

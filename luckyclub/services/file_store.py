@@ -14,6 +14,9 @@ import tempfile
 from contextlib import suppress
 from pathlib import Path
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
 _STORED_NAME = re.compile(r"^[0-9a-f]{32}\.(png|jpg|webp|pdf|mp4|webm)$")
 # What each stored extension is served as: the extension was chosen from the file's checked content.
 CONTENT_TYPES = {
@@ -46,6 +49,54 @@ def store(folder: Path, data: bytes, extension: str) -> str:
     return stored_name
 
 
+def store_for(session: Session, folder: Path, data: bytes, extension: str) -> str:
+    """store(), for a row of this session: the file is deleted again if the session's transaction
+    does not commit, so a failed upload (one bad picture among several) leaves nothing behind."""
+    stored_name = store(folder, data, extension)
+    _when_settled(session, rolled_back=lambda: discard(folder, stored_name))
+    return stored_name
+
+
+def discard_after_commit(session: Session, folder: Path, stored_name: str) -> None:
+    """Remove a file its row no longer names, once that change is committed (kept on rollback)."""
+    _when_settled(session, committed=lambda: discard(folder, stored_name))
+
+
+_PENDING = "luckyclub.file_store.pending"  # session.info key: [(committed, rolled_back), ...]
+
+
+def _when_settled(session: Session, *, committed=None, rolled_back=None) -> None:
+    """Call `committed` or `rolled_back` when the session's outermost transaction ends.
+
+    A savepoint's commit or rollback is not the end: only the outermost transaction decides whether
+    the row naming the file exists. A session closed without a commit counts as rolled back.
+    """
+    if _PENDING not in session.info:
+        session.info[_PENDING] = []
+        # Listeners stay for the session's life (SQLAlchemy cannot remove one while it runs).
+        event.listen(session, "after_commit", _note_commit)
+        event.listen(session, "after_transaction_end", _settle)
+    if session.get_transaction() is None:
+        session.begin()  # the file belongs to the next transaction: make it begin now
+    session.info[_PENDING].append((committed, rolled_back))
+
+
+def _note_commit(session: Session) -> None:
+    if not session.in_nested_transaction():
+        session.info[_PENDING + ".committed"] = True
+
+
+def _settle(session: Session, transaction) -> None:
+    if transaction.parent is not None:
+        return
+    was_committed = session.info.pop(_PENDING + ".committed", False)
+    pending, session.info[_PENDING] = session.info[_PENDING], []
+    for committed, rolled_back in pending:
+        then = committed if was_committed else rolled_back
+        if then is not None:
+            then()
+
+
 def path_for(folder: Path, stored_name: str) -> Path:
     """The path of a stored file; a name that store() could not have made is refused."""
     if not _STORED_NAME.match(stored_name or ""):
@@ -57,10 +108,15 @@ def content_type(path: Path) -> str:
     return CONTENT_TYPES[path.suffix]
 
 
-def copy(folder: Path, stored_name: str) -> str:
-    """A second stored copy of a file (a duplicated competition's pictures), under a new name."""
+def copy_for(session: Session, folder: Path, stored_name: str) -> str | None:
+    """A second stored copy of a file (a duplicated competition's pictures), under a new name, for
+    a row of this session (see store_for); None when the original is gone from the disk."""
     path = path_for(folder, stored_name)
-    return store(folder, path.read_bytes(), path.suffix)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    return store_for(session, folder, data, path.suffix)
 
 
 def discard(folder: Path, stored_name: str) -> None:

@@ -94,13 +94,30 @@ class CheckedFile:
     height: int | None = None
 
 
-def check_upload(filename: str, data: bytes, claimed_type: str = "") -> CheckedFile:
-    """Every check a proof file must pass, in the order a person can fix them; raises UserError."""
+IMAGE_TYPES = (PNG, JPEG, WEBP)
+NOT_A_PROOF = "“{name}” is not a PNG, JPEG, WebP image or PDF. " + _TRY_AGAIN
+NOT_A_PICTURE = (
+    "“{name}” is not a PNG, JPEG or WebP image. Save the picture as one of those and upload that."
+)
+
+
+def check_upload(
+    filename: str,
+    data: bytes,
+    claimed_type: str = "",
+    *,
+    allowed: tuple[FileType, ...] = FILE_TYPES,
+    refusal: str = NOT_A_PROOF,
+) -> CheckedFile:
+    """Every check a proof file must pass, in the order a person can fix them; raises UserError.
+
+    Other uploads narrow `allowed` (a prize picture: IMAGE_TYPES) and say so in `refusal`, the
+    sentence for any other content ({name} is the file's name)."""
     name = check_filename(filename)
     check_size(data)
     file_type = sniff(data)
-    if file_type is None:
-        raise UserError(f"“{_shown(name)}” is not a PNG, JPEG, WebP image or PDF. {_TRY_AGAIN}")
+    if file_type not in allowed:
+        raise UserError(refusal.format(name=_shown(name)))
     check_name_matches(name, file_type)
     check_claimed_type_matches(claimed_type, file_type)
     digest = hashlib.sha256(data).hexdigest()

@@ -152,17 +152,21 @@ def set_image(
     """Give a raffle its prize picture: checked and re-encoded like a proof, stored privately."""
     require_admin(admin)
     raffle = _get(session, raffle_id)
-    checked = proof_files.check_upload(filename, data, claimed_type)
-    if checked.file_type is proof_files.PDF:
-        raise UserError("The prize picture must be an image: PNG, JPEG or WebP.")
+    checked = proof_files.check_upload(
+        filename,
+        data,
+        claimed_type,
+        allowed=proof_files.IMAGE_TYPES,
+        refusal=proof_files.NOT_A_PICTURE,
+    )
     folder = get_settings().raffle_image_dir
     old_name, raffle.image_name = (
         raffle.image_name,
-        file_store.store(folder, checked.data, checked.file_type.extension),
+        file_store.store_for(session, folder, checked.data, checked.file_type.extension),
     )
     audit.record(session, admin, "raffle.image", "raffle", raffle.id, filename[:200])
     if old_name:
-        file_store.discard(folder, old_name)
+        file_store.discard_after_commit(session, folder, old_name)
     return raffle
 
 

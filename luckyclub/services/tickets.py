@@ -844,7 +844,8 @@ def orders(
     limit: int = 100,
 ) -> list[OrderRow]:
     """Orders, newest first: of one competition or member, or found by email, name, ticket number
-    or order id ("#12" or "12" finds order 12 and ticket 12)."""
+    or order id ("#12" or "12" finds order 12 and ticket 12; 19 digits or more is no number a
+    database holds, so it is searched as text)."""
     statement = (
         select(TicketOrder, Competition.title, User)
         .join(Competition, Competition.id == TicketOrder.competition_id)
@@ -856,8 +857,9 @@ def orders(
     if user_id is not None:
         statement = statement.where(TicketOrder.user_id == user_id)
     text = (query or "").strip()
-    if text.lstrip("#").isdigit():
-        number = int(text.lstrip("#"))
+    digits = text.lstrip("#")
+    if digits.isascii() and digits.isdigit() and len(digits) < 19:
+        number = int(digits)
         by_ticket = select(Ticket.order_id).where(Ticket.number == number)
         if competition_id is not None:
             by_ticket = by_ticket.where(Ticket.competition_id == competition_id)

@@ -20,7 +20,7 @@ from luckyclub.settings import get_settings
 MAX_DETAILS = 1000
 MAX_VIDEO_BYTES = 50 * 1024 * 1024
 MAX_PHOTO_BYTES = proof_files.MAX_PROOF_BYTES
-PHOTOS = (proof_files.PNG, proof_files.JPEG, proof_files.WEBP)
+PHOTOS = proof_files.IMAGE_TYPES
 
 
 @dataclass(frozen=True)
@@ -123,16 +123,11 @@ def attach_media(
     stored, extension, content_type = _checked(filename, data, claimed_type)
     folder = get_settings().winner_media_dir
     previous = winner.media_name
-    winner.media_name = file_store.store(folder, stored, extension)
+    winner.media_name = file_store.store_for(session, folder, stored, extension)
     winner.media_type = content_type
     audit.record(session, admin, "winner.media", "draw_winner", winner.id, filename[:200])
-    try:
-        session.flush()
-    except Exception:
-        file_store.discard(folder, winner.media_name)
-        raise
     if previous:
-        file_store.discard(folder, previous)
+        file_store.discard_after_commit(session, folder, previous)
     return winner
 
 
@@ -141,9 +136,8 @@ def remove_media(session: Session, admin: User, winner_id: int) -> DrawWinner:
     winner = _winner(session, winner_id)
     previous, winner.media_name, winner.media_type = winner.media_name, None, None
     audit.record(session, admin, "winner.media_removed", "draw_winner", winner.id)
-    session.flush()
     if previous:
-        file_store.discard(get_settings().winner_media_dir, previous)
+        file_store.discard_after_commit(session, get_settings().winner_media_dir, previous)
     return winner
 
 

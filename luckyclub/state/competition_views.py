@@ -13,6 +13,7 @@ from luckyclub.services.competitions import money
 TABS = ("active", "upcoming", "ended", "drawn")
 TAB_WORDS = {"active": "Active", "upcoming": "Upcoming", "ended": "Ended", "drawn": "Drawn"}
 PHASE_WORDS = {
+    "draft": "Draft",  # admins only
     "active": "On sale",
     "upcoming": "Coming soon",
     "ended": "Sales closed",

@@ -218,7 +218,6 @@ def test_a_member_sending_every_competition_event_changes_nothing(session, peopl
                 },
             ),
         ),
-        (one, lambda: asyncio.run(CompetitionAdminState.draw_now.fn(one))),
         (
             one,
             lambda: CompetitionAdminState.manual_winner.fn(
@@ -233,6 +232,8 @@ def test_a_member_sending_every_competition_event_changes_nothing(session, peopl
         assert (state.error, state.notice) == (NOT_ADMIN, ""), send
     assert members.orders_open is False and members.member_orders == []
     assert one.found is False and ticket_page.orders == []
+    asyncio.run(CompetitionAdminState.draw_now.fn(one))  # the page showed the member no draw
+    assert one.error == "That record could not be found. Reload the page and try again."
 
     assert fresh(app_db, Competition, draft.id).status == CompetitionStatus.DRAFT
     unchanged = fresh(app_db, Competition, competition.id)
@@ -412,15 +413,73 @@ def test_activate_deactivate_feature_duplicate_and_delete_only_a_draft(session, 
     assert state.facts.is_draft and fresh(app_db, Competition, draft.id).status == "draft"
 
     redirect = CompetitionAdminState.duplicate.fn(state)
-    assert redirect is not None and state.notice.startswith("A draft copy")
+    assert redirect is not None and state.error == ""
     with Session(app_db) as s:
         copy = s.exec(select(Competition).where(Competition.id != draft.id)).one()
     assert copy.title.endswith("(copy)") and copy.status == CompetitionStatus.DRAFT
+    CompetitionAdminState.load.fn(state)  # the page it went to says what happened, once
+    assert state.notice == "A draft copy was made: you are looking at it now."
+    CompetitionAdminState.load.fn(state)
+    assert state.notice == ""
 
     gone = CompetitionAdminState.delete.fn(state)
     assert gone is not None and state.error == ""
+    listing = state.parent_state.get_substate([CompetitionsAdminState.get_name()])
+    CompetitionsAdminState.load.fn(listing)
+    assert listing.notice == f"{draft.title} was deleted."
     assert fresh(app_db, Competition, draft.id) is None
     assert "competition.delete" in audit_actions(app_db)
+
+
+def test_other_actions_keep_what_the_admin_typed_in_the_edit_and_postal_forms(
+    session, people, app_db
+):
+    admin = people["admin"]
+    competition = add_competition(session, admin, active=False)
+    state = page_of(session, admin, competition.id)
+    keys = lambda: (state.form_key, state.postal_key)  # noqa: E731
+    shown = keys()
+
+    CompetitionAdminState.activate.fn(state)
+    CompetitionAdminState.toggle_featured.fn(state)
+    picture = [Upload("a.png", image_bytes("PNG"))]
+    asyncio.run(CompetitionAdminState.upload_images.fn(state, picture))
+    assert state.error == "" and keys() == shown
+
+    CompetitionAdminState.save.fn(state, {"title": "Win a better bike"})
+    assert state.editing.title == "Win a better bike" and keys() == (shown[0] + 1, shown[1])
+    postal_form = {"postal_name": "Pat", "postal_address": "1 High St", "postal_answer": "Paris"}
+    CompetitionAdminState.record_postal.fn(state, postal_form)
+    assert state.notice.startswith("Postal entry recorded") and state.postal_key == shown[1] + 1
+
+
+def test_a_competitions_own_page_extends_and_cancels_it_whatever_id_the_form_carries(
+    session, people, app_db, no_beacon
+):
+    admin = people["admin"]
+    other = add_competition(session, admin, title="Someone else's")
+    short = ended_competition(session, admin, title="Too few", min_tickets=5)
+    postal(session, admin, short)
+    competitions.flag_below_minimum(session)
+    session.commit()
+    state = page_of(session, admin, short.id)
+    assert state.facts.below_minimum is True
+
+    CompetitionAdminState.extend.fn(state, {"competition_id": other.id, "new_ends_at": ""})
+    assert state.error == "The new end date must be in the future."
+    later = (utcnow() + timedelta(days=3)).strftime(LOCAL)
+    CompetitionAdminState.extend.fn(state, {"competition_id": other.id, "new_ends_at": later})
+    assert state.error == "" and state.notice.startswith("Extended")
+    assert state.facts.is_active and state.facts.below_minimum is False
+    assert state.editing.ends_local == later  # the Edit form shows the new end date
+
+    reason = {"competition_id": other.id, "reason": "The prize was recalled"}
+    CompetitionAdminState.cancel.fn(state, reason | {"reason": "no"})
+    assert "reason of at least 5 characters" in state.error
+    CompetitionAdminState.cancel.fn(state, reason)
+    assert state.notice.startswith("Cancelled") and state.facts.can_cancel is False
+    assert fresh(app_db, Competition, short.id).status == CompetitionStatus.CANCELLED
+    assert fresh(app_db, Competition, other.id).status == CompetitionStatus.ACTIVE
 
 
 def test_pictures_are_checked_listed_and_removed(session, people, app_db):
@@ -431,7 +490,8 @@ def test_pictures_are_checked_listed_and_removed(session, people, app_db):
     asyncio.run(
         CompetitionAdminState.upload_images.fn(state, [Upload("notes.jpg", b"just some text")])
     )
-    assert "is not a PNG, JPEG, WebP image or PDF" in state.error and state.images == []
+    assert "is not a PNG, JPEG or WebP image. Save the picture" in state.error
+    assert state.images == []
     asyncio.run(
         CompetitionAdminState.upload_images.fn(
             state, [Upload("a.png", image_bytes("PNG")), Upload("b.jpg", image_bytes("JPEG"))]
@@ -443,6 +503,48 @@ def test_pictures_are_checked_listed_and_removed(session, people, app_db):
 
     CompetitionAdminState.remove_image.fn(state, first.name)
     assert [image.name for image in state.images] == [_second.name]
+
+
+def stored_files(folder) -> list[str]:
+    return sorted(p.name for p in folder.glob("*")) if folder.exists() else []
+
+
+def test_a_batch_with_one_bad_picture_adds_none_and_leaves_no_file(session, people, app_db):
+    admin = people["admin"]
+    competition = add_competition(session, admin)
+    state = page_of(session, admin, competition.id)
+    folder = get_settings().competition_image_dir
+    before = stored_files(folder)
+
+    asyncio.run(
+        CompetitionAdminState.upload_images.fn(
+            state, [Upload("a.png", image_bytes("PNG")), Upload("notes.jpg", b"just some text")]
+        )
+    )
+    assert "is not a PNG, JPEG or WebP image" in state.error and state.images == []
+    assert stored_files(folder) == before
+
+
+def test_duplicating_a_competition_copies_its_pictures_and_skips_a_missing_file(
+    session, people, app_db
+):
+    admin = people["admin"]
+    competition = add_competition(session, admin)
+    state = page_of(session, admin, competition.id)
+    asyncio.run(
+        CompetitionAdminState.upload_images.fn(
+            state, [Upload("a.png", image_bytes("PNG")), Upload("b.jpg", image_bytes("JPEG"))]
+        )
+    )
+    folder = get_settings().competition_image_dir
+    kept, lost = (image.name for image in state.images)
+    (folder / lost).unlink()  # a file that went missing from the disk
+
+    assert CompetitionAdminState.duplicate.fn(state) is not None and state.error == ""
+    with Session(app_db) as s:
+        copy = s.exec(select(Competition).where(Competition.id != competition.id)).one()
+        [copied] = competitions.images_of(copy)
+    assert copied != kept and (folder / copied).read_bytes() == (folder / kept).read_bytes()
 
 
 def test_a_postal_entry_gets_a_ticket_and_appears_in_the_orders(session, people, app_db):
@@ -480,7 +582,7 @@ def test_perform_draw_now_before_the_end_says_why_not(session, people, app_db, n
     asyncio.run(CompetitionAdminState.draw_now.fn(state))
 
     assert state.error.startswith("Sales are open until") and state.notice == ""
-    assert state.drawing is False and state.draw.status == DrawStatus.SCHEDULED
+    assert state.running == [] and state.draw.status == DrawStatus.SCHEDULED
 
 
 def test_perform_draw_now_after_the_end_draws_and_lists_the_history_and_proof(
@@ -568,6 +670,26 @@ def test_an_admin_finds_an_order_and_refunds_it_with_a_reason(session, people, a
     tickets.process_refunds()
     TicketsAdminState.search.fn(state, {"query": "ann", "competition": ""})
     assert state.orders[0].status_words == "Refunded"
+
+
+def test_twenty_digit_numbers_are_a_sentence_or_plain_text_not_a_crash(session, people, app_db):
+    admin = people["admin"]
+    competition = add_competition(session, admin)
+    buy(add_buyer(session, "ann@example.com"), competition, 1)
+    huge = "9" * 20
+    state = tab(session, admin, TicketsAdminState)
+    TicketsAdminState.load.fn(state)
+
+    TicketsAdminState.search.fn(state, {"query": huge, "competition": huge})
+    assert state.error == "" and state.orders == [] and state.competition_filter == ""
+    TicketsAdminState.search.fn(state, {"query": "#" + huge, "competition": ""})
+    assert state.error == "" and state.orders == []
+    state.search_text, state.competition_filter = "", huge  # as a stale tab could hold it
+    TicketsAdminState.load.fn(state)
+    assert state.error == "" and len(state.orders) == 1
+    TicketsAdminState.refund.fn(state, {"order_id": huge, "reason": "Asked to withdraw"})
+    assert state.error == "That record could not be found. Reload the page and try again."
+    assert tickets.orders(session, query=str(2**63)) == []
 
 
 def test_a_members_row_shows_their_tickets_and_orders(session, people):
@@ -675,6 +797,34 @@ def test_a_video_over_50_mb_is_refused(session, people, no_beacon):
         winner_media.attach_media(
             session, people["admin"], winner.id, filename="long.mp4", data=big
         )
+
+
+def test_a_winner_photo_over_10_mb_is_refused_in_photo_words(session, people, no_beacon):
+    winner = drawn_winner(session, people["admin"])
+    big = image_bytes("PNG") + b"\x00" * winner_media.MAX_PHOTO_BYTES
+
+    with pytest.raises(UserError, match="A winner's photo can be at most 10 MB"):
+        winner_media.attach_media(session, people["admin"], winner.id, filename="w.png", data=big)
+
+
+def test_an_admin_removes_a_winners_photo_and_its_file_goes_once_committed(
+    session, people, app_db, no_beacon
+):
+    winner = drawn_winner(session, people["admin"])
+    state = tab(session, people["admin"], WinnersAdminState)
+    WinnersAdminState.load.fn(state)
+    WinnersAdminState.manage.fn(state, winner.id)
+    photo = [Upload("winner.png", image_bytes("PNG"), "image/png")]
+    asyncio.run(WinnersAdminState.upload_media.fn(state, photo))
+    stored = get_settings().winner_media_dir / fresh(app_db, DrawWinner, winner.id).media_name
+    assert stored.exists()
+
+    WinnersAdminState.remove_media.fn(state)
+
+    assert state.error == "" and state.notice == "Photo or video removed."
+    saved = fresh(app_db, DrawWinner, winner.id)
+    assert (saved.media_name, saved.media_type) == (None, None) and not stored.exists()
+    assert "winner.media_removed" in audit_actions(app_db)
 
 
 def test_winner_media_is_for_admins_until_the_winner_is_published(

@@ -24,6 +24,7 @@ from luckyclub.pages.admin_draws import DrawsAdminState
 from luckyclub.pages.admin_raffles import RafflesAdminState
 from luckyclub.pages.admin_winners import WinnersAdminState
 from luckyclub.services import draw_public, draws, ledger
+from luckyclub.state.admin import DRAW_FAILED
 from tests.db.factories import add_open_raffle, add_user
 from tests.db.reflex_state import state_for_tab
 from tests.db.test_admin_state import browser_session
@@ -167,7 +168,7 @@ def test_an_admin_draws_now_and_a_second_click_is_harmless(session, people, app_
     assert (state.error, state.notice) == ("", "Drawn: 2 winners.")
     draw_now(state, draw.id)  # the button again, after the draw
 
-    assert state.error == "" and state.notice == "This draw is drawn already."
+    assert state.error == "This draw is drawn already." and state.notice == ""  # it did not draw
     assert state.running == []
     assert fresh_draw(app_db, draw.id).trigger == DrawTrigger.ADMIN
     assert len(winners_of(app_db, draw.id)) == 2
@@ -178,6 +179,23 @@ def test_an_admin_draws_now_and_a_second_click_is_harmless(session, people, app_
     assert f"/draws/{draw.id}" in row.announcement
     assert row.page_url == f"/draws/{draw.id}" and row.live_url == f"/live/{draw.id}"
     assert audit_actions(app_db) == ["draw.close", "draw.draw"]
+
+
+def test_a_draw_that_fails_unexpectedly_frees_the_button_and_says_so(
+    session, people, app_db, no_beacon, monkeypatch
+):
+    draw = open_pool(session, {"ann@example.com": 3})
+    state = tab(session, people["admin"], DrawsAdminState)
+    DrawsAdminState.load.fn(state)
+
+    def broken(admin_id, draw_id, now=None):
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(draws, "draw_now", broken)
+    with pytest.raises(RuntimeError):
+        draw_now(state, draw.id)
+
+    assert state.running == [] and state.error == DRAW_FAILED and state.notice == ""
 
 
 def test_two_clicks_in_one_tab_at_once_start_one_draw(session, people, app_db, no_beacon):

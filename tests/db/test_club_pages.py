@@ -87,7 +87,7 @@ def test_a_prize_picture_is_public_once_the_raffle_is_open_and_never_a_pdf(
     assert response.headers["content-type"] == "image/png"
     assert (tmp_path / "raffle-images" / raffle.image_name).exists()
 
-    with pytest.raises(UserError, match="must be an image"):
+    with pytest.raises(UserError, match="is not a PNG, JPEG or WebP image"):
         raffles.set_image(
             session,
             admin,
