@@ -38,11 +38,6 @@ REFRESH_EVERY = 2  # ticks (seconds) between looks at the database
 WAITING = "Payment received — your ticket numbers appear here in a moment."
 
 
-def competition_id_from_path(path: str) -> int | None:
-    last = (path or "").rstrip("/").rsplit("/", 1)[-1]
-    return int(last) if last.isdigit() and len(last) < 12 else None
-
-
 class CompetitionPageState(SessionState):
     loaded: bool = False
     missing: bool = False
@@ -78,7 +73,7 @@ class CompetitionPageState(SessionState):
     # ---- reading --------------------------------------------------------------------------
 
     def _competition_id(self) -> int | None:
-        return competition_id_from_path(self.router.url.path)
+        return routes.id_from_path(self.router.url.path)
 
     def _refill(self) -> int | None:
         """Load the competition for whoever is signed in; their user id (None for a visitor)."""
@@ -121,7 +116,7 @@ class CompetitionPageState(SessionState):
         self._price_total()
 
     def _price_total(self) -> None:
-        quantity = _whole(self.quantity_text)
+        quantity = routes.whole_number(self.quantity_text)
         ok = quantity is not None and 1 <= quantity <= self.can_buy
         self.total = money(quantity * self.comp.price_pence) if ok else ""
 
@@ -176,9 +171,10 @@ class CompetitionPageState(SessionState):
             self.error = "We could not find a payment for that checkout. Nothing was charged."
 
     def _cancelled(self, user_id: int, order: str) -> None:
-        if not order.isdigit():
+        order_id = routes.whole_id(order)
+        if order_id is None:
             return
-        if tickets.release(int(order), user_id=user_id):
+        if tickets.release(order_id, user_id=user_id):
             self.notice = (
                 "You cancelled the checkout: the tickets it held are released and nothing was "
                 "charged."
@@ -219,7 +215,7 @@ class CompetitionPageState(SessionState):
 
     @rx.event
     def step_quantity(self, by: int):
-        quantity = (_whole(self.quantity_text) or 1) + (1 if by > 0 else -1)
+        quantity = (routes.whole_number(self.quantity_text) or 1) + (1 if by > 0 else -1)
         self.quantity_text = str(max(1, min(quantity, max(self.can_buy, 1))))
         self._price_total()
 
@@ -230,7 +226,7 @@ class CompetitionPageState(SessionState):
             user = self._current_user(s)
         if user is None:
             return rx.redirect(f"{routes.LOGIN}?next={self.router.url.path}")
-        quantity = _whole(self.quantity_text)
+        quantity = routes.whole_number(self.quantity_text)
         if quantity is None or quantity < 1:
             self.error = "Choose how many tickets, as a whole number of 1 or more."
             return
@@ -252,11 +248,6 @@ class CompetitionPageState(SessionState):
             self._refill()  # the counts or the phase may be why
             return
         return rx.redirect(checkout.url, is_external=checkout.url.startswith("http"))
-
-
-def _whole(text: str) -> int | None:
-    text = (text or "").strip()
-    return int(text) if text.isdigit() else None
 
 
 # ---- the page ----------------------------------------------------------------------------------

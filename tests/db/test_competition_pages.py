@@ -293,6 +293,32 @@ def test_cancelling_the_checkout_releases_its_tickets_at_once(session, admin):
     assert session.get(TicketOrder, bobs_order).status == OrderStatus.PENDING  # not ann's to cancel
 
 
+@pytest.mark.parametrize("order", ["²", "9" * 20, str(2**31)])
+def test_a_cancelled_address_with_no_real_order_id_changes_nothing(session, admin, order):
+    competition = add_competition(session, admin)
+    ann = add_buyer(session, "ann@example.com")
+    held, _ = checkout(ann, competition, 1)
+
+    state = competition_page(competition.id, f"cancelled={order}", token_for(session, ann))
+
+    assert state.error == "" and state.notice == "" and not state.missing
+    session.expire_all()
+    assert session.get(TicketOrder, held).status == OrderStatus.PENDING
+
+
+def test_a_quantity_in_other_digits_is_not_a_quantity(session, admin):
+    competition = add_competition(session, admin)
+    state = competition_page(competition.id, token=token_for(session, add_buyer(session, "a@x.io")))
+
+    CompetitionPageState.set_quantity.fn(state, "²")
+    assert state.total == ""
+    CompetitionPageState.step_quantity.fn(state, 1)
+    assert state.quantity_text == "2"
+    CompetitionPageState.set_quantity.fn(state, "²")
+    CompetitionPageState.buy.fn(state)
+    assert state.error == "Choose how many tickets, as a whole number of 1 or more."
+
+
 # ---- the built-in test checkout -----------------------------------------------------------------
 
 
