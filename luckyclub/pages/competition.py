@@ -149,7 +149,9 @@ class CompetitionPageState(SessionState):
         try:
             done = tickets.confirm(user_id, self._checkout_id)
         except UserError as exc:
-            self.error, self._checkout_id = exc.message, ""
+            # Said once: the page stops asking (the webhook still numbers the tickets, and the
+            # page shows them when it does).
+            self.error, self.notice, self.waiting, self._checkout_id = exc.message, "", False, ""
             return
         self.waiting = done.outcome == "waiting"
         if self.waiting:

@@ -28,6 +28,7 @@ from luckyclub.pages.dashboard import DashboardState
 from luckyclub.pages.draw import DrawPageState
 from luckyclub.pages.live_draw import LiveDrawState
 from luckyclub.services import accounts, competitions, draws, tickets
+from luckyclub.services.errors import UserError
 from tests.db.factories import add_buyer, add_competition, add_user
 from tests.db.reflex_state import state_for_tab
 
@@ -242,6 +243,31 @@ def test_the_success_page_waits_for_the_payment_then_shows_the_numbers(session, 
     assert not state.waiting
     assert state.notice == "Payment received. Your tickets: 1. Good luck!"
     assert state.my_numbers == "1"
+
+
+def test_a_failed_look_while_waiting_is_said_once_and_the_page_stops_asking(
+    session, admin, monkeypatch
+):
+    competition = add_competition(session, admin)
+    ann = add_buyer(session, "ann@example.com")
+    order_id, checkout_id = checkout(ann, competition, 1)
+    state = competition_page(
+        competition.id, f"order={order_id}&session_id={checkout_id}", token_for(session, ann)
+    )
+    assert state.waiting
+    asked: list[str] = []
+
+    def unavailable(user_id, checkout_id):
+        asked.append(checkout_id)
+        raise UserError("Payments are unavailable just now.")
+
+    monkeypatch.setattr(tickets, "confirm", unavailable)
+    for _ in range(6):
+        CompetitionPageState.tick.fn(state)
+
+    assert asked == [checkout_id]
+    assert state.error == "Payments are unavailable just now."
+    assert not state.waiting and state.notice == ""
 
 
 def test_the_success_page_explains_a_refund_when_the_payment_came_too_late(session, admin):
