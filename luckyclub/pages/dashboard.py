@@ -227,6 +227,7 @@ class DashboardState(SessionState):
             [
                 str(ledger.member_version(s, user.id)),
                 proofs.member_version(s, user.id),
+                tickets.member_version(s, user.id),
                 str(raffle.id if raffle else 0),
                 str(ledger.totals(s, raffle.id).entries if raffle else 0),
                 _membership_version(s, user.id),

@@ -20,7 +20,6 @@ from luckyclub.models import (
     DrawStatus,
     DrawTrigger,
     DrawWinner,
-    TicketOrder,
     User,
     WinnerStatus,
     utcnow,
@@ -190,15 +189,7 @@ def version(
                 DrawWinner.draw_id == draw.id, col(DrawWinner.published_at).is_not(None)
             )
         ).one()
-    mine = ""
-    if user_id:
-        mine = repr(
-            session.exec(
-                select(TicketOrder.id, TicketOrder.status).where(
-                    TicketOrder.competition_id == competition_id, TicketOrder.user_id == user_id
-                )
-            ).all()
-        )
+    mine = tickets.member_version(session, user_id, competition_id) if user_id else ""
     return "|".join(
         (
             str(competition.sold),

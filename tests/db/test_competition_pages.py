@@ -486,6 +486,28 @@ def test_the_dashboard_lists_the_members_competition_tickets(session, admin):
     ]
 
 
+def test_the_dashboards_tickets_card_follows_a_payment_and_a_refund_without_a_reload(
+    session, admin
+):
+    competition = add_competition(session, admin, title="Win a kayak")
+    ann = add_buyer(session, "ann@example.com")
+    order_id, checkout_id = checkout(ann, competition, 2)
+    state = state_for_tab(
+        DashboardState, path=routes.DASHBOARD, session_token=token_for(session, ann)
+    )
+    DashboardState.load.fn(state)
+    assert [o.status_words for o in state.ticket_orders] == ["In checkout"]
+
+    tickets.pay_test_checkout(ann, checkout_id)
+    DashboardState.tick.fn(state)
+    assert [(o.numbers, o.status_words) for o in state.ticket_orders] == [("1–2", "Paid")]
+
+    tickets.refund_order(session, admin, order_id, "The buyer asked for their money back")
+    session.commit()
+    DashboardState.tick.fn(state)
+    assert state.ticket_orders[0].status_words != "Paid"
+
+
 def test_the_rules_show_the_postal_address_from_the_settings(settings_env):
     state = state_for_tab(RulesState, path=routes.COMPETITION_RULES)
     RulesState.load.fn(state)
