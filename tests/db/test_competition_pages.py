@@ -505,7 +505,7 @@ def test_the_dashboards_tickets_card_follows_a_payment_and_a_refund_without_a_re
     tickets.refund_order(session, admin, order_id, "The buyer asked for their money back")
     session.commit()
     DashboardState.tick.fn(state)
-    assert state.ticket_orders[0].status_words != "Paid"
+    assert state.ticket_orders[0].status_words == "Refund requested"
 
 
 def test_the_rules_show_the_postal_address_from_the_settings(settings_env):
