@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
@@ -90,7 +91,7 @@ def one_competition(request: Request) -> Response:
     """GET /api/competitions/{id}"""
     competition_id = whole_id(request.path_params["competition_id"], "A competition id")
     with session_scope() as s:
-        competition = _public(s, competition_id)
+        competition = public_competition(s, competition_id)
         if competition is None:
             return error(NOT_FOUND, 404)
         payload = competition_json(competition, utcnow())
@@ -122,7 +123,7 @@ def competition_draw(request: Request) -> Response:
     """GET /api/competitions/{id}/draw: the draw's state, its winners and where its proof is."""
     competition_id = whole_id(request.path_params["competition_id"], "A competition id")
     with session_scope() as s:
-        competition = _public(s, competition_id)
+        competition = public_competition(s, competition_id)
         draw = competitions.draw_of(s, competition.id) if competition else None
         if draw is None:
             return error(NOT_FOUND, 404)
@@ -169,7 +170,8 @@ def draw_json(
     }
 
 
-def _public(session, competition_id: int | None) -> Competition | None:
+def public_competition(session: Session, competition_id: int | None) -> Competition | None:
+    """A published competition by its id (from responses.whole_id); None for a draft or no id."""
     if competition_id is None:
         return None
     try:
