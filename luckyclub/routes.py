@@ -97,7 +97,6 @@ def competition_page(competition_id: int) -> str:
 
 
 API_COMPETITIONS = "/api/competitions"
-API_MY_TICKETS = "/api/tickets/user"
 
 
 def api_competition(competition_id: int) -> str:

@@ -48,7 +48,6 @@ class CompetitionPageState(SessionState):
     choices: list[str] = []
     per_person_limit: int = 0
     cancel_reason: str = ""
-    member_has: int = 0
     my_numbers: str = ""  # "1–3, 7"
     can_buy: int = 0
     answer: str = ""
@@ -101,7 +100,6 @@ class CompetitionPageState(SessionState):
         self.choices = list(found.choices)
         self.per_person_limit = found.per_person_limit
         self.cancel_reason = found.cancel_reason
-        self.member_has = found.member_has
         self.my_numbers = tickets.describe_numbers(found.member_numbers)
         self.can_buy = found.can_buy
         result = found.result

@@ -108,7 +108,6 @@ class Detail:
     choices: tuple[str, ...]
     per_person_limit: int
     cancel_reason: str
-    member_has: int  # tickets the viewer has or holds in a checkout (0 for a visitor)
     member_numbers: tuple[int, ...]  # the viewer's tickets in the draw
     can_buy: int  # at most this many more now: what is left and the per-person limit allow
     result: Result | None
@@ -136,7 +135,6 @@ def detail(
         choices=tuple(competitions.choices_of(competition)),
         per_person_limit=competition.per_person_limit,
         cancel_reason=competition.cancel_reason or "",
-        member_has=has,
         member_numbers=numbers,
         can_buy=can_buy,
         result=result(session, competitions.draw_of(session, competition.id)),
