@@ -3,7 +3,7 @@ the member's own tickets, and after the draw the winning tickets with links to t
 
 The same page is Stripe's way back: `?order=…&session_id=…` after paying (the page fulfils the
 order itself if the webhook is slow, and waits for it in test mode), `?cancelled=<order>` when the
-buyer turned back (the tickets they held are released at once rather than after 15 minutes).
+buyer turned back (the tickets they held are released at once rather than when the hold runs out).
 It stays live like the list: counts, the phase and the result refresh without a reload.
 """
 
@@ -26,6 +26,7 @@ from luckyclub.services import competition_public, tickets
 from luckyclub.services.competitions import money
 from luckyclub.services.errors import UserError
 from luckyclub.state.competition_views import (
+    HOLD_WORDS,
     CompetitionCard,
     WinnerCard,
     card_view,
@@ -395,8 +396,8 @@ def _entry_form() -> rx.Component:
             width="100%",
         ),
         rx.text(
-            "Your tickets are held for 15 minutes while you pay. 18+ only: set a monthly limit "
-            "or take a break on ",
+            f"Your tickets are held for {HOLD_WORDS} while you pay. 18+ only: set a monthly "
+            "limit or take a break on ",
             rx.link("your profile", href=routes.PROFILE),
             ".",
             size="1",
@@ -420,7 +421,7 @@ def _buy_box() -> rx.Component:
                     rx.cond(
                         S.comp.tickets_left == 0,
                         "Every ticket left is in someone's checkout. Held tickets that are not "
-                        "paid for come back within 15 minutes.",
+                        f"paid for come back within {HOLD_WORDS}.",
                         "You have as many tickets as one person may have in this competition.",
                     ),
                     icon="info",

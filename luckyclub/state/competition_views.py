@@ -4,12 +4,15 @@ timezone with the zone named. Built from services/competition_public.py; never a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from luckyclub import routes
-from luckyclub.services import competition_public
+from luckyclub.services import competition_public, tickets
 from luckyclub.services.accounts import local_time
 from luckyclub.services.competitions import money
 
+# How long a checkout holds its tickets, in words: "15 minutes".
+HOLD_WORDS = f"{tickets.HOLD_FOR // timedelta(minutes=1)} minutes"
 TABS = ("active", "upcoming", "ended", "drawn")
 TAB_WORDS = {"active": "Active", "upcoming": "Upcoming", "ended": "Ended", "drawn": "Drawn"}
 PHASE_WORDS = {

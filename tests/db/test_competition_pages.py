@@ -383,6 +383,10 @@ def test_the_test_checkout_cancels_back_to_the_competition(session, admin):
     target = redirect_target(TicketCheckoutState.cancel_checkout.fn(state))
 
     assert target == f"{routes.competition_page(competition.id)}?cancelled={order_id}"
+    tickets.release(order_id, user_id=ann.id)
+    TicketCheckoutState.load.fn(state)
+    minutes = tickets.HOLD_FOR // timedelta(minutes=1)
+    assert state.closed_words.startswith(f"This checkout is closed: its {minutes} minutes ran out")
 
 
 def test_someone_elses_test_checkout_is_not_valid(session, admin):
