@@ -29,6 +29,7 @@ from luckyclub.pages.draw import DrawPageState
 from luckyclub.pages.live_draw import LiveDrawState
 from luckyclub.services import accounts, competitions, draws, tickets
 from luckyclub.services.errors import UserError
+from luckyclub.state.session import SessionState
 from tests.db.factories import add_buyer, add_competition, add_user
 from tests.db.reflex_state import state_for_tab
 
@@ -46,6 +47,7 @@ def token_for(session, user) -> str:
 
 def list_page(path: str = routes.COMPETITIONS, token: str | None = None) -> CompetitionListState:
     state = state_for_tab(CompetitionListState, path=path, session_token=token)
+    SessionState.refresh.fn(state)  # the page's on_load runs it first
     CompetitionListState.load.fn(state)
     return state
 
