@@ -208,7 +208,7 @@ def _load_proof(where: str) -> object:
     response = httpx.get(url, timeout=120, follow_redirects=True)
     if response.status_code != 200:
         message = (
-            response.json().get("message", "")
+            response.json().get("error", "")
             if response.headers.get("content-type", "").startswith("application/json")
             else ""
         )

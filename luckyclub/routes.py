@@ -1,4 +1,7 @@
-"""Every page's path in one place, so links and redirects cannot drift apart."""
+"""Every page's path in one place, so links and redirects cannot drift apart, and the one way a
+number is read back out of a path or a query."""
+
+import re
 
 HOME = "/"
 REGISTER = "/register"
@@ -29,6 +32,11 @@ ADMIN_TICKETS = "/admin/tickets"
 TEST_CHECKOUT = "/membership/test-checkout"
 TEST_PORTAL = "/membership/test-portal"
 
+# Ids are PostgreSQL integers: a bigger number would make the database raise, not find nothing.
+LARGEST_ID = 2**31 - 1
+LARGEST_WHOLE = 2**63 - 1  # the biggest integer any column holds
+_DIGITS = re.compile(r"[0-9]+")
+
 
 def safe_next(path: str | None, default: str = DASHBOARD) -> str:
     """A local path to return to after signing in; anything else gives the default."""
@@ -42,6 +50,30 @@ def safe_next(path: str | None, default: str = DASHBOARD) -> str:
     ):
         return path
     return default
+
+
+def is_whole_number(text: str | None) -> bool:
+    """ASCII digits only: str.isdigit() also takes "²" and "١", which int() then refuses."""
+    return _DIGITS.fullmatch((text or "").strip()) is not None
+
+
+def whole_number(text: str | None, largest: int = LARGEST_WHOLE) -> int | None:
+    """ "12" → 12; None for anything but a whole number from 0 to largest."""
+    text = (text or "").strip()
+    if not is_whole_number(text) or len(text) > len(str(largest)):
+        return None
+    number = int(text)
+    return number if number <= largest else None
+
+
+def whole_id(text: str | None) -> int | None:
+    """An id that could exist (1 to LARGEST_ID) written in text; None for anything else."""
+    return whole_number(text, LARGEST_ID) or None
+
+
+def id_from_path(path: str | None) -> int | None:
+    """The id at the end of /competitions/<id>, /draws/<id>, …; None for anything else."""
+    return whole_id((path or "").rstrip("/").rsplit("/", 1)[-1])
 
 
 def draw_page(draw_id: int) -> str:
@@ -65,7 +97,6 @@ def competition_page(competition_id: int) -> str:
 
 
 API_COMPETITIONS = "/api/competitions"
-API_MY_TICKETS = "/api/tickets/user"
 
 
 def api_competition(competition_id: int) -> str:

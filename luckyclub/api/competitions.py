@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
@@ -15,7 +16,7 @@ from luckyclub import routes
 from luckyclub.api.members import signed_in_user
 from luckyclub.api.responses import cacheable, error, iso, json_errors, whole_id
 from luckyclub.db import session_scope
-from luckyclub.models import Competition, CompetitionStatus, DrawStatus, utcnow
+from luckyclub.models import Competition, DrawStatus, utcnow
 from luckyclub.services import competition_public, competitions, draw_public
 from luckyclub.services.errors import UserError
 
@@ -31,34 +32,36 @@ DRAFT_IMAGE_HEADERS = {"Cache-Control": "private, no-store", "X-Content-Type-Opt
 
 
 def competition_json(competition: Competition, now: datetime) -> dict:
-    """A competition as the public sees it: never its answer, nor the answer's hash."""
+    """A competition as the public sees it (its counts and phase as the pages show them): never
+    its answer, nor the answer's hash."""
     cid = competition.id
-    cancelled = competition.status == CompetitionStatus.CANCELLED
+    shown = competition_public.card(competition, now)
+    cancelled = shown.phase == competitions.CANCELLED
     return {
         "id": cid,
-        "title": competition.title,
-        "prize": competition.prize,
+        "title": shown.title,
+        "prize": shown.prize,
         "description": competition.description,
         "images": [
             routes.competition_image(cid, name) for name in competitions.images_of(competition)
         ],
-        "ticketPrice": competition.ticket_price_pence,
-        "ticketPriceDisplay": competitions.money(competition.ticket_price_pence),
+        "ticketPrice": shown.price_pence,
+        "ticketPriceDisplay": competitions.money(shown.price_pence),
         "currency": competition.currency.upper(),
-        "maxTickets": competition.max_tickets,
-        "soldTickets": competition.sold,
+        "maxTickets": shown.max_tickets,
+        "soldTickets": shown.sold,
         "heldTickets": competition.held,
-        "ticketsLeft": competitions.left(competition),
+        "ticketsLeft": shown.left,
         "perPersonLimit": competition.per_person_limit,
         "minTickets": competition.min_tickets,
-        "startDate": iso(competition.starts_at),
-        "endDate": iso(competition.ends_at),
-        "drawDate": iso(competition.draw_at),
-        "status": competitions.phase(competition, now),
+        "startDate": iso(shown.starts_at),
+        "endDate": iso(shown.ends_at),
+        "drawDate": iso(shown.draw_at),
+        "status": shown.phase,
         "onSale": competitions.on_sale(competition, now),
-        "closingSoon": competitions.closing_soon(competition, now),
-        "soldOut": competition.sold >= competition.max_tickets,
-        "featured": competition.featured,
+        "closingSoon": shown.closing_soon,
+        "soldOut": shown.sold_out,
+        "featured": shown.featured,
         "question": competition.question,
         "choices": competitions.choices_of(competition),
         "winners": competition.winners,
@@ -90,7 +93,7 @@ def one_competition(request: Request) -> Response:
     """GET /api/competitions/{id}"""
     competition_id = whole_id(request.path_params["competition_id"], "A competition id")
     with session_scope() as s:
-        competition = _public(s, competition_id)
+        competition = public_competition(s, competition_id)
         if competition is None:
             return error(NOT_FOUND, 404)
         payload = competition_json(competition, utcnow())
@@ -122,7 +125,7 @@ def competition_draw(request: Request) -> Response:
     """GET /api/competitions/{id}/draw: the draw's state, its winners and where its proof is."""
     competition_id = whole_id(request.path_params["competition_id"], "A competition id")
     with session_scope() as s:
-        competition = _public(s, competition_id)
+        competition = public_competition(s, competition_id)
         draw = competitions.draw_of(s, competition.id) if competition else None
         if draw is None:
             return error(NOT_FOUND, 404)
@@ -169,7 +172,8 @@ def draw_json(
     }
 
 
-def _public(session, competition_id: int | None) -> Competition | None:
+def public_competition(session: Session, competition_id: int | None) -> Competition | None:
+    """A published competition by its id (from responses.whole_id); None for a draft or no id."""
     if competition_id is None:
         return None
     try:

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from luckyclub import routes
+from luckyclub.api.responses import BadId, error, json_errors, whole_id
 from luckyclub.db import session_scope
 from luckyclub.services import draw_public
 
-
-def _int_param(request: Request, name: str, default: int | None = None) -> int | None:
-    raw = request.path_params.get(name, request.query_params.get(name))
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        return None
-    return value if value >= 0 else None
+NO_SUCH_DRAW = "There is no such draw."
 
 
 def _attachment(request: Request, filename: str) -> dict[str, str]:
@@ -27,41 +19,39 @@ def _attachment(request: Request, filename: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{filename}"'}
 
 
-async def draw_proof(request: Request) -> Response:
-    draw_id, reroll = _int_param(request, "draw_id"), _int_param(request, "reroll", 0)
-    if draw_id is None or reroll is None:
-        return JSONResponse(
-            {"message": "Draw ids and reroll numbers are whole numbers, 0 or more."},
-            status_code=400,
-        )
+def _reroll(request: Request) -> int | None:
+    """The reroll asked for (0, the draw itself, by default); None for one too large to exist."""
+    raw = request.query_params.get("reroll", "0")
+    if not routes.is_whole_number(raw):
+        raise BadId("A reroll is a whole number, 0 or more, like 1.")
+    return routes.whole_number(raw)
 
-    def build() -> dict:
-        with session_scope() as s:
-            return draw_public.proof_document(s, draw_id, reroll)
 
+# Plain functions: Starlette runs them in a worker thread, so the database calls do not block.
+@json_errors
+def draw_proof(request: Request) -> Response:
+    draw_id = whole_id(request.path_params["draw_id"], "A draw id")
+    reroll = _reroll(request)
+    if draw_id is None:
+        return error(NO_SUCH_DRAW, 404)
+    if reroll is None:
+        return error("This draw has no such reroll.", 404)
     try:
-        document = await run_in_threadpool(build)
-    except draw_public.ProofNotReady as error:
-        return JSONResponse({"message": str(error)}, status_code=404)
+        with session_scope() as s:
+            document = draw_public.proof_document(s, draw_id, reroll)
+    except draw_public.ProofNotReady as exc:
+        return error(str(exc), 404)
     name = f"luckyclub-draw-{draw_id}" + (f"-reroll-{reroll}" if reroll else "") + "-proof.json"
     return JSONResponse(document, headers=_attachment(request, name))
 
 
-async def draw_snapshot(request: Request) -> Response:
-    draw_id = _int_param(request, "draw_id")
-    if draw_id is None:
-        return JSONResponse({"message": "Draw ids are whole numbers."}, status_code=400)
-
-    def read() -> bytes | None:
-        with session_scope() as s:
-            return draw_public.snapshot_text(s, draw_id)
-
-    body = await run_in_threadpool(read)
+@json_errors
+def draw_snapshot(request: Request) -> Response:
+    draw_id = whole_id(request.path_params["draw_id"], "A draw id")
+    with session_scope() as s:
+        body = draw_public.snapshot_text(s, draw_id) if draw_id else None
     if body is None:
-        return JSONResponse(
-            {"message": "There is no snapshot yet: it is published when the pool closes."},
-            status_code=404,
-        )
+        return error("There is no snapshot yet: it is published when the pool closes.", 404)
     return Response(
         body,
         media_type="text/plain; charset=utf-8",

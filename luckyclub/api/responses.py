@@ -6,18 +6,16 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
-import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from luckyclub import routes
+
 log = logging.getLogger(__name__)
 
-# Ids are PostgreSQL integers: a bigger number would make the database raise, not find nothing.
-LARGEST_ID = 2**31 - 1
-_DIGITS = re.compile(r"^[0-9]+$")
 SOMETHING_WENT_WRONG = "Something went wrong on our side. Try again in a minute."
 
 
@@ -33,13 +31,9 @@ class BadId(Exception):
 
 def whole_id(raw: str | None, words: str) -> int | None:
     """ "12" → 12; an id too big to exist → None (not found); anything else raises BadId."""
-    text = (raw or "").strip()
-    if not _DIGITS.match(text):
+    if not routes.is_whole_number(raw):
         raise BadId(f"{words} is a whole number, like 12.")
-    if len(text) > len(str(LARGEST_ID)):
-        return None
-    number = int(text)
-    return number if 0 < number <= LARGEST_ID else None
+    return routes.whole_id(raw)
 
 
 def iso(moment: datetime | None) -> str | None:

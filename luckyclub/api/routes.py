@@ -25,8 +25,8 @@ def build_api() -> Starlette:
         routes=[
             Route("/api/health", health, methods=["GET"]),
             Route("/api/auth/session", create_session, methods=["POST"]),
-            # Competition ids are parsed by the handlers, so "/api/competitions/abc" gets a
-            # JSON 400 rather than the router's plain-text 404.
+            # Ids are parsed by the handlers (responses.whole_id), so "/api/competitions/abc" gets
+            # a JSON 400 rather than the router's plain-text 404, and a 20-digit id a JSON 404.
             Route("/api/competitions", list_competitions, methods=["GET"]),
             Route("/api/competitions/{competition_id}", one_competition, methods=["GET"]),
             Route("/api/competitions/{competition_id}/draw", competition_draw, methods=["GET"]),
@@ -40,12 +40,12 @@ def build_api() -> Starlette:
                 "/api/admin/competitions/{competition_id}/tickets.csv", tickets_csv, methods=["GET"]
             ),
             Route("/api/auth/logout", end_session, methods=["POST"]),
-            Route("/api/draws/{draw_id:int}/proof", draw_proof, methods=["GET"]),
-            Route("/api/draws/{draw_id:int}/snapshot", draw_snapshot, methods=["GET"]),
+            Route("/api/draws/{draw_id}/proof", draw_proof, methods=["GET"]),
+            Route("/api/draws/{draw_id}/snapshot", draw_snapshot, methods=["GET"]),
             Route("/api/me/ledger.csv", my_ledger_csv, methods=["GET"]),
             Route("/api/proofs/{proof_id:int}/file", proof_file, methods=["GET"]),
             Route("/api/raffles/{raffle_id}/image", raffle_image, methods=["GET"]),
             Route("/api/stripe/webhook", stripe_webhook, methods=["POST"]),
-            Route("/api/winners/{winner_id:int}/media", winner_media_file, methods=["GET"]),
+            Route("/api/winners/{winner_id}/media", winner_media_file, methods=["GET"]),
         ]
     )

@@ -8,12 +8,12 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from luckyclub.api.competitions import NOT_FOUND
+from luckyclub.api.competitions import NOT_FOUND, public_competition
 from luckyclub.api.members import signed_in_user
 from luckyclub.api.responses import error, iso, json_errors, whole_id
 from luckyclub.db import session_scope
 from luckyclub.models import utcnow
-from luckyclub.services import competitions, tickets
+from luckyclub.services import tickets
 from luckyclub.services.errors import NotAllowed, UserError
 
 PRIVATE = {"Cache-Control": "private, no-store"}
@@ -29,11 +29,7 @@ def my_tickets(request: Request) -> Response:
         raw = request.query_params.get("competitionId")
         if raw is None:
             return error("Say which competition: add ?competitionId=12 to the address.", 400)
-        competition_id = whole_id(raw, "competitionId")
-        try:
-            competition = competitions.get_public(s, competition_id) if competition_id else None
-        except UserError:
-            competition = None
+        competition = public_competition(s, whole_id(raw, "competitionId"))
         if competition is None:
             return error(NOT_FOUND, 404)
         mine = tickets.member_tickets(s, user.id, competition.id)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from luckyclub.components.layout import STATUS_COLOURS
+
 
 def competition_picture(url, alt, height="14rem") -> rx.Component:
     """The prize picture, or a plain placeholder when the competition has none."""
@@ -36,16 +38,11 @@ def competition_badges(card) -> rx.Component:
         rx.cond(card.sold_out, rx.badge("Sold out", color_scheme="red", size="2")),
         rx.cond(
             card.phase != "active",
+            # The status palette every page uses, at the size of the badges beside it.
             rx.badge(
                 card.phase_words,
                 size="2",
-                color_scheme=rx.match(
-                    card.phase,
-                    ("upcoming", "blue"),
-                    ("ended", "amber"),
-                    ("drawn", "green"),
-                    "gray",
-                ),
+                color_scheme=rx.match(card.phase, *STATUS_COLOURS.items(), "gray"),
             ),
         ),
         wrap="wrap",

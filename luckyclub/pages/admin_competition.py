@@ -47,12 +47,6 @@ from luckyclub.state.session import SessionState
 IMAGES_UPLOAD_ID = "competition_images"
 
 
-def competition_id_from_path(path: str) -> int | None:
-    """The id of /admin/competitions/<id>; None for anything else."""
-    last = (path or "").rstrip("/").rsplit("/", 1)[-1]
-    return int(last) if last.isdigit() and len(last) < 12 else None
-
-
 @dataclass
 class CompetitionFacts:
     id: int = 0
@@ -174,7 +168,7 @@ class CompetitionAdminState(AdminPageState):
 
     def _fill(self, s) -> None:
         tz = self.user_timezone
-        competition_id = competition_id_from_path(self.router.url.path)
+        competition_id = routes.id_from_path(self.router.url.path)
         competition = s.get(Competition, competition_id) if competition_id else None
         if competition is None:
             self._forget()

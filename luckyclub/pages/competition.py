@@ -3,7 +3,7 @@ the member's own tickets, and after the draw the winning tickets with links to t
 
 The same page is Stripe's way back: `?order=…&session_id=…` after paying (the page fulfils the
 order itself if the webhook is slow, and waits for it in test mode), `?cancelled=<order>` when the
-buyer turned back (the tickets they held are released at once rather than after 15 minutes).
+buyer turned back (the tickets they held are released at once rather than when the hold runs out).
 It stays live like the list: counts, the phase and the result refresh without a reload.
 """
 
@@ -26,6 +26,7 @@ from luckyclub.services import competition_public, tickets
 from luckyclub.services.competitions import money
 from luckyclub.services.errors import UserError
 from luckyclub.state.competition_views import (
+    HOLD_WORDS,
     CompetitionCard,
     WinnerCard,
     card_view,
@@ -38,11 +39,6 @@ REFRESH_EVERY = 2  # ticks (seconds) between looks at the database
 WAITING = "Payment received — your ticket numbers appear here in a moment."
 
 
-def competition_id_from_path(path: str) -> int | None:
-    last = (path or "").rstrip("/").rsplit("/", 1)[-1]
-    return int(last) if last.isdigit() and len(last) < 12 else None
-
-
 class CompetitionPageState(SessionState):
     loaded: bool = False
     missing: bool = False
@@ -53,7 +49,6 @@ class CompetitionPageState(SessionState):
     choices: list[str] = []
     per_person_limit: int = 0
     cancel_reason: str = ""
-    member_has: int = 0
     my_numbers: str = ""  # "1–3, 7"
     can_buy: int = 0
     answer: str = ""
@@ -78,7 +73,7 @@ class CompetitionPageState(SessionState):
     # ---- reading --------------------------------------------------------------------------
 
     def _competition_id(self) -> int | None:
-        return competition_id_from_path(self.router.url.path)
+        return routes.id_from_path(self.router.url.path)
 
     def _refill(self) -> int | None:
         """Load the competition for whoever is signed in; their user id (None for a visitor)."""
@@ -106,7 +101,6 @@ class CompetitionPageState(SessionState):
         self.choices = list(found.choices)
         self.per_person_limit = found.per_person_limit
         self.cancel_reason = found.cancel_reason
-        self.member_has = found.member_has
         self.my_numbers = tickets.describe_numbers(found.member_numbers)
         self.can_buy = found.can_buy
         result = found.result
@@ -121,7 +115,7 @@ class CompetitionPageState(SessionState):
         self._price_total()
 
     def _price_total(self) -> None:
-        quantity = _whole(self.quantity_text)
+        quantity = routes.whole_number(self.quantity_text)
         ok = quantity is not None and 1 <= quantity <= self.can_buy
         self.total = money(quantity * self.comp.price_pence) if ok else ""
 
@@ -154,7 +148,9 @@ class CompetitionPageState(SessionState):
         try:
             done = tickets.confirm(user_id, self._checkout_id)
         except UserError as exc:
-            self.error, self._checkout_id = exc.message, ""
+            # Said once: the page stops asking (the webhook still numbers the tickets, and the
+            # page shows them when it does).
+            self.error, self.notice, self.waiting, self._checkout_id = exc.message, "", False, ""
             return
         self.waiting = done.outcome == "waiting"
         if self.waiting:
@@ -176,9 +172,10 @@ class CompetitionPageState(SessionState):
             self.error = "We could not find a payment for that checkout. Nothing was charged."
 
     def _cancelled(self, user_id: int, order: str) -> None:
-        if not order.isdigit():
+        order_id = routes.whole_id(order)
+        if order_id is None:
             return
-        if tickets.release(int(order), user_id=user_id):
+        if tickets.release(order_id, user_id=user_id):
             self.notice = (
                 "You cancelled the checkout: the tickets it held are released and nothing was "
                 "charged."
@@ -219,7 +216,7 @@ class CompetitionPageState(SessionState):
 
     @rx.event
     def step_quantity(self, by: int):
-        quantity = (_whole(self.quantity_text) or 1) + (1 if by > 0 else -1)
+        quantity = (routes.whole_number(self.quantity_text) or 1) + (1 if by > 0 else -1)
         self.quantity_text = str(max(1, min(quantity, max(self.can_buy, 1))))
         self._price_total()
 
@@ -230,7 +227,7 @@ class CompetitionPageState(SessionState):
             user = self._current_user(s)
         if user is None:
             return rx.redirect(f"{routes.LOGIN}?next={self.router.url.path}")
-        quantity = _whole(self.quantity_text)
+        quantity = routes.whole_number(self.quantity_text)
         if quantity is None or quantity < 1:
             self.error = "Choose how many tickets, as a whole number of 1 or more."
             return
@@ -252,11 +249,6 @@ class CompetitionPageState(SessionState):
             self._refill()  # the counts or the phase may be why
             return
         return rx.redirect(checkout.url, is_external=checkout.url.startswith("http"))
-
-
-def _whole(text: str) -> int | None:
-    text = (text or "").strip()
-    return int(text) if text.isdigit() else None
 
 
 # ---- the page ----------------------------------------------------------------------------------
@@ -404,8 +396,8 @@ def _entry_form() -> rx.Component:
             width="100%",
         ),
         rx.text(
-            "Your tickets are held for 15 minutes while you pay. 18+ only: set a monthly limit "
-            "or take a break on ",
+            f"Your tickets are held for {HOLD_WORDS} while you pay. 18+ only: set a monthly "
+            "limit or take a break on ",
             rx.link("your profile", href=routes.PROFILE),
             ".",
             size="1",
@@ -429,7 +421,7 @@ def _buy_box() -> rx.Component:
                     rx.cond(
                         S.comp.tickets_left == 0,
                         "Every ticket left is in someone's checkout. Held tickets that are not "
-                        "paid for come back within 15 minutes.",
+                        f"paid for come back within {HOLD_WORDS}.",
                         "You have as many tickets as one person may have in this competition.",
                     ),
                     icon="info",

@@ -15,6 +15,7 @@ from luckyclub.db import session_scope
 from luckyclub.models import OrderStatus, utcnow
 from luckyclub.services import accounts, competitions, tickets
 from luckyclub.services.errors import UserError
+from luckyclub.state.competition_views import HOLD_WORDS
 from luckyclub.state.session import SessionState
 
 
@@ -58,8 +59,8 @@ class TicketCheckoutState(SessionState):
             if self.open_now
             else "This checkout is paid already."
             if order.status in (OrderStatus.PAID, OrderStatus.REFUND_DUE, OrderStatus.REFUNDED)
-            else "This checkout is closed: its 15 minutes ran out or it was cancelled, and its "
-            "tickets were released. Start again from the competition."
+            else f"This checkout is closed: its {HOLD_WORDS} ran out or it was cancelled, and "
+            "its tickets were released. Start again from the competition."
         )
         self.loaded, self.found = True, True
 

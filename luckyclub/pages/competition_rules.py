@@ -8,6 +8,7 @@ import reflex as rx
 from luckyclub import routes
 from luckyclub.components.layout import page
 from luckyclub.settings import get_settings
+from luckyclub.state.competition_views import HOLD_WORDS
 from luckyclub.state.session import SessionState
 
 
@@ -65,8 +66,8 @@ def competition_rules_page() -> rx.Component:
                     "Answer the competition's question. It is a real test of skill or knowledge: "
                     "a wrong answer enters nothing and you are not charged.",
                     "Choose how many tickets you want and pay through Stripe's secure checkout.",
-                    "While you pay, your tickets are held for you for 15 minutes. If you cancel, "
-                    "or do not finish in time, they are released for others to buy.",
+                    f"While you pay, your tickets are held for you for {HOLD_WORDS}. If you "
+                    "cancel, or do not finish in time, they are released for others to buy.",
                     "Once your payment arrives your tickets are numbered, from 1 upwards in the "
                     "order they are paid for, with no gaps. You see your numbers on the "
                     "competition's page and by email.",

@@ -52,9 +52,7 @@ class CompetitionListState(SessionState):
         wanted = self.router.url.query_parameters.get("status", "")
         self.tab = wanted if wanted in TABS else "active"
         self.now_ts, self._ticks, self.loaded = int(time.time()), 0, False
-        with session_scope() as s:
-            self._show(self._current_user(s))  # the times follow the member's timezone
-        self._fill()
+        self._fill()  # in the member's timezone: SessionState.refresh ran first
 
     @rx.event
     def choose_tab(self, value: str):
@@ -178,7 +176,7 @@ def _empty() -> rx.Component:
 @rx.page(
     route=routes.COMPETITIONS,
     title="Prize competitions · LuckyClub",
-    on_load=CompetitionListState.load,
+    on_load=[SessionState.refresh, CompetitionListState.load],
 )
 def competitions_page() -> rx.Component:
     return page(

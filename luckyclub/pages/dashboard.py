@@ -1,7 +1,8 @@
 """A member's home: membership, the month's raffle, their entries and odds, proofs, leaderboard.
 
-It stays live: a heartbeat asks once a second whether the member's ledger or proofs changed (an
-admin approved a proof, granted entries, a payment arrived) and reloads what is shown if so.
+It stays live: a heartbeat asks once a second whether the member's ledger, proofs or ticket orders
+changed (an admin approved a proof, granted entries, a payment arrived) and reloads what is shown if
+so.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from luckyclub.services import (
 )
 from luckyclub.services.errors import UserError
 from luckyclub.settings import get_settings
+from luckyclub.state.order_views import NO_NUMBERS, OrderView, order_views
 from luckyclub.state.session import SessionState
 
 UPLOAD_ID = "proof_upload"
@@ -83,24 +85,6 @@ class LeaderView:
 
 
 @dataclass
-class TicketOrderView:
-    competition: str
-    url: str
-    numbers: str
-    status_words: str
-    when: str
-
-
-ORDER_WORDS = {
-    "pending": "In checkout",
-    "paid": "Paid",
-    "postal": "Postal entry",
-    "refund_due": "Being refunded",
-    "refunded": "Refunded",
-}
-
-
-@dataclass
 class KindOption:
     id: str
     label: str
@@ -126,7 +110,7 @@ class DashboardState(SessionState):
     entrant_ref: str = ""  # the member's pseudonym in this raffle's published snapshot
     draw_page_url: str = ""
     live_url: str = ""
-    ticket_orders: list[TicketOrderView] = []
+    ticket_orders: list[OrderView] = []
     kinds: list[KindOption] = []
     kind_id: str = ""
     note: str = ""
@@ -203,16 +187,7 @@ class DashboardState(SessionState):
             )
             for p in proofs.member_proofs(s, user.id)
         ]
-        self.ticket_orders = [
-            TicketOrderView(
-                competition=row.competition,
-                url=routes.competition_page(row.competition_id),
-                numbers=row.numbers,
-                status_words=ORDER_WORDS.get(row.status, row.status),
-                when=accounts.local_time(row.created_at, tz),
-            )
-            for row in tickets.orders(s, user_id=user.id, limit=5)
-        ]
+        self.ticket_orders = order_views(tickets.orders(s, user_id=user.id, limit=5), tz)
         self.kinds = [
             KindOption(id=str(k.id), label=f"{k.name} (+{k.entries})") for k in proofs.list_kinds(s)
         ]
@@ -227,6 +202,7 @@ class DashboardState(SessionState):
             [
                 str(ledger.member_version(s, user.id)),
                 proofs.member_version(s, user.id),
+                tickets.member_version(s, user.id),
                 str(raffle.id if raffle else 0),
                 str(ledger.totals(s, raffle.id).entries if raffle else 0),
                 _membership_version(s, user.id),
@@ -440,10 +416,14 @@ def _competition_tickets() -> rx.Component:
             rx.foreach(
                 S.ticket_orders,
                 lambda o: rx.hstack(
-                    rx.link(o.competition, href=o.url, weight="medium"),
-                    rx.badge(o.status_words),
-                    rx.cond(o.numbers != "", rx.text("Tickets ", o.numbers, size="2")),
-                    rx.text(o.when, size="1", color_scheme="gray"),
+                    rx.link(
+                        o.competition,
+                        href=routes.competition_page(o.competition_id),
+                        weight="medium",
+                    ),
+                    status_badge(o.status, o.status_words),
+                    rx.cond(o.numbers != NO_NUMBERS, rx.text("Tickets ", o.numbers, size="2")),
+                    rx.text(o.created, size="1", color_scheme="gray"),
                     wrap="wrap",
                     align="center",
                 ),

@@ -20,7 +20,6 @@ from luckyclub.models import (
     DrawStatus,
     DrawTrigger,
     DrawWinner,
-    TicketOrder,
     User,
     WinnerStatus,
     utcnow,
@@ -109,7 +108,6 @@ class Detail:
     choices: tuple[str, ...]
     per_person_limit: int
     cancel_reason: str
-    member_has: int  # tickets the viewer has or holds in a checkout (0 for a visitor)
     member_numbers: tuple[int, ...]  # the viewer's tickets in the draw
     can_buy: int  # at most this many more now: what is left and the per-person limit allow
     result: Result | None
@@ -137,7 +135,6 @@ def detail(
         choices=tuple(competitions.choices_of(competition)),
         per_person_limit=competition.per_person_limit,
         cancel_reason=competition.cancel_reason or "",
-        member_has=has,
         member_numbers=numbers,
         can_buy=can_buy,
         result=result(session, competitions.draw_of(session, competition.id)),
@@ -190,15 +187,7 @@ def version(
                 DrawWinner.draw_id == draw.id, col(DrawWinner.published_at).is_not(None)
             )
         ).one()
-    mine = ""
-    if user_id:
-        mine = repr(
-            session.exec(
-                select(TicketOrder.id, TicketOrder.status).where(
-                    TicketOrder.competition_id == competition_id, TicketOrder.user_id == user_id
-                )
-            ).all()
-        )
+    mine = tickets.member_version(session, user_id, competition_id) if user_id else ""
     return "|".join(
         (
             str(competition.sold),

@@ -14,6 +14,7 @@ afterwards, outside it, with an idempotency key, until it says yes.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import logging
 import secrets
@@ -784,6 +785,16 @@ def postal_ref(pool_id: str, order_id: int) -> str:
 
 
 # ---- reading -------------------------------------------------------------------------------------
+
+
+def member_version(session: Session, user_id: int, competition_id: int | None = None) -> str:
+    """Changes whenever one of the member's orders appears or changes status (in one competition,
+    or in any): what their live pages poll."""
+    query = select(TicketOrder.id, TicketOrder.status).where(TicketOrder.user_id == user_id)
+    if competition_id is not None:
+        query = query.where(TicketOrder.competition_id == competition_id)
+    rows = session.exec(query.order_by(TicketOrder.id)).all()
+    return hashlib.sha256(repr([tuple(row) for row in rows]).encode()).hexdigest()[:16]
 
 
 def member_numbers(session: Session, user_id: int, competition_id: int) -> list[int]:

@@ -4,12 +4,15 @@ timezone with the zone named. Built from services/competition_public.py; never a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from luckyclub import routes
-from luckyclub.services import competition_public
+from luckyclub.services import competition_public, tickets
 from luckyclub.services.accounts import local_time
 from luckyclub.services.competitions import money
 
+# How long a checkout holds its tickets, in words: "15 minutes".
+HOLD_WORDS = f"{tickets.HOLD_FOR // timedelta(minutes=1)} minutes"
 TABS = ("active", "upcoming", "ended", "drawn")
 TAB_WORDS = {"active": "Active", "upcoming": "Upcoming", "ended": "Ended", "drawn": "Drawn"}
 PHASE_WORDS = {
@@ -38,8 +41,6 @@ class CompetitionCard:
     draw_time: str = ""
     starts_ts: int = 0  # Unix seconds, for the countdowns
     ends_ts: int = 0
-    sold: int = 0
-    max_tickets: int = 0
     tickets_left: int = 0
     percent: int = 0
     sold_words: str = ""  # "3 of 100 sold"
@@ -64,10 +65,8 @@ def card_view(card: competition_public.Card, timezone: str) -> CompetitionCard:
         draw_time=local_time(card.draw_at, timezone),
         starts_ts=int(card.starts_at.timestamp()),
         ends_ts=int(card.ends_at.timestamp()),
-        sold=card.sold,
-        max_tickets=card.max_tickets,
         tickets_left=card.left,
-        percent=int(card.percent),
+        percent=card.percent,
         sold_words=f"{card.sold:,} of {card.max_tickets:,} sold",
         closing_soon=card.closing_soon,
         sold_out=card.sold_out,

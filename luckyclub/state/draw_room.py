@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import reflex as rx
 
+from luckyclub import routes
 from luckyclub.db import session_scope
 from luckyclub.services import draw_public
 
@@ -53,10 +54,8 @@ def room_token(draw_id: int) -> str:
     return f"draw{draw_id}"  # shared-state tokens may not contain "_"
 
 
-def draw_id_from_path(path: str) -> int | None:
-    """The draw id of /draws/<id> or /live/<id>; None for anything else."""
-    last = (path or "").rstrip("/").rsplit("/", 1)[-1]
-    return int(last) if last.isdigit() and len(last) < 12 else None
+# The draw id of /draws/<id> or /live/<id>; the pages import it from here.
+draw_id_from_path = routes.id_from_path
 
 
 # ---- the writer ---------------------------------------------------------------------------------

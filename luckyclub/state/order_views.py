@@ -1,6 +1,6 @@
-"""Competition orders as the admin console shows them: plain values, times in the admin's zone.
-Built from tickets.orders' rows; the tickets page, a competition's page and a member's row share
-it."""
+"""Competition orders as the pages show them: plain values, times in the viewer's zone. Built from
+tickets.orders' rows; the admin's tickets page, a competition's page, a member's row and the
+member's own dashboard share it."""
 
 from __future__ import annotations
 
@@ -18,6 +18,9 @@ ORDER_STATUS_WORDS = {
     OrderStatus.REFUNDED: "Refunded",
     OrderStatus.EXPIRED: "Expired",
 }
+
+
+NO_NUMBERS = "—"  # an order with no tickets (yet, or any more)
 
 
 @dataclass
@@ -47,7 +50,7 @@ def order_views(rows: list[OrderRow], timezone: str) -> list[OrderView]:
             email=r.email,
             quantity=r.quantity,
             amount=r.amount,
-            numbers=r.numbers or "—",
+            numbers=r.numbers or NO_NUMBERS,
             status=r.status,
             status_words=ORDER_STATUS_WORDS.get(r.status, r.status),
             created=accounts.local_time(r.created_at, timezone),

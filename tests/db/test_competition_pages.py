@@ -28,6 +28,8 @@ from luckyclub.pages.dashboard import DashboardState
 from luckyclub.pages.draw import DrawPageState
 from luckyclub.pages.live_draw import LiveDrawState
 from luckyclub.services import accounts, competitions, draws, tickets
+from luckyclub.services.errors import UserError
+from luckyclub.state.session import SessionState
 from tests.db.factories import add_buyer, add_competition, add_user
 from tests.db.reflex_state import state_for_tab
 
@@ -45,6 +47,7 @@ def token_for(session, user) -> str:
 
 def list_page(path: str = routes.COMPETITIONS, token: str | None = None) -> CompetitionListState:
     state = state_for_tab(CompetitionListState, path=path, session_token=token)
+    SessionState.refresh.fn(state)  # the page's on_load runs it first
     CompetitionListState.load.fn(state)
     return state
 
@@ -128,13 +131,13 @@ def test_a_member_sees_times_in_their_timezone_and_badges_for_closing_and_sold_o
 def test_the_list_moves_without_a_reload_when_someone_buys(session, admin):
     competition = add_competition(session, admin)
     state = list_page()
-    assert state.cards[0].sold == 0
+    assert state.cards[0].sold_words == "0 of 100 sold"
 
     buy(add_buyer(session, "ann@example.com"), competition, 3)
     CompetitionListState.tick.fn(state)
     CompetitionListState.tick.fn(state)  # every other tick looks at the database
 
-    assert (state.cards[0].sold, state.cards[0].percent) == (3, 3)
+    assert state.cards[0].percent == 3
     assert state.cards[0].sold_words == "3 of 100 sold"
     assert state.now_ts > 0
 
@@ -149,7 +152,7 @@ def test_the_quantity_is_bounded_by_what_is_left_and_the_per_person_limit(sessio
     buy(ann, competition, 3)
 
     mine = competition_page(competition.id, token=token_for(session, ann))
-    assert (mine.member_has, mine.can_buy, mine.my_numbers) == (3, 1, "1–3")
+    assert (mine.can_buy, mine.my_numbers) == (1, "1–3")  # 3 of the 4 per person
 
     checkout(carl, competition, 4)  # held, not paid: 3 tickets are left
     checkout(add_buyer(session, "dan@example.com"), competition, 1)
@@ -223,7 +226,8 @@ def test_the_success_page_shows_the_numbers(session, admin):
 
     assert state.error == ""
     assert state.notice == "Payment received. Your tickets: 1–2. Good luck!"
-    assert state.my_numbers == "1–2" and state.comp.sold == 2 and not state.waiting
+    assert state.my_numbers == "1–2" and not state.waiting
+    assert state.comp.sold_words == "2 of 100 sold"
 
 
 def test_the_success_page_waits_for_the_payment_then_shows_the_numbers(session, admin):
@@ -242,6 +246,31 @@ def test_the_success_page_waits_for_the_payment_then_shows_the_numbers(session, 
     assert not state.waiting
     assert state.notice == "Payment received. Your tickets: 1. Good luck!"
     assert state.my_numbers == "1"
+
+
+def test_a_failed_look_while_waiting_is_said_once_and_the_page_stops_asking(
+    session, admin, monkeypatch
+):
+    competition = add_competition(session, admin)
+    ann = add_buyer(session, "ann@example.com")
+    order_id, checkout_id = checkout(ann, competition, 1)
+    state = competition_page(
+        competition.id, f"order={order_id}&session_id={checkout_id}", token_for(session, ann)
+    )
+    assert state.waiting
+    asked: list[str] = []
+
+    def unavailable(user_id, checkout_id):
+        asked.append(checkout_id)
+        raise UserError("Payments are unavailable just now.")
+
+    monkeypatch.setattr(tickets, "confirm", unavailable)
+    for _ in range(6):
+        CompetitionPageState.tick.fn(state)
+
+    assert asked == [checkout_id]
+    assert state.error == "Payments are unavailable just now."
+    assert not state.waiting and state.notice == ""
 
 
 def test_the_success_page_explains_a_refund_when_the_payment_came_too_late(session, admin):
@@ -293,6 +322,32 @@ def test_cancelling_the_checkout_releases_its_tickets_at_once(session, admin):
     assert session.get(TicketOrder, bobs_order).status == OrderStatus.PENDING  # not ann's to cancel
 
 
+@pytest.mark.parametrize("order", ["²", "9" * 20, str(2**31)])
+def test_a_cancelled_address_with_no_real_order_id_changes_nothing(session, admin, order):
+    competition = add_competition(session, admin)
+    ann = add_buyer(session, "ann@example.com")
+    held, _ = checkout(ann, competition, 1)
+
+    state = competition_page(competition.id, f"cancelled={order}", token_for(session, ann))
+
+    assert state.error == "" and state.notice == "" and not state.missing
+    session.expire_all()
+    assert session.get(TicketOrder, held).status == OrderStatus.PENDING
+
+
+def test_a_quantity_in_other_digits_is_not_a_quantity(session, admin):
+    competition = add_competition(session, admin)
+    state = competition_page(competition.id, token=token_for(session, add_buyer(session, "a@x.io")))
+
+    CompetitionPageState.set_quantity.fn(state, "²")
+    assert state.total == ""
+    CompetitionPageState.step_quantity.fn(state, 1)
+    assert state.quantity_text == "2"
+    CompetitionPageState.set_quantity.fn(state, "²")
+    CompetitionPageState.buy.fn(state)
+    assert state.error == "Choose how many tickets, as a whole number of 1 or more."
+
+
 # ---- the built-in test checkout -----------------------------------------------------------------
 
 
@@ -330,6 +385,10 @@ def test_the_test_checkout_cancels_back_to_the_competition(session, admin):
     target = redirect_target(TicketCheckoutState.cancel_checkout.fn(state))
 
     assert target == f"{routes.competition_page(competition.id)}?cancelled={order_id}"
+    tickets.release(order_id, user_id=ann.id)
+    TicketCheckoutState.load.fn(state)
+    minutes = tickets.HOLD_FOR // timedelta(minutes=1)
+    assert state.closed_words.startswith(f"This checkout is closed: its {minutes} minutes ran out")
 
 
 def test_someone_elses_test_checkout_is_not_valid(session, admin):
@@ -432,6 +491,28 @@ def test_the_dashboard_lists_the_members_competition_tickets(session, admin):
     assert [(o.competition, o.numbers, o.status_words) for o in state.ticket_orders] == [
         ("Win a kayak", "1–2", "Paid")
     ]
+
+
+def test_the_dashboards_tickets_card_follows_a_payment_and_a_refund_without_a_reload(
+    session, admin
+):
+    competition = add_competition(session, admin, title="Win a kayak")
+    ann = add_buyer(session, "ann@example.com")
+    order_id, checkout_id = checkout(ann, competition, 2)
+    state = state_for_tab(
+        DashboardState, path=routes.DASHBOARD, session_token=token_for(session, ann)
+    )
+    DashboardState.load.fn(state)
+    assert [o.status_words for o in state.ticket_orders] == ["In checkout"]
+
+    tickets.pay_test_checkout(ann, checkout_id)
+    DashboardState.tick.fn(state)
+    assert [(o.numbers, o.status_words) for o in state.ticket_orders] == [("1–2", "Paid")]
+
+    tickets.refund_order(session, admin, order_id, "The buyer asked for their money back")
+    session.commit()
+    DashboardState.tick.fn(state)
+    assert state.ticket_orders[0].status_words == "Refund requested"
 
 
 def test_the_rules_show_the_postal_address_from_the_settings(settings_env):

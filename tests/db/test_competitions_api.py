@@ -266,7 +266,10 @@ def test_my_tickets_needs_a_session_and_a_competition_id(session, client, admin)
     assert client.get("/api/tickets/user").status_code == 400
     assert "competitionId" in client.get("/api/tickets/user?competitionId=x").json()["error"]
     assert client.get("/api/tickets/user?competitionId=999999").status_code == 404
-    assert client.get(f"/api/tickets/user?competitionId={draft.id}").status_code == 404
+    hidden = client.get(f"/api/tickets/user?competitionId={draft.id}")
+    assert hidden.status_code == 404
+    assert hidden.json() == client.get(f"/api/competitions/{draft.id}").json()  # one sentence
+    assert client.get(f"/api/tickets/user?competitionId={'9' * 20}").status_code == 404
 
 
 def test_a_member_sees_only_their_own_tickets_and_orders(session, client, admin):

@@ -34,7 +34,7 @@ def test_the_proof_is_published_once_drawn_and_the_snapshot_once_closed(session,
     draw = draws.draw_for_raffle(session, raffle.id)
 
     early = client.get(f"/api/draws/{draw.id}/proof")
-    assert early.status_code == 404 and "published once it is drawn" in early.json()["message"]
+    assert early.status_code == 404 and "published once it is drawn" in early.json()["error"]
     assert client.get(f"/api/draws/{draw.id}/snapshot").status_code == 404
 
     close_then_draw()
@@ -85,3 +85,32 @@ def test_a_draw_not_yet_closed_gives_no_proof_and_keeps_the_seed_secret(session,
     assert draw.closed_at is None
     body = client.get(f"/api/draws/{draw.id}/proof").text
     assert draw.seed not in body
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/draws/{id}/proof",
+        "/api/draws/{id}/snapshot",
+        "/api/draws/1/proof?reroll={id}",
+        "/api/winners/{id}/media",
+    ],
+)
+def test_an_id_too_large_for_the_database_is_a_json_404_and_a_word_a_json_400(client, path):
+    for id_, status in (("9" * 20, 404), (str(2**31), 404), ("0", 404), ("abc", 400), ("²", 400)):
+        if "reroll" in path and status == 404:
+            continue  # a reroll is 0 or more; which exist is asked of the draw, not the database
+        response = client.get(path.format(id=id_))
+        assert response.status_code == status, (path, id_)
+        assert response.headers["content-type"] == "application/json"
+        assert list(response.json()) == ["error"]
+
+
+def test_a_draw_proof_for_no_such_draw_or_reroll_says_so(session, client):
+    raffle, _ = raffle_with_entries(session, {"ann@example.com": 4})
+    close_then_draw()
+    draw = draws.draw_for_raffle(session, raffle.id)
+
+    assert client.get("/api/draws/999/proof").json() == {"error": "There is no such draw."}
+    too_far = client.get(f"/api/draws/{draw.id}/proof?reroll={'9' * 20}")
+    assert too_far.status_code == 404 and "no such reroll" in too_far.json()["error"]
