@@ -9,6 +9,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
+from luckyclub import routes
 from luckyclub.api.members import signed_in_user
 from luckyclub.db import session_scope
 from luckyclub.services import proofs
@@ -32,7 +33,9 @@ def _refused(message: str, status: int) -> JSONResponse:
 
 # A plain function: Starlette runs it in a worker thread, so the database calls do not block.
 def proof_file(request: Request) -> Response:
-    proof_id = request.path_params["proof_id"]
+    proof_id = routes.whole_id(request.path_params["proof_id"])
+    if proof_id is None:
+        return _refused("There is no such file.", 404)
     with session_scope() as s:
         viewer = signed_in_user(s, request)
         if viewer is None:

@@ -43,7 +43,7 @@ def build_api() -> Starlette:
             Route("/api/draws/{draw_id}/proof", draw_proof, methods=["GET"]),
             Route("/api/draws/{draw_id}/snapshot", draw_snapshot, methods=["GET"]),
             Route("/api/me/ledger.csv", my_ledger_csv, methods=["GET"]),
-            Route("/api/proofs/{proof_id:int}/file", proof_file, methods=["GET"]),
+            Route("/api/proofs/{proof_id}/file", proof_file, methods=["GET"]),
             Route("/api/raffles/{raffle_id}/image", raffle_image, methods=["GET"]),
             Route("/api/stripe/webhook", stripe_webhook, methods=["POST"]),
             Route("/api/winners/{winner_id}/media", winner_media_file, methods=["GET"]),

@@ -33,7 +33,7 @@ class CompetitionChoice:
 def _competition_id(chosen: str) -> int | None:
     """The competition filter's id; None for "all" or anything no competition id can be."""
     try:
-        return record_id(chosen) if chosen.isascii() and chosen.isdigit() else None
+        return routes.whole_id(chosen)
     except UserError:
         return None
 

@@ -9,7 +9,6 @@ from luckyclub import routes
 from luckyclub.components.layout import data_table, field, link_button, page, status_badge
 from luckyclub.db import session_scope
 from luckyclub.services import draw_public
-from luckyclub.state.draw_room import draw_id_from_path
 from luckyclub.state.draw_views import (
     DrawSummary,
     ProofLink,
@@ -46,7 +45,7 @@ class DrawPageState(rx.State):
     @rx.event
     def load(self):
         self._reset_checks()
-        draw_id = draw_id_from_path(self.router.url.path)
+        draw_id = routes.id_from_path(self.router.url.path)
         with session_scope() as s:
             view = draw_public.view(s, draw_id) if draw_id is not None else None
         self.loaded, self.missing = True, view is None

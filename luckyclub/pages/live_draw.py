@@ -15,7 +15,7 @@ from luckyclub import routes
 from luckyclub.components.layout import link_button, page
 from luckyclub.components.live import countdown, heartbeat
 from luckyclub.services import draw_public
-from luckyclub.state.draw_room import DrawRoom, draw_id_from_path, load_view, start_reveal
+from luckyclub.state.draw_room import DrawRoom, load_view, start_reveal
 from luckyclub.state.draw_views import DrawSummary, WinnerRow, summary, winner_rows
 from luckyclub.state.session import SessionState
 
@@ -38,7 +38,7 @@ class LiveDrawState(rx.State):
     @rx.event
     def load(self):
         self._ticks, self._seen_revealed_at = 0, 0.0
-        draw_id = draw_id_from_path(self.router.url.path)
+        draw_id = routes.id_from_path(self.router.url.path)
         view = load_view(draw_id) if draw_id is not None else None
         self.loaded, self.missing = True, view is None
         if view is None:

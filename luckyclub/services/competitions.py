@@ -493,7 +493,7 @@ def remove(session: Session, admin: User, competition_id: int) -> None:
     session.delete(competition)
     session.flush()
     for name in images:
-        file_store.discard(get_settings().competition_image_dir, name)
+        file_store.discard_after_commit(session, get_settings().competition_image_dir, name)
 
 
 def _locked(session: Session, competition_id: int) -> Competition:
@@ -548,8 +548,7 @@ def remove_image(session: Session, admin: User, competition_id: int, name: str) 
     names.remove(name)
     competition.images = json.dumps(names)
     audit.record(session, admin, "competition.image_removed", "competition", competition.id)
-    session.flush()
-    file_store.discard(get_settings().competition_image_dir, name)
+    file_store.discard_after_commit(session, get_settings().competition_image_dir, name)
     return competition
 
 

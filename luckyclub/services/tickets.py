@@ -157,7 +157,7 @@ def _check_on_sale(competition: Competition, now: datetime) -> None:
             raise UserError("Sold out: every ticket has been bought.")
         raise UserError(
             "Every ticket left is in someone's checkout. Held tickets that are not paid for "
-            "come back within 15 minutes: try again then."
+            f"come back within {HOLD_FOR.seconds // 60} minutes: try again then."
         )
 
 
@@ -868,9 +868,8 @@ def orders(
     if user_id is not None:
         statement = statement.where(TicketOrder.user_id == user_id)
     text = (query or "").strip()
-    digits = text.lstrip("#")
-    if digits.isascii() and digits.isdigit() and len(digits) < 19:
-        number = int(digits)
+    number = routes.whole_id(text.lstrip("#"))  # an order id or ticket number the database holds
+    if number is not None:
         by_ticket = select(Ticket.order_id).where(Ticket.number == number)
         if competition_id is not None:
             by_ticket = by_ticket.where(Ticket.competition_id == competition_id)

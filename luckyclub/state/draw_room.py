@@ -45,7 +45,7 @@ class DrawRoom(rx.SharedState):
     @rx.event
     async def join(self):
         """Link this tab to its draw's room (the draw id comes from the page's address)."""
-        draw_id = draw_id_from_path(self.router.url.path)
+        draw_id = routes.id_from_path(self.router.url.path)
         if draw_id is not None:
             await self._link_to(room_token(draw_id))
 
@@ -55,7 +55,6 @@ def room_token(draw_id: int) -> str:
 
 
 # The draw id of /draws/<id> or /live/<id>; the pages import it from here.
-draw_id_from_path = routes.id_from_path
 
 
 # ---- the writer ---------------------------------------------------------------------------------

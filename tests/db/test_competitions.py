@@ -390,3 +390,13 @@ def test_check_my_entry_takes_ticket_numbers_and_refuses_other_digits_with_a_sen
     assert draw_public.check_entry(session, draw.id, "2").found
     refused = draw_public.check_entry(session, draw.id, "²")
     assert not refused.found and "ticket number" in refused.message
+
+
+def test_searching_orders_by_a_number_too_big_for_an_id_reads_it_as_text(session, admin):
+    competition = add_competition(session, admin)
+    ann = add_buyer(session, "ann@example.com")
+    buy(ann, competition, 1)
+
+    assert [o.numbers for o in tickets.orders(session, query="#1")] == ["1"]
+    assert tickets.orders(session, query="99999999999") == []
+    assert tickets.orders(session, query="²") == []

@@ -487,3 +487,11 @@ def test_a_proof_is_not_reachable_at_any_public_address(client, session, raffle,
         f"/assets/{proof.stored_name}",
     ):
         assert client.get(url, headers=cookie_for(session, member)).status_code != 200
+
+
+def test_a_proof_id_the_database_cannot_hold_is_a_404_not_a_crash(client, session, member):
+    for proof_id in ("99999999999999999999", "²", "abc"):
+        response = client.get(f"/api/proofs/{proof_id}/file", headers=cookie_for(session, member))
+
+        assert response.status_code == 404
+        assert response.json() == {"message": "There is no such file."}
