@@ -188,6 +188,16 @@ def snapshot_digest(snapshot: bytes) -> str:
     return hashlib.sha256(snapshot).hexdigest()
 
 
+def line_of(snapshot: bytes, first: str) -> list[str] | None:
+    """The fields of the line whose first field is `first` (a ref, a ticket number), or None.
+    A byte search, without splitting the snapshot's (possibly million) lines."""
+    key = f"{first}\t".encode()
+    start = 0 if snapshot.startswith(key) else snapshot.find(b"\n" + key) + 1
+    if start == 0 and not snapshot.startswith(key):
+        return None
+    return snapshot[start : snapshot.index(b"\n", start)].decode("utf-8").split("\t")
+
+
 def snapshot_lines(snapshot: bytes) -> list[bytes]:
     """The Merkle leaves of a snapshot: its lines without their final newline, in order."""
     if snapshot and not snapshot.endswith(b"\n"):

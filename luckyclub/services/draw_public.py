@@ -31,7 +31,7 @@ from luckyclub.draws import (
     verify,
     verify_inclusion,
 )
-from luckyclub.draws.snapshot import TICKETS
+from luckyclub.draws.snapshot import TICKETS, line_of
 from luckyclub.models import (
     Draw,
     DrawSnapshot,
@@ -559,12 +559,12 @@ def announcement(session: Session, draw_id: int) -> str:
     snapshot = session.get(DrawSnapshot, draw.id).body
     if draw.kind == TICKETS:
         return _ticket_announcement(session, draw, snapshot, page)
-    weights = dict(line.split("\t") for line in snapshot.decode().splitlines())
     lines = [f"🎉 {draw.title}: the winner of {draw.prize} is…"]
     for winner in _winner_views(session, draw):
         if winner.replaced:
             continue
-        held = int(weights.get(winner.entrant_ref, "0"))
+        fields = line_of(snapshot, winner.entrant_ref)
+        held = int(fields[1]) if fields else 0
         if draw.trigger == DrawTrigger.OVERRIDE:
             lines.append(f"{winner.name} (chosen by an admin: {draw.reason}).")
             continue
@@ -579,10 +579,6 @@ def announcement(session: Session, draw_id: int) -> str:
 
 def _ticket_announcement(session: Session, draw: Draw, snapshot: bytes, page: str) -> str:
     """A competition's: "Ticket 42 won …", with how many of the tickets the winner held."""
-    held: dict[str, int] = {}
-    for line in snapshot.decode().splitlines():
-        ref = line.split("\t")[1]
-        held[ref] = held.get(ref, 0) + 1
     winners = [w for w in _winner_views(session, draw) if not w.replaced]
     lines = [f"🎉 {draw.title}: the draw for {draw.prize} is done!"]
     for winner in winners:
@@ -592,7 +588,7 @@ def _ticket_announcement(session: Session, draw: Draw, snapshot: bytes, page: st
                 f"not by the random draw: {draw.reason}."
             )
             continue
-        mine = held.get(winner.entrant_ref, 0)
+        mine = snapshot.count(f"\t{winner.entrant_ref}\n".encode())  # the winner's ticket lines
         odds = mine / draw.entry_count * 100 if draw.entry_count else 0
         lines.append(
             f"Ticket {winner.ticket_number} won {draw.prize}! {winner.name} held {mine:,} of the "

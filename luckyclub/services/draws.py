@@ -40,7 +40,7 @@ from luckyclub.draws import (
     snapshot_lines,
 )
 from luckyclub.draws.proof import parameters_to_dict, result_to_dict, run_draw
-from luckyclub.draws.snapshot import TICKETS, WEIGHTED
+from luckyclub.draws.snapshot import TICKETS, WEIGHTED, line_of
 from luckyclub.models import (
     Competition,
     Draw,
@@ -634,14 +634,12 @@ def _overridden(draw: Draw, snapshot: bytes, user: User | None, ticket: int | st
             number = int(str(ticket).strip().lstrip("#"))
         except ValueError:
             raise UserError("Give the winning ticket's number, like 42.", field="ticket") from None
-        prefix = f"{number}\t".encode()
-        start = 0 if snapshot.startswith(prefix) else snapshot.find(b"\n" + prefix) + 1
-        if start == 0 and not snapshot.startswith(prefix):
+        fields = line_of(snapshot, str(number))
+        if fields is None:
             raise UserError(
                 f"Ticket {number} was not in the draw (not sold, or refunded).", field="ticket"
             )
-        line = snapshot[start : snapshot.index(b"\n", start)].decode()
-        return Winner(ticket=number, entrant=line.split("\t")[1])
+        return Winner(ticket=number, entrant=fields[1])
     ref = ref_for(draw.pool_id, user.id)
     marker = f"\t{ref}\n" if draw.kind == TICKETS else f"{ref}\t"
     if marker.encode() not in snapshot:

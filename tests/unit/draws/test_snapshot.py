@@ -19,6 +19,7 @@ from luckyclub.draws import (
     snapshot_digest,
     snapshot_lines,
 )
+from luckyclub.draws.snapshot import line_of
 
 refs = st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=12)
 
@@ -174,3 +175,12 @@ def test_entrant_refs_in_a_batch_are_the_hmac_of_each_member(key):
     ]
     assert list(entrant_refs(key, "raffle:12", [0, 7, 12345])) == expected
     assert entrant_ref(key, "raffle:12", 7) == expected[1]
+
+
+def test_line_of_finds_a_line_by_its_first_field_and_only_a_whole_field():
+    snapshot = encode_tickets([(1, "a" * 32), (12, "b" * 32), (2, "c" * 32)])
+
+    assert line_of(snapshot, "1") == ["1", "a" * 32]
+    assert line_of(snapshot, "12") == ["12", "b" * 32]
+    assert line_of(snapshot, "3") is None
+    assert line_of(b"", "1") is None
