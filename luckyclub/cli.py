@@ -172,28 +172,49 @@ def rebuild_ledger_cache(args: argparse.Namespace) -> int:
 
 
 def verify_proof(args: argparse.Namespace) -> int:
-    """Re-run a draw from its proof (a file or a URL) and say "verified" or what differs."""
+    """Re-run a draw from its proof (a file or a URL) and say "verified" or what differs; check the
+    published snapshot against it, and one entrant's line in that snapshot."""
+    from luckyclub.draws.published import entrant_lines, snapshot_differences
     from luckyclub.services.draw_public import verify_document
 
     try:
         document = _load_proof(args.proof)
+        if not isinstance(document, dict):
+            raise ValueError("it is not a JSON object")
+        published = _published_snapshot(args.snapshot, args.proof, document)
     except (OSError, ValueError, httpx.HTTPError) as error:
-        print(f"error: could not read the proof: {error}", file=sys.stderr)
+        print(f"error: could not read the proof or its snapshot: {error}", file=sys.stderr)
         return 2
-    draw = document.get("draw") if isinstance(document, dict) else None
+    draw = document.get("draw")
     if isinstance(draw, dict):
         reroll = f", reroll {draw.get('reroll')}" if draw.get("reroll") else ""
         print(f"Draw #{draw.get('id')} {draw.get('title')!r}{reroll}")
-    report = verify_document(document)
-    if report.ok:
+    differences = list(verify_document(document).differences)
+    if published is not None:
+        differences += snapshot_differences(document, published, digest=args.digest, root=args.root)
+    if args.ref:
+        snapshot = published if published is not None else str(document["snapshot"]).encode()
+        found = entrant_lines(
+            str(document.get("kind")), snapshot, args.ref.strip().lower(), document["merkle_root"]
+        )
+        print(found.describe(str(document.get("kind"))))
+        if not found.verified:
+            differences.append(f"entrant {args.ref} is not in the snapshot the proof was drawn on")
+        elif args.entries is not None and found.held(str(document.get("kind"))) != args.entries:
+            differences.append(
+                f"entrant {args.ref} holds {found.held(str(document.get('kind')))} in the "
+                f"snapshot, not the {args.entries} you expected"
+            )
+    if not differences:
         result = document["result"]
         count = len(result.get("winners", result.get("elements", [])))
         beacon = document.get("beacon")
         source = f"drand round {beacon['round']}" if beacon else "no beacon"
-        print(f"verified: {document['algorithm']}, {source}, {count} result(s) re-run")
+        checked = ", the published snapshot matches" if published is not None else ""
+        print(f"verified: {document['algorithm']}, {source}, {count} result(s) re-run{checked}")
         return 0
-    print(report.summary)
-    for difference in report.differences:
+    print(f"not verified: {len(differences)} difference{'s' if len(differences) > 1 else ''}")
+    for difference in differences:
         print(f"  - {difference}")
     return 1
 
@@ -205,6 +226,25 @@ def _load_proof(where: str) -> object:
             return json.load(file)
     page = re.fullmatch(r"(https?://[^/]+)/draws/(\d+)/?", where)
     url = f"{page[1]}/api/draws/{page[2]}/proof" if page else where
+    return _fetch(url).json()
+
+
+def _published_snapshot(given: str | None, proof_source: str, document: dict) -> bytes | None:
+    """The snapshot as published apart from the proof: --snapshot (a file or a URL), or, when the
+    proof came from a URL, the draw's snapshot at that server; None for a proof file alone."""
+    if given and not given.startswith(("http://", "https://")):
+        with open(given, "rb") as file:
+            return file.read()
+    if given:
+        return _fetch(given).content
+    origin = re.match(r"https?://[^/]+", proof_source)
+    draw = document.get("draw")
+    if origin is None or not isinstance(draw, dict) or type(draw.get("id")) is not int:
+        return None
+    return _fetch(f"{origin[0]}/api/draws/{draw['id']}/snapshot").content
+
+
+def _fetch(url: str) -> httpx.Response:
     response = httpx.get(url, timeout=120, follow_redirects=True)
     if response.status_code != 200:
         message = (
@@ -213,7 +253,7 @@ def _load_proof(where: str) -> object:
             else ""
         )
         raise ValueError(f"{url} answered {response.status_code} {message}".rstrip())
-    return response.json()
+    return response
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -249,6 +289,20 @@ def build_parser() -> argparse.ArgumentParser:
         "verify", help="re-run a draw from its public proof and say whether it checks out"
     )
     verify.add_argument("proof", help="a proof file (JSON), its URL, or a draw page's URL")
+    verify.add_argument(
+        "--snapshot",
+        metavar="FILE|URL",
+        help="the snapshot as published at close, checked against the proof's (by default, for "
+        "a proof URL, the draw's snapshot on the same server)",
+    )
+    verify.add_argument("--digest", help="the snapshot SHA-256 you saw published at close")
+    verify.add_argument("--root", help="the Merkle root you saw published at close")
+    verify.add_argument("--ref", help="an entrant ref: show its line and check it is in the draw")
+    verify.add_argument(
+        "--entries",
+        type=int,
+        help="with --ref: the entries (raffle), tickets or elements you expect it to hold",
+    )
     verify.set_defaults(func=verify_proof)
     return parser
 

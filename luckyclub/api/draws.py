@@ -57,3 +57,31 @@ def draw_snapshot(request: Request) -> Response:
         media_type="text/plain; charset=utf-8",
         headers=_attachment(request, f"luckyclub-draw-{draw_id}-snapshot.txt"),
     )
+
+
+@json_errors
+def draw_entry(request: Request) -> Response:
+    """One entrant's line and its Merkle inclusion proof (?ref=…, or ?ticket=N in a ticket pool),
+    so a member can check their entry against the root published at close without the snapshot."""
+    draw_id = whole_id(request.path_params["draw_id"], "A draw id")
+    asked = request.query_params.get("ticket") or request.query_params.get("ref") or ""
+    if not asked:
+        return error("Give your entrant ref (?ref=…) or, in a competition, ?ticket=42.", 400)
+    if draw_id is None:
+        return error(NO_SUCH_DRAW, 404)
+    with session_scope() as s:
+        check = draw_public.check_entry(s, draw_id, asked[:200])
+    if not check.found:
+        return error(check.message, 404)
+    return JSONResponse(
+        {
+            "line": check.line,
+            "index": check.index,
+            "size": check.size,
+            "path": list(check.path),
+            "merkleRoot": check.root,
+            "verified": check.verified,
+            "message": check.message,
+        },
+        headers={"Cache-Control": "no-store"},
+    )

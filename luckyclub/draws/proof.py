@@ -203,14 +203,14 @@ def parameters_from_dict(kind: str, data: dict) -> DrawParameters:
         return WeightedDraw(
             winners=_int(data["winners"]),
             distinct_entrants=_bool(data["distinct_entrants"]),
-            exclude=tuple(_str(ref) for ref in data["exclude"]),
+            exclude=_ascending([_str(ref) for ref in data["exclude"]]),
             reroll=_int(data["reroll"]),
         )
     if kind == TICKETS:
         return TicketDraw(
             winners=_int(data["winners"]),
             distinct_owners=_bool(data["distinct_owners"]),
-            exclude=tuple(_int(number) for number in data["exclude"]),
+            exclude=_ascending([_int(number) for number in data["exclude"]]),
             reroll=_int(data["reroll"]),
         )
     limit = data["per_member_limit"]
@@ -427,6 +427,13 @@ def _closed_at_seconds(closed_at: int | datetime) -> int:
     if type(closed_at) is not int:
         raise TypeError("closed_at is UNIX seconds (an int) or a timezone-aware datetime.")
     return closed_at
+
+
+def _ascending(values: list) -> tuple:
+    """An `exclude` list as a proof writes it: ascending, each value once (one form per draw)."""
+    if any(a >= b for a, b in zip(values, values[1:], strict=False)):
+        raise ValueError("exclude is not in ascending order without repeats")
+    return tuple(values)
 
 
 def _int(value: object) -> int:

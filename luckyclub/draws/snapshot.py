@@ -224,14 +224,14 @@ def _check_fields(values: list, what: str) -> None:
             joined = b"\x00"
         if len(joined.translate(None, _CONTROL)) == len(joined):
             return
-    bad = next(v for v in values if not _valid_field(v))
+    bad = next(v for v in values if not valid_field(v))
     raise SnapshotError(
         f"Invalid {what} {bad!r}: it must be non-empty text without tabs, newlines or other "
         "control characters."
     )
 
 
-def _valid_field(value: object) -> bool:
+def valid_field(value: object) -> bool:
     if not isinstance(value, str) or not _FIELD.fullmatch(value):
         return False
     try:

@@ -14,9 +14,12 @@ from luckyclub.draws.snapshot import (
     SnapshotError,
     lottery_pairs,
     ticket_columns,
+    valid_field,
     weighted_columns,
 )
 from luckyclub.draws.stream import RandomStream, context_label
+
+MAX_TICKETS = 2**64  # below(n) draws from at most 2^64 values
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,8 @@ def draw_weighted_columns(
     _check_count(winners)
     ends = list(accumulate(weights))
     total = ends[-1] if ends else 0
+    if total > MAX_TICKETS:
+        raise SnapshotError(f"The pool holds {total} tickets; at most 2^64 can be drawn from.")
     removed = sorted({_position(refs, ref, "entrant") for ref in exclude})
     remaining = total - sum(weights[i] for i in removed)
     stream = RandomStream(key, context_label(reroll))
@@ -261,9 +266,10 @@ def _check_count(winners: int) -> None:
 def _check_elements(elements: Sequence[Element]) -> None:
     names = set()
     for element in elements:
-        if not isinstance(element.name, str) or not element.name or element.name in names:
+        if not valid_field(element.name) or element.name in names:
             raise ValueError(
-                f"Element names must be non-empty and unique; {element.name!r} is not."
+                "Element names must be unique, non-empty and without control characters; "
+                f"{element.name!r} is not."
             )
         if type(element.spots) is not int or element.spots < 0:
             raise ValueError(

@@ -63,10 +63,15 @@ class DrawPageState(rx.State):
         self.verify_message, self.verify_differences = "", []
 
     @rx.event
-    def check_my_entry(self, form: dict):
-        ref = str(form.get("entrant_ref", ""))[:200]
-        with session_scope() as s:
-            result = draw_public.check_entry(s, self.draw.id, ref)
+    async def check_my_entry(self, form: dict):
+        """Rebuilding the Merkle path reads the whole snapshot: in a thread, off the event loop."""
+        ref, draw_id = str(form.get("entrant_ref", ""))[:200], self.draw.id
+
+        def check() -> draw_public.EntryCheck:
+            with session_scope() as s:
+                return draw_public.check_entry(s, draw_id, ref)
+
+        result = await rx.run_in_thread(check)
         self.check_done = True
         self.check_found, self.check_verified = result.found, result.verified
         self.check_message, self.check_line = result.message, result.line

@@ -353,6 +353,8 @@ class EntryCheck:
     index: int = 0
     path: tuple[str, ...] = ()
     verified: bool = False
+    size: int = 0  # lines in the snapshot: the inclusion proof's tree size
+    root: str = ""  # the Merkle root published at close, which the path leads to
 
 
 def check_entry(session: Session, draw_id: int, ref: str) -> EntryCheck:
@@ -388,6 +390,8 @@ def check_entry(session: Session, draw_id: int, ref: str) -> EntryCheck:
         index=index,
         path=proof.path,
         verified=ok,
+        size=len(lines),
+        root=draw.merkle_root,
     )
 
 
@@ -426,6 +430,8 @@ def _check_ticket(session: Session, draw: Draw, text: str) -> EntryCheck:
         index=index,
         path=proof.path,
         verified=ok,
+        size=len(lines),
+        root=draw.merkle_root,
     )
 
 

@@ -4,6 +4,7 @@ cancelled), the built-in test checkout, and the result once drawn."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -456,10 +457,10 @@ def test_after_the_draw_the_page_shows_the_winning_ticket_and_names_a_published_
 
     page = state_for_tab(DrawPageState, path=routes.draw_page(draw.id))
     DrawPageState.load.fn(page)
-    DrawPageState.check_my_entry.fn(page, {"entrant_ref": str(winner.ticket)})
+    asyncio.run(DrawPageState.check_my_entry.fn(page, {"entrant_ref": str(winner.ticket)}))
     assert page.check_found and page.check_verified
     assert page.check_message.startswith(f"Found ticket {winner.ticket}: line")
-    DrawPageState.check_my_entry.fn(page, {"entrant_ref": "99"})
+    asyncio.run(DrawPageState.check_my_entry.fn(page, {"entrant_ref": "99"}))
     assert not page.check_found and "Ticket 99 is not in this draw" in page.check_message
 
 

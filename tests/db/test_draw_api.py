@@ -9,7 +9,17 @@ from starlette.testclient import TestClient
 
 from luckyclub import cli
 from luckyclub.api.routes import build_api
-from luckyclub.services import draws
+from luckyclub.draws import (
+    InclusionProof,
+    draw_key,
+    merkle_root,
+    run_draw,
+    snapshot_digest,
+    snapshot_lines,
+)
+from luckyclub.draws.merkle import verify_inclusion
+from luckyclub.draws.proof import parameters_from_dict, result_to_dict
+from luckyclub.services import draw_public, draws
 from tests.db.test_draws import close_then_draw, raffle_with_entries
 from tests.served import serve_api
 
@@ -114,3 +124,98 @@ def test_a_draw_proof_for_no_such_draw_or_reroll_says_so(session, client):
     assert client.get("/api/draws/999/proof").json() == {"error": "There is no such draw."}
     too_far = client.get(f"/api/draws/{draw.id}/proof?reroll={'9' * 20}")
     assert too_far.status_code == 404 and "no such reroll" in too_far.json()["error"]
+
+
+def _rewritten(proof: dict, old: str, new: str) -> dict:
+    """The proof with one snapshot line changed and its digest and root recomputed to match: it
+    is consistent in itself, so only the published snapshot can show the change."""
+    snapshot = proof["snapshot"].replace(old, new).encode()
+    key = draw_key(bytes.fromhex(proof["seed"]), bytes.fromhex(proof["beacon"]["randomness"]))
+    parameters = parameters_from_dict(proof["kind"], proof["parameters"])
+    return proof | {
+        "snapshot": snapshot.decode(),
+        "snapshot_digest": snapshot_digest(snapshot),
+        "merkle_root": merkle_root(snapshot_lines(snapshot)),
+        "result": result_to_dict(run_draw(key, snapshot, parameters)),
+    }
+
+
+def test_verify_checks_the_published_snapshot_so_a_rewritten_line_is_caught(
+    session, served_api, tmp_path, capsys
+):
+    raffle, users = raffle_with_entries(session, {"ann@example.com": 4, "bob@example.com": 6})
+    close_then_draw()
+    draw = draws.draw_for_raffle(session, raffle.id)
+    ann, _ = draw_public.member_ref(session, raffle.id, users["ann@example.com"].id)
+    with TestClient(build_api()) as client:
+        proof = client.get(f"/api/draws/{draw.id}/proof").json()
+        published = client.get(f"/api/draws/{draw.id}/snapshot").content
+    rewritten = tmp_path / "rewritten.json"
+    rewritten.write_text(json.dumps(_rewritten(proof, f"{ann}\t4", f"{ann}\t5")))
+    snapshot_file = tmp_path / "snapshot.txt"
+    snapshot_file.write_bytes(published)
+
+    # Alone, the rewritten proof checks out: it is consistent in itself.
+    assert cli.main(["verify", str(rewritten)]) == 0
+    capsys.readouterr()
+    for source in (str(snapshot_file), f"{served_api}/api/draws/{draw.id}/snapshot"):
+        assert cli.main(["verify", str(rewritten), "--snapshot", source]) == 1
+        out = capsys.readouterr().out
+        assert "the published snapshot's SHA-256 is" in out
+        assert "not the published snapshot, byte for byte" in out
+
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(proof))
+    assert cli.main(["verify", str(good), "--snapshot", str(snapshot_file)]) == 0
+    assert "the published snapshot matches" in capsys.readouterr().out
+    assert cli.main(["verify", str(good), "--digest", "00" * 32, "--snapshot", str(snapshot_file)])
+    assert "the digest published at close is 0000" in capsys.readouterr().out
+
+
+def test_verify_from_a_url_fetches_the_draws_snapshot_by_itself(session, served_api, capsys):
+    raffle, _ = raffle_with_entries(session, {"ann@example.com": 4, "bob@example.com": 6})
+    close_then_draw()
+    draw = draws.draw_for_raffle(session, raffle.id)
+
+    assert cli.main(["verify", f"{served_api}/draws/{draw.id}"]) == 0
+    assert "the published snapshot matches" in capsys.readouterr().out
+
+
+def test_verify_ref_shows_one_entrants_line_and_checks_the_entries_they_expect(
+    session, served_api, capsys
+):
+    raffle, users = raffle_with_entries(session, {"ann@example.com": 4, "bob@example.com": 6})
+    close_then_draw()
+    draw = draws.draw_for_raffle(session, raffle.id)
+    bob, _ = draw_public.member_ref(session, raffle.id, users["bob@example.com"].id)
+    url = f"{served_api}/draws/{draw.id}"
+
+    assert cli.main(["verify", url, "--ref", bob.upper(), "--entries", "6"]) == 0
+    assert f"{bob} holds 6 entries (line" in capsys.readouterr().out
+    assert cli.main(["verify", url, "--ref", bob, "--entries", "7"]) == 1
+    assert f"entrant {bob} holds 6 in the snapshot, not the 7 you expected" in (
+        capsys.readouterr().out
+    )
+    assert cli.main(["verify", url, "--ref", "f" * 32]) == 1
+    out = capsys.readouterr().out
+    assert f"{'f' * 32} is not in the snapshot" in out and "not verified: 1 difference" in out
+
+
+def test_a_members_inclusion_proof_is_served_and_checks_against_the_root(session, client):
+    raffle, users = raffle_with_entries(session, {"ann@example.com": 4, "bob@example.com": 6})
+    draw = draws.draw_for_raffle(session, raffle.id)
+    ann, _ = draw_public.member_ref(session, raffle.id, users["ann@example.com"].id)
+    early = client.get(f"/api/draws/{draw.id}/entry?ref={ann}")
+    assert early.status_code == 404 and "when the pool closes" in early.json()["error"]
+
+    close_then_draw()
+    answer = client.get(f"/api/draws/{draw.id}/entry?ref={ann}").json()
+    assert answer["line"] == f"{ann}\t4" and answer["size"] == 2 and answer["verified"]
+    proof = InclusionProof(index=answer["index"], size=answer["size"], path=tuple(answer["path"]))
+    assert verify_inclusion(answer["line"].encode(), proof, answer["merkleRoot"])
+    session.expire_all()
+    assert answer["merkleRoot"] == draws.draw_for_raffle(session, raffle.id).merkle_root
+
+    assert client.get(f"/api/draws/{draw.id}/entry?ref={'f' * 32}").status_code == 404
+    assert client.get(f"/api/draws/{draw.id}/entry").status_code == 400
+    assert client.get(f"/api/draws/{'9' * 20}/entry?ref={ann}").status_code == 404

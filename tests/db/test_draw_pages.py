@@ -46,7 +46,7 @@ def test_before_the_close_the_page_shows_the_commitment_and_no_seed(session):
     assert state.draw.status_words == "Open for entries"
     assert (state.draw.entrant_count, state.draw.entry_count) == (3, 58)  # live, not yet frozen
     assert state.draw.draw_at.endswith("UTC") and state.winners == []
-    DrawPageState.check_my_entry.fn(state, {"entrant_ref": "0" * 32})
+    asyncio.run(DrawPageState.check_my_entry.fn(state, {"entrant_ref": "0" * 32}))
     assert not state.check_found and "when the pool closes" in state.check_message
     asyncio.run(DrawPageState.rerun_verification.fn(state))
     assert not state.verify_done  # nothing to verify before the draw
@@ -100,14 +100,14 @@ def test_a_member_checks_their_entry_on_the_draw_page(session):
     state = draw_page_for(draw_id)
     assert state.draw.closed and not state.draw.revealed
 
-    DrawPageState.check_my_entry.fn(state, {"entrant_ref": ref})
+    asyncio.run(DrawPageState.check_my_entry.fn(state, {"entrant_ref": ref}))
     assert (
         state.check_found and state.check_verified and "holding 40 entries" in state.check_message
     )
     assert state.check_hashes and all("…" in h for h in state.check_hashes)
     assert state.check_line.startswith(ref)
 
-    DrawPageState.check_my_entry.fn(state, {"entrant_ref": "f" * 32})
+    asyncio.run(DrawPageState.check_my_entry.fn(state, {"entrant_ref": "f" * 32}))
     assert not state.check_found and not state.check_verified and state.check_hashes == []
 
 

@@ -205,3 +205,109 @@ def test_a_lottery_proof_verifies_and_names_a_changed_waitlist():
         f"element 'Sun' waitlist position 1 differs: expected {waitlist[1]!r} got {waitlist[0]!r}",
         f"element 'Sun' waitlist position 2 differs: expected {waitlist[0]!r} got {waitlist[1]!r}",
     )
+
+
+# The rules docs/fairness.md states for independent verifiers ("Exact rules").
+
+
+def _reroll_proof(exclude: tuple[str, ...]) -> dict:
+    proof = make_proof(
+        seed=SEED,
+        snapshot=encode_weighted(POOL),
+        parameters=WeightedDraw(winners=1, exclude=exclude, reroll=1),
+        closed_at=CLOSED_AT,
+        beacon=BEACON,
+        beacon_margin_seconds=MARGIN,
+    )
+    return json.loads(json.dumps(proof))
+
+
+def test_a_proof_lists_exclusions_ascending_once_and_a_verifier_refuses_any_other_form():
+    proof = _reroll_proof(("entrant07", "entrant03"))
+    assert proof["parameters"]["exclude"] == ["entrant03", "entrant07"]
+    assert verify(proof).ok
+
+    for listed in (["entrant07", "entrant03"], ["entrant03", "entrant03", "entrant07"]):
+        proof["parameters"]["exclude"] = listed
+        (difference,) = verify(proof).differences
+        assert "parameters are malformed" in difference and "ascending" in difference
+
+
+def test_excluding_an_entrant_who_is_not_in_the_pool_is_refused():
+    proof = _reroll_proof(("entrant03",))
+    proof["parameters"]["exclude"] = ["entrant03", "nobody"]
+    (difference,) = verify(proof).differences
+    assert "cannot be re-run" in difference and "'nobody': it is not in the pool" in difference
+
+
+def test_total_weight_counts_every_entry_of_the_snapshot_before_exclusions():
+    proof = _reroll_proof(("entrant03", "entrant07"))
+    assert proof["result"]["total_weight"] == sum(weight for _, weight in POOL)
+
+
+def test_a_pool_of_more_than_two_to_the_64_tickets_is_refused_in_words():
+    snapshot = encode_weighted([("a", 2**63), ("b", 2**63), ("c", 1)])
+    with pytest.raises(ValueError, match="at most 2\\^64"):
+        make_proof(
+            seed=SEED,
+            snapshot=snapshot,
+            parameters=WeightedDraw(winners=1),
+            closed_at=CLOSED_AT,
+            beacon=None,
+            no_beacon_reason="test",
+        )
+    exactly = encode_weighted([("a", 2**63), ("b", 2**63)])
+    proof = make_proof(
+        seed=SEED,
+        snapshot=exactly,
+        parameters=WeightedDraw(winners=2),
+        closed_at=CLOSED_AT,
+        beacon=None,
+        no_beacon_reason="test",
+    )
+    assert verify(json.loads(json.dumps(proof))).ok
+
+
+@pytest.mark.parametrize("name", ["", "Sat\tx", "Sat\x7f", "Sat"])
+def test_lottery_element_names_follow_the_snapshot_field_rules(name):
+    with pytest.raises(ValueError, match="Element names must be unique, non-empty"):
+        make_proof(
+            seed=SEED,
+            snapshot=encode_lottery([("Sat", "a")]),
+            parameters=LotteryDraw(elements=(Element("Sat", 1), Element(name, 1))),
+            closed_at=CLOSED_AT,
+            beacon=None,
+            no_beacon_reason="test",
+        )
+
+
+def test_a_lottery_without_waitlists_writes_empty_waitlists_and_zero_spots_is_allowed():
+    proof = make_proof(
+        seed=SEED,
+        snapshot=encode_lottery([("Sat", "a"), ("Sat", "b"), ("Sun", "a")]),
+        parameters=LotteryDraw(elements=(Element("Sat", 0), Element("Sun", 1)), waitlist=False),
+        closed_at=CLOSED_AT,
+        beacon=None,
+        no_beacon_reason="test",
+    )
+    assert proof["result"]["elements"] == [
+        {"name": "Sat", "winners": [], "waitlist": []},
+        {"name": "Sun", "winners": ["a"], "waitlist": []},
+    ]
+    proof["result"]["elements"][0].pop("waitlist")
+    assert (
+        "element 'Sat' waitlist positions are missing from the result"
+        in verify(json.loads(json.dumps(proof))).differences
+    )
+
+
+def test_a_snapshot_element_missing_from_the_parameters_is_refused():
+    with pytest.raises(ValueError, match="not one of the elements"):
+        make_proof(
+            seed=SEED,
+            snapshot=encode_lottery([("Sat", "a"), ("Sun", "a")]),
+            parameters=LotteryDraw(elements=(Element("Sat", 1),)),
+            closed_at=CLOSED_AT,
+            beacon=None,
+            no_beacon_reason="test",
+        )
