@@ -2,6 +2,9 @@
 #
 #   make run       install, migrate, seed demo data, serve http://localhost:3000 (reflex --env prod)
 #   make test      install, make sure Chromium is there, run unit + db + e2e tests
+#   make test-unit the unit tests alone (no database, no browser)
+#   make test-db   the database tests, on SQLite and (when reachable) PostgreSQL
+#   make test-e2e  the real-browser tests (installs Chromium if missing)
 #   make migrate   alembic upgrade head (DATABASE_URL picks the database; default .data/luckyclub.db)
 #   make seed      migrate, then add the demo data (idempotent)
 #   make lint      ruff check + ruff format --check
@@ -27,7 +30,7 @@ export REFLEX_USE_NPM := 1
 # Reflex reads any config field from REFLEX_<FIELD>: this turns its telemetry off.
 export REFLEX_TELEMETRY_ENABLED := false
 
-.PHONY: help install run migrate seed test chromium lint clean distclean
+.PHONY: help install run migrate seed test test-unit test-db test-e2e chromium lint clean distclean
 
 help:
 	@sed -n 's/^#   make /make /p' $(firstword $(MAKEFILE_LIST))
@@ -78,6 +81,18 @@ chromium:
 test: install chromium
 	@echo "==> running tests (unit, db, e2e)"
 	$(VENV)/bin/pytest tests/unit tests/db tests/e2e $(PYTEST_ARGS)
+
+test-unit: install
+	@echo "==> running unit tests"
+	$(VENV)/bin/pytest tests/unit $(PYTEST_ARGS)
+
+test-db: install
+	@echo "==> running database tests (SQLite and PostgreSQL)"
+	$(VENV)/bin/pytest tests/db $(PYTEST_ARGS)
+
+test-e2e: install chromium
+	@echo "==> running browser tests"
+	$(VENV)/bin/pytest tests/e2e $(PYTEST_ARGS)
 
 lint: install
 	@echo "==> ruff check"
