@@ -8,6 +8,7 @@ import io
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from luckyclub.api.responses import json_errors
 from luckyclub.db import session_scope
 from luckyclub.services import accounts, ledger, raffles
 from luckyclub.state.session import session_token_from_cookie_header
@@ -25,7 +26,9 @@ def sign_in_first() -> JSONResponse:
     return JSONResponse({"message": "Sign in to see this."}, status_code=401)
 
 
-async def my_ledger_csv(request: Request) -> Response:
+# A plain function: Starlette runs it in a worker thread, so the database calls do not block.
+@json_errors(key="message")
+def my_ledger_csv(request: Request) -> Response:
     with session_scope() as s:
         user = signed_in_user(s, request)
         if user is None:
