@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from luckyclub import safe_csv
 from luckyclub.api.responses import json_errors
 from luckyclub.db import session_scope
 from luckyclub.services import accounts, ledger, raffles
@@ -35,7 +35,7 @@ def my_ledger_csv(request: Request) -> Response:
             return sign_in_first()
         names = {r.id: (r.month, r.title) for r in raffles.list_raffles(s, limit=10_000)}
         out = io.StringIO()
-        writer = csv.writer(out)
+        writer = safe_csv.writer(out)
         writer.writerow(CSV_COLUMNS)
         for row in reversed(ledger.member_rows(s, user.id)):
             month, title = names.get(row.raffle_id, ("", ""))
@@ -46,7 +46,7 @@ def my_ledger_csv(request: Request) -> Response:
                     title,
                     row.source,
                     row.amount,
-                    _spreadsheet_safe(row.reason),
+                    row.reason,
                 ]
             )
     return Response(
@@ -57,8 +57,3 @@ def my_ledger_csv(request: Request) -> Response:
             "Cache-Control": "private, no-store",
         },
     )
-
-
-def _spreadsheet_safe(text: str) -> str:
-    # A cell starting with = + - @ is run as a formula by spreadsheet programs.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
