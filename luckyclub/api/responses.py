@@ -25,12 +25,16 @@ DATABASE_UNAVAILABLE = (
 )
 # What the driver raises when the database cannot be reached or answered (refused, down, locked,
 # no connection free in the pool), as opposed to a bug in a query.
-_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
+UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
 
 
 def error(message: str, status: int, *, key: str = "error") -> JSONResponse:
     """A JSON error sentence; `key` is "message" only for the older routes that documented it."""
     return JSONResponse({key: message}, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+class BodyTooLarge(Exception):
+    """Raised while a body is read, once it passes its cap (api/body_limits answers 413)."""
 
 
 class BadId(Exception):
@@ -79,7 +83,7 @@ def json_errors(handler: Callable | None = None, *, key: str = "error") -> Calla
     def failed(request: Request, exc: Exception) -> Response:
         if isinstance(exc, BadId):
             return error(str(exc), 400, key=key)
-        if isinstance(exc, _UNAVAILABLE):
+        if isinstance(exc, UNAVAILABLE):
             log.warning("%s %s: database unavailable (%s)", request.method, request.url.path, exc)
             response = error(DATABASE_UNAVAILABLE, 503, key=key)
             response.headers["Retry-After"] = "60"
@@ -93,6 +97,8 @@ def json_errors(handler: Callable | None = None, *, key: str = "error") -> Calla
         async def answer_async(request: Request) -> Response:
             try:
                 return await handler(request)
+            except BodyTooLarge:
+                raise
             except Exception as exc:  # noqa: BLE001 - every failure becomes a sentence
                 return failed(request, exc)
 
