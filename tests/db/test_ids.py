@@ -3,16 +3,22 @@ a sentence before the database sees them: on admin pages and in every API route.
 
 from __future__ import annotations
 
+import asyncio
+import io
+from pathlib import Path
+
 import pytest
+import reflex as rx
 from starlette.testclient import TestClient
 
 from luckyclub.api.routes import build_api
 from luckyclub.models import Role
 from luckyclub.pages.admin import AdminState
 from luckyclub.pages.admin_raffles import RafflesAdminState
+from luckyclub.pages.dashboard import DashboardState
 from luckyclub.services import accounts
 from luckyclub.state.session import SESSION_COOKIE
-from tests.db.factories import add_user
+from tests.db.factories import add_buyer, add_open_raffle, add_user
 from tests.db.reflex_state import state_for_tab
 
 TOO_BIG = 3_000_000_000  # past 2**31 - 1
@@ -43,6 +49,19 @@ def test_an_admin_raffle_handler_given_a_huge_id_says_it_was_not_found(admin_tok
     RafflesAdminState.open_for_entries.fn(state, TOO_BIG)
 
     assert state.error == NOT_FOUND
+
+
+def test_a_proof_sent_with_a_huge_kind_id_asks_which_kind_it_is(session):
+    add_open_raffle(session)
+    token, _ = accounts.start_session(session, add_buyer(session, "ann@example.com"))
+    session.commit()
+    state = state_for_tab(DashboardState, session_token=token, path="/dashboard")
+    state.kind_id = str(TOO_BIG)
+    upload = rx.UploadFile(file=io.BytesIO(b"\x89PNG not really"), path=Path("proof.png"))
+
+    asyncio.run(DashboardState.upload_proof.fn(state, [upload]))
+
+    assert state.error == "Choose what your proof shows."
 
 
 @pytest.mark.parametrize(
