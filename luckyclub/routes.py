@@ -32,9 +32,9 @@ ADMIN_TICKETS = "/admin/tickets"
 TEST_CHECKOUT = "/membership/test-checkout"
 TEST_PORTAL = "/membership/test-portal"
 
-# Ids are PostgreSQL integers: a bigger number would make the database raise, not find nothing.
+# Every integer column (ids included) is a 32-bit INTEGER: PostgreSQL raises for a bigger number
+# where it should find nothing, so no number past this is ever read.
 LARGEST_ID = 2**31 - 1
-LARGEST_WHOLE = 2**63 - 1  # the biggest integer any column holds
 _DIGITS = re.compile(r"[0-9]+")
 
 
@@ -57,7 +57,7 @@ def is_whole_number(text: str | None) -> bool:
     return _DIGITS.fullmatch((text or "").strip()) is not None
 
 
-def whole_number(text: str | None, largest: int = LARGEST_WHOLE) -> int | None:
+def whole_number(text: str | None, largest: int = LARGEST_ID) -> int | None:
     """ "12" → 12; None for anything but a whole number from 0 to largest."""
     text = (text or "").strip()
     if not is_whole_number(text) or len(text) > len(str(largest)):
@@ -66,9 +66,14 @@ def whole_number(text: str | None, largest: int = LARGEST_WHOLE) -> int | None:
     return number if number <= largest else None
 
 
-def whole_id(text: str | None) -> int | None:
-    """An id that could exist (1 to LARGEST_ID) written in text; None for anything else."""
-    return whole_number(text, LARGEST_ID) or None
+def whole_id(value: str | int | None) -> int | None:
+    """An id that could exist (1 to LARGEST_ID), as text or as a number a browser sent; None for
+    anything else. The one way every page, state and API route reads an id."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if 0 < value <= LARGEST_ID else None
+    if not isinstance(value, str):
+        return None
+    return whole_number(value, LARGEST_ID) or None
 
 
 def id_from_path(path: str | None) -> int | None:

@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from luckyclub.draws.beacon import DEFAULT_RELAYS
 
@@ -148,3 +149,18 @@ def _list(value: str | None) -> tuple[str, ...]:
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return load_settings()
+
+
+# The dev server's pages (`reflex run` without --env prod serves them on port 3000).
+DEV_ORIGINS = ("http://localhost:3000", "http://127.0.0.1:3000")
+
+
+def page_origins(settings: Settings, *, dev: bool) -> list[str]:
+    """The origins whose pages may open the app's websocket: APP_URL's (scheme://host[:port], as a
+    browser's Origin header writes it), and in development the dev server's too."""
+    url = urlsplit(settings.app_url)
+    scheme, host = url.scheme.lower(), (url.hostname or "").lower()
+    default_port = {"http": 80, "https": 443}.get(scheme)
+    port = f":{url.port}" if url.port and url.port != default_port else ""
+    origins = [f"{scheme}://{host}{port}"]
+    return origins + [o for o in DEV_ORIGINS if dev and o not in origins]

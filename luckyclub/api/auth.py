@@ -7,6 +7,7 @@ import json
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from luckyclub.api.responses import json_errors
 from luckyclub.db import session_scope
 from luckyclub.services import accounts
 from luckyclub.services.errors import UserError
@@ -27,6 +28,7 @@ def _refused(message: str, status: int = 400) -> JSONResponse:
     return JSONResponse({"message": message}, status_code=status)
 
 
+@json_errors(key="message")
 async def create_session(request: Request) -> Response:
     """POST {"ticket": …}: swap a login ticket from the sign-in page for the session cookie."""
     if not _same_origin(request):
@@ -56,7 +58,8 @@ async def create_session(request: Request) -> Response:
     return response
 
 
-async def end_session(request: Request) -> Response:
+@json_errors(key="message")
+def end_session(request: Request) -> Response:
     """POST: revoke this browser's session and clear its cookie."""
     if not _same_origin(request):
         return _refused("Sign out from LuckyClub's own pages.", 403)

@@ -4,6 +4,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from luckyclub import db
+from luckyclub.api.responses import json_errors
 from luckyclub.settings import Settings, get_settings
 
 
@@ -15,7 +16,9 @@ def payments_mode(settings: Settings) -> str:
     return "stripe"
 
 
-async def health(request: Request) -> JSONResponse:
+# A plain function: Starlette runs it in a worker thread, so the database ping does not block.
+@json_errors
+def health(request: Request) -> JSONResponse:
     database = db.ping()
     ok = database == "ok"
     return JSONResponse(

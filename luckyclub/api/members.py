@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from luckyclub import safe_csv
+from luckyclub.api.responses import json_errors
 from luckyclub.db import session_scope
 from luckyclub.services import accounts, ledger, raffles
 from luckyclub.state.session import session_token_from_cookie_header
@@ -25,14 +26,16 @@ def sign_in_first() -> JSONResponse:
     return JSONResponse({"message": "Sign in to see this."}, status_code=401)
 
 
-async def my_ledger_csv(request: Request) -> Response:
+# A plain function: Starlette runs it in a worker thread, so the database calls do not block.
+@json_errors(key="message")
+def my_ledger_csv(request: Request) -> Response:
     with session_scope() as s:
         user = signed_in_user(s, request)
         if user is None:
             return sign_in_first()
         names = {r.id: (r.month, r.title) for r in raffles.list_raffles(s, limit=10_000)}
         out = io.StringIO()
-        writer = csv.writer(out)
+        writer = safe_csv.writer(out)
         writer.writerow(CSV_COLUMNS)
         for row in reversed(ledger.member_rows(s, user.id)):
             month, title = names.get(row.raffle_id, ("", ""))
@@ -43,7 +46,7 @@ async def my_ledger_csv(request: Request) -> Response:
                     title,
                     row.source,
                     row.amount,
-                    _spreadsheet_safe(row.reason),
+                    row.reason,
                 ]
             )
     return Response(
@@ -54,8 +57,3 @@ async def my_ledger_csv(request: Request) -> Response:
             "Cache-Control": "private, no-store",
         },
     )
-
-
-def _spreadsheet_safe(text: str) -> str:
-    # A cell starting with = + - @ is run as a formula by spreadsheet programs.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

@@ -11,6 +11,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 
 from luckyclub import routes
 from luckyclub.api.members import signed_in_user
+from luckyclub.api.responses import error, json_errors
 from luckyclub.db import session_scope
 from luckyclub.services import proofs
 from luckyclub.services.errors import NotAllowed, UserError
@@ -26,12 +27,11 @@ FILE_HEADERS = {
 
 
 def _refused(message: str, status: int) -> JSONResponse:
-    return JSONResponse(
-        {"message": message}, status_code=status, headers={"Cache-Control": "no-store"}
-    )
+    return error(message, status, key="message")
 
 
 # A plain function: Starlette runs it in a worker thread, so the database calls do not block.
+@json_errors(key="message")
 def proof_file(request: Request) -> Response:
     proof_id = routes.whole_id(request.path_params["proof_id"])
     if proof_id is None:

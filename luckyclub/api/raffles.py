@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, Response
 
+from luckyclub.api.responses import error, json_errors, whole_id
 from luckyclub.db import session_scope
 from luckyclub.services import raffles
 
+NO_PICTURE = "This raffle has no picture."
 
-async def raffle_image(request: Request) -> Response:
-    try:
-        raffle_id = int(request.path_params["raffle_id"])
-    except ValueError:
-        return JSONResponse({"message": "Raffle ids are whole numbers."}, status_code=400)
+
+# A plain function: Starlette runs it in a worker thread, so the database call does not block.
+@json_errors(key="message")
+def raffle_image(request: Request) -> Response:
+    raffle_id = whole_id(request.path_params["raffle_id"], "A raffle id")
+    if raffle_id is None:
+        return error(NO_PICTURE, 404, key="message")
     with session_scope() as s:
         found = raffles.image_file(s, raffle_id)
     if found is None:
-        return JSONResponse({"message": "This raffle has no picture."}, status_code=404)
+        return error(NO_PICTURE, 404, key="message")
     path, content_type = found
     return FileResponse(
         path,

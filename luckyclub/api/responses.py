@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import inspect
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -17,12 +20,21 @@ from luckyclub import routes
 log = logging.getLogger(__name__)
 
 SOMETHING_WENT_WRONG = "Something went wrong on our side. Try again in a minute."
+DATABASE_UNAVAILABLE = (
+    "LuckyClub cannot reach its database just now. Nothing was changed; try again in a minute."
+)
+# What the driver raises when the database cannot be reached or answered (refused, down, locked,
+# no connection free in the pool), as opposed to a bug in a query.
+UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
 
 
-def error(message: str, status: int) -> JSONResponse:
-    return JSONResponse(
-        {"error": message}, status_code=status, headers={"Cache-Control": "no-store"}
-    )
+def error(message: str, status: int, *, key: str = "error") -> JSONResponse:
+    """A JSON error sentence; `key` is "message" only for the older routes that documented it."""
+    return JSONResponse({key: message}, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+class BodyTooLarge(Exception):
+    """Raised while a body is read, once it passes its cap (api/body_limits answers 413)."""
 
 
 class BadId(Exception):
@@ -61,17 +73,44 @@ def _matches(if_none_match: str, etag: str) -> bool:
     return "*" in sent or etag in sent
 
 
-def json_errors(handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
-    """Whatever goes wrong inside, the caller gets a JSON sentence, never a traceback."""
+def json_errors(handler: Callable | None = None, *, key: str = "error") -> Callable:
+    """Whatever goes wrong inside, the caller gets a JSON sentence, never a traceback: a bad id is
+    a 400, an unreachable database a 503, anything else a logged 500. For plain and async routes;
+    `@json_errors(key="message")` for the older routes whose errors say {"message": …}."""
+    if handler is None:
+        return functools.partial(json_errors, key=key)
+
+    def failed(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, BadId):
+            return error(str(exc), 400, key=key)
+        if isinstance(exc, UNAVAILABLE):
+            log.warning("%s %s: database unavailable (%s)", request.method, request.url.path, exc)
+            response = error(DATABASE_UNAVAILABLE, 503, key=key)
+            response.headers["Retry-After"] = "60"
+            return response
+        log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+        return error(SOMETHING_WENT_WRONG, 500, key=key)
+
+    if inspect.iscoroutinefunction(handler):
+
+        @functools.wraps(handler)
+        async def answer_async(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except BodyTooLarge:
+                raise
+            except Exception as exc:  # noqa: BLE001 - every failure becomes a sentence
+                return failed(request, exc)
+
+        answer_async.json_errors = True
+        return answer_async
 
     @functools.wraps(handler)
     def answer(request: Request) -> Response:
         try:
             return handler(request)
-        except BadId as exc:
-            return error(str(exc), 400)
-        except Exception:
-            log.exception("%s %s failed", request.method, request.url.path)
-            return error(SOMETHING_WENT_WRONG, 500)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a sentence
+            return failed(request, exc)
 
+    answer.json_errors = True
     return answer

@@ -1,9 +1,11 @@
 """The HTTP API, mounted in front of Reflex's own backend."""
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from luckyclub.api.auth import create_session, end_session
+from luckyclub.api.body_limits import BodyLimits
 from luckyclub.api.competitions import (
     competition_draw,
     competition_image_file,
@@ -48,5 +50,7 @@ def build_api() -> Starlette:
             Route("/api/raffles/{raffle_id}/image", raffle_image, methods=["GET"]),
             Route("/api/stripe/webhook", stripe_webhook, methods=["POST"]),
             Route("/api/winners/{winner_id}/media", winner_media_file, methods=["GET"]),
-        ]
+        ],
+        # Wraps Reflex's own backend too (mounted into this app): /_upload is guarded here.
+        middleware=[Middleware(BodyLimits)],
     )

@@ -11,12 +11,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from luckyclub.api.responses import json_errors
 from luckyclub.services import membership
 from luckyclub.services.errors import UserError
 
 log = logging.getLogger(__name__)
 
 
+@json_errors(key="message")
 async def stripe_webhook(request: Request) -> Response:
     payload = await request.body()
     signature = request.headers.get("stripe-signature")

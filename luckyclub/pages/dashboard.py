@@ -284,9 +284,8 @@ class DashboardState(SessionState):
         data = await upload.read(proofs.MAX_PROOF_BYTES + 1)
         filename = upload.name or upload.filename or ""
         claimed = upload.content_type or ""
-        try:
-            kind_id = int(self.kind_id)
-        except ValueError:
+        kind_id = routes.whole_id(self.kind_id)
+        if kind_id is None:
             self.error = "Choose what your proof shows."
             return
         note, token = self.note, self._session_token()

@@ -13,7 +13,6 @@ afterwards, outside it, with an idempotency key, until it says yes.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import logging
@@ -27,7 +26,7 @@ from typing import Any
 from sqlalchemy import func, insert, or_, update
 from sqlmodel import Session, col, select
 
-from luckyclub import db, routes, security
+from luckyclub import db, routes, safe_csv, security
 from luckyclub.integrations import stripe_api
 from luckyclub.models import (
     Competition,
@@ -935,7 +934,7 @@ def export_csv(session: Session, admin: User, competition_id: int) -> Iterator[s
 
     def lines() -> Iterator[str]:
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = safe_csv.writer(buffer)
         writer.writerow(EXPORT_COLUMNS)
         # Plain columns, not ORM objects: building three models per ticket made 100,000
         # tickets take half a minute.
@@ -969,9 +968,9 @@ def export_csv(session: Session, admin: User, competition_id: int) -> Iterator[s
                         status,
                         order_id,
                         order_status,
-                        _cell(name if email else postal_name or ""),
-                        email or "",
-                        _cell(postal_address or ""),
+                        name if email else postal_name,
+                        email,
+                        postal_address,
                         f"{amount / quantity / 100:.2f}",
                         bought_at.strftime("%Y-%m-%d %H:%M:%S"),
                     )
@@ -983,11 +982,6 @@ def export_csv(session: Session, admin: User, competition_id: int) -> Iterator[s
         yield buffer.getvalue()
 
     return lines()
-
-
-def _cell(text: str) -> str:
-    """A spreadsheet must not run a name that starts like a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 # ---- the built-in test-payment mode ------------------------------------------------------------

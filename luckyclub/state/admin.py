@@ -12,6 +12,7 @@ from collections.abc import Callable
 import reflex as rx
 from sqlmodel import Session
 
+from luckyclub import routes
 from luckyclub.db import session_scope
 from luckyclub.models import User
 from luckyclub.services import accounts, draws
@@ -27,13 +28,10 @@ DRAW_FAILED = "The draw could not be run just now. Reload the page to see where 
 
 
 def record_id(value) -> int:
-    """An id sent by the browser; anything but a positive whole number a database id can be (below
-    2**63) is refused as a sentence."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = 0
-    if not 0 < number < 2**63:
+    """An id sent by the browser; anything but an id a database row can have (routes.whole_id) is
+    refused as a sentence, before the database sees it."""
+    number = routes.whole_id(value)
+    if number is None:
         raise UserError("That record could not be found. Reload the page and try again.")
     return number
 

@@ -16,8 +16,8 @@ def test_anything_but_ascii_digits_is_not_a_whole_number(text):
 def test_a_whole_number_is_read_up_to_the_largest_a_column_holds():
     assert routes.whole_number(" 12 ") == 12
     assert routes.whole_number("0") == 0
-    assert routes.whole_number(str(2**63 - 1)) == 2**63 - 1
-    assert routes.whole_number(str(2**63)) is None
+    assert routes.whole_number(str(2**31 - 1)) == 2**31 - 1
+    assert routes.whole_number(str(2**31)) is None  # every integer column is 32-bit
     assert routes.whole_number("1" * 5000) is None  # never int()'s digit limit
     assert routes.whole_number("8", largest=7) is None
 
@@ -39,3 +39,25 @@ def test_a_whole_number_is_read_up_to_the_largest_a_column_holds():
 )
 def test_an_id_from_a_path_is_one_that_could_exist(path, expected):
     assert routes.id_from_path(path) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (7, 7),
+        ("7", 7),
+        (2**31 - 1, 2**31 - 1),
+        (2**31, None),
+        (3_000_000_000, None),
+        ("3000000000", None),
+        (0, None),
+        (-1, None),
+        (True, None),  # a bool is an int to Python, never an id
+        (7.0, None),
+        ("1_000", None),  # int() would take it
+        (None, None),
+        ([7], None),
+    ],
+)
+def test_an_id_sent_as_a_number_or_as_text_is_read_one_way(value, expected):
+    assert routes.whole_id(value) == expected
