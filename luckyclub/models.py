@@ -374,16 +374,20 @@ class DrawTrigger:
 
 
 class Draw(SQLModel, table=True):
-    """One pool's draw, from commitment to winners: everything its public proof is built from."""
+    """One pool's draw, from commitment to winners: everything its public proof is built from.
+
+    A pool is named by (mode, source id): the raffle, competition, … whose entries it draws from.
+    Which table the source id points into is the mode's business (its registered Pool), so a new
+    mode needs no new column here."""
 
     __tablename__ = "draw"
+    __table_args__ = (sa.UniqueConstraint("mode", "source_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    mode: str = Field(max_length=16)  # raffle, competition (later: lottery)
+    mode: str = Field(max_length=16)  # raffle, competition (later: lottery, community)
+    source_id: int  # the raffle's, competition's, … id within its mode
     pool_id: str = Field(max_length=64, sa_column_kwargs={"unique": True}, nullable=False)
     kind: str = Field(max_length=16)  # the engine's pool kind: weighted, tickets, lottery
-    raffle_id: int | None = Field(default=None, foreign_key="raffle.id", index=True)
-    competition_id: int | None = Field(default=None, foreign_key="competition.id", index=True)
     distinct_winners: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
     title: str = Field(max_length=160)
     prize: str = Field(max_length=200)

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from luckyclub import routes
 from luckyclub.draws import WeightedDraw, encode_weighted
+from luckyclub.draws.snapshot import WEIGHTED
 from luckyclub.models import (
     Draw,
     EntryLedger,
@@ -27,6 +28,7 @@ from luckyclub.services.errors import UserError
 from luckyclub.services.permissions import require_admin
 from luckyclub.settings import get_settings
 
+MODE = "raffle"  # a raffle's draw is the pool (raffle, raffle id)
 _MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 EDITABLE = (
     "title",
@@ -70,6 +72,30 @@ def current_raffle(session: Session, now: datetime | None = None) -> Raffle | No
 
 def list_raffles(session: Session, *, limit: int = 24) -> list[Raffle]:
     return list(session.exec(select(Raffle).order_by(col(Raffle.month).desc()).limit(limit)))
+
+
+def draw_of(session: Session, raffle_id: int) -> Draw | None:
+    """The raffle's draw (every raffle has one from its creation)."""
+    return draws.draw_of(session, MODE, raffle_id)
+
+
+def schedule_draw(session: Session, raffle: Raffle) -> Draw:
+    """The raffle's draw, made with its commitment the first time; while it is scheduled, the
+    raffle's edits (title, prize, winners, closing time) are carried to it."""
+    return draws.sync(
+        session,
+        MODE,
+        raffle.id,
+        title=raffle.title,
+        prize=raffle.prize,
+        winners_wanted=raffle.winners,
+        draw_at=raffle.closes_at,
+    )
+
+
+def winners_of(session: Session, raffle_id: int) -> frozenset[int] | None:
+    """The members who won the raffle; None while it is not drawn."""
+    return draws.winners_of(session, MODE, raffle_id)
 
 
 # ---- admin: create, edit, open -------------------------------------------------------------
@@ -124,7 +150,7 @@ def create(
     raffle = Raffle(month=month, **clean)
     session.add(raffle)
     session.flush()
-    draws.schedule_raffle(session, raffle)  # its commitment is public before any entry
+    schedule_draw(session, raffle)  # its commitment is public before any entry
     audit.record(session, admin, "raffle.create", "raffle", raffle.id, f"{month}: {raffle.title}")
     return raffle
 
@@ -140,7 +166,7 @@ def update(
     changed = [name for name, value in clean.items() if getattr(raffle, name) != value]
     for name in changed:
         setattr(raffle, name, clean[name])
-    draws.sync_raffle(session, raffle)
+    schedule_draw(session, raffle)
     if changed:
         audit.record(session, admin, "raffle.edit", "raffle", raffle.id, ", ".join(changed))
     return raffle
@@ -192,7 +218,7 @@ def open_raffle(
         raise UserError("Move the closing time into the future before opening the raffle.")
     raffle.status = RaffleStatus.OPEN
     session.flush()
-    draws.schedule_raffle(session, raffle)
+    schedule_draw(session, raffle)
     credited = credit_active_members(session, raffle, now=now)
     audit.record(session, admin, "raffle.open", "raffle", raffle.id, f"{credited} members credited")
     return raffle, credited
@@ -322,12 +348,12 @@ def rollover(session: Session, now: datetime | None = None) -> str:
         except IntegrityError:
             pass  # another process opened it a moment ago
         raffle = raffle_for_month(session, month)
-    draws.schedule_raffle(session, raffle)
+    schedule_draw(session, raffle)
     if raffle.status != RaffleStatus.OPEN:
         return f"{month}: raffle #{raffle.id} is {raffle.status}; nothing credited"
     credited = credit_active_members(session, raffle, now=now)
     # Winners carry nothing over, so carry-over waits for the previous draw (which does it too).
-    winners = draws.winners_of_raffle(session, previous.id) if previous else None
+    winners = winners_of(session, previous.id) if previous else None
     carried = (
         0 if winners is None else carry_over(session, previous, raffle, winners=winners, now=now)
     )
@@ -340,14 +366,28 @@ def rollover(session: Session, now: datetime | None = None) -> str:
 class RafflePool:
     """A raffle's draw: members weighted by the entries they hold when it closes."""
 
+    kind = WEIGHTED
+
+    def schedule_missing(self, session: Session) -> int:
+        """Raffles made before draws existed get theirs."""
+        drawn = select(Draw.source_id).where(Draw.mode == MODE)
+        raffles = session.exec(select(Raffle).where(~col(Raffle.id).in_(drawn))).all()
+        for raffle in raffles:
+            schedule_draw(session, raffle)
+        return len(raffles)
+
+    def live_counts(self, session: Session, draw: Draw) -> tuple[int, int]:
+        totals = ledger.totals(session, draw.source_id)
+        return totals.entrants, totals.entries
+
     def blocked(self, session: Session, draw: Draw, now: datetime) -> str | None:
         # An admin may close an open raffle early; a draft keeps its draw until it is opened.
-        if session.get(Raffle, draw.raffle_id).status == RaffleStatus.DRAFT:
+        if session.get(Raffle, draw.source_id).status == RaffleStatus.DRAFT:
             return "This raffle is a draft: open it before it can be drawn."
         return None
 
     def freeze(self, session: Session, draw: Draw, now: datetime) -> bytes:
-        raffle = session.get(Raffle, draw.raffle_id, with_for_update=True)
+        raffle = session.get(Raffle, draw.source_id, with_for_update=True)
         raffle.status = RaffleStatus.CLOSED
         if raffle.closes_at > now:
             raffle.closes_at = now  # closed early by an admin: the dashboard says so
@@ -367,7 +407,7 @@ class RafflePool:
         """Recomputed from the pool's holders, as only the server can."""
         wanted = {winner.entrant for winner in winners}
         found = {}
-        user_ids = [user_id for user_id, _held in ledger.holders(session, draw.raffle_id)]
+        user_ids = [user_id for user_id, _held in ledger.holders(session, draw.source_id)]
         for user_id, ref in zip(user_ids, draws.refs_for(draw.pool_id, user_ids), strict=True):
             if ref in wanted:
                 found[ref] = user_id
@@ -390,16 +430,19 @@ class RafflePool:
 
     def settle(self, session: Session, draw: Draw, now: datetime) -> None:
         """The drawn raffle's carry-over goes to the next open raffle, winners excluded."""
-        source = session.get(Raffle, draw.raffle_id)
+        source = session.get(Raffle, draw.source_id)
         target = current_raffle(session, now)
         if source is None or target is None or target.id == source.id:
             return
-        winners = draws.winners_of_raffle(session, source.id) or frozenset()
+        winners = winners_of(session, source.id) or frozenset()
         carry_over(session, source, target, winners=winners, now=now)
 
     def voided(self, session: Session, draw: Draw, now: datetime) -> None:
-        raffle = session.get(Raffle, draw.raffle_id, with_for_update=True)
+        raffle = session.get(Raffle, draw.source_id, with_for_update=True)
         raffle.status = RaffleStatus.CLOSED  # a cancelled raffle takes no more entries
 
+    def delivered(self, session: Session, draw: Draw, winner, user: User) -> None:
+        """Raffle winners are thanked in person; nothing is sent."""
 
-draws.register_pool(draws.RAFFLE, RafflePool())
+
+draws.register_pool(MODE, RafflePool())

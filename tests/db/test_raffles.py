@@ -299,7 +299,7 @@ def november(session):
 def drawn_for(session, raffle, winner, *, now=FIRST_OF_DECEMBER) -> None:
     """The raffle closed and drawn with `winner` (an admin's recorded override: no chance here)."""
     boss = add_user(session, "drawing-admin@example.com", role=Role.ADMIN)
-    draw = draws.schedule_raffle(session, raffle)
+    draw = raffles.schedule_draw(session, raffle)
     draws.override(
         session, boss, draw.id, email=winner.email, reason="Decided for this test", now=now
     )
