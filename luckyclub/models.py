@@ -205,13 +205,27 @@ class RaffleStatus:
     CLOSED = "closed"  # no more entries; waiting for its draw
 
 
-class Raffle(SQLModel, table=True):
-    """One month's prize draw in the club. One raffle per month."""
+class Program(SQLModel, table=True):
+    """A series of monthly raffles with one organiser: the members' club (made by a migration), and
+    later each streamer's community. A month has at most one raffle per program."""
 
-    __tablename__ = "raffle"
+    __tablename__ = "program"
 
     id: int | None = Field(default=None, primary_key=True)
-    month: str = Field(max_length=7, sa_column_kwargs={"unique": True}, nullable=False)  # "2026-11"
+    slug: str = Field(max_length=40, sa_column_kwargs={"unique": True}, nullable=False)
+    name: str = Field(max_length=120)
+    created_at: datetime = _created_at()
+
+
+class Raffle(SQLModel, table=True):
+    """One month's prize draw of a program. One raffle per month in each program."""
+
+    __tablename__ = "raffle"
+    __table_args__ = (sa.UniqueConstraint("program_id", "month"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    program_id: int = Field(foreign_key="program.id", index=True)
+    month: str = Field(max_length=7)  # "2026-11"
     title: str = Field(max_length=120)
     prize: str = Field(max_length=200)
     description: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))

@@ -23,7 +23,7 @@ from luckyclub.models import (
     User,
     utcnow,
 )
-from luckyclub.services import audit, draws, file_store, ledger, notify, proof_files
+from luckyclub.services import audit, draws, file_store, ledger, notify, programs, proof_files
 from luckyclub.services.errors import UserError
 from luckyclub.services.permissions import require_admin
 from luckyclub.settings import get_settings
@@ -56,22 +56,34 @@ def month_end(month: str) -> datetime:
     return datetime(int(following[:4]), int(following[5:]), 1, tzinfo=UTC) - timedelta(seconds=1)
 
 
-def raffle_for_month(session: Session, month: str) -> Raffle | None:
-    return session.exec(select(Raffle).where(Raffle.month == month)).first()
+def _of_program(session: Session, program_id: int | None):
+    """Raffles of one program: the members' club's unless another is named."""
+    return select(Raffle).where(Raffle.program_id == (program_id or programs.club_id(session)))
 
 
-def current_raffle(session: Session, now: datetime | None = None) -> Raffle | None:
+def raffle_for_month(session: Session, month: str, program_id: int | None = None) -> Raffle | None:
+    return session.exec(_of_program(session, program_id).where(Raffle.month == month)).first()
+
+
+def current_raffle(
+    session: Session, now: datetime | None = None, program_id: int | None = None
+) -> Raffle | None:
     """The open raffle members earn entries in now: this month's, else the latest still open."""
     now = now or utcnow()
-    open_now = select(Raffle).where(Raffle.status == RaffleStatus.OPEN, Raffle.closes_at > now)
+    open_now = _of_program(session, program_id).where(
+        Raffle.status == RaffleStatus.OPEN, Raffle.closes_at > now
+    )
     return (
         session.exec(open_now.where(Raffle.month == month_of(now))).first()
         or session.exec(open_now.order_by(col(Raffle.month).desc())).first()
     )
 
 
-def list_raffles(session: Session, *, limit: int = 24) -> list[Raffle]:
-    return list(session.exec(select(Raffle).order_by(col(Raffle.month).desc()).limit(limit)))
+def list_raffles(
+    session: Session, *, limit: int = 24, program_id: int | None = None
+) -> list[Raffle]:
+    query = _of_program(session, program_id).order_by(col(Raffle.month).desc()).limit(limit)
+    return list(session.exec(query))
 
 
 def draw_of(session: Session, raffle_id: int) -> Draw | None:
@@ -132,7 +144,13 @@ def _checked(fields: dict, *, now: datetime) -> dict:
 
 
 def create(
-    session: Session, admin: User, *, month: str, now: datetime | None = None, **fields
+    session: Session,
+    admin: User,
+    *,
+    month: str,
+    now: datetime | None = None,
+    program_id: int | None = None,
+    **fields,
 ) -> Raffle:
     require_admin(admin)
     now = now or utcnow()
@@ -145,9 +163,10 @@ def create(
     fields.setdefault("title", "")  # so a missing title or prize gets its sentence, too
     fields.setdefault("prize", "")
     clean = _checked(fields, now=now)
-    if raffle_for_month(session, month):
+    program_id = program_id or programs.club_id(session)
+    if raffle_for_month(session, month, program_id):
         raise UserError(f"There is already a raffle for {month}; edit that one.", field="month")
-    raffle = Raffle(month=month, **clean)
+    raffle = Raffle(program_id=program_id, month=month, **clean)
     session.add(raffle)
     session.flush()
     schedule_draw(session, raffle)  # its commitment is public before any entry
@@ -315,22 +334,26 @@ def close_due(session: Session, now: datetime | None = None) -> list[Raffle]:
 
 
 def rollover(session: Session, now: datetime | None = None) -> str:
-    """Open this month's raffle from the previous one (if nobody has), and credit its members.
+    """Open this month's club raffle from the previous one (if nobody has), and credit its members.
 
-    Safe to run in several processes at once: the month is UNIQUE, so one creates it and the
-    others find it; every credit is keyed, so each member is credited once.
+    Safe to run in several processes at once: the month is UNIQUE in the program, so one creates
+    it and the others find it; every credit is keyed, so each member is credited once.
     """
     now = now or utcnow()
     month = month_of(now)
     close_due(session, now)
-    raffle = raffle_for_month(session, month)
+    program_id = programs.club_id(session)
+    raffle = raffle_for_month(session, month, program_id)
     previous = session.exec(
-        select(Raffle).where(Raffle.month < month).order_by(col(Raffle.month).desc())
+        _of_program(session, program_id)
+        .where(Raffle.month < month)
+        .order_by(col(Raffle.month).desc())
     ).first()
     if raffle is None:
         if previous is None:
             return f"no raffle to copy for {month}"
         copy = Raffle(
+            program_id=program_id,
             month=month,
             title=previous.title,
             prize=previous.prize,
@@ -347,7 +370,7 @@ def rollover(session: Session, now: datetime | None = None) -> str:
                 session.add(copy)
         except IntegrityError:
             pass  # another process opened it a moment ago
-        raffle = raffle_for_month(session, month)
+        raffle = raffle_for_month(session, month, program_id)
     schedule_draw(session, raffle)
     if raffle.status != RaffleStatus.OPEN:
         return f"{month}: raffle #{raffle.id} is {raffle.status}; nothing credited"

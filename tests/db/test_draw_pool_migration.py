@@ -1,6 +1,6 @@
-"""Migration 0006 (draws named by (mode, source id)) changes no published proof: every
-proof of a populated database is exported at the old schema and at the new one, byte for byte the
-same, and the migration goes down and up again with the data in place."""
+"""Migrations 0006 and 0007 (draws named by (mode, source id), raffles in programs) change no proof:
+every proof of a populated database is exported at the old schema and at the new one, byte for byte
+the same, and the migrations go down and up again with the data in place."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from luckyclub import db
 from luckyclub.models import Competition, Draw, DrawStatus, DrawWinner, Raffle, Role, UTCDateTime
-from luckyclub.services import competitions, draw_public, draws
+from luckyclub.services import competitions, draw_public, draws, programs
 from tests.db.factories import add_buyer, add_competition, add_user
 from tests.db.test_competitions import buy
 from tests.db.test_draws import close_then_draw, raffle_with_entries
@@ -122,6 +122,8 @@ def test_every_proof_is_byte_identical_before_and_after_the_migration(
 
     assert at_old_schema == migrated == at_head
     with Session(engine) as session:
+        club = programs.club(session)
+        assert {r.program_id for r in session.exec(select(Raffle)).all()} == {club.id}
         sources = {"raffle": Raffle, "competition": Competition}
         for draw in session.exec(select(Draw)).all():  # each draw still names its own source
             assert session.get(sources[draw.mode], draw.source_id).title == draw.title
