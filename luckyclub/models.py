@@ -196,6 +196,33 @@ class AuditLog(SQLModel, table=True):
     created_at: datetime = _created_at()
 
 
+class ScopedRole:
+    """Roles over one thing, granted by a platform admin (who holds every role everywhere).
+    Signup lists will add an editor role over a list."""
+
+    MODERATOR = "moderator"  # of a program: runs its raffles and grants entries in them
+
+
+class Scope:
+    PROGRAM = "program"
+
+
+class RoleGrant(SQLModel, table=True):
+    """A member's role over one thing (a program's moderator): rights over that thing only,
+    checked by the services (services/roles.py)."""
+
+    __tablename__ = "role_grant"
+    __table_args__ = (sa.UniqueConstraint("user_id", "role", "scope", "scope_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    role: str = Field(max_length=24)
+    scope: str = Field(max_length=16)
+    scope_id: int
+    granted_by: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = _created_at()
+
+
 # ---- the members' raffle club -------------------------------------------------------------------
 
 

@@ -23,9 +23,17 @@ from luckyclub.models import (
     User,
     utcnow,
 )
-from luckyclub.services import audit, draws, file_store, ledger, notify, programs, proof_files
+from luckyclub.services import (
+    audit,
+    draws,
+    file_store,
+    ledger,
+    notify,
+    programs,
+    proof_files,
+    roles,
+)
 from luckyclub.services.errors import UserError
-from luckyclub.services.permissions import require_admin
 from luckyclub.settings import get_settings
 
 MODE = "raffle"  # a raffle's draw is the pool (raffle, raffle id)
@@ -152,7 +160,9 @@ def create(
     program_id: int | None = None,
     **fields,
 ) -> Raffle:
-    require_admin(admin)
+    """A draft raffle of a program (the club's unless named): its platform admins or moderators."""
+    program_id = program_id or programs.club_id(session)
+    roles.require_program_moderator(session, admin, program_id)
     now = now or utcnow()
     month = (month or "").strip()
     if not _MONTH_RE.match(month):
@@ -163,7 +173,6 @@ def create(
     fields.setdefault("title", "")  # so a missing title or prize gets its sentence, too
     fields.setdefault("prize", "")
     clean = _checked(fields, now=now)
-    program_id = program_id or programs.club_id(session)
     if raffle_for_month(session, month, program_id):
         raise UserError(f"There is already a raffle for {month}; edit that one.", field="month")
     raffle = Raffle(program_id=program_id, month=month, **clean)
@@ -177,8 +186,8 @@ def create(
 def update(
     session: Session, admin: User, raffle_id: int, *, now: datetime | None = None, **fields
 ) -> Raffle:
-    require_admin(admin)
     raffle = _get(session, raffle_id)
+    roles.require_program_moderator(session, admin, raffle.program_id)
     if raffle.status == RaffleStatus.CLOSED:
         raise UserError("A closed raffle cannot be edited: its entries are final.")
     clean = _checked({k: v for k, v in fields.items() if k in EDITABLE}, now=now or utcnow())
@@ -195,8 +204,8 @@ def set_image(
     session: Session, admin: User, raffle_id: int, *, filename: str, data: bytes, claimed_type: str
 ) -> Raffle:
     """Give a raffle its prize picture: checked and re-encoded like a proof, stored privately."""
-    require_admin(admin)
     raffle = _get(session, raffle_id)
+    roles.require_program_moderator(session, admin, raffle.program_id)
     checked = proof_files.check_upload(
         filename,
         data,
@@ -228,9 +237,9 @@ def open_raffle(
     session: Session, admin: User, raffle_id: int, *, now: datetime | None = None
 ) -> tuple[Raffle, int]:
     """Open a draft raffle to entries, crediting base entries to every active member."""
-    require_admin(admin)
-    now = now or utcnow()
     raffle = _get(session, raffle_id)
+    roles.require_program_moderator(session, admin, raffle.program_id)
+    now = now or utcnow()
     if raffle.status == RaffleStatus.CLOSED:
         raise UserError("This raffle has closed; it cannot be opened again.")
     if raffle.closes_at <= now:
