@@ -322,7 +322,7 @@ def timed_draw(url: str, raffle_id: int, args: argparse.Namespace) -> None:
 
 def run_draw(url: str, raffle_id: int, args: argparse.Namespace) -> None:
     from luckyclub.draws import commitment
-    from luckyclub.services import draw_public, draws
+    from luckyclub.services import draw_public, draws, raffles
 
     db.use_database(url)
     recorder = Recorder(args.tracemalloc)
@@ -334,7 +334,7 @@ def run_draw(url: str, raffle_id: int, args: argparse.Namespace) -> None:
     print(f"\nTiming the draw in a fresh process (beacon: {beacon}) …")
 
     with recorder.stage("schedule"), db.session_scope() as session:
-        draw = draws.schedule_raffle(session, session.get(Raffle, raffle_id))
+        draw = raffles.schedule_draw(session, session.get(Raffle, raffle_id))
         seed = hashlib.sha256(f"bench-draw-{args.seed}".encode()).digest()
         draw.seed, draw.commitment = seed.hex(), commitment(seed)  # fixed: comparable runs
         session.flush()

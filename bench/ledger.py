@@ -32,7 +32,7 @@ from bench.scratch import (  # noqa: E402
     vacuum_analyze,
 )
 from luckyclub.models import EntryLedger, LedgerSource, Raffle, RaffleStatus, utcnow  # noqa: E402
-from luckyclub.services import ledger  # noqa: E402
+from luckyclub.services import ledger, programs  # noqa: E402
 from luckyclub.services.raffles import month_end, month_of  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/luckyclub_bench"
@@ -77,6 +77,7 @@ def load(engine: Engine, members: int, rows: int, rng: random.Random) -> tuple[i
     month = month_of(now)
     with Session(engine) as session:
         raffle = Raffle(
+            program_id=programs.club_id(session),
             month=month,
             title=f"Raffle {month}",
             prize="A gaming chair",

@@ -196,6 +196,33 @@ class AuditLog(SQLModel, table=True):
     created_at: datetime = _created_at()
 
 
+class ScopedRole:
+    """Roles over one thing, granted by a platform admin (who holds every role everywhere).
+    Signup lists will add an editor role over a list."""
+
+    MODERATOR = "moderator"  # of a program: runs its raffles and grants entries in them
+
+
+class Scope:
+    PROGRAM = "program"
+
+
+class RoleGrant(SQLModel, table=True):
+    """A member's role over one thing (a program's moderator): rights over that thing only,
+    checked by the services (services/roles.py)."""
+
+    __tablename__ = "role_grant"
+    __table_args__ = (sa.UniqueConstraint("user_id", "role", "scope", "scope_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    role: str = Field(max_length=24)
+    scope: str = Field(max_length=16)
+    scope_id: int
+    granted_by: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = _created_at()
+
+
 # ---- the members' raffle club -------------------------------------------------------------------
 
 
@@ -205,13 +232,27 @@ class RaffleStatus:
     CLOSED = "closed"  # no more entries; waiting for its draw
 
 
-class Raffle(SQLModel, table=True):
-    """One month's prize draw in the club. One raffle per month."""
+class Program(SQLModel, table=True):
+    """A series of monthly raffles with one organiser: the members' club (made by a migration), and
+    later each streamer's community. A month has at most one raffle per program."""
 
-    __tablename__ = "raffle"
+    __tablename__ = "program"
 
     id: int | None = Field(default=None, primary_key=True)
-    month: str = Field(max_length=7, sa_column_kwargs={"unique": True}, nullable=False)  # "2026-11"
+    slug: str = Field(max_length=40, sa_column_kwargs={"unique": True}, nullable=False)
+    name: str = Field(max_length=120)
+    created_at: datetime = _created_at()
+
+
+class Raffle(SQLModel, table=True):
+    """One month's prize draw of a program. One raffle per month in each program."""
+
+    __tablename__ = "raffle"
+    __table_args__ = (sa.UniqueConstraint("program_id", "month"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    program_id: int = Field(foreign_key="program.id", index=True)
+    month: str = Field(max_length=7)  # "2026-11"
     title: str = Field(max_length=120)
     prize: str = Field(max_length=200)
     description: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
@@ -374,16 +415,20 @@ class DrawTrigger:
 
 
 class Draw(SQLModel, table=True):
-    """One pool's draw, from commitment to winners: everything its public proof is built from."""
+    """One pool's draw, from commitment to winners: everything its public proof is built from.
+
+    A pool is named by (mode, source id): the raffle, competition, … whose entries it draws from.
+    Which table the source id points into is the mode's business (its registered Pool), so a new
+    mode needs no new column here."""
 
     __tablename__ = "draw"
+    __table_args__ = (sa.UniqueConstraint("mode", "source_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    mode: str = Field(max_length=16)  # raffle, competition (later: lottery)
+    mode: str = Field(max_length=16)  # raffle, competition (later: lottery, community)
+    source_id: int  # the raffle's, competition's, … id within its mode
     pool_id: str = Field(max_length=64, sa_column_kwargs={"unique": True}, nullable=False)
     kind: str = Field(max_length=16)  # the engine's pool kind: weighted, tickets, lottery
-    raffle_id: int | None = Field(default=None, foreign_key="raffle.id", index=True)
-    competition_id: int | None = Field(default=None, foreign_key="competition.id", index=True)
     distinct_winners: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
     title: str = Field(max_length=160)
     prize: str = Field(max_length=200)

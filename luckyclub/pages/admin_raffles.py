@@ -18,7 +18,7 @@ from luckyclub.components.layout import (
 )
 from luckyclub.models import Raffle, RaffleStatus
 from luckyclub.pages.admin import record_id
-from luckyclub.services import accounts, draw_public, draws, ledger, proof_files, raffles
+from luckyclub.services import accounts, draw_public, ledger, proof_files, raffles
 from luckyclub.services.errors import UserError
 from luckyclub.state.admin import AdminPageState
 from luckyclub.state.session import SessionState
@@ -93,7 +93,7 @@ class RafflesAdminState(AdminPageState):
 
     def _row(self, s, raffle: Raffle) -> RaffleRow:
         totals = ledger.totals(s, raffle.id)
-        draw = draws.draw_for_raffle(s, raffle.id)
+        draw = raffles.draw_of(s, raffle.id)
         return RaffleRow(
             id=raffle.id,
             month=raffle.month,

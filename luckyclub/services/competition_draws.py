@@ -7,11 +7,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import case, distinct, func, update
 from sqlmodel import Session, col, select
 
 from luckyclub import routes
 from luckyclub.draws import TicketDraw, Winner, encode_tickets
+from luckyclub.draws.snapshot import TICKETS
 from luckyclub.models import (
     Competition,
     CompetitionStatus,
@@ -28,8 +29,25 @@ from luckyclub.settings import get_settings
 
 
 class CompetitionPool:
+    kind = TICKETS
+
+    def schedule_missing(self, session: Session) -> int:
+        return 0  # a competition's draw is made with the competition
+
+    def live_counts(self, session: Session, draw: Draw) -> tuple[int, int]:
+        """Entrants and tickets in the draw so far: each member once, each postal entry without an
+        account on its own (as the frozen snapshot will count them)."""
+        members, postal, held = session.exec(
+            select(
+                func.count(distinct(Ticket.user_id)),
+                func.coalesce(func.sum(case((col(Ticket.user_id).is_(None), 1), else_=0)), 0),
+                func.count(),
+            ).where(Ticket.competition_id == draw.source_id, Ticket.status == TicketStatus.ACTIVE)
+        ).one()
+        return members + postal, held
+
     def blocked(self, session: Session, draw: Draw, now: datetime) -> str | None:
-        competition = session.get(Competition, draw.competition_id)
+        competition = session.get(Competition, draw.source_id)
         if competition.status != CompetitionStatus.ACTIVE:
             return f"The competition is {competition.status}, so it has nothing to draw."
         if now < competition.ends_at:
@@ -48,11 +66,11 @@ class CompetitionPool:
 
     def freeze(self, session: Session, draw: Draw, now: datetime) -> bytes:
         """Every active ticket as (number, owner's ref); refunded and void ones are left out."""
-        session.get(Competition, draw.competition_id, with_for_update=True)
+        session.get(Competition, draw.source_id, with_for_update=True)
         rows = session.exec(
             select(Ticket.number, Ticket.user_id, Ticket.order_id)
             .where(
-                Ticket.competition_id == draw.competition_id,
+                Ticket.competition_id == draw.source_id,
                 Ticket.status == TicketStatus.ACTIVE,
             )
             .order_by(Ticket.number)
@@ -79,7 +97,7 @@ class CompetitionPool:
         numbers = [winner.ticket for winner in winners]
         rows = session.exec(
             select(Ticket.number, Ticket.user_id).where(
-                Ticket.competition_id == draw.competition_id, col(Ticket.number).in_(numbers)
+                Ticket.competition_id == draw.source_id, col(Ticket.number).in_(numbers)
             )
         ).all()
         holder = dict(rows)
@@ -90,7 +108,7 @@ class CompetitionPool:
         }
 
     def congratulate(self, session: Session, draw: Draw, winner: DrawWinner, user: User) -> None:
-        link = get_settings().app_url + routes.competition_page(draw.competition_id)
+        link = get_settings().app_url + routes.competition_page(draw.source_id)
         notify.notify(
             session,
             user,
@@ -106,7 +124,7 @@ class CompetitionPool:
 
     def settle(self, session: Session, draw: Draw, now: datetime) -> None:
         """The competition is locked, and admins learn who won (to approve them for Champions)."""
-        competition = session.get(Competition, draw.competition_id, with_for_update=True)
+        competition = session.get(Competition, draw.source_id, with_for_update=True)
         competition.status, competition.updated_at = CompetitionStatus.DRAWN, now
         rows = session.exec(
             select(DrawWinner, User)
@@ -130,7 +148,7 @@ class CompetitionPool:
 
     def voided(self, session: Session, draw: Draw, now: datetime) -> None:
         """Cancelled: open checkouts are released and every paid order is refunded."""
-        competition = session.get(Competition, draw.competition_id, with_for_update=True)
+        competition = session.get(Competition, draw.source_id, with_for_update=True)
         competition.status, competition.updated_at = CompetitionStatus.CANCELLED, now
         competition.cancel_reason = draw.reason
         session.exec(
@@ -154,5 +172,17 @@ class CompetitionPool:
         for order in paid:
             tickets.void_order(session, order, reason[:500])
 
+    def delivered(self, session: Session, draw: Draw, winner: DrawWinner, user: User) -> None:
+        """The winner hears that their prize is delivered (once, however often an admin clicks)."""
+        notify.notify(
+            session,
+            user,
+            notify.PRIZE_DELIVERED,
+            unique_id=f"prize-delivered-{winner.id}",
+            email="prize_delivered",
+            title=draw.title,
+            prize=draw.prize,
+        )
 
-draws.register_pool(draws.COMPETITION, CompetitionPool())
+
+draws.register_pool(competitions.MODE, CompetitionPool())

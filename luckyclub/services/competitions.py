@@ -46,6 +46,7 @@ DRAFT, UPCOMING, ACTIVE, ENDED, DRAWN, CANCELLED = (
     "cancelled",
 )
 PUBLIC_PHASES = (ACTIVE, UPCOMING, ENDED, DRAWN)
+MODE = "competition"  # a competition's draw is the pool (competition, competition id)
 CLOSING_SOON = timedelta(hours=24)
 MAX_IMAGES = 8
 MAX_TICKETS = 1_000_000
@@ -159,7 +160,24 @@ def list_all(session: Session, *, limit: int = 200) -> list[Competition]:
     return list(session.exec(query))
 
 
-draw_of = draws.draw_for_competition  # a competition's draw, by the competition's id
+def draw_of(session: Session, competition_id: int) -> Draw | None:
+    """The competition's draw (every competition has one from its creation)."""
+    return draws.draw_of(session, MODE, competition_id)
+
+
+def schedule_draw(session: Session, competition: Competition) -> Draw:
+    """The competition's draw, its commitment public from the moment the competition exists;
+    while it is scheduled, edits (title, prize, winners, draw date) are carried to it."""
+    return draws.sync(
+        session,
+        MODE,
+        competition.id,
+        title=competition.title,
+        prize=competition.prize,
+        winners_wanted=competition.winners,
+        distinct_winners=competition.distinct_winners,
+        draw_at=competition.draw_at,
+    )
 
 
 def active_tickets(session: Session, competition_id: int) -> int:
@@ -337,7 +355,7 @@ def create(session: Session, admin: User, *, now: datetime | None = None, **fiel
         raise UserError("The end date must be in the future.", field="ends_at")
     session.add(competition)
     session.flush()
-    draws.schedule_competition(session, competition)
+    schedule_draw(session, competition)
     audit.record(
         session, admin, "competition.create", "competition", competition.id, competition.title
     )
@@ -378,7 +396,7 @@ def update(
 
 
 def _sync_draw(session: Session, competition: Competition, now: datetime) -> None:
-    draws.sync_competition(session, competition)
+    schedule_draw(session, competition)
     if competition.below_minimum_at and competition.ends_at > now:
         competition.below_minimum_at = None  # extended: the minimum is checked again at the end
 
@@ -424,7 +442,7 @@ def duplicate(session: Session, admin: User, competition_id: int, now: datetime 
     )
     session.add(copy)
     session.flush()
-    draws.schedule_competition(session, copy)
+    schedule_draw(session, copy)
     audit.record(session, admin, "competition.duplicate", "competition", copy.id, f"of {source.id}")
     return copy
 
@@ -485,7 +503,7 @@ def remove(session: Session, admin: User, competition_id: int) -> None:
     ).first()
     if has_orders is not None:
         raise UserError("This draft has orders from when it was published, so it is kept.")
-    session.exec(delete(Draw).where(Draw.competition_id == competition_id))
+    session.exec(delete(Draw).where(Draw.mode == MODE, Draw.source_id == competition_id))
     images = images_of(competition)
     audit.record(
         session, admin, "competition.delete", "competition", competition_id, competition.title

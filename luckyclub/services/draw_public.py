@@ -14,7 +14,6 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import case, distinct, func
 from sqlmodel import Session, col, select
 
 from luckyclub import routes
@@ -38,12 +37,10 @@ from luckyclub.models import (
     DrawStatus,
     DrawTrigger,
     DrawWinner,
-    Ticket,
-    TicketStatus,
     User,
     utcnow,
 )
-from luckyclub.services import draws, ledger
+from luckyclub.services import draws, ledger, raffles
 from luckyclub.settings import get_settings
 
 REVEALED = (DrawStatus.DRAWN, DrawStatus.VOID)
@@ -75,6 +72,7 @@ class DrawView:
     title: str
     prize: str
     mode: str
+    kind: str  # the snapshot's kind: weighted (entries), tickets (numbered tickets), lottery
     status: str
     status_words: str
     draw_at: datetime
@@ -125,13 +123,14 @@ def view(session: Session, draw_id: int) -> DrawView | None:
     entrants, entries = (
         (draw.entrant_count, draw.entry_count)
         if draw.closed_at is not None
-        else _live_entrants(session, draw)
+        else draws.pool_of(draw).live_counts(session, draw)
     )
     return DrawView(
         id=draw.id,
         title=draw.title,
         prize=draw.prize,
         mode=draw.mode,
+        kind=draw.kind,
         status=draw.status,
         status_words=STATUS_WORDS[draw.status],
         draw_at=draw.draw_at,
@@ -181,28 +180,6 @@ def admin_version(session: Session) -> str:
         select(DrawWinner.id, DrawWinner.status, DrawWinner.published_at)
     ).all()
     return hashlib.sha256(repr((sorted(draw_rows), sorted(winner_rows))).encode()).hexdigest()
-
-
-def _live_entrants(session: Session, draw: Draw) -> tuple[int, int]:
-    if draw.competition_id is not None:
-        return _ticket_holders(session, draw.competition_id)
-    if draw.raffle_id is None:
-        return 0, 0
-    totals = ledger.totals(session, draw.raffle_id)
-    return totals.entrants, totals.entries
-
-
-def _ticket_holders(session: Session, competition_id: int) -> tuple[int, int]:
-    """A competition's entrants and tickets in the draw so far: each member once, each postal
-    entry without an account on its own (as the frozen snapshot will count them)."""
-    members, postal, held = session.exec(
-        select(
-            func.count(distinct(Ticket.user_id)),
-            func.coalesce(func.sum(case((col(Ticket.user_id).is_(None), 1), else_=0)), 0),
-            func.count(),
-        ).where(Ticket.competition_id == competition_id, Ticket.status == TicketStatus.ACTIVE)
-    ).one()
-    return members + postal, held
 
 
 def _winner_views(session: Session, draw: Draw) -> list[WinnerView]:
@@ -268,13 +245,18 @@ def proof_document(session: Session, draw_id: int, reroll: int = 0) -> dict:
     runs = json.loads(draw.result)
     if not 0 <= reroll < len(runs):
         raise ProofNotReady(f"This draw has no reroll {reroll}.")
-    snapshot = session.get(DrawSnapshot, draw.id).body
+    return document_of(draw, session.get(DrawSnapshot, draw.id).body, reroll)
+
+
+def document_of(draw, snapshot: bytes, reroll: int) -> dict:
+    """A drawn draw's proof from its stored columns (a Draw, or any row with the same names: the
+    migration test builds proofs from a database at an older schema this way)."""
     beacon = None
     if draw.use_beacon:
         beacon = BeaconRound(
             draw.beacon_round, draw.beacon_randomness, draw.beacon_signature
         ).to_dict() | {"margin_seconds": draw.beacon_margin_seconds}
-    document = {
+    return {
         "algorithm": ALGORITHM,
         "kind": draw.kind,
         "commitment": draw.commitment,
@@ -285,7 +267,7 @@ def proof_document(session: Session, draw_id: int, reroll: int = 0) -> dict:
         "snapshot": snapshot.decode("utf-8"),
         "snapshot_digest": draw.snapshot_digest,
         "merkle_root": draw.merkle_root,
-        **runs[reroll],
+        **json.loads(draw.result)[reroll],
         "draw": {
             "id": draw.id,
             "title": draw.title,
@@ -297,7 +279,6 @@ def proof_document(session: Session, draw_id: int, reroll: int = 0) -> dict:
             "page": get_settings().app_url + routes.draw_page(draw.id),
         },
     }
-    return document
 
 
 def verify_document(document: dict) -> VerifyReport:
@@ -448,8 +429,10 @@ def _lines(draw: Draw, session: Session) -> tuple[bytes, ...]:
 
 def member_ref(session: Session, raffle_id: int, user_id: int) -> tuple[str, int | None]:
     """A member's entrant ref in a raffle's pool, and the pool's draw id (None if none yet)."""
-    draw = draws.draw_for_raffle(session, raffle_id)
-    return draws.ref_for(draws.raffle_pool(raffle_id), user_id), draw.id if draw else None
+    draw = raffles.draw_of(session, raffle_id)
+    return draws.ref_for(draws.pool_name(raffles.MODE, raffle_id), user_id), (
+        draw.id if draw else None
+    )
 
 
 # ---- winners: champions, the admin's queue, announcements --------------------------------------

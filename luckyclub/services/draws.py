@@ -40,28 +40,24 @@ from luckyclub.draws import (
     snapshot_lines,
 )
 from luckyclub.draws.proof import parameters_to_dict, result_to_dict, run_draw
-from luckyclub.draws.snapshot import TICKETS, WEIGHTED, line_of
+from luckyclub.draws.snapshot import TICKETS, line_of
 from luckyclub.models import (
-    Competition,
     Draw,
     DrawSnapshot,
     DrawStatus,
     DrawTrigger,
     DrawWinner,
-    Raffle,
     User,
     WinnerStatus,
     utcnow,
 )
-from luckyclub.services import accounts, audit, notify
+from luckyclub.services import accounts, audit
 from luckyclub.services.errors import UserError
 from luckyclub.services.permissions import require_admin
 from luckyclub.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-RAFFLE = "raffle"
-COMPETITION = "competition"
 CLAIM_FOR = timedelta(minutes=10)  # longer than any draw takes; a crashed claimant's lapses
 FIRST_RETRY_AFTER = timedelta(seconds=15)
 LONGEST_RETRY_AFTER = timedelta(minutes=10)
@@ -90,7 +86,16 @@ def _announce(draw_id: int) -> None:
 
 class Pool(Protocol):
     """A mode's side of its draws (raffles: services/raffles.py; competitions:
-    services/competition_draws.py). Registered by mode; the draw itself is the same for all."""
+    services/competition_draws.py). Registered by mode; the draw itself is the same for all.
+    A pool is named by (mode, source id): its source is the raffle, competition, … it draws from."""
+
+    kind: str  # the engine's pool kind its snapshots are: weighted, tickets or lottery
+
+    def schedule_missing(self, session: Session) -> int:
+        """Give sources made before they had draws their draw; how many it scheduled."""
+
+    def live_counts(self, session: Session, draw: Draw) -> tuple[int, int]:
+        """Entrants and entries (or tickets) in the pool now, before it is frozen."""
 
     def blocked(self, session: Session, draw: Draw, now: datetime) -> str | None:
         """Why the pool must not close yet (None: it may)."""
@@ -114,6 +119,9 @@ class Pool(Protocol):
     def voided(self, session: Session, draw: Draw, now: datetime) -> None:
         """What follows cancelling the draw."""
 
+    def delivered(self, session: Session, draw: Draw, winner: DrawWinner, user: User) -> None:
+        """What follows an admin marking a winner's prize delivered (in the same transaction)."""
+
 
 _pools: dict[str, Pool] = {}
 
@@ -125,6 +133,11 @@ def register_pool(mode: str, pool: Pool) -> Pool:
 
 def pool_of(draw: Draw) -> Pool:
     return _pools[draw.mode]
+
+
+def pool_name(mode: str, source_id: int) -> str:
+    """The pool id entrant refs are keyed with: raffle-12, competition-5 (docs/fairness.md)."""
+    return f"{mode}-{source_id}"
 
 
 def new_draw(**fields: object) -> Draw:
@@ -143,10 +156,6 @@ def new_draw(**fields: object) -> Draw:
 # ---- entrant refs --------------------------------------------------------------------------
 
 
-def raffle_pool(raffle_id: int) -> str:
-    return f"raffle-{raffle_id}"
-
-
 def ref_for(pool_id: str, user_id: int) -> str:
     """A member's pseudonym in one pool, keyed with the app's secret key."""
     return entrant_ref(get_settings().secret_key, pool_id, user_id)
@@ -157,8 +166,9 @@ def refs_for(pool_id: str, user_ids: Iterable[int]) -> Iterator[str]:
     return entrant_refs(get_settings().secret_key, pool_id, user_ids)
 
 
-def draw_for_raffle(session: Session, raffle_id: int) -> Draw | None:
-    return session.exec(select(Draw).where(Draw.raffle_id == raffle_id)).first()
+def draw_of(session: Session, mode: str, source_id: int) -> Draw | None:
+    """The draw of one pool: the raffle's, the competition's, … (None before it is scheduled)."""
+    return session.exec(select(Draw).where(Draw.mode == mode, Draw.source_id == source_id)).first()
 
 
 def get(session: Session, draw_id: int) -> Draw:
@@ -171,101 +181,40 @@ def get(session: Session, draw_id: int) -> Draw:
 # ---- scheduling: the commitment, published before any entry ------------------------------------
 
 
-def _schedule(session: Session, find: Callable[[], Draw | None], **fields: object) -> Draw:
+def schedule(session: Session, mode: str, source_id: int, **terms: object) -> Draw:
     """A pool's draw, created with a fresh secret seed the first time it is asked for (or the one
-    another process stored a moment ago: pool_id is unique)."""
-    if existing := find():
+    another process stored a moment ago: (mode, source id) is unique). `terms` are what the source
+    says about it: title, prize, winners_wanted, draw_at, distinct_winners."""
+    if existing := draw_of(session, mode, source_id):
         return existing
-    draw = new_draw(**fields)
+    draw = new_draw(
+        mode=mode,
+        source_id=source_id,
+        pool_id=pool_name(mode, source_id),
+        kind=_pools[mode].kind,
+        **terms,
+    )
     try:
         with session.begin_nested():
             session.add(draw)
     except IntegrityError:
-        return find()
+        return draw_of(session, mode, source_id)
     return draw
 
 
-def _carry_terms(draw: Draw, **terms: object) -> None:
-    """A source's edits reach its draw while the draw is scheduled; after that they are final."""
+def sync(session: Session, mode: str, source_id: int, **terms: object) -> Draw:
+    """Schedule the pool's draw if need be, and carry the source's edits to it while it is
+    scheduled; after that they are final."""
+    draw = schedule(session, mode, source_id, **terms)
     if draw.status == DrawStatus.SCHEDULED:
         for name, value in terms.items():
             setattr(draw, name, value)
-
-
-def _raffle_terms(raffle: Raffle) -> dict[str, object]:
-    return {
-        "title": raffle.title,
-        "prize": raffle.prize,
-        "winners_wanted": raffle.winners,
-        "draw_at": raffle.closes_at,
-    }
-
-
-def schedule_raffle(session: Session, raffle: Raffle) -> Draw:
-    return _schedule(
-        session,
-        lambda: draw_for_raffle(session, raffle.id),
-        mode=RAFFLE,
-        pool_id=raffle_pool(raffle.id),
-        kind=WEIGHTED,
-        raffle_id=raffle.id,
-        **_raffle_terms(raffle),
-    )
-
-
-def sync_raffle(session: Session, raffle: Raffle) -> None:
-    """Carry a raffle's edits (title, prize, winners, closing time) to its draw while scheduled."""
-    _carry_terms(schedule_raffle(session, raffle), **_raffle_terms(raffle))
-
-
-def competition_pool(competition_id: int) -> str:
-    return f"competition-{competition_id}"
-
-
-def draw_for_competition(session: Session, competition_id: int) -> Draw | None:
-    return session.exec(select(Draw).where(Draw.competition_id == competition_id)).first()
-
-
-def _competition_terms(competition: Competition) -> dict[str, object]:
-    return {
-        "title": competition.title,
-        "prize": competition.prize,
-        "winners_wanted": competition.winners,
-        "distinct_winners": competition.distinct_winners,
-        "draw_at": competition.draw_at,
-    }
-
-
-def schedule_competition(session: Session, competition: Competition) -> Draw:
-    """The competition's draw: its commitment is public from the moment the competition exists."""
-    return _schedule(
-        session,
-        lambda: draw_for_competition(session, competition.id),
-        mode=COMPETITION,
-        pool_id=competition_pool(competition.id),
-        kind=TICKETS,
-        competition_id=competition.id,
-        **_competition_terms(competition),
-    )
-
-
-def sync_competition(session: Session, competition: Competition) -> Draw:
-    """Carry a competition's edits (title, prize, winners, draw date) to its scheduled draw."""
-    draw = schedule_competition(session, competition)
-    _carry_terms(draw, **_competition_terms(competition))
     return draw
 
 
 def schedule_missing(session: Session) -> int:
-    """Give every raffle without a draw its draw (raffles made before draws existed)."""
-    raffles = session.exec(
-        select(Raffle).where(
-            ~col(Raffle.id).in_(select(Draw.raffle_id).where(col(Draw.raffle_id).is_not(None)))
-        )
-    ).all()
-    for raffle in raffles:
-        schedule_raffle(session, raffle)
-    return len(raffles)
+    """Give every source without a draw its draw (raffles made before draws existed)."""
+    return sum(pool.schedule_missing(session) for pool in _pools.values())
 
 
 # ---- closing: the frozen snapshot --------------------------------------------------------------
@@ -490,9 +439,9 @@ def _add_winner(
     return winner
 
 
-def winners_of_raffle(session: Session, raffle_id: int) -> frozenset[int] | None:
-    """The members who won a raffle's draw; None while it is not drawn (or void: nobody)."""
-    draw = draw_for_raffle(session, raffle_id)
+def winners_of(session: Session, mode: str, source_id: int) -> frozenset[int] | None:
+    """The members who won a pool's draw; None while it is not drawn (or void: nobody)."""
+    draw = draw_of(session, mode, source_id)
     if draw is None or draw.status in UNDRAWN:
         return None
     return frozenset(
@@ -749,7 +698,10 @@ def set_winner_status(
     elif action == "delivered":
         winner.status, winner.delivered_at = WinnerStatus.DELIVERED, now
         winner.contacted_at = winner.contacted_at or now
-        _tell_delivered(session, winner)
+        draw = session.get(Draw, winner.draw_id)
+        user = session.get(User, winner.user_id) if winner.user_id else None
+        if user is not None:
+            pool_of(draw).delivered(session, draw, winner, user)
     elif action == "publish":
         winner.published_at = winner.published_at or now
     elif action == "unpublish":
@@ -758,21 +710,3 @@ def set_winner_status(
         raise UserError(f"Unknown winner action {action!r}.")
     audit.record(session, admin, f"winner.{action}", "draw_winner", winner.id)
     return winner
-
-
-def _tell_delivered(session: Session, winner: DrawWinner) -> None:
-    """A competition's winner hears that their prize is delivered (once, however often an admin
-    clicks); raffle winners are thanked in person, as before."""
-    draw = session.get(Draw, winner.draw_id)
-    user = session.get(User, winner.user_id) if winner.user_id else None
-    if draw.mode != COMPETITION or user is None:
-        return
-    notify.notify(
-        session,
-        user,
-        notify.PRIZE_DELIVERED,
-        unique_id=f"prize-delivered-{winner.id}",
-        email="prize_delivered",
-        title=draw.title,
-        prize=draw.prize,
-    )

@@ -27,9 +27,8 @@ from luckyclub.models import (
     User,
     utcnow,
 )
-from luckyclub.services import audit
+from luckyclub.services import audit, roles
 from luckyclub.services.errors import UserError
-from luckyclub.services.permissions import require_admin
 
 MAX_GRANT = 10_000
 
@@ -144,8 +143,12 @@ def grant(
     reason: str,
     now: datetime | None = None,
 ) -> EntryLedger:
-    """An admin adds (amount > 0) or removes (amount < 0) entries, with a reason."""
-    require_admin(admin)
+    """An admin (or a moderator of the raffle's program) adds (amount > 0) or removes
+    (amount < 0) entries, with a reason."""
+    raffle = session.get(Raffle, raffle_id)
+    if raffle is None:
+        raise UserError("That raffle does not exist.")
+    roles.require_program_moderator(session, admin, raffle.program_id)
     reason = (reason or "").strip()
     if not reason:
         raise UserError("Give a reason; the member sees it next to the change.", field="reason")

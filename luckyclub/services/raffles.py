@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from luckyclub import routes
 from luckyclub.draws import WeightedDraw, encode_weighted
+from luckyclub.draws.snapshot import WEIGHTED
 from luckyclub.models import (
     Draw,
     EntryLedger,
@@ -22,11 +23,20 @@ from luckyclub.models import (
     User,
     utcnow,
 )
-from luckyclub.services import audit, draws, file_store, ledger, notify, proof_files
+from luckyclub.services import (
+    audit,
+    draws,
+    file_store,
+    ledger,
+    notify,
+    programs,
+    proof_files,
+    roles,
+)
 from luckyclub.services.errors import UserError
-from luckyclub.services.permissions import require_admin
 from luckyclub.settings import get_settings
 
+MODE = "raffle"  # a raffle's draw is the pool (raffle, raffle id)
 _MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 EDITABLE = (
     "title",
@@ -54,22 +64,58 @@ def month_end(month: str) -> datetime:
     return datetime(int(following[:4]), int(following[5:]), 1, tzinfo=UTC) - timedelta(seconds=1)
 
 
-def raffle_for_month(session: Session, month: str) -> Raffle | None:
-    return session.exec(select(Raffle).where(Raffle.month == month)).first()
+def _of_program(session: Session, program_id: int | None):
+    """Raffles of one program: the members' club's unless another is named."""
+    return select(Raffle).where(Raffle.program_id == (program_id or programs.club_id(session)))
 
 
-def current_raffle(session: Session, now: datetime | None = None) -> Raffle | None:
+def raffle_for_month(session: Session, month: str, program_id: int | None = None) -> Raffle | None:
+    return session.exec(_of_program(session, program_id).where(Raffle.month == month)).first()
+
+
+def current_raffle(
+    session: Session, now: datetime | None = None, program_id: int | None = None
+) -> Raffle | None:
     """The open raffle members earn entries in now: this month's, else the latest still open."""
     now = now or utcnow()
-    open_now = select(Raffle).where(Raffle.status == RaffleStatus.OPEN, Raffle.closes_at > now)
+    open_now = _of_program(session, program_id).where(
+        Raffle.status == RaffleStatus.OPEN, Raffle.closes_at > now
+    )
     return (
         session.exec(open_now.where(Raffle.month == month_of(now))).first()
         or session.exec(open_now.order_by(col(Raffle.month).desc())).first()
     )
 
 
-def list_raffles(session: Session, *, limit: int = 24) -> list[Raffle]:
-    return list(session.exec(select(Raffle).order_by(col(Raffle.month).desc()).limit(limit)))
+def list_raffles(
+    session: Session, *, limit: int = 24, program_id: int | None = None
+) -> list[Raffle]:
+    query = _of_program(session, program_id).order_by(col(Raffle.month).desc()).limit(limit)
+    return list(session.exec(query))
+
+
+def draw_of(session: Session, raffle_id: int) -> Draw | None:
+    """The raffle's draw (every raffle has one from its creation)."""
+    return draws.draw_of(session, MODE, raffle_id)
+
+
+def schedule_draw(session: Session, raffle: Raffle) -> Draw:
+    """The raffle's draw, made with its commitment the first time; while it is scheduled, the
+    raffle's edits (title, prize, winners, closing time) are carried to it."""
+    return draws.sync(
+        session,
+        MODE,
+        raffle.id,
+        title=raffle.title,
+        prize=raffle.prize,
+        winners_wanted=raffle.winners,
+        draw_at=raffle.closes_at,
+    )
+
+
+def winners_of(session: Session, raffle_id: int) -> frozenset[int] | None:
+    """The members who won the raffle; None while it is not drawn."""
+    return draws.winners_of(session, MODE, raffle_id)
 
 
 # ---- admin: create, edit, open -------------------------------------------------------------
@@ -106,9 +152,17 @@ def _checked(fields: dict, *, now: datetime) -> dict:
 
 
 def create(
-    session: Session, admin: User, *, month: str, now: datetime | None = None, **fields
+    session: Session,
+    admin: User,
+    *,
+    month: str,
+    now: datetime | None = None,
+    program_id: int | None = None,
+    **fields,
 ) -> Raffle:
-    require_admin(admin)
+    """A draft raffle of a program (the club's unless named): its platform admins or moderators."""
+    program_id = program_id or programs.club_id(session)
+    roles.require_program_moderator(session, admin, program_id)
     now = now or utcnow()
     month = (month or "").strip()
     if not _MONTH_RE.match(month):
@@ -119,12 +173,12 @@ def create(
     fields.setdefault("title", "")  # so a missing title or prize gets its sentence, too
     fields.setdefault("prize", "")
     clean = _checked(fields, now=now)
-    if raffle_for_month(session, month):
+    if raffle_for_month(session, month, program_id):
         raise UserError(f"There is already a raffle for {month}; edit that one.", field="month")
-    raffle = Raffle(month=month, **clean)
+    raffle = Raffle(program_id=program_id, month=month, **clean)
     session.add(raffle)
     session.flush()
-    draws.schedule_raffle(session, raffle)  # its commitment is public before any entry
+    schedule_draw(session, raffle)  # its commitment is public before any entry
     audit.record(session, admin, "raffle.create", "raffle", raffle.id, f"{month}: {raffle.title}")
     return raffle
 
@@ -132,15 +186,15 @@ def create(
 def update(
     session: Session, admin: User, raffle_id: int, *, now: datetime | None = None, **fields
 ) -> Raffle:
-    require_admin(admin)
     raffle = _get(session, raffle_id)
+    roles.require_program_moderator(session, admin, raffle.program_id)
     if raffle.status == RaffleStatus.CLOSED:
         raise UserError("A closed raffle cannot be edited: its entries are final.")
     clean = _checked({k: v for k, v in fields.items() if k in EDITABLE}, now=now or utcnow())
     changed = [name for name, value in clean.items() if getattr(raffle, name) != value]
     for name in changed:
         setattr(raffle, name, clean[name])
-    draws.sync_raffle(session, raffle)
+    schedule_draw(session, raffle)
     if changed:
         audit.record(session, admin, "raffle.edit", "raffle", raffle.id, ", ".join(changed))
     return raffle
@@ -150,8 +204,8 @@ def set_image(
     session: Session, admin: User, raffle_id: int, *, filename: str, data: bytes, claimed_type: str
 ) -> Raffle:
     """Give a raffle its prize picture: checked and re-encoded like a proof, stored privately."""
-    require_admin(admin)
     raffle = _get(session, raffle_id)
+    roles.require_program_moderator(session, admin, raffle.program_id)
     checked = proof_files.check_upload(
         filename,
         data,
@@ -183,16 +237,16 @@ def open_raffle(
     session: Session, admin: User, raffle_id: int, *, now: datetime | None = None
 ) -> tuple[Raffle, int]:
     """Open a draft raffle to entries, crediting base entries to every active member."""
-    require_admin(admin)
-    now = now or utcnow()
     raffle = _get(session, raffle_id)
+    roles.require_program_moderator(session, admin, raffle.program_id)
+    now = now or utcnow()
     if raffle.status == RaffleStatus.CLOSED:
         raise UserError("This raffle has closed; it cannot be opened again.")
     if raffle.closes_at <= now:
         raise UserError("Move the closing time into the future before opening the raffle.")
     raffle.status = RaffleStatus.OPEN
     session.flush()
-    draws.schedule_raffle(session, raffle)
+    schedule_draw(session, raffle)
     credited = credit_active_members(session, raffle, now=now)
     audit.record(session, admin, "raffle.open", "raffle", raffle.id, f"{credited} members credited")
     return raffle, credited
@@ -289,22 +343,26 @@ def close_due(session: Session, now: datetime | None = None) -> list[Raffle]:
 
 
 def rollover(session: Session, now: datetime | None = None) -> str:
-    """Open this month's raffle from the previous one (if nobody has), and credit its members.
+    """Open this month's club raffle from the previous one (if nobody has), and credit its members.
 
-    Safe to run in several processes at once: the month is UNIQUE, so one creates it and the
-    others find it; every credit is keyed, so each member is credited once.
+    Safe to run in several processes at once: the month is UNIQUE in the program, so one creates
+    it and the others find it; every credit is keyed, so each member is credited once.
     """
     now = now or utcnow()
     month = month_of(now)
     close_due(session, now)
-    raffle = raffle_for_month(session, month)
+    program_id = programs.club_id(session)
+    raffle = raffle_for_month(session, month, program_id)
     previous = session.exec(
-        select(Raffle).where(Raffle.month < month).order_by(col(Raffle.month).desc())
+        _of_program(session, program_id)
+        .where(Raffle.month < month)
+        .order_by(col(Raffle.month).desc())
     ).first()
     if raffle is None:
         if previous is None:
             return f"no raffle to copy for {month}"
         copy = Raffle(
+            program_id=program_id,
             month=month,
             title=previous.title,
             prize=previous.prize,
@@ -321,13 +379,13 @@ def rollover(session: Session, now: datetime | None = None) -> str:
                 session.add(copy)
         except IntegrityError:
             pass  # another process opened it a moment ago
-        raffle = raffle_for_month(session, month)
-    draws.schedule_raffle(session, raffle)
+        raffle = raffle_for_month(session, month, program_id)
+    schedule_draw(session, raffle)
     if raffle.status != RaffleStatus.OPEN:
         return f"{month}: raffle #{raffle.id} is {raffle.status}; nothing credited"
     credited = credit_active_members(session, raffle, now=now)
     # Winners carry nothing over, so carry-over waits for the previous draw (which does it too).
-    winners = draws.winners_of_raffle(session, previous.id) if previous else None
+    winners = winners_of(session, previous.id) if previous else None
     carried = (
         0 if winners is None else carry_over(session, previous, raffle, winners=winners, now=now)
     )
@@ -340,14 +398,28 @@ def rollover(session: Session, now: datetime | None = None) -> str:
 class RafflePool:
     """A raffle's draw: members weighted by the entries they hold when it closes."""
 
+    kind = WEIGHTED
+
+    def schedule_missing(self, session: Session) -> int:
+        """Raffles made before draws existed get theirs."""
+        drawn = select(Draw.source_id).where(Draw.mode == MODE)
+        raffles = session.exec(select(Raffle).where(~col(Raffle.id).in_(drawn))).all()
+        for raffle in raffles:
+            schedule_draw(session, raffle)
+        return len(raffles)
+
+    def live_counts(self, session: Session, draw: Draw) -> tuple[int, int]:
+        totals = ledger.totals(session, draw.source_id)
+        return totals.entrants, totals.entries
+
     def blocked(self, session: Session, draw: Draw, now: datetime) -> str | None:
         # An admin may close an open raffle early; a draft keeps its draw until it is opened.
-        if session.get(Raffle, draw.raffle_id).status == RaffleStatus.DRAFT:
+        if session.get(Raffle, draw.source_id).status == RaffleStatus.DRAFT:
             return "This raffle is a draft: open it before it can be drawn."
         return None
 
     def freeze(self, session: Session, draw: Draw, now: datetime) -> bytes:
-        raffle = session.get(Raffle, draw.raffle_id, with_for_update=True)
+        raffle = session.get(Raffle, draw.source_id, with_for_update=True)
         raffle.status = RaffleStatus.CLOSED
         if raffle.closes_at > now:
             raffle.closes_at = now  # closed early by an admin: the dashboard says so
@@ -367,7 +439,7 @@ class RafflePool:
         """Recomputed from the pool's holders, as only the server can."""
         wanted = {winner.entrant for winner in winners}
         found = {}
-        user_ids = [user_id for user_id, _held in ledger.holders(session, draw.raffle_id)]
+        user_ids = [user_id for user_id, _held in ledger.holders(session, draw.source_id)]
         for user_id, ref in zip(user_ids, draws.refs_for(draw.pool_id, user_ids), strict=True):
             if ref in wanted:
                 found[ref] = user_id
@@ -390,16 +462,19 @@ class RafflePool:
 
     def settle(self, session: Session, draw: Draw, now: datetime) -> None:
         """The drawn raffle's carry-over goes to the next open raffle, winners excluded."""
-        source = session.get(Raffle, draw.raffle_id)
+        source = session.get(Raffle, draw.source_id)
         target = current_raffle(session, now)
         if source is None or target is None or target.id == source.id:
             return
-        winners = draws.winners_of_raffle(session, source.id) or frozenset()
+        winners = winners_of(session, source.id) or frozenset()
         carry_over(session, source, target, winners=winners, now=now)
 
     def voided(self, session: Session, draw: Draw, now: datetime) -> None:
-        raffle = session.get(Raffle, draw.raffle_id, with_for_update=True)
+        raffle = session.get(Raffle, draw.source_id, with_for_update=True)
         raffle.status = RaffleStatus.CLOSED  # a cancelled raffle takes no more entries
 
+    def delivered(self, session: Session, draw: Draw, winner, user: User) -> None:
+        """Raffle winners are thanked in person; nothing is sent."""
 
-draws.register_pool(draws.RAFFLE, RafflePool())
+
+draws.register_pool(MODE, RafflePool())

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from luckyclub import routes
+from luckyclub.draws.snapshot import TICKETS
 from luckyclub.models import DrawStatus
-from luckyclub.services import draw_public, draws
+from luckyclub.services import draw_public
 
 
 def utc_words(moment: datetime | None) -> str:
@@ -98,8 +99,8 @@ def summary(view: draw_public.DrawView) -> DrawSummary:
         live_url=routes.live_page(view.id),
         proof_url=routes.draw_proof(view.id),
         snapshot_url=routes.draw_snapshot(view.id),
-        is_tickets=view.mode == draws.COMPETITION,
-        entry_words="tickets" if view.mode == draws.COMPETITION else "entries",
+        is_tickets=view.kind == TICKETS,
+        entry_words="tickets" if view.kind == TICKETS else "entries",
     )
 
 

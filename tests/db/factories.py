@@ -24,6 +24,7 @@ def add_user(session, email: str, role: str = Role.MEMBER) -> User:
 def add_open_raffle(session, month: str | None = None, **fields):
     """A committed raffle (this month's unless told otherwise), open until the end of its month."""
     from luckyclub.models import Raffle, RaffleStatus, utcnow
+    from luckyclub.services.programs import club_id
     from luckyclub.services.raffles import month_end, month_of
 
     month = month or month_of(utcnow())
@@ -34,7 +35,7 @@ def add_open_raffle(session, month: str | None = None, **fields):
         "closes_at": month_end(month),
         "status": RaffleStatus.OPEN,
     }
-    raffle = Raffle(month=month, **(values | fields))
+    raffle = Raffle(program_id=club_id(session), month=month, **(values | fields))
     session.add(raffle)
     session.commit()
     return raffle

@@ -23,7 +23,7 @@ from luckyclub.models import (
 from luckyclub.pages.admin_draws import DrawsAdminState
 from luckyclub.pages.admin_raffles import RafflesAdminState
 from luckyclub.pages.admin_winners import WinnersAdminState
-from luckyclub.services import draw_public, draws, ledger
+from luckyclub.services import draw_public, draws, ledger, raffles
 from luckyclub.state.admin import DRAW_FAILED
 from tests.db.factories import add_open_raffle, add_user
 from tests.db.reflex_state import state_for_tab
@@ -45,7 +45,7 @@ def people(session) -> dict[str, User]:
 def open_pool(session, holdings: dict[str, int], winners: int = 1) -> Draw:
     """An open raffle far in the future, its scheduled draw, and members holding entries."""
     raffle = add_open_raffle(session, month="2099-01", title="January bike", winners=winners)
-    draw = draws.schedule_raffle(session, raffle)
+    draw = raffles.schedule_draw(session, raffle)
     session.commit()
     for email, held in holdings.items():
         user = add_user(session, email)
@@ -221,7 +221,7 @@ def test_a_draw_waiting_for_randomness_is_shown_and_drawn_without_beacon(
 ):
     raffle, _ = raffle_with_entries(session, {"ann@example.com": 5, "bob@example.com": 5})
     close_then_draw()  # no relay answers: the draw waits
-    draw = draws.draw_for_raffle(session, raffle.id)
+    draw = raffles.draw_of(session, raffle.id)
     state = tab(session, people["admin"], DrawsAdminState)
     DrawsAdminState.load.fn(state)
 
@@ -407,6 +407,6 @@ def test_the_raffle_form_sets_the_number_of_winners_and_lists_the_draw(session, 
     assert (row.winners, row.draw_status, row.draw_words) == (3, "scheduled", "Open for entries")
     with Session(app_db) as s:
         raffle = s.exec(select(Raffle)).one()
-        assert draws.draw_for_raffle(s, raffle.id).winners_wanted == 3
+        assert raffles.draw_of(s, raffle.id).winners_wanted == 3
     RafflesAdminState.edit.fn(state, row.id)
     assert state.editing.winners == "3"

@@ -19,7 +19,7 @@ from luckyclub.draws import (
 )
 from luckyclub.draws.merkle import verify_inclusion
 from luckyclub.draws.proof import parameters_from_dict, result_to_dict
-from luckyclub.services import draw_public, draws
+from luckyclub.services import draw_public, raffles
 from tests.db.test_draws import close_then_draw, raffle_with_entries
 from tests.served import serve_api
 
@@ -41,7 +41,7 @@ def served_api(app_db):
 
 def test_the_proof_is_published_once_drawn_and_the_snapshot_once_closed(session, client):
     raffle, _ = raffle_with_entries(session, {"ann@example.com": 4, "bob@example.com": 6})
-    draw = draws.draw_for_raffle(session, raffle.id)
+    draw = raffles.draw_of(session, raffle.id)
 
     early = client.get(f"/api/draws/{draw.id}/proof")
     assert early.status_code == 404 and "published once it is drawn" in early.json()["error"]
@@ -63,7 +63,7 @@ def test_the_proof_is_published_once_drawn_and_the_snapshot_once_closed(session,
 def test_verify_says_verified_for_a_file_and_names_what_differs(session, client, tmp_path, capsys):
     raffle, _ = raffle_with_entries(session, {"ann@example.com": 4, "bob@example.com": 6})
     close_then_draw()
-    draw = draws.draw_for_raffle(session, raffle.id)
+    draw = raffles.draw_of(session, raffle.id)
     proof = client.get(f"/api/draws/{draw.id}/proof").json()
     good, bad = tmp_path / "proof.json", tmp_path / "tampered.json"
     good.write_text(json.dumps(proof))
@@ -80,7 +80,7 @@ def test_verify_says_verified_for_a_file_and_names_what_differs(session, client,
 def test_verify_fetches_the_proof_from_a_url_or_the_draw_page_address(session, served_api, capsys):
     raffle, _ = raffle_with_entries(session, {"ann@example.com": 4, "bob@example.com": 6})
     close_then_draw()
-    draw = draws.draw_for_raffle(session, raffle.id)
+    draw = raffles.draw_of(session, raffle.id)
 
     assert cli.main(["verify", f"{served_api}/api/draws/{draw.id}/proof"]) == 0
     assert cli.main(["verify", f"{served_api}/draws/{draw.id}"]) == 0
@@ -91,7 +91,7 @@ def test_verify_fetches_the_proof_from_a_url_or_the_draw_page_address(session, s
 
 def test_a_draw_not_yet_closed_gives_no_proof_and_keeps_the_seed_secret(session, client):
     raffle, _ = raffle_with_entries(session, {"ann@example.com": 4})
-    draw = draws.draw_for_raffle(session, raffle.id)
+    draw = raffles.draw_of(session, raffle.id)
     assert draw.closed_at is None
     body = client.get(f"/api/draws/{draw.id}/proof").text
     assert draw.seed not in body
@@ -119,7 +119,7 @@ def test_an_id_too_large_for_the_database_is_a_json_404_and_a_word_a_json_400(cl
 def test_a_draw_proof_for_no_such_draw_or_reroll_says_so(session, client):
     raffle, _ = raffle_with_entries(session, {"ann@example.com": 4})
     close_then_draw()
-    draw = draws.draw_for_raffle(session, raffle.id)
+    draw = raffles.draw_of(session, raffle.id)
 
     assert client.get("/api/draws/999/proof").json() == {"error": "There is no such draw."}
     too_far = client.get(f"/api/draws/{draw.id}/proof?reroll={'9' * 20}")
@@ -145,7 +145,7 @@ def test_verify_checks_the_published_snapshot_so_a_rewritten_line_is_caught(
 ):
     raffle, users = raffle_with_entries(session, {"ann@example.com": 4, "bob@example.com": 6})
     close_then_draw()
-    draw = draws.draw_for_raffle(session, raffle.id)
+    draw = raffles.draw_of(session, raffle.id)
     ann, _ = draw_public.member_ref(session, raffle.id, users["ann@example.com"].id)
     with TestClient(build_api()) as client:
         proof = client.get(f"/api/draws/{draw.id}/proof").json()
@@ -175,7 +175,7 @@ def test_verify_checks_the_published_snapshot_so_a_rewritten_line_is_caught(
 def test_verify_from_a_url_fetches_the_draws_snapshot_by_itself(session, served_api, capsys):
     raffle, _ = raffle_with_entries(session, {"ann@example.com": 4, "bob@example.com": 6})
     close_then_draw()
-    draw = draws.draw_for_raffle(session, raffle.id)
+    draw = raffles.draw_of(session, raffle.id)
 
     assert cli.main(["verify", f"{served_api}/draws/{draw.id}"]) == 0
     assert "the published snapshot matches" in capsys.readouterr().out
@@ -186,7 +186,7 @@ def test_verify_ref_shows_one_entrants_line_and_checks_the_entries_they_expect(
 ):
     raffle, users = raffle_with_entries(session, {"ann@example.com": 4, "bob@example.com": 6})
     close_then_draw()
-    draw = draws.draw_for_raffle(session, raffle.id)
+    draw = raffles.draw_of(session, raffle.id)
     bob, _ = draw_public.member_ref(session, raffle.id, users["bob@example.com"].id)
     url = f"{served_api}/draws/{draw.id}"
 
@@ -203,7 +203,7 @@ def test_verify_ref_shows_one_entrants_line_and_checks_the_entries_they_expect(
 
 def test_a_members_inclusion_proof_is_served_and_checks_against_the_root(session, client):
     raffle, users = raffle_with_entries(session, {"ann@example.com": 4, "bob@example.com": 6})
-    draw = draws.draw_for_raffle(session, raffle.id)
+    draw = raffles.draw_of(session, raffle.id)
     ann, _ = draw_public.member_ref(session, raffle.id, users["ann@example.com"].id)
     early = client.get(f"/api/draws/{draw.id}/entry?ref={ann}")
     assert early.status_code == 404 and "when the pool closes" in early.json()["error"]
@@ -214,7 +214,7 @@ def test_a_members_inclusion_proof_is_served_and_checks_against_the_root(session
     proof = InclusionProof(index=answer["index"], size=answer["size"], path=tuple(answer["path"]))
     assert verify_inclusion(answer["line"].encode(), proof, answer["merkleRoot"])
     session.expire_all()
-    assert answer["merkleRoot"] == draws.draw_for_raffle(session, raffle.id).merkle_root
+    assert answer["merkleRoot"] == raffles.draw_of(session, raffle.id).merkle_root
 
     assert client.get(f"/api/draws/{draw.id}/entry?ref={'f' * 32}").status_code == 404
     assert client.get(f"/api/draws/{draw.id}/entry").status_code == 400

@@ -14,7 +14,7 @@ from luckyclub.pages.champions import ChampionsState
 from luckyclub.pages.dashboard import DashboardState
 from luckyclub.pages.draw import DrawPageState
 from luckyclub.pages.live_draw import LiveDrawState
-from luckyclub.services import accounts, draw_public, draws
+from luckyclub.services import accounts, draw_public, draws, raffles
 from luckyclub.state import draw_room
 from tests.db.factories import add_open_raffle, add_user
 from tests.db.reflex_state import state_for_tab
@@ -175,7 +175,7 @@ def test_champions_lists_published_winners_with_a_link_to_the_draw(session):
 
 def test_the_dashboard_shows_the_members_entrant_ref_and_the_draw_links(session):
     raffle = add_open_raffle(session)
-    draws.schedule_raffle(session, raffle)
+    raffles.schedule_draw(session, raffle)
     member = add_user(session, "ann@example.com")
     token, _ = accounts.start_session(session, member)
     session.commit()

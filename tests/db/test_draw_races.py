@@ -22,7 +22,7 @@ from luckyclub.models import (
     User,
     utcnow,
 )
-from luckyclub.services import draws, ledger
+from luckyclub.services import draws, ledger, raffles
 from tests.db.factories import add_open_raffle, add_user
 
 WINNERS = 2
@@ -38,7 +38,7 @@ def postgres(app_db):
 def pool(session, entrants: int) -> Draw:
     """A scheduled no-beacon draw of WINNERS winners, due now, with `entrants` members in it."""
     raffle = add_open_raffle(session, month="2099-01", winners=WINNERS)
-    draw = draws.schedule_raffle(session, raffle)
+    draw = raffles.schedule_draw(session, raffle)
     session.commit()
     for n in range(entrants):
         user = add_user(session, f"member{n}@example.com")
@@ -146,4 +146,4 @@ def test_two_closers_at_once_freeze_one_snapshot(postgres, session, no_beacon):
         closed = s.get(Draw, draw.id)
         assert closed.status == DrawStatus.CLOSED and closed.entrant_count == 5
         assert snapshot.body.count(b"\n") == 5
-        assert s.get(Raffle, closed.raffle_id).status == RaffleStatus.CLOSED
+        assert s.get(Raffle, closed.source_id).status == RaffleStatus.CLOSED

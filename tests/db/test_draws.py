@@ -34,7 +34,7 @@ AFTER_ROUND = CLOSES + timedelta(minutes=1)
 def raffle_with_entries(session, holdings: dict[str, int], **fields) -> tuple[Raffle, dict]:
     """A raffle closing at CLOSES, its draw, and members holding the given entries."""
     raffle = add_open_raffle(session, month="2023-08", closes_at=CLOSES, **fields)
-    draws.schedule_raffle(session, raffle)
+    raffles.schedule_draw(session, raffle)
     session.commit()
     users = {}
     for email, held in holdings.items():
@@ -61,7 +61,7 @@ def close_then_draw() -> list[draws.Outcome]:
 
 def draw_of(session, raffle) -> Draw:
     session.expire_all()
-    return draws.draw_for_raffle(session, raffle.id)
+    return raffles.draw_of(session, raffle.id)
 
 
 def test_a_new_raffle_publishes_the_commitment_of_a_secret_seed(session):
@@ -70,7 +70,7 @@ def test_a_new_raffle_publishes_the_commitment_of_a_secret_seed(session):
         session, admin, month="2099-01", title="January", prize="A bike", winners=2
     )
     session.commit()
-    draw = draws.draw_for_raffle(session, raffle.id)
+    draw = raffles.draw_of(session, raffle.id)
 
     assert draw.status == DrawStatus.SCHEDULED
     assert draw.winners_wanted == 2 and draw.draw_at == raffle.closes_at
@@ -87,7 +87,7 @@ def test_edits_reach_the_scheduled_draw(session):
     raffle = raffles.create(session, admin, month="2099-01", title="January", prize="A bike")
     raffles.update(session, admin, raffle.id, prize="Two bikes", winners=3)
     session.commit()
-    draw = draws.draw_for_raffle(session, raffle.id)
+    draw = raffles.draw_of(session, raffle.id)
     assert (draw.prize, draw.winners_wanted) == ("Two bikes", 3)
 
 
@@ -205,7 +205,7 @@ def test_a_manual_override_is_recorded_and_never_passes_as_random(session, relay
     raffle, users = raffle_with_entries(session, {"ann@example.com": 5, "bob@example.com": 5})
     admin = add_user(session, "boss@example.com", role=Role.ADMIN)
     outsider = add_user(session, "zed@example.com")
-    draw = draws.draw_for_raffle(session, raffle.id)
+    draw = raffles.draw_of(session, raffle.id)
 
     with pytest.raises(UserError, match="held no entries"):
         draws.override(
@@ -269,7 +269,7 @@ def test_a_pool_nobody_entered_is_void_and_an_admin_can_void_a_draw(session, rel
 
     admin = add_user(session, "boss@example.com", role=Role.ADMIN)
     other = add_open_raffle(session, month="2099-02")
-    draw = draws.schedule_raffle(session, other)
+    draw = raffles.schedule_draw(session, other)
     session.commit()
     draws.void(session, admin, draw.id, "Prize withdrawn by the sponsor")
     session.commit()
@@ -281,7 +281,7 @@ def test_a_pool_nobody_entered_is_void_and_an_admin_can_void_a_draw(session, rel
 
 def test_members_are_not_admins(session, relays):
     raffle, users = raffle_with_entries(session, {"ann@example.com": 5})
-    draw = draws.draw_for_raffle(session, raffle.id)
+    draw = raffles.draw_of(session, raffle.id)
     with pytest.raises(UserError):
         draws.draw_now(users["ann@example.com"].id, draw.id)
     with pytest.raises(UserError):
@@ -342,7 +342,7 @@ def test_winner_queue_champions_and_announcement(session, relays):
 
 def test_a_draft_raffle_past_its_closing_time_is_not_closed_by_the_scheduler(session):
     raffle = add_open_raffle(session, month="2023-08", closes_at=CLOSES, status=RaffleStatus.DRAFT)
-    draws.schedule_raffle(session, raffle)
+    raffles.schedule_draw(session, raffle)
     session.commit()
 
     draws.run_due(now=AFTER_ROUND)

@@ -13,11 +13,12 @@ from luckyclub.models import (
     EntryLedger,
     LedgerSource,
     MembershipStatus,
+    Program,
     Raffle,
     RaffleStatus,
     Role,
 )
-from luckyclub.services import draws, ledger, raffles
+from luckyclub.services import draws, ledger, programs, raffles
 from luckyclub.services.errors import NotAllowed, UserError
 from tests.db.factories import add_member, add_open_raffle, add_user
 
@@ -153,6 +154,23 @@ def test_a_second_raffle_for_the_same_month_is_refused(session, admin):
 
     assert refused.value.message == "There is already a raffle for 2026-12; edit that one."
     assert len(session.exec(select(Raffle)).all()) == 1
+
+
+def test_a_month_is_unique_per_program_so_two_programs_run_side_by_side(session, admin):
+    community = Program(slug="streamer-ann", name="Ann's community")
+    session.add(community)
+    session.commit()
+    club_raffle = create(session, admin, month="2026-12")
+    theirs = create(
+        session, admin, month="2026-12", title="Ann's December", program_id=community.id
+    )
+
+    assert club_raffle.program_id == programs.club_id(session) != theirs.program_id
+    assert raffles.raffle_for_month(session, "2026-12").id == club_raffle.id
+    assert raffles.raffle_for_month(session, "2026-12", community.id).id == theirs.id
+    assert raffles.draw_of(session, theirs.id).pool_id == f"raffle-{theirs.id}"
+    with pytest.raises(UserError, match="already a raffle for 2026-12"):
+        create(session, admin, month="2026-12", title="Twice", program_id=community.id)
 
 
 def test_members_cannot_create_edit_or_open_raffles(session):
@@ -299,7 +317,7 @@ def november(session):
 def drawn_for(session, raffle, winner, *, now=FIRST_OF_DECEMBER) -> None:
     """The raffle closed and drawn with `winner` (an admin's recorded override: no chance here)."""
     boss = add_user(session, "drawing-admin@example.com", role=Role.ADMIN)
-    draw = draws.schedule_raffle(session, raffle)
+    draw = raffles.schedule_draw(session, raffle)
     draws.override(
         session, boss, draw.id, email=winner.email, reason="Decided for this test", now=now
     )

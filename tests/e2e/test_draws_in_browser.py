@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from luckyclub import db, routes
 from luckyclub.models import LedgerSource, Raffle, RaffleStatus, utcnow
-from luckyclub.services import draw_public, draws, ledger
+from luckyclub.services import draw_public, draws, ledger, programs, raffles
 from tests.db.factories import add_user
 from tests.e2e.flows import wait_until_live
 
@@ -48,6 +48,7 @@ def _raffle_drawn_soon() -> tuple[int, str]:
     tag = secrets.token_hex(3)
     with db.session_scope() as s:
         raffle = Raffle(
+            program_id=programs.club_id(s),
             month=f"19{secrets.randbelow(90) + 10}-{secrets.randbelow(12) + 1:02d}",
             title=f"Live draw {tag}",
             prize="A golden ticket",
@@ -56,7 +57,7 @@ def _raffle_drawn_soon() -> tuple[int, str]:
         )
         s.add(raffle)
         s.flush()
-        draw = draws.schedule_raffle(s, raffle)
+        draw = raffles.schedule_draw(s, raffle)
         draw.use_beacon = False
         draw.no_beacon_reason = "Browser test: drawn without a public beacon."
         members = [add_user(s, f"{name}-{tag}@example.com") for name in ("ann", "bob")]

@@ -1,0 +1,33 @@
+"""Programs: who runs a series of monthly raffles. The members' club is one (its row is made by the
+migration that introduced programs, or on first use in a fresh database)."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from luckyclub.models import Program
+
+CLUB = "club"
+CLUB_NAME = "LuckyClub members' club"
+
+
+def by_slug(session: Session, slug: str) -> Program | None:
+    return session.exec(select(Program).where(Program.slug == slug)).first()
+
+
+def club(session: Session) -> Program:
+    """The members' club's program, created the first time it is asked for (once, however many
+    processes ask at the same moment: the slug is unique)."""
+    if found := by_slug(session, CLUB):
+        return found
+    try:
+        with session.begin_nested():
+            session.add(Program(slug=CLUB, name=CLUB_NAME))
+    except IntegrityError:
+        pass  # another transaction made it a moment ago
+    return by_slug(session, CLUB)
+
+
+def club_id(session: Session) -> int:
+    return club(session).id
