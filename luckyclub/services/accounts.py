@@ -53,16 +53,17 @@ _REGIONS = (
     "Pacific/",
 )
 # A plain address, local@domain.tld: the local part starts with a letter, digit or _ and holds
-# letters, digits and . _ % + - (no two dots running, none at the end); the domain is dot-separated
+# letters, digits and . _ % + - ' (no two dots running, none at the end; o'brien@… is a real
+# address, and an apostrophe not in first place starts no formula); the domain is dot-separated
 # labels of letters, digits and inner hyphens, ending in a name of letters (or an xn-- IDN label).
 # RFC 5322 allows quotes, parentheses, spaces and = as well; nobody needs them for a prize draw, and
 # they let an address carry a spreadsheet formula or a display-name trick.
 _EMAIL_RE = re.compile(
-    r"(?=[^@]{1,64}@)[a-z0-9_][a-z0-9_%+-]*(?:\.[a-z0-9_%+-]+)*"
+    r"(?=[^@]{1,64}@)[a-z0-9_][a-z0-9_%+'-]*(?:\.[a-z0-9_%+'-]+)*"
     r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})"
 )
 EMAIL_PROBLEM = (
-    "Enter your email address like name@example.com: letters, digits and . _ % + - before the @, "
+    "Enter your email address like name@example.com: letters, digits and . _ % + - ' before the @, "
     "with no spaces, quotes or brackets."
 )
 _PHONE_SEPARATORS_RE = re.compile(r"[\s\-().]")
