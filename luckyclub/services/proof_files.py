@@ -1,5 +1,6 @@
 """What a proof file may be, checked from its bytes: the type sniffed from its content, images
-re-encoded without metadata and downscaled, PDFs refused when they carry scripts or attachments.
+re-encoded without metadata and downscaled, PDFs refused when they carry scripts or attachments
+(see `proof_pdfs`).
 
 Pure functions, no database: `proofs.submit` calls `check_upload` and stores what it returns.
 """
@@ -9,23 +10,20 @@ from __future__ import annotations
 import hashlib
 import io
 import math
-import re
 import unicodedata
-import zlib
 from dataclasses import dataclass
 
 import imagehash
 from PIL import Image
 
 from luckyclub.services.errors import UserError
+from luckyclub.services.proof_pdfs import check_pdf
 
 MAX_PROOF_BYTES = 10 * 1024 * 1024
 # A screenshot or phone photo is far below this; a decompression bomb is not.
 MAX_IMAGE_PIXELS = 40_000_000
 MAX_IMAGE_SIDE = 2000
 MAX_NAME_LENGTH = 255
-# Inflating a PDF's compressed streams to look inside them stops here (a PDF can be a zip bomb too).
-MAX_PDF_INFLATED_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -316,64 +314,3 @@ def hamming_distance(hash_a: str, hash_b: str) -> int:
     """How many of the 64 bits two perceptual hashes differ in (0: the same picture).
     Plain integers: the review of one upload compares it with thousands of earlier ones."""
     return (int(hash_a, 16) ^ int(hash_b, 16)).bit_count()
-
-
-# ---- PDFs -----------------------------------------------------------------------------------
-
-# Names that make a PDF act rather than show: scripts, launching programs, attached files,
-# embedded Flash, XFA forms (which carry scripts).
-_ACTIVE_PDF_NAMES = {
-    b"JavaScript",
-    b"JS",
-    b"Launch",
-    b"EmbeddedFile",
-    b"EmbeddedFiles",
-    b"RichMedia",
-    b"XFA",
-}
-_PDF_NAME = re.compile(rb"/([^\s()<>\[\]{}/%]*)")
-_PDF_HEX_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
-_PDF_STREAM = re.compile(rb"stream(?:\r\n|\n|\r)(.*?)endstream", re.DOTALL)
-_ACTIVE_PDF = (
-    "PDFs with scripts or attachments are not accepted; export it again as a plain PDF "
-    "or send a screenshot."
-)
-
-
-def check_pdf(data: bytes) -> None:
-    if not data.startswith(b"%PDF-") or b"%%EOF" not in data:
-        raise UserError(
-            "This PDF is incomplete or damaged. Export it again, or send a screenshot instead."
-        )
-    for chunk in _pdf_texts(data):
-        if _has_active_name(chunk):
-            raise UserError(_ACTIVE_PDF)
-
-
-def _has_active_name(chunk: bytes) -> bool:
-    for match in _PDF_NAME.finditer(chunk):
-        # "/J#61vaScript" is "/JavaScript" to a PDF reader.
-        name = _PDF_HEX_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), match.group(1))
-        if name in _ACTIVE_PDF_NAMES:
-            return True
-    return False
-
-
-def _pdf_texts(data: bytes):
-    """The file itself, then every Flate-compressed stream inflated: PDF 1.5 object streams can
-    hide a /JavaScript action inside compressed data."""
-    yield data
-    budget = MAX_PDF_INFLATED_BYTES
-    for match in _PDF_STREAM.finditer(data):
-        inflater = zlib.decompressobj()
-        try:
-            inflated = inflater.decompress(match.group(1), budget + 1)
-        except zlib.error:
-            continue  # not Flate (an embedded JPEG, say): nothing to look inside
-        budget -= len(inflated)
-        if budget < 0:
-            raise UserError(
-                "This PDF is too large inside to check. Export it again with fewer pages, "
-                "or send a screenshot instead."
-            )
-        yield inflated
