@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import random
 import struct
+import threading
+import time
 import zlib
 
 import pytest
@@ -172,14 +174,88 @@ def test_the_exif_orientation_is_applied_before_it_is_stripped():
     assert (checked.width, checked.height) == (40, 80)
 
 
-@pytest.mark.parametrize("width, height", [(50_000, 50_000), (8000, 6000)])
-def test_a_decompression_bomb_is_refused_before_it_is_decoded(width, height):
+@pytest.mark.parametrize("width, height", [(50_000, 50_000), (8000, 6000), (4500, 4000)])
+def test_a_png_over_16_megapixels_is_refused_from_its_header_before_it_is_decoded(width, height):
+    # The header claims the size; the pixels are one. Decoding would fail with another sentence.
     bomb = with_size_in_header(image_bytes("PNG", size=(1, 1)), width, height)
 
     message = refusal("bomb.png", bomb)
 
-    assert message.startswith("This image could not be read")
-    assert "40 megapixels" in message
+    assert message.startswith("This image could not be read: it is over 16 megapixels")
+
+
+def test_a_progressive_jpeg_over_16_megapixels_is_refused_before_it_is_decoded(monkeypatch):
+    # A progressive JPEG needs its whole coefficient buffer in memory whatever the scale.
+    original = image_bytes("JPEG", size=(4500, 4000), color=(90, 90, 90), progressive=True)
+    decoded = []
+    monkeypatch.setattr(Image.Image, "load", lambda image: decoded.append(image))
+
+    message = refusal("photo.jpg", original)
+
+    assert message.startswith("This image could not be read: it is over 16 megapixels")
+    assert decoded == []
+
+
+def test_a_phone_photo_is_decoded_at_half_scale_and_stored():
+    # 12 MP, 4032 x 3024: JPEG decodes at 1/2 scale when that still covers the stored 2000 x 1500.
+    original = image_bytes("JPEG", size=(4032, 3024), color=(10, 120, 200))
+    sizes = []
+    load = Image.Image.load
+
+    def recording_load(image):
+        sizes.append(image.size)
+        return load(image)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Image.Image, "load", recording_load)
+        checked = check_upload("photo.jpg", original)
+
+    assert (checked.width, checked.height) == (2000, 1500)
+    assert max(sizes) == (2016, 1512)  # never the full 4032 x 3024
+
+
+def test_no_more_than_two_images_are_decoded_at_once(monkeypatch):
+    """Six members upload at the same moment: the process decodes two images at a time."""
+    threads_at_once = 6
+    inside: set[int] = set()
+    most = [0]
+    lock = threading.Lock()
+    load, phash = Image.Image.load, proof_files.imagehash.phash
+
+    def decoding(image):  # the first pixels a thread decodes: it holds a decoding slot now
+        with lock:
+            entering = threading.get_ident() not in inside
+            inside.add(threading.get_ident())
+            most[0] = max(most[0], len(inside))
+        if entering:
+            time.sleep(0.2)  # a large image takes a while: the others arrive meanwhile
+        return load(image)
+
+    def hashing(image):  # the last step of an image's check
+        try:
+            return phash(image)
+        finally:
+            with lock:
+                inside.discard(threading.get_ident())
+
+    data = image_bytes("PNG", size=(600, 400))
+    monkeypatch.setattr(Image.Image, "load", decoding)
+    monkeypatch.setattr(proof_files.imagehash, "phash", hashing)
+    start = threading.Barrier(threads_at_once)
+    stored = []
+
+    def upload():
+        start.wait()
+        stored.append(check_upload("shot.png", data))
+
+    threads = [threading.Thread(target=upload) for _ in range(threads_at_once)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(stored) == threads_at_once
+    assert most[0] == 2
 
 
 def test_a_damaged_image_is_refused_with_a_sentence():
