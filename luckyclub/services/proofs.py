@@ -144,6 +144,12 @@ def submit(
     """
     if user is None or user.banned_at is not None:
         raise NotAllowed("Sign in to send a proof.")
+    if user.email_verified_at is None:
+        # Checking an upload costs memory and time: only for people who proved their address.
+        raise NotAllowed(
+            "Confirm your email address first: follow the link we sent you when you joined, "
+            "then send your proof."
+        )
     now = now or utcnow()
     raffle = raffles.current_raffle(session, now)
     if raffle is None:
