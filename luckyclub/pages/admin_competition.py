@@ -336,7 +336,9 @@ class CompetitionAdminState(AdminPageState):
                 )
 
         count = len(received)
-        self._admin_act(add_all, f"{count} picture{'s' if count != 1 else ''} added.")
+        await self._admin_act_off_loop(
+            add_all, f"{count} picture{'s' if count != 1 else ''} added."
+        )
         return rx.clear_selected_files(IMAGES_UPLOAD_ID)
 
     @rx.event

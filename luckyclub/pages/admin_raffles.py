@@ -170,7 +170,7 @@ class RafflesAdminState(AdminPageState):
         upload = files[0]
         data = await upload.read(proof_files.MAX_PROOF_BYTES + 1)
         raffle_id = self.editing.id
-        self._admin_act(
+        await self._admin_act_off_loop(
             lambda s, admin: raffles.set_image(
                 s,
                 admin,

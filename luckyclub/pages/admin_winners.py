@@ -179,7 +179,7 @@ class WinnersAdminState(AdminPageState):
         upload = files[0]
         data = await upload.read(winner_media.MAX_VIDEO_BYTES + 1)
         winner_id = self.managing.id
-        self._admin_act(
+        await self._admin_act_off_loop(
             lambda s, admin: winner_media.attach_media(
                 s,
                 admin,

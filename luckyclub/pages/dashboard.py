@@ -51,6 +51,7 @@ SOURCE_LABELS = {
 @dataclass
 class RaffleView:
     id: int = 0
+    label: str = ""  # "December 2026 raffle", or "Next raffle: January 2027" when opened early
     title: str = ""
     prize: str = ""
     description: str = ""
@@ -114,6 +115,7 @@ class DashboardState(SessionState):
     kinds: list[KindOption] = []
     kind_id: str = ""
     note: str = ""
+    proofs_wait: str = ""  # why no proof can be sent now, shown instead of the form
     error: str = ""
     notice: str = ""
     _version: str = ""
@@ -140,8 +142,14 @@ class DashboardState(SessionState):
             self.odds_text, self.odds_basis_points, self.leaders = "", 0, []
             self.entrant_ref = self.draw_page_url = self.live_url = ""
         else:
+            month = raffles.month_label(raffle.month)
             self.raffle = RaffleView(
                 id=raffle.id,
+                label=(
+                    f"Next raffle: {month}"
+                    if raffle.month > raffles.month_of(now)
+                    else f"{month} raffle"
+                ),
                 title=raffle.title,
                 prize=raffle.prize,
                 description=raffle.description,
@@ -193,6 +201,8 @@ class DashboardState(SessionState):
         ]
         if self.kinds and self.kind_id not in {k.id for k in self.kinds}:
             self.kind_id = self.kinds[0].id
+        refusal = proofs.why_not_now(s, user, now)
+        self.proofs_wait = refusal.message if refusal else ""
         self._version = self._version_of(s, user)
         self._count_down()
 
@@ -376,7 +386,7 @@ def _raffle_card() -> rx.Component:
         rx.cond(
             S.raffle.id != 0,
             rx.vstack(
-                rx.text("This month's raffle", size="2", color_scheme="gray"),
+                rx.text(S.raffle.label, size="2", color_scheme="gray"),
                 rx.heading(S.raffle.title, size="6", as_="h2"),
                 rx.cond(
                     S.raffle.image_url != "",
@@ -526,8 +536,9 @@ def _upload() -> rx.Component:
                 "approved proofs add entries.",
                 size="2",
             ),
+            rx.cond(S.proofs_wait != "", rx.text(S.proofs_wait, size="2", role="status")),
             rx.cond(
-                S.kinds.length() > 0,
+                (S.kinds.length() > 0) & (S.proofs_wait == ""),
                 rx.vstack(
                     rx.el.label("What does your proof show?", html_for="proof_kind"),
                     rx.el.select(
@@ -568,7 +579,9 @@ def _upload() -> rx.Component:
                     width="100%",
                     spacing="2",
                 ),
-                rx.text("No proof kinds are open right now.", size="2"),
+                rx.cond(
+                    S.proofs_wait == "", rx.text("No proof kinds are open right now.", size="2")
+                ),
             ),
             spacing="3",
             width="100%",

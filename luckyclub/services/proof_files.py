@@ -1,31 +1,41 @@
 """What a proof file may be, checked from its bytes: the type sniffed from its content, images
-re-encoded without metadata and downscaled, PDFs refused when they carry scripts or attachments.
+re-encoded without metadata and downscaled, PDFs refused when they carry scripts or attachments
+(see `proof_pdfs`).
 
 Pure functions, no database: `proofs.submit` calls `check_upload` and stores what it returns.
 """
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import io
 import math
-import re
+import threading
 import unicodedata
-import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import imagehash
 from PIL import Image
 
 from luckyclub.services.errors import UserError
+from luckyclub.services.proof_pdfs import check_pdf
 
 MAX_PROOF_BYTES = 10 * 1024 * 1024
-# A screenshot or phone photo is far below this; a decompression bomb is not.
-MAX_IMAGE_PIXELS = 40_000_000
+# Images decoded at full size (PNG, WebP, progressive JPEG): 16 MP is 64 MB of RGBA at the most.
+# A screenshot (3-4 MP) or a phone photo (12 MP) is below it; a decompression bomb is not.
+MAX_IMAGE_PIXELS = 16_000_000
+# A baseline JPEG decodes at 1/2, 1/4 or 1/8 scale (Pillow's draft), so a 48 MP phone photo
+# decodes to 12 MP at the most; above this, its coefficients alone would not be small.
+MAX_JPEG_PIXELS = 50_000_000
 MAX_IMAGE_SIDE = 2000
+# Decoding is the moment an upload takes memory (~100 MB for a large image): at most this many
+# files are decoded at once in the process, the others wait their turn.
+DECODING_AT_ONCE = 2
+_DECODING = threading.BoundedSemaphore(DECODING_AT_ONCE)
 MAX_NAME_LENGTH = 255
-# Inflating a PDF's compressed streams to look inside them stops here (a PDF can be a zip bomb too).
-MAX_PDF_INFLATED_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -71,7 +81,7 @@ _UNKNOWN_CLAIMED_TYPES = {
 
 _TRY_AGAIN = "Send a screenshot (PNG, JPEG or WebP) or a PDF instead."
 _TOO_MANY_PIXELS = (
-    f"This image could not be read: it is over {MAX_IMAGE_PIXELS // 1_000_000} megapixels. "
+    "This image could not be read: it is over {megapixels} megapixels. "
     "Send a screenshot or a smaller photo instead."
 )
 _UNREADABLE_IMAGE = (
@@ -122,7 +132,8 @@ def check_upload(
     check_claimed_type_matches(claimed_type, file_type)
     digest = hashlib.sha256(data).hexdigest()
     if file_type is PDF:
-        check_pdf(data)
+        with decoding_slot():
+            check_pdf(data)
         return CheckedFile(data=data, file_type=PDF, sha256=digest, perceptual_hash=None)
     image = clean_image(data, file_type)
     return CheckedFile(
@@ -256,38 +267,100 @@ def clean_image(data: bytes, file_type: FileType) -> CleanImage:
     re-encode in the same format from bare pixels: no EXIF, GPS, XMP, ICC or text chunks survive.
     """
     # Pillow's own guard raises DecompressionBombError above twice its global limit (and warns
-    # above it); our lower limit is checked from the header, before any pixel is decoded. The
-    # global limit and warning filters are left alone: they are process-wide, and we run threads.
+    # above it); our lower limits are checked from the header, before any pixel is decoded and
+    # before waiting for a decoding slot. The global limit and warning filters are left alone:
+    # they are process-wide, and we run threads.
     try:
         with Image.open(io.BytesIO(data), formats=[file_type.pil_format]) as image:
-            if image.width * image.height > MAX_IMAGE_PIXELS:
-                raise UserError(_TOO_MANY_PIXELS)
-            orientation = _orientation(image)
-            image.seek(0)  # animated PNG/WebP: the first frame is the proof
-            mode = _storable_mode(image, file_type)
-            if file_type is JPEG:
-                image.draft(mode, (MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))  # decode at a reduced scale
-            working = image if image.mode == mode else image.convert(mode)
-            working.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE), Image.Resampling.LANCZOS)
-            # A brand-new image holding only the pixels: Pillow's savers fall back to `info` for
-            # some metadata (the PNG saver re-writes an ICC profile found there).
-            pixels = Image.frombytes(mode, working.size, working.tobytes())
-        if transpose := _ORIENTATION.get(orientation):
-            pixels = pixels.transpose(transpose)
-        out = io.BytesIO()
-        pixels.save(out, format=file_type.pil_format, **_SAVE_OPTIONS[file_type.pil_format])
+            cap = _pixel_cap(image, file_type)
+            if image.width * image.height > cap:
+                raise UserError(_TOO_MANY_PIXELS.format(megapixels=cap // 1_000_000))
+            with decoding_slot():
+                pixels = _upright_pixels(image, file_type)
+                out = io.BytesIO()
+                pixels.save(out, format=file_type.pil_format, **_SAVE_OPTIONS[file_type.pil_format])
+                perceptual_hash = str(imagehash.phash(pixels))
     except UserError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise UserError(_TOO_MANY_PIXELS)  # noqa: B904 - the sentence replaces Pillow's message
+        # the sentence replaces Pillow's message
+        raise UserError(_TOO_MANY_PIXELS.format(megapixels=MAX_IMAGE_PIXELS // 1_000_000)) from None
     except Exception:  # any failure to parse untrusted bytes means the same to the sender
-        raise UserError(_UNREADABLE_IMAGE)  # noqa: B904
+        raise UserError(_UNREADABLE_IMAGE) from None
     return CleanImage(
         data=out.getvalue(),
-        perceptual_hash=str(imagehash.phash(pixels)),
+        perceptual_hash=perceptual_hash,
         width=pixels.width,
         height=pixels.height,
     )
+
+
+def _pixel_cap(image: Image.Image, file_type: FileType) -> int:
+    # A progressive JPEG keeps every coefficient of the full image while it decodes.
+    if file_type is JPEG and not image.info.get("progressive"):
+        return MAX_JPEG_PIXELS
+    return MAX_IMAGE_PIXELS
+
+
+def _fitted(size: tuple[int, int]) -> tuple[int, int]:
+    """The stored size: the longer side at most MAX_IMAGE_SIDE, the aspect kept."""
+    width, height = size
+    scale = min(1.0, MAX_IMAGE_SIDE / max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+# Modes that resample well as they are; others (palette, 1-bit, CMYK) are converted first.
+_RESIZABLE_MODES = {"RGB", "RGBA", "L", "LA"}
+
+
+def _upright_pixels(image: Image.Image, file_type: FileType) -> Image.Image:
+    """The first frame's pixels at the stored size, upright, in a brand-new image: Pillow's savers
+    fall back to `info` for some metadata (the PNG saver re-writes an ICC profile found there)."""
+    orientation = _orientation(image)  # may read a PNG to its end: inside the decoding slot
+    image.seek(0)  # animated PNG/WebP: the first frame is the proof
+    mode = _storable_mode(image, file_type)
+    size = _fitted(image.size)
+    if file_type is JPEG:
+        # Decode at 1/2, 1/4 or 1/8 scale when that still covers the stored size.
+        image.draft(mode, size)
+    working = image
+    if working.mode not in _RESIZABLE_MODES:
+        working = working.convert(mode)
+    if working.size != size:
+        # reducing_gap: first shrink by a whole factor (cheap, little memory), then resample.
+        working = working.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    if working.mode != mode:
+        working = working.convert(mode)
+    pixels = Image.frombytes(mode, working.size, working.tobytes())
+    if transpose := _ORIENTATION.get(orientation):
+        pixels = pixels.transpose(transpose)
+    return pixels
+
+
+@contextmanager
+def decoding_slot() -> Iterator[None]:
+    """Hold one of the DECODING_AT_ONCE slots while a file is decoded; afterwards, give the
+    memory freed back to the system (glibc keeps large freed blocks in its heaps otherwise)."""
+    with _DECODING:
+        try:
+            yield
+        finally:
+            _give_back_freed_memory()
+
+
+def _malloc_trim():
+    try:
+        return ctypes.CDLL(None).malloc_trim  # glibc only
+    except (OSError, AttributeError):
+        return None
+
+
+_MALLOC_TRIM = _malloc_trim()
+
+
+def _give_back_freed_memory() -> None:
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
 
 
 def _orientation(image: Image.Image) -> int:
@@ -316,64 +389,3 @@ def hamming_distance(hash_a: str, hash_b: str) -> int:
     """How many of the 64 bits two perceptual hashes differ in (0: the same picture).
     Plain integers: the review of one upload compares it with thousands of earlier ones."""
     return (int(hash_a, 16) ^ int(hash_b, 16)).bit_count()
-
-
-# ---- PDFs -----------------------------------------------------------------------------------
-
-# Names that make a PDF act rather than show: scripts, launching programs, attached files,
-# embedded Flash, XFA forms (which carry scripts).
-_ACTIVE_PDF_NAMES = {
-    b"JavaScript",
-    b"JS",
-    b"Launch",
-    b"EmbeddedFile",
-    b"EmbeddedFiles",
-    b"RichMedia",
-    b"XFA",
-}
-_PDF_NAME = re.compile(rb"/([^\s()<>\[\]{}/%]*)")
-_PDF_HEX_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
-_PDF_STREAM = re.compile(rb"stream(?:\r\n|\n|\r)(.*?)endstream", re.DOTALL)
-_ACTIVE_PDF = (
-    "PDFs with scripts or attachments are not accepted; export it again as a plain PDF "
-    "or send a screenshot."
-)
-
-
-def check_pdf(data: bytes) -> None:
-    if not data.startswith(b"%PDF-") or b"%%EOF" not in data:
-        raise UserError(
-            "This PDF is incomplete or damaged. Export it again, or send a screenshot instead."
-        )
-    for chunk in _pdf_texts(data):
-        if _has_active_name(chunk):
-            raise UserError(_ACTIVE_PDF)
-
-
-def _has_active_name(chunk: bytes) -> bool:
-    for match in _PDF_NAME.finditer(chunk):
-        # "/J#61vaScript" is "/JavaScript" to a PDF reader.
-        name = _PDF_HEX_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), match.group(1))
-        if name in _ACTIVE_PDF_NAMES:
-            return True
-    return False
-
-
-def _pdf_texts(data: bytes):
-    """The file itself, then every Flate-compressed stream inflated: PDF 1.5 object streams can
-    hide a /JavaScript action inside compressed data."""
-    yield data
-    budget = MAX_PDF_INFLATED_BYTES
-    for match in _PDF_STREAM.finditer(data):
-        inflater = zlib.decompressobj()
-        try:
-            inflated = inflater.decompress(match.group(1), budget + 1)
-        except zlib.error:
-            continue  # not Flate (an embedded JPEG, say): nothing to look inside
-        budget -= len(inflated)
-        if budget < 0:
-            raise UserError(
-                "This PDF is too large inside to check. Export it again with fewer pages, "
-                "or send a screenshot instead."
-            )
-        yield inflated

@@ -16,7 +16,7 @@ from sqlalchemy import case, func, update
 from sqlmodel import Session, col, select
 
 from luckyclub.models import LedgerSource, ProofKind, ProofStatus, ProofUpload, User, utcnow
-from luckyclub.services import audit, file_store, ledger, proof_files, raffles
+from luckyclub.services import accounts, audit, file_store, ledger, proof_files, raffles
 from luckyclub.services.errors import NotAllowed, UserError
 from luckyclub.services.permissions import require_admin
 from luckyclub.services.proof_files import FILE_TYPES, check_upload, hamming_distance
@@ -125,6 +125,34 @@ def update_kind(
 # ---- submitting -----------------------------------------------------------------------------
 
 
+NO_OPEN_RAFFLE = "There is no open raffle to earn entries in right now."
+
+
+def why_not_now(
+    session: Session, user: User | None, now: datetime | None = None
+) -> UserError | None:
+    """Why this person cannot send a proof now (the dashboard shows it instead of the form), or
+    None when they can."""
+    if user is None or user.banned_at is not None:
+        return NotAllowed("Sign in to send a proof.")
+    if user.email_verified_at is None:
+        # Checking an upload costs memory and time: only for people who proved their address.
+        return NotAllowed(
+            "Confirm your email address first: follow the link we sent you when you joined, "
+            "then send your proof."
+        )
+    now = now or utcnow()
+    if raffles.current_raffle(session, now) is None:
+        opens = raffles.next_opening(session, now)
+        return UserError(
+            f"{NO_OPEN_RAFFLE} The next raffle opens on "
+            f"{accounts.local_time(opens, user.timezone)}: send your proof then."
+            if opens
+            else f"{NO_OPEN_RAFFLE} You can send proofs again when the next raffle opens."
+        )
+    return None
+
+
 def submit(
     session: Session,
     user: User,
@@ -142,12 +170,12 @@ def submit(
     it should call `discard_file(proof.stored_name)`; a file left behind by a crash is harmless
     (nothing links to it) and can be swept by comparing the folder with the table.
     """
-    if user is None or user.banned_at is not None:
-        raise NotAllowed("Sign in to send a proof.")
     now = now or utcnow()
+    if (refusal := why_not_now(session, user, now)) is not None:
+        raise refusal
     raffle = raffles.current_raffle(session, now)
-    if raffle is None:
-        raise UserError("There is no open raffle to earn entries in right now.")
+    if raffle is None:  # closed since the check above
+        raise UserError(NO_OPEN_RAFFLE)
     kind = session.get(ProofKind, kind_id) if kind_id else None
     if kind is None or not kind.active:
         raise UserError("Choose what your proof is for from the list.", field="kind_id")

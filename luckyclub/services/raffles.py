@@ -69,6 +69,29 @@ def _of_program(session: Session, program_id: int | None):
     return select(Raffle).where(Raffle.program_id == (program_id or programs.club_id(session)))
 
 
+def month_label(month: str) -> str:
+    """ "2026-12" as people say it: "December 2026"."""
+    return datetime(int(month[:4]), int(month[5:]), 1, tzinfo=UTC).strftime("%B %Y")
+
+
+def next_opening(session: Session, now: datetime | None = None) -> datetime | None:
+    """When the club's next raffle opens if none is open now: the rollover job opens next month's
+    on the 1st at 00:00 UTC, copying the last one. None when that is up to an admin: no raffle to
+    copy yet, or this or next month's raffle is waiting as a draft."""
+    month = month_of(now or utcnow())
+    club = _of_program(session, None)
+    waiting = session.exec(
+        club.where(
+            col(Raffle.month).in_([month, next_month(month)]),
+            Raffle.status == RaffleStatus.DRAFT,
+        )
+    ).first()
+    earlier = session.exec(club.where(Raffle.month <= month)).first()
+    if waiting is not None or earlier is None:
+        return None
+    return month_end(month) + timedelta(seconds=1)
+
+
 def raffle_for_month(session: Session, month: str, program_id: int | None = None) -> Raffle | None:
     return session.exec(_of_program(session, program_id).where(Raffle.month == month)).first()
 

@@ -98,6 +98,29 @@ class AdminPageState(SessionState):
         self.notice = done
         return True
 
+    async def _admin_act_off_loop(
+        self, change: Callable[[Session, User], object], done: str
+    ) -> bool:
+        """`_admin_act` for a change that decodes an uploaded picture: decoding takes a while and
+        may wait for a decoding slot (proof_files), so the change runs and commits in a thread,
+        with the role checked there; the page reloads here."""
+        self.error = self.notice = ""
+        token = self._session_token()
+
+        def act() -> None:
+            with session_scope() as s:
+                change(s, require_admin(accounts.user_for_session(s, token)))
+
+        try:
+            await rx.run_in_thread(act)
+        except UserError as exc:
+            self.error = exc.message
+            return False
+        with session_scope() as s:
+            self._fill(s)
+        self.notice = done
+        return True
+
     async def _run_draw(self, draw_id, work: Callable[[str | None, int], draws.Outcome]) -> None:
         """Run `work(token, draw_id)` in a thread; a second click on the same draw meanwhile does
         nothing. The page state declares `running: list[int]` (the draws this tab waits on)."""

@@ -44,14 +44,22 @@ def admin(session) -> User:
     return add_user(session, "admin@example.com", Role.ADMIN)
 
 
+def confirmed_member(session, email: str) -> User:
+    """A member whose email address is confirmed, as sending a proof needs."""
+    user = add_user(session, email)
+    user.email_verified_at = utcnow()
+    session.commit()
+    return user
+
+
 @pytest.fixture()
 def member(session) -> User:
-    return add_user(session, "ann@example.com")
+    return confirmed_member(session, "ann@example.com")
 
 
 @pytest.fixture()
 def other_member(session) -> User:
-    return add_user(session, "bob@example.com")
+    return confirmed_member(session, "bob@example.com")
 
 
 @pytest.fixture()
@@ -126,6 +134,18 @@ def test_the_proof_folder_is_outside_every_folder_the_web_server_serves(monkeypa
 def test_a_proof_cannot_be_sent_without_an_open_raffle(session, member, kind):
     with pytest.raises(UserError, match="There is no open raffle to earn entries in right now."):
         submit(session, member, kind)
+
+
+def test_a_member_who_has_not_confirmed_their_email_cannot_send_a_proof(
+    session, raffle, kind, private_proof_dir
+):
+    newcomer = add_user(session, "new@example.com")
+
+    with pytest.raises(NotAllowed, match="Confirm your email address first"):
+        submit(session, newcomer, kind)
+
+    assert session.exec(select(ProofUpload)).all() == []
+    assert not private_proof_dir.exists() or list(private_proof_dir.iterdir()) == []
 
 
 def test_a_proof_for_an_inactive_kind_is_refused(session, raffle, member, kind, admin):
