@@ -4,11 +4,15 @@ import os
 
 import reflex as rx
 
+from luckyclub.settings import trusted_proxy_hops
+
 config = rx.Config(
     app_name="luckyclub",
     telemetry_enabled=False,
     # With Redis, Reflex can run several workers that share state; without, one process.
     redis_url=os.environ.get("REDIS_URL") or None,
+    # Behind Nginx the peer is always 127.0.0.1; the client's address is in X-Forwarded-For.
+    trusted_proxy_hops=trusted_proxy_hops(),
     show_built_with_reflex=False,
     plugins=[
         rx.plugins.SitemapPlugin(),

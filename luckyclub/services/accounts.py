@@ -11,30 +11,25 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
-from sqlalchemy import case, func, or_, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, or_, update
 from sqlmodel import Session, select
 
 from luckyclub import routes, security
 from luckyclub.models import (
     AuthSession,
-    LoginThrottle,
     OneTimeToken,
     Role,
     TokenPurpose,
     User,
     utcnow,
 )
-from luckyclub.services import audit, mail
+from luckyclub.services import audit, mail, throttle
 from luckyclub.services.errors import NotAllowed, UserError
 from luckyclub.services.permissions import require_admin
 from luckyclub.settings import get_settings
 
 MINIMUM_AGE = 18
 LOGIN_FAILED = "Email or password is incorrect."
-THROTTLE_FREE_FAILURES = 5
-THROTTLE_MAX_SECONDS = 15 * 60
-THROTTLE_MEMORY = timedelta(hours=1)
 LOGIN_TICKET_TTL = timedelta(minutes=2)
 VERIFY_EMAIL_TTL = timedelta(days=3)
 RESET_PASSWORD_TTL = timedelta(hours=1)
@@ -210,79 +205,29 @@ def authenticate(
     """The user for these credentials, or UserError with one message for every kind of failure."""
     now = now or utcnow()
     email = (email or "").strip().lower()
-    keys = [security.keyed_hash("login-email", email), security.keyed_hash("login-ip", client_ip)]
-    if wait := _throttle_wait(session, keys, now):
+    counted = [(throttle.SIGN_IN_ACCOUNT, email), (throttle.SIGN_IN_ADDRESS, client_ip)]
+    keys = [limit.on(value) for limit, value in counted]
+    if wait := throttle.wait_seconds(session, keys, now):
         raise UserError(
-            f"Too many failed sign-in attempts. Wait {_human_seconds(wait)} and try again, "
+            f"Too many failed sign-in attempts. Wait {throttle.human_wait(wait)} and try again, "
             "or reset your password."
         )
     user = find_by_email(session, email) if email else None
     if user is None:
         security.burn_password_check(password or "")
-        _record_failure(session, keys, now)
+        throttle.count(session, counted, now)
         raise UserError(LOGIN_FAILED)
     if not security.verify_password(password or "", user.password_hash):
-        _record_failure(session, keys, now)
+        throttle.count(session, counted, now)
         raise UserError(LOGIN_FAILED)
-    session.execute(  # a success forgives the account, not the address
-        update(LoginThrottle)
-        .where(LoginThrottle.key == keys[0])
-        .values(failures=0, locked_until=None)
-    )
+    # The owner is back: forget the account's failures, and the address's, so people who share
+    # an address (an office, a mobile network) are not kept waiting by each other's typos.
+    throttle.forgive(session, keys)
     if user.banned_at is not None:
         raise NotAllowed(
             "This account has been suspended. Contact the organisers if you think it is a mistake."
         )
     return user
-
-
-def _throttle_wait(session: Session, keys: list[str], now: datetime) -> int:
-    rows = session.exec(select(LoginThrottle).where(LoginThrottle.key.in_(keys))).all()
-    waits = [
-        (r.locked_until - now).total_seconds()
-        for r in rows
-        if r.locked_until and r.locked_until > now
-    ]
-    return int(max(waits) + 0.999) if waits else 0
-
-
-def _record_failure(session: Session, keys: list[str], now: datetime) -> None:
-    """Count a failure against each key with atomic updates, so parallel guesses all count."""
-    for key in keys:
-        if session.get(LoginThrottle, key) is None:
-            try:
-                with session.begin_nested():
-                    session.add(LoginThrottle(key=key))
-            except IntegrityError:
-                pass  # another sign-in attempt created it a moment ago
-        forgotten = LoginThrottle.last_failure_at < now - THROTTLE_MEMORY
-        session.execute(
-            update(LoginThrottle)
-            .where(LoginThrottle.key == key)
-            .values(
-                failures=case((forgotten, 1), else_=LoginThrottle.failures + 1),
-                last_failure_at=now,
-            )
-        )
-        failures = session.execute(
-            select(LoginThrottle.failures).where(LoginThrottle.key == key)
-        ).scalar_one()
-        if failures >= THROTTLE_FREE_FAILURES:
-            seconds = min(2 ** (failures - THROTTLE_FREE_FAILURES + 1), THROTTLE_MAX_SECONDS)
-            session.execute(
-                update(LoginThrottle)
-                .where(LoginThrottle.key == key)
-                .values(locked_until=now + timedelta(seconds=seconds))
-            )
-    # The failure must survive the caller's rollback of the refused sign-in.
-    session.commit()
-
-
-def _human_seconds(seconds: int) -> str:
-    if seconds < 60:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
-    minutes = (seconds + 59) // 60
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 def issue_login_ticket(session: Session, user: User) -> str:
