@@ -89,6 +89,7 @@ class RegisterState(SessionState):
                     display_name=form.get("display_name", ""),
                     date_of_birth=form.get("date_of_birth", ""),
                     timezone=form.get("timezone", "") or self.timezone,
+                    client_ip=self._client_ip(),
                 )
                 ticket = accounts.issue_login_ticket(s, user)
         except UserError as exc:
@@ -200,11 +201,19 @@ RESET_SENT = (
 
 class ForgotPasswordState(SessionState):
     sent: str = ""
+    error: str = ""
 
     @rx.event
     def request_reset(self, form: dict):
-        with session_scope() as s:
-            accounts.request_password_reset(s, form.get("email", ""))
+        self.sent = self.error = ""
+        try:
+            with session_scope() as s:
+                accounts.request_password_reset(
+                    s, form.get("email", ""), client_ip=self._client_ip()
+                )
+        except UserError as exc:
+            self.error = exc.message
+            return
         self.sent = RESET_SENT  # the same reply whether or not the account exists
 
 
@@ -217,6 +226,7 @@ def forgot_password_page() -> rx.Component:
     return auth_card(
         "Reset your password",
         rx.text("Enter your email and we will send you a link to choose a new password."),
+        error_callout(ForgotPasswordState.error),
         success_callout(ForgotPasswordState.sent),
         form(
             field("Email", "email", type="email", required=True, auto_complete="email"),

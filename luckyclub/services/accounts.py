@@ -33,6 +33,11 @@ LOGIN_FAILED = "Email or password is incorrect."
 LOGIN_TICKET_TTL = timedelta(minutes=2)
 VERIFY_EMAIL_TTL = timedelta(days=3)
 RESET_PASSWORD_TTL = timedelta(hours=1)
+FROM_YOUR_NETWORK = "Too many {what} from your network just now. Wait {{wait}} and try again."
+TO_THAT_ADDRESS = (
+    "We have just sent several {what} to that address. Check its inbox (and spam folder), "
+    "or wait {{wait}} and try again."
+)
 
 # Canonical IANA regions; legacy aliases such as "US/Eastern" or "Etc/GMT+5" are left out.
 _REGIONS = (
@@ -145,6 +150,7 @@ def register(
     display_name: str,
     date_of_birth: str | date,
     timezone: str,
+    client_ip: str,
     today: date | None = None,
 ) -> User:
     email = normalise_email(email)
@@ -159,6 +165,11 @@ def register(
         )
     timezone = check_timezone(timezone)
     check_password(password, email=email)
+    _limit_emails(
+        session,
+        (throttle.SIGN_UP_ADDRESS, client_ip, FROM_YOUR_NETWORK.format(what="accounts were made")),
+        (throttle.SIGN_UP_EMAIL, email, TO_THAT_ADDRESS.format(what="emails")),
+    )
     if find_by_email(session, email):
         raise UserError(
             "An account with this email already exists. Log in, or reset your password.",
@@ -306,19 +317,43 @@ def revoke_all_sessions(session: Session, user_id: int, *, keep_token: str | Non
 # ---- password reset -----------------------------------------------------------------------------
 
 
-def request_password_reset(session: Session, email: str) -> None:
-    """Email a reset link if the account exists. The caller shows the same reply either way."""
+def request_password_reset(session: Session, email: str, *, client_ip: str) -> None:
+    """Email a reset link if the account exists. The caller shows the same reply either way.
+
+    Requests are limited per address and per email whether or not an account exists, so a refusal
+    tells nothing either. The new link replaces any earlier one.
+    """
     try:
         email = normalise_email(email)
     except UserError:
         return
+    _limit_emails(
+        session,
+        (
+            throttle.RESET_ADDRESS,
+            client_ip,
+            FROM_YOUR_NETWORK.format(what="reset links were asked for"),
+        ),
+        (throttle.RESET_EMAIL, email, TO_THAT_ADDRESS.format(what="reset links")),
+    )
     user = find_by_email(session, email)
     if user is None or user.banned_at is not None:
         return
+    _void_tokens(session, user.id, TokenPurpose.RESET_PASSWORD)
     link = _emailed_link(session, user, TokenPurpose.RESET_PASSWORD, RESET_PASSWORD_TTL)
     mail.enqueue_email(
         session, to=user.email, template="password_reset", display_name=user.display_name, link=link
     )
+
+
+def _limit_emails(session: Session, *limits: tuple[throttle.Limit, str, str]) -> None:
+    """Refuse with the first waiting limit's sentence (its {wait} filled in), or count this
+    request against each limit."""
+    now = utcnow()
+    for limit, value, refusal in limits:
+        if wait := throttle.wait_seconds(session, [limit.on(value)], now):
+            raise UserError(refusal.format(wait=throttle.human_wait(wait)))
+    throttle.count(session, [(limit, value) for limit, value, _ in limits], now)
 
 
 def reset_password(session: Session, token: str, new_password: str) -> User:

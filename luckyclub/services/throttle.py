@@ -38,6 +38,12 @@ SIGN_IN_ACCOUNT = Limit("login-email", 5, timedelta(seconds=2), timedelta(minute
 # One client address: an office or a mobile network puts many people behind one address, so it
 # takes ten times an account's failures before it waits.
 SIGN_IN_ADDRESS = Limit("login-ip", 50, timedelta(seconds=2), timedelta(minutes=15))
+# Sign-ups and reset requests each send an email: enough for a family or an office sharing an
+# address, and for a person whose first email went to spam; not enough to flood anyone's inbox.
+SIGN_UP_ADDRESS = Limit("signup-ip", 10, timedelta(minutes=10), timedelta(hours=1))
+SIGN_UP_EMAIL = Limit("signup-email", 3, timedelta(minutes=10), timedelta(hours=1))
+RESET_ADDRESS = Limit("reset-ip", 10, timedelta(minutes=10), timedelta(hours=1))
+RESET_EMAIL = Limit("reset-email", 3, timedelta(minutes=10), timedelta(hours=1))
 
 
 def wait_seconds(session: Session, keys: list[str], now: datetime) -> int:

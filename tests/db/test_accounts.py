@@ -52,6 +52,7 @@ def register(session, email: str = "ann@example.com", **changes) -> User:
         "display_name": "Ann",
         "date_of_birth": "1990-04-21",
         "timezone": "Europe/London",
+        "client_ip": HOME_IP,
         "today": TODAY,
     }
     user = accounts.register(session, **(fields | changes))
@@ -97,7 +98,7 @@ def verify_link_token(session, to: str) -> str:
 
 
 def reset_link_token(session, email: str) -> str:
-    accounts.request_password_reset(session, email)
+    accounts.request_password_reset(session, email, client_ip=HOME_IP)
     session.commit()
     return link_token(emails(session, "password_reset")[-1], "/reset-password")
 
@@ -158,6 +159,37 @@ def test_an_email_can_only_join_once_whatever_its_case(session):
 
     assert refused.value.field == "email"
     assert len(session.exec(select(User)).all()) == 1
+
+
+def sign_up_answer(session, email: str, ip: str) -> str:
+    """What a sign-up is answered: "" when it goes through, else the refusal's sentence."""
+    try:
+        register(session, email=email, client_ip=ip)
+    except UserError as exc:
+        session.rollback()
+        return exc.message
+    return ""
+
+
+def test_sign_ups_from_one_address_are_limited_with_a_sentence(session):
+    for n in range(throttle.SIGN_UP_ADDRESS.free):
+        assert sign_up_answer(session, f"member{n}@example.com", HOME_IP) == ""
+
+    assert sign_up_answer(session, "one.more@example.com", HOME_IP) == (
+        "Too many accounts were made from your network just now. Wait 10 minutes and try again."
+    )
+    assert sign_up_answer(session, "one.more@example.com", "192.0.2.1") == ""
+    assert len(session.exec(select(User)).all()) == throttle.SIGN_UP_ADDRESS.free + 1
+
+
+def test_sign_ups_for_one_email_are_limited_from_wherever_they_come(session):
+    for n in range(throttle.SIGN_UP_EMAIL.free):
+        sign_up_answer(session, "ann@example.com", f"192.0.2.{n}")
+
+    assert sign_up_answer(session, "ann@example.com", "192.0.2.99").startswith(
+        "We have just sent several emails to that address."
+    )
+    assert len(emails(session)) <= throttle.SIGN_UP_EMAIL.free
 
 
 @pytest.mark.parametrize(
@@ -372,7 +404,7 @@ def test_a_reset_request_for_an_unknown_email_sends_nothing_and_says_nothing(ses
     register(session)
     before = emails(session)
 
-    accounts.request_password_reset(session, email)  # raises nothing
+    accounts.request_password_reset(session, email, client_ip=HOME_IP)  # raises nothing
     session.commit()
 
     assert emails(session) == before
@@ -381,12 +413,54 @@ def test_a_reset_request_for_an_unknown_email_sends_nothing_and_says_nothing(ses
 def test_a_reset_request_emails_one_link_to_the_member(session):
     register(session)
 
-    accounts.request_password_reset(session, "Ann@Example.com")
+    accounts.request_password_reset(session, "Ann@Example.com", client_ip=HOME_IP)
     session.commit()
 
     [message] = emails(session, "password_reset")
     assert message.to_address == "ann@example.com"
     assert link_token(message, "/reset-password")
+
+
+def test_a_new_reset_link_replaces_the_one_sent_before(session):
+    user = register(session)
+    older = reset_link_token(session, user.email)
+    newer = reset_link_token(session, user.email)
+
+    with pytest.raises(UserError, match="Ask for a new one"):
+        accounts.reset_password(session, older, NEW_PASSWORD)
+    session.rollback()
+    assert accounts.reset_password(session, newer, NEW_PASSWORD).id == user.id
+
+
+def test_reset_links_to_one_email_are_limited_whoever_asks(session):
+    user = register(session)
+    for n in range(throttle.RESET_EMAIL.free):
+        accounts.request_password_reset(session, user.email, client_ip=f"192.0.2.{n}")
+        session.commit()
+
+    with pytest.raises(UserError) as refused:
+        accounts.request_password_reset(session, user.email, client_ip="192.0.2.99")
+
+    assert refused.value.message == (
+        "We have just sent several reset links to that address. Check its inbox (and spam "
+        "folder), or wait 10 minutes and try again."
+    )
+    session.rollback()
+    assert len(emails(session, "password_reset")) == throttle.RESET_EMAIL.free
+
+
+def test_reset_requests_from_one_address_are_limited_whether_or_not_accounts_exist(session):
+    register(session)
+    for n in range(throttle.RESET_ADDRESS.free):
+        accounts.request_password_reset(session, f"someone{n}@example.com", client_ip=HOME_IP)
+        session.commit()
+
+    with pytest.raises(UserError, match="Too many reset links were asked for from your network"):
+        accounts.request_password_reset(session, "ann@example.com", client_ip=HOME_IP)
+    session.rollback()
+    accounts.request_password_reset(session, "ann@example.com", client_ip="192.0.2.1")
+    session.commit()
+    assert len(emails(session, "password_reset")) == 1
 
 
 def test_a_reset_link_sets_a_new_password_once_and_signs_out_everywhere(session):

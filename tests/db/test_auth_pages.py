@@ -6,7 +6,7 @@ import pytest
 from passlib.hash import argon2
 
 from luckyclub import security
-from luckyclub.pages.auth import LoginState
+from luckyclub.pages.auth import RESET_SENT, ForgotPasswordState, LoginState, RegisterState
 from luckyclub.services import accounts, throttle
 from tests.db.reflex_state import state_for_tab
 
@@ -33,6 +33,7 @@ def member(session):
         display_name="Ann",
         date_of_birth="1990-04-21",
         timezone="Europe/London",
+        client_ip="192.0.2.1",
     )
     session.commit()
     return user
@@ -58,3 +59,36 @@ def test_behind_nginx_each_client_address_has_its_own_sign_in_count(settings_env
     LoginState.sign_in.fn(ann, {"email": member.email, "password": PASSWORD})
 
     assert ann.error == ""
+
+
+def join_form(email: str) -> dict:
+    return {
+        "email": email,
+        "password": PASSWORD,
+        "display_name": "Newcomer",
+        "date_of_birth": "1990-04-21",
+        "timezone": "Europe/London",
+    }
+
+
+def test_the_join_page_refuses_one_sign_up_too_many_from_an_address_with_a_sentence(app_db):
+    tab = state_for_tab(RegisterState, client_ip="203.0.113.9")
+    for n in range(throttle.SIGN_UP_ADDRESS.free):
+        RegisterState.register.fn(tab, join_form(f"newcomer{n}@example.com"))
+        assert tab.error == ""
+
+    RegisterState.register.fn(tab, join_form("one.more@example.com"))
+
+    assert tab.error.startswith("Too many accounts were made from your network just now.")
+
+
+def test_the_forgotten_password_page_says_when_to_ask_again(member):
+    tab = state_for_tab(ForgotPasswordState, client_ip="203.0.113.9")
+    for _ in range(throttle.RESET_EMAIL.free):
+        ForgotPasswordState.request_reset.fn(tab, {"email": member.email})
+        assert (tab.sent, tab.error) == (RESET_SENT, "")
+
+    ForgotPasswordState.request_reset.fn(tab, {"email": member.email})
+
+    assert tab.sent == ""
+    assert tab.error.startswith("We have just sent several reset links to that address.")
