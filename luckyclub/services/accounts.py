@@ -152,7 +152,10 @@ def register(
     timezone: str,
     client_ip: str,
     today: date | None = None,
-) -> User:
+) -> User | None:
+    """Open an account and email a link to verify its address; the new User, or None when the
+    email has an account already, whose owner is emailed instead. The caller answers the same
+    either way, so joining cannot tell anyone which emails have accounts."""
     email = normalise_email(email)
     display_name = check_display_name(display_name)
     born = parse_date_of_birth(date_of_birth)
@@ -170,14 +173,19 @@ def register(
         (throttle.SIGN_UP_ADDRESS, client_ip, FROM_YOUR_NETWORK.format(what="accounts were made")),
         (throttle.SIGN_UP_EMAIL, email, TO_THAT_ADDRESS.format(what="emails")),
     )
-    if find_by_email(session, email):
-        raise UserError(
-            "An account with this email already exists. Log in, or reset your password.",
-            field="email",
+    password_hash = security.hash_password(password)  # both ways, so timing tells nothing
+    if owner := find_by_email(session, email):
+        mail.enqueue_email(
+            session,
+            to=owner.email,
+            template="signup_attempt",
+            display_name=owner.display_name,
+            link=f"{get_settings().app_url}{routes.LOGIN}",
         )
+        return None
     user = User(
         email=email,
-        password_hash=security.hash_password(password),
+        password_hash=password_hash,
         display_name=display_name,
         date_of_birth=born,
         timezone=timezone,
@@ -214,31 +222,75 @@ def authenticate(
     session: Session, *, email: str, password: str, client_ip: str, now: datetime | None = None
 ) -> User:
     """The user for these credentials, or UserError with one message for every kind of failure."""
-    now = now or utcnow()
     email = (email or "").strip().lower()
-    counted = [(throttle.SIGN_IN_ACCOUNT, email), (throttle.SIGN_IN_ADDRESS, client_ip)]
-    keys = [limit.on(value) for limit, value in counted]
-    if wait := throttle.wait_seconds(session, keys, now):
-        raise UserError(
-            f"Too many failed sign-in attempts. Wait {throttle.human_wait(wait)} and try again, "
-            "or reset your password."
-        )
     user = find_by_email(session, email) if email else None
-    if user is None:
-        security.burn_password_check(password or "")
-        throttle.count(session, counted, now)
+    matches = _password_matches(
+        session,
+        user,
+        password,
+        account=email,
+        client_ip=client_ip,
+        now=now or utcnow(),
+        too_many=(
+            "Too many failed sign-in attempts. Wait {wait} and try again, or reset your password."
+        ),
+    )
+    if user is None or not matches:
         raise UserError(LOGIN_FAILED)
-    if not security.verify_password(password or "", user.password_hash):
-        throttle.count(session, counted, now)
-        raise UserError(LOGIN_FAILED)
-    # The owner is back: forget the account's failures, and the address's, so people who share
-    # an address (an office, a mobile network) are not kept waiting by each other's typos.
-    throttle.forgive(session, keys)
     if user.banned_at is not None:
         raise NotAllowed(
             "This account has been suspended. Contact the organisers if you think it is a mistake."
         )
     return user
+
+
+def _password_matches(
+    session: Session,
+    user: User | None,
+    password: str,
+    *,
+    account: str,
+    client_ip: str,
+    now: datetime,
+    too_many: str,
+    field: str | None = None,
+) -> bool:
+    """Check a password against the account's throttle and the address's, whichever page asks
+    (sign-in, or the profile's "your current password"): a wrong one counts against both, a right
+    one clears both. A throttled check raises UserError with `too_many` (its {wait} filled in)."""
+    counted = [(throttle.SIGN_IN_ACCOUNT, account), (throttle.SIGN_IN_ADDRESS, client_ip)]
+    keys = [limit.on(value) for limit, value in counted]
+    if wait := throttle.wait_seconds(session, keys, now):
+        raise UserError(too_many.format(wait=throttle.human_wait(wait)), field=field)
+    if user is None:
+        security.burn_password_check(password or "")  # as long as a real check
+        matches = False
+    else:
+        matches = security.verify_password(password or "", user.password_hash)
+    if not matches:
+        throttle.count(session, counted, now)
+        return False
+    # The owner is back: forget the account's failures, and the address's, so people who share
+    # an address (an office, a mobile network) are not kept waiting by each other's typos.
+    throttle.forgive(session, keys)
+    return True
+
+
+def _check_current_password(
+    session: Session, user: User, password: str, *, client_ip: str, field: str
+) -> None:
+    """The signed-in member's password, before a change to their email or password."""
+    if not _password_matches(
+        session,
+        user,
+        password,
+        account=user.email,
+        client_ip=client_ip,
+        now=utcnow(),
+        too_many="Too many wrong passwords. Wait {wait} and try again.",
+        field=field,
+    ):
+        raise UserError("Your current password is not correct.", field=field)
 
 
 def issue_login_ticket(session: Session, user: User) -> str:
@@ -394,9 +446,10 @@ def update_phone(session: Session, user: User, phone: str) -> User:
     return user
 
 
-def change_email(session: Session, user: User, *, new_email: str, password: str) -> User:
-    if not security.verify_password(password or "", user.password_hash):
-        raise UserError("Your current password is not correct.", field="password")
+def change_email(
+    session: Session, user: User, *, new_email: str, password: str, client_ip: str
+) -> User:
+    _check_current_password(session, user, password, client_ip=client_ip, field="password")
     new_email = normalise_email(new_email)
     if new_email == user.email:
         raise UserError("That is already your email address.", field="email")
@@ -428,10 +481,12 @@ def change_password(
     current_password: str,
     new_password: str,
     keep_token: str | None,
+    client_ip: str,
 ) -> User:
     """Change the password and sign out every other browser; the current one stays signed in."""
-    if not security.verify_password(current_password or "", user.password_hash):
-        raise UserError("Your current password is not correct.", field="current_password")
+    _check_current_password(
+        session, user, current_password, client_ip=client_ip, field="current_password"
+    )
     check_password(new_password, email=user.email)
     user.password_hash = security.hash_password(new_password)
     session.add(user)

@@ -151,14 +151,30 @@ def test_a_timezone_not_on_the_list_is_refused(session):
     assert refused.value.field == "timezone"
 
 
-def test_an_email_can_only_join_once_whatever_its_case(session):
+def test_joining_with_a_members_email_answers_as_for_a_new_one_and_tells_the_owner(session):
     register(session, email="ann@example.com")
 
-    with pytest.raises(UserError, match="already exists") as refused:
-        register(session, email="ANN@example.com")
+    again = register(session, email="ANN@example.com", display_name="Mallory Sender")
 
-    assert refused.value.field == "email"
+    assert again is None  # no refusal: the page answers exactly as for a new address
     assert len(session.exec(select(User)).all()) == 1
+    notice = emails(session)[-1]
+    assert (notice.to_address, notice.template) == ("ann@example.com", "signup_attempt")
+    assert notice.text_body.startswith("Hi Ann,") and "Mallory" not in notice.text_body
+    assert f"{get_settings().app_url}/login" in notice.text_body
+
+
+def test_joining_with_a_members_email_spends_a_password_hash_like_a_new_account(
+    session, monkeypatch
+):
+    register(session, email="ann@example.com")
+    hashed = []
+    real_hash = security.hash_password
+    monkeypatch.setattr(security, "hash_password", lambda p: hashed.append(p) or real_hash(p))
+
+    register(session, email="ann@example.com", password="another long phrase")
+
+    assert hashed == ["another long phrase"]
 
 
 def sign_up_answer(session, email: str, ip: str) -> str:
@@ -514,7 +530,12 @@ def test_changing_the_password_keeps_this_browser_signed_in_and_signs_out_the_ot
     here, elsewhere = open_session(session, user), open_session(session, user)
 
     accounts.change_password(
-        session, user, current_password=PASSWORD, new_password=NEW_PASSWORD, keep_token=here
+        session,
+        user,
+        current_password=PASSWORD,
+        new_password=NEW_PASSWORD,
+        keep_token=here,
+        client_ip=HOME_IP,
     )
     session.commit()
 
@@ -530,7 +551,12 @@ def test_changing_the_password_needs_the_current_one(session):
 
     with pytest.raises(UserError, match="current password is not correct") as refused:
         accounts.change_password(
-            session, user, current_password="a guess", new_password=NEW_PASSWORD, keep_token=None
+            session,
+            user,
+            current_password="a guess",
+            new_password=NEW_PASSWORD,
+            keep_token=None,
+            client_ip=HOME_IP,
         )
     session.rollback()
 
@@ -545,9 +571,13 @@ def test_changing_email_needs_the_password_and_asks_to_verify_the_new_address(se
     session.commit()
 
     with pytest.raises(UserError, match="current password is not correct"):
-        accounts.change_email(session, user, new_email="ann@new.example", password="a guess")
+        accounts.change_email(
+            session, user, new_email="ann@new.example", password="a guess", client_ip=HOME_IP
+        )
     session.rollback()
-    accounts.change_email(session, user, new_email="Ann@New.Example", password=PASSWORD)
+    accounts.change_email(
+        session, user, new_email="Ann@New.Example", password=PASSWORD, client_ip=HOME_IP
+    )
     session.commit()
 
     assert user.email == "ann@new.example" and user.email_verified_at is None
@@ -564,7 +594,9 @@ def test_a_link_mailed_to_the_old_address_cannot_verify_the_new_one(session):
     old_verify = verify_link_token(session, user.email)
     old_reset = reset_link_token(session, user.email)
 
-    accounts.change_email(session, user, new_email="someone.else@example.com", password=PASSWORD)
+    accounts.change_email(
+        session, user, new_email="someone.else@example.com", password=PASSWORD, client_ip=HOME_IP
+    )
     session.commit()
 
     with pytest.raises(UserError):
@@ -580,7 +612,43 @@ def test_changing_to_an_email_another_member_uses_is_refused(session):
     ann = register(session)
 
     with pytest.raises(UserError, match="Another account already uses"):
-        accounts.change_email(session, ann, new_email="BOB@example.com", password=PASSWORD)
+        accounts.change_email(
+            session, ann, new_email="BOB@example.com", password=PASSWORD, client_ip=HOME_IP
+        )
+
+
+def change_password_with(session, user: User, current: str) -> None:
+    accounts.change_password(
+        session,
+        user,
+        current_password=current,
+        new_password=NEW_PASSWORD,
+        keep_token=None,
+        client_ip=HOME_IP,
+    )
+
+
+def change_email_with(session, user: User, current: str) -> None:
+    accounts.change_email(
+        session, user, new_email="ann@new.example", password=current, client_ip=HOME_IP
+    )
+
+
+@pytest.mark.parametrize("change", [change_password_with, change_email_with])
+def test_guessing_the_current_password_on_the_profile_is_throttled_like_sign_in(session, change):
+    user = register(session)
+    for n in range(throttle.SIGN_IN_ACCOUNT.free):
+        with pytest.raises(UserError, match="Your current password is not correct"):
+            change(session, user, f"guess {n}")
+        session.rollback()
+
+    with pytest.raises(UserError, match="Too many wrong passwords. Wait") as refused:
+        change(session, user, PASSWORD)
+    session.rollback()
+
+    assert refused.value.field in ("current_password", "password")
+    with pytest.raises(UserError, match="Too many failed sign-in attempts"):  # one count
+        sign_in(session, user.email, ip="192.0.2.1")
 
 
 # ---- administration ---------------------------------------------------------------------------

@@ -6,7 +6,14 @@ import pytest
 from passlib.hash import argon2
 
 from luckyclub import security
-from luckyclub.pages.auth import RESET_SENT, ForgotPasswordState, LoginState, RegisterState
+from luckyclub.pages.auth import (
+    JOINED,
+    RESET_SENT,
+    ForgotPasswordState,
+    LoginState,
+    RegisterState,
+)
+from luckyclub.pages.profile import ProfileState
 from luckyclub.services import accounts, throttle
 from tests.db.reflex_state import state_for_tab
 
@@ -92,3 +99,28 @@ def test_the_forgotten_password_page_says_when_to_ask_again(member):
 
     assert tab.sent == ""
     assert tab.error.startswith("We have just sent several reset links to that address.")
+
+
+def test_joining_with_a_members_email_gets_the_same_answer_as_a_new_address(member):
+    newcomer = state_for_tab(RegisterState, client_ip="203.0.113.9")
+    RegisterState.register.fn(newcomer, join_form("newcomer@example.com"))
+    copycat = state_for_tab(RegisterState, client_ip="203.0.113.10")
+    RegisterState.register.fn(copycat, join_form(member.email))
+
+    assert (copycat.error, copycat.joined) == (newcomer.error, newcomer.joined) == ("", JOINED)
+    assert not copycat.signed_in
+
+
+def test_the_profile_refuses_one_password_guess_too_many(session, member):
+    token, _ = accounts.start_session(session, member)
+    session.commit()
+    tab = state_for_tab(ProfileState, session_token=token)
+    wrong = {"current_password": "a guess", "new_password": "x" * 12, "confirm_password": "x" * 12}
+    for _ in range(throttle.SIGN_IN_ACCOUNT.free):
+        ProfileState.change_password.fn(tab, wrong)
+        assert tab.error == "Your current password is not correct."
+
+    ProfileState.change_email.fn(tab, {"new_email": "ann@new.example", "password": PASSWORD})
+
+    assert tab.error.startswith("Too many wrong passwords. Wait")
+    assert tab.saved == ""
