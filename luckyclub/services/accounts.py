@@ -7,6 +7,7 @@ the CLI and a test all drive the same code.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
@@ -52,6 +53,10 @@ _REGIONS = (
     "Indian/",
     "Pacific/",
 )
+# Control, format (bidi overrides and isolates, zero-width characters), private-use, surrogates.
+_INVISIBLE = frozenset({"Cc", "Cf", "Co", "Cs"})
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")  # Hangul fillers, blank Braille
+_STAFF_WORDS = ("admin", "moderator", "luckyclub")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE_SEPARATORS_RE = re.compile(r"[\s\-().]")
 _E164_RE = re.compile(r"^\+[1-9][0-9]{7,14}$")  # E.164: a country code, at most 15 digits in all
@@ -80,11 +85,31 @@ def normalise_email(email: str) -> str:
     return email
 
 
-def check_display_name(name: str) -> str:
-    name = " ".join((name or "").split())
+def check_display_name(name: str, *, staff: bool = False) -> str:
+    """A display name as others will see it: NFKC-normalised (full-width and styled letters become
+    plain ones), spaces collapsed, nothing invisible, and dressed as staff only by staff."""
+    name = " ".join(unicodedata.normalize("NFKC", name or "").split())
+    if any(unicodedata.category(ch) in _INVISIBLE or ch in _BLANK_LETTERS for ch in name):
+        raise UserError(
+            "Use letters, numbers, spaces and punctuation in your display name: it cannot "
+            "contain invisible or control characters.",
+            field="display_name",
+        )
     if not 2 <= len(name) <= 60:
         raise UserError("Choose a display name of 2 to 60 characters.", field="display_name")
+    if not staff and _looks_like_staff(name):
+        raise UserError(
+            "Choose a display name that does not look like LuckyClub's staff: names with "
+            '"admin", "moderator" or "LuckyClub" in them are kept for the organisers.',
+            field="display_name",
+        )
     return name
+
+
+def _looks_like_staff(name: str) -> bool:
+    # Accents, case, spaces and dots removed, so "Àd.min" and "Lucky Club" are caught too.
+    bare = "".join(ch for ch in unicodedata.normalize("NFKD", name).casefold() if ch.isalnum())
+    return any(word in bare for word in _STAFF_WORDS)
 
 
 def check_timezone(name: str) -> str:
@@ -433,7 +458,7 @@ def reset_password(session: Session, token: str, new_password: str) -> User:
 
 
 def update_profile(session: Session, user: User, *, display_name: str, timezone: str) -> User:
-    user.display_name = check_display_name(display_name)
+    user.display_name = check_display_name(display_name, staff=user.is_admin)
     user.timezone = check_timezone(timezone)
     session.add(user)
     return user
@@ -581,7 +606,7 @@ def create_or_promote_admin(
     user = User(
         email=email,
         password_hash=security.hash_password(check_password(password, email=email)),
-        display_name=check_display_name(display_name),
+        display_name=check_display_name(display_name, staff=True),
         date_of_birth=date(1970, 1, 1),
         timezone="UTC",
         role=Role.ADMIN,

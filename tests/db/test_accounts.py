@@ -151,6 +151,73 @@ def test_a_timezone_not_on_the_list_is_refused(session):
     assert refused.value.field == "timezone"
 
 
+# ---- display names ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("  Ann \t  Lee ", "Ann Lee"),
+        ("Ann\u00a0Lee", "Ann Lee"),  # a no-break space is a space
+        ("\uff21\uff4e\uff4e", "Ann"),  # full-width letters
+        ("Zoë Ø'Brien-Łukasz", "Zoë Ø'Brien-Łukasz"),
+    ],
+)
+def test_a_display_name_is_normalised_and_its_spaces_collapsed(session, typed, kept):
+    assert register(session, display_name=typed).display_name == kept
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Ann\u202eevil",  # right-to-left override: shows "Annlive"
+        "Ann\u2066Lee",  # a bidi isolate
+        "A\u200bnn",  # zero-width space
+        "Ann\u200d",  # zero-width joiner
+        "Ann\u00adLee",  # soft hyphen
+        "Ann\ufeff",  # byte order mark
+        "Ann\x07",  # a control character
+        "\ue000Ann",  # private use
+    ],
+)
+def test_a_display_name_with_invisible_or_control_characters_is_refused(session, name):
+    with pytest.raises(UserError, match="invisible or control characters") as refused:
+        register(session, display_name=name)
+
+    assert refused.value.field == "display_name"
+    assert session.exec(select(User)).all() == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Demo Admin",
+        "ADMINISTRATOR",
+        "\uff41\uff44\uff4d\uff49\uff4e",
+        "A.d.m.i.n",
+        "Mod Erator",
+        "Lucky Club Team",
+        "luckyclub",
+    ],
+)
+def test_a_member_cannot_take_a_name_that_looks_like_staff(session, name):
+    with pytest.raises(UserError, match="look like LuckyClub's staff") as refused:
+        register(session, display_name=name)
+    assert refused.value.field == "display_name"
+
+    ann = register(session)
+    with pytest.raises(UserError, match="look like LuckyClub's staff"):
+        accounts.update_profile(session, ann, display_name=name, timezone="UTC")
+
+
+def test_an_admin_may_use_a_staff_name(session):
+    admin = make_admin(session)
+
+    accounts.update_profile(session, admin, display_name="Club Admin", timezone="UTC")
+
+    assert admin.display_name == "Club Admin"
+
+
 def test_joining_with_a_members_email_answers_as_for_a_new_one_and_tells_the_owner(session):
     register(session, email="ann@example.com")
 
