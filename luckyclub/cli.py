@@ -65,6 +65,7 @@ def seed_demo(args: argparse.Namespace) -> int:
             display_name="Demo Member",
             date_of_birth="1990-04-21",
             timezone="Europe/London",
+            client_ip="127.0.0.1",  # this machine
         )
         member.email_verified_at = member.created_at
         s.add(member)

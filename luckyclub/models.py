@@ -117,7 +117,7 @@ class OneTimeToken(SQLModel, table=True):
 
 
 class LoginThrottle(SQLModel, table=True):
-    """Recent failed logins for one account or one client address (the key is a keyed hash)."""
+    """Recent counted attempts for one key (a keyed hash): see services/throttle.py."""
 
     __tablename__ = "login_throttle"
 

@@ -55,6 +55,22 @@ def keyed_hash(*parts: str) -> str:
     return hmac.new(get_settings().secret_key.encode(), message, hashlib.sha256).hexdigest()
 
 
+def client_address(peer: str, forwarded_for: str | None) -> str:
+    """The address a request came from, for throttling: the connection's peer, or behind
+    TRUSTED_PROXY_HOPS proxies the X-Forwarded-For entry the outermost one appended.
+
+    Each proxy appends the address it was contacted from, so only the last `hops` entries are
+    facts; anything before them is whatever the client chose to send. (Reflex reads the header the
+    same way for its own client IP, and reading it again here gives the same address.)
+    """
+    hops = get_settings().trusted_proxy_hops
+    if hops:
+        entries = [entry.strip() for entry in (forwarded_for or "").split(",") if entry.strip()]
+        if len(entries) >= hops:
+            return entries[-hops]
+    return peer or ""
+
+
 @lru_cache(maxsize=1)
 def common_passwords() -> frozenset[str]:
     text = resources.files("luckyclub.data").joinpath("common_passwords.txt").read_text()

@@ -44,6 +44,9 @@ class Settings:
     sms_auth_token: str | None = field(repr=False)
     sms_from: str | None  # the sending number (E.164) or sender id
     postal_entry_address: str  # where free postal entries to competitions are sent
+    # How many reverse proxies (Nginx: 1) stand in front of the app and append to X-Forwarded-For;
+    # 0 trusts no such header, so a client cannot choose the address it is throttled under.
+    trusted_proxy_hops: int = 0
 
     @property
     def stripe_test_mode(self) -> bool:
@@ -138,7 +141,19 @@ def load_settings() -> Settings:
         sms_auth_token=os.environ.get("SMS_AUTH_TOKEN") or None,
         sms_from=os.environ.get("SMS_FROM") or None,
         postal_entry_address=os.environ.get("POSTAL_ENTRY_ADDRESS") or DEFAULT_POSTAL_ADDRESS,
+        trusted_proxy_hops=trusted_proxy_hops(),
     )
+
+
+def trusted_proxy_hops() -> int:
+    """TRUSTED_PROXY_HOPS, read here for both the app and rxconfig.py (Reflex's own client IP)."""
+    value = (os.environ.get("TRUSTED_PROXY_HOPS") or "0").strip()
+    if not value.isascii() or not value.isdigit():
+        raise ValueError(
+            f"TRUSTED_PROXY_HOPS must be a whole number of proxies (0, or 1 behind Nginx), "
+            f"not {value!r}."
+        )
+    return int(value)
 
 
 def _list(value: str | None) -> tuple[str, ...]:

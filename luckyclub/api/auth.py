@@ -7,6 +7,7 @@ import json
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from luckyclub import security
 from luckyclub.api.responses import json_errors
 from luckyclub.db import session_scope
 from luckyclub.services import accounts
@@ -37,7 +38,9 @@ async def create_session(request: Request) -> Response:
         ticket = str((await request.json()).get("ticket", ""))
     except (json.JSONDecodeError, AttributeError, UnicodeDecodeError):
         return _refused('Send JSON like {"ticket": "..."}.')
-    client_ip = request.client.host if request.client else ""
+    client_ip = security.client_address(
+        request.client.host if request.client else "", request.headers.get("x-forwarded-for")
+    )
     try:
         with session_scope() as s:
             token, expires_at = accounts.exchange_login_ticket(

@@ -57,9 +57,20 @@ def auth_card(title: str, *children: rx.Component) -> rx.Component:
 # ---- register ----------------------------------------------------------------------------
 
 
+JOINED = (
+    "Thank you for joining. We have emailed you a link to confirm your address; "
+    "you can sign in now with your email and password."
+)
+
+
 class RegisterState(SessionState):
     error: str = ""
+    joined: str = ""
     timezone: str = "UTC"
+
+    @rx.event
+    def open_form(self):
+        self.error = self.joined = ""  # the state outlives a visit to another page
 
     @rx.event
     def set_timezone(self, value: str):
@@ -79,51 +90,70 @@ class RegisterState(SessionState):
 
     @rx.event
     def register(self, form: dict):
-        self.error = ""
+        self.error = self.joined = ""
         try:
             with session_scope() as s:
-                user = accounts.register(
+                accounts.register(
                     s,
                     email=form.get("email", ""),
                     password=form.get("password", ""),
                     display_name=form.get("display_name", ""),
                     date_of_birth=form.get("date_of_birth", ""),
                     timezone=form.get("timezone", "") or self.timezone,
+                    client_ip=self._client_ip(),
                 )
-                ticket = accounts.issue_login_ticket(s, user)
         except UserError as exc:
             self.error = exc.message
             return
-        return finish_sign_in(ticket, routes.DASHBOARD)
+        # The same answer when the email has an account already (its owner is emailed instead),
+        # so joining cannot tell anyone which emails are members'.
+        self.joined = JOINED
 
 
 @rx.page(
     route=routes.REGISTER,
     title="Join LuckyClub",
-    on_load=[SessionState.refresh, RegisterState.detect_timezone],
+    on_load=[SessionState.refresh, RegisterState.open_form, RegisterState.detect_timezone],
 )
 def register_page() -> rx.Component:
     return auth_card(
         "Join LuckyClub",
         rx.text("Members must be 18 or older.", color_scheme="gray"),
         error_callout(RegisterState.error),
-        form(
-            field("Email", "email", type="email", required=True, auto_complete="email"),
-            field("Display name", "display_name", required=True, auto_complete="nickname"),
-            field(
-                "Password",
-                "password",
-                type="password",
-                required=True,
-                auto_complete="new-password",
+        rx.cond(
+            RegisterState.joined != "",
+            rx.vstack(
+                success_callout(RegisterState.joined),
+                link_button("Sign in", routes.LOGIN, size="3"),
             ),
-            rx.text("At least 8 characters; a long phrase is best.", size="1", color_scheme="gray"),
-            field("Date of birth", "date_of_birth", type="date", required=True),
-            timezone_select(RegisterState.timezone, RegisterState.set_timezone),
-            submit="Create account",
-            on_submit=RegisterState.register,
+        ),
+        # Hidden, not removed, once joined: a form rendered anew would drop what someone typed
+        # while a revisit's page load clears the last visit's thank-you.
+        rx.box(
+            _join_form(),
+            display=rx.cond(RegisterState.joined != "", "none", "block"),
+            width="100%",
         ),
         rx.text("Already a member? ", rx.link("Sign in", href=routes.LOGIN), size="2"),
+    )
+
+
+def _join_form() -> rx.Component:
+    return form(
+        field("Email", "email", type="email", required=True, auto_complete="email"),
+        field("Display name", "display_name", required=True, auto_complete="nickname"),
+        field(
+            "Password",
+            "password",
+            type="password",
+            required=True,
+            auto_complete="new-password",
+        ),
+        rx.text("At least 8 characters; a long phrase is best.", size="1", color_scheme="gray"),
+        field("Date of birth", "date_of_birth", type="date", required=True),
+        timezone_select(RegisterState.timezone, RegisterState.set_timezone),
+        submit="Create account",
+        on_submit=RegisterState.register,
     )
 
 
@@ -200,11 +230,19 @@ RESET_SENT = (
 
 class ForgotPasswordState(SessionState):
     sent: str = ""
+    error: str = ""
 
     @rx.event
     def request_reset(self, form: dict):
-        with session_scope() as s:
-            accounts.request_password_reset(s, form.get("email", ""))
+        self.sent = self.error = ""
+        try:
+            with session_scope() as s:
+                accounts.request_password_reset(
+                    s, form.get("email", ""), client_ip=self._client_ip()
+                )
+        except UserError as exc:
+            self.error = exc.message
+            return
         self.sent = RESET_SENT  # the same reply whether or not the account exists
 
 
@@ -217,6 +255,7 @@ def forgot_password_page() -> rx.Component:
     return auth_card(
         "Reset your password",
         rx.text("Enter your email and we will send you a link to choose a new password."),
+        error_callout(ForgotPasswordState.error),
         success_callout(ForgotPasswordState.sent),
         form(
             field("Email", "email", type="email", required=True, auto_complete="email"),

@@ -9,6 +9,7 @@ It stays live like the list: counts, the phase and the result refresh without a 
 
 from __future__ import annotations
 
+import json
 import time
 
 import reflex as rx
@@ -141,7 +142,7 @@ class CompetitionPageState(SessionState):
             self._cancelled(user_id, cancelled)
         self._refill()
         # The address loses its order details, so a reload does not repeat them.
-        return rx.call_script(f"history.replaceState(null, '', '{self.router.url.path}')")
+        return rx.call_script(f"history.replaceState(null, '', {json.dumps(self.router.url.path)})")
 
     def _confirm(self, user_id: int) -> None:
         """The success page: the tickets' numbers, a wait, or why the payment is refunded."""

@@ -7,6 +7,7 @@ cards if anything changed (someone bought tickets), so a progress bar moves with
 
 from __future__ import annotations
 
+import json
 import time
 
 import reflex as rx
@@ -62,7 +63,7 @@ class CompetitionListState(SessionState):
         self._fill()
         # The address follows the tab, so a link to it opens the same list.
         address = f"{routes.COMPETITIONS}?status={value}"
-        return rx.call_script(f"history.replaceState(null, '', '{address}')")
+        return rx.call_script(f"history.replaceState(null, '', {json.dumps(address)})")
 
     @rx.event
     def tick(self, _moment: str = ""):

@@ -81,7 +81,11 @@ class ProfileState(SessionState):
     def change_email(self, form: dict):
         self._apply(
             lambda s, user: accounts.change_email(
-                s, user, new_email=form.get("new_email", ""), password=form.get("password", "")
+                s,
+                user,
+                new_email=form.get("new_email", ""),
+                password=form.get("password", ""),
+                client_ip=self._client_ip(),
             ),
             "Your email address is changed. We sent a verification link to the new address.",
         )
@@ -99,6 +103,7 @@ class ProfileState(SessionState):
                 current_password=form.get("current_password", ""),
                 new_password=form.get("new_password", ""),
                 keep_token=self._session_token(),
+                client_ip=self._client_ip(),
             ),
             "Your password is changed. Every other browser has been signed out.",
         )

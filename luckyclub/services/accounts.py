@@ -7,37 +7,38 @@ the CLI and a test all drive the same code.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
-from sqlalchemy import case, func, or_, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, or_, update
 from sqlmodel import Session, select
 
 from luckyclub import routes, security
 from luckyclub.models import (
     AuthSession,
-    LoginThrottle,
     OneTimeToken,
     Role,
     TokenPurpose,
     User,
     utcnow,
 )
-from luckyclub.services import audit, mail
+from luckyclub.services import audit, mail, throttle
 from luckyclub.services.errors import NotAllowed, UserError
 from luckyclub.services.permissions import require_admin
 from luckyclub.settings import get_settings
 
 MINIMUM_AGE = 18
 LOGIN_FAILED = "Email or password is incorrect."
-THROTTLE_FREE_FAILURES = 5
-THROTTLE_MAX_SECONDS = 15 * 60
-THROTTLE_MEMORY = timedelta(hours=1)
 LOGIN_TICKET_TTL = timedelta(minutes=2)
 VERIFY_EMAIL_TTL = timedelta(days=3)
 RESET_PASSWORD_TTL = timedelta(hours=1)
+FROM_YOUR_NETWORK = "Too many {what} from your network just now. Wait {{wait}} and try again."
+TO_THAT_ADDRESS = (
+    "We have just sent several {what} to that address. Check its inbox (and spam folder), "
+    "or wait {{wait}} and try again."
+)
 
 # Canonical IANA regions; legacy aliases such as "US/Eastern" or "Etc/GMT+5" are left out.
 _REGIONS = (
@@ -66,6 +67,10 @@ EMAIL_PROBLEM = (
     "Enter your email address like name@example.com: letters, digits and . _ % + - ' before the @, "
     "with no spaces, quotes or brackets."
 )
+# Control, format (bidi overrides and isolates, zero-width characters), private-use, surrogates.
+_INVISIBLE = frozenset({"Cc", "Cf", "Co", "Cs"})
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")  # Hangul fillers, blank Braille
+_STAFF_WORDS = ("admin", "moderator", "luckyclub")
 _PHONE_SEPARATORS_RE = re.compile(r"[\s\-().]")
 _E164_RE = re.compile(r"^\+[1-9][0-9]{7,14}$")  # E.164: a country code, at most 15 digits in all
 _UK_MOBILE_RE = re.compile(r"^07[0-9]{9}$")
@@ -93,11 +98,31 @@ def normalise_email(email: str) -> str:
     return email
 
 
-def check_display_name(name: str) -> str:
-    name = " ".join((name or "").split())
+def check_display_name(name: str, *, staff: bool = False) -> str:
+    """A display name as others will see it: NFKC-normalised (full-width and styled letters become
+    plain ones), spaces collapsed, nothing invisible, and dressed as staff only by staff."""
+    name = " ".join(unicodedata.normalize("NFKC", name or "").split())
+    if any(unicodedata.category(ch) in _INVISIBLE or ch in _BLANK_LETTERS for ch in name):
+        raise UserError(
+            "Use letters, numbers, spaces and punctuation in your display name: it cannot "
+            "contain invisible or control characters.",
+            field="display_name",
+        )
     if not 2 <= len(name) <= 60:
         raise UserError("Choose a display name of 2 to 60 characters.", field="display_name")
+    if not staff and _looks_like_staff(name):
+        raise UserError(
+            "Choose a display name that does not look like LuckyClub's staff: names with "
+            '"admin", "moderator" or "LuckyClub" in them are kept for the organisers.',
+            field="display_name",
+        )
     return name
+
+
+def _looks_like_staff(name: str) -> bool:
+    # Accents, case, spaces and dots removed, so "Àd.min" and "Lucky Club" are caught too.
+    bare = "".join(ch for ch in unicodedata.normalize("NFKD", name).casefold() if ch.isalnum())
+    return any(word in bare for word in _STAFF_WORDS)
 
 
 def check_timezone(name: str) -> str:
@@ -163,8 +188,12 @@ def register(
     display_name: str,
     date_of_birth: str | date,
     timezone: str,
+    client_ip: str,
     today: date | None = None,
-) -> User:
+) -> User | None:
+    """Open an account and email a link to verify its address; the new User, or None when the
+    email has an account already, whose owner is emailed instead. The caller answers the same
+    either way, so joining cannot tell anyone which emails have accounts."""
     email = normalise_email(email)
     display_name = check_display_name(display_name)
     born = parse_date_of_birth(date_of_birth)
@@ -177,14 +206,24 @@ def register(
         )
     timezone = check_timezone(timezone)
     check_password(password, email=email)
-    if find_by_email(session, email):
-        raise UserError(
-            "An account with this email already exists. Log in, or reset your password.",
-            field="email",
+    _limit_emails(
+        session,
+        (throttle.SIGN_UP_ADDRESS, client_ip, FROM_YOUR_NETWORK.format(what="accounts were made")),
+        (throttle.SIGN_UP_EMAIL, email, TO_THAT_ADDRESS.format(what="emails")),
+    )
+    password_hash = security.hash_password(password)  # both ways, so timing tells nothing
+    if owner := find_by_email(session, email):
+        mail.enqueue_email(
+            session,
+            to=owner.email,
+            template="signup_attempt",
+            display_name=owner.display_name,
+            link=f"{get_settings().app_url}{routes.LOGIN}",
         )
+        return None
     user = User(
         email=email,
-        password_hash=security.hash_password(password),
+        password_hash=password_hash,
         display_name=display_name,
         date_of_birth=born,
         timezone=timezone,
@@ -221,27 +260,21 @@ def authenticate(
     session: Session, *, email: str, password: str, client_ip: str, now: datetime | None = None
 ) -> User:
     """The user for these credentials, or UserError with one message for every kind of failure."""
-    now = now or utcnow()
     email = (email or "").strip().lower()
-    keys = [security.keyed_hash("login-email", email), security.keyed_hash("login-ip", client_ip)]
-    if wait := _throttle_wait(session, keys, now):
-        raise UserError(
-            f"Too many failed sign-in attempts. Wait {_human_seconds(wait)} and try again, "
-            "or reset your password."
-        )
     user = find_by_email(session, email) if email else None
-    if user is None:
-        security.burn_password_check(password or "")
-        _record_failure(session, keys, now)
-        raise UserError(LOGIN_FAILED)
-    if not security.verify_password(password or "", user.password_hash):
-        _record_failure(session, keys, now)
-        raise UserError(LOGIN_FAILED)
-    session.execute(  # a success forgives the account, not the address
-        update(LoginThrottle)
-        .where(LoginThrottle.key == keys[0])
-        .values(failures=0, locked_until=None)
+    matches = _password_matches(
+        session,
+        user,
+        password,
+        account=email,
+        client_ip=client_ip,
+        now=now or utcnow(),
+        too_many=(
+            "Too many failed sign-in attempts. Wait {wait} and try again, or reset your password."
+        ),
     )
+    if user is None or not matches:
+        raise UserError(LOGIN_FAILED)
     if user.banned_at is not None:
         raise NotAllowed(
             "This account has been suspended. Contact the organisers if you think it is a mistake."
@@ -249,53 +282,53 @@ def authenticate(
     return user
 
 
-def _throttle_wait(session: Session, keys: list[str], now: datetime) -> int:
-    rows = session.exec(select(LoginThrottle).where(LoginThrottle.key.in_(keys))).all()
-    waits = [
-        (r.locked_until - now).total_seconds()
-        for r in rows
-        if r.locked_until and r.locked_until > now
-    ]
-    return int(max(waits) + 0.999) if waits else 0
+def _password_matches(
+    session: Session,
+    user: User | None,
+    password: str,
+    *,
+    account: str,
+    client_ip: str,
+    now: datetime,
+    too_many: str,
+    field: str | None = None,
+) -> bool:
+    """Check a password against the account's throttle and the address's, whichever page asks
+    (sign-in, or the profile's "your current password"): a wrong one counts against both, a right
+    one clears both. A throttled check raises UserError with `too_many` (its {wait} filled in)."""
+    counted = [(throttle.SIGN_IN_ACCOUNT, account), (throttle.SIGN_IN_ADDRESS, client_ip)]
+    keys = [limit.on(value) for limit, value in counted]
+    if wait := throttle.wait_seconds(session, keys, now):
+        raise UserError(too_many.format(wait=throttle.human_wait(wait)), field=field)
+    if user is None:
+        security.burn_password_check(password or "")  # as long as a real check
+        matches = False
+    else:
+        matches = security.verify_password(password or "", user.password_hash)
+    if not matches:
+        throttle.count(session, counted, now)
+        return False
+    # The owner is back: forget the account's failures, and the address's, so people who share
+    # an address (an office, a mobile network) are not kept waiting by each other's typos.
+    throttle.forgive(session, keys)
+    return True
 
 
-def _record_failure(session: Session, keys: list[str], now: datetime) -> None:
-    """Count a failure against each key with atomic updates, so parallel guesses all count."""
-    for key in keys:
-        if session.get(LoginThrottle, key) is None:
-            try:
-                with session.begin_nested():
-                    session.add(LoginThrottle(key=key))
-            except IntegrityError:
-                pass  # another sign-in attempt created it a moment ago
-        forgotten = LoginThrottle.last_failure_at < now - THROTTLE_MEMORY
-        session.execute(
-            update(LoginThrottle)
-            .where(LoginThrottle.key == key)
-            .values(
-                failures=case((forgotten, 1), else_=LoginThrottle.failures + 1),
-                last_failure_at=now,
-            )
-        )
-        failures = session.execute(
-            select(LoginThrottle.failures).where(LoginThrottle.key == key)
-        ).scalar_one()
-        if failures >= THROTTLE_FREE_FAILURES:
-            seconds = min(2 ** (failures - THROTTLE_FREE_FAILURES + 1), THROTTLE_MAX_SECONDS)
-            session.execute(
-                update(LoginThrottle)
-                .where(LoginThrottle.key == key)
-                .values(locked_until=now + timedelta(seconds=seconds))
-            )
-    # The failure must survive the caller's rollback of the refused sign-in.
-    session.commit()
-
-
-def _human_seconds(seconds: int) -> str:
-    if seconds < 60:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
-    minutes = (seconds + 59) // 60
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+def _check_current_password(
+    session: Session, user: User, password: str, *, client_ip: str, field: str
+) -> None:
+    """The signed-in member's password, before a change to their email or password."""
+    if not _password_matches(
+        session,
+        user,
+        password,
+        account=user.email,
+        client_ip=client_ip,
+        now=utcnow(),
+        too_many="Too many wrong passwords. Wait {wait} and try again.",
+        field=field,
+    ):
+        raise UserError("Your current password is not correct.", field=field)
 
 
 def issue_login_ticket(session: Session, user: User) -> str:
@@ -374,19 +407,43 @@ def revoke_all_sessions(session: Session, user_id: int, *, keep_token: str | Non
 # ---- password reset -----------------------------------------------------------------------------
 
 
-def request_password_reset(session: Session, email: str) -> None:
-    """Email a reset link if the account exists. The caller shows the same reply either way."""
+def request_password_reset(session: Session, email: str, *, client_ip: str) -> None:
+    """Email a reset link if the account exists. The caller shows the same reply either way.
+
+    Requests are limited per address and per email whether or not an account exists, so a refusal
+    tells nothing either. The new link replaces any earlier one.
+    """
     try:
         email = normalise_email(email)
     except UserError:
         return
+    _limit_emails(
+        session,
+        (
+            throttle.RESET_ADDRESS,
+            client_ip,
+            FROM_YOUR_NETWORK.format(what="reset links were asked for"),
+        ),
+        (throttle.RESET_EMAIL, email, TO_THAT_ADDRESS.format(what="reset links")),
+    )
     user = find_by_email(session, email)
     if user is None or user.banned_at is not None:
         return
+    _void_tokens(session, user.id, TokenPurpose.RESET_PASSWORD)
     link = _emailed_link(session, user, TokenPurpose.RESET_PASSWORD, RESET_PASSWORD_TTL)
     mail.enqueue_email(
         session, to=user.email, template="password_reset", display_name=user.display_name, link=link
     )
+
+
+def _limit_emails(session: Session, *limits: tuple[throttle.Limit, str, str]) -> None:
+    """Refuse with the first waiting limit's sentence (its {wait} filled in), or count this
+    request against each limit."""
+    now = utcnow()
+    for limit, value, refusal in limits:
+        if wait := throttle.wait_seconds(session, [limit.on(value)], now):
+            raise UserError(refusal.format(wait=throttle.human_wait(wait)))
+    throttle.count(session, [(limit, value) for limit, value, _ in limits], now)
 
 
 def reset_password(session: Session, token: str, new_password: str) -> User:
@@ -414,7 +471,7 @@ def reset_password(session: Session, token: str, new_password: str) -> User:
 
 
 def update_profile(session: Session, user: User, *, display_name: str, timezone: str) -> User:
-    user.display_name = check_display_name(display_name)
+    user.display_name = check_display_name(display_name, staff=user.is_admin)
     user.timezone = check_timezone(timezone)
     session.add(user)
     return user
@@ -427,9 +484,10 @@ def update_phone(session: Session, user: User, phone: str) -> User:
     return user
 
 
-def change_email(session: Session, user: User, *, new_email: str, password: str) -> User:
-    if not security.verify_password(password or "", user.password_hash):
-        raise UserError("Your current password is not correct.", field="password")
+def change_email(
+    session: Session, user: User, *, new_email: str, password: str, client_ip: str
+) -> User:
+    _check_current_password(session, user, password, client_ip=client_ip, field="password")
     new_email = normalise_email(new_email)
     if new_email == user.email:
         raise UserError("That is already your email address.", field="email")
@@ -461,10 +519,12 @@ def change_password(
     current_password: str,
     new_password: str,
     keep_token: str | None,
+    client_ip: str,
 ) -> User:
     """Change the password and sign out every other browser; the current one stays signed in."""
-    if not security.verify_password(current_password or "", user.password_hash):
-        raise UserError("Your current password is not correct.", field="current_password")
+    _check_current_password(
+        session, user, current_password, client_ip=client_ip, field="current_password"
+    )
     check_password(new_password, email=user.email)
     user.password_hash = security.hash_password(new_password)
     session.add(user)
@@ -559,7 +619,7 @@ def create_or_promote_admin(
     user = User(
         email=email,
         password_hash=security.hash_password(check_password(password, email=email)),
-        display_name=check_display_name(display_name),
+        display_name=check_display_name(display_name, staff=True),
         date_of_birth=date(1970, 1, 1),
         timezone="UTC",
         role=Role.ADMIN,

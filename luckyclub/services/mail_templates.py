@@ -63,6 +63,23 @@ def password_reset(*, display_name: str, link: str) -> EmailContent:
     )
 
 
+def signup_attempt(*, display_name: str, link: str) -> EmailContent:
+    # To an account's owner when someone joins with its email: the page answers as for a new
+    # address, so only the owner learns the address has an account.
+    return EmailContent(
+        subject=f"Someone tried to join {APP_NAME} with your email address",
+        greeting=f"Hi {display_name},",
+        paragraphs=(
+            f"Someone just tried to create a {APP_NAME} account with this email address, which "
+            "already has an account: yours.",
+            "If it was you, sign in with the button below; if you have forgotten your password, "
+            'choose "Forgot your password?" there to reset it.',
+        ),
+        button=Button("Sign in", link),
+        note="If it was not you, ignore this email: your account stays as it is.",
+    )
+
+
 def email_changed(*, display_name: str, old_address: str, new_address: str) -> EmailContent:
     # Sent to the OLD address, so the owner hears about it even if someone else made the change.
     return EmailContent(
@@ -183,6 +200,7 @@ def competition_below_minimum(*, title: str, sold: str, minimum: str, link: str)
 TEMPLATES: dict[str, Callable[..., EmailContent]] = {
     "verify_email": verify_email,
     "password_reset": password_reset,
+    "signup_attempt": signup_attempt,
     "email_changed": email_changed,
     "password_changed": password_changed,
     "draw_won": draw_won,

@@ -7,6 +7,7 @@ import json
 import reflex as rx
 from starlette.requests import cookie_parser
 
+from luckyclub import security
 from luckyclub.db import session_scope
 from luckyclub.models import User
 from luckyclub.services import accounts
@@ -37,7 +38,10 @@ class SessionState(rx.State):
         return session_token_from_cookie_header(self.router.headers.cookie)
 
     def _client_ip(self) -> str:
-        return self.router.session.client_ip or ""
+        # The handshake's peer, or behind trusted proxies the address they forwarded.
+        return security.client_address(
+            self.router.session.client_ip, self.router.headers.raw_headers.get("x-forwarded-for")
+        )
 
     def _current_user(self, session) -> User | None:
         return accounts.user_for_session(session, self._session_token())

@@ -22,9 +22,11 @@ def state_for_tab(
     session_token: str | None = None,
     path: str = "/",
     client_ip: str = "127.0.0.1",
+    headers: dict[str, str] | None = None,
 ) -> S:
-    """An instance of `state_cls` in a new state tree whose connection carries this cookie."""
-    headers = {"origin": "http://localhost:3000", "user-agent": "pytest"}
+    """An instance of `state_cls` in a new state tree whose connection carries this cookie (and
+    these further handshake headers, e.g. a proxy's x-forwarded-for)."""
+    headers = {"origin": "http://localhost:3000", "user-agent": "pytest"} | (headers or {})
     if session_token is not None:
         headers["cookie"] = f"theme=dark; {SESSION_COOKIE}={session_token}"
     router_data = {"headers": headers, "pathname": path, "asPath": path, "ip": client_ip}

@@ -20,7 +20,7 @@ from luckyclub.models import (
     User,
     utcnow,
 )
-from luckyclub.services import accounts
+from luckyclub.services import accounts, throttle
 from luckyclub.services.errors import NotAllowed, UserError
 from luckyclub.settings import get_settings
 
@@ -52,6 +52,7 @@ def register(session, email: str = "ann@example.com", **changes) -> User:
         "display_name": "Ann",
         "date_of_birth": "1990-04-21",
         "timezone": "Europe/London",
+        "client_ip": HOME_IP,
         "today": TODAY,
     }
     user = accounts.register(session, **(fields | changes))
@@ -97,7 +98,7 @@ def verify_link_token(session, to: str) -> str:
 
 
 def reset_link_token(session, email: str) -> str:
-    accounts.request_password_reset(session, email)
+    accounts.request_password_reset(session, email, client_ip=HOME_IP)
     session.commit()
     return link_token(emails(session, "password_reset")[-1], "/reset-password")
 
@@ -150,14 +151,128 @@ def test_a_timezone_not_on_the_list_is_refused(session):
     assert refused.value.field == "timezone"
 
 
-def test_an_email_can_only_join_once_whatever_its_case(session):
+# ---- display names ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("  Ann \t  Lee ", "Ann Lee"),
+        ("Ann\u00a0Lee", "Ann Lee"),  # a no-break space is a space
+        ("\uff21\uff4e\uff4e", "Ann"),  # full-width letters
+        ("Zoë Ø'Brien-Łukasz", "Zoë Ø'Brien-Łukasz"),
+    ],
+)
+def test_a_display_name_is_normalised_and_its_spaces_collapsed(session, typed, kept):
+    assert register(session, display_name=typed).display_name == kept
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Ann\u202eevil",  # right-to-left override: shows "Annlive"
+        "Ann\u2066Lee",  # a bidi isolate
+        "A\u200bnn",  # zero-width space
+        "Ann\u200d",  # zero-width joiner
+        "Ann\u00adLee",  # soft hyphen
+        "Ann\ufeff",  # byte order mark
+        "Ann\x07",  # a control character
+        "\ue000Ann",  # private use
+    ],
+)
+def test_a_display_name_with_invisible_or_control_characters_is_refused(session, name):
+    with pytest.raises(UserError, match="invisible or control characters") as refused:
+        register(session, display_name=name)
+
+    assert refused.value.field == "display_name"
+    assert session.exec(select(User)).all() == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Demo Admin",
+        "ADMINISTRATOR",
+        "\uff41\uff44\uff4d\uff49\uff4e",
+        "A.d.m.i.n",
+        "Mod Erator",
+        "Lucky Club Team",
+        "luckyclub",
+    ],
+)
+def test_a_member_cannot_take_a_name_that_looks_like_staff(session, name):
+    with pytest.raises(UserError, match="look like LuckyClub's staff") as refused:
+        register(session, display_name=name)
+    assert refused.value.field == "display_name"
+
+    ann = register(session)
+    with pytest.raises(UserError, match="look like LuckyClub's staff"):
+        accounts.update_profile(session, ann, display_name=name, timezone="UTC")
+
+
+def test_an_admin_may_use_a_staff_name(session):
+    admin = make_admin(session)
+
+    accounts.update_profile(session, admin, display_name="Club Admin", timezone="UTC")
+
+    assert admin.display_name == "Club Admin"
+
+
+def test_joining_with_a_members_email_answers_as_for_a_new_one_and_tells_the_owner(session):
     register(session, email="ann@example.com")
 
-    with pytest.raises(UserError, match="already exists") as refused:
-        register(session, email="ANN@example.com")
+    again = register(session, email="ANN@example.com", display_name="Mallory Sender")
 
-    assert refused.value.field == "email"
+    assert again is None  # no refusal: the page answers exactly as for a new address
     assert len(session.exec(select(User)).all()) == 1
+    notice = emails(session)[-1]
+    assert (notice.to_address, notice.template) == ("ann@example.com", "signup_attempt")
+    assert notice.text_body.startswith("Hi Ann,") and "Mallory" not in notice.text_body
+    assert f"{get_settings().app_url}/login" in notice.text_body
+
+
+def test_joining_with_a_members_email_spends_a_password_hash_like_a_new_account(
+    session, monkeypatch
+):
+    register(session, email="ann@example.com")
+    hashed = []
+    real_hash = security.hash_password
+    monkeypatch.setattr(security, "hash_password", lambda p: hashed.append(p) or real_hash(p))
+
+    register(session, email="ann@example.com", password="another long phrase")
+
+    assert hashed == ["another long phrase"]
+
+
+def sign_up_answer(session, email: str, ip: str) -> str:
+    """What a sign-up is answered: "" when it goes through, else the refusal's sentence."""
+    try:
+        register(session, email=email, client_ip=ip)
+    except UserError as exc:
+        session.rollback()
+        return exc.message
+    return ""
+
+
+def test_sign_ups_from_one_address_are_limited_with_a_sentence(session):
+    for n in range(throttle.SIGN_UP_ADDRESS.free):
+        assert sign_up_answer(session, f"member{n}@example.com", HOME_IP) == ""
+
+    assert sign_up_answer(session, "one.more@example.com", HOME_IP) == (
+        "Too many accounts were made from your network just now. Wait 10 minutes and try again."
+    )
+    assert sign_up_answer(session, "one.more@example.com", "192.0.2.1") == ""
+    assert len(session.exec(select(User)).all()) == throttle.SIGN_UP_ADDRESS.free + 1
+
+
+def test_sign_ups_for_one_email_are_limited_from_wherever_they_come(session):
+    for n in range(throttle.SIGN_UP_EMAIL.free):
+        sign_up_answer(session, "ann@example.com", f"192.0.2.{n}")
+
+    assert sign_up_answer(session, "ann@example.com", "192.0.2.99").startswith(
+        "We have just sent several emails to that address."
+    )
+    assert len(emails(session)) <= throttle.SIGN_UP_EMAIL.free
 
 
 @pytest.mark.parametrize(
@@ -226,7 +341,7 @@ def test_signing_in_with_an_unknown_email_still_spends_a_password_check(session,
 def test_after_five_failed_sign_ins_even_the_right_password_must_wait(session):
     user = register(session)
     now = utcnow()
-    for _ in range(accounts.THROTTLE_FREE_FAILURES):
+    for _ in range(throttle.SIGN_IN_ACCOUNT.free):
         with pytest.raises(UserError, match=re.escape(accounts.LOGIN_FAILED)):
             sign_in(session, user.email, "not the password", now=now)
 
@@ -241,7 +356,7 @@ def test_after_five_failed_sign_ins_even_the_right_password_must_wait(session):
 def test_each_further_failed_sign_in_doubles_the_wait(session):
     user = register(session)
     now = utcnow()
-    for _ in range(accounts.THROTTLE_FREE_FAILURES):
+    for _ in range(throttle.SIGN_IN_ACCOUNT.free):
         with pytest.raises(UserError):
             sign_in(session, user.email, "not the password", now=now)
     later = now + timedelta(seconds=3)
@@ -252,23 +367,48 @@ def test_each_further_failed_sign_in_doubles_the_wait(session):
         sign_in(session, user.email, now=later)
 
 
-def test_five_failures_from_one_address_lock_that_address_for_every_account(session):
+def test_a_few_failures_from_a_shared_address_do_not_lock_out_the_others_behind_it(session):
     user = register(session)
     now = utcnow()
-    for n in range(accounts.THROTTLE_FREE_FAILURES):
+    for n in range(throttle.SIGN_IN_ACCOUNT.free):  # an office: colleagues mistyping their emails
         with pytest.raises(UserError, match=re.escape(accounts.LOGIN_FAILED)):
             sign_in(session, f"guess{n}@example.com", "password?", ip="203.0.113.66", now=now)
 
-    with pytest.raises(UserError, match="Wait"):
+    assert sign_in(session, user.email, ip="203.0.113.66", now=now).id == user.id
+
+
+def test_an_address_with_many_failures_waits_whichever_account_it_tries(session):
+    user = register(session)
+    now = utcnow()
+    for n in range(throttle.SIGN_IN_ADDRESS.free):
+        with pytest.raises(UserError, match=re.escape(accounts.LOGIN_FAILED)):
+            sign_in(session, f"guess{n}@example.com", "password?", ip="203.0.113.66", now=now)
+
+    with pytest.raises(UserError, match="Wait 2 seconds"):
         sign_in(session, user.email, ip="203.0.113.66", now=now)
     assert sign_in(session, user.email, ip=HOME_IP, now=now).id == user.id
+
+
+def test_a_successful_sign_in_clears_its_addresss_failures(session):
+    ann = register(session)
+    bob = register(session, email="bob@example.com")
+    now = utcnow()
+    for n in range(throttle.SIGN_IN_ADDRESS.free - 1):
+        with pytest.raises(UserError, match=re.escape(accounts.LOGIN_FAILED)):
+            sign_in(session, f"typo{n}@example.com", "password?", ip="203.0.113.66", now=now)
+    sign_in(session, ann.email, ip="203.0.113.66", now=now)
+    session.commit()
+
+    with pytest.raises(UserError, match=re.escape(accounts.LOGIN_FAILED)):
+        sign_in(session, "one-more-typo@example.com", "password?", ip="203.0.113.66", now=now)
+    assert sign_in(session, bob.email, ip="203.0.113.66", now=now).id == bob.id
 
 
 def test_a_successful_sign_in_forgives_the_accounts_earlier_failures(session):
     user = register(session)
     now = utcnow()
     for ip in ("192.0.2.1", "192.0.2.2"):  # four failures either side of the success
-        for _ in range(accounts.THROTTLE_FREE_FAILURES - 1):
+        for _ in range(throttle.SIGN_IN_ACCOUNT.free - 1):
             with pytest.raises(UserError, match=re.escape(accounts.LOGIN_FAILED)):
                 sign_in(session, user.email, "not the password", ip=ip, now=now)
         sign_in(session, user.email, ip=ip, now=now)
@@ -347,7 +487,7 @@ def test_a_reset_request_for_an_unknown_email_sends_nothing_and_says_nothing(ses
     register(session)
     before = emails(session)
 
-    accounts.request_password_reset(session, email)  # raises nothing
+    accounts.request_password_reset(session, email, client_ip=HOME_IP)  # raises nothing
     session.commit()
 
     assert emails(session) == before
@@ -356,12 +496,54 @@ def test_a_reset_request_for_an_unknown_email_sends_nothing_and_says_nothing(ses
 def test_a_reset_request_emails_one_link_to_the_member(session):
     register(session)
 
-    accounts.request_password_reset(session, "Ann@Example.com")
+    accounts.request_password_reset(session, "Ann@Example.com", client_ip=HOME_IP)
     session.commit()
 
     [message] = emails(session, "password_reset")
     assert message.to_address == "ann@example.com"
     assert link_token(message, "/reset-password")
+
+
+def test_a_new_reset_link_replaces_the_one_sent_before(session):
+    user = register(session)
+    older = reset_link_token(session, user.email)
+    newer = reset_link_token(session, user.email)
+
+    with pytest.raises(UserError, match="Ask for a new one"):
+        accounts.reset_password(session, older, NEW_PASSWORD)
+    session.rollback()
+    assert accounts.reset_password(session, newer, NEW_PASSWORD).id == user.id
+
+
+def test_reset_links_to_one_email_are_limited_whoever_asks(session):
+    user = register(session)
+    for n in range(throttle.RESET_EMAIL.free):
+        accounts.request_password_reset(session, user.email, client_ip=f"192.0.2.{n}")
+        session.commit()
+
+    with pytest.raises(UserError) as refused:
+        accounts.request_password_reset(session, user.email, client_ip="192.0.2.99")
+
+    assert refused.value.message == (
+        "We have just sent several reset links to that address. Check its inbox (and spam "
+        "folder), or wait 10 minutes and try again."
+    )
+    session.rollback()
+    assert len(emails(session, "password_reset")) == throttle.RESET_EMAIL.free
+
+
+def test_reset_requests_from_one_address_are_limited_whether_or_not_accounts_exist(session):
+    register(session)
+    for n in range(throttle.RESET_ADDRESS.free):
+        accounts.request_password_reset(session, f"someone{n}@example.com", client_ip=HOME_IP)
+        session.commit()
+
+    with pytest.raises(UserError, match="Too many reset links were asked for from your network"):
+        accounts.request_password_reset(session, "ann@example.com", client_ip=HOME_IP)
+    session.rollback()
+    accounts.request_password_reset(session, "ann@example.com", client_ip="192.0.2.1")
+    session.commit()
+    assert len(emails(session, "password_reset")) == 1
 
 
 def test_a_reset_link_sets_a_new_password_once_and_signs_out_everywhere(session):
@@ -415,7 +597,12 @@ def test_changing_the_password_keeps_this_browser_signed_in_and_signs_out_the_ot
     here, elsewhere = open_session(session, user), open_session(session, user)
 
     accounts.change_password(
-        session, user, current_password=PASSWORD, new_password=NEW_PASSWORD, keep_token=here
+        session,
+        user,
+        current_password=PASSWORD,
+        new_password=NEW_PASSWORD,
+        keep_token=here,
+        client_ip=HOME_IP,
     )
     session.commit()
 
@@ -431,7 +618,12 @@ def test_changing_the_password_needs_the_current_one(session):
 
     with pytest.raises(UserError, match="current password is not correct") as refused:
         accounts.change_password(
-            session, user, current_password="a guess", new_password=NEW_PASSWORD, keep_token=None
+            session,
+            user,
+            current_password="a guess",
+            new_password=NEW_PASSWORD,
+            keep_token=None,
+            client_ip=HOME_IP,
         )
     session.rollback()
 
@@ -446,9 +638,13 @@ def test_changing_email_needs_the_password_and_asks_to_verify_the_new_address(se
     session.commit()
 
     with pytest.raises(UserError, match="current password is not correct"):
-        accounts.change_email(session, user, new_email="ann@new.example", password="a guess")
+        accounts.change_email(
+            session, user, new_email="ann@new.example", password="a guess", client_ip=HOME_IP
+        )
     session.rollback()
-    accounts.change_email(session, user, new_email="Ann@New.Example", password=PASSWORD)
+    accounts.change_email(
+        session, user, new_email="Ann@New.Example", password=PASSWORD, client_ip=HOME_IP
+    )
     session.commit()
 
     assert user.email == "ann@new.example" and user.email_verified_at is None
@@ -465,7 +661,9 @@ def test_a_link_mailed_to_the_old_address_cannot_verify_the_new_one(session):
     old_verify = verify_link_token(session, user.email)
     old_reset = reset_link_token(session, user.email)
 
-    accounts.change_email(session, user, new_email="someone.else@example.com", password=PASSWORD)
+    accounts.change_email(
+        session, user, new_email="someone.else@example.com", password=PASSWORD, client_ip=HOME_IP
+    )
     session.commit()
 
     with pytest.raises(UserError):
@@ -481,7 +679,43 @@ def test_changing_to_an_email_another_member_uses_is_refused(session):
     ann = register(session)
 
     with pytest.raises(UserError, match="Another account already uses"):
-        accounts.change_email(session, ann, new_email="BOB@example.com", password=PASSWORD)
+        accounts.change_email(
+            session, ann, new_email="BOB@example.com", password=PASSWORD, client_ip=HOME_IP
+        )
+
+
+def change_password_with(session, user: User, current: str) -> None:
+    accounts.change_password(
+        session,
+        user,
+        current_password=current,
+        new_password=NEW_PASSWORD,
+        keep_token=None,
+        client_ip=HOME_IP,
+    )
+
+
+def change_email_with(session, user: User, current: str) -> None:
+    accounts.change_email(
+        session, user, new_email="ann@new.example", password=current, client_ip=HOME_IP
+    )
+
+
+@pytest.mark.parametrize("change", [change_password_with, change_email_with])
+def test_guessing_the_current_password_on_the_profile_is_throttled_like_sign_in(session, change):
+    user = register(session)
+    for n in range(throttle.SIGN_IN_ACCOUNT.free):
+        with pytest.raises(UserError, match="Your current password is not correct"):
+            change(session, user, f"guess {n}")
+        session.rollback()
+
+    with pytest.raises(UserError, match="Too many wrong passwords. Wait") as refused:
+        change(session, user, PASSWORD)
+    session.rollback()
+
+    assert refused.value.field in ("current_password", "password")
+    with pytest.raises(UserError, match="Too many failed sign-in attempts"):  # one count
+        sign_in(session, user.email, ip="192.0.2.1")
 
 
 # ---- administration ---------------------------------------------------------------------------

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
 from luckyclub.api.routes import build_api
-from luckyclub.models import Role, User
+from luckyclub.models import AuthSession, Role, User
 from luckyclub.services import accounts
 from luckyclub.state.session import SESSION_COOKIE
 from tests.db.factories import add_user
@@ -105,6 +105,22 @@ def test_a_cross_site_sign_in_is_refused_and_leaves_the_ticket_unused(
         "/api/auth/session", json={"ticket": ticket}, headers={"origin": "http://testserver"}
     )
     assert same_site.status_code == 200
+
+
+@pytest.mark.parametrize(("hops", "recorded"), [("0", "testclient"), ("1", "203.0.113.5")])
+def test_a_new_session_records_the_client_address_the_trusted_proxy_forwarded(
+    settings_env, client, session, member, app_db, hops, recorded
+):
+    settings_env(TRUSTED_PROXY_HOPS=hops)
+
+    client.post(
+        "/api/auth/session",
+        json={"ticket": login_ticket(session, member)},
+        headers={"x-forwarded-for": "10.66.66.66, 203.0.113.5"},  # the first entry is spoofed
+    )
+
+    with Session(app_db) as s:
+        assert s.exec(select(AuthSession.client_ip)).one() == recorded
 
 
 def test_a_banned_members_ticket_is_refused(client, session, member):

@@ -5,6 +5,7 @@ cancelled), the built-in test checkout, and the result once drawn."""
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import timedelta
 
 import pytest
@@ -64,6 +65,11 @@ def redirect_target(spec) -> str:
     return spec.args[0][1]._var_value
 
 
+def script_of(spec) -> str:
+    """The JavaScript an rx.call_script event runs."""
+    return dict((str(name), value) for name, value in spec.args)["javascript_code"]._var_value
+
+
 def checkout(user, competition, quantity: int = 1) -> tuple[int, str]:
     """An open test checkout: its order id and checkout id."""
     started = tickets.start_checkout(user.id, competition.id, quantity, "Paris")
@@ -107,8 +113,9 @@ def test_each_tab_lists_its_phase_featured_first_and_never_a_draft(session, admi
     assert [c.title for c in list_page("/competitions?status=upcoming").cards] == ["Coming TV"]
     CompetitionListState.choose_tab.fn(state, "ended")
     assert [c.title for c in state.cards] == ["Ended watch"]
-    CompetitionListState.choose_tab.fn(state, "drawn")
+    spec = CompetitionListState.choose_tab.fn(state, "drawn")
     assert [(c.title, c.phase_words) for c in state.cards] == [("Drawn boat", "Drawn")]
+    assert script_of(spec) == "history.replaceState(null, '', \"/competitions?status=drawn\")"
     CompetitionListState.choose_tab.fn(state, "draft")  # not a tab: nothing changes
     assert state.tab == "drawn"
     assert list_page("/competitions?status=bogus").tab == "active"
@@ -321,6 +328,22 @@ def test_cancelling_the_checkout_releases_its_tickets_at_once(session, admin):
     competition_page(competition.id, f"cancelled={bobs_order}", token_for(session, ann))
     session.expire_all()
     assert session.get(TicketOrder, bobs_order).status == OrderStatus.PENDING  # not ann's to cancel
+
+
+def test_the_address_cleanup_script_quotes_the_path_as_a_string(session, admin):
+    competition = add_competition(session, admin)
+    ann = add_buyer(session, "ann@example.com")
+    order_id, _ = checkout(ann, competition, 1)
+    path = f"/competitions/x');alert(1);('/{competition.id}"  # still ends in the id
+    state = state_for_tab(
+        CompetitionPageState,
+        path=f"{path}?cancelled={order_id}",
+        session_token=token_for(session, ann),
+    )
+
+    script = script_of(CompetitionPageState.load.fn(state))
+
+    assert script == f"history.replaceState(null, '', {json.dumps(path)})"
 
 
 @pytest.mark.parametrize("order", ["²", "9" * 20, str(2**31)])

@@ -5,6 +5,7 @@ own users, so tests do not depend on each other.
 
 from __future__ import annotations
 
+import itertools
 import os
 import secrets
 import signal
@@ -89,6 +90,9 @@ def app() -> Iterator[RunningApp]:
         "LUCKYCLUB_DATA_DIR": str(folder),
         "APP_URL": url,
         "SCHEDULER_ENABLED": "0",
+        # Every browser context says it is its own client behind one proxy (new_page), so the
+        # per-address limits (sign-ups, sign-in failures) count each person apart, as behind Nginx.
+        "TRUSTED_PROXY_HOPS": "1",
     }
     env.pop("SMTP_URL", None)
     subprocess.run(
@@ -129,16 +133,21 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
+_client_numbers = itertools.count(1)  # one client address per browser context
+
+
 @pytest.fixture()
 def new_page(browser: Browser, app: RunningApp):
     """Open a page in a fresh browser context (its own cookies), as another person would."""
     contexts = []
 
     def open_page(width: int = 1280, height: int = 860) -> Page:
+        number = next(_client_numbers)
         context = browser.new_context(
             base_url=app.url,
             viewport={"width": width, "height": height},
             timezone_id="Europe/London",
+            extra_http_headers={"X-Forwarded-For": f"198.18.{number // 256}.{number % 256}"},
         )
         context.set_default_timeout(20_000)
         contexts.append(context)

@@ -10,14 +10,21 @@ from playwright.sync_api import expect
 
 from luckyclub import routes
 from tests.e2e.conftest import PROJECT_ROOT, unique_person
-from tests.e2e.flows import expect_dashboard, register, sign_in, sign_out, wait_until_live
+from tests.e2e.flows import (
+    expect_dashboard,
+    register,
+    sign_in,
+    sign_out,
+    submit_join_form,
+    wait_until_live,
+)
 
 pytestmark = pytest.mark.e2e
 
 
 def test_register_reaches_dashboard_then_sign_out_and_back_in(page):
     person = unique_person("Robin Register")
-    register(page, person)
+    register(page, person)  # joins, reads the thank-you, signs in
     expect_dashboard(page, person.name)
     expect(page.get_by_text("Please verify your email address")).to_be_visible()
 
@@ -29,9 +36,23 @@ def test_register_reaches_dashboard_then_sign_out_and_back_in(page):
     expect_dashboard(page, person.name)
 
 
+def test_joining_with_a_members_email_answers_as_for_a_new_one(page):
+    person = unique_person("Already Here")
+    register(page, person)
+    sign_out(page)
+
+    submit_join_form(page, person)
+
+    expect(page.get_by_role("status")).to_have_text(
+        "Thank you for joining. We have emailed you a link to confirm your address; "
+        "you can sign in now with your email and password."
+    )
+    expect(page.get_by_role("alert")).to_have_count(0)
+
+
 def test_registering_under_18_is_refused_with_a_reason(page):
     person = unique_person("Young Person")
-    register(page, person, date_of_birth="2015-01-01")
+    submit_join_form(page, person, date_of_birth="2015-01-01")
     expect(page.get_by_role("alert")).to_have_text("You must be 18 or older to join LuckyClub.")
 
 

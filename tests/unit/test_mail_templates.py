@@ -9,6 +9,7 @@ HOSTILE = '<script>alert("x")</script> & Co'
 CONTEXTS = {
     "verify_email": {"display_name": HOSTILE, "link": "https://club.example/verify?t=abc&x=1"},
     "password_reset": {"display_name": HOSTILE, "link": "https://club.example/reset?t=abc&x=1"},
+    "signup_attempt": {"display_name": HOSTILE, "link": "https://club.example/login"},
     "email_changed": {
         "display_name": HOSTILE,
         "old_address": "old<b>@example.com",

@@ -93,3 +93,68 @@ def test_the_session_cookie_is_found_beside_another_sites_odd_cookie():
     header = 'consent={"ads":false}; theme=dark mode; luckyclub_session=abc123'
     assert session_token_from_cookie_header(header) == "abc123"
     assert session_token_from_cookie_header("") is None
+
+
+# ---- the client address behind proxies -------------------------------------------------------
+
+
+@pytest.fixture()
+def proxy_hops(monkeypatch):
+    """TRUSTED_PROXY_HOPS for one test."""
+    from luckyclub.settings import get_settings
+
+    def hops(value: str) -> None:
+        monkeypatch.setenv("TRUSTED_PROXY_HOPS", value)
+        get_settings.cache_clear()
+
+    yield hops
+    get_settings.cache_clear()
+
+
+def test_without_trusted_proxies_a_forwarded_address_is_ignored(proxy_hops):
+    proxy_hops("0")
+
+    assert security.client_address("192.0.2.10", "203.0.113.5") == "192.0.2.10"
+
+
+def test_behind_one_proxy_the_address_it_appended_counts_not_what_the_client_sent(proxy_hops):
+    proxy_hops("1")
+
+    # A client sent "X-Forwarded-For: 10.9.9.9, 10.8.8.8"; Nginx appended the address it saw.
+    forwarded = "10.9.9.9, 10.8.8.8,203.0.113.5"
+    assert security.client_address("127.0.0.1", forwarded) == "203.0.113.5"
+    assert security.client_address("127.0.0.1", "203.0.113.7") == "203.0.113.7"
+
+
+def test_behind_two_proxies_the_outer_ones_entry_counts(proxy_hops):
+    proxy_hops("2")
+
+    forwarded = "10.9.9.9, 203.0.113.5, 198.51.100.2"  # spoofed, client, the CDN's edge
+    assert security.client_address("127.0.0.1", forwarded) == "203.0.113.5"
+
+
+def test_a_request_that_bypassed_the_proxy_keeps_its_peer_address(proxy_hops):
+    proxy_hops("1")
+
+    assert security.client_address("192.0.2.10", None) == "192.0.2.10"
+    assert security.client_address("192.0.2.10", " , ") == "192.0.2.10"
+
+
+@pytest.mark.parametrize("value", ["one", "-1", "1.5"])
+def test_a_proxy_hop_count_that_is_not_a_whole_number_stops_the_start(proxy_hops, value):
+    with pytest.raises(ValueError, match="TRUSTED_PROXY_HOPS must be a whole number"):
+        proxy_hops(value)
+        security.client_address("192.0.2.10", None)
+
+
+def test_reflex_reads_the_same_proxy_hop_count(monkeypatch):
+    import importlib
+
+    monkeypatch.setenv("TRUSTED_PROXY_HOPS", "1")
+    import rxconfig
+
+    try:
+        assert importlib.reload(rxconfig).config.trusted_proxy_hops == 1
+    finally:
+        monkeypatch.delenv("TRUSTED_PROXY_HOPS")
+        importlib.reload(rxconfig)
