@@ -32,6 +32,7 @@ from luckyclub.integrations import stripe_api
 from luckyclub.models import (
     Competition,
     CompetitionStatus,
+    Draw,
     DrawStatus,
     OrderStatus,
     Ticket,
@@ -580,21 +581,41 @@ def refund_order(
     """An admin refunds an order: its tickets leave the draw at once, the money follows."""
     require_admin(admin)
     reason = audit.checked_reason(reason, shown="the buyer is told")
-    order = session.get(TicketOrder, order_id, with_for_update=True, populate_existing=True)
-    if order is None:
+    competition_id = session.exec(
+        select(TicketOrder.competition_id).where(TicketOrder.id == order_id)
+    ).first()
+    if competition_id is None:
         raise UserError("That order does not exist.")
+    # The competition before the order, as a cancellation takes them; shared, so refunds of
+    # different orders do not queue behind one another.
+    draw_status = _draw_status_after_close(session, competition_id, shared=True)
+    order = session.get(TicketOrder, order_id, with_for_update=True, populate_existing=True)
     if order.status not in PAID_STATUSES:
         raise UserError(
             f"Only a paid order or a postal entry can be refunded; this one is {order.status}."
         )
-    draw = competitions.draw_of(session, order.competition_id)
-    if draw is not None and draw.status in (DrawStatus.CLOSED, DrawStatus.WAITING_FOR_BEACON):
+    if draw_status in (DrawStatus.CLOSED, DrawStatus.WAITING_FOR_BEACON):
         raise UserError(
             "The draw has frozen its tickets and is about to run: refund after it has drawn."
         )
     void_order(session, order, reason)
     audit.record(session, admin, "order.refund", "ticket_order", order.id, reason)
     return order
+
+
+def _draw_status_after_close(session: Session, competition_id: int, *, shared: bool) -> str | None:
+    """The status of the competition's draw, read once no close is under way.
+
+    The competition row is locked first: a closing draw holds it while it freezes the tickets
+    (CompetitionPool.freeze), so a change to the tickets made under this lock is either in the
+    snapshot or refused, never committed beside a snapshot that missed it."""
+    session.get(
+        Competition,
+        competition_id,
+        with_for_update={"read": True} if shared else True,
+        populate_existing=True,
+    )
+    return session.exec(select(Draw.status).where(Draw.competition_id == competition_id)).first()
 
 
 def void_order(session: Session, order: TicketOrder, reason: str) -> None:
