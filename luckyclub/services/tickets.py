@@ -746,10 +746,10 @@ def record_postal(
     if not 5 <= len(address) <= 500:
         raise UserError("Write the entrant's postal address.", field="address")
     competition = competitions.get(session, competition_id)
+    draw_status = _draw_status_after_close(session, competition_id, shared=False)
     if competition.status != CompetitionStatus.ACTIVE or now < competition.starts_at:
         raise UserError("This competition is not taking entries.")
-    draw = competitions.draw_of(session, competition_id)
-    if draw is not None and draw.status != DrawStatus.SCHEDULED:
+    if draw_status not in (None, DrawStatus.SCHEDULED):
         raise UserError("The draw has frozen its tickets: postal entries can no longer be added.")
     if not competitions.is_right_answer(competition, answer):
         raise UserError(

@@ -1,4 +1,4 @@
-"""Refunds racing the close of a competition's draw, on PostgreSQL with real
+"""Refunds and postal entries racing the close of a competition's draw, on PostgreSQL with real
 concurrent sessions: whatever the order, the frozen snapshot holds exactly the tickets that are
 active once everything has committed, and nobody is told they are in a draw they are not in."""
 
@@ -14,7 +14,9 @@ from sqlmodel import Session, select
 from luckyclub import db
 from luckyclub.draws import snapshot_lines
 from luckyclub.models import (
+    Competition,
     DrawSnapshot,
+    DrawStatus,
     Role,
     Ticket,
     TicketOrder,
@@ -27,6 +29,7 @@ from tests.db.factories import add_buyer, add_competition, add_user
 from tests.db.locks import wait_until_blocked
 
 FROZEN_REFUND = "The draw has frozen its tickets and is about to run: refund after it has drawn."
+FROZEN_POSTAL = "The draw has frozen its tickets: postal entries can no longer be added."
 
 
 @pytest.fixture()
@@ -128,3 +131,59 @@ def test_a_close_during_a_refund_waits_for_it_and_leaves_the_refunded_tickets_ou
 
     assert outcome == ["closed"]
     assert snapshot_numbers(postgres, draw_id) == active_numbers(postgres, competition.id) == [3]
+
+
+def test_a_postal_entry_during_the_close_waits_for_it_and_is_refused(postgres, sold):
+    admin, competition, _ann_order, draw_id, after = sold
+    outcome: list[str] = []
+
+    def postal() -> str:
+        with db.session_scope() as s:
+            order = tickets.record_postal(
+                s,
+                s.get(User, admin.id),
+                competition.id,
+                name="Pat Post",
+                address="1 High St, Leeds",
+                answer="Paris",
+                now=after,
+            )
+            return f"entered as order {order.id}"
+
+    with Session(postgres) as closing:
+        assert draws.close(closing, draw_id, after)
+        worker = in_thread(postal, outcome)
+        wait_until_blocked(postgres, worker)
+        closing.commit()
+    worker.join(timeout=30)
+
+    assert outcome == [FROZEN_POSTAL]
+    assert snapshot_numbers(postgres, draw_id) == active_numbers(postgres, competition.id)
+    with Session(postgres) as s:
+        assert s.get(Competition, competition.id).sold == 3
+        assert s.exec(select(DrawSnapshot.draw_id)).all() == [draw_id]
+        assert draws.get(s, draw_id).status == DrawStatus.CLOSED
+
+
+def test_a_close_during_a_postal_entry_waits_for_it_and_includes_the_entry(postgres, sold):
+    admin, competition, _ann_order, draw_id, after = sold
+    outcome: list[str] = []
+
+    with Session(postgres) as entering:
+        tickets.record_postal(
+            entering,
+            entering.get(User, admin.id),
+            competition.id,
+            name="Pat Post",
+            address="1 High St, Leeds",
+            answer="Paris",
+            now=after,
+        )
+        worker = close_in_thread(draw_id, after, outcome)
+        wait_until_blocked(postgres, worker)
+        entering.commit()
+    worker.join(timeout=30)
+
+    assert outcome == ["closed"]
+    assert snapshot_numbers(postgres, draw_id) == active_numbers(postgres, competition.id)
+    assert snapshot_numbers(postgres, draw_id) == [1, 2, 3, 4]
