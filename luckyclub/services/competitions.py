@@ -678,6 +678,13 @@ def cancel(
     competition = get(session, competition_id)
     if draw is None or competition.status in (CompetitionStatus.DRAWN, CompetitionStatus.CANCELLED):
         raise UserError(f"This competition is {competition.status}: it cannot be cancelled.")
-    draws.void(session, admin, draw.id, reason, now)
+    if draw.status == DrawStatus.VOID:
+        # Closed with nobody to draw by a version whose close did not cancel the competition:
+        # the draw is void already, so only the competition's side is left to do.
+        reason = audit.checked_reason(reason)
+        draws.pool_of(draw).voided(session, draw, now or utcnow())
+        audit.record(session, admin, "competition.cancel", "competition", competition_id, reason)
+    else:
+        draws.void(session, admin, draw.id, reason, now)
     session.refresh(competition)
     return competition

@@ -238,6 +238,44 @@ def test_below_the_minimum_the_draw_waits_for_an_admin_to_extend_or_cancel(
     assert tickets.process_refunds(after)["refunded"] == 1
 
 
+def test_a_competition_that_closes_with_no_tickets_is_cancelled_with_its_draw(
+    session, admin, no_beacon
+):
+    competition = add_competition(session, admin)
+    ann = add_buyer(session, "ann@example.com")
+    tickets.start_checkout(ann.id, competition.id, 2, "Paris")  # never paid
+    after = competition.ends_at + timedelta(seconds=1)
+
+    draws.run_due(now=after)
+
+    draw = competitions.draw_of(session, competition.id)
+    session.refresh(draw)
+    assert draw.status == DrawStatus.VOID and "nobody to draw" in draw.reason
+    competition = reload(session, competition)
+    assert (competition.status, competition.held) == (CompetitionStatus.CANCELLED, 0)
+    assert competition.cancel_reason == draw.reason
+    assert session.exec(select(TicketOrder.status)).all() == [OrderStatus.EXPIRED]
+    with pytest.raises(UserError, match="This competition is cancelled: it cannot be cancelled."):
+        competitions.cancel(session, admin, competition.id, "Nobody entered", now=after)
+
+
+def test_cancel_finishes_a_competition_left_active_behind_its_void_draw(session, admin):
+    """A competition closed empty by an earlier version stayed active behind its void draw, and
+    Cancel answered "Cannot void: this draw is void already"."""
+    competition = add_competition(session, admin)
+    draw = competitions.draw_of(session, competition.id)
+    draw.status, draw.reason = DrawStatus.VOID, "Nobody held entries when the pool closed."
+    session.commit()
+    after = competition.ends_at + timedelta(seconds=1)
+
+    competitions.cancel(session, admin, competition.id, "Nobody entered", now=after)
+    session.commit()
+
+    assert reload(session, competition).status == CompetitionStatus.CANCELLED
+    session.refresh(draw)
+    assert draw.status == DrawStatus.VOID
+
+
 def test_a_manual_winner_names_a_ticket_and_is_published_as_an_override(session, admin, no_beacon):
     competition = add_competition(session, admin)
     ann, bob = add_buyer(session, "ann@example.com"), add_buyer(session, "bob@example.com")
