@@ -107,16 +107,6 @@ def start_checkout(
         )
         session.add(order)
         session.flush()
-        notify.notify(
-            session,
-            user,
-            notify.CHECKOUT_STARTED,
-            unique_id=f"checkout-started-{order.id}",
-            value_pence=amount,
-            title=competition.title,
-            quantity=str(quantity),
-            link=settings.app_url + routes.competition_page(competition.id),
-        )
         order_id, title = order.id, competition.title
         unit, currency = competition.ticket_price_pence, competition.currency
         buyer = User(**user.model_dump())
@@ -132,6 +122,18 @@ def start_checkout(
             update(TicketOrder)
             .where(TicketOrder.id == order_id, col(TicketOrder.checkout_id).is_(None))
             .values(checkout_id=checkout_id)
+        )
+        # Only now has the checkout started: queued with the hold, the event outlived a hold
+        # that Stripe's failure released.
+        notify.notify(
+            session,
+            session.get(User, user_id),
+            notify.CHECKOUT_STARTED,
+            unique_id=f"checkout-started-{order_id}",
+            value_pence=amount,
+            title=title,
+            quantity=str(quantity),
+            link=settings.app_url + routes.competition_page(competition_id),
         )
     return Checkout(order_id, url)
 
