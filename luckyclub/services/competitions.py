@@ -32,6 +32,7 @@ from luckyclub.models import (
     User,
     utcnow,
 )
+from luckyclub.money import money  # noqa: F401 - pages and services format prices from here
 from luckyclub.services import audit, draws, file_store, notify, proof_files
 from luckyclub.services.errors import UserError
 from luckyclub.services.permissions import require_admin
@@ -186,10 +187,6 @@ def parse_money(text: str | int | None, *, field: str = "ticket_price") -> int:
     if amount != amount.quantize(Decimal("0.01")):
         raise UserError("A price has at most two decimal places, like 2.50.", field=field)
     return int(amount * 100)
-
-
-def money(pence: int) -> str:
-    return f"£{pence // 100:,}.{pence % 100:02d}"
 
 
 def _normalise_answer(answer: str) -> str:

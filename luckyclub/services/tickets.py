@@ -131,6 +131,7 @@ def start_checkout(
             notify.CHECKOUT_STARTED,
             unique_id=f"checkout-started-{order_id}",
             value_pence=amount,
+            currency=currency,
             title=title,
             quantity=str(quantity),
             link=settings.app_url + routes.competition_page(competition_id),
@@ -330,7 +331,10 @@ def fulfil(
         if order.status == OrderStatus.PENDING:
             _give_back(session, order.competition_id, order.quantity)
         return _refund_due(
-            session, order, f"Stripe took {money(paid)}, not {money(order.amount_pence)}."
+            session,
+            order,
+            f"Stripe took {money(paid, competition.currency)}, "
+            f"not {money(order.amount_pence, competition.currency)}.",
         )
     held = order.status == OrderStatus.PENDING
     # The order is written before the competition row is locked: every buyer queues for that lock,
@@ -500,9 +504,10 @@ def _tell_entered(
             email="order_placed",
             sms=f"LuckyClub: your tickets for {competition.title}: {shown}. Good luck!",
             value_pence=order.amount_pence,
+            currency=competition.currency,
             title=competition.title,
             numbers=shown,
-            amount=money(order.amount_pence),
+            amount=money(order.amount_pence, competition.currency),
             link=link,
         )
     notify.notify(
@@ -716,7 +721,7 @@ def _refund(order: TicketOrder, now: datetime) -> str:
                 unique_id=f"order-refunded-{order.id}",
                 email="order_refunded",
                 title=competition.title,
-                amount=money(order.amount_pence),
+                amount=money(order.amount_pence, competition.currency),
                 reason=order.refund_reason or "",
                 link=get_settings().app_url + routes.competition_page(competition.id),
             )
@@ -881,7 +886,7 @@ def orders(
     or order id ("#12" or "12" finds order 12 and ticket 12; 19 digits or more is no number a
     database holds, so it is searched as text)."""
     statement = (
-        select(TicketOrder, Competition.title, User)
+        select(TicketOrder, Competition.title, Competition.currency, User)
         .join(Competition, Competition.id == TicketOrder.competition_id)
         .outerjoin(User, User.id == TicketOrder.user_id)
         .where(TicketOrder.status != OrderStatus.EXPIRED)
@@ -909,7 +914,7 @@ def orders(
             )
         )
     rows = session.exec(statement.order_by(col(TicketOrder.id).desc()).limit(limit)).all()
-    numbers = _numbers_of(session, [order.id for order, _, _ in rows])
+    numbers = _numbers_of(session, [order.id for order, *_ in rows])
     return [
         OrderRow(
             order_id=order.id,
@@ -918,13 +923,13 @@ def orders(
             buyer=(user.display_name if user else order.postal_name) or "—",
             email=user.email if user else "",
             quantity=order.quantity,
-            amount=money(order.amount_pence) if order.amount_pence else "free (postal)",
+            amount=money(order.amount_pence, currency) if order.amount_pence else "free (postal)",
             status=order.status,
             numbers=describe_numbers(numbers.get(order.id, [])),
             created_at=order.created_at,
             refund_reason=order.refund_reason or "",
         )
-        for order, title, user in rows
+        for order, title, currency, user in rows
     ]
 
 
