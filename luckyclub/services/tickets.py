@@ -389,10 +389,12 @@ def _locked_order(
         row = session.exec(query.where(TicketOrder.checkout_id == checkout_id)).first()
     if row is not None:
         return tuple(row)
-    metadata = checkout.get("metadata") or {}
-    try:
-        order_id = int(metadata.get("order_id") or checkout.get("client_reference_id"))
-    except (TypeError, ValueError):
+    metadata = checkout.get("metadata")
+    reference = (metadata if isinstance(metadata, dict) else {}).get("order_id")
+    reference = reference or checkout.get("client_reference_id")
+    # An id no order can have (not a number, or too big for the column) is no order of ours.
+    order_id = routes.whole_id(reference) if isinstance(reference, str) else None
+    if order_id is None:
         return None
     row = session.exec(query.where(TicketOrder.id == order_id)).first()
     if row is None or (row[0].checkout_id and row[0].checkout_id != checkout_id):
@@ -550,6 +552,8 @@ def on_checkout_event(session: Session, event: dict) -> str:
             return "ignored: no open order for this checkout"
         return "hold released"
     done = fulfil(session, checkout, source=event["id"])
+    if done.outcome == "unknown":
+        return f"ignored: {done.message}"  # answered 200: Stripe stops sending what is not ours
     return f"{done.outcome}: {done.message}"
 
 
