@@ -592,19 +592,17 @@ def refund_order(
     """An admin refunds an order: its tickets leave the draw at once, the money follows."""
     require_admin(admin)
     reason = audit.checked_reason(reason, shown="the buyer is told")
-    competition_id = session.exec(
-        select(TicketOrder.competition_id).where(TicketOrder.id == order_id)
+    found = session.exec(
+        select(TicketOrder.competition_id, TicketOrder.status).where(TicketOrder.id == order_id)
     ).first()
-    if competition_id is None:
+    if found is None:
         raise UserError("That order does not exist.")
+    _check_refundable(found.status)  # an order still being paid is refused before any lock
     # The competition before the order, as a cancellation takes them; shared, so refunds of
     # different orders do not queue behind one another.
-    draw_status = _draw_status_after_close(session, competition_id, shared=True)
+    draw_status = _draw_status_after_close(session, found.competition_id, shared=True)
     order = session.get(TicketOrder, order_id, with_for_update=True, populate_existing=True)
-    if order.status not in PAID_STATUSES:
-        raise UserError(
-            f"Only a paid order or a postal entry can be refunded; this one is {order.status}."
-        )
+    _check_refundable(order.status)
     if draw_status in (DrawStatus.CLOSED, DrawStatus.WAITING_FOR_BEACON):
         raise UserError(
             "The draw has frozen its tickets and is about to run: refund after it has drawn."
@@ -612,6 +610,13 @@ def refund_order(
     void_order(session, order, reason)
     audit.record(session, admin, "order.refund", "ticket_order", order.id, reason)
     return order
+
+
+def _check_refundable(status: str) -> None:
+    if status not in PAID_STATUSES:
+        raise UserError(
+            f"Only a paid order or a postal entry can be refunded; this one is {status}."
+        )
 
 
 def _draw_status_after_close(session: Session, competition_id: int, *, shared: bool) -> str | None:
