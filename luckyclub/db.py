@@ -14,6 +14,8 @@ from luckyclub.settings import get_settings
 
 _engines: dict[str, Engine] = {}
 _override_url: str | None = None
+# An execution option: on SQLite, a connection carrying it begins with BEGIN IMMEDIATE.
+WRITE_LOCK_AT_BEGIN = "luckyclub_write_lock_at_begin"
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
@@ -25,11 +27,22 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
+            # Before any BEGIN: foreign_keys is ignored inside a transaction.
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection):
+            # The driver BEGINs only before a unit of work's first INSERT/UPDATE/DELETE, so what it
+            # read first was read outside its transaction: it could write over another writer's
+            # change, or fail with "database is locked". BEGIN IMMEDIATE takes the write lock
+            # before the first read; the others wait their turn (busy_timeout). Other connections
+            # (read-only ones) keep the driver's way and read alongside a writer (WAL mode).
+            if connection.get_execution_options().get(WRITE_LOCK_AT_BEGIN):
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     # UTC sessions: date() and friends then agree with the UTC timestamps the app stores.
@@ -61,8 +74,13 @@ def use_database(url: str | None) -> None:
 
 @contextmanager
 def session_scope() -> Iterator[Session]:
-    """One unit of work: committed when the block ends, rolled back if it raises."""
-    with Session(get_engine(), expire_on_commit=False) as session:
+    """One unit of work: committed when the block ends, rolled back if it raises.
+
+    On SQLite it holds the database's one write lock from its first statement to its end (see
+    make_engine), so keep slow work (network, hashing) outside the block; PostgreSQL locks rows.
+    """
+    engine = get_engine().execution_options(**{WRITE_LOCK_AT_BEGIN: True})
+    with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

@@ -46,7 +46,7 @@ def competition_json(competition: Competition, now: datetime) -> dict:
             routes.competition_image(cid, name) for name in competitions.images_of(competition)
         ],
         "ticketPrice": shown.price_pence,
-        "ticketPriceDisplay": competitions.money(shown.price_pence),
+        "ticketPriceDisplay": competitions.money(shown.price_pence, shown.currency),
         "currency": competition.currency.upper(),
         "maxTickets": shown.max_tickets,
         "soldTickets": shown.sold,

@@ -187,7 +187,7 @@ class CompetitionAdminState(AdminPageState):
             ticket_total=counts.max_tickets,
             percent=int(counts.percent),
             minimum=competition.min_tickets,
-            price=competitions.money(competition.ticket_price_pence),
+            price=competitions.money(competition.ticket_price_pence, competition.currency),
             starts=accounts.local_time(competition.starts_at, tz),
             ends=accounts.local_time(competition.ends_at, tz),
             draws_at=accounts.local_time(competition.draw_at, tz),

@@ -118,7 +118,7 @@ class CompetitionPageState(SessionState):
     def _price_total(self) -> None:
         quantity = routes.whole_number(self.quantity_text)
         ok = quantity is not None and 1 <= quantity <= self.can_buy
-        self.total = money(quantity * self.comp.price_pence) if ok else ""
+        self.total = money(quantity * self.comp.price_pence, self.comp.currency) if ok else ""
 
     @rx.event
     def load(self):

@@ -50,7 +50,7 @@ class TicketCheckoutState(SessionState):
             return
         self._order_id, self._competition_id = order.id, competition.id
         self.title, self.quantity = competition.title, order.quantity
-        self.amount = competitions.money(order.amount_pence)
+        self.amount = competitions.money(order.amount_pence, competition.currency)
         self.held_until = accounts.local_time(order.expires_at, timezone)
         self.competition_url = routes.competition_page(competition.id)
         self.open_now = order.status == OrderStatus.PENDING and order.expires_at > utcnow()

@@ -36,6 +36,7 @@ class Card:
     prize: str
     image: str  # the first prize picture's name, or ""
     price_pence: int
+    currency: str  # Stripe's lower-case ISO code, e.g. "gbp"
     phase: str  # upcoming, active, ended, drawn, cancelled
     starts_at: datetime
     ends_at: datetime
@@ -58,6 +59,7 @@ def card(competition: Competition, now: datetime) -> Card:
         prize=competition.prize,
         image=images[0] if images else "",
         price_pence=competition.ticket_price_pence,
+        currency=competition.currency,
         phase=competitions.phase(competition, now),
         starts_at=competition.starts_at,
         ends_at=competition.ends_at,

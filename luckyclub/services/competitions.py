@@ -32,6 +32,7 @@ from luckyclub.models import (
     User,
     utcnow,
 )
+from luckyclub.money import money  # noqa: F401 - pages and services format prices from here
 from luckyclub.services import audit, draws, file_store, notify, proof_files
 from luckyclub.services.errors import UserError
 from luckyclub.services.permissions import require_admin
@@ -204,10 +205,6 @@ def parse_money(text: str | int | None, *, field: str = "ticket_price") -> int:
     if amount != amount.quantize(Decimal("0.01")):
         raise UserError("A price has at most two decimal places, like 2.50.", field=field)
     return int(amount * 100)
-
-
-def money(pence: int) -> str:
-    return f"£{pence // 100:,}.{pence % 100:02d}"
 
 
 def _normalise_answer(answer: str) -> str:
@@ -696,6 +693,13 @@ def cancel(
     competition = get(session, competition_id)
     if draw is None or competition.status in (CompetitionStatus.DRAWN, CompetitionStatus.CANCELLED):
         raise UserError(f"This competition is {competition.status}: it cannot be cancelled.")
-    draws.void(session, admin, draw.id, reason, now)
+    if draw.status == DrawStatus.VOID:
+        # Closed with nobody to draw by a version whose close did not cancel the competition:
+        # the draw is void already, so only the competition's side is left to do.
+        reason = audit.checked_reason(reason)
+        draws.pool_of(draw).voided(session, draw, now or utcnow())
+        audit.record(session, admin, "competition.cancel", "competition", competition_id, reason)
+    else:
+        draws.void(session, admin, draw.id, reason, now)
     session.refresh(competition)
     return competition

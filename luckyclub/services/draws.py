@@ -241,6 +241,7 @@ def close(session: Session, draw_id: int, now: datetime | None = None) -> bool:
     session.add(DrawSnapshot(draw_id=draw.id, body=snapshot))
     if not lines:
         _void(draw, "Nobody held entries when the pool closed, so there was nobody to draw.", now)
+        pool_of(draw).voided(session, draw, now)  # the source follows, as after an admin's void
     elif draw.use_beacon:
         draw.beacon_round = round_for_close(now, draw.beacon_margin_seconds)
         draw.next_attempt_at = datetime.fromtimestamp(round_time(draw.beacon_round), UTC)

@@ -392,11 +392,8 @@ def _first(items: Any) -> Any:
 
 
 def _as_user_id(value: Any) -> int | None:
-    try:
-        number = int(str(value))
-    except (TypeError, ValueError):
-        return None
-    return number if number > 0 else None
+    """Our user id in Stripe's metadata; None for anything no user can have (too big too)."""
+    return routes.whole_id(str(value)) if isinstance(value, str | int) else None
 
 
 # ---- the built-in test-payment mode ----------------------------------------------------------

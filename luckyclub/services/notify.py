@@ -11,6 +11,7 @@ import json
 
 from sqlmodel import Session, col, select
 
+from luckyclub import money
 from luckyclub.integrations import klaviyo
 from luckyclub.integrations.sms import MAX_LENGTH as SMS_MAX_LENGTH
 from luckyclub.models import Channel, OutboxMessage, Role, User, utcnow
@@ -45,12 +46,13 @@ def notify(
     email: str | None = None,
     sms: str | None = None,
     value_pence: int | None = None,
+    currency: str = "gbp",
     **context: str,
 ) -> None:
     """Queue, in the caller's transaction: the email `email` (a mail_templates name rendered with
     context + display_name) when given; a Klaviyo event `event` (properties = context, value in
-    pounds, unique_id) when KLAVIYO_API_KEY is set; an SMS with text `sms` when SMS is configured
-    and the user has a phone. Nothing is sent if the transaction rolls back.
+    `currency`, unique_id) when KLAVIYO_API_KEY is set; an SMS with text `sms` when SMS is
+    configured and the user has a phone. Nothing is sent if the transaction rolls back.
 
     Each channel queues the same (event, unique_id) once: calling this again for an event that was
     already notified (a replayed webhook, a retried job) adds nothing.
@@ -67,7 +69,8 @@ def notify(
     if settings.klaviyo_enabled and (
         key := _new_key(session, Channel.KLAVIYO, user.email, event, unique_id)
     ):
-        session.add(_klaviyo_message(user, event, unique_id, key, value_pence, context))
+        value = None if value_pence is None else money.major_units(value_pence, currency)
+        session.add(_klaviyo_message(user, event, unique_id, key, context, value, currency.upper()))
     if (
         sms
         and settings.sms_enabled
@@ -102,8 +105,9 @@ def _klaviyo_message(
     event: str,
     unique_id: str,
     key: str,
-    value_pence: int | None,
     context: dict[str, str],
+    value: float | None,
+    currency: str,
 ) -> OutboxMessage:
     body = klaviyo.event_body(
         event,
@@ -114,7 +118,8 @@ def _klaviyo_message(
         # When it happened, not when it is delivered: a retried event keeps its real time.
         time=utcnow().replace(microsecond=0),
         properties=dict(context),
-        value=None if value_pence is None else value_pence / 100,
+        value=value,
+        currency=currency,
     )
     return OutboxMessage(
         channel=Channel.KLAVIYO,

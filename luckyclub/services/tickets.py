@@ -31,6 +31,7 @@ from luckyclub.integrations import stripe_api
 from luckyclub.models import (
     Competition,
     CompetitionStatus,
+    Draw,
     DrawStatus,
     OrderStatus,
     Ticket,
@@ -105,16 +106,6 @@ def start_checkout(
         )
         session.add(order)
         session.flush()
-        notify.notify(
-            session,
-            user,
-            notify.CHECKOUT_STARTED,
-            unique_id=f"checkout-started-{order.id}",
-            value_pence=amount,
-            title=competition.title,
-            quantity=str(quantity),
-            link=settings.app_url + routes.competition_page(competition.id),
-        )
         order_id, title = order.id, competition.title
         unit, currency = competition.ticket_price_pence, competition.currency
         buyer = User(**user.model_dump())
@@ -130,6 +121,19 @@ def start_checkout(
             update(TicketOrder)
             .where(TicketOrder.id == order_id, col(TicketOrder.checkout_id).is_(None))
             .values(checkout_id=checkout_id)
+        )
+        # Only now has the checkout started: queued with the hold, the event outlived a hold
+        # that Stripe's failure released.
+        notify.notify(
+            session,
+            session.get(User, user_id),
+            notify.CHECKOUT_STARTED,
+            unique_id=f"checkout-started-{order_id}",
+            value_pence=amount,
+            currency=currency,
+            title=title,
+            quantity=str(quantity),
+            link=settings.app_url + routes.competition_page(competition_id),
         )
     return Checkout(order_id, url)
 
@@ -326,7 +330,10 @@ def fulfil(
         if order.status == OrderStatus.PENDING:
             _give_back(session, order.competition_id, order.quantity)
         return _refund_due(
-            session, order, f"Stripe took {money(paid)}, not {money(order.amount_pence)}."
+            session,
+            order,
+            f"Stripe took {money(paid, competition.currency)}, "
+            f"not {money(order.amount_pence, competition.currency)}.",
         )
     held = order.status == OrderStatus.PENDING
     # The order is written before the competition row is locked: every buyer queues for that lock,
@@ -381,10 +388,12 @@ def _locked_order(
         row = session.exec(query.where(TicketOrder.checkout_id == checkout_id)).first()
     if row is not None:
         return tuple(row)
-    metadata = checkout.get("metadata") or {}
-    try:
-        order_id = int(metadata.get("order_id") or checkout.get("client_reference_id"))
-    except (TypeError, ValueError):
+    metadata = checkout.get("metadata")
+    reference = (metadata if isinstance(metadata, dict) else {}).get("order_id")
+    reference = reference or checkout.get("client_reference_id")
+    # An id no order can have (not a number, or too big for the column) is no order of ours.
+    order_id = routes.whole_id(reference) if isinstance(reference, str) else None
+    if order_id is None:
         return None
     row = session.exec(query.where(TicketOrder.id == order_id)).first()
     if row is None or (row[0].checkout_id and row[0].checkout_id != checkout_id):
@@ -496,9 +505,10 @@ def _tell_entered(
             email="order_placed",
             sms=f"LuckyClub: your tickets for {competition.title}: {shown}. Good luck!",
             value_pence=order.amount_pence,
+            currency=competition.currency,
             title=competition.title,
             numbers=shown,
-            amount=money(order.amount_pence),
+            amount=money(order.amount_pence, competition.currency),
             link=link,
         )
     notify.notify(
@@ -541,6 +551,8 @@ def on_checkout_event(session: Session, event: dict) -> str:
             return "ignored: no open order for this checkout"
         return "hold released"
     done = fulfil(session, checkout, source=event["id"])
+    if done.outcome == "unknown":
+        return f"ignored: {done.message}"  # answered 200: Stripe stops sending what is not ours
     return f"{done.outcome}: {done.message}"
 
 
@@ -579,21 +591,46 @@ def refund_order(
     """An admin refunds an order: its tickets leave the draw at once, the money follows."""
     require_admin(admin)
     reason = audit.checked_reason(reason, shown="the buyer is told")
-    order = session.get(TicketOrder, order_id, with_for_update=True, populate_existing=True)
-    if order is None:
+    found = session.exec(
+        select(TicketOrder.competition_id, TicketOrder.status).where(TicketOrder.id == order_id)
+    ).first()
+    if found is None:
         raise UserError("That order does not exist.")
-    if order.status not in PAID_STATUSES:
-        raise UserError(
-            f"Only a paid order or a postal entry can be refunded; this one is {order.status}."
-        )
-    draw = competitions.draw_of(session, order.competition_id)
-    if draw is not None and draw.status in (DrawStatus.CLOSED, DrawStatus.WAITING_FOR_BEACON):
+    _check_refundable(found.status)  # an order still being paid is refused before any lock
+    # The competition before the order, as a cancellation takes them; shared, so refunds of
+    # different orders do not queue behind one another.
+    draw_status = _draw_status_after_close(session, found.competition_id, shared=True)
+    order = session.get(TicketOrder, order_id, with_for_update=True, populate_existing=True)
+    _check_refundable(order.status)
+    if draw_status in (DrawStatus.CLOSED, DrawStatus.WAITING_FOR_BEACON):
         raise UserError(
             "The draw has frozen its tickets and is about to run: refund after it has drawn."
         )
     void_order(session, order, reason)
     audit.record(session, admin, "order.refund", "ticket_order", order.id, reason)
     return order
+
+
+def _check_refundable(status: str) -> None:
+    if status not in PAID_STATUSES:
+        raise UserError(
+            f"Only a paid order or a postal entry can be refunded; this one is {status}."
+        )
+
+
+def _draw_status_after_close(session: Session, competition_id: int, *, shared: bool) -> str | None:
+    """The status of the competition's draw, read once no close is under way.
+
+    The competition row is locked first: a closing draw holds it while it freezes the tickets
+    (CompetitionPool.freeze), so a change to the tickets made under this lock is either in the
+    snapshot or refused, never committed beside a snapshot that missed it."""
+    session.get(
+        Competition,
+        competition_id,
+        with_for_update={"read": True} if shared else True,
+        populate_existing=True,
+    )
+    return session.exec(select(Draw.status).where(Draw.competition_id == competition_id)).first()
 
 
 def void_order(session: Session, order: TicketOrder, reason: str) -> None:
@@ -692,7 +729,7 @@ def _refund(order: TicketOrder, now: datetime) -> str:
                 unique_id=f"order-refunded-{order.id}",
                 email="order_refunded",
                 title=competition.title,
-                amount=money(order.amount_pence),
+                amount=money(order.amount_pence, competition.currency),
                 reason=order.refund_reason or "",
                 link=get_settings().app_url + routes.competition_page(competition.id),
             )
@@ -724,10 +761,10 @@ def record_postal(
     if not 5 <= len(address) <= 500:
         raise UserError("Write the entrant's postal address.", field="address")
     competition = competitions.get(session, competition_id)
+    draw_status = _draw_status_after_close(session, competition_id, shared=False)
     if competition.status != CompetitionStatus.ACTIVE or now < competition.starts_at:
         raise UserError("This competition is not taking entries.")
-    draw = competitions.draw_of(session, competition_id)
-    if draw is not None and draw.status != DrawStatus.SCHEDULED:
+    if draw_status not in (None, DrawStatus.SCHEDULED):
         raise UserError("The draw has frozen its tickets: postal entries can no longer be added.")
     if not competitions.is_right_answer(competition, answer):
         raise UserError(
@@ -857,7 +894,7 @@ def orders(
     or order id ("#12" or "12" finds order 12 and ticket 12; 19 digits or more is no number a
     database holds, so it is searched as text)."""
     statement = (
-        select(TicketOrder, Competition.title, User)
+        select(TicketOrder, Competition.title, Competition.currency, User)
         .join(Competition, Competition.id == TicketOrder.competition_id)
         .outerjoin(User, User.id == TicketOrder.user_id)
         .where(TicketOrder.status != OrderStatus.EXPIRED)
@@ -885,7 +922,7 @@ def orders(
             )
         )
     rows = session.exec(statement.order_by(col(TicketOrder.id).desc()).limit(limit)).all()
-    numbers = _numbers_of(session, [order.id for order, _, _ in rows])
+    numbers = _numbers_of(session, [order.id for order, *_ in rows])
     return [
         OrderRow(
             order_id=order.id,
@@ -894,13 +931,13 @@ def orders(
             buyer=(user.display_name if user else order.postal_name) or "—",
             email=user.email if user else "",
             quantity=order.quantity,
-            amount=money(order.amount_pence) if order.amount_pence else "free (postal)",
+            amount=money(order.amount_pence, currency) if order.amount_pence else "free (postal)",
             status=order.status,
             numbers=describe_numbers(numbers.get(order.id, [])),
             created_at=order.created_at,
             refund_reason=order.refund_reason or "",
         )
-        for order, title, user in rows
+        for order, title, currency, user in rows
     ]
 
 

@@ -34,6 +34,7 @@ class CompetitionCard:
     image_url: str = ""
     price: str = ""
     price_pence: int = 0
+    currency: str = "gbp"
     phase: str = ""
     phase_words: str = ""
     starts: str = ""
@@ -56,8 +57,9 @@ def card_view(card: competition_public.Card, timezone: str) -> CompetitionCard:
         title=card.title,
         prize=card.prize,
         image_url=routes.competition_image(card.id, card.image) if card.image else "",
-        price=money(card.price_pence),
+        price=money(card.price_pence, card.currency),
         price_pence=card.price_pence,
+        currency=card.currency,
         phase=card.phase,
         phase_words=PHASE_WORDS.get(card.phase, card.phase),
         starts=local_time(card.starts_at, timezone),

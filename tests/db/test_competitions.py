@@ -3,6 +3,7 @@ refunds, postal entries, the minimum, and the draw of numbered tickets."""
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import timedelta
 
@@ -24,8 +25,16 @@ from luckyclub.models import (
     TicketStatus,
     utcnow,
 )
-from luckyclub.services import competitions, draw_public, draws, membership, tickets
+from luckyclub.services import (
+    competition_public,
+    competitions,
+    draw_public,
+    draws,
+    membership,
+    tickets,
+)
 from luckyclub.services.errors import UserError
+from luckyclub.state import competition_views
 from tests.db.factories import add_buyer, add_competition, add_user
 
 
@@ -236,6 +245,69 @@ def test_below_the_minimum_the_draw_waits_for_an_admin_to_extend_or_cancel(
     session.commit()
     assert reload(session, competition).status == CompetitionStatus.CANCELLED
     assert tickets.process_refunds(after)["refunded"] == 1
+
+
+def test_a_competition_that_closes_with_no_tickets_is_cancelled_with_its_draw(
+    session, admin, no_beacon
+):
+    competition = add_competition(session, admin)
+    ann = add_buyer(session, "ann@example.com")
+    tickets.start_checkout(ann.id, competition.id, 2, "Paris")  # never paid
+    after = competition.ends_at + timedelta(seconds=1)
+
+    draws.run_due(now=after)
+
+    draw = competitions.draw_of(session, competition.id)
+    session.refresh(draw)
+    assert draw.status == DrawStatus.VOID and "nobody to draw" in draw.reason
+    competition = reload(session, competition)
+    assert (competition.status, competition.held) == (CompetitionStatus.CANCELLED, 0)
+    assert competition.cancel_reason == draw.reason
+    assert session.exec(select(TicketOrder.status)).all() == [OrderStatus.EXPIRED]
+    with pytest.raises(UserError, match="This competition is cancelled: it cannot be cancelled."):
+        competitions.cancel(session, admin, competition.id, "Nobody entered", now=after)
+
+
+def test_cancel_finishes_a_competition_left_active_behind_its_void_draw(session, admin):
+    """A competition closed empty by an earlier version stayed active behind its void draw, and
+    Cancel answered "Cannot void: this draw is void already"."""
+    competition = add_competition(session, admin)
+    draw = competitions.draw_of(session, competition.id)
+    draw.status, draw.reason = DrawStatus.VOID, "Nobody held entries when the pool closed."
+    session.commit()
+    after = competition.ends_at + timedelta(seconds=1)
+
+    competitions.cancel(session, admin, competition.id, "Nobody entered", now=after)
+    session.commit()
+
+    assert reload(session, competition).status == CompetitionStatus.CANCELLED
+    session.refresh(draw)
+    assert draw.status == DrawStatus.VOID
+
+
+def test_a_competition_in_euros_shows_and_mails_its_prices_in_euros(session, admin, settings_env):
+    settings_env(KLAVIYO_API_KEY="pk_test_local")
+    competition = add_competition(session, admin, ticket_price_pence=250)
+    competition.currency = "eur"
+    session.commit()
+    ann = add_buyer(session, "ann@example.com")
+
+    buy(ann, competition, 2)
+
+    [placed] = session.exec(
+        select(OutboxMessage).where(OutboxMessage.template == "order_placed")
+    ).all()
+    assert "€5.00" in placed.text_body and "£" not in placed.text_body
+    events = session.exec(select(OutboxMessage).where(OutboxMessage.channel == "klaviyo")).all()
+    values = {
+        (e["metric"]["data"]["attributes"]["name"], e.get("value"), e.get("value_currency"))
+        for e in (json.loads(m.payload)["data"]["attributes"] for m in events)
+    }
+    assert ("Order Placed", 5.0, "EUR") in values and ("Checkout Started", 5.0, "EUR") in values
+    [order] = tickets.orders(session, competition_id=competition.id)
+    assert order.amount == "€5.00"
+    card = competition_public.card(reload(session, competition), utcnow())
+    assert competition_views.card_view(card, "UTC").price == "€2.50"
 
 
 def test_a_manual_winner_names_a_ticket_and_is_published_as_an_override(session, admin, no_beacon):

@@ -7,12 +7,14 @@ import dataclasses
 import threading
 from datetime import UTC, datetime, timedelta
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from luckyclub import jobs
 from luckyclub.jobs import Job, SchedulerLeader, cron, every, run_due, start_scheduler
 from luckyclub.models import JobRun, utcnow
 from luckyclub.settings import get_settings
+
+LEADERSHIP_THREAD = "luckyclub-scheduler-leadership"
 
 
 def counting_job(name="count", trigger=None) -> tuple[Job, list[int]]:
@@ -149,9 +151,25 @@ def test_a_disabled_scheduler_does_nothing(app_db):
     assert start_scheduler(disabled, engine=app_db) is None
 
 
-def test_the_lifespan_task_starts_and_ends_without_the_scheduler_when_disabled(app_db):
+def test_the_lifespan_task_starts_and_ends_without_the_scheduler_when_disabled(
+    app_db, settings_env, caplog
+):
+    settings_env(SCHEDULER_ENABLED="0")
+    seen: dict[str, object] = {}
+
     async def app_lifetime():
         async with jobs.scheduler_lifespan():
-            pass
+            seen["watchers"] = [t for t in threading.enumerate() if t.name == LEADERSHIP_THREAD]
+            other = SchedulerLeader(app_db)
+            seen["lock_free"] = other.try_acquire()  # nobody in this process took the lead
+            other.release()
+        seen["ended"] = True
 
-    asyncio.run(app_lifetime())  # tests run with SCHEDULER_ENABLED=0
+    with caplog.at_level("INFO", logger="luckyclub.jobs"):
+        asyncio.run(app_lifetime())
+
+    assert seen == {"watchers": [], "lock_free": True, "ended": True}
+    assert "Scheduler disabled" in caplog.text
+    assert "now runs the scheduled jobs" not in caplog.text
+    with Session(app_db) as s:
+        assert s.exec(select(JobRun)).all() == []  # no job ran, not even the catch-up

@@ -22,6 +22,7 @@ from luckyclub.services import ledger
 from luckyclub.services.errors import NotAllowed, UserError
 from luckyclub.services.raffles import month_of, next_month
 from tests.db.factories import add_open_raffle, add_user
+from tests.db.locks import wait_until_blocked
 
 NOW = datetime(2026, 11, 15, 12, 0, tzinfo=UTC)  # mid-way through the November raffle
 
@@ -472,8 +473,7 @@ def test_a_removal_waits_for_another_admins_unfinished_removal(app_db, session, 
         removal_by(admin.id, ann.id, raffle.id, -7)(first)
         worker = threading.Thread(target=second)
         worker.start()
-        worker.join(timeout=1.0)
-        assert worker.is_alive(), "the second removal did not wait for the first one's lock"
+        wait_until_blocked(app_db, worker)
         first.commit()
     worker.join(timeout=30)
 

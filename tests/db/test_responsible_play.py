@@ -26,6 +26,7 @@ from luckyclub.services.responsible_play import (
     status,
 )
 from tests.db.factories import add_buyer, add_competition, add_user
+from tests.db.locks import wait_until_blocked
 from tests.db.reflex_state import state_for_tab
 
 NOW = datetime(2026, 5, 12, 12, 0, tzinfo=UTC)  # mid-May; a year on is 12 May 2027
@@ -567,8 +568,7 @@ def test_a_checkout_waits_for_another_unfinished_checkout_by_the_same_member(app
         first.flush()
         worker = threading.Thread(target=checkout, args=(app_db, ann.id, 30_00, barrier, outcomes))
         worker.start()
-        worker.join(timeout=1.0)
-        assert worker.is_alive(), "the second checkout did not wait for the first one's lock"
+        wait_until_blocked(app_db, worker)
         first.commit()
     worker.join(timeout=30)
 

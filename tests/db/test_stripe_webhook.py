@@ -424,3 +424,46 @@ def test_an_invoice_for_nobody_we_know_is_acknowledged_so_stripe_stops_sending_i
     assert response.status_code == 200
     assert response.json()["outcome"] == "ignored: unknown member"
     assert count(app_db, Membership) == 0
+
+
+# ---- ids no row of ours can have ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("too_big", ["3000000000", "9" * 40])
+def test_a_signed_ticket_checkout_with_an_oversized_order_id_is_ignored_not_a_500(
+    client, app_db, too_big, caplog
+):
+    paid = event(
+        "checkout.session.completed",
+        {
+            "id": "cs_not_ours",
+            "object": "checkout.session",
+            "mode": "payment",
+            "payment_status": "paid",
+            "amount_total": 500,
+            "client_reference_id": too_big,
+            "metadata": {"kind": "competition", "order_id": too_big},
+        },
+    )
+
+    with caplog.at_level("INFO", logger="luckyclub.services.membership"):
+        response = post(client, paid)
+
+    assert response.status_code == 200, response.text
+    assert response.json()["outcome"].startswith("ignored")
+    assert paid["id"] in caplog.text and "ignored" in caplog.text
+    assert count(app_db, StripeEvent) == 1  # answered for good: Stripe does not retry it
+
+
+@pytest.mark.parametrize("too_big", ["3000000000", "9" * 40])
+def test_a_signed_membership_event_with_an_oversized_user_id_is_ignored_not_a_500(
+    client, app_db, too_big
+):
+    stranger = User(id=int(too_big), email="nobody@example.com")
+
+    for body in (checkout_completed(stranger), invoice(stranger)):
+        response = post(client, body)
+        assert response.status_code == 200, response.text
+        assert response.json()["outcome"].startswith("ignored"), response.json()
+
+    assert count(app_db, Membership) == 0

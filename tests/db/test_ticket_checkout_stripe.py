@@ -4,6 +4,7 @@ endpoint served by uvicorn."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -13,6 +14,7 @@ from sqlmodel import func, select
 
 from luckyclub.integrations.stripe_api import PAYMENTS_UNAVAILABLE
 from luckyclub.models import (
+    Channel,
     Competition,
     OrderStatus,
     OutboxMessage,
@@ -66,6 +68,13 @@ def counts(session, competition) -> tuple[int, int]:
 def emails(session, template: str) -> list[str]:
     query = select(OutboxMessage.to_address).where(OutboxMessage.template == template)
     return list(session.exec(query).all())
+
+
+def klaviyo_events(session) -> list[tuple[str, str]]:
+    """The Klaviyo events queued, as (event, unique id)."""
+    query = select(OutboxMessage).where(OutboxMessage.channel == Channel.KLAVIYO)
+    events = [json.loads(m.payload)["data"]["attributes"] for m in session.exec(query).all()]
+    return [(e["metric"]["data"]["attributes"]["name"], e["unique_id"]) for e in events]
 
 
 def paid_order(session, stripe, buyer, competition, quantity=2) -> TicketOrder:
@@ -272,6 +281,23 @@ def test_stripe_failing_at_checkout_releases_the_hold(session, stripe, admin, an
         tickets.start_checkout(ann.id, competition.id, 2, "Paris")
 
     assert counts(session, competition) == (0, 0)
+
+
+def test_checkout_started_reaches_klaviyo_only_when_the_checkout_really_started(
+    session, settings_env, stripe, admin, ann
+):
+    settings_env(KLAVIYO_API_KEY="pk_test_local")
+    competition = add_competition(session, admin)
+    stripe.fail("POST /v1/checkout/sessions", CARD_ERROR)
+
+    with pytest.raises(UserError, match="Payments are unavailable"):
+        tickets.start_checkout(ann.id, competition.id, 2, "Paris")
+    assert klaviyo_events(session) == []  # the hold went, and so does the event
+
+    checkout = tickets.start_checkout(ann.id, competition.id, 2, "Paris")
+    assert klaviyo_events(session) == [
+        ("Checkout Started", f"checkout-started-{checkout.order_id}")
+    ]
 
 
 def test_a_forged_signature_is_refused_and_changes_nothing(session, stripe, admin, ann):
