@@ -630,7 +630,9 @@ def _draw_status_after_close(session: Session, competition_id: int, *, shared: b
         with_for_update={"read": True} if shared else True,
         populate_existing=True,
     )
-    return session.exec(select(Draw.status).where(Draw.competition_id == competition_id)).first()
+    return session.exec(
+        select(Draw.status).where(Draw.mode == competitions.MODE, Draw.source_id == competition_id)
+    ).first()
 
 
 def void_order(session: Session, order: TicketOrder, reason: str) -> None:
