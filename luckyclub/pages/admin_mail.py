@@ -74,9 +74,6 @@ class AdminMailState(AdminPageState):
             for m in mail.list_messages(s, limit=100)
         ]
 
-    def _forget(self) -> None:
-        self.messages = []
-
     @rx.event
     def load(self):
         self.opened = MessageView()

@@ -57,8 +57,13 @@ class AdminPageState(SessionState):
     def _fill(self, s: Session) -> None:
         """Load what the page shows (the admin check has passed)."""
 
-    def _forget(self) -> None:
-        """Drop whatever the page holds, for a visitor who is not (or no longer) an admin."""
+    def _forget_admin_pages(self) -> None:
+        """Every admin page's state back to its defaults, for someone who is not (or no longer)
+        an admin: nothing any admin page loaded stays in this tab."""
+        state = self
+        while state.get_full_name() != AdminPageState.get_full_name():
+            state = state.parent_state
+        state.reset()
 
     def _admin_load(self) -> None:
         self.error = self.notice = ""
@@ -66,8 +71,7 @@ class AdminPageState(SessionState):
             try:
                 self._require_admin(s)
             except NotAllowed:
-                self.allowed = False
-                self._forget()
+                self._forget_admin_pages()
                 return
             self.allowed = True
             self._fill(s)
