@@ -177,3 +177,15 @@ def test_another_member_reusing_a_members_tab_is_sent_none_of_their_page(session
 
     assert "ann@example.com" not in snapshot and "Ann" not in snapshot
     assert leftovers(tab, DashboardState) == {}
+
+
+def test_an_opened_message_is_held_only_while_the_outbox_shows_it(session, app_db, people):
+    tab = admin_tab(session, app_db, people["admin"])
+
+    AdminState.load.fn(in_tab(tab, AdminState))  # the admin moves on to another admin page
+
+    assert reset_token(app_db) not in json.dumps(tab._get_root_state().dict(), default=str)
+    assert tab.opened.id == 0 and tab.messages  # the list stays for the admin's way back
+    AdminMailState.open_message.fn(tab, tab.messages[0].id)
+    AdminMailState.close_message.fn(tab)
+    assert tab.opened.text == ""
