@@ -32,11 +32,13 @@ from luckyclub.pages import (  # noqa: F401 - each module registers its pages wi
 from luckyclub.services import draws
 from luckyclub.state import draw_room
 from luckyclub.state.errors import show_backend_error
+from luckyclub.state.session import ForgetOtherViewersPages
 
 app = rx.App(
     api_transformer=build_api(),
     backend_exception_handler=show_backend_error,
 )
+app.add_middleware(ForgetOtherViewersPages())  # before a tab's state is sent, not only on load
 app.add_page(landing.not_found_page, route="404", title="Page not found · LuckyClub")
 app.register_lifespan_task(draw_room.reveals_lifespan)  # before the scheduler: it may draw
 app.register_lifespan_task(jobs.scheduler_lifespan)

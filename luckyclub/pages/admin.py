@@ -101,10 +101,6 @@ class AdminState(AdminPageState):
             for r in jobs.latest_runs(s)
         ]
 
-    def _forget(self) -> None:
-        self.members, self.actions, self.job_runs = [], [], []
-        self.orders_open, self.orders_of, self.member_orders = False, "", []
-
     @rx.event
     def load(self):
         self._admin_load()

@@ -21,9 +21,6 @@ class AuditState(AdminPageState):
     def _fill(self, s) -> None:
         self.actions = audit_rows(s, limit=500)
 
-    def _forget(self) -> None:
-        self.actions = []
-
     @rx.event
     def load(self):
         self._admin_load()

@@ -194,9 +194,6 @@ class CompetitionsAdminState(AdminPageState):
             for c in competitions.waiting_for_decision(s)
         ]
 
-    def _forget(self) -> None:
-        self.rows, self.waiting = [], []
-
     @rx.event
     def load(self):
         self._admin_load()

@@ -113,9 +113,6 @@ class DrawsAdminState(AdminPageState):
         self.waiting = [r for r in self.rows if r.waiting]
         self._version = draw_public.admin_version(s)
 
-    def _forget(self) -> None:
-        self.rows, self.waiting = [], []
-
     @rx.event
     def load(self):
         self._admin_load()

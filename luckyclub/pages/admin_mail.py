@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import reflex as rx
 
@@ -54,7 +55,8 @@ class MessageView:
 class AdminMailState(AdminPageState):
     allowed: bool = False
     messages: list[MessageRow] = []
-    opened: MessageView = MessageView()
+    opened: MessageView = MessageView()  # held while open: cleared on close and by any page load
+    _shown_only: ClassVar[tuple[str, ...]] = ("opened",)
     smtp_configured: bool = False
     not_ready: str = ""  # the channels other than email that cannot deliver, and why
     error: str = ""
@@ -73,9 +75,6 @@ class AdminMailState(AdminPageState):
             )
             for m in mail.list_messages(s, limit=100)
         ]
-
-    def _forget(self) -> None:
-        self.messages = []
 
     @rx.event
     def load(self):

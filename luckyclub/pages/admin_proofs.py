@@ -82,9 +82,6 @@ class ReviewState(AdminPageState):
         ]
         self._version = proofs.queue_version(s)
 
-    def _forget(self) -> None:
-        self.queue, self.kinds = [], []
-
     @rx.event
     def load(self):
         self._admin_load()

@@ -108,9 +108,6 @@ class RafflesAdminState(AdminPageState):
             draw_words=draw_public.STATUS_WORDS[draw.status] if draw else "",
         )
 
-    def _forget(self) -> None:
-        self.rows, self.open_raffles, self.editing = [], [], RaffleForm()
-
     @rx.event
     def load(self):
         self.editing = RaffleForm()

@@ -57,9 +57,6 @@ class StatsState(AdminPageState):
             select(func.count()).where(ProofUpload.status == "pending")
         ).one()
 
-    def _forget(self) -> None:
-        self.per_day = []
-
     @rx.event
     def load(self):
         self._admin_load()

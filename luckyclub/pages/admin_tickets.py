@@ -55,9 +55,6 @@ class TicketsAdminState(AdminPageState):
         rows = tickets.orders(s, competition_id=chosen, query=self.search_text)
         self.orders = order_views(rows, self.user_timezone)
 
-    def _forget(self) -> None:
-        self.competition_choices, self.orders = [], []
-
     @rx.event
     def load(self):
         self._admin_load()

@@ -124,9 +124,6 @@ class WinnersAdminState(AdminPageState):
             self.managing = _managed(row) if row else ManagedWinner()
             self.managing_open = self.managing_open and row is not None
 
-    def _forget(self) -> None:
-        self.rows, self.managing_open, self.managing = [], False, ManagedWinner()
-
     @rx.event
     def load(self):
         self._admin_load()

@@ -269,12 +269,15 @@ class DashboardState(SessionState):
 
     @rx.event
     def set_show_on_leaderboard(self, value: bool):
-        with session_scope() as s:
-            user = self._require_user(s)
-            user.show_on_leaderboard = bool(value)
-            s.add(user)
-            s.flush()
-            self._fill(s, user)
+        try:
+            with session_scope() as s:
+                user = self._require_user(s)
+                user.show_on_leaderboard = bool(value)
+                s.add(user)
+                s.flush()
+                self._fill(s, user)
+        except UserError as exc:
+            self.error = exc.message
 
     @rx.event
     def set_kind(self, value: str):

@@ -8,6 +8,7 @@ vars (a Reflex parent's vars would be shared by all its child states) and calls 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import ClassVar
 
 import reflex as rx
 from sqlmodel import Session
@@ -51,21 +52,38 @@ class AdminPageState(SessionState):
     # Said once by the next admin page this tab loads: what an action that moved the admin to
     # another page (Duplicate, Delete) did. Declared here so every admin page shares it.
     _next_notice: str = ""
+    # Vars a page holds only while they are on screen (an opened message, reset link and all):
+    # they go back to their defaults when the admin loads another admin page.
+    _shown_only: ClassVar[tuple[str, ...]] = ()
 
     def _fill(self, s: Session) -> None:
         """Load what the page shows (the admin check has passed)."""
 
-    def _forget(self) -> None:
-        """Drop whatever the page holds, for a visitor who is not (or no longer) an admin."""
+    def _admin_pages(self) -> AdminPageState:
+        state = self
+        while state.get_full_name() != AdminPageState.get_full_name():
+            state = state.parent_state
+        return state
+
+    def _forget_admin_pages(self) -> None:
+        """Every admin page's state back to its defaults, for someone who is not (or no longer)
+        an admin: nothing any admin page loaded stays in this tab."""
+        self._admin_pages().reset()
+
+    def _forget_other_pages_shown_only(self) -> None:
+        for page in self._admin_pages().substates.values():
+            if page.get_full_name() != self.get_full_name():
+                for name in type(page)._shown_only:
+                    setattr(page, name, type(page).__fields__[name].default_value())
 
     def _admin_load(self) -> None:
+        self._forget_other_pages_shown_only()
         self.error = self.notice = ""
         with session_scope() as s:
             try:
                 self._require_admin(s)
             except NotAllowed:
-                self.allowed = False
-                self._forget()
+                self._forget_admin_pages()
                 return
             self.allowed = True
             self._fill(s)

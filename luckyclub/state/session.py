@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import reflex as rx
+from reflex.middleware import Middleware
+from reflex_base.constants import CompileVars
 from starlette.requests import cookie_parser
 
 from luckyclub import security
@@ -22,6 +24,23 @@ def session_token_from_cookie_header(header: str) -> str | None:
     return cookie_parser(header or "").get(SESSION_COOKIE) or None
 
 
+def viewer_key(token: str | None, user: User | None) -> str:
+    """Whom a tab's page data is for: this session of this person in this role ("" for a visitor).
+
+    Page data filled for one key is never shown under another: a tab's state outlives its tab and
+    is handed to whichever connection presents the tab's client token.
+    """
+    if user is None or not token:
+        return ""
+    role = "admin" if user.is_admin else "member"
+    return f"{security.token_digest(token)}:{user.id}:{role}"
+
+
+def viewer_key_for(token: str | None) -> str:
+    with session_scope() as s:
+        return viewer_key(token, accounts.user_for_session(s, token))
+
+
 class SessionState(rx.State):
     """The signed-in person as the page needs to show them; every page state builds on it."""
 
@@ -32,6 +51,8 @@ class SessionState(rx.State):
     user_timezone: str = "UTC"
     is_admin: bool = False
     email_verified: bool = False
+    # The viewer_key the page states under this one were filled for.
+    _viewer: str = ""
 
     def _session_token(self) -> str | None:
         # The websocket handshake carries the cookie; page scripts never see it (HttpOnly).
@@ -55,6 +76,20 @@ class SessionState(rx.State):
     def _require_admin(self, session) -> User:
         return require_admin(self._current_user(session))
 
+    def _session_state(self) -> SessionState:
+        state = self
+        while state.get_full_name() != SessionState.get_full_name():
+            state = state.parent_state
+        return state
+
+    def _keep_pages_for(self, key: str) -> None:
+        """The one guard of every page's data: when the person behind this connection is not the
+        one the pages were filled for, every page's state goes back to its defaults."""
+        pages = self._session_state()
+        if pages._viewer != key:
+            pages.reset()
+            pages._viewer = key
+
     def _show(self, user: User | None) -> None:
         self.checked = True
         self.signed_in = user is not None
@@ -64,18 +99,25 @@ class SessionState(rx.State):
         self.is_admin = bool(user and user.is_admin)
         self.email_verified = bool(user and user.email_verified_at)
 
+    def _show_viewer(self, user: User | None) -> None:
+        """At every page load: pages filled for someone else are dropped, then who this is shown."""
+        self._keep_pages_for(viewer_key(self._session_token(), user))
+        self._show(user)
+
     @rx.event
     def refresh(self):
         """On every page load: who is this? (The session may have been revoked meanwhile.)"""
         with session_scope() as s:
-            self._show(self._current_user(s))
+            self._show_viewer(self._current_user(s))
 
     @rx.event
     def require_sign_in(self):
         """On a members' page: send a visitor without a session to the sign-in page, then back."""
         with session_scope() as s:
             user = self._current_user(s)
-            self._show(user)
+        if user is None:
+            self._session_state().reset()  # a visitor sent away keeps nothing of any page
+        self._show_viewer(user)
         if user is None:
             return rx.redirect(f"/login?next={self.router.url.path}")
 
@@ -83,6 +125,7 @@ class SessionState(rx.State):
     def sign_out(self):
         with session_scope() as s:
             accounts.revoke_session(s, self._session_token())
+        self._session_state().reset()  # the tab keeps nothing loaded for the person signed out
         self._show(None)
         return rx.call_script(
             "fetch('/api/auth/logout', {method: 'POST', credentials: 'same-origin'})"
@@ -101,3 +144,26 @@ def finish_sign_in(ticket: str, destination: str):
         f"headers: {{'Content-Type': 'application/json'}}, body: {json.dumps(body)}}})"
         f".then(r => window.location.assign(r.ok ? {json.dumps(destination)} : '/login?expired=1'))"
     )
+
+
+HYDRATE_EVENTS = frozenset(
+    f"{rx.State.get_full_name()}.{name}"
+    for name in (CompileVars.HYDRATE, CompileVars.HYDRATE_AND_LOAD)
+)
+
+
+class ForgetOtherViewersPages(Middleware):
+    """Before a (re)connecting tab is sent its whole state, drop the pages filled for someone else.
+
+    The hydrate snapshot goes out before any on_load runs, so the on_load guard alone comes too late
+    for a connection that presents another person's (or a signed-out admin's) client token.
+    """
+
+    async def preprocess(self, app, state, event):
+        if event.name not in HYDRATE_EVENTS:
+            return None
+        pages = state.substates.get(SessionState.get_name())
+        if pages is not None:
+            token = session_token_from_cookie_header(state.router.headers.cookie)
+            pages._keep_pages_for(await rx.run_in_thread(lambda: viewer_key_for(token)))
+        return None

@@ -30,7 +30,6 @@ from tests.db.reflex_state import state_for_tab
 from tests.db.test_admin_state import browser_session
 from tests.db.test_draws import close_then_draw, raffle_with_entries
 
-NOT_ADMIN = "Only administrators can do that."
 NEEDS_REASON = "Give a reason of at least 5 characters: it is recorded."
 
 
@@ -100,56 +99,6 @@ def drawn_pool(session, no_beacon_draw: Draw, admin: User) -> Draw:
 
 
 # ---- who may act -------------------------------------------------------------------------------
-
-
-def test_a_member_opening_the_draws_and_winners_pages_sees_nothing(session, people, no_beacon):
-    draw = open_pool(session, {"ann@example.com": 3})
-    drawn_pool(session, draw, people["admin"])
-    draws_tab = tab(session, people["member"], DrawsAdminState)
-    winners_tab = tab(session, people["member"], WinnersAdminState)
-
-    DrawsAdminState.load.fn(draws_tab)
-    WinnersAdminState.load.fn(winners_tab)
-    DrawsAdminState.tick.fn(draws_tab)
-
-    assert draws_tab.allowed is False and draws_tab.rows == [] and draws_tab.waiting == []
-    assert winners_tab.allowed is False and winners_tab.rows == []
-
-
-def test_a_member_sending_every_draw_event_changes_nothing(session, people, app_db, no_beacon):
-    draw = open_pool(session, {"ann@example.com": 3, "bob@example.com": 2})
-    state = tab(session, people["member"], DrawsAdminState)
-    reason = {"draw_id": draw.id, "reason": "Because I can", "email": "ann@example.com"}
-
-    for send in (
-        lambda: draw_now(state, draw.id),
-        lambda: without_beacon(state, reason),
-        lambda: DrawsAdminState.override.fn(state, reason),
-        lambda: DrawsAdminState.void.fn(state, reason),
-    ):
-        send()
-        assert (state.error, state.notice, state.rows) == (NOT_ADMIN, "", [])
-
-    assert fresh_draw(app_db, draw.id).status == DrawStatus.SCHEDULED
-    assert winners_of(app_db, draw.id) == []
-    assert audit_actions(app_db) == []
-
-
-def test_a_member_sending_winner_events_changes_nothing(session, people, app_db, no_beacon):
-    draw = drawn_pool(session, open_pool(session, {"ann@example.com": 3}), people["admin"])
-    [winner] = winners_of(app_db, draw.id)
-    actions_before = audit_actions(app_db)
-    state = tab(session, people["member"], WinnersAdminState)
-
-    for action in ("contacted", "delivered", "publish"):
-        WinnersAdminState.set_status.fn(state, winner.id, action)
-        assert (state.error, state.rows) == (NOT_ADMIN, [])
-    WinnersAdminState.reroll.fn(state, {"winner_id": winner.id, "reason": "Never answered"})
-    assert (state.error, state.notice) == (NOT_ADMIN, "")
-
-    [unchanged] = winners_of(app_db, draw.id)
-    assert unchanged.status == WinnerStatus.NOTIFIED and unchanged.published_at is None
-    assert audit_actions(app_db) == actions_before
 
 
 # ---- the draws page ----------------------------------------------------------------------------

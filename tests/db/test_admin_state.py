@@ -41,52 +41,6 @@ def audit_rows(app_db) -> list[AuditLog]:
         return list(s.exec(select(AuditLog)))
 
 
-def test_a_member_opening_the_admin_console_sees_no_member_data(session, people):
-    state = state_for_tab(AdminState, session_token=browser_session(session, people["member"]))
-
-    AdminState.load.fn(state)
-
-    assert state.allowed is False
-    assert state.members == [] and state.actions == [] and state.job_runs == []
-
-
-def test_a_visitor_without_a_session_sees_no_member_data(people):
-    state = state_for_tab(AdminState)
-
-    AdminState.load.fn(state)
-
-    assert state.allowed is False and state.members == []
-
-
-def test_a_member_sending_a_ban_event_bans_nobody(session, people, app_db):
-    state = state_for_tab(AdminState, session_token=browser_session(session, people["member"]))
-
-    AdminState.ban_member.fn(state, {"user_id": people["target"].id, "reason": "I can, can I?"})
-
-    assert state.error == NOT_ADMIN and state.notice == ""
-    assert state.members == []
-    assert fresh(app_db, people["target"]).banned_at is None
-    assert audit_rows(app_db) == []
-
-
-def test_a_member_sending_a_verify_event_verifies_nobody(session, people, app_db):
-    state = state_for_tab(AdminState, session_token=browser_session(session, people["member"]))
-
-    AdminState.verify_member.fn(state, people["member"].id)
-
-    assert state.error == NOT_ADMIN
-    assert fresh(app_db, people["member"]).email_verified_at is None
-
-
-def test_a_member_cannot_make_themselves_admin(session, people, app_db):
-    state = state_for_tab(AdminState, session_token=browser_session(session, people["member"]))
-
-    AdminState.make_admin.fn(state, people["member"].id)
-
-    assert state.error == NOT_ADMIN
-    assert fresh(app_db, people["member"]).role == Role.MEMBER
-
-
 def test_an_admin_sees_the_members(session, people):
     state = state_for_tab(AdminState, session_token=browser_session(session, people["admin"]))
 
