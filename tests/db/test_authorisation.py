@@ -25,7 +25,7 @@ from sqlmodel import Session, SQLModel, select
 
 import luckyclub.luckyclub as app_module
 from luckyclub.models import LedgerSource, OutboxMessage, Role, utcnow
-from luckyclub.services import accounts, draws, ledger, proofs, tickets
+from luckyclub.services import accounts, draws, ledger, proofs, raffles, tickets
 from luckyclub.state.admin import AdminPageState
 from luckyclub.state.session import SessionState
 from tests.db.factories import add_buyer, add_competition, add_member, add_open_raffle, add_user
@@ -139,13 +139,15 @@ def world(session, app_db, tmp_path, monkeypatch, no_beacon, secrets) -> dict:
     monkeypatch.setattr(proofs, "proof_dir", lambda: tmp_path / "proofs")
     admin = add_user(session, "admin@example.com", Role.ADMIN)
     member = add_buyer(session, "mallory@example.com")
-    ann = add_member(session, "ann@example.com", display_name="Ann Secret")
+    ann = add_member(
+        session, "ann@example.com", display_name="Ann Secret", email_verified_at=utcnow()
+    )
     bob = add_buyer(session, "bob@example.com")
     now = utcnow()
     open_raffle = add_open_raffle(session, closes_at=now + timedelta(days=10))
     later = add_open_raffle(session, month="2099-01", title="January bike")
     add_open_raffle(session, month="2099-02", title="February bike", status="draft")
-    scheduled = draws.schedule_raffle(session, later)
+    scheduled = raffles.schedule_draw(session, later)
     session.commit()
     for raffle in (open_raffle, later):
         for user in (ann, bob, member):
@@ -158,7 +160,7 @@ def world(session, app_db, tmp_path, monkeypatch, no_beacon, secrets) -> dict:
                 key=f"test:{raffle.id}:{user.id}",
             )
     session.commit()
-    drawn = draws.schedule_raffle(session, open_raffle)
+    drawn = raffles.schedule_draw(session, open_raffle)
     session.commit()
     draws.draw_now(admin.id, drawn.id)
     competition = add_competition(session, admin)
@@ -186,7 +188,7 @@ def world(session, app_db, tmp_path, monkeypatch, no_beacon, secrets) -> dict:
         proofs.submit(session, user, kind_id=kind.id, filename="shot.png", data=png(), note="Mine")
         session.commit()
     for email in ("ann@example.com", "bob@example.com", "mallory@example.com"):
-        accounts.request_password_reset(session, email)
+        accounts.request_password_reset(session, email, client_ip="203.0.113.9")
     accounts.ban(session, admin, bob.id, "Spam in chat")
     accounts.unban(session, admin, bob.id)
     session.commit()

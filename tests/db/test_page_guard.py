@@ -34,7 +34,7 @@ def people(session) -> dict[str, User]:
         "ann": add_user(session, "ann@example.com"),
         "bob": add_user(session, "bob@example.com"),
     }
-    accounts.request_password_reset(session, "ann@example.com")
+    accounts.request_password_reset(session, "ann@example.com", client_ip="203.0.113.9")
     session.commit()
     return people
 
