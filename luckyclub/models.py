@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
@@ -54,13 +56,21 @@ SQLModel.metadata.naming_convention = {
 }
 
 
-class Role:
+def one_of(column: str, values: Iterable[str]) -> sa.CheckConstraint:
+    """A CHECK keeping a column to an enum's values, named ck_<table>_<column>: a typo in a status
+    written by hand, or a value from code of another version, is refused by the database."""
+    listed = ", ".join(f"'{value}'" for value in values)
+    return sa.CheckConstraint(f"{column} IN ({listed})", name=column)
+
+
+class Role(StrEnum):
     MEMBER = "member"
     ADMIN = "admin"
 
 
 class User(SQLModel, table=True):
     __tablename__ = "app_user"
+    __table_args__ = (one_of("role", Role),)
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, sa_column_kwargs={"unique": True}, nullable=False)
@@ -96,7 +106,7 @@ class AuthSession(SQLModel, table=True):
     client_ip: str = Field(default="", max_length=64)
 
 
-class TokenPurpose:
+class TokenPurpose(StrEnum):
     LOGIN = "login"  # a short-lived ticket a browser exchanges for its HttpOnly session cookie
     VERIFY_EMAIL = "verify_email"
     RESET_PASSWORD = "reset_password"
@@ -106,6 +116,7 @@ class OneTimeToken(SQLModel, table=True):
     """A single-use token for an email link or a browser's login ticket; stored hashed."""
 
     __tablename__ = "one_time_token"
+    __table_args__ = (one_of("purpose", TokenPurpose),)
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="app_user.id", index=True)
@@ -127,13 +138,13 @@ class LoginThrottle(SQLModel, table=True):
     last_failure_at: datetime | None = _ts(nullable=True)
 
 
-class OutboxStatus:
+class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"  # gave up after the last retry; an admin can send it again
 
 
-class Channel:
+class Channel(StrEnum):
     EMAIL = "email"
     KLAVIYO = "klaviyo"  # an event for Klaviyo's flows (`payload` is the event)
     SMS = "sms"  # a text message through a Twilio-compatible API
@@ -143,6 +154,10 @@ class OutboxMessage(SQLModel, table=True):
     """A notification waiting to go out, or gone. Written in the transaction that caused it."""
 
     __tablename__ = "outbox_message"
+    __table_args__ = (
+        one_of("status", OutboxStatus),
+        one_of("channel", Channel),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(
@@ -196,14 +211,14 @@ class AuditLog(SQLModel, table=True):
     created_at: datetime = _created_at()
 
 
-class ScopedRole:
+class ScopedRole(StrEnum):
     """Roles over one thing, granted by a platform admin (who holds every role everywhere).
     Signup lists will add an editor role over a list."""
 
     MODERATOR = "moderator"  # of a program: runs its raffles and grants entries in them
 
 
-class Scope:
+class Scope(StrEnum):
     PROGRAM = "program"
 
 
@@ -212,7 +227,11 @@ class RoleGrant(SQLModel, table=True):
     checked by the services (services/roles.py)."""
 
     __tablename__ = "role_grant"
-    __table_args__ = (sa.UniqueConstraint("user_id", "role", "scope", "scope_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "role", "scope", "scope_id"),
+        one_of("role", ScopedRole),
+        one_of("scope", Scope),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="app_user.id", index=True)
@@ -226,7 +245,7 @@ class RoleGrant(SQLModel, table=True):
 # ---- the members' raffle club -------------------------------------------------------------------
 
 
-class RaffleStatus:
+class RaffleStatus(StrEnum):
     DRAFT = "draft"  # being prepared; members do not see it
     OPEN = "open"  # members earn entries until closes_at
     CLOSED = "closed"  # no more entries; waiting for its draw
@@ -248,7 +267,10 @@ class Raffle(SQLModel, table=True):
     """One month's prize draw of a program. One raffle per month in each program."""
 
     __tablename__ = "raffle"
-    __table_args__ = (sa.UniqueConstraint("program_id", "month"),)
+    __table_args__ = (
+        sa.UniqueConstraint("program_id", "month"),
+        one_of("status", RaffleStatus),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     program_id: int = Field(foreign_key="program.id", index=True)
@@ -265,7 +287,7 @@ class Raffle(SQLModel, table=True):
     created_at: datetime = _created_at()
 
 
-class LedgerSource:
+class LedgerSource(StrEnum):
     BASE = "base"
     PROOF = "proof"
     BONUS = "bonus"
@@ -281,7 +303,10 @@ class EntryLedger(SQLModel, table=True):
     """One change to a member's entries in one raffle. Append-only: balances are sums of rows."""
 
     __tablename__ = "entry_ledger"
-    __table_args__ = (sa.Index("ix_entry_ledger_raffle_user", "raffle_id", "user_id"),)
+    __table_args__ = (
+        sa.Index("ix_entry_ledger_raffle_user", "raffle_id", "user_id"),
+        one_of("source", LedgerSource),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     raffle_id: int = Field(foreign_key="raffle.id")
@@ -323,7 +348,7 @@ class RaffleTotal(SQLModel, table=True):
     entrants: int = 0
 
 
-class MembershipStatus:
+class MembershipStatus(StrEnum):
     ACTIVE = "active"
     LAPSED = "lapsed"  # payment failed or subscription ended; earned entries stay
 
@@ -332,6 +357,7 @@ class Membership(SQLModel, table=True):
     """A member's paid club membership, as Stripe last told us."""
 
     __tablename__ = "membership"
+    __table_args__ = (one_of("status", MembershipStatus),)
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="app_user.id", sa_column_kwargs={"unique": True})
@@ -367,7 +393,7 @@ class ProofKind(SQLModel, table=True):
     created_at: datetime = _created_at()
 
 
-class ProofStatus:
+class ProofStatus(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
@@ -377,6 +403,7 @@ class ProofUpload(SQLModel, table=True):
     """A member's uploaded proof, stored privately under a random name, and its review."""
 
     __tablename__ = "proof_upload"
+    __table_args__ = (one_of("status", ProofStatus),)
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="app_user.id", index=True)
@@ -400,7 +427,7 @@ class ProofUpload(SQLModel, table=True):
 # ---- verifiable draws (every mode) ---------------------------------------------------------------
 
 
-class DrawStatus:
+class DrawStatus(StrEnum):
     SCHEDULED = "scheduled"  # entries open; only the commitment is public
     CLOSED = "closed"  # snapshot frozen and published; waiting for the bound beacon round
     WAITING_FOR_BEACON = "waiting_for_beacon"  # the round is due but no relay gave it yet
@@ -408,7 +435,10 @@ class DrawStatus:
     VOID = "void"  # cancelled (with a reason) or nobody to draw; the seed is public
 
 
-class DrawTrigger:
+POOL_KINDS = ("weighted", "tickets", "lottery")  # the engine's snapshot kinds (draws/snapshot.py)
+
+
+class DrawTrigger(StrEnum):
     SCHEDULED = "scheduled"
     ADMIN = "admin"
     OVERRIDE = "manual_override"
@@ -422,7 +452,12 @@ class Draw(SQLModel, table=True):
     mode needs no new column here."""
 
     __tablename__ = "draw"
-    __table_args__ = (sa.UniqueConstraint("mode", "source_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("mode", "source_id"),
+        one_of("status", DrawStatus),
+        one_of("trigger", DrawTrigger),
+        one_of("kind", POOL_KINDS),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     mode: str = Field(max_length=16)  # raffle, competition (later: lottery, community)
@@ -470,7 +505,7 @@ class DrawSnapshot(SQLModel, table=True):
     body: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))
 
 
-class WinnerStatus:
+class WinnerStatus(StrEnum):
     NOTIFIED = "notified"  # drawn and emailed
     CONTACTED = "contacted"  # an admin reached them
     DELIVERED = "delivered"  # the prize has arrived
@@ -481,7 +516,10 @@ class DrawWinner(SQLModel, table=True):
     """A winner of a draw: place `position`, from the draw itself (reroll 0) or its N-th reroll."""
 
     __tablename__ = "draw_winner"
-    __table_args__ = (sa.UniqueConstraint("draw_id", "reroll", "position"),)
+    __table_args__ = (
+        sa.UniqueConstraint("draw_id", "reroll", "position"),
+        one_of("status", WinnerStatus),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     draw_id: int = Field(foreign_key="draw.id", index=True)
@@ -507,7 +545,7 @@ class DrawWinner(SQLModel, table=True):
 # ---- prize competitions ------------------------------------------------------------------------
 
 
-class CompetitionStatus:
+class CompetitionStatus(StrEnum):
     DRAFT = "draft"  # being prepared (or deactivated); the public does not see it
     ACTIVE = "active"  # published: upcoming before starts_at, on sale until ends_at, then ended
     DRAWN = "drawn"  # winners chosen; locked
@@ -521,6 +559,7 @@ class Competition(SQLModel, table=True):
     __table_args__ = (
         sa.CheckConstraint("sold + held <= max_tickets", name="never_oversold"),
         sa.CheckConstraint("sold >= 0 AND held >= 0", name="counts_not_negative"),
+        one_of("status", CompetitionStatus),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -551,7 +590,7 @@ class Competition(SQLModel, table=True):
     updated_at: datetime = _created_at()
 
 
-class OrderStatus:
+class OrderStatus(StrEnum):
     PENDING = "pending"  # checkout open; its tickets are held until expires_at
     PAID = "paid"  # tickets numbered
     EXPIRED = "expired"  # abandoned or timed out; the hold was released
@@ -564,7 +603,10 @@ class TicketOrder(SQLModel, table=True):
     """One checkout (or postal entry) for some tickets in one competition."""
 
     __tablename__ = "ticket_order"
-    __table_args__ = (sa.Index("ix_ticket_order_competition_user", "competition_id", "user_id"),)
+    __table_args__ = (
+        sa.Index("ix_ticket_order_competition_user", "competition_id", "user_id"),
+        one_of("status", OrderStatus),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     competition_id: int = Field(foreign_key="competition.id", index=True)
@@ -592,7 +634,7 @@ class TicketOrder(SQLModel, table=True):
     )
 
 
-class TicketStatus:
+class TicketStatus(StrEnum):
     ACTIVE = "active"
     REFUNDED = "refunded"
     VOID = "void"
@@ -602,7 +644,10 @@ class Ticket(SQLModel, table=True):
     """A numbered ticket: one chance in its competition's draw while active."""
 
     __tablename__ = "ticket"
-    __table_args__ = (sa.UniqueConstraint("competition_id", "number"),)
+    __table_args__ = (
+        sa.UniqueConstraint("competition_id", "number"),
+        one_of("status", TicketStatus),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     competition_id: int = Field(foreign_key="competition.id")

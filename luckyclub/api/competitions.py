@@ -36,7 +36,7 @@ def competition_json(competition: Competition, now: datetime) -> dict:
     its answer, nor the answer's hash."""
     cid = competition.id
     shown = competition_public.card(competition, now)
-    cancelled = shown.phase == competitions.CANCELLED
+    cancelled = shown.phase == competitions.Phase.CANCELLED
     return {
         "id": cid,
         "title": shown.title,

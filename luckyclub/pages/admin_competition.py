@@ -13,7 +13,7 @@ from luckyclub import routes
 from luckyclub.components.admin_page import admin_page
 from luckyclub.components.layout import fact, field, reason_dialog, status_badge
 from luckyclub.components.orders import orders_table
-from luckyclub.models import Competition, DrawStatus, User
+from luckyclub.models import Competition, CompetitionStatus, DrawStatus, User
 from luckyclub.pages.admin import record_id
 from luckyclub.pages.admin_competitions import (
     ACTIVATED,
@@ -192,9 +192,9 @@ class CompetitionAdminState(AdminPageState):
             ends=accounts.local_time(competition.ends_at, tz),
             draws_at=accounts.local_time(competition.draw_at, tz),
             featured=competition.featured,
-            is_draft=phase == competitions.DRAFT,
-            is_active=competition.status == competitions.ACTIVE,
-            can_cancel=competition.status in (competitions.ACTIVE, competitions.DRAFT),
+            is_draft=phase == competitions.Phase.DRAFT,
+            is_active=competition.status == CompetitionStatus.ACTIVE,
+            can_cancel=competition.status in (CompetitionStatus.ACTIVE, CompetitionStatus.DRAFT),
             below_minimum=competition.below_minimum_at is not None,
             cancel_reason=competition.cancel_reason or "",
             public_url=routes.competition_page(competition.id),

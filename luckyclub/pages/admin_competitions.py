@@ -166,7 +166,7 @@ def competition_row(c: Competition, timezone: str) -> CompetitionRow:
         percent=int(counts.percent),
         ends=accounts.local_time(c.ends_at, timezone),
         featured=c.featured,
-        is_draft=phase == competitions.DRAFT,
+        is_draft=phase == competitions.Phase.DRAFT,
         admin_url=routes.admin_competition_page(c.id),
     )
 

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from enum import StrEnum
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -38,15 +39,20 @@ from luckyclub.services.errors import UserError
 from luckyclub.services.permissions import require_admin
 from luckyclub.settings import get_settings
 
-DRAFT, UPCOMING, ACTIVE, ENDED, DRAWN, CANCELLED = (
-    "draft",
-    "upcoming",
-    "active",
-    "ended",
-    "drawn",
-    "cancelled",
-)
-PUBLIC_PHASES = (ACTIVE, UPCOMING, ENDED, DRAWN)
+
+class Phase(StrEnum):
+    """Where a competition stands for the public: its status, with an active one split by time.
+    Compare phases with Phase and statuses with CompetitionStatus, never one with the other."""
+
+    DRAFT = "draft"
+    UPCOMING = "upcoming"
+    ON_SALE = "active"
+    ENDED = "ended"
+    DRAWN = "drawn"
+    CANCELLED = "cancelled"
+
+
+PUBLIC_PHASES = (Phase.ON_SALE, Phase.UPCOMING, Phase.ENDED, Phase.DRAWN)
 MODE = "competition"  # a competition's draw is the pool (competition, competition id)
 CLOSING_SOON = timedelta(hours=24)
 MAX_IMAGES = 8
@@ -75,20 +81,20 @@ FROZEN_AFTER_SALES = ("ticket_price_pence", "question", "choices", "answer", "st
 # ---- reading ---------------------------------------------------------------------------------
 
 
-def phase(competition: Competition, now: datetime | None = None) -> str:
+def phase(competition: Competition, now: datetime | None = None) -> Phase:
     """draft, upcoming, active (on sale), ended (sales closed, not drawn), drawn or cancelled."""
     now = now or utcnow()
     if competition.status != CompetitionStatus.ACTIVE:
-        return competition.status
+        return Phase(competition.status)
     if now < competition.starts_at:
-        return UPCOMING
+        return Phase.UPCOMING
     if now < competition.ends_at:
-        return ACTIVE
-    return ENDED
+        return Phase.ON_SALE
+    return Phase.ENDED
 
 
 def on_sale(competition: Competition, now: datetime | None = None) -> bool:
-    return phase(competition, now) == ACTIVE and competition.sold < competition.max_tickets
+    return phase(competition, now) == Phase.ON_SALE and competition.sold < competition.max_tickets
 
 
 def left(competition: Competition) -> int:
@@ -98,7 +104,7 @@ def left(competition: Competition) -> int:
 
 def closing_soon(competition: Competition, now: datetime | None = None) -> bool:
     now = now or utcnow()
-    return phase(competition, now) == ACTIVE and competition.ends_at - now <= CLOSING_SOON
+    return phase(competition, now) == Phase.ON_SALE and competition.ends_at - now <= CLOSING_SOON
 
 
 def choices_of(competition: Competition) -> list[str]:
@@ -134,18 +140,18 @@ def list_public(
     live = Competition.status == CompetitionStatus.ACTIVE
     if status in (None, ""):
         query = query.where(col(Competition.status).in_(PUBLIC_STATUSES))
-    elif status == UPCOMING:
+    elif status == Phase.UPCOMING:
         query = query.where(live, Competition.starts_at > now)
-    elif status == ACTIVE:
+    elif status == Phase.ON_SALE:
         query = query.where(live, Competition.starts_at <= now, Competition.ends_at > now)
-    elif status == ENDED:
+    elif status == Phase.ENDED:
         query = query.where(live, Competition.ends_at <= now)
-    elif status in (DRAWN, CANCELLED):
-        query = query.where(Competition.status == status)
+    elif status in (Phase.DRAWN, Phase.CANCELLED):
+        query = query.where(Competition.status == CompetitionStatus(status))
     else:
-        known = ", ".join((*PUBLIC_PHASES, CANCELLED))
+        known = ", ".join((*PUBLIC_PHASES, Phase.CANCELLED))
         raise UserError(f"Unknown status {status!r}: use one of {known}, or none for all.")
-    if status in (ENDED, DRAWN, CANCELLED):
+    if status in (Phase.ENDED, Phase.DRAWN, Phase.CANCELLED):
         order = (col(Competition.ends_at).desc(), col(Competition.id).desc())
     else:
         order = (col(Competition.featured).desc(), Competition.ends_at, Competition.id)

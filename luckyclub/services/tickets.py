@@ -149,11 +149,11 @@ def _check_buyer(user: User | None) -> None:
 
 def _check_on_sale(competition: Competition, now: datetime) -> None:
     phase = competitions.phase(competition, now)
-    if phase == competitions.UPCOMING:
+    if phase == competitions.Phase.UPCOMING:
         raise UserError(
             f"Tickets go on sale at {competition.starts_at:%d %b %Y %H:%M} UTC. Come back then."
         )
-    if phase != competitions.ACTIVE:
+    if phase != competitions.Phase.ON_SALE:
         raise UserError("This competition has closed: it takes no more entries.")
     if competitions.left(competition) == 0:
         if competition.sold >= competition.max_tickets:
@@ -431,7 +431,7 @@ def _allocate(
     competition = session.get(Competition, order.competition_id, populate_existing=True)
     if competition.status == CompetitionStatus.CANCELLED:
         return None, "The competition was cancelled before your payment arrived."
-    if competitions.phase(competition, now) != competitions.ACTIVE:
+    if competitions.phase(competition, now) != competitions.Phase.ON_SALE:
         return None, (
             f"The competition closed at {competition.ends_at:%d %b %Y %H:%M} UTC, "
             "before your payment arrived."

@@ -211,7 +211,7 @@ def test_the_list_features_activates_and_shows_competitions_waiting_for_a_decisi
     CompetitionsAdminState.extend.fn(state, {"competition_id": short.id, "new_ends_at": later})
     assert state.error == "" and state.notice.startswith("Extended")
     assert state.waiting == []
-    assert competitions.phase(fresh(app_db, Competition, short.id)) == competitions.ACTIVE
+    assert competitions.phase(fresh(app_db, Competition, short.id)) == competitions.Phase.ON_SALE
 
 
 def test_cancel_and_refund_everyone_needs_a_reason(session, people, app_db):
