@@ -13,6 +13,7 @@ from luckyclub.pages import (  # noqa: F401 - each module registers its pages wi
     admin_mail,
     admin_proofs,
     admin_raffles,
+    admin_roles,
     admin_stats,
     admin_tickets,
     admin_winners,

@@ -13,6 +13,7 @@ ADMIN_PAGES = [
     ("Winners", routes.ADMIN_WINNERS),
     ("Review queue", routes.ADMIN_PROOFS),
     ("Stats", routes.ADMIN_STATS),
+    ("Roles", routes.ADMIN_ROLES),
     ("Audit log", routes.ADMIN_AUDIT),
     ("Outbox", routes.ADMIN_MAIL),
 ]

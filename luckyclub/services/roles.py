@@ -5,18 +5,29 @@ platform admins pass it everywhere."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from luckyclub.models import Program, RoleGrant, Scope, ScopedRole, User
-from luckyclub.services import audit
+from luckyclub.services import audit, programs
 from luckyclub.services.errors import NotAllowed, UserError
 from luckyclub.services.permissions import require_admin
 
 # Which role may be held over which kind of thing, and how that thing is named to people.
 ROLE_SCOPES = {ScopedRole.MODERATOR: Scope.PROGRAM}
 ROLE_WORDS = {ScopedRole.MODERATOR: "Moderator"}
+
+
+@dataclass(frozen=True)
+class GrantRow:
+    """A grant as the admin console lists it (admins see members' emails)."""
+
+    id: int
+    member: str  # "Ann <ann@example.com>"
+    words: str  # "Moderator of Ann's community"
+    granted_at: datetime
 
 
 @dataclass(frozen=True)
@@ -115,6 +126,32 @@ def grants_of(session: Session, user_id: int) -> list[GrantView]:
         )
         for row in rows
     ]
+
+
+def all_grants(session: Session) -> list[GrantRow]:
+    """Every grant, newest first, for the admin console."""
+    rows = session.exec(
+        select(RoleGrant, User)
+        .join(User, col(User.id) == col(RoleGrant.user_id))
+        .order_by(col(RoleGrant.id).desc())
+    ).all()
+    return [
+        GrantRow(
+            id=grant.id,
+            member=f"{user.display_name} <{user.email}>",
+            words=f"{ROLE_WORDS.get(grant.role, grant.role)} of "
+            f"{_scope_name(session, grant.scope, grant.scope_id, missing_ok=True)}",
+            granted_at=grant.created_at,
+        )
+        for grant, user in rows
+    ]
+
+
+def grantable_programs(session: Session) -> list[Program]:
+    """The programs a moderator can be given, the club's first."""
+    club = programs.club(session)  # exists from the first look
+    others = session.exec(select(Program).where(Program.id != club.id).order_by(col(Program.id)))
+    return [club, *others]
 
 
 def _grant_of(

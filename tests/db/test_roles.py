@@ -6,10 +6,13 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
+from luckyclub import routes
 from luckyclub.models import AuditLog, Program, Role, ScopedRole, utcnow
-from luckyclub.services import ledger, programs, raffles, roles
+from luckyclub.pages.admin_roles import RolesState
+from luckyclub.services import accounts, ledger, programs, raffles, roles
 from luckyclub.services.errors import NotAllowed, UserError
 from tests.db.factories import add_member, add_user
+from tests.db.reflex_state import state_for_tab
 
 
 @pytest.fixture()
@@ -97,3 +100,21 @@ def test_a_banned_moderator_has_no_rights_and_grants_need_a_real_program(session
         roles.grant(session, admin, mod.id, ScopedRole.MODERATOR, 999)
     with pytest.raises(UserError, match="Choose a role"):
         roles.grant(session, admin, mod.id, "owner", community.id)
+
+
+def test_an_admin_grants_and_revokes_a_moderator_on_the_roles_page(session, two_programs):
+    admin, community, _, _ = two_programs
+    add_user(session, "mod@example.com")
+    token, _ = accounts.start_session(session, admin)
+    session.commit()
+    page = state_for_tab(RolesState, session_token=token, path=routes.ADMIN_ROLES)
+    RolesState.load.fn(page)
+    assert [p.name for p in page.programs] == ["LuckyClub members' club", "Ann's community"]
+
+    RolesState.grant.fn(page, {"member_email": "mod@example.com", "program_id": str(community.id)})
+    assert page.error == "" and [r.words for r in page.grants] == ["Moderator of Ann's community"]
+    RolesState.grant.fn(page, {"member_email": "nobody@example.com", "program_id": "1"})
+    assert page.error == "No member has that email address."
+
+    RolesState.revoke.fn(page, page.grants[0].id)
+    assert page.notice == "Role revoked." and page.grants == []
