@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from luckyclub import routes
+from luckyclub.state.reason_dialog import ReasonDialogState, action_name
 from luckyclub.state.session import SessionState
 
 
@@ -232,31 +233,55 @@ def reason_dialog(
     confirm: str,
     on_submit,
     fields: tuple[rx.Component, ...] = (),
+    trigger: rx.Component | None = None,
 ) -> rx.Component:
-    """A red button that asks for a reason (and any `fields`) before it acts (ban, reject…)."""
+    """A red button (or `trigger`) that asks for a reason (and any `fields`) before it acts (ban,
+    reject…). The dialog stays open, saying what is missing, until the reason is written; then it
+    closes and `on_submit` gets the form."""
     reason_id = f"{record_field}_reason"
+    key = rx.Var.create(f"{button}:") + rx.Var.create(record_id).to_string()
+    D = ReasonDialogState
     return rx.dialog.root(
-        rx.dialog.trigger(rx.button(button, size="1", color_scheme="red", variant="soft")),
+        rx.dialog.trigger(
+            trigger
+            if trigger is not None
+            else rx.button(button, size="1", color_scheme="red", variant="soft")
+        ),
         rx.dialog.content(
             rx.dialog.title(title),
             rx.dialog.description(explanation),
             rx.form(
                 rx.vstack(
                     rx.el.input(type="hidden", name=record_field, value=record_id),
+                    rx.el.input(type="hidden", name="reason_action", value=action_name(on_submit)),
                     *fields,
                     rx.el.label("Reason", html_for=reason_id),
-                    rx.text_area(id=reason_id, name="reason", required=True, width="100%"),
+                    rx.text_area(
+                        id=reason_id,
+                        name="reason",
+                        aria_required="true",
+                        aria_invalid=rx.cond(D.missing != "", "true", "false"),
+                        width="100%",
+                    ),
+                    rx.cond(
+                        D.missing != "",
+                        rx.callout(
+                            D.missing, icon="triangle_alert", color_scheme="red", role="alert"
+                        ),
+                    ),
                     rx.hstack(
                         rx.dialog.close(rx.button("Cancel", variant="soft", type="button")),
-                        rx.dialog.close(rx.button(confirm, color_scheme="red", type="submit")),
+                        rx.button(confirm, color_scheme="red", type="submit"),
                         justify="end",
                         width="100%",
                     ),
                     spacing="3",
                 ),
-                on_submit=on_submit,
+                on_submit=D.submit,
             ),
         ),
+        open=D.open_key == key,
+        on_open_change=lambda is_open: D.toggle(key, is_open),
     )
 
 
