@@ -14,7 +14,7 @@ from luckyclub import routes
 from luckyclub.components.admin_page import admin_page
 from luckyclub.components.layout import fact, reason_dialog, status_badge
 from luckyclub.components.live import heartbeat
-from luckyclub.models import DrawStatus, DrawTrigger
+from luckyclub.models import DrawStatus, DrawTrigger, utcnow
 from luckyclub.pages.admin import record_id, utc
 from luckyclub.services import draw_public, draws
 from luckyclub.state.admin import AdminPageState, admin_id_for, draw_now_as
@@ -47,6 +47,7 @@ class DrawRow:
     attempts: int
     running: bool
     can_draw: bool
+    open_for_entries: bool  # Draw now would end it before its close: it asks for a reason
     can_skip_beacon: bool
     drawn: bool
     announcement: str
@@ -86,6 +87,7 @@ def _row(s, v: draw_public.DrawView) -> DrawRow:
         attempts=v.attempts,
         running=v.running,
         can_draw=v.status in draws.UNDRAWN,
+        open_for_entries=v.status == DrawStatus.SCHEDULED and v.draw_at > utcnow(),
         can_skip_beacon=v.status in draws.OPEN_STATUSES and v.use_beacon,
         drawn=v.status == DrawStatus.DRAWN,
         announcement=draw_public.announcement(s, v.id) if v.status == DrawStatus.DRAWN else "",
@@ -128,6 +130,15 @@ class DrawsAdminState(AdminPageState):
     @rx.event(background=True)
     async def draw_now(self, draw_id: int):
         await self._run_draw(draw_id, draw_now_as)
+
+    @rx.event(background=True)
+    async def close_early_and_draw(self, form_data: dict):
+        """Draw now on a pool still open for entries, confirmed with the admin's reason."""
+        reason = str(form_data.get("reason") or "")
+        await self._run_draw(
+            form_data.get("draw_id"),
+            lambda token, number: draw_now_as(token, number, reason),
+        )
 
     @rx.event(background=True)
     async def draw_without_beacon(self, form_data: dict):
@@ -175,6 +186,27 @@ def _skip_dialog(row: DrawRow) -> rx.Component:
         record_id=row.id,
         confirm="Switch off the beacon and draw",
         on_submit=DrawsAdminState.draw_without_beacon,
+    )
+
+
+def _close_early_dialog(row: DrawRow, busy) -> rx.Component:
+    return reason_dialog(
+        button="Draw now",
+        title="End " + row.title + " early and draw it now?",
+        explanation=(
+            "It is open for entries until "
+            + row.draw_at
+            + ". Drawing now closes it at once: nobody can enter any more, the entries held "
+            "now are frozen and the winners are drawn from them. This cannot be undone, and "
+            "your reason is recorded in the audit log."
+        ),
+        record_field="draw_id",
+        record_id=row.id,
+        confirm="Close entries and draw now",
+        on_submit=DrawsAdminState.close_early_and_draw,
+        trigger=rx.button(
+            rx.cond(busy, "Drawing…", "Draw now"), size="1", disabled=busy, loading=busy
+        ),
     )
 
 
@@ -235,12 +267,16 @@ def _actions(row: DrawRow) -> rx.Component:
         rx.cond(
             row.can_draw,
             rx.fragment(
-                rx.button(
-                    rx.cond(busy, "Drawing…", "Draw now"),
-                    size="1",
-                    disabled=busy,
-                    loading=busy,
-                    on_click=DrawsAdminState.draw_now(row.id),
+                rx.cond(
+                    row.open_for_entries,
+                    _close_early_dialog(row, busy),
+                    rx.button(
+                        rx.cond(busy, "Drawing…", "Draw now"),
+                        size="1",
+                        disabled=busy,
+                        loading=busy,
+                        on_click=DrawsAdminState.draw_now(row.id),
+                    ),
                 ),
                 rx.cond(row.can_skip_beacon, _skip_dialog(row)),
                 _override_dialog(row),

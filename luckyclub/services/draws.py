@@ -507,8 +507,22 @@ def winners_of_raffle(session: Session, raffle_id: int) -> frozenset[int] | None
 # ---- admin actions -----------------------------------------------------------------------------
 
 
-def draw_now(admin_id: int, draw_id: int, now: datetime | None = None) -> Outcome:
-    """An admin's "Draw now": close the pool if it is still open, then draw if its round is out."""
+CLOSE_EARLY_NEEDS_REASON = (
+    "This pool is open for entries until {until:%d %b %Y %H:%M} UTC. To end it early, confirm "
+    "Draw now with a reason of at least 5 characters: it is recorded in the audit log."
+)
+
+
+def closes_early(draw: Draw, now: datetime) -> bool:
+    """Would Draw now end this pool before its own close (so it needs a confirmed reason)?"""
+    return draw.status == DrawStatus.SCHEDULED and now < draw.draw_at
+
+
+def draw_now(
+    admin_id: int, draw_id: int, now: datetime | None = None, *, reason: str = ""
+) -> Outcome:
+    """An admin's "Draw now": close the pool if it is still open, then draw if its round is out.
+    Ending an open pool before its close needs the admin's reason, which the audit log keeps."""
     now = now or utcnow()
     with db.session_scope() as session:
         admin = session.get(User, admin_id)
@@ -520,8 +534,12 @@ def draw_now(admin_id: int, draw_id: int, now: datetime | None = None) -> Outcom
             why := pool_of(draw).blocked(session, draw, now)
         ):
             return Outcome("blocked", why)
+        early = closes_early(draw, now)
+        if early and len(" ".join(reason.split())) < 5:
+            return Outcome("blocked", CLOSE_EARLY_NEEDS_REASON.format(until=draw.draw_at))
         if draw.status == DrawStatus.SCHEDULED and close(session, draw_id, now):
-            audit.record(session, admin, "draw.close", "draw", draw_id, "closed early: Draw now")
+            detail = f"closed early: Draw now — {audit.checked_reason(reason)}" if early else ""
+            audit.record(session, admin, "draw.close", "draw", draw_id, detail or "Draw now")
     outcome = perform(draw_id, trigger=DrawTrigger.ADMIN, actor_id=admin_id, now=now)
     with db.session_scope() as session:
         if outcome.status == "drawn":

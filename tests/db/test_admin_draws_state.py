@@ -87,7 +87,12 @@ def audit_actions(app_db) -> list[str]:
 
 
 def draw_now(state, draw_id) -> None:
-    asyncio.run(DrawsAdminState.draw_now.fn(state, draw_id))
+    """Draw now, confirmed with a reason as the dialog asks when the pool is still open."""
+    asyncio.run(
+        DrawsAdminState.close_early_and_draw.fn(
+            state, {"draw_id": draw_id, "reason": "The prize must go out before the holidays"}
+        )
+    )
 
 
 def without_beacon(state, form: dict) -> None:
@@ -95,7 +100,7 @@ def without_beacon(state, form: dict) -> None:
 
 
 def drawn_pool(session, no_beacon_draw: Draw, admin: User) -> Draw:
-    draws.draw_now(admin.id, no_beacon_draw.id)
+    draws.draw_now(admin.id, no_beacon_draw.id, reason="Drawn early for the test")
     return no_beacon_draw
 
 
@@ -188,7 +193,7 @@ def test_a_draw_that_fails_unexpectedly_frees_the_button_and_says_so(
     state = tab(session, people["admin"], DrawsAdminState)
     DrawsAdminState.load.fn(state)
 
-    def broken(admin_id, draw_id, now=None):
+    def broken(admin_id, draw_id, now=None, reason=""):
         raise RuntimeError("the disk is full")
 
     monkeypatch.setattr(draws, "draw_now", broken)
@@ -203,10 +208,12 @@ def test_two_clicks_in_one_tab_at_once_start_one_draw(session, people, app_db, n
     state = tab(session, people["admin"], DrawsAdminState)
     DrawsAdminState.load.fn(state)
 
+    confirmed = {"draw_id": draw.id, "reason": "The sponsor asked for it today"}
+
     async def double_click():
         await asyncio.gather(
-            DrawsAdminState.draw_now.fn(state, draw.id),
-            DrawsAdminState.draw_now.fn(state, draw.id),
+            DrawsAdminState.close_early_and_draw.fn(state, confirmed),
+            DrawsAdminState.close_early_and_draw.fn(state, confirmed),
         )
 
     asyncio.run(double_click())
@@ -410,3 +417,32 @@ def test_the_raffle_form_sets_the_number_of_winners_and_lists_the_draw(session, 
         assert draws.draw_for_raffle(s, raffle.id).winners_wanted == 3
     RafflesAdminState.edit.fn(state, row.id)
     assert state.editing.winners == "3"
+
+
+def test_draw_now_on_an_open_raffle_asks_for_a_reason_before_it_ends_it(
+    session, people, app_db, no_beacon
+):
+    draw = open_pool(session, {"ann@example.com": 3, "bob@example.com": 2})
+    state = tab(session, people["admin"], DrawsAdminState)
+    DrawsAdminState.load.fn(state)
+    [row] = state.rows
+    assert row.open_for_entries is True  # the button opens the confirmation dialog
+
+    asyncio.run(DrawsAdminState.draw_now.fn(state, draw.id))  # one click, no reason
+
+    assert state.error.startswith("This pool is open for entries until 31 Jan 2099")
+    assert "reason" in state.error and state.notice == ""
+    assert fresh_draw(app_db, draw.id).status == DrawStatus.SCHEDULED
+    assert audit_actions(app_db) == []
+
+    asyncio.run(
+        DrawsAdminState.close_early_and_draw.fn(state, {"draw_id": draw.id, "reason": "  "})
+    )
+    assert fresh_draw(app_db, draw.id).status == DrawStatus.SCHEDULED
+
+    draw_now(state, draw.id)  # confirmed in the dialog, with a reason
+
+    assert (state.error, state.notice) == ("", "Drawn: 1 winner.")
+    with Session(app_db) as s:
+        closing = s.exec(select(AuditLog).where(AuditLog.action == "draw.close")).one()
+    assert closing.detail == "closed early: Draw now — The prize must go out before the holidays"
