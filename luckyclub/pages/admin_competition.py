@@ -39,7 +39,7 @@ from luckyclub.services import (
     proof_files,
     tickets,
 )
-from luckyclub.state.admin import AdminPageState, draw_now_as
+from luckyclub.state.admin import AdminPageState, draw_now_as, draw_without_beacon_as
 from luckyclub.state.competition_views import PHASE_WORDS
 from luckyclub.state.order_views import OrderView, order_views
 from luckyclub.state.session import SessionState
@@ -84,6 +84,8 @@ class DrawPanel:
     can_draw: bool = False
     is_drawn: bool = False
     running: bool = False
+    waiting_words: str = ""  # while no drand relay answers: why it waits, in words
+    can_skip_beacon: bool = False
     page_url: str = ""
     announcement: str = ""
 
@@ -229,6 +231,12 @@ class CompetitionAdminState(AdminPageState):
             can_draw=draw.status in draws.UNDRAWN,
             is_drawn=drawn,
             running=view.running,
+            waiting_words=draws.waiting_words(
+                draw.beacon_round, {"next_attempt_at": draw.next_attempt_at}
+            )
+            if draw.status == DrawStatus.WAITING_FOR_BEACON
+            else "",
+            can_skip_beacon=draw.status in draws.OPEN_STATUSES and draw.use_beacon,
             page_url=routes.draw_page(draw.id),
             announcement=draw_public.announcement(s, draw.id) if drawn else "",
         )
@@ -374,6 +382,16 @@ class CompetitionAdminState(AdminPageState):
         async with self:
             draw_id = self.draw.id
         await self._run_draw(draw_id, draw_now_as)
+
+    @rx.event(background=True)
+    async def draw_without_beacon(self, form_data: dict):
+        """Draw without beacon, from where the admin sees the draw waiting (with a reason)."""
+        async with self:
+            draw_id = self.draw.id
+        reason = str(form_data.get("reason") or "")
+        await self._run_draw(
+            draw_id, lambda token, number: draw_without_beacon_as(token, number, reason)
+        )
 
     @rx.event
     def manual_winner(self, form_data: dict):
@@ -629,6 +647,21 @@ def _manual_winner_dialog() -> rx.Component:
     )
 
 
+def _skip_beacon_dialog() -> rx.Component:
+    return reason_dialog(
+        button="Draw without beacon",
+        title="Draw without public randomness",
+        explanation=(
+            "Use this only when no drand relay answers. The draw then runs on the committed seed "
+            "alone, and its public proof shows your reason."
+        ),
+        record_field="draw_id",
+        record_id=S.draw.id,
+        confirm="Switch off the beacon and draw",
+        on_submit=S.draw_without_beacon,
+    )
+
+
 def _draw_panel() -> rx.Component:
     D = S.draw
     busy = (S.running.length() > 0) | D.running
@@ -654,10 +687,15 @@ def _draw_panel() -> rx.Component:
                         loading=busy,
                         on_click=S.draw_now,
                     ),
+                    rx.cond(D.can_skip_beacon, _skip_beacon_dialog()),
                     _manual_winner_dialog(),
                     wrap="wrap",
                     spacing="2",
                 ),
+            ),
+            rx.cond(
+                D.waiting_words != "",
+                rx.callout(D.waiting_words, icon="clock", color_scheme="orange", role="alert"),
             ),
             rx.text(
                 "The draw runs by itself at the draw time. Perform draw now works once sales "

@@ -17,7 +17,7 @@ from luckyclub.components.live import heartbeat
 from luckyclub.models import DrawStatus, DrawTrigger, utcnow
 from luckyclub.pages.admin import record_id, utc
 from luckyclub.services import draw_public, draws
-from luckyclub.state.admin import AdminPageState, admin_id_for, draw_now_as
+from luckyclub.state.admin import AdminPageState, draw_now_as, draw_without_beacon_as
 from luckyclub.state.session import SessionState
 
 TRIGGER_WORDS = {
@@ -42,7 +42,8 @@ class DrawRow:
     trigger: str
     reason: str  # the override's or the void's
     waiting: bool
-    problem: str
+    waiting_words: str  # why it waits, in words
+    problem: str  # the relays' own error, as a technical detail for admins
     next_attempt: str
     attempts: int
     running: bool
@@ -82,6 +83,7 @@ def _row(s, v: draw_public.DrawView) -> DrawRow:
         trigger=TRIGGER_WORDS.get(v.trigger, ""),
         reason=v.reason,
         waiting=v.status == DrawStatus.WAITING_FOR_BEACON,
+        waiting_words=draws.waiting_words(v.beacon_round, {"next_attempt_at": v.next_attempt_at}),
         problem=v.waiting_problem,
         next_attempt=_seconds(v.next_attempt_at),
         attempts=v.attempts,
@@ -94,11 +96,6 @@ def _row(s, v: draw_public.DrawView) -> DrawRow:
         page_url=routes.draw_page(v.id),
         live_url=routes.live_page(v.id),
     )
-
-
-def draw_without_beacon_as(token: str | None, draw_id: int, reason: str) -> draws.Outcome:
-    """Switch a frozen draw to no beacon (with the reason its proof shows), then draw it."""
-    return draws.draw_without_beacon(admin_id_for(token), draw_id, reason)
 
 
 class DrawsAdminState(AdminPageState):
@@ -319,14 +316,9 @@ def _draw_card(row: DrawRow) -> rx.Component:
             rx.cond(
                 row.waiting,
                 rx.callout(
-                    rx.text(
-                        "Waiting for public randomness. Last problem: ",
-                        row.problem,
-                        ". Next attempt ",
-                        row.next_attempt,
-                        " (",
-                        row.attempts,
-                        " failed so far).",
+                    rx.box(
+                        rx.text(row.waiting_words, " (", row.attempts, " failed so far.)"),
+                        rx.text("Technical detail: ", row.problem, size="1", color_scheme="gray"),
                     ),
                     icon="clock",
                     color_scheme="orange",

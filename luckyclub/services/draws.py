@@ -340,10 +340,9 @@ def perform(
         if waiting:
             _release(draw_id, token, **waiting)
             status = waiting.get("status", draw.status)
-            return Outcome(
-                "waiting" if status == DrawStatus.WAITING_FOR_BEACON else "not_due",
-                waiting.get("last_problem") or f"Waiting for drand round {draw.beacon_round}.",
-            )
+            if status == DrawStatus.WAITING_FOR_BEACON:
+                return Outcome("waiting", waiting_words(draw.beacon_round, waiting))
+            return Outcome("not_due", f"Waiting for drand round {draw.beacon_round}.")
         with db.session_scope() as session:
             draw = session.get(Draw, draw_id)
             if draw.claim_token != token:
@@ -354,6 +353,16 @@ def perform(
         raise
     _announce(draw_id)
     return Outcome("drawn", f"Drawn: {count} winner{'s' if count != 1 else ''}.")
+
+
+def waiting_words(beacon_round: int | None, waiting: dict) -> str:
+    """Why a draw waits, for an admin: in words (the relay's own error stays in the record)."""
+    retry = waiting.get("next_attempt_at")
+    when = f" at {retry:%H:%M:%S} UTC" if retry else ""
+    return (
+        f"No drand relay has given round {beacon_round} yet. The app tries again{when} by "
+        "itself; if the relays stay down, use Draw without beacon (with a reason)."
+    )
 
 
 def run_due(now: datetime | None = None) -> list[Outcome]:

@@ -50,6 +50,11 @@ def draw_now_as(token: str | None, draw_id: int, reason: str = "") -> draws.Outc
     return draws.draw_now(admin_id_for(token), draw_id, reason=reason)
 
 
+def draw_without_beacon_as(token: str | None, draw_id: int, reason: str) -> draws.Outcome:
+    """Switch a frozen draw to no beacon (with the reason its proof shows), then draw it."""
+    return draws.draw_without_beacon(admin_id_for(token), draw_id, reason)
+
+
 class AdminPageState(SessionState):
     # Said once by the next admin page this tab loads: what an action that moved the admin to
     # another page (Duplicate, Delete) did. Declared here so every admin page shares it.

@@ -7,6 +7,7 @@ import asyncio
 import pytest
 from sqlmodel import Session, select
 
+from luckyclub import routes
 from luckyclub.models import (
     AuditLog,
     Draw,
@@ -23,6 +24,8 @@ from luckyclub.models import (
 from luckyclub.pages.admin_draws import DrawsAdminState
 from luckyclub.pages.admin_raffles import RafflesAdminState
 from luckyclub.pages.admin_winners import WinnersAdminState
+from luckyclub.pages.draw import DrawPageState
+from luckyclub.pages.live_draw import LiveDrawState
 from luckyclub.services import draw_public, draws, ledger
 from luckyclub.state.admin import DRAW_FAILED
 from tests.db.factories import add_open_raffle, add_user
@@ -446,3 +449,24 @@ def test_draw_now_on_an_open_raffle_asks_for_a_reason_before_it_ends_it(
     with Session(app_db) as s:
         closing = s.exec(select(AuditLog).where(AuditLog.action == "draw.close")).one()
     assert closing.detail == "closed early: Draw now — The prize must go out before the holidays"
+
+
+def test_public_pages_say_in_words_that_a_draw_waits_for_randomness(session, app_db, no_relay):
+    raffle, _ = raffle_with_entries(session, {"ann@example.com": 5, "bob@example.com": 5})
+    [waited] = close_then_draw()  # no relay answers: the draw waits
+    assert waited.status == "waiting" and "ConnectError" not in waited.message
+    draw = draws.draw_for_raffle(session, raffle.id)
+    assert "ConnectError" in fresh_draw(app_db, draw.id).last_problem  # kept for admins
+
+    for state_cls, path in (
+        (DrawPageState, routes.draw_page(draw.id)),
+        (LiveDrawState, routes.live_page(draw.id)),
+    ):
+        state = state_for_tab(state_cls, path=path)
+        state_cls.load.fn(state)
+        shown = repr(state.draw)
+        assert "ConnectError" not in shown and "127.0.0.1" not in shown and "Errno" not in shown
+        assert state.draw.waiting_words.startswith(
+            f"Waiting for public randomness: drand round {draw.beacon_round:,} has not reached us"
+        )
+        assert "We keep asking (next try " in state.draw.waiting_words
