@@ -6,7 +6,6 @@ Without SMTP_URL no email leaves the machine, so this is where a newcomer follow
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import reflex as rx
@@ -22,8 +21,6 @@ from luckyclub.services.errors import UserError
 from luckyclub.settings import get_settings
 from luckyclub.state.admin import AdminPageState
 from luckyclub.state.session import SessionState
-
-_LINK_RE = re.compile(r"https?://[^\s<>\"']+")
 
 
 @dataclass
@@ -112,7 +109,7 @@ class AdminMailState(AdminPageState):
             sent=utc(m.sent_at),
             last_error=m.last_error or "",
             text=m.text_body,
-            links=_LINK_RE.findall(m.text_body),
+            links=mail.links_in(m.text_body),
         )
 
     @rx.event
