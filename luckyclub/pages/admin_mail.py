@@ -30,6 +30,7 @@ class MessageRow:
     recipient: str
     subject: str
     status: str
+    status_words: str  # "held: no SMTP_URL" for a pending message its channel cannot deliver
     attempts: int
     created: str
 
@@ -58,6 +59,7 @@ class AdminMailState(AdminPageState):
     notice: str = ""
 
     def _fill(self, s) -> None:
+        not_ready = mail.channels_not_ready(get_settings())
         self.messages = [
             MessageRow(
                 id=m.id,
@@ -65,6 +67,7 @@ class AdminMailState(AdminPageState):
                 recipient=m.to_address,
                 subject=m.subject,
                 status=m.status,
+                status_words=mail.status_words(m, not_ready),
                 attempts=m.attempts,
                 created=utc(m.created_at),
             )
@@ -138,7 +141,7 @@ def _row(m: MessageRow) -> rx.Component:
                 style={"textAlign": "left", "height": "auto", "whiteSpace": "normal"},
             ),
         ),
-        rx.table.cell(status_badge(m.status)),
+        rx.table.cell(status_badge(m.status, m.status_words)),
         rx.table.cell(
             rx.cond(
                 m.status == "failed",
@@ -205,8 +208,9 @@ def admin_mail_page() -> rx.Component:
             AdminMailState.smtp_configured,
             rx.text("Emails are delivered by SMTP; failures are retried with back-off."),
             rx.callout(
-                "SMTP_URL is not set, so no email leaves this machine. Every message waits "
-                "here; open one to read it and follow its links.",
+                "SMTP_URL is not set, so no email leaves this machine: every email is held "
+                'here ("held: no SMTP_URL") until it is set. Open one to read it and follow '
+                "its links.",
                 icon="info",
             ),
         ),

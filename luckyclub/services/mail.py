@@ -97,6 +97,14 @@ def channels_not_ready(settings: Settings) -> dict[str, str]:
     }
 
 
+def status_words(message: OutboxMessage, not_ready: dict[str, str]) -> str:
+    """A message's status for the outbox page: a pending one on a channel that cannot deliver
+    (`channels_not_ready`) is held, with the setting that is missing."""
+    if message.status == OutboxStatus.PENDING and message.channel in not_ready:
+        return f"held: {not_ready[message.channel]}"
+    return message.status
+
+
 def retry_delay(attempts: int) -> timedelta:
     """How long to wait after the given number of failed attempts: doubling, at most an hour."""
     return min(FIRST_RETRY_AFTER * 2 ** (attempts - 1), LONGEST_RETRY_AFTER)
