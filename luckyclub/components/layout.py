@@ -187,12 +187,12 @@ def field(label: str, name: str, *, type: str = "text", **props) -> rx.Component
     )
 
 
-def form(*fields: rx.Component, submit: str, on_submit, **props) -> rx.Component:
-    """A form of labelled fields stacked above its submit button."""
+def form(*fields: rx.Component, submit: str, on_submit, busy=None, **props) -> rx.Component:
+    """A form of labelled fields stacked above its submit button (spinning while `busy`)."""
     return rx.form(
         rx.vstack(
             *fields,
-            rx.button(submit, type="submit", size="3"),
+            rx.button(submit, type="submit", size="3", loading=False if busy is None else busy),
             spacing="3",
             width="100%",
             align="stretch",

@@ -21,6 +21,7 @@ from luckyclub.pages.admin import record_id
 from luckyclub.services import accounts, draw_public, draws, ledger, proof_files, raffles
 from luckyclub.services.errors import UserError
 from luckyclub.state.admin import AdminPageState
+from luckyclub.state.busy import shows_busy
 from luckyclub.state.session import SessionState
 
 IMAGE_UPLOAD_ID = "raffle_image"
@@ -86,6 +87,7 @@ class RafflesAdminState(AdminPageState):
     rows: list[RaffleRow] = []
     editing: RaffleForm = RaffleForm()
     open_raffles: list[RaffleRow] = []
+    saving: bool = False
 
     def _fill(self, s) -> None:
         self.rows = [self._row(s, r) for r in raffles.list_raffles(s)]
@@ -142,6 +144,7 @@ class RafflesAdminState(AdminPageState):
         self._admin_act(pick, "")
 
     @rx.event
+    @shows_busy("saving")
     def save(self, form_data: dict):
         tz = self.user_timezone
         if self.editing.id:
@@ -333,6 +336,7 @@ def _editor() -> rx.Component:
                     ),
                     submit="Save raffle",
                     on_submit=RafflesAdminState.save,
+                    busy=RafflesAdminState.saving,
                 ),
                 key=E.id.to_string(),  # a new key resets the form's fields to the chosen raffle
             ),

@@ -16,6 +16,7 @@ from luckyclub.components.layout import (
 from luckyclub.db import session_scope
 from luckyclub.services import accounts
 from luckyclub.services.errors import UserError
+from luckyclub.state.busy import shows_busy
 from luckyclub.state.session import SessionState, finish_sign_in
 
 
@@ -59,6 +60,7 @@ def auth_card(title: str, *children: rx.Component) -> rx.Component:
 
 class RegisterState(SessionState):
     error: str = ""
+    busy: bool = False
     timezone: str = "UTC"
 
     @rx.event
@@ -78,6 +80,7 @@ class RegisterState(SessionState):
         )
 
     @rx.event
+    @shows_busy()
     def register(self, form: dict):
         self.error = ""
         try:
@@ -122,6 +125,7 @@ def register_page() -> rx.Component:
             timezone_select(RegisterState.timezone, RegisterState.set_timezone),
             submit="Create account",
             on_submit=RegisterState.register,
+            busy=RegisterState.busy,
         ),
         rx.text("Already a member? ", rx.link("Sign in", href=routes.LOGIN), size="2"),
     )
@@ -132,8 +136,10 @@ def register_page() -> rx.Component:
 
 class LoginState(SessionState):
     error: str = ""
+    busy: bool = False
 
     @rx.event
+    @shows_busy()
     def sign_in(self, form: dict):
         self.error = ""
         try:
@@ -179,6 +185,7 @@ def login_page() -> rx.Component:
             ),
             submit="Sign in",
             on_submit=LoginState.sign_in,
+            busy=LoginState.busy,
         ),
         rx.hstack(
             rx.link("Forgot your password?", href=routes.FORGOT_PASSWORD, size="2"),

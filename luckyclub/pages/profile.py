@@ -16,6 +16,7 @@ from luckyclub.services import accounts, responsible_play
 from luckyclub.services.competitions import money
 from luckyclub.services.errors import UserError
 from luckyclub.services.responsible_play import PlayStatus, format_pounds
+from luckyclub.state.busy import shows_busy
 from luckyclub.state.session import SessionState
 
 Change = Callable[[Session, User], None]  # a member's change, made in one transaction
@@ -27,6 +28,9 @@ class ProfileState(SessionState):
     phone: str = ""
     error: str = ""
     saved: str = ""
+    saving_profile: bool = False
+    changing_email: bool = False
+    changing_password: bool = False
 
     @rx.event
     def load(self):
@@ -52,6 +56,7 @@ class ProfileState(SessionState):
             self.saved = success
 
     @rx.event
+    @shows_busy("saving_profile")
     def save_profile(self, form: dict):
         self._apply(
             lambda s, user: accounts.update_profile(
@@ -78,6 +83,7 @@ class ProfileState(SessionState):
         )
 
     @rx.event
+    @shows_busy("changing_email")
     def change_email(self, form: dict):
         self._apply(
             lambda s, user: accounts.change_email(
@@ -87,6 +93,7 @@ class ProfileState(SessionState):
         )
 
     @rx.event
+    @shows_busy("changing_password")
     def change_password(self, form: dict):
         if form.get("new_password", "") != form.get("confirm_password", ""):
             self.saved = ""
@@ -469,6 +476,7 @@ def profile_page() -> rx.Component:
                     timezone_select(ProfileState.timezone, ProfileState.set_timezone),
                     submit="Save profile",
                     on_submit=ProfileState.save_profile,
+                    busy=ProfileState.saving_profile,
                 ),
             ),
             _section(
@@ -506,6 +514,7 @@ def profile_page() -> rx.Component:
                     ),
                     submit="Change email",
                     on_submit=ProfileState.change_email,
+                    busy=ProfileState.changing_email,
                     reset_on_submit=True,
                 ),
             ),
@@ -532,6 +541,7 @@ def profile_page() -> rx.Component:
                     ),
                     submit="Change password",
                     on_submit=ProfileState.change_password,
+                    busy=ProfileState.changing_password,
                     reset_on_submit=True,
                 ),
             ),

@@ -29,7 +29,7 @@ from luckyclub.pages.live_draw import LiveDrawState
 from luckyclub.services import draw_public, draws, ledger
 from luckyclub.state.admin import DRAW_FAILED
 from tests.db.factories import add_open_raffle, add_user
-from tests.db.reflex_state import state_for_tab
+from tests.db.reflex_state import run_busy, state_for_tab
 from tests.db.test_admin_state import browser_session
 from tests.db.test_draws import close_then_draw, raffle_with_entries
 
@@ -408,9 +408,9 @@ def test_the_raffle_form_sets_the_number_of_winners_and_lists_the_draw(session, 
         "winners": "3",
     }
 
-    RafflesAdminState.save.fn(state, form | {"winners": "0"})
+    run_busy(RafflesAdminState.save, state, form | {"winners": "0"}, flag="saving")
     assert state.error == "The number of winners must be between 1 and 100."
-    RafflesAdminState.save.fn(state, form)
+    run_busy(RafflesAdminState.save, state, form, flag="saving")
 
     assert state.error == ""
     [row] = state.rows

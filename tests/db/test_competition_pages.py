@@ -31,7 +31,7 @@ from luckyclub.services import accounts, competitions, draws, tickets
 from luckyclub.services.errors import UserError
 from luckyclub.state.session import SessionState
 from tests.db.factories import add_buyer, add_competition, add_user
-from tests.db.reflex_state import state_for_tab
+from tests.db.reflex_state import run_busy, state_for_tab
 
 
 @pytest.fixture()
@@ -363,7 +363,7 @@ def test_the_test_checkout_shows_the_order_and_pays_it(session, admin):
     assert (state.title, state.quantity, state.amount) == ("Win a bike", 3, "£7.50")
     assert state.held_until.endswith(("GMT", "BST"))
 
-    target = redirect_target(TicketCheckoutState.pay.fn(state))
+    target = redirect_target(run_busy(TicketCheckoutState.pay, state))
     assert target == (
         f"{routes.competition_page(competition.id)}?order={order_id}&session_id={checkout_id}"
     )
@@ -401,7 +401,7 @@ def test_someone_elses_test_checkout_is_not_valid(session, admin):
     TicketCheckoutState.load.fn(state)
 
     assert not state.found and "not valid any more" in state.error
-    TicketCheckoutState.pay.fn(state)
+    run_busy(TicketCheckoutState.pay, state)
     assert "not valid any more" in state.error
 
 
