@@ -88,6 +88,9 @@ class RafflesAdminState(AdminPageState):
     editing: RaffleForm = RaffleForm()
     open_raffles: list[RaffleRow] = []
     saving: bool = False
+    # A new key empties the New raffle form after a raffle is created (no invitation to save the
+    # same raffle twice); editing keys the form by the raffle's id instead.
+    created_count: int = 0
 
     def _fill(self, s) -> None:
         self.rows = [self._row(s, r) for r in raffles.list_raffles(s)]
@@ -164,6 +167,7 @@ class RafflesAdminState(AdminPageState):
             )
             if created:
                 self.editing = RaffleForm()
+                self.created_count += 1
 
     @rx.event
     async def upload_image(self, files: list[rx.UploadFile]):
@@ -338,7 +342,8 @@ def _editor() -> rx.Component:
                     on_submit=RafflesAdminState.save,
                     busy=RafflesAdminState.saving,
                 ),
-                key=E.id.to_string(),  # a new key resets the form's fields to the chosen raffle
+                # a new key resets the form's fields: to the chosen raffle, or empty after a create
+                key=E.id.to_string() + "-" + RafflesAdminState.created_count.to_string(),
             ),
             rx.cond(E.id != 0, _picture()),
             width="100%",

@@ -114,6 +114,7 @@ class DashboardState(SessionState):
     kinds: list[KindOption] = []
     kind_id: str = ""
     note: str = ""
+    proofs_sent: int = 0  # keys the note field, so it empties after each upload
     error: str = ""
     notice: str = ""
     _version: str = ""
@@ -318,6 +319,7 @@ class DashboardState(SessionState):
             self.error = exc.message
             return
         self.note = ""
+        self.proofs_sent += 1
         self.notice = "Thank you! Your proof is waiting for review; you will see the result here."
         with session_scope() as s:
             user = self._current_user(s)
@@ -561,7 +563,12 @@ def _upload() -> rx.Component:
                         width="100%",
                         aria_label="Proof file",
                     ),
-                    field("Note for the reviewer (optional)", "proof_note", on_blur=S.set_note),
+                    field(
+                        "Note for the reviewer (optional)",
+                        "proof_note",
+                        on_blur=S.set_note,
+                        key="proof-note-" + S.proofs_sent.to_string(),
+                    ),
                     rx.button(
                         "Upload proof",
                         on_click=S.upload_proof(rx.upload_files(upload_id=UPLOAD_ID)),
