@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import reflex as rx
 
 from luckyclub import routes
@@ -208,8 +210,46 @@ def fact(label: str, *value) -> rx.Component:
     return rx.text(rx.text.strong(label, ": "), *value, size="2")
 
 
+PHONE_WIDTH = "(max-width: 767px)"  # below Radix's `sm` breakpoint
+
+
+def _stacked_on_phones(headers: list[str]) -> dict:
+    """On a phone each row becomes a card of "Header: value" lines, so no column hides behind a
+    sideways scroll; from `sm` up it stays a table."""
+    labels = {
+        f"& tbody tr > :nth-child({n})::before": {"content": json.dumps(header)}
+        for n, header in enumerate(headers, start=1)
+        if header
+    }
+    return {
+        f"@media {PHONE_WIDTH}": {
+            "& thead": {"display": "none"},
+            "& table, & tbody, & tr, & tbody tr > *": {"display": "block", "width": "100%"},
+            "& table": {"height": "auto"},  # Radix gives the table height 0 (fine for a table)
+            "& tbody tr": {
+                "borderBottom": f"1px solid {rx.color('gray', 6)}",
+                "padding": "0.5rem 0",
+            },
+            "& tbody tr > *": {
+                "height": "auto",  # Radix fixes a row's height; a stacked cell grows instead
+                "boxShadow": "none",
+                "padding": "0.25rem 0",
+                "whiteSpace": "normal !important",
+                "overflowWrap": "anywhere",
+            },
+            "& tbody tr > *::before": {
+                "display": "block",
+                "fontSize": "0.75rem",
+                "fontWeight": "600",
+                "color": rx.color("gray", 11),
+            },
+            **labels,
+        }
+    }
+
+
 def data_table(headers: list[str], rows, render_row) -> rx.Component:
-    """A table that scrolls sideways on a phone rather than squeezing its columns."""
+    """A table; on a phone its rows stack as labelled cards rather than scroll sideways."""
     return rx.box(
         rx.table.root(
             rx.table.header(
@@ -218,8 +258,8 @@ def data_table(headers: list[str], rows, render_row) -> rx.Component:
             rx.table.body(rx.foreach(rows, render_row)),
             width="100%",
         ),
-        overflow_x="auto",
         width="100%",
+        style=_stacked_on_phones(headers),
     )
 
 

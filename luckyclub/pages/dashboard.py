@@ -13,6 +13,7 @@ import reflex as rx
 
 from luckyclub import routes
 from luckyclub.components.layout import (
+    data_table,
     error_callout,
     field,
     page,
@@ -618,36 +619,18 @@ def _ledger() -> rx.Component:
                 width="100%",
                 wrap="wrap",
             ),
-            rx.box(
-                rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            rx.table.column_header_cell("When"),
-                            rx.table.column_header_cell("Source"),
-                            rx.table.column_header_cell("Entries"),
-                            rx.table.column_header_cell("Why"),
-                        )
+            data_table(
+                ["When", "Source", "Entries", "Why"],
+                S.rows,
+                lambda r: rx.table.row(
+                    rx.table.cell(r.when, white_space="nowrap"),
+                    rx.table.cell(r.source),
+                    rx.table.cell(
+                        rx.cond(r.amount > 0, f"+{r.amount}", r.amount.to_string()),
+                        color=rx.cond(r.amount > 0, rx.color("green", 11), rx.color("red", 11)),
                     ),
-                    rx.table.body(
-                        rx.foreach(
-                            S.rows,
-                            lambda r: rx.table.row(
-                                rx.table.cell(r.when, white_space="nowrap"),
-                                rx.table.cell(r.source),
-                                rx.table.cell(
-                                    rx.cond(r.amount > 0, f"+{r.amount}", r.amount.to_string()),
-                                    color=rx.cond(
-                                        r.amount > 0, rx.color("green", 11), rx.color("red", 11)
-                                    ),
-                                ),
-                                rx.table.cell(r.reason),
-                            ),
-                        )
-                    ),
-                    width="100%",
+                    rx.table.cell(r.reason),
                 ),
-                overflow_x="auto",
-                width="100%",
             ),
             rx.cond(S.rows.length() == 0, rx.text("No entries yet.", size="2")),
             width="100%",
