@@ -674,7 +674,10 @@ def _draw_panel() -> rx.Component:
                 wrap="wrap",
             ),
             fact("Draw time", D.draw_at),
-            fact("Commitment (SHA-256 of the secret seed)", rx.code(D.commitment)),
+            fact(
+                "Commitment (SHA-256 of the secret seed)",
+                rx.code(D.commitment, word_break="break-all"),
+            ),
             rx.cond(D.entry_count > 0, fact("Tickets in the draw", D.entry_count)),
             rx.foreach(S.winners, lambda w: rx.text(w, size="2", weight="medium")),
             rx.cond(
@@ -739,12 +742,14 @@ def _draw_panel() -> rx.Component:
                         rx.text(rx.text.strong(h.when), " — ", h.what, size="2"),
                     ),
                 ),
-                style={"paddingLeft": "1.25rem"},
+                # Digests and emails are long unbroken words: let them wrap rather than overflow.
+                style={"paddingLeft": "1.25rem", "overflowWrap": "anywhere", "width": "100%"},
             ),
             spacing="2",
             width="100%",
         ),
         width="100%",
+        min_width="0",
     )
 
 
@@ -785,8 +790,9 @@ def admin_competition_page() -> rx.Component:
                 rx.link("← All competitions", href=routes.ADMIN_COMPETITIONS, size="2"),
                 _summary(),
                 rx.grid(
-                    rx.vstack(_editor(), _pictures(), width="100%", spacing="4"),
-                    rx.vstack(_draw_panel(), _postal(), width="100%", spacing="4"),
+                    # min_width 0: a grid column otherwise grows to its longest word (a digest)
+                    rx.vstack(_editor(), _pictures(), width="100%", spacing="4", min_width="0"),
+                    rx.vstack(_draw_panel(), _postal(), width="100%", spacing="4", min_width="0"),
                     columns=rx.breakpoints(initial="1", md="2"),
                     spacing="4",
                     width="100%",

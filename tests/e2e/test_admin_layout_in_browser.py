@@ -1,11 +1,12 @@
 """The admin console and a member's pages on a 375 px phone: tables stack rather than hide columns,
-reason dialogs stay open until a reason is written, and Draw now on an open raffle asks first.
-Screenshots land in the test's folder for a person to look at."""
+the draw history wraps, reason dialogs stay open until a reason is written, and Draw now on an open
+raffle asks first. Screenshots land in the test's folder for a person to look at."""
 
 from __future__ import annotations
 
 import re
 import secrets
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -131,3 +132,42 @@ def test_draw_now_on_an_open_raffle_asks_for_confirmation_and_a_reason(page, adm
     dialog.get_by_role("button", name="Close entries and draw now").click()
     expect(dialog).to_be_hidden()
     expect(card).not_to_contain_text("Open for entries")
+
+
+def test_a_competitions_draw_history_wraps_on_a_phone(new_page, admin, tmp_path):
+    desk = new_page()
+    sign_in(desk, admin.email, admin.password)
+    expect_dashboard(desk, admin.name)
+    title = f"Win a kayak {secrets.token_hex(3)}"
+    ends = (datetime.now(UTC) + timedelta(days=14)).strftime("%Y-%m-%dT%H:%M")
+    desk.goto(routes.ADMIN_COMPETITIONS)
+    wait_until_live(desk)
+    desk.get_by_label("Title").fill(title)
+    desk.get_by_label("Prize", exact=True).fill("A sea kayak")
+    desk.get_by_label("Ticket price (£)").fill("2.50")
+    desk.get_by_label("Number of tickets").fill("500")
+    desk.get_by_label("Per-person limit").fill("25")
+    desk.get_by_label("Minimum tickets (0 = none)").fill("0")
+    desk.get_by_label("Number of winners").fill("1")
+    desk.get_by_label(re.compile(r"^End date/time")).fill(ends)
+    desk.get_by_label("Skill question").fill("What colour is the sky on a clear day?")
+    desk.get_by_label("Answers to choose from (one per line)").fill("Blue\nGreen\nRed")
+    desk.get_by_label("Right answer").fill("Blue")
+    desk.get_by_role("button", name="Create competition").click()
+    expect(desk.get_by_role("status")).to_contain_text("created as a draft")
+    row = desk.get_by_role("row", name=f"Competition {title}")
+    row.get_by_role("button", name="Activate").click()
+    expect(row).to_contain_text("On sale")
+    row.get_by_role("link", name="Manage").click()
+    expect(desk.get_by_role("heading", name=title)).to_be_visible()
+    address = desk.url
+
+    phone = new_page(PHONE, 740)
+    sign_in(phone, admin.email, admin.password)
+    expect_dashboard(phone, admin.name)
+    phone.goto(address)
+    wait_until_live(phone)
+    history = phone.locator("ol").filter(has_text="Draw scheduled; its commitment")
+    expect(history).to_be_visible()
+    fits_the_phone(phone, history)
+    history.screenshot(path=str(tmp_path / "draw-history-phone.png"))
