@@ -179,11 +179,39 @@ def success_callout(message) -> rx.Component:
     )
 
 
-def field(label: str, name: str, *, type: str = "text", **props) -> rx.Component:
+# A native <select> (so forms and browser tests read it as one) drawn like the size-3 inputs.
+SELECT_STYLE = {
+    "width": "100%",
+    "height": "var(--space-7)",
+    "padding": "0 0.75rem",
+    "borderRadius": "var(--radius-2)",
+    "border": f"1px solid {rx.color('gray', 7)}",
+    "background": rx.color("gray", 1),
+    "color": rx.color("gray", 12),
+    "fontSize": "var(--font-size-3)",
+}
+
+
+def label(text, html_for: str) -> rx.Component:
+    """A field's label: one size and weight for every form."""
+    return rx.el.label(text, html_for=html_for, style={"fontWeight": "500", "fontSize": "0.9rem"})
+
+
+def field(label_text: str, name: str, *, type: str = "text", **props) -> rx.Component:
     """A labelled input: the label names it for screen readers and for browser tests."""
     return rx.vstack(
-        rx.el.label(label, html_for=name, style={"fontWeight": "500", "fontSize": "0.9rem"}),
+        label(label_text, name),
         rx.input(id=name, name=name, type=type, width="100%", size="3", **props),
+        spacing="1",
+        width="100%",
+    )
+
+
+def select_field(label_text: str, name: str, *options: rx.Component, **props) -> rx.Component:
+    """A labelled dropdown, drawn like `field`'s inputs."""
+    return rx.vstack(
+        label(label_text, name),
+        rx.el.select(*options, id=name, name=name, style=SELECT_STYLE, **props),
         spacing="1",
         width="100%",
     )

@@ -14,6 +14,8 @@ from luckyclub.components.layout import (
     data_table,
     field,
     form,
+    label,
+    select_field,
     status_badge,
 )
 from luckyclub.models import Raffle, RaffleStatus
@@ -287,7 +289,7 @@ def _editor() -> rx.Component:
                     field("Title", "title", default_value=E.title, required=True),
                     field("Prize", "prize", default_value=E.prize, required=True),
                     rx.vstack(
-                        rx.el.label("Description", html_for="description"),
+                        label("Description", "description"),
                         rx.text_area(
                             id="description",
                             name="description",
@@ -392,18 +394,13 @@ def _grant() -> rx.Component:
             ),
             form(
                 field("Member's email", "member_email", type="email", required=True),
-                rx.vstack(
-                    rx.el.label("Raffle", html_for="grant_raffle"),
-                    rx.el.select(
-                        rx.foreach(
-                            RafflesAdminState.open_raffles,
-                            lambda r: rx.el.option(r.month, " · ", r.title, value=r.id.to_string()),
-                        ),
-                        id="grant_raffle",
-                        name="raffle_id",
-                        style={"padding": "0.5rem"},
+                select_field(
+                    "Raffle",
+                    "raffle_id",
+                    rx.foreach(
+                        RafflesAdminState.open_raffles,
+                        lambda r: rx.el.option(r.month, " · ", r.title, value=r.id.to_string()),
                     ),
-                    spacing="1",
                 ),
                 field("Entries", "amount", type="number", required=True),
                 field("Reason (the member sees it)", "reason", required=True),
@@ -430,6 +427,10 @@ def admin_raffles_page() -> rx.Component:
             ["Month", "Raffle", "Status", "Closes", "Entries", "Draw", ""],
             RafflesAdminState.rows,
             _raffle_row,
+        ),
+        rx.cond(
+            RafflesAdminState.rows.length() == 0,
+            rx.text("No raffles yet. Create the first one below: it starts as a draft."),
         ),
         rx.grid(
             _editor(),

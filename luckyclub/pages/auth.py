@@ -6,6 +6,7 @@ import reflex as rx
 
 from luckyclub import routes
 from luckyclub.components.layout import (
+    SELECT_STYLE,
     error_callout,
     field,
     form,
@@ -31,14 +32,7 @@ def timezone_select(value, on_change) -> rx.Component:
             name="timezone",
             value=value,
             on_change=on_change,
-            style={
-                "width": "100%",
-                "padding": "0.55rem",
-                "borderRadius": "var(--radius-3)",
-                "border": f"1px solid {rx.color('gray', 7)}",
-                "background": rx.color("gray", 1),
-                "color": rx.color("gray", 12),
-            },
+            style=SELECT_STYLE,
         ),
         spacing="1",
         width="100%",

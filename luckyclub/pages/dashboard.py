@@ -13,6 +13,7 @@ import reflex as rx
 
 from luckyclub import routes
 from luckyclub.components.layout import (
+    SELECT_STYLE,
     data_table,
     error_callout,
     field,
@@ -539,7 +540,7 @@ def _upload() -> rx.Component:
                         id="proof_kind",
                         value=S.kind_id,
                         on_change=S.set_kind,
-                        style={"padding": "0.5rem", "borderRadius": "var(--radius-2)"},
+                        style=SELECT_STYLE,
                     ),
                     rx.upload.root(
                         rx.vstack(

@@ -171,3 +171,21 @@ def test_a_competitions_draw_history_wraps_on_a_phone(new_page, admin, tmp_path)
     expect(history).to_be_visible()
     fits_the_phone(phone, history)
     history.screenshot(path=str(tmp_path / "draw-history-phone.png"))
+
+
+def test_the_grant_form_dropdown_and_labels_match_the_other_fields(page, admin, tmp_path):
+    sign_in(page, admin.email, admin.password)
+    expect_dashboard(page, admin.name)
+    page.goto(routes.ADMIN_RAFFLES)
+    wait_until_live(page)
+    choice = page.get_by_label("Raffle", exact=True)
+    email = page.get_by_label("Member's email")
+    expect(choice).to_be_visible()
+    assert choice.bounding_box()["height"] >= email.bounding_box()["height"] - 1
+    assert choice.bounding_box()["width"] >= email.bounding_box()["width"] - 1
+    assert choice.evaluate("e => getComputedStyle(e).borderTopStyle") == "solid"
+    sizes = page.locator("form label").evaluate_all(
+        "labels => [...new Set(labels.map(l => getComputedStyle(l).fontSize))]"
+    )
+    assert len(sizes) == 1, sizes
+    page.screenshot(path=str(tmp_path / "raffles-desktop.png"), full_page=True)
