@@ -189,3 +189,16 @@ def test_the_grant_form_dropdown_and_labels_match_the_other_fields(page, admin, 
     )
     assert len(sizes) == 1, sizes
     page.screenshot(path=str(tmp_path / "raffles-desktop.png"), full_page=True)
+
+
+def test_profile_uses_a_desktops_width_in_two_columns(page, admin, tmp_path):
+    sign_in(page, admin.email, admin.password)
+    expect_dashboard(page, admin.name)
+    page.goto(routes.PROFILE)
+    wait_until_live(page)
+    names = page.get_by_role("heading", name="Name and timezone")
+    texts = page.get_by_role("heading", name="Text messages")
+    expect(texts).to_be_visible()
+    left, right = names.bounding_box(), texts.bounding_box()
+    assert abs(left["y"] - right["y"]) < 2 and right["x"] > 500  # side by side
+    page.screenshot(path=str(tmp_path / "profile-desktop.png"), full_page=True)
