@@ -202,3 +202,12 @@ def test_profile_uses_a_desktops_width_in_two_columns(page, admin, tmp_path):
     left, right = names.bounding_box(), texts.bounding_box()
     assert abs(left["y"] - right["y"]) < 2 and right["x"] > 500  # side by side
     page.screenshot(path=str(tmp_path / "profile-desktop.png"), full_page=True)
+
+
+def test_the_404_heading_is_centred_with_its_icon_on_a_phone(new_page, tmp_path):
+    phone = new_page(PHONE, 740)
+    phone.goto("/no-such-page")
+    heading = phone.get_by_role("heading", name="We could not find that page")
+    expect(heading).to_be_visible()
+    assert heading.evaluate("e => getComputedStyle(e).textAlign") == "center"
+    phone.screenshot(path=str(tmp_path / "404-phone.png"))
