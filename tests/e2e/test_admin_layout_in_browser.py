@@ -211,3 +211,10 @@ def test_the_404_heading_is_centred_with_its_icon_on_a_phone(new_page, tmp_path)
     expect(heading).to_be_visible()
     assert heading.evaluate("e => getComputedStyle(e).textAlign") == "center"
     phone.screenshot(path=str(tmp_path / "404-phone.png"))
+
+
+def test_the_rules_lists_show_their_bullets(page):
+    page.goto(routes.COMPETITION_RULES)
+    item = page.get_by_role("listitem").first
+    expect(item).to_be_visible()
+    assert item.evaluate("e => getComputedStyle(e.parentElement).listStyleType") == "disc"
