@@ -10,9 +10,11 @@ from __future__ import annotations
 import reflex as rx
 from reflex.event import EventHandler
 
+from luckyclub.services import audit
+from luckyclub.services.errors import UserError
 from luckyclub.state.admin import AdminPageState
 
-REASON_MISSING = "Write a reason first: it is recorded with what you do."
+REASON_MISSING = "Write a reason first (at least 5 characters): it is recorded with what you do."
 
 
 def action_name(handler: EventHandler) -> str:
@@ -43,8 +45,11 @@ class ReasonDialogState(rx.State):
 
     @rx.event
     def submit(self, form_data: dict):
-        """Keep the dialog open while the reason is blank; otherwise close it and act."""
-        if not str(form_data.get("reason") or "").strip():
+        """Keep the dialog open while the reason is missing or too short to be kept (the audit
+        log's own check); otherwise close it and act."""
+        try:
+            audit.checked_reason(str(form_data.get("reason") or ""))
+        except UserError:
             self.missing = REASON_MISSING
             return None
         handler = _admin_action(str(form_data.get("reason_action") or ""))

@@ -17,9 +17,9 @@ def opened(key: str) -> ReasonDialogState:
     return dialog
 
 
-def test_a_blank_reason_keeps_the_dialog_open_and_says_what_is_missing():
+def test_a_blank_or_too_short_reason_keeps_the_dialog_open_and_says_what_is_missing():
     dialog = opened("Void:7")
-    for blank in ("", "   \n ", None):
+    for blank in ("", "   \n ", None, " no "):
         form = {"draw_id": "7", "reason": blank, "reason_action": action_name(DrawsAdminState.void)}
         assert ReasonDialogState.submit.fn(dialog, form) is None
         assert (dialog.open_key, dialog.missing) == ("Void:7", REASON_MISSING)
