@@ -166,7 +166,7 @@ def test_the_quantity_is_bounded_by_what_is_left_and_the_per_person_limit(sessio
     CompetitionPageState.set_quantity.fn(state, "3")
     assert state.total == ""
     CompetitionPageState.choose_answer.fn(state, "Paris")
-    CompetitionPageState.buy.fn(state)
+    run_busy(CompetitionPageState.buy, state)
     assert state.error == "You can choose at most 2 tickets now."
 
     visitor = competition_page(competition.id)
@@ -181,16 +181,16 @@ def test_a_wrong_answer_says_so_and_enters_nothing(session, admin):
     assert state.choices == ["Paris", "Lyon", "Nice"]
 
     CompetitionPageState.set_quantity.fn(state, "2")
-    CompetitionPageState.buy.fn(state)
+    run_busy(CompetitionPageState.buy, state)
     assert state.error == "Choose your answer to the question first."
     CompetitionPageState.choose_answer.fn(state, "Lyon")
-    assert CompetitionPageState.buy.fn(state) is None
+    assert run_busy(CompetitionPageState.buy, state) is None
 
     assert state.error == tickets.WRONG_ANSWER
     assert session.exec(select(func.count()).select_from(TicketOrder)).one() == 0
 
     CompetitionPageState.choose_answer.fn(state, "Paris")
-    target = redirect_target(CompetitionPageState.buy.fn(state))
+    target = redirect_target(run_busy(CompetitionPageState.buy, state))
     assert target.startswith(routes.COMPETITION_TEST_CHECKOUT + "?session=")
     order = session.exec(select(TicketOrder)).one()
     assert (order.status, order.quantity, order.amount_pence) == (OrderStatus.PENDING, 2, 500)
@@ -200,7 +200,7 @@ def test_a_visitor_is_sent_to_sign_in_and_back(session, admin):
     competition = add_competition(session, admin)
     state = competition_page(competition.id)
 
-    target = redirect_target(CompetitionPageState.buy.fn(state))
+    target = redirect_target(run_busy(CompetitionPageState.buy, state))
 
     assert target == f"{routes.LOGIN}?next={routes.competition_page(competition.id)}"
 
@@ -344,7 +344,7 @@ def test_a_quantity_in_other_digits_is_not_a_quantity(session, admin):
     CompetitionPageState.step_quantity.fn(state, 1)
     assert state.quantity_text == "2"
     CompetitionPageState.set_quantity.fn(state, "²")
-    CompetitionPageState.buy.fn(state)
+    run_busy(CompetitionPageState.buy, state)
     assert state.error == "Choose how many tickets, as a whole number of 1 or more."
 
 
