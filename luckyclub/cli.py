@@ -58,7 +58,7 @@ def seed_demo(args: argparse.Namespace) -> int:
         admin, _ = accounts.create_or_promote_admin(
             s, email=DEMO_ADMIN, password=admin_password, display_name="Demo Admin"
         )
-        member = accounts.register(
+        accounts.register(
             s,
             email=DEMO_MEMBER,
             password=member_password,
@@ -66,9 +66,8 @@ def seed_demo(args: argparse.Namespace) -> int:
             date_of_birth="1990-04-21",
             timezone="Europe/London",
             client_ip="127.0.0.1",  # this machine
+            verified=True,
         )
-        member.email_verified_at = member.created_at
-        s.add(member)
         _demo_competitions(s, admin)
     lines = (
         "Demo accounts (for trying LuckyClub locally — change or remove them before going live):\n"

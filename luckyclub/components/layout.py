@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import reflex as rx
 
 from luckyclub import routes
+from luckyclub.state.reason_dialog import ReasonDialogState, action_name
 from luckyclub.state.session import SessionState
 
 
@@ -176,22 +179,50 @@ def success_callout(message) -> rx.Component:
     )
 
 
-def field(label: str, name: str, *, type: str = "text", **props) -> rx.Component:
+# A native <select> (so forms and browser tests read it as one) drawn like the size-3 inputs.
+SELECT_STYLE = {
+    "width": "100%",
+    "height": "var(--space-7)",
+    "padding": "0 0.75rem",
+    "borderRadius": "var(--radius-2)",
+    "border": f"1px solid {rx.color('gray', 7)}",
+    "background": rx.color("gray", 1),
+    "color": rx.color("gray", 12),
+    "fontSize": "var(--font-size-3)",
+}
+
+
+def label(text, html_for: str) -> rx.Component:
+    """A field's label: one size and weight for every form."""
+    return rx.el.label(text, html_for=html_for, style={"fontWeight": "500", "fontSize": "0.9rem"})
+
+
+def field(label_text: str, name: str, *, type: str = "text", **props) -> rx.Component:
     """A labelled input: the label names it for screen readers and for browser tests."""
     return rx.vstack(
-        rx.el.label(label, html_for=name, style={"fontWeight": "500", "fontSize": "0.9rem"}),
+        label(label_text, name),
         rx.input(id=name, name=name, type=type, width="100%", size="3", **props),
         spacing="1",
         width="100%",
     )
 
 
-def form(*fields: rx.Component, submit: str, on_submit, **props) -> rx.Component:
-    """A form of labelled fields stacked above its submit button."""
+def select_field(label_text: str, name: str, *options: rx.Component, **props) -> rx.Component:
+    """A labelled dropdown, drawn like `field`'s inputs."""
+    return rx.vstack(
+        label(label_text, name),
+        rx.el.select(*options, id=name, name=name, style=SELECT_STYLE, **props),
+        spacing="1",
+        width="100%",
+    )
+
+
+def form(*fields: rx.Component, submit: str, on_submit, busy=None, **props) -> rx.Component:
+    """A form of labelled fields stacked above its submit button (spinning while `busy`)."""
     return rx.form(
         rx.vstack(
             *fields,
-            rx.button(submit, type="submit", size="3"),
+            rx.button(submit, type="submit", size="3", loading=False if busy is None else busy),
             spacing="3",
             width="100%",
             align="stretch",
@@ -207,8 +238,46 @@ def fact(label: str, *value) -> rx.Component:
     return rx.text(rx.text.strong(label, ": "), *value, size="2")
 
 
+PHONE_WIDTH = "(max-width: 767px)"  # below Radix's `sm` breakpoint
+
+
+def _stacked_on_phones(headers: list[str]) -> dict:
+    """On a phone each row becomes a card of "Header: value" lines, so no column hides behind a
+    sideways scroll; from `sm` up it stays a table."""
+    labels = {
+        f"& tbody tr > :nth-child({n})::before": {"content": json.dumps(header)}
+        for n, header in enumerate(headers, start=1)
+        if header
+    }
+    return {
+        f"@media {PHONE_WIDTH}": {
+            "& thead": {"display": "none"},
+            "& table, & tbody, & tr, & tbody tr > *": {"display": "block", "width": "100%"},
+            "& table": {"height": "auto"},  # Radix gives the table height 0 (fine for a table)
+            "& tbody tr": {
+                "borderBottom": f"1px solid {rx.color('gray', 6)}",
+                "padding": "0.5rem 0",
+            },
+            "& tbody tr > *": {
+                "height": "auto",  # Radix fixes a row's height; a stacked cell grows instead
+                "boxShadow": "none",
+                "padding": "0.25rem 0",
+                "whiteSpace": "normal !important",
+                "overflowWrap": "anywhere",
+            },
+            "& tbody tr > *::before": {
+                "display": "block",
+                "fontSize": "0.75rem",
+                "fontWeight": "600",
+                "color": rx.color("gray", 11),
+            },
+            **labels,
+        }
+    }
+
+
 def data_table(headers: list[str], rows, render_row) -> rx.Component:
-    """A table that scrolls sideways on a phone rather than squeezing its columns."""
+    """A table; on a phone its rows stack as labelled cards rather than scroll sideways."""
     return rx.box(
         rx.table.root(
             rx.table.header(
@@ -217,8 +286,8 @@ def data_table(headers: list[str], rows, render_row) -> rx.Component:
             rx.table.body(rx.foreach(rows, render_row)),
             width="100%",
         ),
-        overflow_x="auto",
         width="100%",
+        style=_stacked_on_phones(headers),
     )
 
 
@@ -232,31 +301,55 @@ def reason_dialog(
     confirm: str,
     on_submit,
     fields: tuple[rx.Component, ...] = (),
+    trigger: rx.Component | None = None,
 ) -> rx.Component:
-    """A red button that asks for a reason (and any `fields`) before it acts (ban, reject…)."""
+    """A red button (or `trigger`) that asks for a reason (and any `fields`) before it acts (ban,
+    reject…). The dialog stays open, saying what is missing, until the reason is written; then it
+    closes and `on_submit` gets the form."""
     reason_id = f"{record_field}_reason"
+    key = rx.Var.create(f"{button}:") + rx.Var.create(record_id).to_string()
+    D = ReasonDialogState
     return rx.dialog.root(
-        rx.dialog.trigger(rx.button(button, size="1", color_scheme="red", variant="soft")),
+        rx.dialog.trigger(
+            trigger
+            if trigger is not None
+            else rx.button(button, size="1", color_scheme="red", variant="soft")
+        ),
         rx.dialog.content(
             rx.dialog.title(title),
             rx.dialog.description(explanation),
             rx.form(
                 rx.vstack(
                     rx.el.input(type="hidden", name=record_field, value=record_id),
+                    rx.el.input(type="hidden", name="reason_action", value=action_name(on_submit)),
                     *fields,
                     rx.el.label("Reason", html_for=reason_id),
-                    rx.text_area(id=reason_id, name="reason", required=True, width="100%"),
+                    rx.text_area(
+                        id=reason_id,
+                        name="reason",
+                        aria_required="true",
+                        aria_invalid=rx.cond(D.missing != "", "true", "false"),
+                        width="100%",
+                    ),
+                    rx.cond(
+                        D.missing != "",
+                        rx.callout(
+                            D.missing, icon="triangle_alert", color_scheme="red", role="alert"
+                        ),
+                    ),
                     rx.hstack(
                         rx.dialog.close(rx.button("Cancel", variant="soft", type="button")),
-                        rx.dialog.close(rx.button(confirm, color_scheme="red", type="submit")),
+                        rx.button(confirm, color_scheme="red", type="submit"),
                         justify="end",
                         width="100%",
                     ),
                     spacing="3",
                 ),
-                on_submit=on_submit,
+                on_submit=D.submit,
             ),
         ),
+        open=D.open_key == key,
+        on_open_change=lambda is_open: D.toggle(key, is_open),
     )
 
 

@@ -39,7 +39,7 @@ from luckyclub.services import (
     proof_files,
     tickets,
 )
-from luckyclub.state.admin import AdminPageState, draw_now_as
+from luckyclub.state.admin import AdminPageState, draw_now_as, draw_without_beacon_as
 from luckyclub.state.competition_views import PHASE_WORDS
 from luckyclub.state.order_views import OrderView, order_views
 from luckyclub.state.session import SessionState
@@ -84,6 +84,8 @@ class DrawPanel:
     can_draw: bool = False
     is_drawn: bool = False
     running: bool = False
+    waiting_words: str = ""  # while no drand relay answers: why it waits, in words
+    can_skip_beacon: bool = False
     page_url: str = ""
     announcement: str = ""
 
@@ -229,6 +231,12 @@ class CompetitionAdminState(AdminPageState):
             can_draw=draw.status in draws.UNDRAWN,
             is_drawn=drawn,
             running=view.running,
+            waiting_words=draws.waiting_words(
+                draw.beacon_round, {"next_attempt_at": draw.next_attempt_at}
+            )
+            if draw.status == DrawStatus.WAITING_FOR_BEACON
+            else "",
+            can_skip_beacon=draw.status in draws.OPEN_STATUSES and draw.use_beacon,
             page_url=routes.draw_page(draw.id),
             announcement=draw_public.announcement(s, draw.id) if drawn else "",
         )
@@ -376,6 +384,16 @@ class CompetitionAdminState(AdminPageState):
         async with self:
             draw_id = self.draw.id
         await self._run_draw(draw_id, draw_now_as)
+
+    @rx.event(background=True)
+    async def draw_without_beacon(self, form_data: dict):
+        """Draw without beacon, from where the admin sees the draw waiting (with a reason)."""
+        async with self:
+            draw_id = self.draw.id
+        reason = str(form_data.get("reason") or "")
+        await self._run_draw(
+            draw_id, lambda token, number: draw_without_beacon_as(token, number, reason)
+        )
 
     @rx.event
     def manual_winner(self, form_data: dict):
@@ -631,6 +649,21 @@ def _manual_winner_dialog() -> rx.Component:
     )
 
 
+def _skip_beacon_dialog() -> rx.Component:
+    return reason_dialog(
+        button="Draw without beacon",
+        title="Draw without public randomness",
+        explanation=(
+            "Use this only when no drand relay answers. The draw then runs on the committed seed "
+            "alone, and its public proof shows your reason."
+        ),
+        record_field="draw_id",
+        record_id=S.draw.id,
+        confirm="Switch off the beacon and draw",
+        on_submit=S.draw_without_beacon,
+    )
+
+
 def _draw_panel() -> rx.Component:
     D = S.draw
     busy = (S.running.length() > 0) | D.running
@@ -643,7 +676,10 @@ def _draw_panel() -> rx.Component:
                 wrap="wrap",
             ),
             fact("Draw time", D.draw_at),
-            fact("Commitment (SHA-256 of the secret seed)", rx.code(D.commitment)),
+            fact(
+                "Commitment (SHA-256 of the secret seed)",
+                rx.code(D.commitment, word_break="break-all"),
+            ),
             rx.cond(D.entry_count > 0, fact("Tickets in the draw", D.entry_count)),
             rx.foreach(S.winners, lambda w: rx.text(w, size="2", weight="medium")),
             rx.cond(
@@ -656,10 +692,15 @@ def _draw_panel() -> rx.Component:
                         loading=busy,
                         on_click=S.draw_now,
                     ),
+                    rx.cond(D.can_skip_beacon, _skip_beacon_dialog()),
                     _manual_winner_dialog(),
                     wrap="wrap",
                     spacing="2",
                 ),
+            ),
+            rx.cond(
+                D.waiting_words != "",
+                rx.callout(D.waiting_words, icon="clock", color_scheme="orange", role="alert"),
             ),
             rx.text(
                 "The draw runs by itself at the draw time. Perform draw now works once sales "
@@ -703,12 +744,14 @@ def _draw_panel() -> rx.Component:
                         rx.text(rx.text.strong(h.when), " — ", h.what, size="2"),
                     ),
                 ),
-                style={"paddingLeft": "1.25rem"},
+                # Digests and emails are long unbroken words: let them wrap rather than overflow.
+                style={"paddingLeft": "1.25rem", "overflowWrap": "anywhere", "width": "100%"},
             ),
             spacing="2",
             width="100%",
         ),
         width="100%",
+        min_width="0",
     )
 
 
@@ -749,8 +792,9 @@ def admin_competition_page() -> rx.Component:
                 rx.link("← All competitions", href=routes.ADMIN_COMPETITIONS, size="2"),
                 _summary(),
                 rx.grid(
-                    rx.vstack(_editor(), _pictures(), width="100%", spacing="4"),
-                    rx.vstack(_draw_panel(), _postal(), width="100%", spacing="4"),
+                    # min_width 0: a grid column otherwise grows to its longest word (a digest)
+                    rx.vstack(_editor(), _pictures(), width="100%", spacing="4", min_width="0"),
+                    rx.vstack(_draw_panel(), _postal(), width="100%", spacing="4", min_width="0"),
                     columns=rx.breakpoints(initial="1", md="2"),
                     spacing="4",
                     width="100%",

@@ -14,10 +14,10 @@ from luckyclub import routes
 from luckyclub.components.admin_page import admin_page
 from luckyclub.components.layout import fact, reason_dialog, status_badge
 from luckyclub.components.live import heartbeat
-from luckyclub.models import DrawStatus, DrawTrigger
+from luckyclub.models import DrawStatus, DrawTrigger, utcnow
 from luckyclub.pages.admin import record_id, utc
 from luckyclub.services import draw_public, draws
-from luckyclub.state.admin import AdminPageState, admin_id_for, draw_now_as
+from luckyclub.state.admin import AdminPageState, draw_now_as, draw_without_beacon_as
 from luckyclub.state.session import SessionState
 
 TRIGGER_WORDS = {
@@ -42,11 +42,13 @@ class DrawRow:
     trigger: str
     reason: str  # the override's or the void's
     waiting: bool
-    problem: str
+    waiting_words: str  # why it waits, in words
+    problem: str  # the relays' own error, as a technical detail for admins
     next_attempt: str
     attempts: int
     running: bool
     can_draw: bool
+    open_for_entries: bool  # Draw now would end it before its close: it asks for a reason
     can_skip_beacon: bool
     drawn: bool
     announcement: str
@@ -81,22 +83,19 @@ def _row(s, v: draw_public.DrawView) -> DrawRow:
         trigger=TRIGGER_WORDS.get(v.trigger, ""),
         reason=v.reason,
         waiting=v.status == DrawStatus.WAITING_FOR_BEACON,
+        waiting_words=draws.waiting_words(v.beacon_round, {"next_attempt_at": v.next_attempt_at}),
         problem=v.waiting_problem,
         next_attempt=_seconds(v.next_attempt_at),
         attempts=v.attempts,
         running=v.running,
         can_draw=v.status in draws.UNDRAWN,
+        open_for_entries=v.status == DrawStatus.SCHEDULED and v.draw_at > utcnow(),
         can_skip_beacon=v.status in draws.OPEN_STATUSES and v.use_beacon,
         drawn=v.status == DrawStatus.DRAWN,
         announcement=draw_public.announcement(s, v.id) if v.status == DrawStatus.DRAWN else "",
         page_url=routes.draw_page(v.id),
         live_url=routes.live_page(v.id),
     )
-
-
-def draw_without_beacon_as(token: str | None, draw_id: int, reason: str) -> draws.Outcome:
-    """Switch a frozen draw to no beacon (with the reason its proof shows), then draw it."""
-    return draws.draw_without_beacon(admin_id_for(token), draw_id, reason)
 
 
 class DrawsAdminState(AdminPageState):
@@ -125,6 +124,15 @@ class DrawsAdminState(AdminPageState):
     @rx.event(background=True)
     async def draw_now(self, draw_id: int):
         await self._run_draw(draw_id, draw_now_as)
+
+    @rx.event(background=True)
+    async def close_early_and_draw(self, form_data: dict):
+        """Draw now on a pool still open for entries, confirmed with the admin's reason."""
+        reason = str(form_data.get("reason") or "")
+        await self._run_draw(
+            form_data.get("draw_id"),
+            lambda token, number: draw_now_as(token, number, reason),
+        )
 
     @rx.event(background=True)
     async def draw_without_beacon(self, form_data: dict):
@@ -172,6 +180,27 @@ def _skip_dialog(row: DrawRow) -> rx.Component:
         record_id=row.id,
         confirm="Switch off the beacon and draw",
         on_submit=DrawsAdminState.draw_without_beacon,
+    )
+
+
+def _close_early_dialog(row: DrawRow, busy) -> rx.Component:
+    return reason_dialog(
+        button="Draw now",
+        title="End " + row.title + " early and draw it now?",
+        explanation=(
+            "It is open for entries until "
+            + row.draw_at
+            + ". Drawing now closes it at once: nobody can enter any more, the entries held "
+            "now are frozen and the winners are drawn from them. This cannot be undone, and "
+            "your reason is recorded in the audit log."
+        ),
+        record_field="draw_id",
+        record_id=row.id,
+        confirm="Close entries and draw now",
+        on_submit=DrawsAdminState.close_early_and_draw,
+        trigger=rx.button(
+            rx.cond(busy, "Drawing…", "Draw now"), size="1", disabled=busy, loading=busy
+        ),
     )
 
 
@@ -232,12 +261,16 @@ def _actions(row: DrawRow) -> rx.Component:
         rx.cond(
             row.can_draw,
             rx.fragment(
-                rx.button(
-                    rx.cond(busy, "Drawing…", "Draw now"),
-                    size="1",
-                    disabled=busy,
-                    loading=busy,
-                    on_click=DrawsAdminState.draw_now(row.id),
+                rx.cond(
+                    row.open_for_entries,
+                    _close_early_dialog(row, busy),
+                    rx.button(
+                        rx.cond(busy, "Drawing…", "Draw now"),
+                        size="1",
+                        disabled=busy,
+                        loading=busy,
+                        on_click=DrawsAdminState.draw_now(row.id),
+                    ),
                 ),
                 rx.cond(row.can_skip_beacon, _skip_dialog(row)),
                 _override_dialog(row),
@@ -280,14 +313,9 @@ def _draw_card(row: DrawRow) -> rx.Component:
             rx.cond(
                 row.waiting,
                 rx.callout(
-                    rx.text(
-                        "Waiting for public randomness. Last problem: ",
-                        row.problem,
-                        ". Next attempt ",
-                        row.next_attempt,
-                        " (",
-                        row.attempts,
-                        " failed so far).",
+                    rx.box(
+                        rx.text(row.waiting_words, " (", row.attempts, " failed so far.)"),
+                        rx.text("Technical detail: ", row.problem, size="1", color_scheme="gray"),
                     ),
                     icon="clock",
                     color_scheme="orange",

@@ -6,7 +6,6 @@ Without SMTP_URL no email leaves the machine, so this is where a newcomer follow
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -24,8 +23,6 @@ from luckyclub.settings import get_settings
 from luckyclub.state.admin import AdminPageState
 from luckyclub.state.session import SessionState
 
-_LINK_RE = re.compile(r"https?://[^\s<>\"']+")
-
 
 @dataclass
 class MessageRow:
@@ -34,6 +31,7 @@ class MessageRow:
     recipient: str
     subject: str
     status: str
+    status_words: str  # "held: no SMTP_URL" for a pending message its channel cannot deliver
     attempts: int
     created: str
 
@@ -63,6 +61,7 @@ class AdminMailState(AdminPageState):
     notice: str = ""
 
     def _fill(self, s) -> None:
+        not_ready = mail.channels_not_ready(get_settings())
         self.messages = [
             MessageRow(
                 id=m.id,
@@ -70,6 +69,7 @@ class AdminMailState(AdminPageState):
                 recipient=m.to_address,
                 subject=m.subject,
                 status=m.status,
+                status_words=mail.status_words(m, not_ready),
                 attempts=m.attempts,
                 created=utc(m.created_at),
             )
@@ -111,7 +111,7 @@ class AdminMailState(AdminPageState):
             sent=utc(m.sent_at),
             last_error=m.last_error or "",
             text=m.text_body,
-            links=_LINK_RE.findall(m.text_body),
+            links=mail.links_in(m.text_body),
         )
 
     @rx.event
@@ -140,7 +140,7 @@ def _row(m: MessageRow) -> rx.Component:
                 style={"textAlign": "left", "height": "auto", "whiteSpace": "normal"},
             ),
         ),
-        rx.table.cell(status_badge(m.status)),
+        rx.table.cell(status_badge(m.status, m.status_words)),
         rx.table.cell(
             rx.cond(
                 m.status == "failed",
@@ -207,8 +207,9 @@ def admin_mail_page() -> rx.Component:
             AdminMailState.smtp_configured,
             rx.text("Emails are delivered by SMTP; failures are retried with back-off."),
             rx.callout(
-                "SMTP_URL is not set, so no email leaves this machine. Every message waits "
-                "here; open one to read it and follow its links.",
+                "SMTP_URL is not set, so no email leaves this machine: every email is held "
+                'here ("held: no SMTP_URL") until it is set. Open one to read it and follow '
+                "its links.",
                 icon="info",
             ),
         ),

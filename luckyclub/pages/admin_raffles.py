@@ -14,6 +14,8 @@ from luckyclub.components.layout import (
     data_table,
     field,
     form,
+    label,
+    select_field,
     status_badge,
 )
 from luckyclub.models import Raffle, RaffleStatus
@@ -21,6 +23,7 @@ from luckyclub.pages.admin import record_id
 from luckyclub.services import accounts, draw_public, ledger, proof_files, raffles
 from luckyclub.services.errors import UserError
 from luckyclub.state.admin import AdminPageState
+from luckyclub.state.busy import shows_busy
 from luckyclub.state.session import SessionState
 
 IMAGE_UPLOAD_ID = "raffle_image"
@@ -86,6 +89,10 @@ class RafflesAdminState(AdminPageState):
     rows: list[RaffleRow] = []
     editing: RaffleForm = RaffleForm()
     open_raffles: list[RaffleRow] = []
+    saving: bool = False
+    # A new key empties the New raffle form after a raffle is created (no invitation to save the
+    # same raffle twice); editing keys the form by the raffle's id instead.
+    created_count: int = 0
 
     def _fill(self, s) -> None:
         self.rows = [self._row(s, r) for r in raffles.list_raffles(s)]
@@ -139,6 +146,7 @@ class RafflesAdminState(AdminPageState):
         self._admin_act(pick, "")
 
     @rx.event
+    @shows_busy("saving")
     def save(self, form_data: dict):
         tz = self.user_timezone
         if self.editing.id:
@@ -158,6 +166,7 @@ class RafflesAdminState(AdminPageState):
             )
             if created:
                 self.editing = RaffleForm()
+                self.created_count += 1
 
     @rx.event
     async def upload_image(self, files: list[rx.UploadFile]):
@@ -277,7 +286,7 @@ def _editor() -> rx.Component:
                     field("Title", "title", default_value=E.title, required=True),
                     field("Prize", "prize", default_value=E.prize, required=True),
                     rx.vstack(
-                        rx.el.label("Description", html_for="description"),
+                        label("Description", "description"),
                         rx.text_area(
                             id="description",
                             name="description",
@@ -330,8 +339,10 @@ def _editor() -> rx.Component:
                     ),
                     submit="Save raffle",
                     on_submit=RafflesAdminState.save,
+                    busy=RafflesAdminState.saving,
                 ),
-                key=E.id.to_string(),  # a new key resets the form's fields to the chosen raffle
+                # a new key resets the form's fields: to the chosen raffle, or empty after a create
+                key=E.id.to_string() + "-" + RafflesAdminState.created_count.to_string(),
             ),
             rx.cond(E.id != 0, _picture()),
             width="100%",
@@ -380,18 +391,13 @@ def _grant() -> rx.Component:
             ),
             form(
                 field("Member's email", "member_email", type="email", required=True),
-                rx.vstack(
-                    rx.el.label("Raffle", html_for="grant_raffle"),
-                    rx.el.select(
-                        rx.foreach(
-                            RafflesAdminState.open_raffles,
-                            lambda r: rx.el.option(r.month, " · ", r.title, value=r.id.to_string()),
-                        ),
-                        id="grant_raffle",
-                        name="raffle_id",
-                        style={"padding": "0.5rem"},
+                select_field(
+                    "Raffle",
+                    "raffle_id",
+                    rx.foreach(
+                        RafflesAdminState.open_raffles,
+                        lambda r: rx.el.option(r.month, " · ", r.title, value=r.id.to_string()),
                     ),
-                    spacing="1",
                 ),
                 field("Entries", "amount", type="number", required=True),
                 field("Reason (the member sees it)", "reason", required=True),
@@ -418,6 +424,10 @@ def admin_raffles_page() -> rx.Component:
             ["Month", "Raffle", "Status", "Closes", "Entries", "Draw", ""],
             RafflesAdminState.rows,
             _raffle_row,
+        ),
+        rx.cond(
+            RafflesAdminState.rows.length() == 0,
+            rx.text("No raffles yet. Create the first one below: it starts as a draft."),
         ),
         rx.grid(
             _editor(),

@@ -6,6 +6,7 @@ import reflex as rx
 
 from luckyclub import routes
 from luckyclub.components.layout import (
+    SELECT_STYLE,
     error_callout,
     field,
     form,
@@ -16,6 +17,7 @@ from luckyclub.components.layout import (
 from luckyclub.db import session_scope
 from luckyclub.services import accounts
 from luckyclub.services.errors import UserError
+from luckyclub.state.busy import shows_busy
 from luckyclub.state.session import SessionState, finish_sign_in
 
 
@@ -30,14 +32,7 @@ def timezone_select(value, on_change) -> rx.Component:
             name="timezone",
             value=value,
             on_change=on_change,
-            style={
-                "width": "100%",
-                "padding": "0.55rem",
-                "borderRadius": "var(--radius-3)",
-                "border": f"1px solid {rx.color('gray', 7)}",
-                "background": rx.color("gray", 1),
-                "color": rx.color("gray", 12),
-            },
+            style=SELECT_STYLE,
         ),
         spacing="1",
         width="100%",
@@ -66,6 +61,7 @@ JOINED = (
 class RegisterState(SessionState):
     error: str = ""
     joined: str = ""
+    busy: bool = False
     timezone: str = "UTC"
 
     @rx.event
@@ -89,6 +85,7 @@ class RegisterState(SessionState):
         )
 
     @rx.event
+    @shows_busy()
     def register(self, form: dict):
         self.error = self.joined = ""
         try:
@@ -154,6 +151,7 @@ def _join_form() -> rx.Component:
         timezone_select(RegisterState.timezone, RegisterState.set_timezone),
         submit="Create account",
         on_submit=RegisterState.register,
+        busy=RegisterState.busy,
     )
 
 
@@ -162,8 +160,10 @@ def _join_form() -> rx.Component:
 
 class LoginState(SessionState):
     error: str = ""
+    busy: bool = False
 
     @rx.event
+    @shows_busy()
     def sign_in(self, form: dict):
         self.error = ""
         try:
@@ -209,6 +209,7 @@ def login_page() -> rx.Component:
             ),
             submit="Sign in",
             on_submit=LoginState.sign_in,
+            busy=LoginState.busy,
         ),
         rx.hstack(
             rx.link("Forgot your password?", href=routes.FORGOT_PASSWORD, size="2"),

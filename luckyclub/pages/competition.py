@@ -26,6 +26,7 @@ from luckyclub.db import session_scope
 from luckyclub.services import competition_public, tickets
 from luckyclub.services.competitions import money
 from luckyclub.services.errors import UserError
+from luckyclub.state.busy import shows_busy
 from luckyclub.state.competition_views import (
     HOLD_WORDS,
     CompetitionCard,
@@ -57,6 +58,7 @@ class CompetitionPageState(SessionState):
     total: str = ""  # "£7.50" while the quantity is one the member may buy
     error: str = ""
     notice: str = ""
+    busy: bool = False  # Pay runs: the checkout is being started (Stripe may take a moment)
     waiting: bool = False  # paid, the webhook has not numbered the tickets yet
     draw_id: int = 0
     draw_status: str = ""
@@ -222,6 +224,7 @@ class CompetitionPageState(SessionState):
         self._price_total()
 
     @rx.event
+    @shows_busy()
     def buy(self):
         self.error = self.notice = ""
         with session_scope() as s:
@@ -393,6 +396,7 @@ def _entry_form() -> rx.Component:
         rx.button(
             rx.cond(S.total != "", "Pay " + S.total, "Buy tickets"),
             on_click=S.buy,
+            loading=S.busy,
             size="3",
             width="100%",
         ),

@@ -15,6 +15,7 @@ from luckyclub.db import session_scope
 from luckyclub.models import OrderStatus, utcnow
 from luckyclub.services import accounts, competitions, tickets
 from luckyclub.services.errors import UserError
+from luckyclub.state.busy import shows_busy
 from luckyclub.state.competition_views import HOLD_WORDS
 from luckyclub.state.session import SessionState
 
@@ -30,6 +31,7 @@ class TicketCheckoutState(SessionState):
     held_until: str = ""
     competition_url: str = ""
     error: str = ""
+    busy: bool = False
     _order_id: int = 0
     _competition_id: int = 0
 
@@ -65,6 +67,7 @@ class TicketCheckoutState(SessionState):
         self.loaded, self.found = True, True
 
     @rx.event
+    @shows_busy()
     def pay(self):
         self.error = ""
         checkout_id = self._checkout_id()
@@ -112,7 +115,13 @@ def _order() -> rx.Component:
         rx.cond(
             S.open_now,
             rx.vstack(
-                rx.button("Pay " + S.amount + " (test)", size="3", width="100%", on_click=S.pay),
+                rx.button(
+                    "Pay " + S.amount + " (test)",
+                    size="3",
+                    width="100%",
+                    loading=S.busy,
+                    on_click=S.pay,
+                ),
                 rx.button(
                     "Cancel",
                     size="3",

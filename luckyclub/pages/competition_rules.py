@@ -33,7 +33,7 @@ def _section(title: str, *children: rx.Component) -> rx.Component:
 def _points(*items: str | rx.Component) -> rx.Component:
     return rx.el.ul(
         *[rx.el.li(item, style={"marginBottom": "0.35rem"}) for item in items],
-        style={"paddingLeft": "1.25rem"},
+        style={"paddingLeft": "1.25rem", "listStyleType": "disc"},  # the CSS reset removes bullets
     )
 
 

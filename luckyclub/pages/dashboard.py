@@ -13,6 +13,8 @@ import reflex as rx
 
 from luckyclub import routes
 from luckyclub.components.layout import (
+    SELECT_STYLE,
+    data_table,
     error_callout,
     field,
     page,
@@ -116,6 +118,7 @@ class DashboardState(SessionState):
     kind_id: str = ""
     note: str = ""
     proofs_wait: str = ""  # why no proof can be sent now, shown instead of the form
+    proofs_sent: int = 0  # keys the note field, so it empties after each upload
     error: str = ""
     notice: str = ""
     _version: str = ""
@@ -330,6 +333,7 @@ class DashboardState(SessionState):
             self.error = exc.message
             return
         self.note = ""
+        self.proofs_sent += 1
         self.notice = "Thank you! Your proof is waiting for review; you will see the result here."
         with session_scope() as s:
             user = self._current_user(s)
@@ -549,7 +553,7 @@ def _upload() -> rx.Component:
                         id="proof_kind",
                         value=S.kind_id,
                         on_change=S.set_kind,
-                        style={"padding": "0.5rem", "borderRadius": "var(--radius-2)"},
+                        style=SELECT_STYLE,
                     ),
                     rx.upload.root(
                         rx.vstack(
@@ -574,7 +578,12 @@ def _upload() -> rx.Component:
                         width="100%",
                         aria_label="Proof file",
                     ),
-                    field("Note for the reviewer (optional)", "proof_note", on_blur=S.set_note),
+                    field(
+                        "Note for the reviewer (optional)",
+                        "proof_note",
+                        on_blur=S.set_note,
+                        key="proof-note-" + S.proofs_sent.to_string(),
+                    ),
                     rx.button(
                         "Upload proof",
                         on_click=S.upload_proof(rx.upload_files(upload_id=UPLOAD_ID)),
@@ -626,36 +635,18 @@ def _ledger() -> rx.Component:
                 width="100%",
                 wrap="wrap",
             ),
-            rx.box(
-                rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            rx.table.column_header_cell("When"),
-                            rx.table.column_header_cell("Source"),
-                            rx.table.column_header_cell("Entries"),
-                            rx.table.column_header_cell("Why"),
-                        )
+            data_table(
+                ["When", "Source", "Entries", "Why"],
+                S.rows,
+                lambda r: rx.table.row(
+                    rx.table.cell(r.when, white_space="nowrap"),
+                    rx.table.cell(r.source),
+                    rx.table.cell(
+                        rx.cond(r.amount > 0, f"+{r.amount}", r.amount.to_string()),
+                        color=rx.cond(r.amount > 0, rx.color("green", 11), rx.color("red", 11)),
                     ),
-                    rx.table.body(
-                        rx.foreach(
-                            S.rows,
-                            lambda r: rx.table.row(
-                                rx.table.cell(r.when, white_space="nowrap"),
-                                rx.table.cell(r.source),
-                                rx.table.cell(
-                                    rx.cond(r.amount > 0, f"+{r.amount}", r.amount.to_string()),
-                                    color=rx.cond(
-                                        r.amount > 0, rx.color("green", 11), rx.color("red", 11)
-                                    ),
-                                ),
-                                rx.table.cell(r.reason),
-                            ),
-                        )
-                    ),
-                    width="100%",
+                    rx.table.cell(r.reason),
                 ),
-                overflow_x="auto",
-                width="100%",
             ),
             rx.cond(S.rows.length() == 0, rx.text("No entries yet.", size="2")),
             width="100%",

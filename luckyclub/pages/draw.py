@@ -256,14 +256,7 @@ def _result_card() -> rx.Component:
                         notice(
                             "hourglass",
                             "amber",
-                            rx.text(
-                                "Waiting for public randomness. We keep asking; the draw "
-                                "happens as soon as the round arrives."
-                            ),
-                            rx.cond(
-                                S.draw.waiting_problem != "",
-                                rx.text("Last problem: ", S.draw.waiting_problem, size="1"),
-                            ),
+                            rx.text(S.draw.waiting_words),
                         ),
                         rx.text("Not drawn yet. The draw runs at ", S.draw.draw_at, ".", size="2"),
                     ),

@@ -154,8 +154,8 @@ def not_found_page() -> rx.Component:
         rx.center(
             rx.vstack(
                 rx.icon("map_pin_off", size=48, color=rx.color("accent", 9)),
-                rx.heading("We could not find that page", size="7", as_="h1"),
-                rx.text("The link may be old, or the address mistyped."),
+                rx.heading("We could not find that page", size="7", as_="h1", text_align="center"),
+                rx.text("The link may be old, or the address mistyped.", text_align="center"),
                 link_button("Back to the home page", routes.HOME),
                 align="center",
                 spacing="3",

@@ -118,10 +118,8 @@ def _before() -> rx.Component:
         countdown(S.seconds_left, "Time left until the draw"),
         _counts(),
         rx.cond(
-            (S.draw.status == "waiting_for_beacon") & (S.draw.waiting_problem != ""),
-            rx.text(
-                "Waiting for public randomness. Last problem: ", S.draw.waiting_problem, size="2"
-            ),
+            S.draw.status == "waiting_for_beacon",
+            rx.text(S.draw.waiting_words, size="2", text_align="center"),
         ),
         align="center",
         spacing="4",

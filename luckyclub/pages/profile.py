@@ -16,6 +16,7 @@ from luckyclub.services import accounts, responsible_play
 from luckyclub.services.competitions import money
 from luckyclub.services.errors import UserError
 from luckyclub.services.responsible_play import PlayStatus, format_pounds
+from luckyclub.state.busy import shows_busy
 from luckyclub.state.session import SessionState
 
 Change = Callable[[Session, User], None]  # a member's change, made in one transaction
@@ -27,6 +28,9 @@ class ProfileState(SessionState):
     phone: str = ""
     error: str = ""
     saved: str = ""
+    saving_profile: bool = False
+    changing_email: bool = False
+    changing_password: bool = False
 
     @rx.event
     def load(self):
@@ -52,6 +56,7 @@ class ProfileState(SessionState):
             self.saved = success
 
     @rx.event
+    @shows_busy("saving_profile")
     def save_profile(self, form: dict):
         self._apply(
             lambda s, user: accounts.update_profile(
@@ -78,6 +83,7 @@ class ProfileState(SessionState):
         )
 
     @rx.event
+    @shows_busy("changing_email")
     def change_email(self, form: dict):
         self._apply(
             lambda s, user: accounts.change_email(
@@ -91,6 +97,7 @@ class ProfileState(SessionState):
         )
 
     @rx.event
+    @shows_busy("changing_password")
     def change_password(self, form: dict):
         if form.get("new_password", "") != form.get("confirm_password", ""):
             self.saved = ""
@@ -462,87 +469,95 @@ def profile_page() -> rx.Component:
             rx.heading("Your profile", size="8", as_="h1"),
             error_callout(ProfileState.error),
             success_callout(ProfileState.saved),
-            _section(
-                "Name and timezone",
-                form(
-                    field(
-                        "Display name",
-                        "display_name",
-                        default_value=ProfileState.display_name,
-                        key=ProfileState.display_name,
+            # Two columns from a laptop up: a single narrow column left most of the screen empty.
+            rx.grid(
+                _section(
+                    "Name and timezone",
+                    form(
+                        field(
+                            "Display name",
+                            "display_name",
+                            default_value=ProfileState.display_name,
+                            key=ProfileState.display_name,
+                        ),
+                        timezone_select(ProfileState.timezone, ProfileState.set_timezone),
+                        submit="Save profile",
+                        on_submit=ProfileState.save_profile,
+                        busy=ProfileState.saving_profile,
                     ),
-                    timezone_select(ProfileState.timezone, ProfileState.set_timezone),
-                    submit="Save profile",
-                    on_submit=ProfileState.save_profile,
                 ),
-            ),
-            _section(
-                "Text messages",
-                form(
-                    field(
-                        "Mobile number for text messages",
-                        "phone",
-                        type="tel",
-                        auto_complete="tel",
-                        placeholder="+44 7700 900123",
-                        default_value=ProfileState.phone,
-                        key=ProfileState.phone,
+                _section(
+                    "Text messages",
+                    form(
+                        field(
+                            "Mobile number for text messages",
+                            "phone",
+                            type="tel",
+                            auto_complete="tel",
+                            placeholder="+44 7700 900123",
+                            default_value=ProfileState.phone,
+                            key=ProfileState.phone,
+                        ),
+                        rx.text(
+                            "Optional. We only text you about your orders and wins, never offers. "
+                            "Leave it empty to get no texts.",
+                            size="2",
+                            color_scheme="gray",
+                        ),
+                        submit="Save mobile number",
+                        on_submit=ProfileState.save_phone,
                     ),
-                    rx.text(
-                        "Optional. We only text you about your orders and wins, never offers. "
-                        "Leave it empty to get no texts.",
-                        size="2",
-                        color_scheme="gray",
-                    ),
-                    submit="Save mobile number",
-                    on_submit=ProfileState.save_phone,
                 ),
-            ),
-            _section(
-                "Email address",
-                form(
-                    rx.text("Currently ", rx.text.strong(SessionState.user_email), size="2"),
-                    field("New email", "new_email", type="email", auto_complete="email"),
-                    field(
-                        "Your password, to confirm",
-                        "password",
-                        type="password",
-                        auto_complete="current-password",
+                _section(
+                    "Email address",
+                    form(
+                        rx.text("Currently ", rx.text.strong(SessionState.user_email), size="2"),
+                        field("New email", "new_email", type="email", auto_complete="email"),
+                        field(
+                            "Your password, to confirm",
+                            "password",
+                            type="password",
+                            auto_complete="current-password",
+                        ),
+                        submit="Change email",
+                        on_submit=ProfileState.change_email,
+                        busy=ProfileState.changing_email,
+                        reset_on_submit=True,
                     ),
-                    submit="Change email",
-                    on_submit=ProfileState.change_email,
-                    reset_on_submit=True,
                 ),
-            ),
-            _section(
-                "Password",
-                form(
-                    field(
-                        "Current password",
-                        "current_password",
-                        type="password",
-                        auto_complete="current-password",
+                _section(
+                    "Password",
+                    form(
+                        field(
+                            "Current password",
+                            "current_password",
+                            type="password",
+                            auto_complete="current-password",
+                        ),
+                        field(
+                            "New password",
+                            "new_password",
+                            type="password",
+                            auto_complete="new-password",
+                        ),
+                        field(
+                            "Repeat new password",
+                            "confirm_password",
+                            type="password",
+                            auto_complete="new-password",
+                        ),
+                        submit="Change password",
+                        on_submit=ProfileState.change_password,
+                        busy=ProfileState.changing_password,
+                        reset_on_submit=True,
                     ),
-                    field(
-                        "New password",
-                        "new_password",
-                        type="password",
-                        auto_complete="new-password",
-                    ),
-                    field(
-                        "Repeat new password",
-                        "confirm_password",
-                        type="password",
-                        auto_complete="new-password",
-                    ),
-                    submit="Change password",
-                    on_submit=ProfileState.change_password,
-                    reset_on_submit=True,
                 ),
+                columns=rx.breakpoints(initial="1", md="2"),
+                spacing="5",
+                width="100%",
             ),
             _responsible_play(),
             spacing="5",
             width="100%",
-            max_width="40rem",
         )
     )

@@ -290,10 +290,9 @@ def perform(
         if waiting:
             _release(draw_id, token, **waiting)
             status = waiting.get("status", draw.status)
-            return Outcome(
-                "waiting" if status == DrawStatus.WAITING_FOR_BEACON else "not_due",
-                waiting.get("last_problem") or f"Waiting for drand round {draw.beacon_round}.",
-            )
+            if status == DrawStatus.WAITING_FOR_BEACON:
+                return Outcome("waiting", waiting_words(draw.beacon_round, waiting))
+            return Outcome("not_due", f"Waiting for drand round {draw.beacon_round}.")
         with db.session_scope() as session:
             draw = session.get(Draw, draw_id)
             if draw.claim_token != token:
@@ -304,6 +303,16 @@ def perform(
         raise
     _announce(draw_id)
     return Outcome("drawn", f"Drawn: {count} winner{'s' if count != 1 else ''}.")
+
+
+def waiting_words(beacon_round: int | None, waiting: dict) -> str:
+    """Why a draw waits, for an admin: in words (the relay's own error stays in the record)."""
+    retry = waiting.get("next_attempt_at")
+    when = f" at {retry:%H:%M:%S} UTC" if retry else ""
+    return (
+        f"No drand relay has given round {beacon_round} yet. The app tries again{when} by "
+        "itself; if the relays stay down, use Draw without beacon (with a reason)."
+    )
 
 
 def run_due(now: datetime | None = None) -> list[Outcome]:
@@ -457,8 +466,22 @@ def winners_of(session: Session, mode: str, source_id: int) -> frozenset[int] | 
 # ---- admin actions -----------------------------------------------------------------------------
 
 
-def draw_now(admin_id: int, draw_id: int, now: datetime | None = None) -> Outcome:
-    """An admin's "Draw now": close the pool if it is still open, then draw if its round is out."""
+CLOSE_EARLY_NEEDS_REASON = (
+    "This pool is open for entries until {until:%d %b %Y %H:%M} UTC. To end it early, confirm "
+    "Draw now with a reason of at least 5 characters: it is recorded in the audit log."
+)
+
+
+def closes_early(draw: Draw, now: datetime) -> bool:
+    """Would Draw now end this pool before its own close (so it needs a confirmed reason)?"""
+    return draw.status == DrawStatus.SCHEDULED and now < draw.draw_at
+
+
+def draw_now(
+    admin_id: int, draw_id: int, now: datetime | None = None, *, reason: str = ""
+) -> Outcome:
+    """An admin's "Draw now": close the pool if it is still open, then draw if its round is out.
+    Ending an open pool before its close needs the admin's reason, which the audit log keeps."""
     now = now or utcnow()
     with db.session_scope() as session:
         admin = session.get(User, admin_id)
@@ -470,8 +493,12 @@ def draw_now(admin_id: int, draw_id: int, now: datetime | None = None) -> Outcom
             why := pool_of(draw).blocked(session, draw, now)
         ):
             return Outcome("blocked", why)
+        early = closes_early(draw, now)
+        if early and len(" ".join(reason.split())) < 5:
+            return Outcome("blocked", CLOSE_EARLY_NEEDS_REASON.format(until=draw.draw_at))
         if draw.status == DrawStatus.SCHEDULED and close(session, draw_id, now):
-            audit.record(session, admin, "draw.close", "draw", draw_id, "closed early: Draw now")
+            detail = f"closed early: Draw now — {audit.checked_reason(reason)}" if early else ""
+            audit.record(session, admin, "draw.close", "draw", draw_id, detail or "Draw now")
     outcome = perform(draw_id, trigger=DrawTrigger.ADMIN, actor_id=admin_id, now=now)
     with db.session_scope() as session:
         if outcome.status == "drawn":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -96,9 +97,35 @@ def channels_not_ready(settings: Settings) -> dict[str, str]:
     }
 
 
+def status_words(message: OutboxMessage, not_ready: dict[str, str]) -> str:
+    """A message's status for the outbox page: a pending one on a channel that cannot deliver
+    (`channels_not_ready`) is held, with the setting that is missing."""
+    if message.status == OutboxStatus.PENDING and message.channel in not_ready:
+        return f"held: {not_ready[message.channel]}"
+    return message.status
+
+
 def retry_delay(attempts: int) -> timedelta:
     """How long to wait after the given number of failed attempts: doubling, at most an hour."""
     return min(FIRST_RETRY_AFTER * 2 ** (attempts - 1), LONGEST_RETRY_AFTER)
+
+
+_LINK = re.compile(r"https?://[^\s<>\"']+")
+_AFTER_A_LINK = ".,;:!?'\""  # sentence punctuation that follows a link rather than ending it
+
+
+def links_in(text: str) -> list[str]:
+    """The http(s) links a message's text holds, each once, without the punctuation that follows
+    one in a sentence ("… (https://example.com)." gives https://example.com)."""
+    links: list[str] = []
+    for found in _LINK.findall(text):
+        while found and (
+            found[-1] in _AFTER_A_LINK or (found[-1] == ")" and found.count("(") < found.count(")"))
+        ):
+            found = found[:-1]
+        if "://" in found and not found.endswith("://") and found not in links:
+            links.append(found)
+    return links
 
 
 def list_messages(session: Session, *, limit: int = 100, offset: int = 0) -> list[OutboxMessage]:

@@ -43,9 +43,15 @@ def admin_id_for(token: str | None) -> int:
         return require_admin(accounts.user_for_session(s, token)).id
 
 
-def draw_now_as(token: str | None, draw_id: int) -> draws.Outcome:
-    """The admin's Draw now, run off the event loop: the service claims the draw exactly once."""
-    return draws.draw_now(admin_id_for(token), draw_id)
+def draw_now_as(token: str | None, draw_id: int, reason: str = "") -> draws.Outcome:
+    """The admin's Draw now, run off the event loop: the service claims the draw exactly once
+    (an open pool ends early only with the admin's `reason`)."""
+    return draws.draw_now(admin_id_for(token), draw_id, reason=reason)
+
+
+def draw_without_beacon_as(token: str | None, draw_id: int, reason: str) -> draws.Outcome:
+    """Switch a frozen draw to no beacon (with the reason its proof shows), then draw it."""
+    return draws.draw_without_beacon(admin_id_for(token), draw_id, reason)
 
 
 class AdminPageState(SessionState):

@@ -35,7 +35,7 @@ class DrawSummary:
     beacon_round: int = 0
     beacon_at: str = ""
     no_beacon_reason: str = ""
-    waiting_problem: str = ""
+    waiting_words: str = ""  # while it waits for the beacon: why, and when it asks again
     seed: str = ""
     drawn_at: str = ""
     revealed: bool = False
@@ -68,6 +68,17 @@ class ProofLink:
     href: str
 
 
+def waiting_words(view: draw_public.DrawView) -> str:
+    """Why a draw waits, for anyone: in words, never the relays' error text (admins see that)."""
+    if view.status != DrawStatus.WAITING_FOR_BEACON:
+        return ""
+    retry = f" (next try {utc_words(view.next_attempt_at)})" if view.next_attempt_at else ""
+    return (
+        f"Waiting for public randomness: drand round {view.beacon_round:,} has not reached us "
+        f"yet. We keep asking{retry}, and the draw happens as soon as it arrives."
+    )
+
+
 def summary(view: draw_public.DrawView) -> DrawSummary:
     return DrawSummary(
         id=view.id,
@@ -87,7 +98,7 @@ def summary(view: draw_public.DrawView) -> DrawSummary:
         beacon_round=view.beacon_round or 0,
         beacon_at=utc_words(view.beacon_at),
         no_beacon_reason=view.no_beacon_reason,
-        waiting_problem=view.waiting_problem,
+        waiting_words=waiting_words(view),
         seed=view.seed,
         drawn_at=utc_words(view.drawn_at),
         revealed=view.status in draw_public.REVEALED,

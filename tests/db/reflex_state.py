@@ -6,6 +6,7 @@ Reflex builds `router` from the websocket handshake's router_data; here we hand 
 
 from __future__ import annotations
 
+import asyncio
 from typing import TypeVar
 
 import reflex as rx
@@ -47,3 +48,20 @@ def connect(
     router_data = {"headers": headers, "pathname": path, "asPath": path, "ip": client_ip}
     root.router_data = router_data
     root.router = RouterData.from_router_data(router_data)
+
+
+def run_busy(handler, state, *args, flag: str = "busy"):
+    """Run a handler that shows its button busy (`state.busy.shows_busy`) as the browser sees it:
+    the flag is on at its first update and off at the end. Returns what it sent after (or None)."""
+
+    async def drive():
+        updates = handler.fn(state, *args)
+        first = await anext(updates, "done")
+        if first == "done":  # refused at once: a click while another runs
+            return None
+        assert getattr(state, flag) is True, f"{flag} was not shown while the work ran"
+        sent = [event async for event in updates]
+        assert getattr(state, flag) is False
+        return sent[0] if sent else None
+
+    return asyncio.run(drive())

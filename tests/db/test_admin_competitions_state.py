@@ -745,3 +745,28 @@ def test_winner_media_is_for_admins_until_the_winner_is_published(
         draws.set_winner_status(session, admin, winner.id, "unpublish")
         session.commit()
         assert client.get(url).status_code == 404
+
+
+def test_a_draw_waiting_for_randomness_offers_draw_without_beacon_on_its_page(
+    session, people, app_db, no_relay
+):
+    admin = people["admin"]
+    competition = ended_competition(session, admin)
+    postal(session, admin, competition, name="Pat Post")
+    state = page_of(session, admin, competition.id)
+    asyncio.run(CompetitionAdminState.draw_now.fn(state))  # closes; the round is not out yet
+    waited = draws.perform(state.draw.id, now=utcnow() + timedelta(minutes=5))
+    assert waited.status == "waiting"
+    assert "ConnectError" not in waited.message and "127.0.0.1" not in waited.message
+    assert "Draw without beacon" in waited.message
+
+    CompetitionAdminState.load.fn(state)
+    assert state.draw.status == DrawStatus.WAITING_FOR_BEACON and state.draw.can_skip_beacon
+    assert state.draw.waiting_words.startswith("No drand relay has given round ")
+    assert "ConnectError" not in repr(state.draw)
+
+    asyncio.run(CompetitionAdminState.draw_without_beacon.fn(state, {"reason": "Relays down"}))
+
+    assert state.error == "" and state.notice == "Drawn: 1 winner."
+    assert state.draw.is_drawn and state.draw.waiting_words == ""
+    assert "draw.no_beacon" in audit_actions(app_db)

@@ -7,6 +7,7 @@ import asyncio
 import pytest
 from sqlmodel import Session, select
 
+from luckyclub import routes
 from luckyclub.models import (
     AuditLog,
     Draw,
@@ -23,10 +24,12 @@ from luckyclub.models import (
 from luckyclub.pages.admin_draws import DrawsAdminState
 from luckyclub.pages.admin_raffles import RafflesAdminState
 from luckyclub.pages.admin_winners import WinnersAdminState
+from luckyclub.pages.draw import DrawPageState
+from luckyclub.pages.live_draw import LiveDrawState
 from luckyclub.services import draw_public, draws, ledger, raffles
 from luckyclub.state.admin import DRAW_FAILED
 from tests.db.factories import add_open_raffle, add_user
-from tests.db.reflex_state import state_for_tab
+from tests.db.reflex_state import run_busy, state_for_tab
 from tests.db.test_admin_state import browser_session
 from tests.db.test_draws import close_then_draw, raffle_with_entries
 
@@ -86,7 +89,12 @@ def audit_actions(app_db) -> list[str]:
 
 
 def draw_now(state, draw_id) -> None:
-    asyncio.run(DrawsAdminState.draw_now.fn(state, draw_id))
+    """Draw now, confirmed with a reason as the dialog asks when the pool is still open."""
+    asyncio.run(
+        DrawsAdminState.close_early_and_draw.fn(
+            state, {"draw_id": draw_id, "reason": "The prize must go out before the holidays"}
+        )
+    )
 
 
 def without_beacon(state, form: dict) -> None:
@@ -94,7 +102,7 @@ def without_beacon(state, form: dict) -> None:
 
 
 def drawn_pool(session, no_beacon_draw: Draw, admin: User) -> Draw:
-    draws.draw_now(admin.id, no_beacon_draw.id)
+    draws.draw_now(admin.id, no_beacon_draw.id, reason="Drawn early for the test")
     return no_beacon_draw
 
 
@@ -137,7 +145,7 @@ def test_a_draw_that_fails_unexpectedly_frees_the_button_and_says_so(
     state = tab(session, people["admin"], DrawsAdminState)
     DrawsAdminState.load.fn(state)
 
-    def broken(admin_id, draw_id, now=None):
+    def broken(admin_id, draw_id, now=None, reason=""):
         raise RuntimeError("the disk is full")
 
     monkeypatch.setattr(draws, "draw_now", broken)
@@ -152,10 +160,12 @@ def test_two_clicks_in_one_tab_at_once_start_one_draw(session, people, app_db, n
     state = tab(session, people["admin"], DrawsAdminState)
     DrawsAdminState.load.fn(state)
 
+    confirmed = {"draw_id": draw.id, "reason": "The sponsor asked for it today"}
+
     async def double_click():
         await asyncio.gather(
-            DrawsAdminState.draw_now.fn(state, draw.id),
-            DrawsAdminState.draw_now.fn(state, draw.id),
+            DrawsAdminState.close_early_and_draw.fn(state, confirmed),
+            DrawsAdminState.close_early_and_draw.fn(state, confirmed),
         )
 
     asyncio.run(double_click())
@@ -347,9 +357,9 @@ def test_the_raffle_form_sets_the_number_of_winners_and_lists_the_draw(session, 
         "winners": "3",
     }
 
-    RafflesAdminState.save.fn(state, form | {"winners": "0"})
+    run_busy(RafflesAdminState.save, state, form | {"winners": "0"}, flag="saving")
     assert state.error == "The number of winners must be between 1 and 100."
-    RafflesAdminState.save.fn(state, form)
+    run_busy(RafflesAdminState.save, state, form, flag="saving")
 
     assert state.error == ""
     [row] = state.rows
@@ -359,3 +369,53 @@ def test_the_raffle_form_sets_the_number_of_winners_and_lists_the_draw(session, 
         assert raffles.draw_of(s, raffle.id).winners_wanted == 3
     RafflesAdminState.edit.fn(state, row.id)
     assert state.editing.winners == "3"
+
+
+def test_draw_now_on_an_open_raffle_asks_for_a_reason_before_it_ends_it(
+    session, people, app_db, no_beacon
+):
+    draw = open_pool(session, {"ann@example.com": 3, "bob@example.com": 2})
+    state = tab(session, people["admin"], DrawsAdminState)
+    DrawsAdminState.load.fn(state)
+    [row] = state.rows
+    assert row.open_for_entries is True  # the button opens the confirmation dialog
+
+    asyncio.run(DrawsAdminState.draw_now.fn(state, draw.id))  # one click, no reason
+
+    assert state.error.startswith("This pool is open for entries until 31 Jan 2099")
+    assert "reason" in state.error and state.notice == ""
+    assert fresh_draw(app_db, draw.id).status == DrawStatus.SCHEDULED
+    assert audit_actions(app_db) == []
+
+    asyncio.run(
+        DrawsAdminState.close_early_and_draw.fn(state, {"draw_id": draw.id, "reason": "  "})
+    )
+    assert fresh_draw(app_db, draw.id).status == DrawStatus.SCHEDULED
+
+    draw_now(state, draw.id)  # confirmed in the dialog, with a reason
+
+    assert (state.error, state.notice) == ("", "Drawn: 1 winner.")
+    with Session(app_db) as s:
+        closing = s.exec(select(AuditLog).where(AuditLog.action == "draw.close")).one()
+    assert closing.detail == "closed early: Draw now — The prize must go out before the holidays"
+
+
+def test_public_pages_say_in_words_that_a_draw_waits_for_randomness(session, app_db, no_relay):
+    raffle, _ = raffle_with_entries(session, {"ann@example.com": 5, "bob@example.com": 5})
+    [waited] = close_then_draw()  # no relay answers: the draw waits
+    assert waited.status == "waiting" and "ConnectError" not in waited.message
+    draw = raffles.draw_of(session, raffle.id)
+    assert "ConnectError" in fresh_draw(app_db, draw.id).last_problem  # kept for admins
+
+    for state_cls, path in (
+        (DrawPageState, routes.draw_page(draw.id)),
+        (LiveDrawState, routes.live_page(draw.id)),
+    ):
+        state = state_for_tab(state_cls, path=path)
+        state_cls.load.fn(state)
+        shown = repr(state.draw)
+        assert "ConnectError" not in shown and "127.0.0.1" not in shown and "Errno" not in shown
+        assert state.draw.waiting_words.startswith(
+            f"Waiting for public randomness: drand round {draw.beacon_round:,} has not reached us"
+        )
+        assert "We keep asking (next try " in state.draw.waiting_words

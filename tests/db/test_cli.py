@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from luckyclub import cli, security
-from luckyclub.models import Role, User
+from luckyclub.models import OutboxMessage, Role, User
 from luckyclub.services import competitions
 
 
@@ -70,6 +70,9 @@ def test_seed_demo_loads_two_accounts_once_and_prints_their_passwords(
     shown = competitions.list_public(session)
     assert len(shown) == len(cli.DEMO_COMPETITIONS) and shown[0].featured
     assert all(competitions.images_of(c) for c in shown)
+    assert users[cli.DEMO_MEMBER].email_verified_at is not None
+    mailed = session.exec(select(OutboxMessage.template, OutboxMessage.to_address)).all()
+    assert ("verify_email", cli.DEMO_MEMBER) not in mailed  # verified already: nothing to confirm
 
 
 def test_ledger_rebuild_cache_recomputes_balances_from_the_rows(app_db, session, capsys):

@@ -33,7 +33,7 @@ from luckyclub.services import accounts, competitions, draws, tickets
 from luckyclub.services.errors import UserError
 from luckyclub.state.session import SessionState
 from tests.db.factories import add_buyer, add_competition, add_user
-from tests.db.reflex_state import state_for_tab
+from tests.db.reflex_state import run_busy, state_for_tab
 
 
 @pytest.fixture()
@@ -174,7 +174,7 @@ def test_the_quantity_is_bounded_by_what_is_left_and_the_per_person_limit(sessio
     CompetitionPageState.set_quantity.fn(state, "3")
     assert state.total == ""
     CompetitionPageState.choose_answer.fn(state, "Paris")
-    CompetitionPageState.buy.fn(state)
+    run_busy(CompetitionPageState.buy, state)
     assert state.error == "You can choose at most 2 tickets now."
 
     visitor = competition_page(competition.id)
@@ -189,16 +189,16 @@ def test_a_wrong_answer_says_so_and_enters_nothing(session, admin):
     assert state.choices == ["Paris", "Lyon", "Nice"]
 
     CompetitionPageState.set_quantity.fn(state, "2")
-    CompetitionPageState.buy.fn(state)
+    run_busy(CompetitionPageState.buy, state)
     assert state.error == "Choose your answer to the question first."
     CompetitionPageState.choose_answer.fn(state, "Lyon")
-    assert CompetitionPageState.buy.fn(state) is None
+    assert run_busy(CompetitionPageState.buy, state) is None
 
     assert state.error == tickets.WRONG_ANSWER
     assert session.exec(select(func.count()).select_from(TicketOrder)).one() == 0
 
     CompetitionPageState.choose_answer.fn(state, "Paris")
-    target = redirect_target(CompetitionPageState.buy.fn(state))
+    target = redirect_target(run_busy(CompetitionPageState.buy, state))
     assert target.startswith(routes.COMPETITION_TEST_CHECKOUT + "?session=")
     order = session.exec(select(TicketOrder)).one()
     assert (order.status, order.quantity, order.amount_pence) == (OrderStatus.PENDING, 2, 500)
@@ -208,7 +208,7 @@ def test_a_visitor_is_sent_to_sign_in_and_back(session, admin):
     competition = add_competition(session, admin)
     state = competition_page(competition.id)
 
-    target = redirect_target(CompetitionPageState.buy.fn(state))
+    target = redirect_target(run_busy(CompetitionPageState.buy, state))
 
     assert target == f"{routes.LOGIN}?next={routes.competition_page(competition.id)}"
 
@@ -368,7 +368,7 @@ def test_a_quantity_in_other_digits_is_not_a_quantity(session, admin):
     CompetitionPageState.step_quantity.fn(state, 1)
     assert state.quantity_text == "2"
     CompetitionPageState.set_quantity.fn(state, "²")
-    CompetitionPageState.buy.fn(state)
+    run_busy(CompetitionPageState.buy, state)
     assert state.error == "Choose how many tickets, as a whole number of 1 or more."
 
 
@@ -387,7 +387,7 @@ def test_the_test_checkout_shows_the_order_and_pays_it(session, admin):
     assert (state.title, state.quantity, state.amount) == ("Win a bike", 3, "£7.50")
     assert state.held_until.endswith(("GMT", "BST"))
 
-    target = redirect_target(TicketCheckoutState.pay.fn(state))
+    target = redirect_target(run_busy(TicketCheckoutState.pay, state))
     assert target == (
         f"{routes.competition_page(competition.id)}?order={order_id}&session_id={checkout_id}"
     )
@@ -425,7 +425,7 @@ def test_someone_elses_test_checkout_is_not_valid(session, admin):
     TicketCheckoutState.load.fn(state)
 
     assert not state.found and "not valid any more" in state.error
-    TicketCheckoutState.pay.fn(state)
+    run_busy(TicketCheckoutState.pay, state)
     assert "not valid any more" in state.error
 
 

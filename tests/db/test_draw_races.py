@@ -86,7 +86,7 @@ def test_eight_triggers_at_once_draw_a_closed_pool_exactly_once(postgres, sessio
     session.commit()
     kinds = [
         lambda: [draws.perform(draw.id)],
-        lambda: [draws.draw_now(admin.id, draw.id)],
+        lambda: [draws.draw_now(admin.id, draw.id, reason="The sponsor asked for it")],
         lambda: draws.run_due(),
     ]
     results = all_at_once([kinds[n % 3] for n in range(8)])
@@ -111,7 +111,7 @@ def test_eight_triggers_at_once_on_a_scheduled_pool_close_and_draw_it_once(
     draw = pool(session, entrants=4)
     admin = add_user(session, "admin@example.com", Role.ADMIN)
     triggers = [
-        lambda: [draws.draw_now(admin.id, draw.id)],
+        lambda: [draws.draw_now(admin.id, draw.id, reason="The sponsor asked for it")],
         lambda: draws.run_due(),
     ] * 4
     results = all_at_once(triggers)

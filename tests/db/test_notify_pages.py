@@ -99,3 +99,38 @@ def test_the_outbox_page_says_which_channels_are_not_set_up(session):
     assert state.not_ready == (
         "Klaviyo (no KLAVIYO_API_KEY), SMS (SMS_ACCOUNT_SID, SMS_AUTH_TOKEN or SMS_FROM unset)"
     )
+
+
+def test_an_opened_email_lists_its_links_without_the_sentences_punctuation(session, settings_env):
+    settings_env(APP_URL="https://club.example")
+    ann = add_user(session, "ann@example.com")
+    accounts.send_verification_email(session, ann)
+    session.commit()
+    admin = add_user(session, "admin@example.com", Role.ADMIN)
+    state = state_for_tab(AdminMailState, session_token=browser_session(session, admin))
+    AdminMailState.load.fn(state)
+    [message] = [m for m in state.messages if m.recipient == "ann@example.com"]
+
+    AdminMailState.open_message.fn(state, message.id)
+
+    assert "(https://club.example)." in state.opened.text  # the footer's sentence
+    [confirm, home] = state.opened.links
+    assert confirm.startswith("https://club.example/") and "token=" in confirm
+    assert home == "https://club.example"
+
+
+def test_without_smtp_the_outbox_says_an_email_is_held_rather_than_pending(session, settings_env):
+    ann = add_user(session, "ann@example.com")
+    accounts.send_verification_email(session, ann)
+    session.commit()
+    admin = add_user(session, "admin@example.com", Role.ADMIN)
+    state = state_for_tab(AdminMailState, session_token=browser_session(session, admin))
+
+    AdminMailState.load.fn(state)
+    [held] = [m for m in state.messages if m.recipient == "ann@example.com"]
+    assert (held.status, held.status_words) == ("pending", "held: no SMTP_URL")
+
+    settings_env(SMTP_URL="smtp://127.0.0.1:9")
+    AdminMailState.load.fn(state)
+    [waiting] = [m for m in state.messages if m.recipient == "ann@example.com"]
+    assert (waiting.status, waiting.status_words) == ("pending", "pending")

@@ -25,6 +25,8 @@ def test_an_admin_sees_a_new_raffles_draw_and_voids_it_with_a_reason(page, admin
     page.get_by_label("Winners").fill("2")
     page.get_by_role("button", name="Save raffle").click()
     expect(page.get_by_role("status")).to_contain_text("Raffle created")
+    for label in ("Month (YYYY-MM)", "Title", "Prize"):  # the New raffle form starts afresh
+        expect(page.get_by_label(label, exact=True)).to_have_value("")
     row = page.get_by_role("row").filter(has_text=month)
     expect(row).to_contain_text("2 to draw")
 

@@ -93,8 +93,11 @@ def test_member_joins_uploads_a_proof_and_sees_entries_rise_when_admin_approves(
     with member_page.expect_file_chooser() as chooser:
         member_page.get_by_role("button", name="Choose a file").click()
     chooser.value.set_files(_png(tmp_path))
+    note = member_page.get_by_label("Note for the reviewer (optional)")
+    note.fill("Posted on my timeline")
     member_page.get_by_role("button", name="Upload proof").click()
     expect(member_page.get_by_text("Your proof is waiting for review")).to_be_visible()
+    expect(note).to_have_value("")  # the form starts afresh for the next proof
 
     # The admin's open queue shows it without a reload, and approves it.
     proof = admin_page.get_by_role("article", name=f"Proof from {member.name}")
