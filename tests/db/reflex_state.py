@@ -65,3 +65,19 @@ def run_busy(handler, state, *args, flag: str = "busy"):
         return sent[0] if sent else None
 
     return asyncio.run(drive())
+
+
+def finish(handler, state, *args):
+    """Run a handler to its end however it is written (plain, async, or yielding updates like a
+    busy button's); what it sent last (a redirect…), or None."""
+
+    async def drive():
+        result = handler.fn(state, *args)
+        if hasattr(result, "__anext__"):
+            sent = [event async for event in result if event is not None]
+            return sent[-1] if sent else None
+        if asyncio.iscoroutine(result):
+            return await result
+        return result
+
+    return asyncio.run(drive())

@@ -15,7 +15,7 @@ from luckyclub.pages.auth import (
 )
 from luckyclub.pages.profile import ProfileState
 from luckyclub.services import accounts, throttle
-from tests.db.reflex_state import state_for_tab
+from tests.db.reflex_state import finish, state_for_tab
 
 PASSWORD = "a long and unusual phrase"
 
@@ -59,11 +59,11 @@ def test_behind_nginx_each_client_address_has_its_own_sign_in_count(settings_env
     settings_env(TRUSTED_PROXY_HOPS="1")
     guesser = behind_nginx(LoginState, "203.0.113.66")
     for n in range(throttle.SIGN_IN_ADDRESS.free + 1):
-        LoginState.sign_in.fn(guesser, {"email": f"guess{n}@example.com", "password": "guess"})
+        finish(LoginState.sign_in, guesser, {"email": f"guess{n}@example.com", "password": "guess"})
     assert "Too many failed sign-in attempts" in guesser.error
 
     ann = behind_nginx(LoginState, "198.51.100.7")
-    LoginState.sign_in.fn(ann, {"email": member.email, "password": PASSWORD})
+    finish(LoginState.sign_in, ann, {"email": member.email, "password": PASSWORD})
 
     assert ann.error == ""
 
@@ -81,10 +81,10 @@ def join_form(email: str) -> dict:
 def test_the_join_page_refuses_one_sign_up_too_many_from_an_address_with_a_sentence(app_db):
     tab = state_for_tab(RegisterState, client_ip="203.0.113.9")
     for n in range(throttle.SIGN_UP_ADDRESS.free):
-        RegisterState.register.fn(tab, join_form(f"newcomer{n}@example.com"))
+        finish(RegisterState.register, tab, join_form(f"newcomer{n}@example.com"))
         assert tab.error == ""
 
-    RegisterState.register.fn(tab, join_form("one.more@example.com"))
+    finish(RegisterState.register, tab, join_form("one.more@example.com"))
 
     assert tab.error.startswith("Too many accounts were made from your network just now.")
 
@@ -103,9 +103,9 @@ def test_the_forgotten_password_page_says_when_to_ask_again(member):
 
 def test_joining_with_a_members_email_gets_the_same_answer_as_a_new_address(member):
     newcomer = state_for_tab(RegisterState, client_ip="203.0.113.9")
-    RegisterState.register.fn(newcomer, join_form("newcomer@example.com"))
+    finish(RegisterState.register, newcomer, join_form("newcomer@example.com"))
     copycat = state_for_tab(RegisterState, client_ip="203.0.113.10")
-    RegisterState.register.fn(copycat, join_form(member.email))
+    finish(RegisterState.register, copycat, join_form(member.email))
 
     assert (copycat.error, copycat.joined) == (newcomer.error, newcomer.joined) == ("", JOINED)
     assert not copycat.signed_in
@@ -117,10 +117,10 @@ def test_the_profile_refuses_one_password_guess_too_many(session, member):
     tab = state_for_tab(ProfileState, session_token=token)
     wrong = {"current_password": "a guess", "new_password": "x" * 12, "confirm_password": "x" * 12}
     for _ in range(throttle.SIGN_IN_ACCOUNT.free):
-        ProfileState.change_password.fn(tab, wrong)
+        finish(ProfileState.change_password, tab, wrong)
         assert tab.error == "Your current password is not correct."
 
-    ProfileState.change_email.fn(tab, {"new_email": "ann@new.example", "password": PASSWORD})
+    finish(ProfileState.change_email, tab, {"new_email": "ann@new.example", "password": PASSWORD})
 
     assert tab.error.startswith("Too many wrong passwords. Wait")
     assert tab.saved == ""
