@@ -232,8 +232,10 @@ RESET_SENT = (
 class ForgotPasswordState(SessionState):
     sent: str = ""
     error: str = ""
+    busy: bool = False
 
     @rx.event
+    @shows_busy()
     def request_reset(self, form: dict):
         self.sent = self.error = ""
         try:
@@ -262,6 +264,7 @@ def forgot_password_page() -> rx.Component:
             field("Email", "email", type="email", required=True, auto_complete="email"),
             submit="Send reset link",
             on_submit=ForgotPasswordState.request_reset,
+            busy=ForgotPasswordState.busy,
             reset_on_submit=True,
         ),
         rx.link("Back to sign in", href=routes.LOGIN, size="2"),
@@ -271,8 +274,10 @@ def forgot_password_page() -> rx.Component:
 class ResetPasswordState(SessionState):
     error: str = ""
     done: str = ""
+    busy: bool = False
 
     @rx.event
+    @shows_busy()
     def choose_password(self, form: dict):
         self.error = ""
         if form.get("password", "") != form.get("confirm_password", ""):
@@ -320,6 +325,7 @@ def reset_password_page() -> rx.Component:
                 ),
                 submit="Change password",
                 on_submit=ResetPasswordState.choose_password,
+                busy=ResetPasswordState.busy,
             ),
         ),
     )

@@ -5,10 +5,18 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from luckyclub.models import User
-from luckyclub.pages.auth import JOINED, LoginState, RegisterState
+from luckyclub.models import OutboxMessage, User
+from luckyclub.pages.auth import (
+    JOINED,
+    RESET_SENT,
+    ForgotPasswordState,
+    LoginState,
+    RegisterState,
+    ResetPasswordState,
+)
 from luckyclub.pages.profile import ProfileState
 from luckyclub.services import accounts
+from luckyclub.services.mail import links_in
 from tests.db.reflex_state import run_busy, state_for_tab
 
 PASSWORD = "correct horse battery"
@@ -86,3 +94,19 @@ def test_save_profile_shows_its_button_busy(session):
     )
 
     assert (state.error, state.saved) == ("", "Your profile is saved.")
+
+
+def test_asking_for_a_reset_link_and_choosing_the_password_run_behind_a_busy_button(session):
+    ann = joined(session)
+    tab = state_for_tab(ForgotPasswordState, path="/forgot-password")
+    run_busy(ForgotPasswordState.request_reset, tab, {"email": ann.email})
+    assert tab.error == "" and tab.sent == RESET_SENT
+
+    reset = session.exec(select(OutboxMessage).where(OutboxMessage.to_address == ann.email)).all()[
+        -1
+    ]
+    token = next(link for link in links_in(reset.text_body) if "token=" in link).split("token=")[1]
+    page = state_for_tab(ResetPasswordState, path=f"/reset-password?token={token}")
+    form = {"password": "a brand new phrase here", "confirm_password": "a brand new phrase here"}
+    run_busy(ResetPasswordState.choose_password, page, form)
+    assert page.error == "" and "has been changed" in page.done
