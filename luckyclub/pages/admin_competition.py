@@ -11,6 +11,7 @@ import reflex as rx
 
 from luckyclub import routes
 from luckyclub.components.admin_page import admin_page
+from luckyclub.components.download import download_link
 from luckyclub.components.layout import fact, field, reason_dialog, status_badge
 from luckyclub.components.orders import orders_table
 from luckyclub.models import Competition, DrawStatus, User
@@ -667,9 +668,7 @@ def _draw_panel() -> rx.Component:
             ),
             rx.hstack(
                 rx.link("Public draw page", href=D.page_url, size="2"),
-                rx.foreach(
-                    S.proofs, lambda p: rx.link(p.label, href=p.url, is_external=True, size="2")
-                ),
+                rx.foreach(S.proofs, lambda p: download_link(p.label, p.url, size="2")),
                 wrap="wrap",
                 spacing="3",
             ),
@@ -716,7 +715,7 @@ def _orders() -> rx.Component:
             rx.hstack(
                 rx.heading("Orders", size="5", as_="h2"),
                 rx.spacer(),
-                rx.link("Export tickets (CSV)", href=S.facts.export_url, is_external=True),
+                download_link("Export tickets (CSV)", S.facts.export_url),
                 rx.link("Search and refund orders", href=routes.ADMIN_TICKETS, size="2"),
                 width="100%",
                 wrap="wrap",

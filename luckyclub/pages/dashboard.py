@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import reflex as rx
 
 from luckyclub import routes
+from luckyclub.components.download import download_link
 from luckyclub.components.layout import (
     error_callout,
     field,
@@ -607,7 +608,7 @@ def _ledger() -> rx.Component:
             rx.hstack(
                 rx.heading("Every change to your entries", size="4", as_="h2"),
                 rx.spacer(),
-                rx.link("Download as CSV", href="/api/me/ledger.csv", size="2"),
+                download_link("Download as CSV", routes.MY_LEDGER_CSV, size="2"),
                 width="100%",
                 wrap="wrap",
             ),
