@@ -284,7 +284,12 @@ def _winners() -> rx.Component:
                 width="100%",
             ),
         ),
-        data_table(["Place", "Name", "Ticket", "Entrant ref", "Status"], S.winners, _winner_row),
+        data_table(
+            ["Place", "Name", rx.cond(S.draw.is_tickets, "Ticket", "Entry"), "Entrant ref"]
+            + ["Status"],
+            S.winners,
+            _winner_row,
+        ),
         rx.hstack(
             download_link("Download the proof (JSON)", S.draw.proof_url, size="2"),
             rx.foreach(S.reroll_links, lambda p: download_link(p.label, p.href, size="2")),

@@ -238,14 +238,14 @@ def _ticket_number(draw: Draw, winner: DrawWinner) -> int | None:
 
 def _ticket_words(draw: Draw, winner: DrawWinner) -> str:
     """How a winner's ticket reads: a competition's is printed on it ("Ticket 42"); a weighted
-    pool's is the drawn entry among all ("ticket #12 of 4,000")."""
+    pool's is the drawn entry among all ("entry 12 of 4,000"): a raffle has entries, not tickets."""
     if winner.ticket is None:
         return "chosen by an admin (manual override)"
     if draw.kind == TICKETS and draw.trigger == DrawTrigger.OVERRIDE:
         return f"Ticket {winner.ticket:,}, named by an admin (manual override)"
     if draw.kind == TICKETS:
         return f"Ticket {winner.ticket:,}"
-    return f"ticket #{_ticket_number(draw, winner):,} of {draw.entry_count:,}"
+    return f"entry {_ticket_number(draw, winner):,} of {draw.entry_count:,}"
 
 
 # ---- the proof -------------------------------------------------------------------------------

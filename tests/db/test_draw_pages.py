@@ -68,9 +68,7 @@ def test_after_the_draw_the_page_shows_seed_winners_and_a_verified_rerun(session
     assert state.draw.proof_url == routes.draw_proof(draw.id)
     assert state.draw.snapshot_url == routes.draw_snapshot(draw.id)
     assert [w.position for w in state.winners] == [1, 2]
-    assert all(
-        w.ticket.startswith("ticket #") and w.ticket.endswith("of 58") for w in state.winners
-    )
+    assert all(w.ticket.startswith("entry ") and w.ticket.endswith("of 58") for w in state.winners)
     assert all(w.name.startswith("Member #") for w in state.winners)  # nobody opted in
 
     asyncio.run(DrawPageState.rerun_verification.fn(state))

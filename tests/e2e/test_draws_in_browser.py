@@ -25,7 +25,7 @@ DRAW_IN = timedelta(seconds=25)  # time to open both spectators before the draw 
 # Notes, in the page, when each stage of the reveal first showed (browser clock, milliseconds).
 WATCH_THE_REVEAL = """() => {
   window.seen = {};
-  const stages = ["Drawing…", "The winning ticket", "We have a winner!"];
+  const stages = ["Drawing…", "The winning entry", "We have a winner!"];
   new MutationObserver(() => {
     const text = document.body.innerText;
     for (const stage of stages) {
@@ -98,7 +98,7 @@ def test_spectators_see_the_same_result_and_anyone_can_verify_it(new_page, app_d
         expect(card).to_contain_text("of 13")
     assert all(s.url.endswith(routes.live_page(draw_id)) for s in spectators)  # never reloaded
     seen = [spectator.evaluate("window.seen") for spectator in spectators]  # gone on a reload
-    assert all("The winning ticket" in stages for stages in seen)  # the room's reveal, not a poll
+    assert all("The winning entry" in stages for stages in seen)  # the room's reveal, not a poll
     assert abs(seen[0]["We have a winner!"] - seen[1]["We have a winner!"]) < 1000
 
     late = new_page()
