@@ -208,11 +208,13 @@ def _get(session: Session, raffle_id: int) -> Raffle:
 # ---- base entries, rollover, carry-over --------------------------------------------------
 
 
+BASE_REASON = "Monthly membership"  # what the member reads in their ledger, whoever credits it
+
+
 def credit_base_entries(
     session: Session,
     raffle: Raffle | None,
     user_id: int,
-    reason: str,
     *,
     now: datetime | None = None,
 ) -> EntryLedger | None:
@@ -229,7 +231,7 @@ def credit_base_entries(
         source=LedgerSource.BASE,
         amount=raffle.base_entries,
         key=f"base:{raffle.id}:{user_id}",
-        reason=reason,
+        reason=BASE_REASON,
         now=now,
     )
 
@@ -240,11 +242,7 @@ def credit_active_members(session: Session, raffle: Raffle, *, now: datetime | N
         .join(User, User.id == Membership.user_id)
         .where(Membership.status == MembershipStatus.ACTIVE, User.banned_at.is_(None))
     ).all()
-    return sum(
-        1
-        for user_id in members
-        if credit_base_entries(session, raffle, user_id, f"Membership: {raffle.month}", now=now)
-    )
+    return sum(1 for user_id in members if credit_base_entries(session, raffle, user_id, now=now))
 
 
 def carry_over(
