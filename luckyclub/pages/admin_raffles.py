@@ -22,6 +22,7 @@ from luckyclub.services import accounts, draw_public, draws, ledger, proof_files
 from luckyclub.services.errors import UserError
 from luckyclub.state.admin import AdminPageState
 from luckyclub.state.session import SessionState
+from luckyclub.words import count
 
 IMAGE_UPLOAD_ID = "raffle_image"
 
@@ -189,7 +190,9 @@ class RafflesAdminState(AdminPageState):
 
         def open_it(s, admin):
             raffle, credited = raffles.open_raffle(s, admin, record_id(raffle_id))
-            outcome["text"] = f"{raffle.title} is open; {credited} members got their base entries."
+            outcome["text"] = (
+                f"{raffle.title} is open; {count(credited, 'member')} got their base entries."
+            )
 
         if self._admin_act(open_it, ""):
             self.notice = outcome["text"]

@@ -18,7 +18,7 @@ from luckyclub.services import accounts, ledger, raffles
 from luckyclub.services.errors import UserError
 from luckyclub.settings import get_settings
 from luckyclub.state.session import SESSION_COOKIE
-from tests.db.factories import add_open_raffle, add_user
+from tests.db.factories import add_member, add_open_raffle, add_user
 from tests.db.reflex_state import state_for_tab
 
 NOT_ADMIN = "Only administrators can do that."
@@ -154,10 +154,12 @@ def test_a_member_calling_the_review_handlers_cannot_approve_or_add_kinds(app_db
 def test_an_admin_opens_a_draft_raffle_from_the_console(app_db, session):
     admin = add_user(session, "admin@example.com", Role.ADMIN)
     draft = add_open_raffle(session, status=RaffleStatus.DRAFT)
+    add_member(session, "ann@example.com")
     state = state_for_tab(RafflesAdminState, session_token=signed_in(session, admin))
 
     RafflesAdminState.open_for_entries.fn(state, draft.id)
 
-    assert "is open" in state.notice
+    assert state.notice == f"{draft.title} is open; 1 member got their base entries."
     with Session(app_db) as s:
         assert s.get(Raffle, draft.id).status == RaffleStatus.OPEN
+
