@@ -39,14 +39,6 @@ from luckyclub.state.session import SessionState
 
 UPLOAD_ID = "proof_upload"
 BASE_SOURCES = {LedgerSource.BASE}
-SOURCE_LABELS = {
-    LedgerSource.BASE: "Membership",
-    LedgerSource.PROOF: "Approved proof",
-    LedgerSource.BONUS: "Bonus",
-    LedgerSource.ADMIN: "Granted by an admin",
-    LedgerSource.CARRY_OVER: "Carried over",
-    LedgerSource.CORRECTION: "Correction",
-}
 
 
 @dataclass
@@ -171,7 +163,7 @@ class DashboardState(SessionState):
         self.rows = [
             LedgerRowView(
                 when=accounts.local_time(row.created_at, tz),
-                source=SOURCE_LABELS.get(row.source, row.source),
+                source=ledger.SOURCE_WORDS.get(row.source, row.source),
                 amount=row.amount,
                 reason=row.reason or titles.get(row.raffle_id, ""),
             )

@@ -163,3 +163,21 @@ def test_an_admin_opens_a_draft_raffle_from_the_console(app_db, session):
     with Session(app_db) as s:
         assert s.get(Raffle, draft.id).status == RaffleStatus.OPEN
 
+
+def test_the_stats_chart_names_sources_in_words_and_keeps_removals_negative(app_db, session):
+    from luckyclub.pages.admin_stats import StatsState
+
+    admin = add_user(session, "admin@example.com", Role.ADMIN)
+    raffle = add_open_raffle(session)
+    member = add_user(session, "ann@example.com")
+    ledger.grant(session, admin, raffle_id=raffle.id, user_id=member.id, amount=5, reason="Gift")
+    ledger.grant(session, admin, raffle_id=raffle.id, user_id=member.id, amount=-2, reason="Oops")
+    session.commit()
+    state = state_for_tab(StatsState, session_token=signed_in(session, admin))
+
+    StatsState.load.fn(state)
+
+    today = state.per_day[-1]
+    assert today["Granted by an admin"] == 5 and today["Correction"] == -2
+    assert "carry_over" not in today and today["Carried over"] == 0  # the legend's words
+    assert state.entries_30_days == 3
