@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from luckyclub import routes
+from luckyclub.components.layout import STATUS_COLOURS
 from luckyclub.services import competition_public, tickets
 from luckyclub.services.accounts import local_time
 from luckyclub.services.competitions import money
@@ -36,6 +37,7 @@ class CompetitionCard:
     price_pence: int = 0
     phase: str = ""
     phase_words: str = ""
+    phase_colour: str = "gray"  # its badge's colour, from the palette every page uses
     starts: str = ""
     ends: str = ""
     draw_time: str = ""
@@ -60,6 +62,7 @@ def card_view(card: competition_public.Card, timezone: str) -> CompetitionCard:
         price_pence=card.price_pence,
         phase=card.phase,
         phase_words=PHASE_WORDS.get(card.phase, card.phase),
+        phase_colour=STATUS_COLOURS.get(card.phase, "gray"),
         starts=local_time(card.starts_at, timezone),
         ends=local_time(card.ends_at, timezone),
         draw_time=local_time(card.draw_at, timezone),
