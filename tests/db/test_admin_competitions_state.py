@@ -654,6 +654,11 @@ def test_an_admin_finds_an_order_and_refunds_it_with_a_reason(session, people, a
     assert (order.email, order.numbers, order.status_words) == ("ann@example.com", "1–2", "Paid")
     TicketsAdminState.search.fn(state, {"query": "3", "competition": ""})
     assert [o.buyer for o in state.orders] == ["Bob"]  # ticket 3
+    bobs_order = state.orders[0].order_id
+    TicketsAdminState.search.fn(state, {"query": str(bobs_order), "competition": ""})
+    assert [o.buyer for o in state.orders] == ["Ann"]  # the ticket with that number, no order
+    TicketsAdminState.search.fn(state, {"query": f"#{bobs_order}", "competition": ""})
+    assert [o.order_id for o in state.orders] == [bobs_order]  # that order, no ticket
     TicketsAdminState.search.fn(state, {"query": "ann", "competition": ""})
 
     TicketsAdminState.refund.fn(state, {"order_id": order.order_id, "reason": ""})
