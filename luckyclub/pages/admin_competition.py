@@ -67,6 +67,7 @@ class CompetitionFacts:
     featured: bool = False
     is_draft: bool = False
     is_active: bool = False
+    can_deactivate: bool = False  # only before anyone bought or holds a ticket
     can_cancel: bool = False
     below_minimum: bool = False
     cancel_reason: str = ""
@@ -195,6 +196,7 @@ class CompetitionAdminState(AdminPageState):
             featured=competition.featured,
             is_draft=phase == competitions.DRAFT,
             is_active=competition.status == competitions.ACTIVE,
+            can_deactivate=competitions.can_deactivate(competition),
             can_cancel=competition.status in (competitions.ACTIVE, competitions.DRAFT),
             below_minimum=competition.below_minimum_at is not None,
             cancel_reason=competition.cancel_reason or "",
@@ -453,7 +455,7 @@ def _summary() -> rx.Component:
             rx.hstack(
                 rx.cond(F.is_draft, rx.button("Activate", size="2", on_click=S.activate)),
                 rx.cond(
-                    F.is_active,
+                    F.can_deactivate,
                     rx.button("Deactivate", size="2", variant="soft", on_click=S.deactivate),
                 ),
                 rx.button(

@@ -445,6 +445,15 @@ def activate(
     return competition
 
 
+def can_deactivate(competition: Competition) -> bool:
+    """Active and nobody has bought or holds a ticket: hiding it would strand nobody."""
+    return (
+        competition.status == CompetitionStatus.ACTIVE
+        and not competition.sold
+        and not competition.held
+    )
+
+
 def deactivate(
     session: Session, admin: User, competition_id: int, now: datetime | None = None
 ) -> Competition:
@@ -455,7 +464,7 @@ def deactivate(
         raise UserError(
             f"Only an active competition can be deactivated; this one is {competition.status}."
         )
-    if competition.sold or competition.held:
+    if not can_deactivate(competition):
         raise UserError(
             "People have tickets in this competition, so it cannot be hidden. "
             "Cancel it (every order is refunded) or let it run."

@@ -405,6 +405,7 @@ def test_activate_deactivate_feature_duplicate_and_delete_only_a_draft(session, 
 
     CompetitionAdminState.activate.fn(state)
     assert state.facts.phase == "active" and state.notice.startswith("Activated")
+    assert state.facts.can_deactivate  # nobody has a ticket yet
     CompetitionAdminState.delete.fn(state)
     assert state.error == "Only a draft can be deleted. Cancel a published competition instead."
     CompetitionAdminState.toggle_featured.fn(state)
@@ -869,3 +870,16 @@ def test_winner_media_is_for_admins_until_the_winner_is_published(
         draws.set_winner_status(session, admin, winner.id, "unpublish")
         session.commit()
         assert client.get(url).status_code == 404
+
+
+def test_deactivate_is_not_offered_once_tickets_are_sold(session, people, app_db):
+    admin = people["admin"]
+    competition = add_competition(session, admin)
+    buy(add_buyer(session, "ann@example.com"), competition, 1)
+
+    state = page_of(session, admin, competition.id)
+
+    assert state.facts.is_active and not state.facts.can_deactivate
+    CompetitionAdminState.deactivate.fn(state)  # a stale tab still asking
+    assert state.error.startswith("People have tickets in this competition")
+    assert fresh(app_db, Competition, competition.id).status == CompetitionStatus.ACTIVE
