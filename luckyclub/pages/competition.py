@@ -51,6 +51,7 @@ class CompetitionPageState(SessionState):
     cancel_reason: str = ""
     my_numbers: str = ""  # "1–3, 7"
     can_buy: int = 0
+    limit_words: str = ""  # "Your monthly spend limit leaves £7.50 this month."
     answer: str = ""
     quantity_text: str = "1"
     total: str = ""  # "£7.50" while the quantity is one the member may buy
@@ -103,6 +104,11 @@ class CompetitionPageState(SessionState):
         self.cancel_reason = found.cancel_reason
         self.my_numbers = tickets.describe_numbers(found.member_numbers)
         self.can_buy = found.can_buy
+        self.limit_words = (
+            f"Your monthly spend limit leaves {money(found.limit_left_pence)} this month."
+            if found.limit_left_pence is not None
+            else ""
+        )
         result = found.result
         self.draw_id = result.draw_id if result else 0
         self.draw_status = result.status if result else ""
@@ -385,7 +391,8 @@ def _entry_form() -> rx.Component:
             S.can_buy.to_string(),
             " now (",
             S.per_person_limit.to_string(),
-            " per person in this competition).",
+            " per person in this competition). ",
+            S.limit_words,
             size="2",
             color_scheme="gray",
         ),

@@ -24,7 +24,7 @@ from luckyclub.models import (
     WinnerStatus,
     utcnow,
 )
-from luckyclub.services import competitions, ledger, tickets
+from luckyclub.services import competitions, ledger, responsible_play, tickets
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,8 @@ class Detail:
     per_person_limit: int
     cancel_reason: str
     member_numbers: tuple[int, ...]  # the viewer's tickets in the draw
-    can_buy: int  # at most this many more now: what is left and the per-person limit allow
+    can_buy: int  # at most this many more now: what is left, the per-person and the monthly limit
+    limit_left_pence: int | None  # what the viewer's monthly spend limit leaves; None: no limit
     result: Result | None
 
 
@@ -127,6 +128,16 @@ def detail(
         if competitions.on_sale(competition, now)
         else 0
     )
+    limit_left = None
+    user = session.get(User, user_id) if user_id else None
+    if user is not None:
+        # The picker offers what checkout would accept: a break or the monthly limit bounds it.
+        play = responsible_play.status(session, user, now)
+        limit_left = play.left_this_month_pence
+        if play.excluded_until is not None:
+            can_buy = 0
+        elif limit_left is not None and competition.ticket_price_pence > 0:
+            can_buy = min(can_buy, limit_left // competition.ticket_price_pence)
     return Detail(
         card=shown,
         description=competition.description,
@@ -137,6 +148,7 @@ def detail(
         cancel_reason=competition.cancel_reason or "",
         member_numbers=numbers,
         can_buy=can_buy,
+        limit_left_pence=limit_left,
         result=result(session, competitions.draw_of(session, competition.id)),
     )
 

@@ -27,7 +27,7 @@ from luckyclub.pages.competitions import CompetitionListState
 from luckyclub.pages.dashboard import DashboardState
 from luckyclub.pages.draw import DrawPageState
 from luckyclub.pages.live_draw import LiveDrawState
-from luckyclub.services import accounts, competitions, draws, tickets
+from luckyclub.services import accounts, competitions, draws, responsible_play, tickets
 from luckyclub.services.errors import UserError
 from luckyclub.state.session import SessionState
 from tests.db.factories import add_buyer, add_competition, add_user
@@ -171,6 +171,25 @@ def test_the_quantity_is_bounded_by_what_is_left_and_the_per_person_limit(sessio
 
     visitor = competition_page(competition.id)
     assert visitor.can_buy == 2 and visitor.my_numbers == ""
+
+
+def test_the_quantity_is_bounded_by_what_the_monthly_spend_limit_leaves(session, admin):
+    competition = add_competition(session, admin, max_tickets=100, per_person_limit=47)
+    ann = add_buyer(session, "ann@example.com")
+    responsible_play.set_monthly_limit(session, ann, 2000)  # £20
+    session.commit()
+    buy(ann, competition, 1)  # £2.50 spent: £17.50 left, 7 tickets at £2.50
+
+    state = competition_page(competition.id, token=token_for(session, ann))
+
+    assert state.can_buy == 7
+    assert state.limit_words == "Your monthly spend limit leaves £17.50 this month."
+    CompetitionPageState.set_quantity.fn(state, "8")
+    assert state.total == ""  # the picker never prices what Pay would refuse
+    responsible_play.self_exclude(session, ann, 6)
+    session.commit()
+    assert competition_page(competition.id, token=token_for(session, ann)).can_buy == 0
+    assert competition_page(competition.id).limit_words == ""  # a visitor has no limit
 
 
 def test_a_wrong_answer_says_so_and_enters_nothing(session, admin):
