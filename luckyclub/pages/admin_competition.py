@@ -177,7 +177,7 @@ class CompetitionAdminState(AdminPageState):
             return
         self.found, self._competition_id = True, competition.id
         phase = competitions.phase(competition)
-        counts = competitions.counts(competition)
+        counts = competitions.counts(s, competition)
         self.facts = CompetitionFacts(
             id=competition.id,
             title=competition.title,

@@ -152,9 +152,9 @@ class WaitingRow:
     admin_url: str
 
 
-def competition_row(c: Competition, timezone: str) -> CompetitionRow:
+def competition_row(s, c: Competition, timezone: str) -> CompetitionRow:
     phase = competitions.phase(c)
-    counts = competitions.counts(c)
+    counts = competitions.counts(s, c)
     return CompetitionRow(
         id=c.id,
         title=c.title,
@@ -181,7 +181,7 @@ class CompetitionsAdminState(AdminPageState):
 
     def _fill(self, s) -> None:
         tz = self.user_timezone
-        self.rows = [competition_row(c, tz) for c in competitions.list_all(s)]
+        self.rows = [competition_row(s, c, tz) for c in competitions.list_all(s)]
         self.waiting = [
             WaitingRow(
                 id=c.id,

@@ -49,8 +49,8 @@ class Card:
     featured: bool
 
 
-def card(competition: Competition, now: datetime) -> Card:
-    counts = competitions.counts(competition)
+def card(session: Session, competition: Competition, now: datetime) -> Card:
+    counts = competitions.counts(session, competition)
     images = competitions.images_of(competition)
     return Card(
         id=competition.id,
@@ -75,7 +75,7 @@ def card(competition: Competition, now: datetime) -> Card:
 def cards(session: Session, status: str, now: datetime | None = None) -> list[Card]:
     """The competitions in one phase (active, upcoming, ended, drawn), featured first."""
     now = now or utcnow()
-    return [card(c, now) for c in competitions.list_public(session, status, now)]
+    return [card(session, c, now) for c in competitions.list_public(session, status, now)]
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ def detail(
     """A published competition for its page; "does not exist" for drafts and unknown ids."""
     now = now or utcnow()
     competition = competitions.get_public(session, competition_id)
-    shown = card(competition, now)
+    shown = card(session, competition, now)
     has = tickets.member_has(session, competition.id, user_id) if user_id else 0
     numbers = tuple(tickets.member_numbers(session, user_id, competition.id)) if user_id else ()
     can_buy = (

@@ -673,8 +673,15 @@ class Counts:
         return min(100, self.sold * 100 // self.max_tickets) if self.max_tickets else 0
 
 
-def counts(competition: Competition) -> Counts:
-    return Counts(competition.sold, competition.held, left(competition), competition.max_tickets)
+def counts(session: Session, competition: Competition) -> Counts:
+    """`sold` is the tickets in the draw: a refunded or void one no longer counts, though its
+    number is never handed out again (so `left` still leaves it out)."""
+    return Counts(
+        active_tickets(session, competition.id),
+        competition.held,
+        left(competition),
+        competition.max_tickets,
+    )
 
 
 def cancel(

@@ -142,6 +142,23 @@ def test_the_list_moves_without_a_reload_when_someone_buys(session, admin):
     assert state.now_ts > 0
 
 
+def test_a_refunded_ticket_no_longer_counts_as_sold(session, admin):
+    competition = add_competition(session, admin)
+    ann, bob = add_buyer(session, "ann@example.com"), add_buyer(session, "bob@example.com")
+    buy(ann, competition, 2)
+    bobs_order, checkout_id = checkout(bob, competition, 1)
+    tickets.pay_test_checkout(bob, checkout_id)
+    tickets.refund_order(session, admin, bobs_order, "Asked to withdraw")
+    session.commit()
+
+    [card] = list_page().cards
+    page = competition_page(competition.id)
+
+    assert (card.sold_words, card.percent) == ("2 of 100 sold", 2)
+    assert page.comp.sold_words == "2 of 100 sold"
+    assert page.comp.tickets_left == 97  # ticket 3's number is never handed out again
+
+
 # ---- one competition: what a member may buy ------------------------------------------------------
 
 
