@@ -66,6 +66,7 @@ class CompetitionPageState(SessionState):
     override: bool = False
     override_reason: str = ""
     winners: list[WinnerCard] = []
+    won: bool = False  # the viewer holds a winning ticket
     now_ts: int = 0
     _version: str = ""
     _ticks: int = 0
@@ -117,7 +118,8 @@ class CompetitionPageState(SessionState):
         self.drawn_at = utc_words(result.drawn_at) if result else ""
         self.override = bool(result and result.override)
         self.override_reason = result.reason if result and result.override else ""
-        self.winners = winner_cards(result)
+        self.winners = winner_cards(result, found.member_numbers)
+        self.won = any(w.mine for w in self.winners)
         self._price_total()
 
     def _price_total(self) -> None:
@@ -451,13 +453,29 @@ def _buy_box() -> rx.Component:
 
 def _mine() -> rx.Component:
     return rx.cond(
-        S.my_numbers != "",
+        S.won,
         rx.callout(
-            rx.text(rx.text.strong("Your tickets: "), S.my_numbers),
-            icon="ticket",
-            color_scheme="green",
+            rx.text(
+                rx.text.strong("You won! "),
+                "Your tickets: ",
+                S.my_numbers,
+                ". We will contact you by email to arrange your prize; your dashboard shows "
+                "what happens next and lets you choose whether your name is shown.",
+            ),
+            icon="trophy",
+            color_scheme="amber",
             id="my-tickets",
             width="100%",
+        ),
+        rx.cond(
+            S.my_numbers != "",
+            rx.callout(
+                rx.text(rx.text.strong("Your tickets: "), S.my_numbers),
+                icon="ticket",
+                color_scheme="green",
+                id="my-tickets",
+                width="100%",
+            ),
         ),
     )
 
@@ -469,9 +487,13 @@ def _winner(w: WinnerCard) -> rx.Component:
             rx.vstack(
                 rx.text(w.ticket, size="6", weight="bold"),
                 rx.cond(
-                    w.published,
-                    rx.text("Won by ", w.name, size="3"),
-                    rx.text("The winner is being contacted.", size="2", color_scheme="gray"),
+                    w.mine,
+                    rx.text("Won by you!", size="3", weight="bold"),
+                    rx.cond(
+                        w.published,
+                        rx.text("Won by ", w.name, size="3"),
+                        rx.text("The winner is being contacted.", size="2", color_scheme="gray"),
+                    ),
                 ),
                 spacing="1",
             ),

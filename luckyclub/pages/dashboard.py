@@ -22,7 +22,13 @@ from luckyclub.components.layout import (
 )
 from luckyclub.components.live import countdown, heartbeat, share_bar
 from luckyclub.db import session_scope
-from luckyclub.models import LedgerSource, MembershipStatus, User, utcnow
+from luckyclub.models import (
+    DrawWinner,
+    LedgerSource,
+    MembershipStatus,
+    User,
+    utcnow,
+)
 from luckyclub.services import (
     accounts,
     draw_public,
@@ -31,6 +37,7 @@ from luckyclub.services import (
     proofs,
     raffles,
     tickets,
+    wins,
 )
 from luckyclub.services.errors import UserError
 from luckyclub.settings import get_settings
@@ -49,6 +56,18 @@ class RaffleView:
     description: str = ""
     image_url: str = ""
     closes: str = ""
+
+
+@dataclass
+class WinView:
+    winner_id: int
+    title: str
+    prize: str
+    ticket: str  # "Ticket 42" for a competition, "" for a raffle
+    drawn: str
+    next_step: str
+    show_name: bool
+    draw_url: str
 
 
 @dataclass
@@ -104,6 +123,8 @@ class DashboardState(SessionState):
     draw_page_url: str = ""
     live_url: str = ""
     ticket_orders: list[OrderView] = []
+    wins: list[WinView] = []
+    unnamed: str = ""  # how a winner who keeps their name private appears: "Member #2"
     kinds: list[KindOption] = []
     kind_id: str = ""
     note: str = ""
@@ -123,6 +144,7 @@ class DashboardState(SessionState):
             else ""
         )
         self.public_name = ledger.public_name(user)
+        self.unnamed = draw_public.winner_name(DrawWinner(entrant_ref="", show_name=False), user)
         self.show_on_leaderboard = user.show_on_leaderboard
         raffle = raffles.current_raffle(s, now)
         if raffle is None:
@@ -169,6 +191,19 @@ class DashboardState(SessionState):
             )
             for row in ledger.member_rows(s, user.id, limit=100)
         ]
+        self.wins = [
+            WinView(
+                winner_id=w.winner_id,
+                title=w.title,
+                prize=w.prize,
+                ticket=f"Ticket {w.ticket:,}" if w.ticket is not None else "",
+                drawn=accounts.local_time(w.drawn_at, tz),
+                next_step=w.next_step,
+                show_name=w.show_name,
+                draw_url=routes.draw_page(w.draw_id),
+            )
+            for w in wins.wins_of(s, user.id)
+        ]
         self.proofs = [
             ProofView(
                 id=p.id,
@@ -191,12 +226,14 @@ class DashboardState(SessionState):
 
     def _version_of(self, s, user: User) -> str:
         raffle = raffles.current_raffle(s)
+        my_wins = wins.wins_of(s, user.id)
         return "|".join(
             [
                 str(ledger.member_version(s, user.id)),
                 proofs.member_version(s, user.id),
                 tickets.member_version(s, user.id),
                 str(raffle.id if raffle else 0),
+                ",".join(f"{w.winner_id}:{w.next_step}:{w.show_name}" for w in my_wins),
                 str(ledger.totals(s, raffle.id).entries if raffle else 0),
                 _membership_version(s, user.id),
             ]
@@ -258,6 +295,29 @@ class DashboardState(SessionState):
             s.add(user)
             s.flush()
             self._fill(s, user)
+
+    @rx.event
+    async def set_show_name(self, winner_id: int, show: bool):
+        """The winner's consent to be named on Champions and the draw's pages, for one win."""
+        self.error = ""
+        token, wanted = self._session_token(), routes.whole_id(str(winner_id)) or 0
+
+        def change() -> None:
+            with session_scope() as s:
+                user = accounts.user_for_session(s, token)
+                if user is None:
+                    raise UserError("Your session has ended. Please sign in again.")
+                wins.set_name_consent(s, user, wanted, bool(show))
+
+        try:
+            await rx.run_in_thread(change)
+        except UserError as exc:
+            self.error = exc.message
+            return
+        with session_scope() as s:
+            user = self._current_user(s)
+            if user is not None:
+                self._fill(s, user)
 
     @rx.event
     def set_kind(self, value: str):
@@ -392,6 +452,61 @@ def _raffle_card() -> rx.Component:
             rx.text("There is no open raffle right now. The next one opens on the 1st."),
         ),
         width="100%",
+    )
+
+
+def _wins() -> rx.Component:
+    """A member who won is told here, with what happens next and their say over their name."""
+    S = DashboardState
+    return rx.cond(
+        S.wins.length() > 0,
+        rx.card(
+            rx.vstack(
+                rx.hstack(
+                    rx.icon("trophy", size=28, color=rx.color("amber", 9)),
+                    rx.heading("You won!", size="6", as_="h2"),
+                    align="center",
+                ),
+                rx.foreach(
+                    S.wins,
+                    lambda w: rx.vstack(
+                        rx.text(
+                            rx.text.strong(w.prize),
+                            " in ",
+                            w.title,
+                            rx.cond(w.ticket != "", " (" + w.ticket + ")", ""),
+                            ", drawn ",
+                            w.drawn,
+                            ".",
+                        ),
+                        rx.text("What happens next: ", w.next_step, size="2"),
+                        rx.el.label(
+                            rx.hstack(
+                                rx.checkbox(
+                                    checked=w.show_name,
+                                    on_change=lambda show: S.set_show_name(w.winner_id, show),
+                                ),
+                                rx.text(
+                                    "Show my display name as the winner on Champions and the "
+                                    "draw's page (otherwise you appear as ",
+                                    S.unnamed,
+                                    ")",
+                                    size="2",
+                                ),
+                                align="center",
+                            ),
+                        ),
+                        rx.link("The draw and its proof", href=w.draw_url, size="2"),
+                        spacing="2",
+                        width="100%",
+                    ),
+                ),
+                spacing="3",
+                width="100%",
+            ),
+            id="my-wins",
+            width="100%",
+        ),
     )
 
 
@@ -689,6 +804,7 @@ def dashboard_page() -> rx.Component:
                 _verify_banner(),
                 error_callout(DashboardState.error),
                 success_callout(DashboardState.notice),
+                _wins(),
                 rx.grid(
                     _raffle_card(),
                     _membership_card(),

@@ -24,7 +24,7 @@ from luckyclub.models import (
     WinnerStatus,
     utcnow,
 )
-from luckyclub.services import competitions, ledger, responsible_play, tickets
+from luckyclub.services import competitions, draw_public, responsible_play, tickets
 
 
 @dataclass(frozen=True)
@@ -169,7 +169,7 @@ def result(session: Session, draw: Draw | None) -> Result | None:
             published = winner.published_at is not None
             name = ""
             if published:
-                name = ledger.public_name(user) if user else "A postal entrant"
+                name = draw_public.winner_name(winner, user) if user else "A postal entrant"
             winners.append(
                 WinningTicket(winner.position, winner.ticket, name, published, winner.reroll)
             )

@@ -205,6 +205,14 @@ def _ticket_holders(session: Session, competition_id: int) -> tuple[int, int]:
     return members + postal, held
 
 
+def winner_name(winner: DrawWinner, user: User | None) -> str:
+    """A winner as the public reads them: their display name only if they agreed to it for this
+    win (on their dashboard), else "Member #<id>"."""
+    if user is None:
+        return "An entrant"
+    return user.display_name if winner.show_name else f"Member #{user.id}"
+
+
 def _winner_views(session: Session, draw: Draw) -> list[WinnerView]:
     rows = session.exec(
         select(DrawWinner, User)
@@ -219,7 +227,7 @@ def _winner_views(session: Session, draw: Draw) -> list[WinnerView]:
             reroll=winner.reroll,
             ticket=_ticket_words(draw, winner),
             entrant_ref=winner.entrant_ref,
-            name=ledger.public_name(user) if user else "An entrant",
+            name=winner_name(winner, user),
             replaced=winner.status == "replaced",
             replaced_reason=winner.replaced_reason or "",
             ticket_number=_ticket_number(draw, winner),
@@ -486,7 +494,7 @@ def champions(session: Session, *, limit: int = 100) -> list[ChampionRow]:
     return [
         ChampionRow(
             draw_id=draw.id,
-            name=ledger.public_name(user) if user else "An entrant",
+            name=winner_name(winner, user),
             prize=draw.prize,
             title=draw.title,
             mode=draw.mode,
@@ -520,6 +528,8 @@ class QueueRow:
     details: str = ""
     media_url: str = ""
     media_type: str = ""
+    public_name: str = ""  # how Champions names them: by name only with their consent
+    shows_name: bool = False  # the winner agreed to be named
 
 
 def winner_queue(session: Session, *, limit: int = 200) -> list[QueueRow]:
@@ -545,6 +555,8 @@ def winner_queue(session: Session, *, limit: int = 200) -> list[QueueRow]:
             details=winner.details or "",
             media_url=_media_url(winner),
             media_type=winner.media_type or "",
+            public_name=winner_name(winner, user),
+            shows_name=winner.show_name,
         )
         for winner, draw, user in rows
     ]

@@ -84,9 +84,12 @@ class WinnerCard:
     ticket: str = ""  # "Ticket 42", or "Chosen by an admin"
     name: str = ""  # "" until the winner is published
     published: bool = False
+    mine: bool = False  # the viewer holds this winning ticket
 
 
-def winner_cards(result: competition_public.Result | None) -> list[WinnerCard]:
+def winner_cards(
+    result: competition_public.Result | None, my_numbers: tuple[int, ...] = ()
+) -> list[WinnerCard]:
     if result is None:
         return []
     return [
@@ -95,6 +98,7 @@ def winner_cards(result: competition_public.Result | None) -> list[WinnerCard]:
             ticket=f"Ticket {w.ticket:,}" if w.ticket is not None else "Chosen by an admin",
             name=w.name,
             published=w.published,
+            mine=w.ticket is not None and w.ticket in my_numbers,
         )
         for w in result.winners
     ]

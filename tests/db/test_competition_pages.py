@@ -18,6 +18,7 @@ from luckyclub.models import (
     OrderStatus,
     Role,
     TicketOrder,
+    User,
     utcnow,
 )
 from luckyclub.pages.competition import WAITING, CompetitionPageState
@@ -27,7 +28,7 @@ from luckyclub.pages.competitions import CompetitionListState
 from luckyclub.pages.dashboard import DashboardState
 from luckyclub.pages.draw import DrawPageState
 from luckyclub.pages.live_draw import LiveDrawState
-from luckyclub.services import accounts, competitions, draws, responsible_play, tickets
+from luckyclub.services import accounts, competitions, draws, responsible_play, tickets, wins
 from luckyclub.services.errors import UserError
 from luckyclub.state.session import SessionState
 from tests.db.factories import add_buyer, add_competition, add_user
@@ -481,8 +482,21 @@ def test_after_the_draw_the_page_shows_the_winning_ticket_and_names_a_published_
     draws.set_winner_status(session, admin, winner.id, "publish")
     session.commit()
     published = competition_page(competition.id).winners[0]
-    expected = ann.display_name if winner.user_id == ann.id else f"Member #{winner.user_id}"
-    assert published.published and published.name == expected
+    # Ann shows her name on leaderboards, but a winner is named only with consent to that.
+    assert published.published and published.name == f"Member #{winner.user_id}"
+    holder = session.get(User, winner.user_id)
+    wins.set_name_consent(session, holder, winner.id, True)
+    session.commit()
+    assert competition_page(competition.id).winners[0].name == holder.display_name
+
+    theirs = competition_page(competition.id, token=token_for(session, holder))
+    assert theirs.won and [w.mine for w in theirs.winners] == [True]  # "Won by you!"
+    loser = (
+        ann
+        if holder.id != ann.id
+        else session.exec(select(User).where(User.id != ann.id, User.role != Role.ADMIN)).one()
+    )
+    assert not competition_page(competition.id, token=token_for(session, loser)).won
 
     live = state_for_tab(LiveDrawState, path=routes.live_page(draw.id))
     LiveDrawState.load.fn(live)
