@@ -23,15 +23,18 @@ from luckyclub.components.layout import (
 from luckyclub.components.live import countdown, heartbeat, share_bar
 from luckyclub.db import session_scope
 from luckyclub.models import (
+    DrawStatus,
     DrawWinner,
     LedgerSource,
     MembershipStatus,
+    RaffleStatus,
     User,
     utcnow,
 )
 from luckyclub.services import (
     accounts,
     draw_public,
+    draws,
     ledger,
     membership,
     proofs,
@@ -56,6 +59,8 @@ class RaffleView:
     description: str = ""
     image_url: str = ""
     closes: str = ""
+    is_open: bool = True  # False: the last raffle, closed, shown until the next one opens
+    result: str = ""  # a closed raffle's draw: "Drawn … Won by Member #2." or why it waits
 
 
 @dataclass
@@ -146,7 +151,7 @@ class DashboardState(SessionState):
         self.public_name = ledger.public_name(user)
         self.unnamed = draw_public.winner_name(DrawWinner(entrant_ref="", show_name=False), user)
         self.show_on_leaderboard = user.show_on_leaderboard
-        raffle = raffles.current_raffle(s, now)
+        raffle = _shown_raffle(s, now)
         if raffle is None:
             self.raffle = RaffleView()
             self._closes_at = 0.0
@@ -162,9 +167,12 @@ class DashboardState(SessionState):
                 description=raffle.description,
                 image_url=f"/api/raffles/{raffle.id}/image" if raffle.image_name else "",
                 closes=accounts.local_time(raffle.closes_at, tz),
+                is_open=raffle.closes_at > now and raffle.status == RaffleStatus.OPEN,
             )
             self._closes_at = raffle.closes_at.timestamp()
             self.entrant_ref, draw_id = draw_public.member_ref(s, raffle.id, user.id)
+            if not self.raffle.is_open:
+                self.raffle.result = _result_words(s, draw_id, user, tz)
             self.draw_page_url = routes.draw_page(draw_id) if draw_id else ""
             self.live_url = routes.live_page(draw_id) if draw_id else ""
             parts = ledger.breakdown(s, raffle.id, user.id)
@@ -225,7 +233,8 @@ class DashboardState(SessionState):
         self._count_down()
 
     def _version_of(self, s, user: User) -> str:
-        raffle = raffles.current_raffle(s)
+        raffle = _shown_raffle(s, utcnow())
+        draw = draws.draw_for_raffle(s, raffle.id) if raffle else None
         my_wins = wins.wins_of(s, user.id)
         return "|".join(
             [
@@ -233,6 +242,7 @@ class DashboardState(SessionState):
                 proofs.member_version(s, user.id),
                 tickets.member_version(s, user.id),
                 str(raffle.id if raffle else 0),
+                draw.status if draw else "",
                 ",".join(f"{w.winner_id}:{w.next_step}:{w.show_name}" for w in my_wins),
                 str(ledger.totals(s, raffle.id).entries if raffle else 0),
                 _membership_version(s, user.id),
@@ -379,6 +389,29 @@ class DashboardState(SessionState):
         return rx.clear_selected_files(UPLOAD_ID)
 
 
+def _shown_raffle(s, now):
+    """The open raffle; between raffles, the one that closed last, with its result."""
+    return raffles.current_raffle(s, now) or raffles.last_closed_raffle(s, now)
+
+
+def _result_words(s, draw_id: int | None, user: User, tz: str) -> str:
+    """A closed raffle's draw as the member reads it: who won (them?), or what it waits for."""
+    view = draw_public.view(s, draw_id) if draw_id else None
+    if view is None:
+        return "Entries are closed; the draw follows."
+    if view.status == DrawStatus.VOID:
+        return f"The draw is void: {view.reason}"
+    if view.status != DrawStatus.DRAWN:
+        return f"Entries are closed. {view.status_words}."
+    my_wins = {w.winner_id for w in wins.wins_of(s, user.id)}
+    mine = any(w.winner_id in my_wins for w in view.standing)
+    names = ", ".join(w.name for w in view.standing)
+    drawn = accounts.local_time(view.drawn_at, tz)
+    if mine:
+        return f"Drawn {drawn}. You won! See below for what happens next."
+    return f"Drawn {drawn}. Won by {names}."
+
+
 def _membership_version(s, user_id: int) -> str:
     member = membership.membership_for(s, user_id)
     return f"{member.status}@{member.updated_at.isoformat()}" if member else "none"
@@ -430,7 +463,11 @@ def _raffle_card() -> rx.Component:
         rx.cond(
             S.raffle.id != 0,
             rx.vstack(
-                rx.text("This month's raffle", size="2", color_scheme="gray"),
+                rx.text(
+                    rx.cond(S.raffle.is_open, "This month's raffle", "The last raffle: closed"),
+                    size="2",
+                    color_scheme="gray",
+                ),
                 rx.heading(S.raffle.title, size="6", as_="h2"),
                 rx.cond(
                     S.raffle.image_url != "",
@@ -445,8 +482,17 @@ def _raffle_card() -> rx.Component:
                 ),
                 rx.text(rx.text.strong("Prize: "), S.raffle.prize),
                 rx.cond(S.raffle.description != "", rx.text(S.raffle.description, size="2")),
-                rx.text("Closes ", S.raffle.closes, size="2"),
-                countdown(S.seconds_left),
+                rx.cond(
+                    S.raffle.is_open,
+                    rx.fragment(
+                        rx.text("Closes ", S.raffle.closes, size="2"), countdown(S.seconds_left)
+                    ),
+                    rx.fragment(
+                        rx.text("Closed ", S.raffle.closes, size="2"),
+                        rx.text(S.raffle.result, weight="medium", id="raffle-result"),
+                        rx.text("The next raffle opens on the 1st.", size="2", color_scheme="gray"),
+                    ),
+                ),
                 spacing="3",
             ),
             rx.text("There is no open raffle right now. The next one opens on the 1st."),

@@ -68,6 +68,17 @@ def current_raffle(session: Session, now: datetime | None = None) -> Raffle | No
     )
 
 
+def last_closed_raffle(session: Session, now: datetime | None = None) -> Raffle | None:
+    """The raffle that closed most recently (drawn or waiting for its draw): what members see
+    until the next one opens."""
+    now = now or utcnow()
+    return session.exec(
+        select(Raffle)
+        .where(Raffle.status != RaffleStatus.DRAFT, Raffle.closes_at <= now)
+        .order_by(col(Raffle.closes_at).desc())
+    ).first()
+
+
 def list_raffles(session: Session, *, limit: int = 24) -> list[Raffle]:
     return list(session.exec(select(Raffle).order_by(col(Raffle.month).desc()).limit(limit)))
 

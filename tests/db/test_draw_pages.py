@@ -203,6 +203,22 @@ def dashboard_of(session, user) -> DashboardState:
     return state
 
 
+def test_between_raffles_the_dashboard_shows_the_last_raffles_result_and_leaderboard(session):
+    raffle, users = raffle_with_entries(session, HOLDINGS)
+    close_then_draw()
+    won, lost = _winner_and_loser(session, raffle, users)
+
+    state = dashboard_of(session, lost)
+
+    assert state.raffle.id == raffle.id and not state.raffle.is_open
+    assert state.raffle.result.startswith("Drawn ")
+    assert state.raffle.result.endswith(f"Won by Member #{won.id}.")
+    assert state.total_entries == HOLDINGS[lost.email]
+    assert [r.entry_count for r in state.leaders] == [40, 15, 3]  # that raffle's, not "nobody"
+    assert state.draw_page_url == routes.draw_page(draw_of(session, raffle).id)
+    assert state.wins == []
+
+
 def test_a_raffle_winner_is_told_on_the_dashboard_with_what_happens_next(session):
     raffle, users = raffle_with_entries(session, HOLDINGS)
     close_then_draw()
@@ -210,6 +226,7 @@ def test_a_raffle_winner_is_told_on_the_dashboard_with_what_happens_next(session
 
     state = dashboard_of(session, won)
 
+    assert "You won!" in state.raffle.result
     [win] = state.wins
     assert (win.title, win.prize, win.ticket) == (raffle.title, raffle.prize, "")
     assert win.next_step.startswith("We have emailed you and will contact you")
