@@ -1,7 +1,8 @@
 """The one link for a file the server makes (a CSV, a proof, a snapshot).
 
-`rx.link` to a path is routed inside the app, so `/api/…` showed the app's "not found" page; a file
-needs a real request. The `download` attribute saves it under the name the server gives.
+Every link Reflex renders (`rx.link`, even `rx.el.a`) is a React Router link, which routes a path
+inside the app: `/api/…` showed the app's "not found" page. `reload_document` hands the click to
+the browser, and `download` makes it save the file under the name the server gives.
 """
 
 from __future__ import annotations
@@ -11,4 +12,4 @@ import reflex as rx
 
 def download_link(label, href, **props) -> rx.Component:
     """A link that downloads `href` (a path under /api/) instead of changing page."""
-    return rx.link(rx.el.a(label, href=href, download=True), as_child=True, **props)
+    return rx.link(label, href=href, reload_document=True, download=True, **props)
