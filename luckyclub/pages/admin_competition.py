@@ -32,7 +32,6 @@ from luckyclub.pages.admin_competitions import (
 )
 from luckyclub.pages.admin_draws import TRIGGER_WORDS
 from luckyclub.services import (
-    accounts,
     audit,
     competitions,
     draw_public,
@@ -44,6 +43,7 @@ from luckyclub.state.admin import AdminPageState, draw_now_as
 from luckyclub.state.competition_views import PHASE_WORDS
 from luckyclub.state.order_views import OrderView, order_views
 from luckyclub.state.session import SessionState
+from luckyclub.words import when
 
 IMAGES_UPLOAD_ID = "competition_images"
 
@@ -110,7 +110,6 @@ class ProofRow:
 
 def _history(s, draw, view: draw_public.DrawView, competition_id: int, tz: str) -> list[LogRow]:
     """The draw's own events (from its record) and what admins did, oldest first."""
-    when = lambda moment: accounts.local_time(moment, tz)  # noqa: E731
     actor = s.get(User, draw.actor_id) if draw.actor_id else None
     by = f" by {actor.email}" if actor else ""
     rows = [(draw.created_at, f"Draw scheduled; its commitment {draw.commitment} is public.")]
@@ -144,7 +143,7 @@ def _history(s, draw, view: draw_public.DrawView, competition_id: int, tz: str) 
         rows.append((entry.created_at, f"{entry.action} by {emails[entry.actor_id]}{detail}"))
     # Draw times are whole seconds; compared at that precision, a tie keeps the order above.
     rows.sort(key=lambda row: row[0].replace(microsecond=0))
-    return [LogRow(when=when(moment), what=what) for moment, what in rows]
+    return [LogRow(when=when(moment, tz), what=what) for moment, what in rows]
 
 
 class CompetitionAdminState(AdminPageState):
@@ -190,9 +189,9 @@ class CompetitionAdminState(AdminPageState):
             percent=int(counts.percent),
             minimum=competition.min_tickets,
             price=competitions.money(competition.ticket_price_pence),
-            starts=accounts.local_time(competition.starts_at, tz),
-            ends=accounts.local_time(competition.ends_at, tz),
-            draws_at=accounts.local_time(competition.draw_at, tz),
+            starts=when(competition.starts_at, tz),
+            ends=when(competition.ends_at, tz),
+            draws_at=when(competition.draw_at, tz),
             featured=competition.featured,
             is_draft=phase == competitions.DRAFT,
             is_active=competition.status == competitions.ACTIVE,
@@ -227,7 +226,7 @@ class CompetitionAdminState(AdminPageState):
             status=draw.status,
             status_words=view.status_words,
             commitment=draw.commitment,
-            draw_at=accounts.local_time(draw.draw_at, tz),
+            draw_at=when(draw.draw_at, tz),
             entry_count=view.entry_count,
             can_draw=draw.status in draws.UNDRAWN,
             is_drawn=drawn,

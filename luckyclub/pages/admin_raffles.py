@@ -22,7 +22,7 @@ from luckyclub.services import accounts, draw_public, draws, ledger, proof_files
 from luckyclub.services.errors import UserError
 from luckyclub.state.admin import AdminPageState
 from luckyclub.state.session import SessionState
-from luckyclub.words import count
+from luckyclub.words import count, when
 
 IMAGE_UPLOAD_ID = "raffle_image"
 
@@ -101,7 +101,7 @@ class RafflesAdminState(AdminPageState):
             title=raffle.title,
             prize=raffle.prize,
             status=raffle.status,
-            closes=accounts.local_time(raffle.closes_at, self.user_timezone),
+            closes=when(raffle.closes_at, self.user_timezone),
             entry_count=totals.entries,
             entrants=totals.entrants,
             winners=raffle.winners,

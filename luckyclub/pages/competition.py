@@ -32,8 +32,8 @@ from luckyclub.state.competition_views import (
     card_view,
     winner_cards,
 )
-from luckyclub.state.draw_views import utc_words
 from luckyclub.state.session import SessionState
+from luckyclub.words import when
 
 REFRESH_EVERY = 2  # ticks (seconds) between looks at the database
 WAITING = "Payment received — your ticket numbers appear here in a moment."
@@ -91,12 +91,12 @@ class CompetitionPageState(SessionState):
                 self.loaded, self.missing = True, True
                 return user_id
             self._version = competition_public.version(s, competition_id, user_id)
-        self._show_detail(found, user.timezone if user else "UTC")
+        self._show_detail(found)
         return user_id
 
-    def _show_detail(self, found: competition_public.Detail, timezone: str) -> None:
+    def _show_detail(self, found: competition_public.Detail) -> None:
         self.loaded, self.missing = True, False
-        self.comp = card_view(found.card, timezone)
+        self.comp = card_view(found.card)  # a public page: UTC for everyone
         self.description = found.description
         self.picture_urls = [routes.competition_image(self.comp.id, n) for n in found.images]
         self.question = found.question
@@ -115,7 +115,7 @@ class CompetitionPageState(SessionState):
         self.draw_status = result.status if result else ""
         self.draw_url = routes.draw_page(result.draw_id) if result else ""
         self.live_url = routes.live_page(result.draw_id) if result else ""
-        self.drawn_at = utc_words(result.drawn_at) if result else ""
+        self.drawn_at = when(result.drawn_at) if result else ""
         self.override = bool(result and result.override)
         self.override_reason = result.reason if result and result.override else ""
         self.winners = winner_cards(result, found.member_numbers)

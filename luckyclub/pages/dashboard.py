@@ -46,6 +46,7 @@ from luckyclub.services.errors import UserError
 from luckyclub.settings import get_settings
 from luckyclub.state.order_views import NO_NUMBERS, OrderView, order_views
 from luckyclub.state.session import SessionState
+from luckyclub.words import when
 
 UPLOAD_ID = "proof_upload"
 BASE_SOURCES = {LedgerSource.BASE}
@@ -144,7 +145,7 @@ class DashboardState(SessionState):
         member = membership.membership_for(s, user.id)
         self.membership = member.status if member else "none"
         self.membership_until = (
-            accounts.local_time(member.current_period_end, tz)
+            when(member.current_period_end, tz)
             if member and member.current_period_end and member.status == MembershipStatus.ACTIVE
             else ""
         )
@@ -166,7 +167,7 @@ class DashboardState(SessionState):
                 prize=raffle.prize,
                 description=raffle.description,
                 image_url=f"/api/raffles/{raffle.id}/image" if raffle.image_name else "",
-                closes=accounts.local_time(raffle.closes_at, tz),
+                closes=when(raffle.closes_at, tz),
                 is_open=raffle.closes_at > now and raffle.status == RaffleStatus.OPEN,
             )
             self._closes_at = raffle.closes_at.timestamp()
@@ -192,7 +193,7 @@ class DashboardState(SessionState):
         titles = {r.id: r.title for r in raffles.list_raffles(s, limit=1000)}
         self.rows = [
             LedgerRowView(
-                when=accounts.local_time(row.created_at, tz),
+                when=when(row.created_at, tz),
                 source=ledger.SOURCE_WORDS.get(row.source, row.source),
                 amount=row.amount,
                 reason=row.reason or titles.get(row.raffle_id, ""),
@@ -205,7 +206,7 @@ class DashboardState(SessionState):
                 title=w.title,
                 prize=w.prize,
                 ticket=f"Ticket {w.ticket:,}" if w.ticket is not None else "",
-                drawn=accounts.local_time(w.drawn_at, tz),
+                drawn=when(w.drawn_at, tz),
                 next_step=w.next_step,
                 show_name=w.show_name,
                 draw_url=routes.draw_page(w.draw_id),
@@ -218,7 +219,7 @@ class DashboardState(SessionState):
                 kind=p.kind_name,
                 status=p.status,
                 reason=p.reject_reason,
-                when=accounts.local_time(p.created_at, tz),
+                when=when(p.created_at, tz),
                 file_url=f"/api/proofs/{p.id}/file",
             )
             for p in proofs.member_proofs(s, user.id)
@@ -406,7 +407,7 @@ def _result_words(s, draw_id: int | None, user: User, tz: str) -> str:
     my_wins = {w.winner_id for w in wins.wins_of(s, user.id)}
     mine = any(w.winner_id in my_wins for w in view.standing)
     names = ", ".join(w.name for w in view.standing)
-    drawn = accounts.local_time(view.drawn_at, tz)
+    drawn = when(view.drawn_at, tz)
     if mine:
         return f"Drawn {drawn}. You won! See below for what happens next."
     return f"Drawn {drawn}. Won by {names}."

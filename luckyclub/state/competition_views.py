@@ -1,5 +1,5 @@
-"""Competitions as the public pages show them: plain values for the browser, times in the viewer's
-timezone with the zone named. Built from services/competition_public.py; never a database row."""
+"""Competitions as the public pages show them: plain values for the browser, times in UTC (as on
+every public page) with the zone named. Built from services/competition_public.py; never a row."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from datetime import timedelta
 from luckyclub import routes
 from luckyclub.components.layout import STATUS_COLOURS
 from luckyclub.services import competition_public, tickets
-from luckyclub.services.accounts import local_time
 from luckyclub.services.competitions import money
+from luckyclub.words import when
 
 # How long a checkout holds its tickets, in words: "15 minutes".
 HOLD_WORDS = f"{tickets.HOLD_FOR // timedelta(minutes=1)} minutes"
@@ -52,7 +52,7 @@ class CompetitionCard:
     url: str = ""
 
 
-def card_view(card: competition_public.Card, timezone: str) -> CompetitionCard:
+def card_view(card: competition_public.Card) -> CompetitionCard:
     return CompetitionCard(
         id=card.id,
         title=card.title,
@@ -63,9 +63,9 @@ def card_view(card: competition_public.Card, timezone: str) -> CompetitionCard:
         phase=card.phase,
         phase_words=PHASE_WORDS.get(card.phase, card.phase),
         phase_colour=STATUS_COLOURS.get(card.phase, "gray"),
-        starts=local_time(card.starts_at, timezone),
-        ends=local_time(card.ends_at, timezone),
-        draw_time=local_time(card.draw_at, timezone),
+        starts=when(card.starts_at),
+        ends=when(card.ends_at),
+        draw_time=when(card.draw_at),
         starts_ts=int(card.starts_at.timestamp()),
         ends_ts=int(card.ends_at.timestamp()),
         tickets_left=card.left,

@@ -4,15 +4,11 @@ named. Built from draw_public's views; never a database row, never the seed befo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from luckyclub import routes
 from luckyclub.models import DrawStatus
 from luckyclub.services import draw_public, draws
-
-
-def utc_words(moment: datetime | None) -> str:
-    return moment.astimezone(UTC).strftime("%d %b %Y, %H:%M:%S UTC") if moment else ""
+from luckyclub.words import when
 
 
 @dataclass
@@ -74,21 +70,21 @@ def summary(view: draw_public.DrawView) -> DrawSummary:
         prize=view.prize,
         status=view.status,
         status_words=view.status_words,
-        draw_at=utc_words(view.draw_at),
+        draw_at=when(view.draw_at),
         commitment=view.commitment,
         closed=view.closed_at is not None,
-        closed_at=utc_words(view.closed_at),
+        closed_at=when(view.closed_at),
         entrant_count=view.entrant_count,
         entry_count=view.entry_count,
         snapshot_digest=view.snapshot_digest,
         merkle_root=view.merkle_root,
         use_beacon=view.use_beacon,
         beacon_round=view.beacon_round or 0,
-        beacon_at=utc_words(view.beacon_at),
+        beacon_at=when(view.beacon_at),
         no_beacon_reason=view.no_beacon_reason,
         waiting_problem=view.waiting_problem,
         seed=view.seed,
-        drawn_at=utc_words(view.drawn_at),
+        drawn_at=when(view.drawn_at),
         revealed=view.status in draw_public.REVEALED,
         is_drawn=view.status == DrawStatus.DRAWN,
         is_void=view.status == DrawStatus.VOID,

@@ -115,16 +115,23 @@ def test_each_tab_lists_its_phase_featured_first_and_never_a_draft(session, admi
     assert plain.id != drawn.id
 
 
-def test_a_member_sees_times_in_their_timezone_and_badges_for_closing_and_sold_out(session, admin):
+def test_public_pages_show_utc_and_a_members_own_pages_their_zone_and_badges(session, admin):
     now = utcnow()
     closing = add_competition(session, admin, title="Closing soon", max_tickets=2)
     move_dates(session, closing, ends_at=now + timedelta(hours=3), draw_at=now + timedelta(hours=3))
-    member = add_buyer(session, "ann@example.com", timezone="Europe/London")
+    member = add_buyer(session, "ann@example.com", timezone="America/New_York")
     buy(member, closing, 2)
+    token = token_for(session, member)
 
-    card = list_page(token=token_for(session, member)).cards[0]
+    card = list_page(token=token).cards[0]
+    page = competition_page(closing.id, token=token)
+    dashboard = state_for_tab(DashboardState, path=routes.DASHBOARD, session_token=token)
+    DashboardState.load.fn(dashboard)
 
-    assert card.ends.endswith(("GMT", "BST"))
+    # One rule, never two zones on one page: public pages in UTC, the member's own in theirs.
+    assert card.ends.endswith("UTC") and page.comp.ends.endswith("UTC")
+    assert page.comp.draw_time.endswith("UTC")
+    assert dashboard.ticket_orders[0].created.endswith(("EST", "EDT"))
     assert card.closing_soon and card.sold_out and card.percent == 100
     assert card.sold_words == "2 of 2 sold"
 
