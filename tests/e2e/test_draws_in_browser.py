@@ -23,10 +23,11 @@ pytestmark = pytest.mark.e2e
 DRAW_IN = timedelta(seconds=25)  # time to open both spectators before the draw is due
 REVEAL_SKEW_MS = 5_000  # how far apart two spectators may see the same step (docs/draws.md)
 
-# Notes, in the page, when each stage of the reveal first showed (browser clock, milliseconds).
+# Notes, in the page, when each stage of the reveal first showed (browser clock, milliseconds): a
+# raffle's reveal shows "The winning entry", a competition's "The winning ticket".
 WATCH_THE_REVEAL = """() => {
   window.seen = {};
-  const stages = ["Drawing…", "The winning entry", "We have a winner!"];
+  const stages = ["Drawing…", "The winning entry", "The winning ticket", "We have a winner!"];
   new MutationObserver(() => {
     const text = document.body.innerText;
     for (const stage of stages) {
