@@ -52,6 +52,7 @@ from bench.scratch import (  # noqa: E402
 )
 from luckyclub import db  # noqa: E402
 from luckyclub.models import EntryBalance, Raffle, RaffleStatus, RaffleTotal  # noqa: E402
+from luckyclub.services import programs  # noqa: E402
 from luckyclub.services.raffles import month_of  # noqa: E402
 from tests import drand_relay  # noqa: E402
 
@@ -147,6 +148,7 @@ def load(engine: Engine, held: list[int]) -> int:
     SQLModel.metadata.create_all(engine)
     with Session(engine) as session:
         raffle = Raffle(
+            program_id=programs.club_id(session),
             month=month_of(CLOSES),
             title="The million-member raffle",
             prize="A gaming chair",

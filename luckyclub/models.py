@@ -537,6 +537,9 @@ class DrawWinner(SQLModel, table=True):
     # Competitions: what the admin adds for the champions page (a manual winner's name, a quote),
     # and a photo or video of the winner, stored privately like proofs until published.
     details: str = Field(default="", max_length=1000, sa_column_kwargs={"server_default": ""})
+    # The winner's own consent, given on their dashboard, to be named on Champions and the draw's
+    # pages; without it they are "Member #<id>" there.
+    show_name: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     media_name: str | None = Field(default=None, max_length=80)
     media_type: str | None = Field(default=None, max_length=40)
     created_at: datetime = _created_at()

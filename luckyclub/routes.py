@@ -103,6 +103,7 @@ def competition_page(competition_id: int) -> str:
 
 
 API_COMPETITIONS = "/api/competitions"
+MY_LEDGER_CSV = "/api/me/ledger.csv"
 
 
 def api_competition(competition_id: int) -> str:

@@ -31,11 +31,11 @@ PUBLIC_IMAGE_HEADERS = {
 DRAFT_IMAGE_HEADERS = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
 
 
-def competition_json(competition: Competition, now: datetime) -> dict:
+def competition_json(session: Session, competition: Competition, now: datetime) -> dict:
     """A competition as the public sees it (its counts and phase as the pages show them): never
     its answer, nor the answer's hash."""
     cid = competition.id
-    shown = competition_public.card(competition, now)
+    shown = competition_public.card(session, competition, now)
     cancelled = shown.phase == competitions.Phase.CANCELLED
     return {
         "id": cid,
@@ -84,7 +84,7 @@ def list_competitions(request: Request) -> Response:
             found = competitions.list_public(s, status, now)
         except UserError as exc:
             return error(exc.message, 400)
-        payload = {"competitions": [competition_json(c, now) for c in found]}
+        payload = {"competitions": [competition_json(s, c, now) for c in found]}
     return cacheable(request, payload, max_age=COUNTS_MAX_AGE)
 
 
@@ -96,7 +96,7 @@ def one_competition(request: Request) -> Response:
         competition = public_competition(s, competition_id)
         if competition is None:
             return error(NOT_FOUND, 404)
-        payload = competition_json(competition, utcnow())
+        payload = competition_json(s, competition, utcnow())
     return cacheable(request, payload, max_age=COUNTS_MAX_AGE)
 
 

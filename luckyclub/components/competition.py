@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import reflex as rx
 
-from luckyclub.components.layout import STATUS_COLOURS
-
 
 def competition_picture(url, alt, height="14rem") -> rx.Component:
     """The prize picture, or a plain placeholder when the competition has none."""
@@ -39,11 +37,7 @@ def competition_badges(card) -> rx.Component:
         rx.cond(
             card.phase != "active",
             # The status palette every page uses, at the size of the badges beside it.
-            rx.badge(
-                card.phase_words,
-                size="2",
-                color_scheme=rx.match(card.phase, *STATUS_COLOURS.items(), "gray"),
-            ),
+            rx.badge(card.phase_words, size="2", color_scheme=card.phase_colour),
         ),
         wrap="wrap",
         gap="2",

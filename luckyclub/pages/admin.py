@@ -20,6 +20,7 @@ from luckyclub.services.errors import UserError
 from luckyclub.state.admin import AdminPageState, record_id
 from luckyclub.state.order_views import OrderView, order_views
 from luckyclub.state.session import SessionState
+from luckyclub.words import when
 
 
 def audit_rows(s, *, limit: int) -> list[AuditRow]:
@@ -37,7 +38,7 @@ def audit_rows(s, *, limit: int) -> list[AuditRow]:
 
 
 def utc(moment) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else ""
+    return when(moment)  # the app's one way to write a moment, in UTC
 
 
 @dataclass

@@ -11,6 +11,7 @@ import reflex as rx
 
 from luckyclub import routes
 from luckyclub.components.admin_page import admin_page
+from luckyclub.components.download import download_link
 from luckyclub.components.layout import fact, field, reason_dialog, status_badge
 from luckyclub.components.orders import orders_table
 from luckyclub.models import Competition, CompetitionStatus, DrawStatus, User
@@ -31,7 +32,6 @@ from luckyclub.pages.admin_competitions import (
 )
 from luckyclub.pages.admin_draws import TRIGGER_WORDS
 from luckyclub.services import (
-    accounts,
     audit,
     competitions,
     draw_public,
@@ -43,6 +43,7 @@ from luckyclub.state.admin import AdminPageState, draw_now_as, draw_without_beac
 from luckyclub.state.competition_views import PHASE_WORDS
 from luckyclub.state.order_views import OrderView, order_views
 from luckyclub.state.session import SessionState
+from luckyclub.words import when
 
 IMAGES_UPLOAD_ID = "competition_images"
 
@@ -66,6 +67,7 @@ class CompetitionFacts:
     featured: bool = False
     is_draft: bool = False
     is_active: bool = False
+    can_deactivate: bool = False  # only before anyone bought or holds a ticket
     can_cancel: bool = False
     below_minimum: bool = False
     cancel_reason: str = ""
@@ -110,7 +112,6 @@ class ProofRow:
 
 def _history(s, draw, view: draw_public.DrawView, competition_id: int, tz: str) -> list[LogRow]:
     """The draw's own events (from its record) and what admins did, oldest first."""
-    when = lambda moment: accounts.local_time(moment, tz)  # noqa: E731
     actor = s.get(User, draw.actor_id) if draw.actor_id else None
     by = f" by {actor.email}" if actor else ""
     rows = [(draw.created_at, f"Draw scheduled; its commitment {draw.commitment} is public.")]
@@ -144,7 +145,7 @@ def _history(s, draw, view: draw_public.DrawView, competition_id: int, tz: str) 
         rows.append((entry.created_at, f"{entry.action} by {emails[entry.actor_id]}{detail}"))
     # Draw times are whole seconds; compared at that precision, a tie keeps the order above.
     rows.sort(key=lambda row: row[0].replace(microsecond=0))
-    return [LogRow(when=when(moment), what=what) for moment, what in rows]
+    return [LogRow(when=when(moment, tz), what=what) for moment, what in rows]
 
 
 class CompetitionAdminState(AdminPageState):
@@ -177,7 +178,7 @@ class CompetitionAdminState(AdminPageState):
             return
         self.found, self._competition_id = True, competition.id
         phase = competitions.phase(competition)
-        counts = competitions.counts(competition)
+        counts = competitions.counts(s, competition)
         self.facts = CompetitionFacts(
             id=competition.id,
             title=competition.title,
@@ -190,12 +191,13 @@ class CompetitionAdminState(AdminPageState):
             percent=int(counts.percent),
             minimum=competition.min_tickets,
             price=competitions.money(competition.ticket_price_pence, competition.currency),
-            starts=accounts.local_time(competition.starts_at, tz),
-            ends=accounts.local_time(competition.ends_at, tz),
-            draws_at=accounts.local_time(competition.draw_at, tz),
+            starts=when(competition.starts_at, tz),
+            ends=when(competition.ends_at, tz),
+            draws_at=when(competition.draw_at, tz),
             featured=competition.featured,
             is_draft=phase == competitions.Phase.DRAFT,
             is_active=competition.status == CompetitionStatus.ACTIVE,
+            can_deactivate=competitions.can_deactivate(competition),
             can_cancel=competition.status in (CompetitionStatus.ACTIVE, CompetitionStatus.DRAFT),
             below_minimum=competition.below_minimum_at is not None,
             cancel_reason=competition.cancel_reason or "",
@@ -226,7 +228,7 @@ class CompetitionAdminState(AdminPageState):
             status=draw.status,
             status_words=view.status_words,
             commitment=draw.commitment,
-            draw_at=accounts.local_time(draw.draw_at, tz),
+            draw_at=when(draw.draw_at, tz),
             entry_count=view.entry_count,
             can_draw=draw.status in draws.UNDRAWN,
             is_drawn=drawn,
@@ -472,7 +474,7 @@ def _summary() -> rx.Component:
             rx.hstack(
                 rx.cond(F.is_draft, rx.button("Activate", size="2", on_click=S.activate)),
                 rx.cond(
-                    F.is_active,
+                    F.can_deactivate,
                     rx.button("Deactivate", size="2", variant="soft", on_click=S.deactivate),
                 ),
                 rx.button(
@@ -710,9 +712,7 @@ def _draw_panel() -> rx.Component:
             ),
             rx.hstack(
                 rx.link("Public draw page", href=D.page_url, size="2"),
-                rx.foreach(
-                    S.proofs, lambda p: rx.link(p.label, href=p.url, is_external=True, size="2")
-                ),
+                rx.foreach(S.proofs, lambda p: download_link(p.label, p.url, size="2")),
                 wrap="wrap",
                 spacing="3",
             ),
@@ -761,7 +761,7 @@ def _orders() -> rx.Component:
             rx.hstack(
                 rx.heading("Orders", size="5", as_="h2"),
                 rx.spacer(),
-                rx.link("Export tickets (CSV)", href=S.facts.export_url, is_external=True),
+                download_link("Export tickets (CSV)", S.facts.export_url),
                 rx.link("Search and refund orders", href=routes.ADMIN_TICKETS, size="2"),
                 width="100%",
                 wrap="wrap",

@@ -18,10 +18,11 @@ from luckyclub.components.layout import data_table, field, reason_dialog, status
 from luckyclub.models import Competition
 from luckyclub.pages.admin import record_id
 from luckyclub.pages.admin_raffles import parse_local_time
-from luckyclub.services import accounts, competitions
+from luckyclub.services import competitions
 from luckyclub.state.admin import AdminPageState
 from luckyclub.state.competition_views import PHASE_WORDS
 from luckyclub.state.session import SessionState
+from luckyclub.words import when
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> reads and writes
 # form field → the service's field name; dates and the answer are handled on their own
@@ -152,9 +153,9 @@ class WaitingRow:
     admin_url: str
 
 
-def competition_row(c: Competition, timezone: str) -> CompetitionRow:
+def competition_row(s, c: Competition, timezone: str) -> CompetitionRow:
     phase = competitions.phase(c)
-    counts = competitions.counts(c)
+    counts = competitions.counts(s, c)
     return CompetitionRow(
         id=c.id,
         title=c.title,
@@ -164,7 +165,7 @@ def competition_row(c: Competition, timezone: str) -> CompetitionRow:
         sold_count=counts.sold,
         ticket_total=counts.max_tickets,
         percent=int(counts.percent),
-        ends=accounts.local_time(c.ends_at, timezone),
+        ends=when(c.ends_at, timezone),
         featured=c.featured,
         is_draft=phase == competitions.Phase.DRAFT,
         admin_url=routes.admin_competition_page(c.id),
@@ -181,14 +182,14 @@ class CompetitionsAdminState(AdminPageState):
 
     def _fill(self, s) -> None:
         tz = self.user_timezone
-        self.rows = [competition_row(c, tz) for c in competitions.list_all(s)]
+        self.rows = [competition_row(s, c, tz) for c in competitions.list_all(s)]
         self.waiting = [
             WaitingRow(
                 id=c.id,
                 title=c.title,
                 sold_count=competitions.active_tickets(s, c.id),
                 minimum=c.min_tickets,
-                ends=accounts.local_time(c.ends_at, tz),
+                ends=when(c.ends_at, tz),
                 admin_url=routes.admin_competition_page(c.id),
             )
             for c in competitions.waiting_for_decision(s)

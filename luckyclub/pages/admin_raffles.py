@@ -25,6 +25,7 @@ from luckyclub.services.errors import UserError
 from luckyclub.state.admin import AdminPageState
 from luckyclub.state.busy import shows_busy
 from luckyclub.state.session import SessionState
+from luckyclub.words import count, when
 
 IMAGE_UPLOAD_ID = "raffle_image"
 
@@ -107,7 +108,7 @@ class RafflesAdminState(AdminPageState):
             title=raffle.title,
             prize=raffle.prize,
             status=raffle.status,
-            closes=accounts.local_time(raffle.closes_at, self.user_timezone),
+            closes=when(raffle.closes_at, self.user_timezone),
             entry_count=totals.entries,
             entrants=totals.entrants,
             winners=raffle.winners,
@@ -195,7 +196,9 @@ class RafflesAdminState(AdminPageState):
 
         def open_it(s, admin):
             raffle, credited = raffles.open_raffle(s, admin, record_id(raffle_id))
-            outcome["text"] = f"{raffle.title} is open; {credited} members got their base entries."
+            outcome["text"] = (
+                f"{raffle.title} is open; {count(credited, 'member')} got their base entries."
+            )
 
         if self._admin_act(open_it, ""):
             self.notice = outcome["text"]

@@ -16,12 +16,17 @@ from luckyclub.state.admin import AdminPageState
 from luckyclub.state.session import SessionState
 
 DAYS = 30
+# The chart's series are keyed by the words its legend and tooltip show.
 SOURCES = [
-    (LedgerSource.BASE, "teal"),
-    (LedgerSource.PROOF, "violet"),
-    (LedgerSource.ADMIN, "amber"),
-    (LedgerSource.CARRY_OVER, "blue"),
-    (LedgerSource.CORRECTION, "red"),
+    (ledger.SOURCE_WORDS[source], colour)
+    for source, colour in [
+        (LedgerSource.BASE, "teal"),
+        (LedgerSource.PROOF, "violet"),
+        (LedgerSource.BONUS, "green"),
+        (LedgerSource.ADMIN, "amber"),
+        (LedgerSource.CARRY_OVER, "blue"),
+        (LedgerSource.CORRECTION, "red"),
+    ]
 ]
 
 
@@ -43,8 +48,9 @@ class StatsState(AdminPageState):
             for n in range(DAYS - 1, -1, -1)
         }
         for day, source, total in ledger.entries_per_day(s, since=today - timedelta(days=DAYS - 1)):
+            words = ledger.SOURCE_WORDS.get(source, source)
             if day in days:
-                days[day][source] = int(days[day].get(source, 0)) + total
+                days[day][words] = int(days[day].get(words, 0)) + total
         self.per_day = [
             {"day": d["day"][5:], **{src: d.get(src, 0) for src, _ in SOURCES}}
             for d in days.values()
@@ -94,6 +100,7 @@ def admin_stats_page() -> rx.Component:
                 rx.heading(
                     f"Entries per day by source (UTC, last {DAYS} days)", size="4", as_="h2"
                 ),
+                rx.text("Entries removed by a correction show below the line.", size="2"),
                 rx.recharts.bar_chart(
                     *[
                         rx.recharts.bar(
@@ -104,11 +111,15 @@ def admin_stats_page() -> rx.Component:
                         )
                         for source, colour in SOURCES
                     ],
+                    rx.recharts.reference_line(y=0, stroke=rx.color("gray", 8)),
                     rx.recharts.x_axis(data_key="day"),
                     rx.recharts.y_axis(),
                     rx.recharts.legend(),
                     rx.recharts.graphing_tooltip(),
                     data=StatsState.per_day,
+                    # Removals (corrections) stack below zero rather than on top of the credits;
+                    # Recharts' "sign" offset, which Reflex's typed prop does not list.
+                    custom_attrs={"stackOffset": "sign"},
                     width="100%",
                     height=320,
                 ),

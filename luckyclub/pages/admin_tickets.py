@@ -21,7 +21,7 @@ from luckyclub.state.admin import AdminPageState
 from luckyclub.state.order_views import OrderView, order_views
 from luckyclub.state.session import SessionState
 
-SEARCH_LABEL = "Search orders: member, email, ticket number or order id"
+SEARCH_LABEL = "Search orders: member, email, ticket number (42) or order (#17)"
 
 
 @dataclass

@@ -51,6 +51,16 @@ class WinnerRow:
     details: str
     media_url: str
     is_video: bool
+    public_as: str  # what publishing shows: the name only if the winner agreed
+
+
+def public_as(q: draw_public.QueueRow) -> str:
+    if q.shows_name:
+        return f"Champions shows their name, {q.public_name}: the winner agreed."
+    return (
+        f"Champions shows them as {q.public_name}: the winner has not agreed to show their name "
+        "(they choose on their dashboard)."
+    )
 
 
 @dataclass
@@ -102,6 +112,7 @@ def winner_rows(s) -> list[WinnerRow]:
                 details=q.details,
                 media_url=q.media_url,
                 is_video=q.media_type.startswith("video/"),
+                public_as=public_as(q),
             )
         )
     return rows
@@ -135,10 +146,16 @@ class WinnersAdminState(AdminPageState):
 
     @rx.event
     def set_status(self, winner_id: int, action: str):
-        self._admin_act(
-            lambda s, admin: draws.set_winner_status(s, admin, record_id(winner_id), action),
-            DONE.get(action, ""),
-        )
+        done = {"text": DONE.get(action, "")}
+
+        def act(s, admin):
+            winner = draws.set_winner_status(s, admin, record_id(winner_id), action)
+            if action == "publish":
+                row = next(q for q in draw_public.winner_queue(s) if q.winner_id == winner.id)
+                done["text"] = "Published. " + public_as(row)
+
+        if self._admin_act(act, ""):
+            self.notice = done["text"]
 
     @rx.event
     def manage(self, winner_id: int):
@@ -287,7 +304,13 @@ def _winner_row(row: WinnerRow) -> rx.Component:
             )
         ),
         rx.table.cell(status_badge(row.status)),
-        rx.table.cell(rx.cond(row.published, "Yes", "No")),
+        rx.table.cell(
+            rx.vstack(
+                rx.text(rx.cond(row.published, "Yes", "No")),
+                rx.cond(~row.replaced, rx.text(row.public_as, size="1", color_scheme="gray")),
+                spacing="1",
+            )
+        ),
         rx.table.cell(
             rx.cond(
                 row.replaced,

@@ -11,8 +11,8 @@ from luckyclub import routes
 from luckyclub.components.layout import data_table, page
 from luckyclub.db import session_scope
 from luckyclub.services import draw_public
-from luckyclub.state.draw_views import utc_words
 from luckyclub.state.session import SessionState
+from luckyclub.words import when
 
 MODE_WORDS = {"raffle": "Club raffle", "competition": "Prize competition", "lottery": "Lottery"}
 
@@ -45,7 +45,7 @@ class ChampionsState(rx.State):
                 prize=r.prize,
                 title=r.title,
                 mode=MODE_WORDS.get(r.mode, r.mode),
-                drawn=utc_words(r.drawn_at),
+                drawn=when(r.drawn_at),
                 page_url=routes.draw_page(r.draw_id),
                 override=r.override,
                 details=r.details,

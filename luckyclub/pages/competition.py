@@ -34,8 +34,8 @@ from luckyclub.state.competition_views import (
     card_view,
     winner_cards,
 )
-from luckyclub.state.draw_views import utc_words
 from luckyclub.state.session import SessionState
+from luckyclub.words import when
 
 REFRESH_EVERY = 2  # ticks (seconds) between looks at the database
 WAITING = "Payment received — your ticket numbers appear here in a moment."
@@ -53,6 +53,7 @@ class CompetitionPageState(SessionState):
     cancel_reason: str = ""
     my_numbers: str = ""  # "1–3, 7"
     can_buy: int = 0
+    limit_words: str = ""  # "Your monthly spend limit leaves £7.50 this month."
     answer: str = ""
     quantity_text: str = "1"
     total: str = ""  # "£7.50" while the quantity is one the member may buy
@@ -68,6 +69,7 @@ class CompetitionPageState(SessionState):
     override: bool = False
     override_reason: str = ""
     winners: list[WinnerCard] = []
+    won: bool = False  # the viewer holds a winning ticket
     now_ts: int = 0
     _version: str = ""
     _ticks: int = 0
@@ -92,12 +94,12 @@ class CompetitionPageState(SessionState):
                 self.loaded, self.missing = True, True
                 return user_id
             self._version = competition_public.version(s, competition_id, user_id)
-        self._show_detail(found, user.timezone if user else "UTC")
+        self._show_detail(found)
         return user_id
 
-    def _show_detail(self, found: competition_public.Detail, timezone: str) -> None:
+    def _show_detail(self, found: competition_public.Detail) -> None:
         self.loaded, self.missing = True, False
-        self.comp = card_view(found.card, timezone)
+        self.comp = card_view(found.card)  # a public page: UTC for everyone
         self.description = found.description
         self.picture_urls = [routes.competition_image(self.comp.id, n) for n in found.images]
         self.question = found.question
@@ -106,15 +108,21 @@ class CompetitionPageState(SessionState):
         self.cancel_reason = found.cancel_reason
         self.my_numbers = tickets.describe_numbers(found.member_numbers)
         self.can_buy = found.can_buy
+        self.limit_words = (
+            f"Your monthly spend limit leaves {money(found.limit_left_pence)} this month."
+            if found.limit_left_pence is not None
+            else ""
+        )
         result = found.result
         self.draw_id = result.draw_id if result else 0
         self.draw_status = result.status if result else ""
         self.draw_url = routes.draw_page(result.draw_id) if result else ""
         self.live_url = routes.live_page(result.draw_id) if result else ""
-        self.drawn_at = utc_words(result.drawn_at) if result else ""
+        self.drawn_at = when(result.drawn_at) if result else ""
         self.override = bool(result and result.override)
         self.override_reason = result.reason if result and result.override else ""
-        self.winners = winner_cards(result)
+        self.winners = winner_cards(result, found.member_numbers)
+        self.won = any(w.mine for w in self.winners)
         self._price_total()
 
     def _price_total(self) -> None:
@@ -389,7 +397,8 @@ def _entry_form() -> rx.Component:
             S.can_buy.to_string(),
             " now (",
             S.per_person_limit.to_string(),
-            " per person in this competition).",
+            " per person in this competition). ",
+            S.limit_words,
             size="2",
             color_scheme="gray",
         ),
@@ -449,13 +458,29 @@ def _buy_box() -> rx.Component:
 
 def _mine() -> rx.Component:
     return rx.cond(
-        S.my_numbers != "",
+        S.won,
         rx.callout(
-            rx.text(rx.text.strong("Your tickets: "), S.my_numbers),
-            icon="ticket",
-            color_scheme="green",
+            rx.text(
+                rx.text.strong("You won! "),
+                "Your tickets: ",
+                S.my_numbers,
+                ". We will contact you by email to arrange your prize; your dashboard shows "
+                "what happens next and lets you choose whether your name is shown.",
+            ),
+            icon="trophy",
+            color_scheme="amber",
             id="my-tickets",
             width="100%",
+        ),
+        rx.cond(
+            S.my_numbers != "",
+            rx.callout(
+                rx.text(rx.text.strong("Your tickets: "), S.my_numbers),
+                icon="ticket",
+                color_scheme="green",
+                id="my-tickets",
+                width="100%",
+            ),
         ),
     )
 
@@ -467,9 +492,13 @@ def _winner(w: WinnerCard) -> rx.Component:
             rx.vstack(
                 rx.text(w.ticket, size="6", weight="bold"),
                 rx.cond(
-                    w.published,
-                    rx.text("Won by ", w.name, size="3"),
-                    rx.text("The winner is being contacted.", size="2", color_scheme="gray"),
+                    w.mine,
+                    rx.text("Won by you!", size="3", weight="bold"),
+                    rx.cond(
+                        w.published,
+                        rx.text("Won by ", w.name, size="3"),
+                        rx.text("The winner is being contacted.", size="2", color_scheme="gray"),
+                    ),
                 ),
                 spacing="1",
             ),

@@ -13,11 +13,12 @@ from luckyclub import routes
 from luckyclub.components.layout import error_callout, link_button, narrow_page
 from luckyclub.db import session_scope
 from luckyclub.models import OrderStatus, utcnow
-from luckyclub.services import accounts, competitions, tickets
+from luckyclub.services import competitions, tickets
 from luckyclub.services.errors import UserError
 from luckyclub.state.busy import shows_busy
 from luckyclub.state.competition_views import HOLD_WORDS
 from luckyclub.state.session import SessionState
+from luckyclub.words import when
 
 
 class TicketCheckoutState(SessionState):
@@ -53,7 +54,7 @@ class TicketCheckoutState(SessionState):
         self._order_id, self._competition_id = order.id, competition.id
         self.title, self.quantity = competition.title, order.quantity
         self.amount = competitions.money(order.amount_pence, competition.currency)
-        self.held_until = accounts.local_time(order.expires_at, timezone)
+        self.held_until = when(order.expires_at, timezone)
         self.competition_url = routes.competition_page(competition.id)
         self.open_now = order.status == OrderStatus.PENDING and order.expires_at > utcnow()
         self.closed_words = (

@@ -43,7 +43,7 @@ class CompetitionListState(SessionState):
     def _fill(self) -> None:
         with session_scope() as s:
             found = competition_public.cards(s, self.tab)
-        cards = [card_view(c, self.user_timezone) for c in found]
+        cards = [card_view(c) for c in found]  # a public page: UTC for everyone
         if not self.loaded or cards != self.cards:
             self.cards = cards  # assigned only when it changed: each assignment goes to the tab
         self.loaded = True
@@ -199,9 +199,7 @@ def competitions_page() -> rx.Component:
                 width="100%",
             ),
             rx.text(
-                "Times are shown in ",
-                S.user_timezone,
-                rx.cond(SessionState.signed_in, " (your timezone).", " (sign in to use yours)."),
+                "Times are in UTC, as on every public page; your dashboard uses your timezone.",
                 size="1",
                 color_scheme="gray",
             ),

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import reflex as rx
 
 from luckyclub import routes
+from luckyclub.components.download import download_link
 from luckyclub.components.layout import (
     SELECT_STYLE,
     data_table,
@@ -23,7 +24,15 @@ from luckyclub.components.layout import (
 )
 from luckyclub.components.live import countdown, heartbeat, share_bar
 from luckyclub.db import session_scope
-from luckyclub.models import LedgerSource, MembershipStatus, User, utcnow
+from luckyclub.models import (
+    DrawStatus,
+    DrawWinner,
+    LedgerSource,
+    MembershipStatus,
+    RaffleStatus,
+    User,
+    utcnow,
+)
 from luckyclub.services import (
     accounts,
     draw_public,
@@ -32,22 +41,16 @@ from luckyclub.services import (
     proofs,
     raffles,
     tickets,
+    wins,
 )
 from luckyclub.services.errors import UserError
 from luckyclub.settings import get_settings
 from luckyclub.state.order_views import NO_NUMBERS, OrderView, order_views
 from luckyclub.state.session import SessionState
+from luckyclub.words import when
 
 UPLOAD_ID = "proof_upload"
 BASE_SOURCES = {LedgerSource.BASE}
-SOURCE_LABELS = {
-    LedgerSource.BASE: "Membership",
-    LedgerSource.PROOF: "Approved proof",
-    LedgerSource.BONUS: "Bonus",
-    LedgerSource.ADMIN: "Granted by an admin",
-    LedgerSource.CARRY_OVER: "Carried over",
-    LedgerSource.CORRECTION: "Correction",
-}
 
 
 @dataclass
@@ -59,6 +62,20 @@ class RaffleView:
     description: str = ""
     image_url: str = ""
     closes: str = ""
+    is_open: bool = True  # False: the last raffle, closed, shown until the next one opens
+    result: str = ""  # a closed raffle's draw: "Drawn … Won by Member #2." or why it waits
+
+
+@dataclass
+class WinView:
+    winner_id: int
+    title: str
+    prize: str
+    ticket: str  # "Ticket 42" for a competition, "" for a raffle
+    drawn: str
+    next_step: str
+    show_name: bool
+    draw_url: str
 
 
 @dataclass
@@ -114,6 +131,8 @@ class DashboardState(SessionState):
     draw_page_url: str = ""
     live_url: str = ""
     ticket_orders: list[OrderView] = []
+    wins: list[WinView] = []
+    unnamed: str = ""  # how a winner who keeps their name private appears: "Member #2"
     kinds: list[KindOption] = []
     kind_id: str = ""
     note: str = ""
@@ -130,13 +149,14 @@ class DashboardState(SessionState):
         member = membership.membership_for(s, user.id)
         self.membership = member.status if member else "none"
         self.membership_until = (
-            accounts.local_time(member.current_period_end, tz)
+            when(member.current_period_end, tz)
             if member and member.current_period_end and member.status == MembershipStatus.ACTIVE
             else ""
         )
         self.public_name = ledger.public_name(user)
+        self.unnamed = draw_public.winner_name(DrawWinner(entrant_ref="", show_name=False), user)
         self.show_on_leaderboard = user.show_on_leaderboard
-        raffle = raffles.current_raffle(s, now)
+        raffle = _shown_raffle(s, now)
         if raffle is None:
             self.raffle = RaffleView()
             self._closes_at = 0.0
@@ -157,10 +177,13 @@ class DashboardState(SessionState):
                 prize=raffle.prize,
                 description=raffle.description,
                 image_url=f"/api/raffles/{raffle.id}/image" if raffle.image_name else "",
-                closes=accounts.local_time(raffle.closes_at, tz),
+                closes=when(raffle.closes_at, tz),
+                is_open=raffle.closes_at > now and raffle.status == RaffleStatus.OPEN,
             )
             self._closes_at = raffle.closes_at.timestamp()
             self.entrant_ref, draw_id = draw_public.member_ref(s, raffle.id, user.id)
+            if not self.raffle.is_open:
+                self.raffle.result = _result_words(s, draw_id, user, tz)
             self.draw_page_url = routes.draw_page(draw_id) if draw_id else ""
             self.live_url = routes.live_page(draw_id) if draw_id else ""
             parts = ledger.breakdown(s, raffle.id, user.id)
@@ -180,12 +203,25 @@ class DashboardState(SessionState):
         titles = {r.id: r.title for r in raffles.list_raffles(s, limit=1000)}
         self.rows = [
             LedgerRowView(
-                when=accounts.local_time(row.created_at, tz),
-                source=SOURCE_LABELS.get(row.source, row.source),
+                when=when(row.created_at, tz),
+                source=ledger.SOURCE_WORDS.get(row.source, row.source),
                 amount=row.amount,
                 reason=row.reason or titles.get(row.raffle_id, ""),
             )
             for row in ledger.member_rows(s, user.id, limit=100)
+        ]
+        self.wins = [
+            WinView(
+                winner_id=w.winner_id,
+                title=w.title,
+                prize=w.prize,
+                ticket=f"Ticket {w.ticket:,}" if w.ticket is not None else "",
+                drawn=when(w.drawn_at, tz),
+                next_step=w.next_step,
+                show_name=w.show_name,
+                draw_url=routes.draw_page(w.draw_id),
+            )
+            for w in wins.wins_of(s, user.id)
         ]
         self.proofs = [
             ProofView(
@@ -193,7 +229,7 @@ class DashboardState(SessionState):
                 kind=p.kind_name,
                 status=p.status,
                 reason=p.reject_reason,
-                when=accounts.local_time(p.created_at, tz),
+                when=when(p.created_at, tz),
                 file_url=f"/api/proofs/{p.id}/file",
             )
             for p in proofs.member_proofs(s, user.id)
@@ -210,13 +246,17 @@ class DashboardState(SessionState):
         self._count_down()
 
     def _version_of(self, s, user: User) -> str:
-        raffle = raffles.current_raffle(s)
+        raffle = _shown_raffle(s, utcnow())
+        draw = raffles.draw_of(s, raffle.id) if raffle else None
+        my_wins = wins.wins_of(s, user.id)
         return "|".join(
             [
                 str(ledger.member_version(s, user.id)),
                 proofs.member_version(s, user.id),
                 tickets.member_version(s, user.id),
                 str(raffle.id if raffle else 0),
+                draw.status if draw else "",
+                ",".join(f"{w.winner_id}:{w.next_step}:{w.show_name}" for w in my_wins),
                 str(ledger.totals(s, raffle.id).entries if raffle else 0),
                 _membership_version(s, user.id),
             ]
@@ -283,6 +323,29 @@ class DashboardState(SessionState):
             self.error = exc.message
 
     @rx.event
+    async def set_show_name(self, winner_id: int, show: bool):
+        """The winner's consent to be named on Champions and the draw's pages, for one win."""
+        self.error = ""
+        token, wanted = self._session_token(), routes.whole_id(str(winner_id)) or 0
+
+        def change() -> None:
+            with session_scope() as s:
+                user = accounts.user_for_session(s, token)
+                if user is None:
+                    raise UserError("Your session has ended. Please sign in again.")
+                wins.set_name_consent(s, user, wanted, bool(show))
+
+        try:
+            await rx.run_in_thread(change)
+        except UserError as exc:
+            self.error = exc.message
+            return
+        with session_scope() as s:
+            user = self._current_user(s)
+            if user is not None:
+                self._fill(s, user)
+
+    @rx.event
     def set_kind(self, value: str):
         self.kind_id = value
 
@@ -342,6 +405,29 @@ class DashboardState(SessionState):
         return rx.clear_selected_files(UPLOAD_ID)
 
 
+def _shown_raffle(s, now):
+    """The open raffle; between raffles, the one that closed last, with its result."""
+    return raffles.current_raffle(s, now) or raffles.last_closed_raffle(s, now)
+
+
+def _result_words(s, draw_id: int | None, user: User, tz: str) -> str:
+    """A closed raffle's draw as the member reads it: who won (them?), or what it waits for."""
+    view = draw_public.view(s, draw_id) if draw_id else None
+    if view is None:
+        return "Entries are closed; the draw follows."
+    if view.status == DrawStatus.VOID:
+        return f"The draw is void: {view.reason}"
+    if view.status != DrawStatus.DRAWN:
+        return f"Entries are closed. {view.status_words}."
+    my_wins = {w.winner_id for w in wins.wins_of(s, user.id)}
+    mine = any(w.winner_id in my_wins for w in view.standing)
+    names = ", ".join(w.name for w in view.standing)
+    drawn = when(view.drawn_at, tz)
+    if mine:
+        return f"Drawn {drawn}. You won! See below for what happens next."
+    return f"Drawn {drawn}. Won by {names}."
+
+
 def _membership_version(s, user_id: int) -> str:
     member = membership.membership_for(s, user_id)
     return f"{member.status}@{member.updated_at.isoformat()}" if member else "none"
@@ -393,7 +479,11 @@ def _raffle_card() -> rx.Component:
         rx.cond(
             S.raffle.id != 0,
             rx.vstack(
-                rx.text(S.raffle.label, size="2", color_scheme="gray"),
+                rx.text(
+                    rx.cond(S.raffle.is_open, S.raffle.label, "The last raffle: closed"),
+                    size="2",
+                    color_scheme="gray",
+                ),
                 rx.heading(S.raffle.title, size="6", as_="h2"),
                 rx.cond(
                     S.raffle.image_url != "",
@@ -408,13 +498,77 @@ def _raffle_card() -> rx.Component:
                 ),
                 rx.text(rx.text.strong("Prize: "), S.raffle.prize),
                 rx.cond(S.raffle.description != "", rx.text(S.raffle.description, size="2")),
-                rx.text("Closes ", S.raffle.closes, size="2"),
-                countdown(S.seconds_left),
+                rx.cond(
+                    S.raffle.is_open,
+                    rx.fragment(
+                        rx.text("Closes ", S.raffle.closes, size="2"), countdown(S.seconds_left)
+                    ),
+                    rx.fragment(
+                        rx.text("Closed ", S.raffle.closes, size="2"),
+                        rx.text(S.raffle.result, weight="medium", id="raffle-result"),
+                        rx.text("The next raffle opens on the 1st.", size="2", color_scheme="gray"),
+                    ),
+                ),
                 spacing="3",
             ),
             rx.text("There is no open raffle right now. The next one opens on the 1st."),
         ),
         width="100%",
+    )
+
+
+def _wins() -> rx.Component:
+    """A member who won is told here, with what happens next and their say over their name."""
+    S = DashboardState
+    return rx.cond(
+        S.wins.length() > 0,
+        rx.card(
+            rx.vstack(
+                rx.hstack(
+                    rx.icon("trophy", size=28, color=rx.color("amber", 9)),
+                    rx.heading("You won!", size="6", as_="h2"),
+                    align="center",
+                ),
+                rx.foreach(
+                    S.wins,
+                    lambda w: rx.vstack(
+                        rx.text(
+                            rx.text.strong(w.prize),
+                            " in ",
+                            w.title,
+                            rx.cond(w.ticket != "", " (" + w.ticket + ")", ""),
+                            ", drawn ",
+                            w.drawn,
+                            ".",
+                        ),
+                        rx.text("What happens next: ", w.next_step, size="2"),
+                        rx.el.label(
+                            rx.hstack(
+                                rx.checkbox(
+                                    checked=w.show_name,
+                                    on_change=lambda show: S.set_show_name(w.winner_id, show),
+                                ),
+                                rx.text(
+                                    "Show my display name as the winner on Champions and the "
+                                    "draw's page (otherwise you appear as ",
+                                    S.unnamed,
+                                    ")",
+                                    size="2",
+                                ),
+                                align="center",
+                            ),
+                        ),
+                        rx.link("The draw and its proof", href=w.draw_url, size="2"),
+                        spacing="2",
+                        width="100%",
+                    ),
+                ),
+                spacing="3",
+                width="100%",
+            ),
+            id="my-wins",
+            width="100%",
+        ),
     )
 
 
@@ -631,7 +785,7 @@ def _ledger() -> rx.Component:
             rx.hstack(
                 rx.heading("Every change to your entries", size="4", as_="h2"),
                 rx.spacer(),
-                rx.link("Download as CSV", href="/api/me/ledger.csv", size="2"),
+                download_link("Download as CSV", routes.MY_LEDGER_CSV, size="2"),
                 width="100%",
                 wrap="wrap",
             ),
@@ -702,6 +856,7 @@ def dashboard_page() -> rx.Component:
                 _verify_banner(),
                 error_callout(DashboardState.error),
                 success_callout(DashboardState.notice),
+                _wins(),
                 rx.grid(
                     _raffle_card(),
                     _membership_card(),

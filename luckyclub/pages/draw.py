@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from luckyclub import routes
+from luckyclub.components.download import download_link
 from luckyclub.components.layout import data_table, field, link_button, page, status_badge
 from luckyclub.db import session_scope
 from luckyclub.services import draw_public
@@ -185,7 +186,7 @@ def _snapshot_card() -> rx.Component:
                     ),
                     hash_row("Snapshot digest (SHA-256)", S.draw.snapshot_digest),
                     hash_row("Merkle root", S.draw.merkle_root),
-                    rx.link("Download the snapshot", href=S.draw.snapshot_url, size="2"),
+                    download_link("Download the snapshot", S.draw.snapshot_url, size="2"),
                     rx.cond(
                         S.draw.use_beacon,
                         rx.text(
@@ -281,10 +282,15 @@ def _winners() -> rx.Component:
                 width="100%",
             ),
         ),
-        data_table(["Place", "Name", "Ticket", "Entrant ref", "Status"], S.winners, _winner_row),
+        data_table(
+            ["Place", "Name", rx.cond(S.draw.is_tickets, "Ticket", "Entry"), "Entrant ref"]
+            + ["Status"],
+            S.winners,
+            _winner_row,
+        ),
         rx.hstack(
-            rx.link("Download the proof (JSON)", href=S.draw.proof_url, size="2"),
-            rx.foreach(S.reroll_links, lambda p: rx.link(p.label, href=p.href, size="2")),
+            download_link("Download the proof (JSON)", S.draw.proof_url, size="2"),
+            rx.foreach(S.reroll_links, lambda p: download_link(p.label, p.href, size="2")),
             wrap="wrap",
             spacing="4",
         ),

@@ -208,7 +208,11 @@ def _reveal() -> rx.Component:
         (
             "digits",
             rx.vstack(
-                rx.text("The winning ticket", size="3", color_scheme="gray"),
+                rx.text(
+                    rx.cond(S.draw.is_tickets, "The winning ticket", "The winning entry"),
+                    size="3",
+                    color_scheme="gray",
+                ),
                 rx.text(
                     DrawRoom.digits,
                     size="9",

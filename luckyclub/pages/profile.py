@@ -18,6 +18,7 @@ from luckyclub.services.errors import UserError
 from luckyclub.services.responsible_play import PlayStatus, format_pounds
 from luckyclub.state.busy import shows_busy
 from luckyclub.state.session import SessionState
+from luckyclub.words import when
 
 Change = Callable[[Session, User], None]  # a member's change, made in one transaction
 
@@ -165,7 +166,7 @@ class PlayState(SessionState):
         def change(s: Session, user: User) -> None:
             months = responsible_play.check_break_months(form.get("months", ""))
             ends = responsible_play.preview_break(s, user, months)
-            self.break_end_text = accounts.local_time(ends, user.timezone)
+            self.break_end_text = when(ends, user.timezone)
             self.break_months = str(months)
 
         self._clear_messages()
@@ -206,7 +207,7 @@ class PlayState(SessionState):
         self.spent_percent = min(100, spent * 100 // limit) if limit else 0
         self.pending_text = _pending_sentence(play, timezone)
         until = play.excluded_until
-        self.excluded_until_text = accounts.local_time(until, timezone) if until else ""
+        self.excluded_until_text = when(until, timezone) if until else ""
 
 
 def _as_member(state: SessionState, change: Change) -> str:
@@ -223,11 +224,11 @@ def _as_member(state: SessionState, change: Change) -> str:
 def _pending_sentence(play: PlayStatus, timezone: str) -> str:
     if play.pending_from is None:
         return ""
-    when = accounts.local_time(play.pending_from, timezone)
+    starts = when(play.pending_from, timezone)
     if play.pending_no_limit:
-        return f"Your limit will be removed on {when}. Until then it stays as it is."
+        return f"Your limit will be removed on {starts}. Until then it stays as it is."
     return (
-        f"Your limit will rise to {format_pounds(play.pending_limit_pence or 0)} on {when}. "
+        f"Your limit will rise to {format_pounds(play.pending_limit_pence or 0)} on {starts}. "
         "Until then it stays as it is."
     )
 

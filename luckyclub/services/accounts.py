@@ -10,7 +10,7 @@ import re
 import unicodedata
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import available_timezones
 
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, select
@@ -696,8 +696,3 @@ def _consume_token(
     if user is None:
         raise UserError(message)
     return user
-
-
-def local_time(moment: datetime, timezone: str) -> str:
-    """A timestamp as a person reads it in their timezone, with the zone named."""
-    return moment.astimezone(ZoneInfo(timezone)).strftime("%d %b %Y, %H:%M %Z")

@@ -24,7 +24,7 @@ from luckyclub.models import (
     WinnerStatus,
     utcnow,
 )
-from luckyclub.services import competitions, ledger, tickets
+from luckyclub.services import competitions, draw_public, responsible_play, tickets
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,8 @@ class Card:
     featured: bool
 
 
-def card(competition: Competition, now: datetime) -> Card:
-    counts = competitions.counts(competition)
+def card(session: Session, competition: Competition, now: datetime) -> Card:
+    counts = competitions.counts(session, competition)
     images = competitions.images_of(competition)
     return Card(
         id=competition.id,
@@ -77,7 +77,7 @@ def card(competition: Competition, now: datetime) -> Card:
 def cards(session: Session, status: str, now: datetime | None = None) -> list[Card]:
     """The competitions in one phase (active, upcoming, ended, drawn), featured first."""
     now = now or utcnow()
-    return [card(c, now) for c in competitions.list_public(session, status, now)]
+    return [card(session, c, now) for c in competitions.list_public(session, status, now)]
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,8 @@ class Detail:
     per_person_limit: int
     cancel_reason: str
     member_numbers: tuple[int, ...]  # the viewer's tickets in the draw
-    can_buy: int  # at most this many more now: what is left and the per-person limit allow
+    can_buy: int  # at most this many more now: what is left, the per-person and the monthly limit
+    limit_left_pence: int | None  # what the viewer's monthly spend limit leaves; None: no limit
     result: Result | None
 
 
@@ -121,7 +122,7 @@ def detail(
     """A published competition for its page; "does not exist" for drafts and unknown ids."""
     now = now or utcnow()
     competition = competitions.get_public(session, competition_id)
-    shown = card(competition, now)
+    shown = card(session, competition, now)
     has = tickets.member_has(session, competition.id, user_id) if user_id else 0
     numbers = tuple(tickets.member_numbers(session, user_id, competition.id)) if user_id else ()
     can_buy = (
@@ -129,6 +130,16 @@ def detail(
         if competitions.on_sale(competition, now)
         else 0
     )
+    limit_left = None
+    user = session.get(User, user_id) if user_id else None
+    if user is not None:
+        # The picker offers what checkout would accept: a break or the monthly limit bounds it.
+        play = responsible_play.status(session, user, now)
+        limit_left = play.left_this_month_pence
+        if play.excluded_until is not None:
+            can_buy = 0
+        elif limit_left is not None and competition.ticket_price_pence > 0:
+            can_buy = min(can_buy, limit_left // competition.ticket_price_pence)
     return Detail(
         card=shown,
         description=competition.description,
@@ -139,6 +150,7 @@ def detail(
         cancel_reason=competition.cancel_reason or "",
         member_numbers=numbers,
         can_buy=can_buy,
+        limit_left_pence=limit_left,
         result=result(session, competitions.draw_of(session, competition.id)),
     )
 
@@ -159,7 +171,7 @@ def result(session: Session, draw: Draw | None) -> Result | None:
             published = winner.published_at is not None
             name = ""
             if published:
-                name = ledger.public_name(user) if user else "A postal entrant"
+                name = draw_public.winner_name(winner, user) if user else "A postal entrant"
             winners.append(
                 WinningTicket(winner.position, winner.ticket, name, published, winner.reroll)
             )

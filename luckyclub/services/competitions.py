@@ -466,6 +466,15 @@ def activate(
     return competition
 
 
+def can_deactivate(competition: Competition) -> bool:
+    """Active and nobody has bought or holds a ticket: hiding it would strand nobody."""
+    return (
+        competition.status == CompetitionStatus.ACTIVE
+        and not competition.sold
+        and not competition.held
+    )
+
+
 def deactivate(
     session: Session, admin: User, competition_id: int, now: datetime | None = None
 ) -> Competition:
@@ -476,7 +485,7 @@ def deactivate(
         raise UserError(
             f"Only an active competition can be deactivated; this one is {competition.status}."
         )
-    if competition.sold or competition.held:
+    if not can_deactivate(competition):
         raise UserError(
             "People have tickets in this competition, so it cannot be hidden. "
             "Cancel it (every order is refunded) or let it run."
@@ -685,8 +694,15 @@ class Counts:
         return min(100, self.sold * 100 // self.max_tickets) if self.max_tickets else 0
 
 
-def counts(competition: Competition) -> Counts:
-    return Counts(competition.sold, competition.held, left(competition), competition.max_tickets)
+def counts(session: Session, competition: Competition) -> Counts:
+    """`sold` is the tickets in the draw: a refunded or void one no longer counts, though its
+    number is never handed out again (so `left` still leaves it out)."""
+    return Counts(
+        active_tickets(session, competition.id),
+        competition.held,
+        left(competition),
+        competition.max_tickets,
+    )
 
 
 def cancel(

@@ -40,7 +40,7 @@ from luckyclub.models import (
     User,
     utcnow,
 )
-from luckyclub.services import draws, ledger, raffles
+from luckyclub.services import draws, raffles
 from luckyclub.settings import get_settings
 
 REVEALED = (DrawStatus.DRAWN, DrawStatus.VOID)
@@ -182,6 +182,14 @@ def admin_version(session: Session) -> str:
     return hashlib.sha256(repr((sorted(draw_rows), sorted(winner_rows))).encode()).hexdigest()
 
 
+def winner_name(winner: DrawWinner, user: User | None) -> str:
+    """A winner as the public reads them: their display name only if they agreed to it for this
+    win (on their dashboard), else "Member #<id>"."""
+    if user is None:
+        return "An entrant"
+    return user.display_name if winner.show_name else f"Member #{user.id}"
+
+
 def _winner_views(session: Session, draw: Draw) -> list[WinnerView]:
     rows = session.exec(
         select(DrawWinner, User)
@@ -196,7 +204,7 @@ def _winner_views(session: Session, draw: Draw) -> list[WinnerView]:
             reroll=winner.reroll,
             ticket=_ticket_words(draw, winner),
             entrant_ref=winner.entrant_ref,
-            name=ledger.public_name(user) if user else "An entrant",
+            name=winner_name(winner, user),
             replaced=winner.status == "replaced",
             replaced_reason=winner.replaced_reason or "",
             ticket_number=_ticket_number(draw, winner),
@@ -215,14 +223,14 @@ def _ticket_number(draw: Draw, winner: DrawWinner) -> int | None:
 
 def _ticket_words(draw: Draw, winner: DrawWinner) -> str:
     """How a winner's ticket reads: a competition's is printed on it ("Ticket 42"); a weighted
-    pool's is the drawn entry among all ("ticket #12 of 4,000")."""
+    pool's is the drawn entry among all ("entry 12 of 4,000"): a raffle has entries, not tickets."""
     if winner.ticket is None:
         return "chosen by an admin (manual override)"
     if draw.kind == TICKETS and draw.trigger == DrawTrigger.OVERRIDE:
         return f"Ticket {winner.ticket:,}, named by an admin (manual override)"
     if draw.kind == TICKETS:
         return f"Ticket {winner.ticket:,}"
-    return f"ticket #{_ticket_number(draw, winner):,} of {draw.entry_count:,}"
+    return f"entry {_ticket_number(draw, winner):,} of {draw.entry_count:,}"
 
 
 # ---- the proof -------------------------------------------------------------------------------
@@ -475,7 +483,7 @@ def champions(session: Session, *, limit: int = 100) -> list[ChampionRow]:
     return [
         ChampionRow(
             draw_id=draw.id,
-            name=ledger.public_name(user) if user else "An entrant",
+            name=winner_name(winner, user),
             prize=draw.prize,
             title=draw.title,
             mode=draw.mode,
@@ -509,6 +517,8 @@ class QueueRow:
     details: str = ""
     media_url: str = ""
     media_type: str = ""
+    public_name: str = ""  # how Champions names them: by name only with their consent
+    shows_name: bool = False  # the winner agreed to be named
 
 
 def winner_queue(session: Session, *, limit: int = 200) -> list[QueueRow]:
@@ -534,6 +544,8 @@ def winner_queue(session: Session, *, limit: int = 200) -> list[QueueRow]:
             details=winner.details or "",
             media_url=_media_url(winner),
             media_type=winner.media_type or "",
+            public_name=winner_name(winner, user),
+            shows_name=winner.show_name,
         )
         for winner, draw, user in rows
     ]

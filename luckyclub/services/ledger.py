@@ -46,6 +46,20 @@ def _open_raffle(session: Session, raffle_id: int, now: datetime | None = None) 
     return raffle
 
 
+# What each source is called wherever a person reads it (the ledger, the admin's chart).
+SOURCE_WORDS = {
+    LedgerSource.BASE: "Membership",
+    LedgerSource.PROOF: "Approved proof",
+    LedgerSource.BONUS: "Bonus",
+    LedgerSource.ADMIN: "Granted by an admin",
+    LedgerSource.WATCHTIME: "Watch time",
+    LedgerSource.GIFTED_SUB: "Gifted subs",
+    LedgerSource.WAGER: "Wagers",
+    LedgerSource.CARRY_OVER: "Carried over",
+    LedgerSource.CORRECTION: "Correction",
+}
+
+
 def credit(
     session: Session,
     *,

@@ -233,7 +233,7 @@ def _on_invoice(session: Session, event: dict) -> str:
     start, end = _invoice_period(invoice)
     _extend_period(row, end)
     outcome = _set_status(row, MembershipStatus.ACTIVE, at)
-    return f"{outcome}; {_credit_base_entries(session, user, invoice, start)}"
+    return f"{outcome}; {_credit_base_entries(session, user, start)}"
 
 
 def _on_ticket_checkout(session: Session, event: dict) -> str:
@@ -356,9 +356,7 @@ def _invoice_period(invoice: dict) -> tuple[datetime | None, int | None]:
     return datetime.fromtimestamp(period["start"], UTC), period["end"]
 
 
-def _credit_base_entries(
-    session: Session, user: User, invoice: dict, start: datetime | None
-) -> str:
+def _credit_base_entries(session: Session, user: User, start: datetime | None) -> str:
     if start is None:
         return "no billing period, no entries"
     if user.banned_at is not None:
@@ -367,9 +365,7 @@ def _credit_base_entries(
     raffle = raffles.raffle_for_month(session, month)
     if raffle is None:
         return f"no raffle for {month} yet"
-    credited = raffles.credit_base_entries(
-        session, raffle, user.id, reason=f"Membership invoice {invoice.get('id')}"
-    )
+    credited = raffles.credit_base_entries(session, raffle, user.id)
     if credited is None:
         return f"no new entries in {month}"
     return f"{credited.amount} base entries in {month}"

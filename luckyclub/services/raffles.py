@@ -141,6 +141,17 @@ def winners_of(session: Session, raffle_id: int) -> frozenset[int] | None:
     return draws.winners_of(session, MODE, raffle_id)
 
 
+def last_closed_raffle(session: Session, now: datetime | None = None) -> Raffle | None:
+    """The club raffle that closed most recently (drawn or waiting for its draw): what members
+    see until the next one opens."""
+    now = now or utcnow()
+    return session.exec(
+        _of_program(session, None)
+        .where(Raffle.status != RaffleStatus.DRAFT, Raffle.closes_at <= now)
+        .order_by(col(Raffle.closes_at).desc())
+    ).first()
+
+
 # ---- admin: create, edit, open -------------------------------------------------------------
 
 
@@ -285,11 +296,13 @@ def _get(session: Session, raffle_id: int) -> Raffle:
 # ---- base entries, rollover, carry-over --------------------------------------------------
 
 
+BASE_REASON = "Monthly membership"  # what the member reads in their ledger, whoever credits it
+
+
 def credit_base_entries(
     session: Session,
     raffle: Raffle | None,
     user_id: int,
-    reason: str,
     *,
     now: datetime | None = None,
 ) -> EntryLedger | None:
@@ -306,7 +319,7 @@ def credit_base_entries(
         source=LedgerSource.BASE,
         amount=raffle.base_entries,
         key=f"base:{raffle.id}:{user_id}",
-        reason=reason,
+        reason=BASE_REASON,
         now=now,
     )
 
@@ -317,11 +330,7 @@ def credit_active_members(session: Session, raffle: Raffle, *, now: datetime | N
         .join(User, User.id == Membership.user_id)
         .where(Membership.status == MembershipStatus.ACTIVE, User.banned_at.is_(None))
     ).all()
-    return sum(
-        1
-        for user_id in members
-        if credit_base_entries(session, raffle, user_id, f"Membership: {raffle.month}", now=now)
-    )
+    return sum(1 for user_id in members if credit_base_entries(session, raffle, user_id, now=now))
 
 
 def carry_over(

@@ -893,8 +893,8 @@ def orders(
     limit: int = 100,
 ) -> list[OrderRow]:
     """Orders, newest first: of one competition or member, or found by email, name, ticket number
-    or order id ("#12" or "12" finds order 12 and ticket 12; 19 digits or more is no number a
-    database holds, so it is searched as text)."""
+    or order id. "12" finds the order holding ticket 12 and "#12" order 12 (as the tables write
+    it), nothing else; a number no database holds finds nothing."""
     statement = (
         select(TicketOrder, Competition.title, Competition.currency, User)
         .join(Competition, Competition.id == TicketOrder.competition_id)
@@ -906,14 +906,16 @@ def orders(
     if user_id is not None:
         statement = statement.where(TicketOrder.user_id == user_id)
     text = (query or "").strip()
-    number = routes.whole_id(text.lstrip("#"))  # an order id or ticket number the database holds
-    if number is not None:
-        by_ticket = select(Ticket.order_id).where(Ticket.number == number)
-        if competition_id is not None:
-            by_ticket = by_ticket.where(Ticket.competition_id == competition_id)
-        statement = statement.where(
-            or_(TicketOrder.id == number, col(TicketOrder.id).in_(by_ticket))
-        )
+    is_order = text.startswith("#")
+    if routes.is_whole_number(text.removeprefix("#")):
+        number = routes.whole_id(text.removeprefix("#")) or 0  # 0: no record has it
+        if is_order:
+            statement = statement.where(TicketOrder.id == number)
+        else:
+            by_ticket = select(Ticket.order_id).where(Ticket.number == number)
+            if competition_id is not None:
+                by_ticket = by_ticket.where(Ticket.competition_id == competition_id)
+            statement = statement.where(col(TicketOrder.id).in_(by_ticket))
     elif text:
         like = f"%{text.lower()}%"
         statement = statement.where(

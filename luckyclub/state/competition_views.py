@@ -1,5 +1,5 @@
-"""Competitions as the public pages show them: plain values for the browser, times in the viewer's
-timezone with the zone named. Built from services/competition_public.py; never a database row."""
+"""Competitions as the public pages show them: plain values for the browser, times in UTC (as on
+every public page) with the zone named. Built from services/competition_public.py; never a row."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from luckyclub import routes
+from luckyclub.components.layout import STATUS_COLOURS
 from luckyclub.services import competition_public, tickets
-from luckyclub.services.accounts import local_time
 from luckyclub.services.competitions import money
+from luckyclub.words import when
 
 # How long a checkout holds its tickets, in words: "15 minutes".
 HOLD_WORDS = f"{tickets.HOLD_FOR // timedelta(minutes=1)} minutes"
@@ -37,6 +38,7 @@ class CompetitionCard:
     currency: str = "gbp"
     phase: str = ""
     phase_words: str = ""
+    phase_colour: str = "gray"  # its badge's colour, from the palette every page uses
     starts: str = ""
     ends: str = ""
     draw_time: str = ""
@@ -51,7 +53,7 @@ class CompetitionCard:
     url: str = ""
 
 
-def card_view(card: competition_public.Card, timezone: str) -> CompetitionCard:
+def card_view(card: competition_public.Card) -> CompetitionCard:
     return CompetitionCard(
         id=card.id,
         title=card.title,
@@ -62,9 +64,10 @@ def card_view(card: competition_public.Card, timezone: str) -> CompetitionCard:
         currency=card.currency,
         phase=card.phase,
         phase_words=PHASE_WORDS.get(card.phase, card.phase),
-        starts=local_time(card.starts_at, timezone),
-        ends=local_time(card.ends_at, timezone),
-        draw_time=local_time(card.draw_at, timezone),
+        phase_colour=STATUS_COLOURS.get(card.phase, "gray"),
+        starts=when(card.starts_at),
+        ends=when(card.ends_at),
+        draw_time=when(card.draw_at),
         starts_ts=int(card.starts_at.timestamp()),
         ends_ts=int(card.ends_at.timestamp()),
         tickets_left=card.left,
@@ -83,9 +86,12 @@ class WinnerCard:
     ticket: str = ""  # "Ticket 42", or "Chosen by an admin"
     name: str = ""  # "" until the winner is published
     published: bool = False
+    mine: bool = False  # the viewer holds this winning ticket
 
 
-def winner_cards(result: competition_public.Result | None) -> list[WinnerCard]:
+def winner_cards(
+    result: competition_public.Result | None, my_numbers: tuple[int, ...] = ()
+) -> list[WinnerCard]:
     if result is None:
         return []
     return [
@@ -94,6 +100,7 @@ def winner_cards(result: competition_public.Result | None) -> list[WinnerCard]:
             ticket=f"Ticket {w.ticket:,}" if w.ticket is not None else "Chosen by an admin",
             name=w.name,
             published=w.published,
+            mine=w.ticket is not None and w.ticket in my_numbers,
         )
         for w in result.winners
     ]

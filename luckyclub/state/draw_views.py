@@ -4,16 +4,12 @@ named. Built from draw_public's views; never a database row, never the seed befo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from luckyclub import routes
 from luckyclub.draws.snapshot import TICKETS
 from luckyclub.models import DrawStatus
 from luckyclub.services import draw_public
-
-
-def utc_words(moment: datetime | None) -> str:
-    return moment.astimezone(UTC).strftime("%d %b %Y, %H:%M:%S UTC") if moment else ""
+from luckyclub.words import when
 
 
 @dataclass
@@ -72,7 +68,7 @@ def waiting_words(view: draw_public.DrawView) -> str:
     """Why a draw waits, for anyone: in words, never the relays' error text (admins see that)."""
     if view.status != DrawStatus.WAITING_FOR_BEACON:
         return ""
-    retry = f" (next try {utc_words(view.next_attempt_at)})" if view.next_attempt_at else ""
+    retry = f" (next try {when(view.next_attempt_at)})" if view.next_attempt_at else ""
     return (
         f"Waiting for public randomness: drand round {view.beacon_round:,} has not reached us "
         f"yet. We keep asking{retry}, and the draw happens as soon as it arrives."
@@ -86,21 +82,21 @@ def summary(view: draw_public.DrawView) -> DrawSummary:
         prize=view.prize,
         status=view.status,
         status_words=view.status_words,
-        draw_at=utc_words(view.draw_at),
+        draw_at=when(view.draw_at),
         commitment=view.commitment,
         closed=view.closed_at is not None,
-        closed_at=utc_words(view.closed_at),
+        closed_at=when(view.closed_at),
         entrant_count=view.entrant_count,
         entry_count=view.entry_count,
         snapshot_digest=view.snapshot_digest,
         merkle_root=view.merkle_root,
         use_beacon=view.use_beacon,
         beacon_round=view.beacon_round or 0,
-        beacon_at=utc_words(view.beacon_at),
+        beacon_at=when(view.beacon_at),
         no_beacon_reason=view.no_beacon_reason,
         waiting_words=waiting_words(view),
         seed=view.seed,
-        drawn_at=utc_words(view.drawn_at),
+        drawn_at=when(view.drawn_at),
         revealed=view.status in draw_public.REVEALED,
         is_drawn=view.status == DrawStatus.DRAWN,
         is_void=view.status == DrawStatus.VOID,

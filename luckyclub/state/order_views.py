@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from luckyclub.models import OrderStatus
-from luckyclub.services import accounts
 from luckyclub.services.tickets import PAID_STATUSES, OrderRow
+from luckyclub.words import when
 
 ORDER_STATUS_WORDS = {
     OrderStatus.PENDING: "In checkout",
@@ -53,7 +53,7 @@ def order_views(rows: list[OrderRow], timezone: str) -> list[OrderView]:
             numbers=r.numbers or NO_NUMBERS,
             status=r.status,
             status_words=ORDER_STATUS_WORDS.get(r.status, r.status),
-            created=accounts.local_time(r.created_at, timezone),
+            created=when(r.created_at, timezone),
             refund_reason=r.refund_reason,
             can_refund=r.status in PAID_STATUSES,
         )

@@ -286,6 +286,7 @@ def test_activate_deactivate_feature_duplicate_and_delete_only_a_draft(session, 
 
     CompetitionAdminState.activate.fn(state)
     assert state.facts.phase == "active" and state.notice.startswith("Activated")
+    assert state.facts.can_deactivate  # nobody has a ticket yet
     CompetitionAdminState.delete.fn(state)
     assert state.error == "Only a draft can be deleted. Cancel a published competition instead."
     CompetitionAdminState.toggle_featured.fn(state)
@@ -535,6 +536,11 @@ def test_an_admin_finds_an_order_and_refunds_it_with_a_reason(session, people, a
     assert (order.email, order.numbers, order.status_words) == ("ann@example.com", "1–2", "Paid")
     TicketsAdminState.search.fn(state, {"query": "3", "competition": ""})
     assert [o.buyer for o in state.orders] == ["Bob"]  # ticket 3
+    bobs_order = state.orders[0].order_id
+    TicketsAdminState.search.fn(state, {"query": str(bobs_order), "competition": ""})
+    assert [o.buyer for o in state.orders] == ["Ann"]  # the ticket with that number, no order
+    TicketsAdminState.search.fn(state, {"query": f"#{bobs_order}", "competition": ""})
+    assert [o.order_id for o in state.orders] == [bobs_order]  # that order, no ticket
     TicketsAdminState.search.fn(state, {"query": "ann", "competition": ""})
 
     TicketsAdminState.refund.fn(state, {"order_id": order.order_id, "reason": ""})
@@ -770,3 +776,16 @@ def test_a_draw_waiting_for_randomness_offers_draw_without_beacon_on_its_page(
     assert state.error == "" and state.notice == "Drawn: 1 winner."
     assert state.draw.is_drawn and state.draw.waiting_words == ""
     assert "draw.no_beacon" in audit_actions(app_db)
+
+
+def test_deactivate_is_not_offered_once_tickets_are_sold(session, people, app_db):
+    admin = people["admin"]
+    competition = add_competition(session, admin)
+    buy(add_buyer(session, "ann@example.com"), competition, 1)
+
+    state = page_of(session, admin, competition.id)
+
+    assert state.facts.is_active and not state.facts.can_deactivate
+    CompetitionAdminState.deactivate.fn(state)  # a stale tab still asking
+    assert state.error.startswith("People have tickets in this competition")
+    assert fresh(app_db, Competition, competition.id).status == CompetitionStatus.ACTIVE

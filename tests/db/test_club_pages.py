@@ -17,7 +17,7 @@ from luckyclub.services import accounts, ledger, raffles
 from luckyclub.services.errors import UserError
 from luckyclub.settings import get_settings
 from luckyclub.state.session import SESSION_COOKIE
-from tests.db.factories import add_open_raffle, add_user
+from tests.db.factories import add_member, add_open_raffle, add_user
 from tests.db.reflex_state import state_for_tab
 
 
@@ -116,10 +116,30 @@ def test_an_admin_grants_entries_through_the_console_and_a_removal_below_zero_is
 def test_an_admin_opens_a_draft_raffle_from_the_console(app_db, session):
     admin = add_user(session, "admin@example.com", Role.ADMIN)
     draft = add_open_raffle(session, status=RaffleStatus.DRAFT)
+    add_member(session, "ann@example.com")
     state = state_for_tab(RafflesAdminState, session_token=signed_in(session, admin))
 
     RafflesAdminState.open_for_entries.fn(state, draft.id)
 
-    assert "is open" in state.notice
+    assert state.notice == f"{draft.title} is open; 1 member got their base entries."
     with Session(app_db) as s:
         assert s.get(Raffle, draft.id).status == RaffleStatus.OPEN
+
+
+def test_the_stats_chart_names_sources_in_words_and_keeps_removals_negative(app_db, session):
+    from luckyclub.pages.admin_stats import StatsState
+
+    admin = add_user(session, "admin@example.com", Role.ADMIN)
+    raffle = add_open_raffle(session)
+    member = add_user(session, "ann@example.com")
+    ledger.grant(session, admin, raffle_id=raffle.id, user_id=member.id, amount=5, reason="Gift")
+    ledger.grant(session, admin, raffle_id=raffle.id, user_id=member.id, amount=-2, reason="Oops")
+    session.commit()
+    state = state_for_tab(StatsState, session_token=signed_in(session, admin))
+
+    StatsState.load.fn(state)
+
+    today = state.per_day[-1]
+    assert today["Granted by an admin"] == 5 and today["Correction"] == -2
+    assert "carry_over" not in today and today["Carried over"] == 0  # the legend's words
+    assert state.entries_30_days == 3

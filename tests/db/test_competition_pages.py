@@ -20,6 +20,7 @@ from luckyclub.models import (
     OrderStatus,
     Role,
     TicketOrder,
+    User,
     utcnow,
 )
 from luckyclub.pages.competition import WAITING, CompetitionPageState
@@ -29,7 +30,7 @@ from luckyclub.pages.competitions import CompetitionListState
 from luckyclub.pages.dashboard import DashboardState
 from luckyclub.pages.draw import DrawPageState
 from luckyclub.pages.live_draw import LiveDrawState
-from luckyclub.services import accounts, competitions, draws, tickets
+from luckyclub.services import accounts, competitions, draws, responsible_play, tickets, wins
 from luckyclub.services.errors import UserError
 from luckyclub.state.session import SessionState
 from tests.db.factories import add_buyer, add_competition, add_user
@@ -122,16 +123,23 @@ def test_each_tab_lists_its_phase_featured_first_and_never_a_draft(session, admi
     assert plain.id != drawn.id
 
 
-def test_a_member_sees_times_in_their_timezone_and_badges_for_closing_and_sold_out(session, admin):
+def test_public_pages_show_utc_and_a_members_own_pages_their_zone_and_badges(session, admin):
     now = utcnow()
     closing = add_competition(session, admin, title="Closing soon", max_tickets=2)
     move_dates(session, closing, ends_at=now + timedelta(hours=3), draw_at=now + timedelta(hours=3))
-    member = add_buyer(session, "ann@example.com", timezone="Europe/London")
+    member = add_buyer(session, "ann@example.com", timezone="America/New_York")
     buy(member, closing, 2)
+    token = token_for(session, member)
 
-    card = list_page(token=token_for(session, member)).cards[0]
+    card = list_page(token=token).cards[0]
+    page = competition_page(closing.id, token=token)
+    dashboard = state_for_tab(DashboardState, path=routes.DASHBOARD, session_token=token)
+    DashboardState.load.fn(dashboard)
 
-    assert card.ends.endswith(("GMT", "BST"))
+    # One rule, never two zones on one page: public pages in UTC, the member's own in theirs.
+    assert card.ends.endswith("UTC") and page.comp.ends.endswith("UTC")
+    assert page.comp.draw_time.endswith("UTC")
+    assert dashboard.ticket_orders[0].created.endswith(("EST", "EDT"))
     assert card.closing_soon and card.sold_out and card.percent == 100
     assert card.sold_words == "2 of 2 sold"
 
@@ -148,6 +156,23 @@ def test_the_list_moves_without_a_reload_when_someone_buys(session, admin):
     assert state.cards[0].percent == 3
     assert state.cards[0].sold_words == "3 of 100 sold"
     assert state.now_ts > 0
+
+
+def test_a_refunded_ticket_no_longer_counts_as_sold(session, admin):
+    competition = add_competition(session, admin)
+    ann, bob = add_buyer(session, "ann@example.com"), add_buyer(session, "bob@example.com")
+    buy(ann, competition, 2)
+    bobs_order, checkout_id = checkout(bob, competition, 1)
+    tickets.pay_test_checkout(bob, checkout_id)
+    tickets.refund_order(session, admin, bobs_order, "Asked to withdraw")
+    session.commit()
+
+    [card] = list_page().cards
+    page = competition_page(competition.id)
+
+    assert (card.sold_words, card.percent) == ("2 of 100 sold", 2)
+    assert page.comp.sold_words == "2 of 100 sold"
+    assert page.comp.tickets_left == 97  # ticket 3's number is never handed out again
 
 
 # ---- one competition: what a member may buy ------------------------------------------------------
@@ -179,6 +204,25 @@ def test_the_quantity_is_bounded_by_what_is_left_and_the_per_person_limit(sessio
 
     visitor = competition_page(competition.id)
     assert visitor.can_buy == 2 and visitor.my_numbers == ""
+
+
+def test_the_quantity_is_bounded_by_what_the_monthly_spend_limit_leaves(session, admin):
+    competition = add_competition(session, admin, max_tickets=100, per_person_limit=47)
+    ann = add_buyer(session, "ann@example.com")
+    responsible_play.set_monthly_limit(session, ann, 2000)  # £20
+    session.commit()
+    buy(ann, competition, 1)  # £2.50 spent: £17.50 left, 7 tickets at £2.50
+
+    state = competition_page(competition.id, token=token_for(session, ann))
+
+    assert state.can_buy == 7
+    assert state.limit_words == "Your monthly spend limit leaves £17.50 this month."
+    CompetitionPageState.set_quantity.fn(state, "8")
+    assert state.total == ""  # the picker never prices what Pay would refuse
+    responsible_play.self_exclude(session, ann, 6)
+    session.commit()
+    assert competition_page(competition.id, token=token_for(session, ann)).can_buy == 0
+    assert competition_page(competition.id).limit_words == ""  # a visitor has no limit
 
 
 def test_a_wrong_answer_says_so_and_enters_nothing(session, admin):
@@ -469,8 +513,21 @@ def test_after_the_draw_the_page_shows_the_winning_ticket_and_names_a_published_
     draws.set_winner_status(session, admin, winner.id, "publish")
     session.commit()
     published = competition_page(competition.id).winners[0]
-    expected = ann.display_name if winner.user_id == ann.id else f"Member #{winner.user_id}"
-    assert published.published and published.name == expected
+    # Ann shows her name on leaderboards, but a winner is named only with consent to that.
+    assert published.published and published.name == f"Member #{winner.user_id}"
+    holder = session.get(User, winner.user_id)
+    wins.set_name_consent(session, holder, winner.id, True)
+    session.commit()
+    assert competition_page(competition.id).winners[0].name == holder.display_name
+
+    theirs = competition_page(competition.id, token=token_for(session, holder))
+    assert theirs.won and [w.mine for w in theirs.winners] == [True]  # "Won by you!"
+    loser = (
+        ann
+        if holder.id != ann.id
+        else session.exec(select(User).where(User.id != ann.id, User.role != Role.ADMIN)).one()
+    )
+    assert not competition_page(competition.id, token=token_for(session, loser)).won
 
     live = state_for_tab(LiveDrawState, path=routes.live_page(draw.id))
     LiveDrawState.load.fn(live)

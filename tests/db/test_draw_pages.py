@@ -68,9 +68,7 @@ def test_after_the_draw_the_page_shows_seed_winners_and_a_verified_rerun(session
     assert state.draw.proof_url == routes.draw_proof(draw.id)
     assert state.draw.snapshot_url == routes.draw_snapshot(draw.id)
     assert [w.position for w in state.winners] == [1, 2]
-    assert all(
-        w.ticket.startswith("ticket #") and w.ticket.endswith("of 58") for w in state.winners
-    )
+    assert all(w.ticket.startswith("entry ") and w.ticket.endswith("of 58") for w in state.winners)
     assert all(w.name.startswith("Member #") for w in state.winners)  # nobody opted in
 
     asyncio.run(DrawPageState.rerun_verification.fn(state))
@@ -187,3 +185,87 @@ def test_the_dashboard_shows_the_members_entrant_ref_and_the_draw_links(session)
     assert state.entrant_ref == ref and len(ref) == 32
     assert state.draw_page_url == routes.draw_page(draw_id)
     assert state.live_url == routes.live_page(draw_id)
+
+
+def _winner_and_loser(session, raffle, users):
+    [winner] = draw_public.view(session, draw_of(session, raffle).id).standing
+    ref_to_user = {draw_public.member_ref(session, raffle.id, u.id)[0]: u for u in users.values()}
+    won = ref_to_user[winner.entrant_ref]
+    lost = next(u for u in users.values() if u.id != won.id)
+    return won, lost
+
+
+def dashboard_of(session, user) -> DashboardState:
+    token, _ = accounts.start_session(session, user)
+    session.commit()
+    state = state_for(DashboardState, routes.DASHBOARD, token)
+    DashboardState.load.fn(state)
+    return state
+
+
+def test_between_raffles_the_dashboard_shows_the_last_raffles_result_and_leaderboard(session):
+    raffle, users = raffle_with_entries(session, HOLDINGS)
+    close_then_draw()
+    won, lost = _winner_and_loser(session, raffle, users)
+
+    state = dashboard_of(session, lost)
+
+    assert state.raffle.id == raffle.id and not state.raffle.is_open
+    assert state.raffle.result.startswith("Drawn ")
+    assert state.raffle.result.endswith(f"Won by Member #{won.id}.")
+    assert state.total_entries == HOLDINGS[lost.email]
+    assert [r.entry_count for r in state.leaders] == [40, 15, 3]  # that raffle's, not "nobody"
+    assert state.draw_page_url == routes.draw_page(draw_of(session, raffle).id)
+    assert state.wins == []
+
+
+def test_a_raffle_winner_is_told_on_the_dashboard_with_what_happens_next(session):
+    raffle, users = raffle_with_entries(session, HOLDINGS)
+    close_then_draw()
+    won, _ = _winner_and_loser(session, raffle, users)
+
+    state = dashboard_of(session, won)
+
+    assert "You won!" in state.raffle.result
+    [win] = state.wins
+    assert (win.title, win.prize, win.ticket) == (raffle.title, raffle.prize, "")
+    assert win.next_step.startswith("We have emailed you and will contact you")
+    assert win.draw_url == routes.draw_page(draw_of(session, raffle).id)
+    assert not win.show_name and state.unnamed == f"Member #{won.id}"
+
+
+def test_champions_names_a_winner_only_with_their_consent_and_publish_says_so(session):
+    from luckyclub.pages.admin_winners import WinnersAdminState
+
+    raffle, users = raffle_with_entries(session, HOLDINGS)
+    admin = add_user(session, "boss@example.com", role=Role.ADMIN)
+    close_then_draw()
+    won, lost = _winner_and_loser(session, raffle, users)
+    won.show_on_leaderboard = True  # a leaderboard choice is not consent to be named a winner
+    session.add(won)
+    session.commit()
+    [row] = draw_public.winner_queue(session)
+    admin_tab = state_for(
+        WinnersAdminState, routes.ADMIN_WINNERS, accounts.start_session(session, admin)[0]
+    )
+    session.commit()
+
+    WinnersAdminState.set_status.fn(admin_tab, row.winner_id, "publish")
+    assert admin_tab.notice.startswith(f"Published. Champions shows them as Member #{won.id}")
+    champions = state_for(ChampionsState, routes.CHAMPIONS)
+    ChampionsState.load.fn(champions)
+    assert [c.name for c in champions.champions] == [f"Member #{won.id}"]
+
+    theirs = dashboard_of(session, won)
+    asyncio.run(DashboardState.set_show_name.fn(theirs, theirs.wins[0].winner_id, True))
+    assert theirs.error == "" and theirs.wins[0].show_name
+    ChampionsState.load.fn(champions)
+    assert [c.name for c in champions.champions] == [won.display_name]
+    WinnersAdminState.load.fn(admin_tab)
+    assert admin_tab.rows[0].public_as.startswith(f"Champions shows their name, {won.display_name}")
+
+    other = dashboard_of(session, lost)  # someone else's win is not theirs to name
+    asyncio.run(DashboardState.set_show_name.fn(other, row.winner_id, False))
+    assert other.error == "That win is not one of yours."
+    ChampionsState.load.fn(champions)
+    assert [c.name for c in champions.champions] == [won.display_name]

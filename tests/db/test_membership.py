@@ -88,6 +88,9 @@ def test_paying_the_test_checkout_makes_an_active_member_with_the_months_base_en
     assert row.current_period_end > utcnow() + timedelta(days=27)
     assert event_count(app_db) == 3  # subscription created, invoice paid, checkout completed
     assert membership.is_active(session, ann.id)
+    # The member's ledger says why in their words, not Stripe's invoice id.
+    with Session(app_db) as s:
+        assert [r.reason for r in ledger.member_rows(s, ann.id)] == ["Monthly membership"]
 
 
 def test_paying_the_same_test_checkout_twice_gives_one_month_of_entries(

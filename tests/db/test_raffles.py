@@ -232,7 +232,7 @@ def test_opening_credits_base_entries_to_active_members_only_and_only_once(sessi
     assert opened.status == RaffleStatus.OPEN
     assert (credited, credited_again) == (1, 0)
     [row] = base_rows(session, raffle)
-    assert (row.user_id, row.amount, row.reason) == (ann.id, 15, "Membership: 2026-12")
+    assert (row.user_id, row.amount, row.reason) == (ann.id, 15, "Monthly membership")
     assert ledger.totals(session, raffle.id) == ledger.RaffleTotals(entries=15, entrants=1)
     audits = session.exec(select(AuditLog).order_by(AuditLog.id)).all()
     assert [(a.action, a.detail) for a in audits] == [

@@ -159,7 +159,8 @@ def test_a_member_buys_tickets_and_everyone_sees_the_draw(new_page, app_database
     expect(drawn).to_be_visible(timeout=20_000)
     expect(drawn.get_by_role("heading", name="The winning ticket")).to_be_visible()
     expect(drawn).to_contain_text(f"Ticket {winning}")
-    expect(drawn).to_contain_text("The winner is being contacted.")
+    expect(drawn).to_contain_text("Won by you!")  # the member holds every ticket
+    expect(member.locator("#my-tickets")).to_contain_text("You won!")
     expect(drawn.get_by_role("link", name="Watch the live draw replay")).to_have_attribute(
         "href", routes.live_page(draw_id)
     )

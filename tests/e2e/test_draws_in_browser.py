@@ -21,11 +21,13 @@ from tests.e2e.flows import wait_until_live
 pytestmark = pytest.mark.e2e
 
 DRAW_IN = timedelta(seconds=25)  # time to open both spectators before the draw is due
+REVEAL_SKEW_MS = 5_000  # how far apart two spectators may see the same step (docs/draws.md)
 
-# Notes, in the page, when each stage of the reveal first showed (browser clock, milliseconds).
+# Notes, in the page, when each stage of the reveal first showed (browser clock, milliseconds): a
+# raffle's reveal shows "The winning entry", a competition's "The winning ticket".
 WATCH_THE_REVEAL = """() => {
   window.seen = {};
-  const stages = ["Drawing…", "The winning ticket", "We have a winner!"];
+  const stages = ["Drawing…", "The winning entry", "The winning ticket", "We have a winner!"];
   new MutationObserver(() => {
     const text = document.body.innerText;
     for (const stage of stages) {
@@ -99,8 +101,12 @@ def test_spectators_see_the_same_result_and_anyone_can_verify_it(new_page, app_d
         expect(card).to_contain_text("of 13")
     assert all(s.url.endswith(routes.live_page(draw_id)) for s in spectators)  # never reloaded
     seen = [spectator.evaluate("window.seen") for spectator in spectators]  # gone on a reload
-    assert all("The winning ticket" in stages for stages in seen)  # the room's reveal, not a poll
-    assert abs(seen[0]["We have a winner!"] - seen[1]["We have a winner!"]) < 1000
+    for stages in seen:  # each tab saw the room's reveal, step by step, not a poll's result
+        assert stages["Drawing…"] <= stages["The winning entry"] <= stages["We have a winner!"]
+    # The product promises the same reveal at the same moment up to delivery: each step is one
+    # push to every linked tab. On a loaded 2-core machine delivery can lag by a second or two,
+    # so allow a few seconds, as docs/draws.md says.
+    assert abs(seen[0]["We have a winner!"] - seen[1]["We have a winner!"]) < REVEAL_SKEW_MS
 
     late = new_page()
     late.goto(routes.live_page(draw_id))
