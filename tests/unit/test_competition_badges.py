@@ -21,6 +21,7 @@ def card_in(phase: str) -> Card:
         prize="A bike",
         image="",
         price_pence=250,
+        currency="gbp",
         phase=phase,
         starts_at=MOMENT,
         ends_at=MOMENT,
