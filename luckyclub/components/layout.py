@@ -243,7 +243,10 @@ PHONE_WIDTH = "(max-width: 767px)"  # below Radix's `sm` breakpoint
 
 def _stacked_on_phones(headers: list[str]) -> dict:
     """On a phone each row becomes a card of "Header: value" lines, so no column hides behind a
-    sideways scroll; from `sm` up it stays a table."""
+    sideways scroll; from `sm` up it stays a table. The labels are CSS, so headers are plain text
+    (a header that depends on state needs a table per case)."""
+    if not all(isinstance(header, str) for header in headers):
+        raise TypeError("data_table headers are plain text: they are written into its CSS.")
     labels = {
         f"& tbody tr > :nth-child({n})::before": {"content": json.dumps(header)}
         for n, header in enumerate(headers, start=1)

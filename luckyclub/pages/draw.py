@@ -282,11 +282,12 @@ def _winners() -> rx.Component:
                 width="100%",
             ),
         ),
-        data_table(
-            ["Place", "Name", rx.cond(S.draw.is_tickets, "Ticket", "Entry"), "Entrant ref"]
-            + ["Status"],
-            S.winners,
-            _winner_row,
+        rx.cond(  # the column's name is in the phone layout's CSS, so each kind has its table
+            S.draw.is_tickets,
+            data_table(
+                ["Place", "Name", "Ticket", "Entrant ref", "Status"], S.winners, _winner_row
+            ),
+            data_table(["Place", "Name", "Entry", "Entrant ref", "Status"], S.winners, _winner_row),
         ),
         rx.hstack(
             download_link("Download the proof (JSON)", S.draw.proof_url, size="2"),
