@@ -16,11 +16,12 @@ from sqlalchemy import case, func, update
 from sqlmodel import Session, col, select
 
 from luckyclub.models import LedgerSource, ProofKind, ProofStatus, ProofUpload, User, utcnow
-from luckyclub.services import accounts, audit, file_store, ledger, proof_files, raffles
+from luckyclub.services import audit, file_store, ledger, proof_files, raffles
 from luckyclub.services.errors import NotAllowed, UserError
 from luckyclub.services.permissions import require_admin
 from luckyclub.services.proof_files import FILE_TYPES, check_upload, hamming_distance
 from luckyclub.settings import get_settings
+from luckyclub.words import when
 
 MAX_PROOF_BYTES = proof_files.MAX_PROOF_BYTES  # the upload page states the limit
 
@@ -146,7 +147,7 @@ def why_not_now(
         opens = raffles.next_opening(session, now)
         return UserError(
             f"{NO_OPEN_RAFFLE} The next raffle opens on "
-            f"{accounts.local_time(opens, user.timezone)}: send your proof then."
+            f"{when(opens, user.timezone)}: send your proof then."
             if opens
             else f"{NO_OPEN_RAFFLE} You can send proofs again when the next raffle opens."
         )

@@ -306,8 +306,8 @@ def test_a_competition_in_euros_shows_and_mails_its_prices_in_euros(session, adm
     assert ("Order Placed", 5.0, "EUR") in values and ("Checkout Started", 5.0, "EUR") in values
     [order] = tickets.orders(session, competition_id=competition.id)
     assert order.amount == "€5.00"
-    card = competition_public.card(reload(session, competition), utcnow())
-    assert competition_views.card_view(card, "UTC").price == "€2.50"
+    card = competition_public.card(session, reload(session, competition), utcnow())
+    assert competition_views.card_view(card).price == "€2.50"
 
 
 def test_a_manual_winner_names_a_ticket_and_is_published_as_an_override(session, admin, no_beacon):
