@@ -68,7 +68,7 @@ def test_a_members_ledger_fits_a_phone_with_its_entries_and_why(new_page, admin,
     grant.get_by_label("Entries", exact=True).fill("5")
     grant.get_by_label("Reason (the member sees it)").fill(why)
     grant.get_by_role("button", name="Change entries").click()
-    expect(desk.get_by_role("status")).to_contain_text("entries")
+    expect(desk.get_by_role("status")).to_contain_text("Entries changed")
 
     phone.reload()
     wait_until_live(phone)
