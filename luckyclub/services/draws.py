@@ -55,6 +55,7 @@ from luckyclub.services import accounts, audit
 from luckyclub.services.errors import UserError
 from luckyclub.services.permissions import require_admin
 from luckyclub.settings import get_settings
+from luckyclub.words import when
 
 log = logging.getLogger(__name__)
 
@@ -308,9 +309,9 @@ def perform(
 def waiting_words(beacon_round: int | None, waiting: dict) -> str:
     """Why a draw waits, for an admin: in words (the relay's own error stays in the record)."""
     retry = waiting.get("next_attempt_at")
-    when = f" at {retry:%H:%M:%S} UTC" if retry else ""
+    at = f" at {when(retry)}" if retry else ""
     return (
-        f"No drand relay has given round {beacon_round} yet. The app tries again{when} by "
+        f"No drand relay has given round {beacon_round} yet. The app tries again{at} by "
         "itself; if the relays stay down, use Draw without beacon (with a reason)."
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -765,6 +766,8 @@ def test_a_draw_waiting_for_randomness_offers_draw_without_beacon_on_its_page(
     assert waited.status == "waiting"
     assert "ConnectError" not in waited.message and "127.0.0.1" not in waited.message
     assert "Draw without beacon" in waited.message
+    # the retry time is written the one way every time is: date, time and zone (words.when)
+    assert re.search(r"tries again at \d{2} \w{3} \d{4}, \d{2}:\d{2} UTC by", waited.message)
 
     CompetitionAdminState.load.fn(state)
     assert state.draw.status == DrawStatus.WAITING_FOR_BEACON and state.draw.can_skip_beacon
