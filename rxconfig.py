@@ -1,10 +1,10 @@
-"""Reflex configuration. Everything LuckyClub itself reads lives in luckyclub/settings.py."""
+"""Reflex configuration. Everything LuckyClub itself reads lives in luckyclub/core/settings.py."""
 
 import os
 
 import reflex as rx
 
-from luckyclub.settings import get_settings, page_origins, trusted_proxy_hops
+from luckyclub.core.settings import get_settings, page_origins, trusted_proxy_hops
 
 config = rx.Config(
     app_name="luckyclub",

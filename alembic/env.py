@@ -3,7 +3,7 @@
 Which database (first match wins):
 1. `-x url=...` on the command line (or `cfg.cmd_opts.x = ["url=..."]` when called from Python);
 2. `sqlalchemy.url` set on the Config from Python (`cfg.set_main_option`); alembic.ini sets none;
-3. `luckyclub.settings.get_settings().database_url` (env DATABASE_URL, default: .data/luckyclub.db).
+3. `core.settings.get_settings().database_url` (env DATABASE_URL, default .data/luckyclub.db).
 
 A caller may also hand in an open connection as `cfg.attributes["connection"]`.
 """
@@ -43,7 +43,7 @@ def database_url() -> str:
     main_url = config.get_main_option("sqlalchemy.url")
     if main_url:
         return main_url
-    from luckyclub.settings import get_settings
+    from luckyclub.core.settings import get_settings
 
     return get_settings().database_url
 
@@ -113,7 +113,7 @@ def run_migrations_online() -> None:
     url = make_url(database_url())
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    # A plain engine, not luckyclub.db.make_engine: migrations run with SQLite's foreign-key
+    # A plain engine, not luckyclub.core.db.make_engine: migrations run with SQLite's foreign-key
     # enforcement off (its default), as batch mode's copy-and-rename of tables requires.
     engine = sa.create_engine(url, poolclass=NullPool)
     try:

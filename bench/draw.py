@@ -50,10 +50,10 @@ from bench.scratch import (  # noqa: E402
     user_lines,
     vacuum_analyze,
 )
-from luckyclub import db  # noqa: E402
+from luckyclub.club.raffles import month_of  # noqa: E402
+from luckyclub.core import db  # noqa: E402
 from luckyclub.models import EntryBalance, Raffle, RaffleStatus, RaffleTotal  # noqa: E402
-from luckyclub.services import programs  # noqa: E402
-from luckyclub.services.raffles import month_of  # noqa: E402
+from luckyclub.platform import programs  # noqa: E402
 from tests import drand_relay  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/luckyclub_bench_draw"
@@ -283,8 +283,9 @@ def ru_maxrss_mib() -> float:
 
 def instrument_app(recorder: Recorder) -> None:
     """Wrap the steps of close, perform, proof and entry check that are worth telling apart."""
+    from luckyclub.club import ledger, raffles
     from luckyclub.draws import proof
-    from luckyclub.services import draw_public, draws, ledger, raffles
+    from luckyclub.platform import draw_public, draws
 
     steps = [
         (ledger, "holders", "read holders (SQL)"),
@@ -323,8 +324,9 @@ def timed_draw(url: str, raffle_id: int, args: argparse.Namespace) -> None:
 
 
 def run_draw(url: str, raffle_id: int, args: argparse.Namespace) -> None:
+    from luckyclub.club import raffles
     from luckyclub.draws import commitment
-    from luckyclub.services import draw_public, draws, raffles
+    from luckyclub.platform import draw_public, draws
 
     db.use_database(url)
     recorder = Recorder(args.tracemalloc)

@@ -1,5 +1,5 @@
 """How much memory checking large image proofs takes: peak and settled resident memory of a fresh
-process that runs `proof_files.check_upload` on one image, or on several at once in threads (as
+process that runs `uploads.check_upload` on one image, or on several at once in threads (as
 several members uploading at the same moment would). A benchmark, not a test:
 
     .venv/bin/python bench/image_memory.py [--at-once 6]
@@ -53,8 +53,8 @@ def memory_mb(field: str = "VmRSS") -> float:
 
 def measure(path: Path, at_once: int) -> None:
     """In a child process: check the image `at_once` times in parallel threads, then report."""
-    from luckyclub.services import proof_files
-    from luckyclub.services.errors import UserError
+    from luckyclub.core.errors import UserError
+    from luckyclub.platform import uploads
 
     data = path.read_bytes()
     before = memory_mb()
@@ -62,7 +62,7 @@ def measure(path: Path, at_once: int) -> None:
 
     def check() -> None:
         try:
-            checked = proof_files.check_upload(path.name, data)
+            checked = uploads.check_upload(path.name, data)
             outcomes.append(f"stored {checked.width}x{checked.height}")
         except UserError as exc:
             outcomes.append(f"refused: {exc.message[:60]}")

@@ -1,7 +1,7 @@
 """How fast the member dashboard and the leaderboard read a large entry ledger, on PostgreSQL.
 
 Loads N members x R ledger rows into one open raffle of a scratch database, then times the real
-service functions (luckyclub.services.ledger) through a real Session. A benchmark, not a test:
+service functions (luckyclub.club.ledger) through a real Session. A benchmark, not a test:
 
     .venv/bin/python bench/ledger.py [--members 100000 --rows 20] [--database-url URL] [--keep]
 """
@@ -31,9 +31,10 @@ from bench.scratch import (  # noqa: E402
     user_lines,
     vacuum_analyze,
 )
+from luckyclub.club import ledger  # noqa: E402
+from luckyclub.club.raffles import month_end, month_of  # noqa: E402
 from luckyclub.models import EntryLedger, LedgerSource, Raffle, RaffleStatus, utcnow  # noqa: E402
-from luckyclub.services import ledger, programs  # noqa: E402
-from luckyclub.services.raffles import month_end, month_of  # noqa: E402
+from luckyclub.platform import programs
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/luckyclub_bench"
 AIM_MS = 20.0

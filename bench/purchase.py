@@ -4,7 +4,7 @@ For 1, 8 and 32 concurrent clients (threads, each with its own connection), all 
 one competition (its row is the hot spot every purchase updates):
 
   fulfil  the real path: a pending order holding its 1-3 tickets (made beforehand, not timed, as
-          start_checkout leaves it) is paid through luckyclub.services.tickets.fulfil(session,
+          start_checkout leaves it) is paid through luckyclub.competitions.tickets.fulfil(session,
           checkout, source=...) in a transaction of its own, as the webhook calls it: the order
           locked, the capped UPDATE that turns the hold into numbers, the ticket rows, the order
           marked paid and the buyer's notifications queued in the outbox.
@@ -51,7 +51,7 @@ from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session, SQLModel  # noqa: E402
 
 from bench.scratch import add_database_args, scratch_database, url_of  # noqa: E402
-from luckyclub import db  # noqa: E402
+from luckyclub.core import db  # noqa: E402
 from luckyclub.models import (  # noqa: E402
     Competition,
     CompetitionStatus,
@@ -203,7 +203,7 @@ def bare_order(engine: Engine, competition_id: int, user_id: int) -> int:
 
 
 def fulfil_one(engine: Engine) -> Callable[[dict], None]:
-    from luckyclub.services import tickets
+    from luckyclub.competitions import tickets
 
     def buy(checkout: dict) -> None:
         with Session(engine, expire_on_commit=False) as session:

@@ -23,7 +23,7 @@ from sqlalchemy.schema import (
     Table,
 )
 
-from luckyclub import db
+from luckyclub.core import db
 
 
 def add_database_args(parser: argparse.ArgumentParser, default_url: str) -> None:

@@ -12,10 +12,11 @@ import sys
 
 import httpx
 
-from luckyclub.db import session_scope
-from luckyclub.services import accounts
-from luckyclub.services.errors import UserError
-from luckyclub.settings import get_settings
+from luckyclub import modes  # noqa: F401 - every mode's draw pool
+from luckyclub.core.db import session_scope
+from luckyclub.core.errors import UserError
+from luckyclub.core.settings import get_settings
+from luckyclub.platform import accounts
 
 ADMIN_PASSWORD_ENV = "LUCKYCLUB_ADMIN_PASSWORD"
 DEMO_ADMIN = "admin@luckyclub.local"
@@ -111,12 +112,12 @@ def _demo_competitions(s, admin) -> None:
     """A few competitions to look at, made through the admin's own service calls."""
     from datetime import timedelta
 
+    from luckyclub.competitions import catalogue
     from luckyclub.models import utcnow
-    from luckyclub.services import competitions
 
     now = utcnow().replace(second=0, microsecond=0)
     for title, prize, price, tickets, starts, ends, featured, colour in DEMO_COMPETITIONS:
-        competition = competitions.create(
+        competition = catalogue.create(
             s,
             admin,
             title=title,
@@ -132,11 +133,11 @@ def _demo_competitions(s, admin) -> None:
             answer="Indigo",
             now=now - timedelta(days=3),
         )
-        competitions.add_image(
+        catalogue.add_image(
             s, admin, competition.id, filename="prize.png", data=_demo_picture(title, colour)
         )
-        competitions.activate(s, admin, competition.id, now=now - timedelta(days=3))
-        competitions.set_featured(s, admin, competition.id, featured)
+        catalogue.activate(s, admin, competition.id, now=now - timedelta(days=3))
+        catalogue.set_featured(s, admin, competition.id, featured)
 
 
 def _demo_picture(title: str, colour: str) -> bytes:
@@ -163,7 +164,7 @@ def run_due_jobs(args: argparse.Namespace) -> int:
 
 
 def rebuild_ledger_cache(args: argparse.Namespace) -> int:
-    from luckyclub.services import ledger
+    from luckyclub.club import ledger
 
     with session_scope() as s:
         written = ledger.rebuild_cache(s)
@@ -175,7 +176,7 @@ def verify_proof(args: argparse.Namespace) -> int:
     """Re-run a draw from its proof (a file or a URL) and say "verified" or what differs; check the
     published snapshot against it, and one entrant's line in that snapshot."""
     from luckyclub.draws.published import entrant_lines, snapshot_differences
-    from luckyclub.services.draw_public import verify_document
+    from luckyclub.platform.draw_public import verify_document
 
     try:
         document = _load_proof(args.proof)

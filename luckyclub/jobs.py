@@ -27,10 +27,13 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
-from luckyclub import db
+from luckyclub import modes  # noqa: F401 - every mode's draw pool, before a job draws
+from luckyclub.club import raffles
+from luckyclub.competitions import catalogue, tickets
+from luckyclub.core import db
+from luckyclub.core.settings import Settings, get_settings
 from luckyclub.models import JobRun, utcnow
-from luckyclub.services import competitions, draws, mail, raffles, tickets
-from luckyclub.settings import Settings, get_settings
+from luckyclub.platform import draws, mail
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +108,7 @@ def run_competitions() -> str:
     (admins decide: extend, or cancel and refund), and ask Stripe for the refunds that are due."""
     released = tickets.expire_holds()
     with db.session_scope() as session:
-        short = competitions.flag_below_minimum(session)
+        short = catalogue.flag_below_minimum(session)
     refunds = tickets.process_refunds()
     return (
         f"released {released} holds; {len(short)} short of their minimum; "

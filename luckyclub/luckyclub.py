@@ -2,36 +2,21 @@
 
 import reflex as rx
 
-from luckyclub import jobs
-from luckyclub.api.routes import build_api
-from luckyclub.pages import (  # noqa: F401 - each module registers its pages with @rx.page
-    admin,
-    admin_audit,
-    admin_competition,
-    admin_competitions,
-    admin_draws,
-    admin_mail,
-    admin_proofs,
-    admin_raffles,
-    admin_roles,
-    admin_stats,
-    admin_tickets,
-    admin_winners,
-    auth,
-    champions,
-    competition,
-    competition_checkout,
-    competition_rules,
-    competitions,
-    dashboard,
-    draw,
-    landing,
-    live_draw,
-    membership,
-    profile,
+from luckyclub import (
+    jobs,
+    modes,  # noqa: F401 - registers each mode's draw pool
 )
-from luckyclub.services import draws
-from luckyclub.state import draw_room
+from luckyclub.api.routes import build_api
+from luckyclub.pages import (  # noqa: F401 - each package registers its pages with @rx.page
+    account,
+    admin,
+    club,
+    competitions,
+    draws,
+    landing,
+)
+from luckyclub.platform.draws import on_drawn
+from luckyclub.state.draws import draw_room
 from luckyclub.state.errors import show_backend_error
 from luckyclub.state.session import ForgetOtherViewersPages
 
@@ -43,4 +28,4 @@ app.add_middleware(ForgetOtherViewersPages())  # before a tab's state is sent, n
 app.add_page(landing.not_found_page, route="404", title="Page not found · LuckyClub")
 app.register_lifespan_task(draw_room.reveals_lifespan)  # before the scheduler: it may draw
 app.register_lifespan_task(jobs.scheduler_lifespan)
-draws.on_drawn(draw_room.start_reveal)  # every spectator of /live/<id> sees the reveal together
+on_drawn(draw_room.start_reveal)  # every spectator of /live/<id> sees the reveal together

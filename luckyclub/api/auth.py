@@ -7,12 +7,12 @@ import json
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from luckyclub import security
 from luckyclub.api.responses import json_errors
-from luckyclub.db import session_scope
-from luckyclub.services import accounts
-from luckyclub.services.errors import UserError
-from luckyclub.settings import get_settings
+from luckyclub.core import security
+from luckyclub.core.db import session_scope
+from luckyclub.core.errors import UserError
+from luckyclub.core.settings import get_settings
+from luckyclub.platform import accounts
 from luckyclub.state.session import SESSION_COOKIE, session_token_from_cookie_header
 
 

@@ -12,13 +12,14 @@ from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
-from luckyclub import routes
 from luckyclub.api.members import signed_in_user
 from luckyclub.api.responses import cacheable, error, iso, json_errors, whole_id
-from luckyclub.db import session_scope
+from luckyclub.competitions import catalogue, public
+from luckyclub.core import routes
+from luckyclub.core.db import session_scope
+from luckyclub.core.errors import UserError
 from luckyclub.models import Competition, DrawStatus, utcnow
-from luckyclub.services import competition_public, competitions, draw_public
-from luckyclub.services.errors import UserError
+from luckyclub.platform import draw_public
 
 COUNTS_MAX_AGE = 5  # seconds: the sold and left counts are at most this stale
 SETTLED_MAX_AGE = 60  # a drawn or void draw changes only when an admin publishes or rerolls
@@ -35,18 +36,18 @@ def competition_json(session: Session, competition: Competition, now: datetime) 
     """A competition as the public sees it (its counts and phase as the pages show them): never
     its answer, nor the answer's hash."""
     cid = competition.id
-    shown = competition_public.card(session, competition, now)
-    cancelled = shown.phase == competitions.Phase.CANCELLED
+    shown = public.card(session, competition, now)
+    cancelled = shown.phase == catalogue.Phase.CANCELLED
     return {
         "id": cid,
         "title": shown.title,
         "prize": shown.prize,
         "description": competition.description,
         "images": [
-            routes.competition_image(cid, name) for name in competitions.images_of(competition)
+            routes.competition_image(cid, name) for name in catalogue.images_of(competition)
         ],
         "ticketPrice": shown.price_pence,
-        "ticketPriceDisplay": competitions.money(shown.price_pence, shown.currency),
+        "ticketPriceDisplay": catalogue.money(shown.price_pence, shown.currency),
         "currency": competition.currency.upper(),
         "maxTickets": shown.max_tickets,
         "soldTickets": shown.sold,
@@ -58,12 +59,12 @@ def competition_json(session: Session, competition: Competition, now: datetime) 
         "endDate": iso(shown.ends_at),
         "drawDate": iso(shown.draw_at),
         "status": shown.phase,
-        "onSale": competitions.on_sale(competition, now),
+        "onSale": catalogue.on_sale(competition, now),
         "closingSoon": shown.closing_soon,
         "soldOut": shown.sold_out,
         "featured": shown.featured,
         "question": competition.question,
-        "choices": competitions.choices_of(competition),
+        "choices": catalogue.choices_of(competition),
         "winners": competition.winners,
         "cancelReason": (competition.cancel_reason or None) if cancelled else None,
         "links": {
@@ -81,7 +82,7 @@ def list_competitions(request: Request) -> Response:
     now = utcnow()
     with session_scope() as s:
         try:
-            found = competitions.list_public(s, status, now)
+            found = catalogue.list_public(s, status, now)
         except UserError as exc:
             return error(exc.message, 400)
         payload = {"competitions": [competition_json(s, c, now) for c in found]}
@@ -107,12 +108,12 @@ def competition_image_file(request: Request) -> Response:
     name = request.path_params["name"]
     headers = PUBLIC_IMAGE_HEADERS
     with session_scope() as s:
-        found = competitions.image_file(s, competition_id, name) if competition_id else None
+        found = catalogue.image_file(s, competition_id, name) if competition_id else None
         if found is None and competition_id:
             # Perhaps a draft's picture: only then is the cookie worth reading.
             viewer = signed_in_user(s, request)
             if viewer is not None and viewer.is_admin:
-                found = competitions.image_file(s, competition_id, name, viewer=viewer)
+                found = catalogue.image_file(s, competition_id, name, viewer=viewer)
                 headers = DRAFT_IMAGE_HEADERS
     if found is None:
         return error("There is no such picture.", 404)
@@ -126,11 +127,11 @@ def competition_draw(request: Request) -> Response:
     competition_id = whole_id(request.path_params["competition_id"], "A competition id")
     with session_scope() as s:
         competition = public_competition(s, competition_id)
-        draw = competitions.draw_of(s, competition.id) if competition else None
+        draw = catalogue.draw_of(s, competition.id) if competition else None
         if draw is None:
             return error(NOT_FOUND, 404)
         view = draw_public.view(s, draw.id)
-        payload = draw_json(competition.id, view, competition_public.result(s, draw).winners)
+        payload = draw_json(competition.id, view, public.result(s, draw).winners)
     settled = view.status in (DrawStatus.DRAWN, DrawStatus.VOID)
     return cacheable(request, payload, max_age=SETTLED_MAX_AGE if settled else COUNTS_MAX_AGE)
 
@@ -138,7 +139,7 @@ def competition_draw(request: Request) -> Response:
 def draw_json(
     competition_id: int,
     view: draw_public.DrawView,
-    winners: tuple[competition_public.WinningTicket, ...],
+    winners: tuple[public.WinningTicket, ...],
 ) -> dict:
     drawn = view.status == DrawStatus.DRAWN
     closed = view.closed_at is not None
@@ -177,6 +178,6 @@ def public_competition(session: Session, competition_id: int | None) -> Competit
     if competition_id is None:
         return None
     try:
-        return competitions.get_public(session, competition_id)
+        return catalogue.get_public(session, competition_id)
     except UserError:
         return None

@@ -5,10 +5,10 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from luckyclub import routes
 from luckyclub.api.responses import BadId, error, json_errors, whole_id
-from luckyclub.db import session_scope
-from luckyclub.services import draw_public
+from luckyclub.core import routes
+from luckyclub.core.db import session_scope
+from luckyclub.platform import draw_public
 
 NO_SUCH_DRAW = "There is no such draw."
 

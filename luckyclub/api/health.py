@@ -3,9 +3,9 @@
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from luckyclub import db
 from luckyclub.api.responses import json_errors
-from luckyclub.settings import Settings, get_settings
+from luckyclub.core import db
+from luckyclub.core.settings import Settings, get_settings
 
 
 def payments_mode(settings: Settings) -> str:

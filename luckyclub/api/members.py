@@ -7,10 +7,11 @@ import io
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from luckyclub import safe_csv
 from luckyclub.api.responses import json_errors
-from luckyclub.db import session_scope
-from luckyclub.services import accounts, ledger, raffles
+from luckyclub.club import ledger, raffles
+from luckyclub.core import safe_csv
+from luckyclub.core.db import session_scope
+from luckyclub.platform import accounts
 from luckyclub.state.session import session_token_from_cookie_header
 
 CSV_COLUMNS = ["when_utc", "raffle_month", "raffle", "source", "entries", "reason"]

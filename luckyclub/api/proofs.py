@@ -9,12 +9,12 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
-from luckyclub import routes
 from luckyclub.api.members import signed_in_user
 from luckyclub.api.responses import error, json_errors
-from luckyclub.db import session_scope
-from luckyclub.services import proofs
-from luckyclub.services.errors import NotAllowed, UserError
+from luckyclub.club import proofs
+from luckyclub.core import routes
+from luckyclub.core.db import session_scope
+from luckyclub.core.errors import NotAllowed, UserError
 
 FILE_HEADERS = {
     "X-Content-Type-Options": "nosniff",

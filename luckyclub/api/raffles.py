@@ -6,8 +6,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from luckyclub.api.responses import error, json_errors, whole_id
-from luckyclub.db import session_scope
-from luckyclub.services import raffles
+from luckyclub.club import raffles
+from luckyclub.core.db import session_scope
 
 NO_PICTURE = "This raffle has no picture."
 

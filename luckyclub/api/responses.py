@@ -15,7 +15,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from luckyclub import routes
+from luckyclub.core import routes
 
 log = logging.getLogger(__name__)
 

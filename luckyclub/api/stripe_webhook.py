@@ -12,8 +12,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from luckyclub.api.responses import json_errors
-from luckyclub.services import membership
-from luckyclub.services.errors import UserError
+from luckyclub.club import membership
+from luckyclub.core.errors import UserError
 
 log = logging.getLogger(__name__)
 

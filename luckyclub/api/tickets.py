@@ -11,10 +11,10 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from luckyclub.api.competitions import NOT_FOUND, public_competition
 from luckyclub.api.members import signed_in_user
 from luckyclub.api.responses import error, iso, json_errors, whole_id
-from luckyclub.db import session_scope
+from luckyclub.competitions import tickets
+from luckyclub.core.db import session_scope
+from luckyclub.core.errors import NotAllowed, UserError
 from luckyclub.models import utcnow
-from luckyclub.services import tickets
-from luckyclub.services.errors import NotAllowed, UserError
 
 PRIVATE = {"Cache-Control": "private, no-store"}
 

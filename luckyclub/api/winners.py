@@ -9,8 +9,8 @@ from starlette.responses import FileResponse, Response
 from luckyclub.api.members import signed_in_user
 from luckyclub.api.proofs import FILE_HEADERS
 from luckyclub.api.responses import error, json_errors, whole_id
-from luckyclub.db import session_scope
-from luckyclub.services import winner_media
+from luckyclub.core.db import session_scope
+from luckyclub.platform import winner_media
 
 
 # A plain function: Starlette runs it in a worker thread, so the database calls do not block.

@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from luckyclub import routes
+from luckyclub.core import routes
 
 ADMIN_PAGES = [
     ("Members", routes.ADMIN),

@@ -6,7 +6,7 @@ import json
 
 import reflex as rx
 
-from luckyclub import routes
+from luckyclub.core import routes
 from luckyclub.state.reason_dialog import ReasonDialogState, action_name
 from luckyclub.state.session import SessionState
 

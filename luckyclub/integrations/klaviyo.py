@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from luckyclub.core.settings import Settings
 from luckyclub.integrations.delivery import DeliveryError, post
-from luckyclub.settings import Settings
 
 CONTENT_TYPE = "application/vnd.api+json"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from luckyclub.core.settings import Settings
 from luckyclub.integrations.delivery import DeliveryError, post
-from luckyclub.settings import Settings
 
 MAX_LENGTH = 1600  # Twilio refuses longer bodies; it splits up to this into several segments
 

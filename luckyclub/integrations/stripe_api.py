@@ -10,10 +10,10 @@ from typing import Any
 
 import stripe
 
+from luckyclub.core.errors import UserError
+from luckyclub.core.security import keyed_hash
+from luckyclub.core.settings import Settings, get_settings
 from luckyclub.models import User
-from luckyclub.security import keyed_hash
-from luckyclub.services.errors import UserError
-from luckyclub.settings import Settings, get_settings
 
 PAYMENTS_UNAVAILABLE = (
     "Payments are unavailable right now; nothing was charged. Try again in a few minutes."

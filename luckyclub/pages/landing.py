@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from luckyclub import routes
 from luckyclub.components.layout import link_button, page
+from luckyclub.core import routes
 from luckyclub.state.session import SessionState
 
 _MODES = [

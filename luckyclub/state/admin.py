@@ -13,12 +13,12 @@ from typing import ClassVar
 import reflex as rx
 from sqlmodel import Session
 
-from luckyclub import routes
-from luckyclub.db import session_scope
+from luckyclub.core import routes
+from luckyclub.core.db import session_scope
+from luckyclub.core.errors import NotAllowed, UserError
 from luckyclub.models import User
-from luckyclub.services import accounts, draws
-from luckyclub.services.errors import NotAllowed, UserError
-from luckyclub.services.permissions import require_admin
+from luckyclub.platform import accounts, draws
+from luckyclub.platform.permissions import require_admin
 from luckyclub.state.session import SessionState
 
 # A draw action's outcomes shown as a notice: it drew, or it closed sales and the draw follows by

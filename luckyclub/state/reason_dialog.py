@@ -10,8 +10,8 @@ from __future__ import annotations
 import reflex as rx
 from reflex.event import EventHandler
 
-from luckyclub.services import audit
-from luckyclub.services.errors import UserError
+from luckyclub.core.errors import UserError
+from luckyclub.platform import audit
 from luckyclub.state.admin import AdminPageState
 
 REASON_MISSING = "Write a reason first (at least 5 characters): it is recorded with what you do."

@@ -9,12 +9,12 @@ from reflex.middleware import Middleware
 from reflex_base.constants import CompileVars
 from starlette.requests import cookie_parser
 
-from luckyclub import security
-from luckyclub.db import session_scope
+from luckyclub.core import security
+from luckyclub.core.db import session_scope
+from luckyclub.core.errors import NotAllowed
 from luckyclub.models import User
-from luckyclub.services import accounts
-from luckyclub.services.errors import NotAllowed
-from luckyclub.services.permissions import require_admin
+from luckyclub.platform import accounts
+from luckyclub.platform.permissions import require_admin
 
 SESSION_COOKIE = "luckyclub_session"
 

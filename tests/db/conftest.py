@@ -17,8 +17,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
 import luckyclub.models  # noqa: F401 - registers the tables
-from luckyclub import db
-from luckyclub.settings import get_settings
+from luckyclub import modes  # noqa: F401 - registers every draw pool
+from luckyclub.core import db
+from luckyclub.core.settings import get_settings
 from tests import drand_relay
 from tests.db.scratch import scratch_postgres
 

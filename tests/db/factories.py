@@ -23,9 +23,9 @@ def add_user(session, email: str, role: str = Role.MEMBER) -> User:
 
 def add_open_raffle(session, month: str | None = None, **fields):
     """A committed raffle (this month's unless told otherwise), open until the end of its month."""
+    from luckyclub.club.raffles import month_end, month_of
     from luckyclub.models import Raffle, RaffleStatus, utcnow
-    from luckyclub.services.programs import club_id
-    from luckyclub.services.raffles import month_end, month_of
+    from luckyclub.platform.programs import club_id
 
     month = month or month_of(utcnow())
 
@@ -72,8 +72,8 @@ def add_competition(session, admin: User | None = None, *, active: bool = True, 
     otherwise. The skill question's right answer is "Paris"."""
     from datetime import timedelta
 
+    from luckyclub.competitions import catalogue
     from luckyclub.models import utcnow
-    from luckyclub.services import competitions
 
     admin = admin or add_user(session, f"admin{utcnow().timestamp()}@example.com", Role.ADMIN)
     now = utcnow()
@@ -89,10 +89,10 @@ def add_competition(session, admin: User | None = None, *, active: bool = True, 
         "choices": ["Paris", "Lyon", "Nice"],
         "answer": "Paris",
     }
-    competition = competitions.create(
+    competition = catalogue.create(
         session, admin, now=now - timedelta(hours=2), **(values | fields)
     )
     if active:
-        competitions.activate(session, admin, competition.id, now=now - timedelta(hours=2))
+        catalogue.activate(session, admin, competition.id, now=now - timedelta(hours=2))
     session.commit()
     return competition

@@ -10,7 +10,9 @@ import pytest
 from passlib.hash import argon2
 from sqlmodel import Session, select
 
-from luckyclub import security
+from luckyclub.core import security
+from luckyclub.core.errors import NotAllowed, UserError
+from luckyclub.core.settings import get_settings
 from luckyclub.models import (
     AuditLog,
     AuthSession,
@@ -20,9 +22,7 @@ from luckyclub.models import (
     User,
     utcnow,
 )
-from luckyclub.services import accounts, throttle
-from luckyclub.services.errors import NotAllowed, UserError
-from luckyclub.settings import get_settings
+from luckyclub.platform import accounts, throttle
 
 PASSWORD = "a long and unusual phrase"
 NEW_PASSWORD = "another quite unusual phrase"

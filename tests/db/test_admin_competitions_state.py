@@ -13,8 +13,11 @@ from PIL import Image
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
-from luckyclub import routes
 from luckyclub.api.routes import build_api
+from luckyclub.competitions import catalogue, tickets
+from luckyclub.core import routes
+from luckyclub.core.errors import UserError
+from luckyclub.core.settings import get_settings
 from luckyclub.models import (
     AuditLog,
     Competition,
@@ -31,15 +34,13 @@ from luckyclub.models import (
     User,
     utcnow,
 )
-from luckyclub.pages.admin import AdminState
-from luckyclub.pages.admin_competition import CompetitionAdminState
-from luckyclub.pages.admin_competitions import CompetitionsAdminState
-from luckyclub.pages.admin_tickets import TicketsAdminState
-from luckyclub.pages.admin_winners import WinnersAdminState
-from luckyclub.pages.champions import ChampionsState
-from luckyclub.services import competitions, draw_public, draws, tickets, winner_media
-from luckyclub.services.errors import UserError
-from luckyclub.settings import get_settings
+from luckyclub.pages.admin.competition import CompetitionAdminState
+from luckyclub.pages.admin.competitions import CompetitionsAdminState
+from luckyclub.pages.admin.home import AdminState
+from luckyclub.pages.admin.tickets import TicketsAdminState
+from luckyclub.pages.admin.winners import WinnersAdminState
+from luckyclub.pages.draws.champions import ChampionsState
+from luckyclub.platform import draw_public, draws, winner_media
 from tests.db.factories import add_buyer, add_competition, add_user
 from tests.db.reflex_state import state_for_tab
 from tests.db.test_admin_state import browser_session
@@ -171,7 +172,7 @@ def test_an_admin_creates_a_competition_and_a_wrong_right_answer_is_a_sentence(
     saved = fresh(app_db, Competition, row.id)
     assert saved.ticket_price_pence == 250 and saved.per_person_limit == 20
     assert saved.distinct_winners is True and saved.winners == 2
-    assert competitions.is_right_answer(saved, "blue") and "Blue" not in saved.answer_hash
+    assert catalogue.is_right_answer(saved, "blue") and "Blue" not in saved.answer_hash
 
 
 def test_dates_are_read_in_the_admins_timezone(session, people, app_db):
@@ -194,7 +195,7 @@ def test_the_list_features_activates_and_shows_competitions_waiting_for_a_decisi
     draft = add_competition(session, admin, active=False, title="Draft van")
     short = ended_competition(session, admin, title="Too few", min_tickets=5)
     postal(session, admin, short)
-    competitions.flag_below_minimum(session)
+    catalogue.flag_below_minimum(session)
     session.commit()
     state = tab(session, admin, CompetitionsAdminState)
     CompetitionsAdminState.load.fn(state)
@@ -212,7 +213,7 @@ def test_the_list_features_activates_and_shows_competitions_waiting_for_a_decisi
     CompetitionsAdminState.extend.fn(state, {"competition_id": short.id, "new_ends_at": later})
     assert state.error == "" and state.notice.startswith("Extended")
     assert state.waiting == []
-    assert competitions.phase(fresh(app_db, Competition, short.id)) == competitions.Phase.ON_SALE
+    assert catalogue.phase(fresh(app_db, Competition, short.id)) == catalogue.Phase.ON_SALE
 
 
 def test_cancel_and_refund_everyone_needs_a_reason(session, people, app_db):
@@ -343,7 +344,7 @@ def test_a_competitions_own_page_extends_and_cancels_it_whatever_id_the_form_car
     other = add_competition(session, admin, title="Someone else's")
     short = ended_competition(session, admin, title="Too few", min_tickets=5)
     postal(session, admin, short)
-    competitions.flag_below_minimum(session)
+    catalogue.flag_below_minimum(session)
     session.commit()
     state = page_of(session, admin, short.id)
     assert state.facts.below_minimum is True
@@ -426,7 +427,7 @@ def test_duplicating_a_competition_copies_its_pictures_and_skips_a_missing_file(
     assert CompetitionAdminState.duplicate.fn(state) is not None and state.error == ""
     with Session(app_db) as s:
         copy = s.exec(select(Competition).where(Competition.id != competition.id)).one()
-        [copied] = competitions.images_of(copy)
+        [copied] = catalogue.images_of(copy)
     assert copied != kept and (folder / copied).read_bytes() == (folder / kept).read_bytes()
 
 
@@ -604,7 +605,7 @@ def drawn_winner(session, admin: User, email: str = "ann@example.com") -> DrawWi
     competition = ended_competition(session, admin)
     buyer = add_buyer(session, email)
     postal(session, admin, competition, name="Ann", email=buyer.email)
-    draw = competitions.draw_of(session, competition.id)
+    draw = catalogue.draw_of(session, competition.id)
     assert draws.draw_now(admin.id, draw.id).status == "drawn"
     return session.exec(select(DrawWinner).where(DrawWinner.draw_id == draw.id)).one()
 

@@ -7,7 +7,8 @@ import asyncio
 import pytest
 from sqlmodel import Session, select
 
-from luckyclub import routes
+from luckyclub.club import ledger, raffles
+from luckyclub.core import routes
 from luckyclub.models import (
     AuditLog,
     Draw,
@@ -21,12 +22,12 @@ from luckyclub.models import (
     User,
     WinnerStatus,
 )
-from luckyclub.pages.admin_draws import DrawsAdminState
-from luckyclub.pages.admin_raffles import RafflesAdminState
-from luckyclub.pages.admin_winners import WinnersAdminState
-from luckyclub.pages.draw import DrawPageState
-from luckyclub.pages.live_draw import LiveDrawState
-from luckyclub.services import draw_public, draws, ledger, raffles
+from luckyclub.pages.admin.draws import DrawsAdminState
+from luckyclub.pages.admin.raffles import RafflesAdminState
+from luckyclub.pages.admin.winners import WinnersAdminState
+from luckyclub.pages.draws.draw import DrawPageState
+from luckyclub.pages.draws.live_draw import LiveDrawState
+from luckyclub.platform import draw_public, draws
 from luckyclub.state.admin import DRAW_FAILED
 from tests.db.factories import add_open_raffle, add_user
 from tests.db.reflex_state import run_busy, state_for_tab

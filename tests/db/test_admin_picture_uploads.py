@@ -10,10 +10,10 @@ import pytest
 from sqlmodel import Session
 
 from luckyclub.models import DrawWinner, Raffle, RaffleStatus, Role, User
-from luckyclub.pages.admin_competition import CompetitionAdminState
-from luckyclub.pages.admin_raffles import RafflesAdminState
-from luckyclub.pages.admin_winners import WinnersAdminState
-from luckyclub.services import proof_files
+from luckyclub.pages.admin.competition import CompetitionAdminState
+from luckyclub.pages.admin.raffles import RafflesAdminState
+from luckyclub.pages.admin.winners import WinnersAdminState
+from luckyclub.platform import uploads
 from tests.db.factories import add_competition, add_open_raffle, add_user
 from tests.db.test_admin_competitions_state import Upload, drawn_winner, image_bytes, page_of, tab
 
@@ -30,7 +30,7 @@ def people(session) -> dict[str, User]:
 def decoded_on(monkeypatch) -> list[str]:
     """Where each uploaded picture was checked: on the event loop's thread, or off it."""
     where: list[str] = []
-    check_upload = proof_files.check_upload
+    check_upload = uploads.check_upload
 
     def recording(*args, **kwargs):
         try:
@@ -40,7 +40,7 @@ def decoded_on(monkeypatch) -> list[str]:
             where.append("thread")
         return check_upload(*args, **kwargs)
 
-    monkeypatch.setattr(proof_files, "check_upload", recording)
+    monkeypatch.setattr(uploads, "check_upload", recording)
     return where
 
 

@@ -6,8 +6,8 @@ import pytest
 from sqlmodel import Session, select
 
 from luckyclub.models import AuditLog, Role, User
-from luckyclub.pages.admin import AdminState
-from luckyclub.services import accounts
+from luckyclub.pages.admin.home import AdminState
+from luckyclub.platform import accounts
 from luckyclub.state.session import SessionState
 from tests.db.factories import add_user
 from tests.db.reflex_state import state_for_tab

@@ -8,7 +8,7 @@ from starlette.testclient import TestClient
 
 from luckyclub.api.routes import build_api
 from luckyclub.models import AuthSession, Role, User
-from luckyclub.services import accounts
+from luckyclub.platform import accounts
 from luckyclub.state.session import SESSION_COOKIE
 from tests.db.factories import add_user
 

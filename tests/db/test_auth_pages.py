@@ -5,16 +5,16 @@ from __future__ import annotations
 import pytest
 from passlib.hash import argon2
 
-from luckyclub import security
-from luckyclub.pages.auth import (
+from luckyclub.core import security
+from luckyclub.pages.account.auth import (
     JOINED,
     RESET_SENT,
     ForgotPasswordState,
     LoginState,
     RegisterState,
 )
-from luckyclub.pages.profile import ProfileState
-from luckyclub.services import accounts, throttle
+from luckyclub.pages.account.profile import ProfileState
+from luckyclub.platform import accounts, throttle
 from tests.db.reflex_state import finish, state_for_tab
 
 PASSWORD = "a long and unusual phrase"

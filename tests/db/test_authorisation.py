@@ -24,8 +24,10 @@ from sqlalchemy import text
 from sqlmodel import Session, SQLModel, select
 
 import luckyclub.luckyclub as app_module
+from luckyclub.club import ledger, proofs, raffles
+from luckyclub.competitions import tickets
 from luckyclub.models import LedgerSource, OutboxMessage, Role, utcnow
-from luckyclub.services import accounts, draws, ledger, proofs, raffles, tickets
+from luckyclub.platform import accounts, draws
 from luckyclub.state.admin import AdminPageState
 from luckyclub.state.session import SessionState
 from tests.db.factories import add_buyer, add_competition, add_member, add_open_raffle, add_user

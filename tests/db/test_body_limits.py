@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from luckyclub.api import body_limits
 from luckyclub.api.routes import build_api
-from luckyclub.services import accounts
+from luckyclub.platform import accounts
 from luckyclub.state.session import SESSION_COOKIE
 from tests.db.factories import add_user
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from luckyclub.models import OutboxMessage, User
-from luckyclub.pages.auth import (
+from luckyclub.pages.account.auth import (
     JOINED,
     RESET_SENT,
     ForgotPasswordState,
@@ -14,9 +14,9 @@ from luckyclub.pages.auth import (
     RegisterState,
     ResetPasswordState,
 )
-from luckyclub.pages.profile import ProfileState
-from luckyclub.services import accounts
-from luckyclub.services.mail import links_in
+from luckyclub.pages.account.profile import ProfileState
+from luckyclub.platform import accounts
+from luckyclub.platform.mail import links_in
 from tests.db.reflex_state import run_busy, state_for_tab
 
 PASSWORD = "correct horse battery"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from luckyclub import cli, security
+from luckyclub import cli
+from luckyclub.competitions import catalogue
+from luckyclub.core import security
 from luckyclub.models import OutboxMessage, Role, User
-from luckyclub.services import competitions
 
 
 def test_create_admin_takes_the_password_from_the_environment_and_can_sign_in(
@@ -67,17 +68,17 @@ def test_seed_demo_loads_two_accounts_once_and_prints_their_passwords(
     password = first.split(cli.DEMO_MEMBER)[1].split("password:")[1].split()[0]
     assert security.verify_password(password, users[cli.DEMO_MEMBER].password_hash)
     assert "already loaded" in second and password in second
-    shown = competitions.list_public(session)
+    shown = catalogue.list_public(session)
     assert len(shown) == len(cli.DEMO_COMPETITIONS) and shown[0].featured
-    assert all(competitions.images_of(c) for c in shown)
+    assert all(catalogue.images_of(c) for c in shown)
     assert users[cli.DEMO_MEMBER].email_verified_at is not None
     mailed = session.exec(select(OutboxMessage.template, OutboxMessage.to_address)).all()
     assert ("verify_email", cli.DEMO_MEMBER) not in mailed  # verified already: nothing to confirm
 
 
 def test_ledger_rebuild_cache_recomputes_balances_from_the_rows(app_db, session, capsys):
+    from luckyclub.club import ledger
     from luckyclub.models import EntryBalance
-    from luckyclub.services import ledger
     from tests.db.factories import add_open_raffle, add_user
 
     raffle = add_open_raffle(session)

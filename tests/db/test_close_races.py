@@ -11,7 +11,9 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from luckyclub import db
+from luckyclub.competitions import catalogue, tickets
+from luckyclub.core import db
+from luckyclub.core.errors import UserError
 from luckyclub.draws import snapshot_lines
 from luckyclub.models import (
     Competition,
@@ -23,8 +25,7 @@ from luckyclub.models import (
     TicketStatus,
     User,
 )
-from luckyclub.services import competitions, draws, tickets
-from luckyclub.services.errors import UserError
+from luckyclub.platform import draws
 from tests.db.factories import add_buyer, add_competition, add_user
 from tests.db.locks import wait_until_blocked
 
@@ -49,7 +50,7 @@ def sold(postgres, session, no_beacon):
         checkout = tickets.start_checkout(buyer.id, competition.id, quantity, "Paris")
         assert tickets.pay_test_checkout(buyer, checkout.url.split("session=")[1]).numbers
     ann_order = session.exec(select(TicketOrder).where(TicketOrder.user_id == ann.id)).one()
-    draw = competitions.draw_of(session, competition.id)
+    draw = catalogue.draw_of(session, competition.id)
     return admin, competition, ann_order, draw.id, competition.ends_at + timedelta(seconds=1)
 
 

@@ -11,11 +11,12 @@ from sqlmodel import Session
 from starlette.testclient import TestClient
 
 from luckyclub.api.routes import build_api
+from luckyclub.club import ledger, raffles
+from luckyclub.core.errors import UserError
+from luckyclub.core.settings import get_settings
 from luckyclub.models import Raffle, RaffleStatus, Role
-from luckyclub.pages.admin_raffles import RafflesAdminState
-from luckyclub.services import accounts, ledger, raffles
-from luckyclub.services.errors import UserError
-from luckyclub.settings import get_settings
+from luckyclub.pages.admin.raffles import RafflesAdminState
+from luckyclub.platform import accounts
 from luckyclub.state.session import SESSION_COOKIE
 from tests.db.factories import add_member, add_open_raffle, add_user
 from tests.db.reflex_state import state_for_tab
@@ -127,7 +128,7 @@ def test_an_admin_opens_a_draft_raffle_from_the_console(app_db, session):
 
 
 def test_the_stats_chart_names_sources_in_words_and_keeps_removals_negative(app_db, session):
-    from luckyclub.pages.admin_stats import StatsState
+    from luckyclub.pages.admin.stats import StatsState
 
     admin = add_user(session, "admin@example.com", Role.ADMIN)
     raffle = add_open_raffle(session)

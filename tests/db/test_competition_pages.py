@@ -12,7 +12,9 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import func, select
 
-from luckyclub import routes
+from luckyclub.competitions import catalogue, responsible_play, tickets
+from luckyclub.core import routes
+from luckyclub.core.errors import UserError
 from luckyclub.models import (
     Competition,
     CompetitionStatus,
@@ -23,15 +25,14 @@ from luckyclub.models import (
     User,
     utcnow,
 )
-from luckyclub.pages.competition import WAITING, CompetitionPageState
-from luckyclub.pages.competition_checkout import TicketCheckoutState
-from luckyclub.pages.competition_rules import RulesState
-from luckyclub.pages.competitions import CompetitionListState
-from luckyclub.pages.dashboard import DashboardState
-from luckyclub.pages.draw import DrawPageState
-from luckyclub.pages.live_draw import LiveDrawState
-from luckyclub.services import accounts, competitions, draws, responsible_play, tickets, wins
-from luckyclub.services.errors import UserError
+from luckyclub.pages.club.dashboard import DashboardState
+from luckyclub.pages.competitions.catalogue import CompetitionListState
+from luckyclub.pages.competitions.checkout import TicketCheckoutState
+from luckyclub.pages.competitions.competition import WAITING, CompetitionPageState
+from luckyclub.pages.competitions.rules import RulesState
+from luckyclub.pages.draws.draw import DrawPageState
+from luckyclub.pages.draws.live_draw import LiveDrawState
+from luckyclub.platform import accounts, draws, wins
 from luckyclub.state.session import SessionState
 from tests.db.factories import add_buyer, add_competition, add_user
 from tests.db.reflex_state import run_busy, state_for_tab
@@ -94,7 +95,7 @@ def test_each_tab_lists_its_phase_featured_first_and_never_a_draft(session, admi
     now = utcnow()
     plain = add_competition(session, admin, title="Plain bike")
     featured = add_competition(session, admin, title="Featured car")
-    competitions.set_featured(session, admin, featured.id, True)
+    catalogue.set_featured(session, admin, featured.id, True)
     add_competition(session, admin, title="Coming TV", starts_at=now + timedelta(days=1))
     ended = add_competition(session, admin, title="Ended watch")
     move_dates(session, ended, ends_at=now - timedelta(hours=1), draw_at=now + timedelta(hours=1))
@@ -480,7 +481,7 @@ def test_the_live_page_counts_tickets_and_entrants_before_the_draw(session, admi
     competition = add_competition(session, admin)
     buy(add_buyer(session, "ann@example.com"), competition, 2)
     buy(add_buyer(session, "bob@example.com"), competition, 1)
-    draw = competitions.draw_of(session, competition.id)
+    draw = catalogue.draw_of(session, competition.id)
 
     state = state_for_tab(LiveDrawState, path=routes.live_page(draw.id))
     LiveDrawState.load.fn(state)
@@ -498,7 +499,7 @@ def test_after_the_draw_the_page_shows_the_winning_ticket_and_names_a_published_
     buy(add_buyer(session, "bob@example.com"), competition, 1)
     draws.run_due(now=competition.draw_at + timedelta(seconds=1))
     session.expire_all()
-    draw = competitions.draw_of(session, competition.id)
+    draw = catalogue.draw_of(session, competition.id)
     winner = session.exec(select(DrawWinner).where(DrawWinner.draw_id == draw.id)).one()
 
     state = competition_page(competition.id)
@@ -546,7 +547,7 @@ def test_after_the_draw_the_page_shows_the_winning_ticket_and_names_a_published_
 
 def test_a_cancelled_competition_says_why_and_that_orders_are_refunded(session, admin):
     competition = add_competition(session, admin)
-    competitions.cancel(session, admin, competition.id, "The prize can no longer be supplied")
+    catalogue.cancel(session, admin, competition.id, "The prize can no longer be supplied")
     session.commit()
 
     state = competition_page(competition.id)

@@ -12,6 +12,9 @@ from sqlalchemy import update
 from sqlmodel import func, select
 
 from luckyclub import jobs
+from luckyclub.club import membership
+from luckyclub.competitions import catalogue, public, tickets
+from luckyclub.core.errors import UserError
 from luckyclub.models import (
     Competition,
     CompetitionStatus,
@@ -25,16 +28,8 @@ from luckyclub.models import (
     TicketStatus,
     utcnow,
 )
-from luckyclub.services import (
-    competition_public,
-    competitions,
-    draw_public,
-    draws,
-    membership,
-    tickets,
-)
-from luckyclub.services.errors import UserError
-from luckyclub.state import competition_views
+from luckyclub.platform import draw_public, draws
+from luckyclub.state.competitions import competition_views
 from tests.db.factories import add_buyer, add_competition, add_user
 
 
@@ -201,7 +196,7 @@ def test_a_refunded_order_leaves_the_draw(session, admin, no_beacon):
     competition = reload(session, competition)
     draws.run_due(now=competition.draw_at + timedelta(seconds=1))
 
-    draw = competitions.draw_of(session, competition.id)
+    draw = catalogue.draw_of(session, competition.id)
     session.refresh(draw)
     assert draw.status == DrawStatus.DRAWN
     assert draw.entry_count == 1
@@ -214,7 +209,7 @@ def test_a_refunded_order_leaves_the_draw(session, admin, no_beacon):
 
 def test_the_draw_waits_until_sales_close(session, admin, no_beacon):
     competition = add_competition(session, admin)
-    draw = competitions.draw_of(session, competition.id)
+    draw = catalogue.draw_of(session, competition.id)
 
     outcome = draws.draw_now(admin.id, draw.id)
 
@@ -229,19 +224,19 @@ def test_below_the_minimum_the_draw_waits_for_an_admin_to_extend_or_cancel(
     buy(ann, competition, 2)
     after = competition.ends_at + timedelta(seconds=1)
 
-    assert [c.id for c in competitions.flag_below_minimum(session, after)] == [competition.id]
+    assert [c.id for c in catalogue.flag_below_minimum(session, after)] == [competition.id]
     session.commit()
     told = session.exec(
         select(OutboxMessage).where(OutboxMessage.template == "competition_below_minimum")
     ).one()
     assert told.to_address == "admin@example.com" and "2 tickets sold" in told.text_body
-    assert competitions.flag_below_minimum(session, after) == []  # flagged once, emailed once
+    assert catalogue.flag_below_minimum(session, after) == []  # flagged once, emailed once
     draws.run_due(now=after)
-    draw = competitions.draw_of(session, competition.id)
+    draw = catalogue.draw_of(session, competition.id)
     session.refresh(draw)
     assert draw.status == DrawStatus.SCHEDULED
 
-    competitions.cancel(session, admin, competition.id, "Not enough entries", now=after)
+    catalogue.cancel(session, admin, competition.id, "Not enough entries", now=after)
     session.commit()
     assert reload(session, competition).status == CompetitionStatus.CANCELLED
     assert tickets.process_refunds(after)["refunded"] == 1
@@ -257,7 +252,7 @@ def test_a_competition_that_closes_with_no_tickets_is_cancelled_with_its_draw(
 
     draws.run_due(now=after)
 
-    draw = competitions.draw_of(session, competition.id)
+    draw = catalogue.draw_of(session, competition.id)
     session.refresh(draw)
     assert draw.status == DrawStatus.VOID and "nobody to draw" in draw.reason
     competition = reload(session, competition)
@@ -265,19 +260,19 @@ def test_a_competition_that_closes_with_no_tickets_is_cancelled_with_its_draw(
     assert competition.cancel_reason == draw.reason
     assert session.exec(select(TicketOrder.status)).all() == [OrderStatus.EXPIRED]
     with pytest.raises(UserError, match="This competition is cancelled: it cannot be cancelled."):
-        competitions.cancel(session, admin, competition.id, "Nobody entered", now=after)
+        catalogue.cancel(session, admin, competition.id, "Nobody entered", now=after)
 
 
 def test_cancel_finishes_a_competition_left_active_behind_its_void_draw(session, admin):
     """A competition closed empty by an earlier version stayed active behind its void draw, and
     Cancel answered "Cannot void: this draw is void already"."""
     competition = add_competition(session, admin)
-    draw = competitions.draw_of(session, competition.id)
+    draw = catalogue.draw_of(session, competition.id)
     draw.status, draw.reason = DrawStatus.VOID, "Nobody held entries when the pool closed."
     session.commit()
     after = competition.ends_at + timedelta(seconds=1)
 
-    competitions.cancel(session, admin, competition.id, "Nobody entered", now=after)
+    catalogue.cancel(session, admin, competition.id, "Nobody entered", now=after)
     session.commit()
 
     assert reload(session, competition).status == CompetitionStatus.CANCELLED
@@ -306,7 +301,7 @@ def test_a_competition_in_euros_shows_and_mails_its_prices_in_euros(session, adm
     assert ("Order Placed", 5.0, "EUR") in values and ("Checkout Started", 5.0, "EUR") in values
     [order] = tickets.orders(session, competition_id=competition.id)
     assert order.amount == "€5.00"
-    card = competition_public.card(session, reload(session, competition), utcnow())
+    card = public.card(session, reload(session, competition), utcnow())
     assert competition_views.card_view(card).price == "€2.50"
 
 
@@ -315,7 +310,7 @@ def test_a_manual_winner_names_a_ticket_and_is_published_as_an_override(session,
     ann, bob = add_buyer(session, "ann@example.com"), add_buyer(session, "bob@example.com")
     buy(ann, competition, 2)
     buy(bob, competition, 2)
-    draw = competitions.draw_of(session, competition.id)
+    draw = catalogue.draw_of(session, competition.id)
     after = competition.ends_at + timedelta(seconds=1)
 
     draws.override(session, admin, draw.id, ticket="#4", reason="Drawn live on stream", now=after)
@@ -335,9 +330,9 @@ def test_the_answer_is_stored_hashed_and_edits_after_sales_are_refused(session, 
     buy(ann, competition, 2)
 
     with pytest.raises(UserError, match="can no longer change"):
-        competitions.update(session, admin, competition.id, ticket_price_pence="3.00")
+        catalogue.update(session, admin, competition.id, ticket_price_pence="3.00")
     with pytest.raises(UserError, match="cannot go below"):
-        competitions.update(session, admin, competition.id, max_tickets=1)
+        catalogue.update(session, admin, competition.id, max_tickets=1)
     assert reload(session, competition).ticket_price_pence == 250
 
 
@@ -439,7 +434,7 @@ def test_a_manual_winner_of_a_competition_verifies_as_an_override_and_nothing_el
     competition = add_competition(session, admin)
     ann = add_buyer(session, "ann@example.com")
     buy(ann, competition, 2)
-    draw = competitions.draw_of(session, competition.id)
+    draw = catalogue.draw_of(session, competition.id)
     after = competition.ends_at + timedelta(seconds=1)
     draws.override(session, admin, draw.id, ticket="2", reason="Drawn live on stream", now=after)
     session.commit()
@@ -457,7 +452,7 @@ def test_check_my_entry_takes_ticket_numbers_and_refuses_other_digits_with_a_sen
     ann = add_buyer(session, "ann@example.com")
     buy(ann, competition, 2)
     draws.run_due(now=competition.draw_at + timedelta(seconds=1))
-    draw = competitions.draw_of(session, competition.id)
+    draw = catalogue.draw_of(session, competition.id)
 
     assert draw_public.check_entry(session, draw.id, "2").found
     refused = draw_public.check_entry(session, draw.id, "²")

@@ -18,6 +18,7 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from luckyclub.api.routes import build_api
+from luckyclub.competitions import catalogue, tickets
 from luckyclub.models import (
     Competition,
     Draw,
@@ -28,7 +29,7 @@ from luckyclub.models import (
     TicketOrder,
     utcnow,
 )
-from luckyclub.services import accounts, competitions, draws, tickets
+from luckyclub.platform import accounts, draws
 from luckyclub.state.session import SESSION_COOKIE
 from tests.db.factories import add_buyer, add_competition, add_user
 from tests.db.test_competitions import buy
@@ -69,7 +70,7 @@ def one_of_each_phase(session, admin) -> dict[str, int]:
     drawn = add_competition(session, admin, title="Drawn already")
     session.exec(update(Competition).where(Competition.id == drawn.id).values(status="drawn"))
     cancelled = add_competition(session, admin, title="Called off")
-    competitions.cancel(session, admin, cancelled.id, "The prize was not delivered")
+    catalogue.cancel(session, admin, cancelled.id, "The prize was not delivered")
     draft = add_competition(session, admin, title="Still a draft", active=False)
     session.commit()
     return {
@@ -224,12 +225,12 @@ def test_prize_pictures_are_public_and_long_cached_a_drafts_only_for_admins(sess
     live = add_competition(session, admin)
     draft = add_competition(session, admin, active=False)
     for competition in (live, draft):
-        competitions.add_image(
+        catalogue.add_image(
             session, admin, competition.id, filename="bike.png", data=_png(), claimed_type=""
         )
     session.commit()
     [url] = client.get(f"/api/competitions/{live.id}").json()["images"]
-    [draft_name] = competitions.images_of(session.get(Competition, draft.id))
+    [draft_name] = catalogue.images_of(session.get(Competition, draft.id))
     draft_url = f"/api/competitions/{draft.id}/images/{draft_name}"
 
     picture = client.get(url)
@@ -327,7 +328,7 @@ def test_the_draw_shows_its_commitment_before_and_its_winner_and_proof_after(
     ann, bob = add_buyer(session, "ann@example.com"), add_buyer(session, "bob@example.com")
     buy(ann, competition, 2)
     buy(bob, competition, 3)
-    draw = competitions.draw_of(session, competition.id)
+    draw = catalogue.draw_of(session, competition.id)
     path = f"/api/competitions/{competition.id}/draw"
 
     before = client.get(path)
@@ -399,7 +400,7 @@ def test_a_manual_winner_and_a_void_draw_say_so_with_their_reason(
     chosen = add_competition(session, admin)
     ann = add_buyer(session, "ann@example.com")
     buy(ann, chosen, 2)
-    draw = competitions.draw_of(session, chosen.id)
+    draw = catalogue.draw_of(session, chosen.id)
     draws.override(
         session,
         admin,
@@ -409,7 +410,7 @@ def test_a_manual_winner_and_a_void_draw_say_so_with_their_reason(
         now=chosen.ends_at + timedelta(seconds=1),
     )
     called_off = add_competition(session, admin, title="Called off")
-    competitions.cancel(session, admin, called_off.id, "The prize was not delivered")
+    catalogue.cancel(session, admin, called_off.id, "The prize was not delivered")
     session.commit()
 
     manual = client.get(f"/api/competitions/{chosen.id}/draw").json()

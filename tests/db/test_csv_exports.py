@@ -10,8 +10,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from luckyclub.api.routes import build_api
+from luckyclub.club import ledger
 from luckyclub.models import Role
-from luckyclub.services import accounts, ledger
+from luckyclub.platform import accounts
 from luckyclub.state.session import SESSION_COOKIE
 from tests.db.factories import add_buyer, add_competition, add_open_raffle, add_user
 from tests.db.test_competitions import buy

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from luckyclub import routes
+from luckyclub.club import raffles
+from luckyclub.core import routes
+from luckyclub.core.words import when
 from luckyclub.models import RaffleStatus, utcnow
-from luckyclub.pages.dashboard import DashboardState
-from luckyclub.services import accounts, raffles
-from luckyclub.words import when
+from luckyclub.pages.club.dashboard import DashboardState
+from luckyclub.platform import accounts
 from tests.db.factories import add_open_raffle, add_user
 from tests.db.reflex_state import state_for_tab
 

@@ -9,6 +9,7 @@ from starlette.testclient import TestClient
 
 from luckyclub import cli
 from luckyclub.api.routes import build_api
+from luckyclub.club import raffles
 from luckyclub.draws import (
     InclusionProof,
     draw_key,
@@ -19,7 +20,7 @@ from luckyclub.draws import (
 )
 from luckyclub.draws.merkle import verify_inclusion
 from luckyclub.draws.proof import parameters_from_dict, result_to_dict
-from luckyclub.services import draw_public, raffles
+from luckyclub.platform import draw_public
 from tests.db.test_draws import close_then_draw, raffle_with_entries
 from tests.served import serve_api
 

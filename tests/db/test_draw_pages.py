@@ -8,14 +8,15 @@ from datetime import timedelta
 
 import pytest
 
-from luckyclub import routes
+from luckyclub.club import raffles
+from luckyclub.core import routes
 from luckyclub.models import Role
-from luckyclub.pages.champions import ChampionsState
-from luckyclub.pages.dashboard import DashboardState
-from luckyclub.pages.draw import DrawPageState
-from luckyclub.pages.live_draw import LiveDrawState
-from luckyclub.services import accounts, draw_public, draws, raffles
-from luckyclub.state import draw_room
+from luckyclub.pages.club.dashboard import DashboardState
+from luckyclub.pages.draws.champions import ChampionsState
+from luckyclub.pages.draws.draw import DrawPageState
+from luckyclub.pages.draws.live_draw import LiveDrawState
+from luckyclub.platform import accounts, draw_public, draws
+from luckyclub.state.draws import draw_room
 from tests.db.factories import add_open_raffle, add_user
 from tests.db.reflex_state import state_for_tab
 from tests.db.test_draws import CLOSES, close_then_draw, draw_of, raffle_with_entries
@@ -235,7 +236,7 @@ def test_a_raffle_winner_is_told_on_the_dashboard_with_what_happens_next(session
 
 
 def test_champions_names_a_winner_only_with_their_consent_and_publish_says_so(session):
-    from luckyclub.pages.admin_winners import WinnersAdminState
+    from luckyclub.pages.admin.winners import WinnersAdminState
 
     raffle, users = raffle_with_entries(session, HOLDINGS)
     admin = add_user(session, "boss@example.com", role=Role.ADMIN)

@@ -13,9 +13,10 @@ import sqlalchemy as sa
 from alembic import command
 from sqlmodel import Session, select
 
-from luckyclub import db
+from luckyclub.competitions import catalogue
+from luckyclub.core import db
 from luckyclub.models import Competition, Draw, DrawStatus, DrawWinner, Raffle, Role, UTCDateTime
-from luckyclub.services import competitions, draw_public, draws, programs
+from luckyclub.platform import draw_public, draws, programs
 from tests.db.factories import add_buyer, add_competition, add_user
 from tests.db.test_competitions import buy
 from tests.db.test_draws import close_then_draw, raffle_with_entries
@@ -65,7 +66,7 @@ def _populate(session: Session, settings_env) -> None:
     draws.override(
         session,
         admin,
-        competitions.draw_of(session, overridden.id).id,
+        catalogue.draw_of(session, overridden.id).id,
         ticket="4",
         reason="Drawn live on stream",
         now=overridden.ends_at + timedelta(seconds=1),

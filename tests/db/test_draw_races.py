@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
+from luckyclub.club import ledger, raffles
 from luckyclub.models import (
     Draw,
     DrawSnapshot,
@@ -22,7 +23,7 @@ from luckyclub.models import (
     User,
     utcnow,
 )
-from luckyclub.services import draws, ledger, raffles
+from luckyclub.platform import draws
 from tests.db.factories import add_open_raffle, add_user
 
 WINNERS = 2

@@ -8,6 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from luckyclub.club import ledger, raffles
+from luckyclub.core.errors import UserError
 from luckyclub.models import (
     Draw,
     DrawStatus,
@@ -21,8 +23,7 @@ from luckyclub.models import (
     Role,
     WinnerStatus,
 )
-from luckyclub.services import draw_public, draws, ledger, raffles
-from luckyclub.services.errors import UserError
+from luckyclub.platform import draw_public, draws
 from tests import drand_relay
 from tests.db.factories import add_open_raffle, add_user
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from luckyclub.models import User
-from luckyclub.services import file_store
+from luckyclub.platform import file_store
 
 
 def test_a_file_stored_for_a_rolled_back_transaction_is_deleted(app_db, tmp_path):

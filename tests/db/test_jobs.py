@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session, select
 
 from luckyclub import jobs
+from luckyclub.core.settings import get_settings
 from luckyclub.jobs import Job, SchedulerLeader, cron, every, run_due, start_scheduler
 from luckyclub.models import JobRun, utcnow
-from luckyclub.settings import get_settings
 
 LEADERSHIP_THREAD = "luckyclub-scheduler-leadership"
 

@@ -8,6 +8,9 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 from sqlmodel import Session, select
 
+from luckyclub.club import ledger
+from luckyclub.club.raffles import month_of, next_month
+from luckyclub.core.errors import NotAllowed, UserError
 from luckyclub.models import (
     AuditLog,
     EntryBalance,
@@ -18,9 +21,6 @@ from luckyclub.models import (
     User,
     utcnow,
 )
-from luckyclub.services import ledger
-from luckyclub.services.errors import NotAllowed, UserError
-from luckyclub.services.raffles import month_of, next_month
 from tests.db.factories import add_open_raffle, add_user
 from tests.db.locks import wait_until_blocked
 

@@ -14,12 +14,12 @@ from urllib.parse import parse_qs
 import pytest
 from sqlmodel import Session, func, select
 
+from luckyclub.club import ledger, membership
+from luckyclub.club.raffles import month_of
+from luckyclub.core.errors import NotAllowed, UserError
+from luckyclub.core.settings import get_settings
 from luckyclub.integrations.stripe_api import PAYMENTS_UNAVAILABLE
 from luckyclub.models import Membership, MembershipStatus, StripeEvent, User, utcnow
-from luckyclub.services import ledger, membership
-from luckyclub.services.errors import NotAllowed, UserError
-from luckyclub.services.raffles import month_of
-from luckyclub.settings import get_settings
 from tests.db.factories import add_open_raffle, add_user
 
 

@@ -11,9 +11,9 @@ import pytest
 from sqlmodel import select
 
 from luckyclub import jobs
+from luckyclub.core.errors import UserError
 from luckyclub.models import Channel, OutboxMessage, OutboxStatus, Role, User, utcnow
-from luckyclub.services import accounts, mail, notify
-from luckyclub.services.errors import UserError
+from luckyclub.platform import accounts, mail, notify
 from tests import fake_http
 from tests.db.factories import add_user
 from tests.db.test_outbox import SmtpServer

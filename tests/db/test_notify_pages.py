@@ -6,9 +6,9 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from luckyclub.models import Role, User
-from luckyclub.pages.admin_mail import AdminMailState
-from luckyclub.pages.profile import ProfileState
-from luckyclub.services import accounts, notify
+from luckyclub.pages.account.profile import ProfileState
+from luckyclub.pages.admin.mail import AdminMailState
+from luckyclub.platform import accounts, notify
 from tests.db.factories import add_user
 from tests.db.reflex_state import state_for_tab
 

@@ -13,10 +13,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlmodel import select
 
+from luckyclub.core.errors import NotAllowed, UserError
+from luckyclub.core.settings import get_settings
 from luckyclub.models import AuditLog, OutboxMessage, OutboxStatus, Role, User, utcnow
-from luckyclub.services import mail
-from luckyclub.services.errors import NotAllowed, UserError
-from luckyclub.settings import get_settings
+from luckyclub.platform import mail
 from tests.db.factories import add_user
 
 LINK = "https://club.example/verify?token=abc"

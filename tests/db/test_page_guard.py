@@ -13,11 +13,11 @@ from sqlmodel import Session, select
 
 import luckyclub.luckyclub  # noqa: F401 - every page and its state, as the running app has them
 from luckyclub.models import OutboxMessage, Role, User
-from luckyclub.pages.admin import AdminState
-from luckyclub.pages.admin_audit import AuditState
-from luckyclub.pages.admin_mail import AdminMailState
-from luckyclub.pages.dashboard import DashboardState
-from luckyclub.services import accounts
+from luckyclub.pages.admin.audit import AuditState
+from luckyclub.pages.admin.home import AdminState
+from luckyclub.pages.admin.mail import AdminMailState
+from luckyclub.pages.club.dashboard import DashboardState
+from luckyclub.platform import accounts
 from luckyclub.state.admin import AdminPageState
 from luckyclub.state.session import ForgetOtherViewersPages, SessionState
 from tests.db.factories import add_user

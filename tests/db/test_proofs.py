@@ -15,10 +15,11 @@ from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
 from luckyclub.api.routes import build_api
+from luckyclub.club import ledger, proofs, raffles
+from luckyclub.core.errors import NotAllowed, UserError
+from luckyclub.core.settings import PROJECT_ROOT, get_settings, load_settings
 from luckyclub.models import AuditLog, EntryLedger, ProofStatus, ProofUpload, Role, User, utcnow
-from luckyclub.services import accounts, ledger, proofs, raffles
-from luckyclub.services.errors import NotAllowed, UserError
-from luckyclub.settings import PROJECT_ROOT, get_settings, load_settings
+from luckyclub.platform import accounts
 from luckyclub.state.session import SESSION_COOKIE
 from tests.db.factories import add_open_raffle, add_user
 from tests.unit.test_proof_files import jpeg_bytes, pdf_bytes, screenshot

@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
+from luckyclub.club import ledger, raffles
+from luckyclub.core.errors import NotAllowed, UserError
 from luckyclub.models import (
     AuditLog,
     EntryLedger,
@@ -18,8 +20,7 @@ from luckyclub.models import (
     RaffleStatus,
     Role,
 )
-from luckyclub.services import draws, ledger, programs, raffles
-from luckyclub.services.errors import NotAllowed, UserError
+from luckyclub.platform import draws, programs
 from tests.db.factories import add_member, add_open_raffle, add_user
 
 NOW = datetime(2026, 11, 15, 12, 0, tzinfo=UTC)

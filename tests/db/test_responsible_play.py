@@ -8,6 +8,15 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
+from luckyclub.competitions import responsible_play, tickets
+from luckyclub.competitions.responsible_play import (
+    check_purchase,
+    self_exclude,
+    set_monthly_limit,
+    spent_this_month,
+    status,
+)
+from luckyclub.core.errors import NotAllowed, UserError
 from luckyclub.models import (
     Competition,
     OrderStatus,
@@ -15,16 +24,8 @@ from luckyclub.models import (
     TicketOrder,
     User,
 )
-from luckyclub.pages.profile import PlayState
-from luckyclub.services import accounts, responsible_play, tickets
-from luckyclub.services.errors import NotAllowed, UserError
-from luckyclub.services.responsible_play import (
-    check_purchase,
-    self_exclude,
-    set_monthly_limit,
-    spent_this_month,
-    status,
-)
+from luckyclub.pages.account.profile import PlayState
+from luckyclub.platform import accounts
 from tests.db.factories import add_buyer, add_competition, add_user
 from tests.db.locks import wait_until_blocked
 from tests.db.reflex_state import state_for_tab

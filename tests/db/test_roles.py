@@ -6,11 +6,12 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from luckyclub import routes
+from luckyclub.club import ledger, raffles
+from luckyclub.core import routes
+from luckyclub.core.errors import NotAllowed, UserError
 from luckyclub.models import AuditLog, Program, Role, ScopedRole, utcnow
-from luckyclub.pages.admin_roles import RolesState
-from luckyclub.services import accounts, ledger, programs, raffles, roles
-from luckyclub.services.errors import NotAllowed, UserError
+from luckyclub.pages.admin.roles import RolesState
+from luckyclub.platform import accounts, programs, roles
 from tests.db.factories import add_member, add_user
 from tests.db.reflex_state import state_for_tab
 

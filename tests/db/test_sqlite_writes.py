@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
-from luckyclub import db
+from luckyclub.core import db
 from luckyclub.models import User
 from tests.db.factories import add_user
 

@@ -13,11 +13,11 @@ from sqlmodel import Session, func, select
 from starlette.testclient import TestClient
 
 from luckyclub.api.routes import build_api
+from luckyclub.club import ledger, membership
+from luckyclub.club.raffles import month_of
+from luckyclub.core.settings import get_settings
 from luckyclub.integrations.stripe_api import sign_payload
 from luckyclub.models import EntryLedger, Membership, MembershipStatus, StripeEvent, User, utcnow
-from luckyclub.services import ledger, membership
-from luckyclub.services.raffles import month_of
-from luckyclub.settings import get_settings
 from tests.db.factories import add_open_raffle, add_user
 
 SECRET = "whsec_test_webhook_suite"
@@ -446,7 +446,7 @@ def test_a_signed_ticket_checkout_with_an_oversized_order_id_is_ignored_not_a_50
         },
     )
 
-    with caplog.at_level("INFO", logger="luckyclub.services.membership"):
+    with caplog.at_level("INFO", logger="luckyclub.club.membership"):
         response = post(client, paid)
 
     assert response.status_code == 200, response.text

@@ -12,6 +12,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import func, select
 
+from luckyclub.competitions import tickets
+from luckyclub.core.errors import UserError
 from luckyclub.integrations.stripe_api import PAYMENTS_UNAVAILABLE
 from luckyclub.models import (
     Channel,
@@ -26,8 +28,6 @@ from luckyclub.models import (
     User,
     utcnow,
 )
-from luckyclub.services import tickets
-from luckyclub.services.errors import UserError
 from tests.db.factories import add_buyer, add_competition, add_user
 from tests.fake_stripe import CARD_ERROR, SERVER_ERROR, FakeStripe
 from tests.served import serve_api

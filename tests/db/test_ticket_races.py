@@ -10,6 +10,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
+from luckyclub.competitions import tickets
+from luckyclub.core.errors import UserError
 from luckyclub.models import (
     Channel,
     Competition,
@@ -21,8 +23,7 @@ from luckyclub.models import (
     User,
     utcnow,
 )
-from luckyclub.services import notify, tickets
-from luckyclub.services.errors import UserError
+from luckyclub.platform import notify
 from tests.db.factories import add_buyer, add_competition, add_user
 from tests.fake_stripe import FakeStripe
 from tests.served import serve_api

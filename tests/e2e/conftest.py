@@ -21,7 +21,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from luckyclub.settings import PROJECT_ROOT
+from luckyclub.core.settings import PROJECT_ROOT
 from tests.fake_http import free_port
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from luckyclub import routes
+from luckyclub.core import routes
 from tests.e2e.conftest import PROJECT_ROOT, unique_person
 from tests.e2e.flows import (
     expect_dashboard,

@@ -7,7 +7,7 @@ import secrets
 import pytest
 from playwright.sync_api import expect
 
-from luckyclub import routes
+from luckyclub.core import routes
 from tests.e2e.flows import expect_dashboard, sign_in, wait_until_live
 
 pytestmark = pytest.mark.e2e

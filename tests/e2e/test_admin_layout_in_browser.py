@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from luckyclub import routes
+from luckyclub.core import routes
 from tests.e2e.conftest import unique_person
 from tests.e2e.flows import expect_dashboard, register, sign_in, wait_until_live
 

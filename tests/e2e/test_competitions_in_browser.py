@@ -15,10 +15,11 @@ from playwright.sync_api import expect
 from sqlalchemy import update
 from sqlmodel import select
 
-from luckyclub import db, routes
+from luckyclub.competitions import catalogue
+from luckyclub.core import db, routes
+from luckyclub.core.settings import get_settings
 from luckyclub.models import Competition, Draw, DrawWinner, Role, User, utcnow
-from luckyclub.services import competitions, draws
-from luckyclub.settings import get_settings
+from luckyclub.platform import draws
 from tests.db.factories import add_user
 from tests.e2e.conftest import unique_person
 from tests.e2e.flows import expect_dashboard, register, wait_until_live
@@ -49,7 +50,7 @@ def _competition_on_sale(title: str) -> tuple[int, int]:
     now = utcnow()
     with db.session_scope() as s:
         admin = add_user(s, f"admin-{secrets.token_hex(4)}@example.com", Role.ADMIN)
-        competition = competitions.create(
+        competition = catalogue.create(
             s,
             admin,
             title=title,
@@ -64,8 +65,8 @@ def _competition_on_sale(title: str) -> tuple[int, int]:
             choices=["Paris", "Lyon", "Nice"],
             answer="Paris",
         )
-        competitions.activate(s, admin, competition.id)
-        draw = competitions.draw_of(s, competition.id)
+        catalogue.activate(s, admin, competition.id)
+        draw = catalogue.draw_of(s, competition.id)
         return competition.id, draw.id
 
 

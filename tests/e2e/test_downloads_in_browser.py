@@ -14,9 +14,10 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import select
 
-from luckyclub import db, routes
+from luckyclub.club import ledger, raffles
+from luckyclub.core import db, routes
 from luckyclub.models import LedgerSource, Raffle, RaffleStatus, User, utcnow
-from luckyclub.services import draws, ledger, programs, raffles
+from luckyclub.platform import draws, programs
 from tests.e2e.conftest import unique_person
 from tests.e2e.flows import register, wait_until_live
 

@@ -12,9 +12,10 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from luckyclub import db, routes
+from luckyclub.club import ledger, raffles
+from luckyclub.core import db, routes
 from luckyclub.models import LedgerSource, Raffle, RaffleStatus, utcnow
-from luckyclub.services import draw_public, draws, ledger, programs, raffles
+from luckyclub.platform import draw_public, draws, programs
 from tests.db.factories import add_user
 from tests.e2e.flows import wait_until_live
 

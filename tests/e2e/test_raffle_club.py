@@ -11,7 +11,7 @@ from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import update
 
-from luckyclub import db, routes
+from luckyclub.core import db, routes
 from luckyclub.models import User, utcnow
 from tests.e2e.conftest import PROJECT_ROOT, unique_person
 from tests.e2e.flows import expect_dashboard, register, sign_in

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from luckyclub import routes
+from luckyclub.core import routes
 from tests.e2e.conftest import unique_person
 from tests.e2e.flows import expect_dashboard, register, wait_until_live
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
-from luckyclub import db
 from luckyclub.api.responses import DATABASE_UNAVAILABLE
 from luckyclub.api.routes import build_api
+from luckyclub.core import db
 from luckyclub.state.session import SESSION_COOKIE
 
 NOBODY_LISTENS = "postgresql+psycopg://postgres@127.0.0.1:9/luckyclub"

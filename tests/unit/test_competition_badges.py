@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from luckyclub.competitions.public import Card
 from luckyclub.components.layout import STATUS_COLOURS
-from luckyclub.services.competition_public import Card
-from luckyclub.state.competition_views import PHASE_WORDS, card_view
+from luckyclub.state.competitions.competition_views import PHASE_WORDS, card_view
 
 MOMENT = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 

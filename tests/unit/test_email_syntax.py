@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from luckyclub.services.accounts import EMAIL_PROBLEM, normalise_email
-from luckyclub.services.errors import UserError
+from luckyclub.core.errors import UserError
+from luckyclub.platform.accounts import EMAIL_PROBLEM, normalise_email
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from luckyclub.core.settings import get_settings
 from luckyclub.integrations import klaviyo
 from luckyclub.integrations.delivery import DeliveryError
-from luckyclub.settings import get_settings
 from tests import fake_http
 from tests.fake_http import Answer
 

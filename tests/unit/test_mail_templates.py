@@ -2,7 +2,7 @@
 
 import pytest
 
-from luckyclub.services.mail_templates import TEMPLATES, render
+from luckyclub.platform.mail_templates import TEMPLATES, render
 
 HOSTILE = '<script>alert("x")</script> & Co'
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from luckyclub.money import major_units, money
+from luckyclub.core.money import major_units, money
 
 
 @pytest.mark.parametrize(

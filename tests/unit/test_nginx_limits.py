@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from luckyclub.api.body_limits import LARGEST_UPLOAD, WEBHOOK_BODY_LIMIT
-from luckyclub.settings import PROJECT_ROOT
+from luckyclub.core.settings import PROJECT_ROOT
 
 MIB = 1024 * 1024
 

@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from luckyclub.settings import get_settings, page_origins
+from luckyclub.core.settings import get_settings, page_origins
 
 
 def origins(app_url: str, *, dev: bool = False) -> list[str]:

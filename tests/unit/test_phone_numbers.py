@@ -2,8 +2,8 @@
 
 import pytest
 
-from luckyclub.services.accounts import normalise_phone
-from luckyclub.services.errors import UserError
+from luckyclub.core.errors import UserError
+from luckyclub.platform.accounts import normalise_phone
 
 
 @pytest.mark.parametrize(

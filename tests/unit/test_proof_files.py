@@ -14,9 +14,9 @@ import pytest
 from PIL import Image, ImageDraw
 from pypdf import PdfWriter
 
-from luckyclub.services import proof_files
-from luckyclub.services.errors import UserError
-from luckyclub.services.proof_files import MAX_PROOF_BYTES, check_upload
+from luckyclub.core.errors import UserError
+from luckyclub.platform import uploads
+from luckyclub.platform.uploads import MAX_PROOF_BYTES, check_upload
 
 
 def image_bytes(fmt: str, size=(64, 48), color=(200, 30, 30), mode="RGB", **save) -> bytes:
@@ -80,7 +80,7 @@ def test_png_jpeg_webp_and_pdf_are_accepted(filename, data, claimed, content_typ
     checked = check_upload(filename, data, claimed)
 
     assert checked.file_type.content_type == content_type
-    assert proof_files.sniff(checked.data) is checked.file_type
+    assert uploads.sniff(checked.data) is checked.file_type
 
 
 def test_an_html_file_named_png_is_refused_whatever_its_name_says():
@@ -220,7 +220,7 @@ def test_no_more_than_two_images_are_decoded_at_once(monkeypatch):
     inside: set[int] = set()
     most = [0]
     lock = threading.Lock()
-    load, phash = Image.Image.load, proof_files.imagehash.phash
+    load, phash = Image.Image.load, uploads.imagehash.phash
 
     def decoding(image):  # the first pixels a thread decodes: it holds a decoding slot now
         with lock:
@@ -240,7 +240,7 @@ def test_no_more_than_two_images_are_decoded_at_once(monkeypatch):
 
     data = image_bytes("PNG", size=(600, 400))
     monkeypatch.setattr(Image.Image, "load", decoding)
-    monkeypatch.setattr(proof_files.imagehash, "phash", hashing)
+    monkeypatch.setattr(uploads.imagehash, "phash", hashing)
     start = threading.Barrier(threads_at_once)
     stored = []
 
@@ -275,5 +275,5 @@ def test_near_identical_images_have_close_perceptual_hashes_and_different_ones_d
     recompressed = check_upload("b.jpg", jpeg_bytes(screenshot(1), quality=40)).perceptual_hash
     other = check_upload("c.jpg", jpeg_bytes(screenshot(2), quality=95)).perceptual_hash
 
-    assert proof_files.hamming_distance(original, recompressed) <= 6
-    assert proof_files.hamming_distance(original, other) > 6
+    assert uploads.hamming_distance(original, recompressed) <= 6
+    assert uploads.hamming_distance(original, other) > 6

@@ -13,9 +13,9 @@ import pytest
 from pypdf import PdfWriter
 from pypdf.actions import JavaScript
 
-from luckyclub.services import proof_pdfs
-from luckyclub.services.errors import UserError
-from luckyclub.services.proof_files import check_upload
+from luckyclub.core.errors import UserError
+from luckyclub.platform import upload_pdfs
+from luckyclub.platform.uploads import check_upload
 
 CATALOG = b"<< /Type /Catalog /Pages 2 0 R >>"
 PAGES = b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"
@@ -267,7 +267,7 @@ def test_an_encrypted_pdf_is_refused_with_a_sentence():
 
 def test_a_pdf_with_too_many_pages_is_refused_with_the_limit():
     writer = PdfWriter()
-    for _ in range(proof_pdfs.MAX_PDF_PAGES + 1):
+    for _ in range(upload_pdfs.MAX_PDF_PAGES + 1):
         writer.add_blank_page(100, 100)
     out = io.BytesIO()
     writer.write(out)
@@ -275,11 +275,11 @@ def test_a_pdf_with_too_many_pages_is_refused_with_the_limit():
     message = refusal(out.getvalue())
 
     assert message.startswith("This PDF is too large to check")
-    assert f"at most {proof_pdfs.MAX_PDF_PAGES} pages" in message
+    assert f"at most {upload_pdfs.MAX_PDF_PAGES} pages" in message
 
 
 def test_a_pdf_with_too_many_objects_is_refused_with_a_sentence():
-    many = {number: b"<< /N %d >>" % number for number in range(4, proof_pdfs.MAX_PDF_OBJECTS + 5)}
+    many = {number: b"<< /N %d >>" % number for number in range(4, upload_pdfs.MAX_PDF_OBJECTS + 5)}
 
     assert refusal(plain_pdf(**{f"o{n}": body for n, body in many.items()})).startswith(
         "This PDF is too large to check"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from luckyclub import routes
+from luckyclub.core import routes
 
 
 @pytest.mark.parametrize("text", ["", " ", "abc", "12a", "-3", "1.5", "²", "١٢", "1\n2", "+4"])

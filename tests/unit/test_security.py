@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from luckyclub import routes, security
+from luckyclub.core import routes, security
 from luckyclub.state.session import session_token_from_cookie_header
 
 EMAIL = "ann@example.com"
@@ -101,7 +101,7 @@ def test_the_session_cookie_is_found_beside_another_sites_odd_cookie():
 @pytest.fixture()
 def proxy_hops(monkeypatch):
     """TRUSTED_PROXY_HOPS for one test."""
-    from luckyclub.settings import get_settings
+    from luckyclub.core.settings import get_settings
 
     def hops(value: str) -> None:
         monkeypatch.setenv("TRUSTED_PROXY_HOPS", value)

@@ -6,9 +6,9 @@ import dataclasses
 
 import pytest
 
+from luckyclub.core.settings import get_settings
 from luckyclub.integrations import sms
 from luckyclub.integrations.delivery import DeliveryError
-from luckyclub.settings import get_settings
 from tests import fake_http
 from tests.fake_http import Answer
 

@@ -8,8 +8,8 @@ import time
 import pytest
 import stripe
 
+from luckyclub.core.settings import get_settings
 from luckyclub.integrations.stripe_api import sign_payload, webhook_secret
-from luckyclub.settings import get_settings
 
 PAYLOAD = b'{"id": "evt_1", "object": "event", "type": "invoice.paid", "data": {"object": {}}}'
 

@@ -1,6 +1,6 @@
 """A winner's video is recognised by its first bytes, whatever its name says."""
 
-from luckyclub.services.winner_media import MP4, WEBM, sniff_video
+from luckyclub.platform.winner_media import MP4, WEBM, sniff_video
 
 MP4_HEAD = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 32
 WEBM_HEAD = b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81\x01\x42\x82\x84webm" + b"\x00" * 16

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from luckyclub.words import count, when
+from luckyclub.core.words import count, when
 
 MOMENT = datetime(2026, 12, 5, 3, 47, 12, tzinfo=UTC)
 

@@ -4,8 +4,8 @@ to the page's own handler, and only to an admin page's handler."""
 
 from __future__ import annotations
 
-from luckyclub.pages.admin import AdminState
-from luckyclub.pages.admin_draws import DrawsAdminState
+from luckyclub.pages.admin.draws import DrawsAdminState
+from luckyclub.pages.admin.home import AdminState
 from luckyclub.state.reason_dialog import REASON_MISSING, ReasonDialogState, action_name
 from luckyclub.state.session import SessionState
 from tests.db.reflex_state import state_for_tab

@@ -1,0 +1,119 @@
+"""The database engine and session helpers, for SQLite (embedded) and PostgreSQL (production)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Select, event, text
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session, create_engine
+
+from luckyclub.core.settings import get_settings
+
+_engines: dict[str, Engine] = {}
+_override_url: str | None = None
+# An execution option: on SQLite, a connection carrying it begins with BEGIN IMMEDIATE.
+WRITE_LOCK_AT_BEGIN = "luckyclub_write_lock_at_begin"
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            # Before any BEGIN: foreign_keys is ignored inside a transaction.
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection):
+            # The driver BEGINs only before a unit of work's first INSERT/UPDATE/DELETE, so what it
+            # read first was read outside its transaction: it could write over another writer's
+            # change, or fail with "database is locked". BEGIN IMMEDIATE takes the write lock
+            # before the first read; the others wait their turn (busy_timeout). Other connections
+            # (read-only ones) keep the driver's way and read alongside a writer (WAL mode).
+            if connection.get_execution_options().get(WRITE_LOCK_AT_BEGIN):
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    # UTC sessions: date() and friends then agree with the UTC timestamps the app stores.
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=20,
+        connect_args={"options": "-c timezone=UTC"},
+    )
+
+
+def database_url() -> str:
+    return _override_url or get_settings().database_url
+
+
+def get_engine() -> Engine:
+    url = database_url()
+    if url not in _engines:
+        _engines[url] = make_engine(url)
+    return _engines[url]
+
+
+def use_database(url: str | None) -> None:
+    """Point every session_scope() at another database (tests); None goes back to the settings."""
+    global _override_url
+    _override_url = url
+
+
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    """One unit of work: committed when the block ends, rolled back if it raises.
+
+    On SQLite it holds the database's one write lock from its first statement to its end (see
+    make_engine), so keep slow work (network, hashing) outside the block; PostgreSQL locks rows.
+    """
+    engine = get_engine().execution_options(**{WRITE_LOCK_AT_BEGIN: True})
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def plain_rows(session: Session, query: Select) -> list[tuple]:
+    """All rows of a SELECT as the driver's own tuples, in the session's transaction.
+
+    For reads of a million rows (a draw's holders), where building SQLAlchemy rows takes several
+    times longer than the query. Values come as the driver gives them: only for plain columns
+    (integers, text), with no type of the app's own to convert.
+    """
+    connection = session.connection()
+    compiled = query.compile(dialect=connection.dialect)
+    parameters = compiled.construct_params()
+    if compiled.positional:
+        parameters = tuple(parameters[name] for name in compiled.positiontup)
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(str(compiled), parameters)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def ping() -> str:
+    """'ok' if the database answers, otherwise the error's class name (never its message)."""
+    try:
+        with get_engine().connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return "ok"
+    except Exception as exc:  # noqa: BLE001 - health reports any failure as a status
+        return f"error: {type(exc).__name__}"

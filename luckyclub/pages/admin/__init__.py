@@ -1,0 +1,17 @@
+"""The admin console: one module per page, each authorising on the server in its handlers.
+Importing the package registers its pages."""
+
+from luckyclub.pages.admin import (  # noqa: F401
+    audit,
+    competition,
+    competitions,
+    draws,
+    home,
+    mail,
+    proofs,
+    raffles,
+    roles,
+    stats,
+    tickets,
+    winners,
+)

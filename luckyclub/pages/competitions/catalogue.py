@@ -1,0 +1,223 @@
+"""The prize competitions anyone can browse (/competitions, no sign-in): on sale, upcoming, ended
+and drawn, featured ones first, each with its progress and a countdown.
+
+It stays live: a heartbeat moves the countdowns every second and, every other second, reloads the
+cards if anything changed (someone bought tickets), so a progress bar moves without a reload.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import reflex as rx
+
+from luckyclub.competitions import public
+from luckyclub.components.competition import (
+    competition_badges,
+    competition_picture,
+    sold_progress,
+)
+from luckyclub.components.layout import page
+from luckyclub.components.live import heartbeat, short_countdown
+from luckyclub.core import routes
+from luckyclub.core.db import session_scope
+from luckyclub.state.competitions.competition_views import (
+    TAB_WORDS,
+    TABS,
+    CompetitionCard,
+    card_view,
+)
+from luckyclub.state.session import SessionState
+
+REFRESH_EVERY = 2  # ticks (seconds) between looks at the database
+
+
+class CompetitionListState(SessionState):
+    tab: str = "active"
+    cards: list[CompetitionCard] = []
+    loaded: bool = False
+    now_ts: int = 0
+    _ticks: int = 0
+
+    def _fill(self) -> None:
+        with session_scope() as s:
+            found = public.cards(s, self.tab)
+        cards = [card_view(c) for c in found]  # a public page: UTC for everyone
+        if not self.loaded or cards != self.cards:
+            self.cards = cards  # assigned only when it changed: each assignment goes to the tab
+        self.loaded = True
+
+    @rx.event
+    def load(self):
+        wanted = self.router.url.query_parameters.get("status", "")
+        self.tab = wanted if wanted in TABS else "active"
+        self.now_ts, self._ticks, self.loaded = int(time.time()), 0, False
+        self._fill()  # in the member's timezone: SessionState.refresh ran first
+
+    @rx.event
+    def choose_tab(self, value: str):
+        if value not in TABS:
+            return
+        self.tab, self.loaded = value, False
+        self._fill()
+        # The address follows the tab, so a link to it opens the same list.
+        address = f"{routes.COMPETITIONS}?status={value}"
+        return rx.call_script(f"history.replaceState(null, '', {json.dumps(address)})")
+
+    @rx.event
+    def tick(self, _moment: str = ""):
+        if not self.loaded:
+            return
+        self.now_ts = int(time.time())
+        self._ticks += 1
+        if self._ticks % REFRESH_EVERY == 0:
+            self._fill()
+
+
+S = CompetitionListState
+
+
+def _countdown(card: CompetitionCard) -> rx.Component:
+    return rx.match(
+        card.phase,
+        (
+            "active",
+            rx.hstack(
+                rx.text("Ends in", size="2", color_scheme="gray"),
+                short_countdown(card.ends_ts - S.now_ts, "Time left to enter " + card.title),
+                spacing="2",
+                align="center",
+            ),
+        ),
+        (
+            "upcoming",
+            rx.hstack(
+                rx.text("On sale in", size="2", color_scheme="gray"),
+                short_countdown(
+                    card.starts_ts - S.now_ts, "Time until " + card.title + " goes on sale"
+                ),
+                spacing="2",
+                align="center",
+            ),
+        ),
+        rx.fragment(),
+    )
+
+
+def _when(card: CompetitionCard) -> rx.Component:
+    return rx.match(
+        card.phase,
+        ("upcoming", rx.text("On sale from ", card.starts, size="2")),
+        ("active", rx.text("Ends ", card.ends, size="2")),
+        ("ended", rx.text("Sales closed ", card.ends, " · draw ", card.draw_time, size="2")),
+        ("drawn", rx.text("Drawn · sales closed ", card.ends, size="2")),
+        rx.text("Ended ", card.ends, size="2"),
+    )
+
+
+def _card(card: CompetitionCard) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            competition_picture(card.image_url, card.prize, height="11rem"),
+            competition_badges(card),
+            rx.link(
+                rx.heading(card.title, size="5", as_="h2"),
+                href=card.url,
+                underline="hover",
+                color_scheme="gray",
+                high_contrast=True,
+            ),
+            rx.text(rx.text.strong("Prize: "), card.prize, size="2"),
+            rx.text(rx.text.strong(card.price), " a ticket", size="3"),
+            _when(card),
+            sold_progress(card.percent, card.sold_words, card.title),
+            _countdown(card),
+            rx.button(
+                rx.link(
+                    rx.cond(card.phase == "active", "Enter now", "See the competition"),
+                    href=card.url,
+                    underline="none",
+                ),
+                as_child=True,
+                width="100%",
+                variant=rx.cond(card.phase == "active", "solid", "soft"),
+            ),
+            spacing="3",
+            width="100%",
+            height="100%",
+        ),
+        role="article",
+        aria_label=card.title,
+        width="100%",
+    )
+
+
+def _empty() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.icon("trophy", size=32, color=rx.color("accent", 9)),
+            rx.text(
+                rx.match(
+                    S.tab,
+                    ("upcoming", "No competitions are announced yet. Come back soon."),
+                    ("ended", "No competition is waiting for its draw."),
+                    ("drawn", "No competition has been drawn yet."),
+                    "No competition is on sale right now. Look at the upcoming ones.",
+                )
+            ),
+            align="center",
+            spacing="2",
+        ),
+        width="100%",
+        padding="2rem",
+    )
+
+
+@rx.page(
+    route=routes.COMPETITIONS,
+    title="Prize competitions · LuckyClub",
+    on_load=[SessionState.refresh, CompetitionListState.load],
+)
+def competitions_page() -> rx.Component:
+    return page(
+        heartbeat(CompetitionListState.tick),
+        rx.vstack(
+            rx.heading("Prize competitions", size="8", as_="h1"),
+            rx.text(
+                "Numbered tickets, one skill question, a draw anyone can check. 18+ only. "
+                "Every competition also takes free postal entries: ",
+                rx.link("read the rules", href=routes.COMPETITION_RULES),
+                ".",
+                size="3",
+                color_scheme="gray",
+            ),
+            rx.tabs.root(
+                rx.tabs.list(*[rx.tabs.trigger(TAB_WORDS[t], value=t) for t in TABS]),
+                value=S.tab,
+                on_change=S.choose_tab,
+                width="100%",
+            ),
+            rx.text(
+                "Times are in UTC, as on every public page; your dashboard uses your timezone.",
+                size="1",
+                color_scheme="gray",
+            ),
+            rx.cond(
+                S.loaded,
+                rx.cond(
+                    S.cards.length() > 0,
+                    rx.grid(
+                        rx.foreach(S.cards, _card),
+                        columns=rx.breakpoints(initial="1", sm="2", lg="3"),
+                        spacing="4",
+                        width="100%",
+                    ),
+                    _empty(),
+                ),
+                rx.center(rx.spinner(size="3"), padding="3rem", width="100%"),
+            ),
+            spacing="4",
+            width="100%",
+        ),
+    )

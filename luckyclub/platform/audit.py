@@ -1,0 +1,56 @@
+"""The audit log: one row for every admin action, written in the same transaction as the action."""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, or_
+from sqlmodel import Session, select
+
+from luckyclub.core.errors import UserError
+from luckyclub.models import AuditLog, User
+
+
+def checked_reason(reason: str | None, *, shown: str = "it is recorded") -> str:
+    """An admin's reason for an action, tidied; refused when too short to mean anything."""
+    reason = " ".join((reason or "").split())
+    if len(reason) < 5:
+        raise UserError(f"Give a reason of at least 5 characters: {shown}.", field="reason")
+    return reason[:500]
+
+
+def record(
+    session: Session,
+    actor: User,
+    action: str,
+    target_type: str,
+    target_id: object,
+    detail: str = "",
+) -> AuditLog:
+    entry = AuditLog(
+        actor_id=actor.id,
+        action=action,
+        target_type=target_type,
+        target_id=str(target_id),
+        detail=detail[:1000],
+    )
+    session.add(entry)
+    return entry
+
+
+def recent(session: Session, *, limit: int = 100) -> list[AuditLog]:
+    return list(session.exec(select(AuditLog).order_by(AuditLog.id.desc()).limit(limit)))
+
+
+def for_targets(
+    session: Session, targets: list[tuple[str, object]], *, limit: int = 200
+) -> list[AuditLog]:
+    """What admins did to these records (e.g. a competition and its draw), oldest first."""
+    if not targets:
+        return []
+    condition = or_(
+        *(
+            and_(AuditLog.target_type == kind, AuditLog.target_id == str(target_id))
+            for kind, target_id in targets
+        )
+    )
+    query = select(AuditLog).where(condition).order_by(AuditLog.id.desc()).limit(limit)
+    return list(reversed(session.exec(query).all()))

@@ -1,0 +1,600 @@
+"""What the public sees of draws: the page per draw, its proof, entry checks, champions, and the
+admin's winner queue and announcement. Read-only; every change is in platform/draws.py.
+
+What is public follows the draw's life: the commitment from the start; the snapshot, its digest,
+Merkle root and bound beacon round once closed; the seed and the winners once drawn (or void).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from bisect import bisect_left
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlmodel import Session, col, select
+
+from luckyclub.club import raffles
+from luckyclub.core import routes
+from luckyclub.core.settings import get_settings
+from luckyclub.draws import (
+    ALGORITHM,
+    BeaconRound,
+    VerifyReport,
+    commitment,
+    inclusion_proof,
+    merkle_root,
+    round_time,
+    snapshot_digest,
+    snapshot_lines,
+    verify,
+    verify_inclusion,
+)
+from luckyclub.draws.snapshot import TICKETS, line_of
+from luckyclub.models import (
+    Draw,
+    DrawSnapshot,
+    DrawStatus,
+    DrawTrigger,
+    DrawWinner,
+    User,
+    utcnow,
+)
+from luckyclub.platform import draws
+
+REVEALED = (DrawStatus.DRAWN, DrawStatus.VOID)
+STATUS_WORDS = {
+    DrawStatus.SCHEDULED: "Open for entries",
+    DrawStatus.CLOSED: "Closed: waiting for the draw",
+    DrawStatus.WAITING_FOR_BEACON: "Waiting for public randomness",
+    DrawStatus.DRAWN: "Drawn",
+    DrawStatus.VOID: "Void",
+}
+
+
+@dataclass(frozen=True)
+class WinnerView:
+    winner_id: int
+    position: int
+    reroll: int
+    ticket: str  # "#12 of 4,000", or "chosen by an admin"
+    entrant_ref: str
+    name: str  # display name if the member chose so, else "Member #n"
+    replaced: bool
+    replaced_reason: str
+    ticket_number: int | None = None  # 1-based winning ticket; None for a manual override
+
+
+@dataclass(frozen=True)
+class DrawView:
+    id: int
+    title: str
+    prize: str
+    mode: str
+    kind: str  # the snapshot's kind: weighted (entries), tickets (numbered tickets), lottery
+    status: str
+    status_words: str
+    draw_at: datetime
+    commitment: str
+    closed_at: datetime | None
+    entrant_count: int
+    entry_count: int
+    snapshot_digest: str
+    merkle_root: str
+    use_beacon: bool
+    beacon_round: int | None
+    beacon_at: datetime | None
+    beacon_randomness: str
+    no_beacon_reason: str
+    waiting_problem: str
+    seed: str  # "" until drawn or void
+    drawn_at: datetime | None
+    is_override: bool
+    reason: str  # the override's or the void's
+    rerolls: int
+    winners: tuple[WinnerView, ...]
+    trigger: str = ""  # scheduled, admin or manual_override once drawn
+    attempts: int = 0  # beacon fetches that failed
+    next_attempt_at: datetime | None = None
+    running: bool = False  # a trigger holds the claim right now
+
+    @property
+    def outcome(self) -> str:
+        """ "" until the result is out; then void, override (an admin chose) or random."""
+        if self.status not in REVEALED:
+            return ""
+        if self.status == DrawStatus.VOID:
+            return "void"
+        return "override" if self.is_override else "random"
+
+    @property
+    def standing(self) -> tuple[WinnerView, ...]:
+        """The winners as they stand: those replaced by a reroll left out."""
+        return tuple(w for w in self.winners if not w.replaced)
+
+
+def view(session: Session, draw_id: int) -> DrawView | None:
+    draw = session.get(Draw, draw_id)
+    if draw is None:
+        return None
+    revealed = draw.status in REVEALED
+    # Frozen counts from the snapshot once closed; until then the raffle's running totals.
+    entrants, entries = (
+        (draw.entrant_count, draw.entry_count)
+        if draw.closed_at is not None
+        else draws.pool_of(draw).live_counts(session, draw)
+    )
+    return DrawView(
+        id=draw.id,
+        title=draw.title,
+        prize=draw.prize,
+        mode=draw.mode,
+        kind=draw.kind,
+        status=draw.status,
+        status_words=STATUS_WORDS[draw.status],
+        draw_at=draw.draw_at,
+        commitment=draw.commitment,
+        closed_at=draw.closed_at,
+        entrant_count=entrants,
+        entry_count=entries,
+        snapshot_digest=draw.snapshot_digest or "",
+        merkle_root=draw.merkle_root or "",
+        use_beacon=draw.use_beacon,
+        beacon_round=draw.beacon_round,
+        beacon_at=(
+            datetime.fromtimestamp(round_time(draw.beacon_round), UTC)
+            if draw.beacon_round
+            else None
+        ),
+        beacon_randomness=draw.beacon_randomness or "",
+        no_beacon_reason=draw.no_beacon_reason or "",
+        waiting_problem=draw.last_problem or "",
+        seed=draw.seed if revealed else "",
+        drawn_at=draw.drawn_at,
+        is_override=draw.trigger == DrawTrigger.OVERRIDE,
+        reason=draw.reason or "",
+        rerolls=max(len(json.loads(draw.result)) - 1, 0) if draw.result else 0,
+        winners=tuple(_winner_views(session, draw)),
+        trigger=draw.trigger or "",
+        attempts=draw.attempts,
+        next_attempt_at=draw.next_attempt_at if draw.status in draws.OPEN_STATUSES else None,
+        running=draw.claimed_until is not None and draw.claimed_until > utcnow(),
+    )
+
+
+def recent_views(session: Session, *, limit: int = 100) -> list[DrawView]:
+    """Every draw for the admin console, the latest draw time first."""
+    ids = session.exec(
+        select(Draw.id).order_by(col(Draw.draw_at).desc(), col(Draw.id).desc()).limit(limit)
+    ).all()
+    return [view(session, draw_id) for draw_id in ids]
+
+
+def admin_version(session: Session) -> str:
+    """Changes whenever a draw or a winner changes in a way the admin pages show."""
+    draw_rows = session.exec(
+        select(Draw.id, Draw.status, Draw.attempts, Draw.next_attempt_at, Draw.claimed_until)
+    ).all()
+    winner_rows = session.exec(
+        select(DrawWinner.id, DrawWinner.status, DrawWinner.published_at)
+    ).all()
+    return hashlib.sha256(repr((sorted(draw_rows), sorted(winner_rows))).encode()).hexdigest()
+
+
+def winner_name(winner: DrawWinner, user: User | None) -> str:
+    """A winner as the public reads them: their display name only if they agreed to it for this
+    win (on their dashboard), else "Member #<id>"."""
+    if user is None:
+        return "An entrant"
+    return user.display_name if winner.show_name else f"Member #{user.id}"
+
+
+def _winner_views(session: Session, draw: Draw) -> list[WinnerView]:
+    rows = session.exec(
+        select(DrawWinner, User)
+        .join(User, col(User.id) == col(DrawWinner.user_id), isouter=True)
+        .where(DrawWinner.draw_id == draw.id)
+        .order_by(DrawWinner.position, DrawWinner.reroll)
+    ).all()
+    return [
+        WinnerView(
+            winner_id=winner.id,
+            position=winner.position,
+            reroll=winner.reroll,
+            ticket=_ticket_words(draw, winner),
+            entrant_ref=winner.entrant_ref,
+            name=winner_name(winner, user),
+            replaced=winner.status == "replaced",
+            replaced_reason=winner.replaced_reason or "",
+            ticket_number=_ticket_number(draw, winner),
+        )
+        for winner, user in rows
+    ]
+
+
+def _ticket_number(draw: Draw, winner: DrawWinner) -> int | None:
+    """The winning ticket as people count: a weighted pool's 0-based index + 1; a competition's
+    ticket number as printed on the ticket."""
+    if winner.ticket is None:
+        return None
+    return winner.ticket if draw.kind == TICKETS else winner.ticket + 1
+
+
+def _ticket_words(draw: Draw, winner: DrawWinner) -> str:
+    """How a winner's ticket reads: a competition's is printed on it ("Ticket 42"); a weighted
+    pool's is the drawn entry among all ("entry 12 of 4,000"): a raffle has entries, not tickets."""
+    if winner.ticket is None:
+        return "chosen by an admin (manual override)"
+    if draw.kind == TICKETS and draw.trigger == DrawTrigger.OVERRIDE:
+        return f"Ticket {winner.ticket:,}, named by an admin (manual override)"
+    if draw.kind == TICKETS:
+        return f"Ticket {winner.ticket:,}"
+    return f"entry {_ticket_number(draw, winner):,} of {draw.entry_count:,}"
+
+
+# ---- the proof -------------------------------------------------------------------------------
+
+
+class ProofNotReady(Exception):
+    """The draw has no proof yet (or not that reroll); the message says why."""
+
+
+def proof_document(session: Session, draw_id: int, reroll: int = 0) -> dict:
+    """The public proof of a drawn pool (or of its N-th reroll): the JSON `verify` re-runs."""
+    draw = session.get(Draw, draw_id)
+    if draw is None:
+        raise ProofNotReady("There is no such draw.")
+    if draw.status != DrawStatus.DRAWN:
+        raise ProofNotReady(
+            f"This draw is {STATUS_WORDS[draw.status].lower()}; its proof is published once it "
+            "is drawn."
+        )
+    runs = json.loads(draw.result)
+    if not 0 <= reroll < len(runs):
+        raise ProofNotReady(f"This draw has no reroll {reroll}.")
+    return document_of(draw, session.get(DrawSnapshot, draw.id).body, reroll)
+
+
+def document_of(draw, snapshot: bytes, reroll: int) -> dict:
+    """A drawn draw's proof from its stored columns (a Draw, or any row with the same names: the
+    migration test builds proofs from a database at an older schema this way)."""
+    beacon = None
+    if draw.use_beacon:
+        beacon = BeaconRound(
+            draw.beacon_round, draw.beacon_randomness, draw.beacon_signature
+        ).to_dict() | {"margin_seconds": draw.beacon_margin_seconds}
+    return {
+        "algorithm": ALGORITHM,
+        "kind": draw.kind,
+        "commitment": draw.commitment,
+        "seed": draw.seed,
+        "closed_at": int(draw.closed_at.timestamp()),
+        "beacon": beacon,
+        "no_beacon_reason": None if beacon else draw.no_beacon_reason,
+        "snapshot": snapshot.decode("utf-8"),
+        "snapshot_digest": draw.snapshot_digest,
+        "merkle_root": draw.merkle_root,
+        **json.loads(draw.result)[reroll],
+        "draw": {
+            "id": draw.id,
+            "title": draw.title,
+            "prize": draw.prize,
+            "mode": draw.mode,
+            "trigger": draw.trigger,
+            "reroll": reroll,
+            "drawn_at": draw.drawn_at.isoformat(),
+            "page": get_settings().app_url + routes.draw_page(draw.id),
+        },
+    }
+
+
+def verify_document(document: dict) -> VerifyReport:
+    """Re-run a proof; a manual override is reported as what it is, never as a random draw."""
+    override = document.get("manual_override") if isinstance(document, dict) else None
+    if not override:
+        return verify(document)
+    differences = [
+        "this draw was a manual override by an admin, not a random draw "
+        f"(reason: {override.get('reason') or 'none given'})"
+    ]
+    try:
+        seed = bytes.fromhex(document["seed"])
+        snapshot = document["snapshot"].encode("utf-8")
+        lines = snapshot_lines(snapshot)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        return VerifyReport((*differences, f"the proof is malformed: {error}"))
+    if commitment(seed) != document.get("commitment"):
+        differences.append("commitment does not match the seed")
+    if snapshot_digest(snapshot) != document.get("snapshot_digest"):
+        differences.append("snapshot digest differs from the snapshot's SHA-256")
+    if merkle_root(lines) != document.get("merkle_root"):
+        differences.append("merkle root differs from the snapshot's")
+    # The entrant ref is a weighted line's first column, a ticket line's second ("number<TAB>ref").
+    column = 1 if document.get("kind") == TICKETS else 0
+    refs = {line.split(b"\t")[column].decode() for line in lines}
+    for ref in override.get("winners", []):
+        if ref not in refs:
+            differences.append(f"the chosen winner {ref} is not in the snapshot")
+    return VerifyReport(differences=tuple(differences))
+
+
+def verify_draw(session: Session, draw_id: int, reroll: int = 0) -> VerifyReport:
+    return verify_document(proof_document(session, draw_id, reroll))
+
+
+def snapshot_text(session: Session, draw_id: int) -> bytes | None:
+    """The published snapshot, once the pool has closed."""
+    draw = session.get(Draw, draw_id)
+    if draw is None or draw.closed_at is None:
+        return None
+    return session.get(DrawSnapshot, draw_id).body
+
+
+# ---- "check my entry" ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EntryCheck:
+    found: bool
+    message: str
+    line: str = ""
+    index: int = 0
+    path: tuple[str, ...] = ()
+    verified: bool = False
+    size: int = 0  # lines in the snapshot: the inclusion proof's tree size
+    root: str = ""  # the Merkle root published at close, which the path leads to
+
+
+def check_entry(session: Session, draw_id: int, ref: str) -> EntryCheck:
+    """Find an entrant ref in the snapshot and check its Merkle inclusion proof against the root."""
+    ref = (ref or "").strip().lower()
+    draw = session.get(Draw, draw_id)
+    if draw is None or draw.closed_at is None:
+        return EntryCheck(False, "The snapshot is published when the pool closes; check back then.")
+    if draw.kind == TICKETS:
+        return _check_ticket(session, draw, ref)
+    if len(ref) != 32 or any(c not in "0123456789abcdef" for c in ref):
+        return EntryCheck(
+            False, "An entrant ref is 32 characters, 0-9 and a-f: copy it from your dashboard."
+        )
+    lines = _lines(draw, session)
+    refs = [line.split(b"\t", 1)[0] for line in lines]
+    index = bisect_left(refs, ref.encode())
+    if index == len(refs) or refs[index] != ref.encode():
+        return EntryCheck(False, "That ref is not in this draw's snapshot.")
+    proof = inclusion_proof(lines, index)
+    line = lines[index]
+    ok = verify_inclusion(line, proof, draw.merkle_root)
+    entries = line.decode().rstrip("\n").split("\t")[1]
+    return EntryCheck(
+        True,
+        f"Found: line {index + 1:,} of {len(lines):,}, holding {int(entries):,} entries. "
+        + (
+            "The Merkle proof checks out against the published root."
+            if ok
+            else "The Merkle proof does NOT match the published root."
+        ),
+        line=line.decode().rstrip("\n"),
+        index=index,
+        path=proof.path,
+        verified=ok,
+        size=len(lines),
+        root=draw.merkle_root,
+    )
+
+
+def _check_ticket(session: Session, draw: Draw, text: str) -> EntryCheck:
+    """A numbered-ticket pool: find a ticket by its number (or a member's first ticket by their
+    ref) in the snapshot, whose lines are "number<TAB>ref" in number order."""
+    lines = _lines(draw, session)
+    text = text.lstrip("#").replace(",", "")
+    if re.fullmatch(r"[0-9]{1,11}", text):
+        number = int(text)
+        index = bisect_left(lines, number, key=lambda line: int(line.split(b"\t", 1)[0]))
+        if index == len(lines) or int(lines[index].split(b"\t", 1)[0]) != number:
+            return EntryCheck(
+                False, f"Ticket {number:,} is not in this draw's snapshot (not sold, or refunded)."
+            )
+        what = f"ticket {number:,}"
+    elif len(text) == 32 and all(c in "0123456789abcdef" for c in text):
+        mine = [i for i, line in enumerate(lines) if line.endswith(b"\t" + text.encode())]
+        if not mine:
+            return EntryCheck(False, "That ref holds no ticket in this draw's snapshot.")
+        index = mine[0]
+        what = f"{len(mine):,} ticket{'s' if len(mine) != 1 else ''} for this ref; the first"
+    else:
+        return EntryCheck(False, "Give a ticket number, like 42, or your 32-character entrant ref.")
+    proof = inclusion_proof(lines, index)
+    ok = verify_inclusion(lines[index], proof, draw.merkle_root)
+    return EntryCheck(
+        True,
+        f"Found {what}: line {index + 1:,} of {len(lines):,}. "
+        + (
+            "The Merkle proof checks out against the published root."
+            if ok
+            else "The Merkle proof does NOT match the published root."
+        ),
+        line=lines[index].decode(),
+        index=index,
+        path=proof.path,
+        verified=ok,
+        size=len(lines),
+        root=draw.merkle_root,
+    )
+
+
+_cached: dict[str, tuple[bytes, ...]] = {}  # one snapshot's lines, by digest: checks come in bursts
+
+
+def _lines(draw: Draw, session: Session) -> tuple[bytes, ...]:
+    if draw.snapshot_digest not in _cached:
+        _cached.clear()
+        body = session.get(DrawSnapshot, draw.id).body
+        _cached[draw.snapshot_digest] = tuple(snapshot_lines(body))
+    return _cached[draw.snapshot_digest]
+
+
+def member_ref(session: Session, raffle_id: int, user_id: int) -> tuple[str, int | None]:
+    """A member's entrant ref in a raffle's pool, and the pool's draw id (None if none yet)."""
+    draw = raffles.draw_of(session, raffle_id)
+    return draws.ref_for(draws.pool_name(raffles.MODE, raffle_id), user_id), (
+        draw.id if draw else None
+    )
+
+
+# ---- winners: champions, the admin's queue, announcements --------------------------------------
+
+
+@dataclass(frozen=True)
+class ChampionRow:
+    draw_id: int
+    name: str
+    prize: str
+    title: str
+    mode: str
+    drawn_at: datetime
+    override: bool
+    details: str = ""  # what an admin wrote about the winner
+    media_url: str = ""  # the winner's photo or video, if an admin added one
+    media_type: str = ""
+
+
+def _media_url(winner: DrawWinner) -> str:
+    return routes.winner_media(winner.id) if winner.media_name else ""
+
+
+def _winners_newest_first(session: Session, *conditions, limit: int) -> list[tuple]:
+    """(winner, draw, member or None) rows, newest draw first, then by place and reroll."""
+    return session.exec(
+        select(DrawWinner, Draw, User)
+        .join(Draw, col(Draw.id) == col(DrawWinner.draw_id))
+        .join(User, col(User.id) == col(DrawWinner.user_id), isouter=True)
+        .where(*conditions)
+        .order_by(col(Draw.drawn_at).desc(), DrawWinner.position, DrawWinner.reroll)
+        .limit(limit)
+    ).all()
+
+
+def champions(session: Session, *, limit: int = 100) -> list[ChampionRow]:
+    """Published winners of every mode, newest draw first."""
+    published = (col(DrawWinner.published_at).is_not(None), DrawWinner.status != "replaced")
+    rows = _winners_newest_first(session, *published, limit=limit)
+    return [
+        ChampionRow(
+            draw_id=draw.id,
+            name=winner_name(winner, user),
+            prize=draw.prize,
+            title=draw.title,
+            mode=draw.mode,
+            drawn_at=draw.drawn_at,
+            override=draw.trigger == DrawTrigger.OVERRIDE,
+            details=winner.details or "",
+            media_url=_media_url(winner),
+            media_type=winner.media_type or "",
+        )
+        for winner, draw, user in rows
+    ]
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    winner_id: int
+    draw_id: int
+    title: str
+    prize: str
+    drawn_at: datetime
+    position: int
+    reroll: int
+    name: str
+    email: str
+    status: str
+    published: bool
+    replaced_reason: str
+    override: bool
+    mode: str = ""
+    ticket_number: int | None = None  # a competition's winning ticket
+    details: str = ""
+    media_url: str = ""
+    media_type: str = ""
+    public_name: str = ""  # how Champions names them: by name only with their consent
+    shows_name: bool = False  # the winner agreed to be named
+
+
+def winner_queue(session: Session, *, limit: int = 200) -> list[QueueRow]:
+    """Every winner for the admin, newest draw first: who to contact, deliver to, publish."""
+    rows = _winners_newest_first(session, limit=limit)
+    return [
+        QueueRow(
+            winner_id=winner.id,
+            draw_id=draw.id,
+            title=draw.title,
+            prize=draw.prize,
+            drawn_at=draw.drawn_at,
+            position=winner.position,
+            reroll=winner.reroll,
+            name=user.display_name if user else "(not a member)",
+            email=user.email if user else "",
+            status=winner.status,
+            published=winner.published_at is not None,
+            replaced_reason=winner.replaced_reason or "",
+            override=draw.trigger == DrawTrigger.OVERRIDE,
+            mode=draw.mode,
+            ticket_number=_ticket_number(draw, winner) if draw.kind == TICKETS else None,
+            details=winner.details or "",
+            media_url=_media_url(winner),
+            media_type=winner.media_type or "",
+            public_name=winner_name(winner, user),
+            shows_name=winner.show_name,
+        )
+        for winner, draw, user in rows
+    ]
+
+
+def announcement(session: Session, draw_id: int) -> str:
+    """Text for the admin to copy: winner, winning ticket, totals, the winner's odds, the proof."""
+    draw = session.get(Draw, draw_id)
+    if draw is None or draw.status != DrawStatus.DRAWN:
+        return ""
+    page = get_settings().app_url + routes.draw_page(draw.id)
+    snapshot = session.get(DrawSnapshot, draw.id).body
+    if draw.kind == TICKETS:
+        return _ticket_announcement(session, draw, snapshot, page)
+    lines = [f"🎉 {draw.title}: the winner of {draw.prize} is…"]
+    for winner in _winner_views(session, draw):
+        if winner.replaced:
+            continue
+        fields = line_of(snapshot, winner.entrant_ref)
+        held = int(fields[1]) if fields else 0
+        if draw.trigger == DrawTrigger.OVERRIDE:
+            lines.append(f"{winner.name} (chosen by an admin: {draw.reason}).")
+            continue
+        odds = held / draw.entry_count * 100 if draw.entry_count else 0
+        lines.append(
+            f"{winner.name}! Winning {winner.ticket}, among {draw.entrant_count:,} "
+            f"participants. They held {held:,} entries: a {odds:.2f} % chance."
+        )
+    lines.append(f"Check the draw yourself — seed, snapshot and proof: {page}")
+    return "\n".join(lines)
+
+
+def _ticket_announcement(session: Session, draw: Draw, snapshot: bytes, page: str) -> str:
+    """A competition's: "Ticket 42 won …", with how many of the tickets the winner held."""
+    winners = [w for w in _winner_views(session, draw) if not w.replaced]
+    lines = [f"🎉 {draw.title}: the draw for {draw.prize} is done!"]
+    for winner in winners:
+        if draw.trigger == DrawTrigger.OVERRIDE:
+            lines.append(
+                f"Ticket {winner.ticket_number} won ({winner.name}). It was chosen by an admin, "
+                f"not by the random draw: {draw.reason}."
+            )
+            continue
+        mine = snapshot.count(f"\t{winner.entrant_ref}\n".encode())  # the winner's ticket lines
+        odds = mine / draw.entry_count * 100 if draw.entry_count else 0
+        lines.append(
+            f"Ticket {winner.ticket_number} won {draw.prize}! {winner.name} held {mine:,} of the "
+            f"{draw.entry_count:,} tickets in the draw: a {odds:.2f} % chance."
+        )
+    lines.append(f"Check the draw yourself — seed, snapshot and proof: {page}")
+    return "\n".join(lines)

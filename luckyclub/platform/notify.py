@@ -1,0 +1,162 @@
+"""The one place that decides what a member hears about an event: an email, a Klaviyo event, a text.
+
+Everything is queued in the outbox inside the caller's transaction, so a notification exists only if
+the action that caused it was saved; `mail.deliver_due` (the `deliver_outbox` job) sends it later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from sqlmodel import Session, col, select
+
+from luckyclub.core import money
+from luckyclub.core.settings import get_settings
+from luckyclub.integrations import klaviyo
+from luckyclub.integrations.sms import MAX_LENGTH as SMS_MAX_LENGTH
+from luckyclub.models import Channel, OutboxMessage, Role, User, utcnow
+from luckyclub.platform import mail
+
+# The events, named as Klaviyo's metrics are (its flows start from these names).
+CHECKOUT_STARTED = "Checkout Started"
+ORDER_PLACED = "Order Placed"
+COMPETITION_ENTERED = "Competition Entered"
+WINNER_ANNOUNCEMENT = "Winner Announcement"
+PRIZE_DELIVERED = "Prize Delivered"
+ORDER_REFUNDED = "Order Refunded"  # ours: the buyer's money went back (sold out, cancelled, admin)
+EVENTS = frozenset(
+    {
+        CHECKOUT_STARTED,
+        ORDER_PLACED,
+        COMPETITION_ENTERED,
+        WINNER_ANNOUNCEMENT,
+        PRIZE_DELIVERED,
+        ORDER_REFUNDED,
+    }
+)
+
+
+def notify(
+    session: Session,
+    user: User,
+    event: str,
+    *,
+    unique_id: str,
+    email: str | None = None,
+    sms: str | None = None,
+    value_pence: int | None = None,
+    currency: str = "gbp",
+    **context: str,
+) -> None:
+    """Queue, in the caller's transaction: the email `email` (a mail_templates name rendered with
+    context + display_name) when given; a Klaviyo event `event` (properties = context, value in
+    `currency`, unique_id) when KLAVIYO_API_KEY is set; an SMS with text `sms` when SMS is
+    configured and the user has a phone. Nothing is sent if the transaction rolls back.
+
+    Each channel queues the same (event, unique_id) once: calling this again for an event that was
+    already notified (a replayed webhook, a retried job) adds nothing.
+    """
+    if event not in EVENTS:
+        raise ValueError(f"Unknown notification event {event!r} (known: {sorted(EVENTS)})")
+    if user.id is None:
+        session.flush()  # the Klaviyo profile is keyed by the user id
+    settings = get_settings()
+    if email:
+        _queue_email(
+            session, user.email, event, unique_id, email, display_name=user.display_name, **context
+        )
+    if settings.klaviyo_enabled and (
+        key := _new_key(session, Channel.KLAVIYO, user.email, event, unique_id)
+    ):
+        value = None if value_pence is None else money.major_units(value_pence, currency)
+        session.add(_klaviyo_message(user, event, unique_id, key, context, value, currency.upper()))
+    if (
+        sms
+        and settings.sms_enabled
+        and user.phone
+        and (key := _new_key(session, Channel.SMS, user.phone, event, unique_id))
+    ):
+        session.add(_text_message(user.phone, event, key, sms))
+
+
+def notify_admins(session: Session, *, unique_id: str, email: str, **context: str) -> None:
+    """Email every admin (role admin, not banned) with template `email`, once per `unique_id`
+    (the template names the event): a retried job adds nothing."""
+    admins = session.exec(
+        select(User)
+        .where(User.role == Role.ADMIN, col(User.banned_at).is_(None))
+        .order_by(col(User.id))
+    ).all()
+    for admin in admins:
+        _queue_email(session, admin.email, email, unique_id, email, **context)
+
+
+def _queue_email(
+    session: Session, to: str, event: str, unique_id: str, template: str, **context: str
+) -> None:
+    if key := _new_key(session, Channel.EMAIL, to, event, unique_id):
+        message = mail.enqueue_email(session, to=to, template=template, **context)
+        message.dedupe_key = key
+
+
+def _klaviyo_message(
+    user: User,
+    event: str,
+    unique_id: str,
+    key: str,
+    context: dict[str, str],
+    value: float | None,
+    currency: str,
+) -> OutboxMessage:
+    body = klaviyo.event_body(
+        event,
+        email=user.email,
+        phone=user.phone,
+        external_id=str(user.id),
+        unique_id=unique_id,
+        # When it happened, not when it is delivered: a retried event keeps its real time.
+        time=utcnow().replace(microsecond=0),
+        properties=dict(context),
+        value=value,
+        currency=currency,
+    )
+    return OutboxMessage(
+        channel=Channel.KLAVIYO,
+        to_address=user.email,
+        payload=json.dumps(body),
+        dedupe_key=key,
+        subject=event,
+        text_body=json.dumps(body, indent=2, ensure_ascii=False),  # what admins read
+        html_body="",
+        template=event,
+    )
+
+
+def _text_message(phone: str, event: str, key: str, text: str) -> OutboxMessage:
+    body = " ".join(text.split())
+    if not body or len(body) > SMS_MAX_LENGTH:
+        raise ValueError(f"A text message needs 1 to {SMS_MAX_LENGTH} characters.")
+    return OutboxMessage(
+        channel=Channel.SMS,
+        to_address=phone,
+        dedupe_key=key,
+        subject=body[:200],
+        text_body=body,
+        html_body="",
+        template=event,
+    )
+
+
+def _new_key(session: Session, channel: str, to_address: str, event: str, unique_id: str) -> str:
+    """The dedupe key of (event, unique_id) for this recipient on this channel, or "" when a row
+    holds it already, sent or not: one indexed lookup. Rows added earlier in this transaction count
+    too (autoflush); the unique index is the backstop against two transactions queueing at once."""
+    key = dedupe_key(channel, to_address, event, unique_id)
+    taken = session.exec(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)).first()
+    return "" if taken is not None else key
+
+
+def dedupe_key(channel: str, to_address: str, event: str, unique_id: str) -> str:
+    parts = (channel, to_address.strip().lower(), event, unique_id)
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
