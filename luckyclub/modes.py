@@ -1,5 +1,6 @@
 """Every mode the app draws for. Importing this registers each mode's Pool with the draw lifecycle
-(platform/draws.py); the app, the CLI, the jobs and the tests import it before any draw runs."""
+(platform/draws.py), for code that runs draws of every mode (the app, the jobs, the CLI) without
+importing a mode itself. Each mode's package registers its own pool when imported."""
 
-from luckyclub.club import raffles  # noqa: F401
-from luckyclub.competitions import pool  # noqa: F401
+import luckyclub.club  # noqa: F401
+import luckyclub.competitions  # noqa: F401
