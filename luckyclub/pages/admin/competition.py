@@ -11,30 +11,36 @@ import reflex as rx
 
 from luckyclub.competitions import catalogue, tickets
 from luckyclub.components.admin_page import admin_page
+from luckyclub.components.competition_form import (
+    cancel_dialog,
+    competition_form,
+    extend_dialog,
+)
 from luckyclub.components.download import download_link
 from luckyclub.components.layout import fact, field, reason_dialog, status_badge
 from luckyclub.components.orders import orders_table
 from luckyclub.core import routes
 from luckyclub.core.words import when
 from luckyclub.models import Competition, CompetitionStatus, DrawStatus, User
-from luckyclub.pages.admin.competitions import (
+from luckyclub.platform import audit, draw_public, draws, uploads
+from luckyclub.state.admin import (
+    TRIGGER_WORDS,
+    AdminPageState,
+    draw_now_as,
+    draw_without_beacon_as,
+    record_id,
+)
+from luckyclub.state.competitions.admin import (
     ACTIVATED,
     CANCELLED,
     EXTENDED,
     CompetitionForm,
     activate_it,
-    cancel_dialog,
     cancel_it,
     competition_fields,
-    competition_form,
-    extend_dialog,
     extend_it,
     form_of,
 )
-from luckyclub.pages.admin.draws import TRIGGER_WORDS
-from luckyclub.pages.admin.home import record_id
-from luckyclub.platform import audit, draw_public, draws, uploads
-from luckyclub.state.admin import AdminPageState, draw_now_as, draw_without_beacon_as
 from luckyclub.state.competitions.competition_views import PHASE_WORDS
 from luckyclub.state.competitions.order_views import OrderView, order_views
 from luckyclub.state.session import SessionState

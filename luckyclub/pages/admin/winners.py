@@ -12,10 +12,10 @@ from luckyclub.components.layout import data_table, reason_dialog, status_badge
 from luckyclub.components.live import heartbeat
 from luckyclub.core import routes
 from luckyclub.core.errors import UserError
+from luckyclub.core.words import when
 from luckyclub.models import DrawWinner, User, WinnerStatus
-from luckyclub.pages.admin.home import record_id, utc
 from luckyclub.platform import draw_public, draws, winner_media
-from luckyclub.state.admin import AdminPageState
+from luckyclub.state.admin import AdminPageState, record_id
 from luckyclub.state.session import SessionState
 
 MEDIA_UPLOAD_ID = "winner_media"
@@ -94,7 +94,7 @@ def winner_rows(s) -> list[WinnerRow]:
                 draw_id=q.draw_id,
                 title=q.title,
                 prize=q.prize,
-                drawn=utc(q.drawn_at),
+                drawn=when(q.drawn_at),
                 place=q.position,
                 reroll=q.reroll,
                 name=q.name,
