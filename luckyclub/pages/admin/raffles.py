@@ -119,9 +119,7 @@ class RafflesAdminState(AdminPageState):
     @rx.event
     def edit(self, raffle_id: int):
         def pick(s, admin):
-            raffle = s.get(Raffle, record_id(raffle_id))
-            if raffle is None:
-                raise UserError("That raffle no longer exists.")
+            raffle = raffles.get(s, record_id(raffle_id))
             local = raffle.closes_at.astimezone(ZoneInfo(admin.timezone))
             self.editing = RaffleForm(
                 id=raffle.id,
