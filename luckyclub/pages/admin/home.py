@@ -17,7 +17,7 @@ from luckyclub.components.orders import orders_table
 from luckyclub.core import routes
 from luckyclub.core.errors import UserError
 from luckyclub.core.words import when
-from luckyclub.models import Role, User
+from luckyclub.models import Role
 from luckyclub.platform import accounts
 from luckyclub.state.admin import AdminPageState, AuditRow, audit_rows, record_id
 from luckyclub.state.competitions.order_views import OrderView, order_views
@@ -90,7 +90,7 @@ class AdminState(AdminPageState):
         """A member's competition tickets and orders, newest first, in a dialog."""
 
         def read(s, admin):
-            member = s.get(User, record_id(user_id))
+            member = accounts.person(s, record_id(user_id))
             if member is None:
                 raise UserError("That member no longer exists.")
             rows = tickets.orders(s, user_id=member.id, limit=200)
