@@ -21,8 +21,8 @@ from luckyclub.components.layout import fact, field, reason_dialog, status_badge
 from luckyclub.components.orders import orders_table
 from luckyclub.core import routes
 from luckyclub.core.words import when
-from luckyclub.models import Competition, CompetitionStatus, DrawStatus, User
-from luckyclub.platform import audit, draw_public, draws, uploads
+from luckyclub.models import CompetitionStatus, DrawStatus
+from luckyclub.platform import accounts, audit, draw_public, draws, uploads
 from luckyclub.state.admin import (
     TRIGGER_WORDS,
     AdminPageState,
@@ -110,10 +110,17 @@ class ProofRow:
     url: str
 
 
+def targets_of(draw, view: draw_public.DrawView, competition_id: int) -> list[tuple[str, int]]:
+    """The records whose admin actions the draw's history shows."""
+    targets = [("competition", competition_id), ("draw", draw.id)]
+    return targets + [("draw_winner", w.winner_id) for w in view.winners]
+
+
 def _history(s, draw, view: draw_public.DrawView, competition_id: int, tz: str) -> list[LogRow]:
     """The draw's own events (from its record) and what admins did, oldest first."""
-    actor = s.get(User, draw.actor_id) if draw.actor_id else None
-    by = f" by {actor.email}" if actor else ""
+    entries = audit.for_targets(s, targets_of(draw, view, competition_id))
+    emails = accounts.emails_of(s, [draw.actor_id, *(entry.actor_id for entry in entries)])
+    by = f" by {emails[draw.actor_id]}" if draw.actor_id in emails else ""
     rows = [(draw.created_at, f"Draw scheduled; its commitment {draw.commitment} is public.")]
     if draw.closed_at:
         rows.append(
@@ -133,16 +140,10 @@ def _history(s, draw, view: draw_public.DrawView, competition_id: int, tz: str) 
         rows.append((draw.drawn_at, f"Drawn {trigger}{by}.{reason}"))
     if draw.status == DrawStatus.VOID and draw.drawn_at:
         rows.append((draw.drawn_at, f"Void{by}: {draw.reason or ''}"))
-    winner_ids = [w.winner_id for w in view.winners]
-    targets = [("competition", competition_id), ("draw", draw.id)]
-    targets += [("draw_winner", winner_id) for winner_id in winner_ids]
-    emails = {}
-    for entry in audit.for_targets(s, targets):
-        if entry.actor_id not in emails:
-            person = s.get(User, entry.actor_id) if entry.actor_id else None
-            emails[entry.actor_id] = person.email if person else "system"
+    for entry in entries:
+        actor = emails.get(entry.actor_id, "system")
         detail = f" — {entry.detail}" if entry.detail else ""
-        rows.append((entry.created_at, f"{entry.action} by {emails[entry.actor_id]}{detail}"))
+        rows.append((entry.created_at, f"{entry.action} by {actor}{detail}"))
     # Draw times are whole seconds; compared at that precision, a tie keeps the order above.
     rows.sort(key=lambda row: row[0].replace(microsecond=0))
     return [LogRow(when=when(moment, tz), what=what) for moment, what in rows]
@@ -172,7 +173,7 @@ class CompetitionAdminState(AdminPageState):
     def _fill(self, s) -> None:
         tz = self.user_timezone
         competition_id = routes.id_from_path(self.router.url.path)
-        competition = s.get(Competition, competition_id) if competition_id else None
+        competition = catalogue.find(s, competition_id)
         if competition is None:
             self._forget()
             return
