@@ -576,6 +576,14 @@ def emails_of(session: Session, user_ids: Iterable[int | None]) -> dict[int, str
     return dict(session.exec(select(User.id, User.email).where(col(User.id).in_(wanted))).all())
 
 
+def set_show_on_leaderboard(session: Session, user: User, show: bool) -> User:
+    """The member's choice to appear by name on the raffle leaderboard (or as Member #id)."""
+    user.show_on_leaderboard = bool(show)
+    session.add(user)
+    session.flush()
+    return user
+
+
 def list_users(
     session: Session, *, search: str = "", limit: int = 50, offset: int = 0
 ) -> list[User]:

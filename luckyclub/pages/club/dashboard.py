@@ -307,10 +307,7 @@ class DashboardState(SessionState):
     def set_show_on_leaderboard(self, value: bool):
         try:
             with session_scope() as s:
-                user = self._require_user(s)
-                user.show_on_leaderboard = bool(value)
-                s.add(user)
-                s.flush()
+                user = accounts.set_show_on_leaderboard(s, self._require_user(s), bool(value))
                 self._fill(s, user)
         except UserError as exc:
             self.error = exc.message
