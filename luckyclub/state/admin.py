@@ -14,10 +14,9 @@ from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 import reflex as rx
-from sqlmodel import Session
 
 from luckyclub.core import routes
-from luckyclub.core.db import session_scope
+from luckyclub.core.db import Session, session_scope
 from luckyclub.core.errors import NotAllowed, UserError
 from luckyclub.core.words import when
 from luckyclub.models import DrawTrigger, User
