@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import stripe
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -68,6 +69,13 @@ def is_active(session: Session, user_id: int) -> bool:
 
 
 # ---- joining and managing ----------------------------------------------------------------------
+
+
+def active_count(session: Session) -> int:
+    """How many memberships are active now (the admin's club statistics)."""
+    return session.exec(
+        select(func.count()).where(Membership.status == MembershipStatus.ACTIVE)
+    ).one()
 
 
 def start_checkout(session: Session, user: User, now: datetime | None = None) -> str:

@@ -380,6 +380,11 @@ class QueueItem:
     duplicate_note: str
 
 
+def pending_count(session: Session) -> int:
+    """How many proofs wait for review (the admin's club statistics)."""
+    return session.exec(select(func.count()).where(ProofUpload.status == ProofStatus.PENDING)).one()
+
+
 def pending_queue(session: Session, *, limit: int = 100) -> list[QueueItem]:
     """Pending proofs, oldest first."""
     rows = session.exec(

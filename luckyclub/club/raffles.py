@@ -278,6 +278,11 @@ def open_raffle(
     return raffle, credited
 
 
+def get(session: Session, raffle_id: int) -> Raffle:
+    """The raffle with this id; refused as a sentence when it no longer exists."""
+    return _get(session, raffle_id)
+
+
 def _get(session: Session, raffle_id: int) -> Raffle:
     raffle = session.get(Raffle, raffle_id)
     if raffle is None:

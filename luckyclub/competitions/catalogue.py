@@ -122,6 +122,11 @@ def get(session: Session, competition_id: int) -> Competition:
     return competition
 
 
+def find(session: Session, competition_id: int | None) -> Competition | None:
+    """The competition with this id, or None (for a page that shows "not found")."""
+    return session.get(Competition, competition_id) if competition_id else None
+
+
 def get_public(session: Session, competition_id: int) -> Competition:
     """A competition the public may see (not a draft); otherwise "does not exist"."""
     competition = session.get(Competition, competition_id)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import available_timezones
 
 from sqlalchemy import func, or_, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from luckyclub.core import routes, security
 from luckyclub.core.errors import NotAllowed, UserError
@@ -548,6 +550,37 @@ def _target(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
         raise UserError("That member no longer exists.")
+    return user
+
+
+@dataclass(frozen=True)
+class Person:
+    """A member as an admin page names them."""
+
+    id: int
+    display_name: str
+    email: str
+
+
+def person(session: Session, user_id: int | None) -> Person | None:
+    """The member with this id, or None when there is none (an entrant, a deleted account)."""
+    user = session.get(User, user_id) if user_id else None
+    return Person(id=user.id, display_name=user.display_name, email=user.email) if user else None
+
+
+def emails_of(session: Session, user_ids: Iterable[int | None]) -> dict[int, str]:
+    """Each existing member's email by id; ids of no member are left out."""
+    wanted = {user_id for user_id in user_ids if user_id}
+    if not wanted:
+        return {}
+    return dict(session.exec(select(User.id, User.email).where(col(User.id).in_(wanted))).all())
+
+
+def set_show_on_leaderboard(session: Session, user: User, show: bool) -> User:
+    """The member's choice to appear by name on the raffle leaderboard (or as Member #id)."""
+    user.show_on_leaderboard = bool(show)
+    session.add(user)
+    session.flush()
     return user
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
@@ -38,6 +41,41 @@ def record(
 
 def recent(session: Session, *, limit: int = 100) -> list[AuditLog]:
     return list(session.exec(select(AuditLog).order_by(AuditLog.id.desc()).limit(limit)))
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One admin action as the console lists it: the acting admin's email, or None when the
+    system acted (or the admin's account is gone)."""
+
+    created_at: datetime
+    actor_email: str | None
+    action: str
+    target_type: str
+    target_id: str
+    detail: str
+
+
+def recent_entries(session: Session, *, limit: int = 100) -> list[AuditEntry]:
+    """The latest admin actions, newest first, each with who did it."""
+    rows = recent(session, limit=limit)
+    actor_ids = {a.actor_id for a in rows if a.actor_id is not None}
+    emails = (
+        dict(session.exec(select(User.id, User.email).where(User.id.in_(actor_ids))).all())
+        if actor_ids
+        else {}
+    )
+    return [
+        AuditEntry(
+            created_at=a.created_at,
+            actor_email=emails.get(a.actor_id),
+            action=a.action,
+            target_type=a.target_type,
+            target_id=a.target_id,
+            detail=a.detail,
+        )
+        for a in rows
+    ]
 
 
 def for_targets(

@@ -628,6 +628,12 @@ def _overridden(draw: Draw, snapshot: bytes, user: User | None, ticket: int | st
     return Winner(ticket=None, entrant=ref)
 
 
+def winner_user_id(session: Session, winner_id: int) -> int | None:
+    """The member a winner row names (None for no such row, or a winner with no account)."""
+    winner = session.get(DrawWinner, winner_id)
+    return winner.user_id if winner else None
+
+
 def reroll(session: Session, admin: User, winner_id: int, reason: str) -> DrawWinner:
     """Replace an unreachable or disqualified winner with one drawn from the same stream."""
     require_admin(admin)

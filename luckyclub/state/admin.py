@@ -8,16 +8,19 @@ vars (a Reflex parent's vars would be shared by all its child states) and calls 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import ClassVar
+from zoneinfo import ZoneInfo
 
 import reflex as rx
-from sqlmodel import Session
 
 from luckyclub.core import routes
-from luckyclub.core.db import session_scope
+from luckyclub.core.db import Session, session_scope
 from luckyclub.core.errors import NotAllowed, UserError
-from luckyclub.models import User
-from luckyclub.platform import accounts, draws
+from luckyclub.core.words import when
+from luckyclub.models import DrawTrigger, User
+from luckyclub.platform import accounts, audit, draws
 from luckyclub.platform.permissions import require_admin
 from luckyclub.state.session import SessionState
 
@@ -26,6 +29,12 @@ from luckyclub.state.session import SessionState
 # shown as an error, in the service's own words.
 DRAW_GOES_ON = ("drawn", "not_due")
 DRAW_FAILED = "The draw could not be run just now. Reload the page to see where it stands."
+# Who started a draw, as the draws' and a competition's admin pages say it.
+TRIGGER_WORDS = {
+    DrawTrigger.SCHEDULED: "by the scheduler",
+    DrawTrigger.ADMIN: "by an admin (Draw now)",
+    DrawTrigger.OVERRIDE: "manual override by an admin",
+}
 
 
 def record_id(value) -> int:
@@ -35,6 +44,37 @@ def record_id(value) -> int:
     if number is None:
         raise UserError("That record could not be found. Reload the page and try again.")
     return number
+
+
+def parse_local_time(value: str, timezone: str) -> datetime | None:
+    """A datetime-local value typed in the admin's timezone, as an aware datetime."""
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=ZoneInfo(timezone))
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass
+class AuditRow:
+    when: str
+    actor: str
+    action: str
+    target: str
+    detail: str
+
+
+def audit_rows(s: Session, *, limit: int) -> list[AuditRow]:
+    """The latest admin actions as the members' page and the audit log show them (UTC)."""
+    return [
+        AuditRow(
+            when=when(a.created_at),
+            actor=a.actor_email or "system",
+            action=a.action,
+            target=f"{a.target_type} #{a.target_id}",
+            detail=a.detail,
+        )
+        for a in audit.recent_entries(s, limit=limit)
+    ]
 
 
 def admin_id_for(token: str | None) -> int:

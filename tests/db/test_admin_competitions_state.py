@@ -34,13 +34,13 @@ from luckyclub.models import (
     User,
     utcnow,
 )
-from luckyclub.pages.admin.competition import CompetitionAdminState
 from luckyclub.pages.admin.competitions import CompetitionsAdminState
 from luckyclub.pages.admin.home import AdminState
 from luckyclub.pages.admin.tickets import TicketsAdminState
 from luckyclub.pages.admin.winners import WinnersAdminState
 from luckyclub.pages.draws.champions import ChampionsState
 from luckyclub.platform import draw_public, draws, winner_media
+from luckyclub.state.competitions.admin_competition import CompetitionAdminState
 from tests.db.factories import add_buyer, add_competition, add_user
 from tests.db.reflex_state import state_for_tab
 from tests.db.test_admin_state import browser_session

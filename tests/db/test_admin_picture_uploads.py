@@ -10,10 +10,10 @@ import pytest
 from sqlmodel import Session
 
 from luckyclub.models import DrawWinner, Raffle, RaffleStatus, Role, User
-from luckyclub.pages.admin.competition import CompetitionAdminState
 from luckyclub.pages.admin.raffles import RafflesAdminState
 from luckyclub.pages.admin.winners import WinnersAdminState
 from luckyclub.platform import uploads
+from luckyclub.state.competitions.admin_competition import CompetitionAdminState
 from tests.db.factories import add_competition, add_open_raffle, add_user
 from tests.db.test_admin_competitions_state import Upload, drawn_winner, image_bytes, page_of, tab
 

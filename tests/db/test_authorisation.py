@@ -62,10 +62,15 @@ def _pages() -> list[tuple[str, str, list]]:
 
 
 def _states_of(module: str) -> list[type]:
+    """The states a page module defines, or takes from a state module to lay out (not the bases
+    every page builds on)."""
     return [
         value
         for value in vars(sys.modules[module]).values()
-        if inspect.isclass(value) and issubclass(value, SessionState) and value.__module__ == module
+        if inspect.isclass(value)
+        and issubclass(value, SessionState)
+        and value not in (SessionState, AdminPageState)
+        and (value.__module__ == module or value.__module__.startswith("luckyclub.state."))
     ]
 
 
@@ -99,7 +104,7 @@ def member_states() -> list[type]:
 
 def route_of(state_cls: type, row_id: int) -> str:
     for route, module, _ in _pages():
-        if module == state_cls.__module__:
+        if state_cls in _states_of(module):
             return "/".join(str(row_id) if p.startswith("[") else p for p in route.split("/"))
     raise AssertionError(f"{state_cls.__name__} serves no page")
 

@@ -9,8 +9,8 @@ from luckyclub.club import raffles
 from luckyclub.core import routes
 from luckyclub.core.words import when
 from luckyclub.models import RaffleStatus, utcnow
-from luckyclub.pages.club.dashboard import DashboardState
 from luckyclub.platform import accounts
+from luckyclub.state.club.dashboard import DashboardState
 from tests.db.factories import add_open_raffle, add_user
 from tests.db.reflex_state import state_for_tab
 

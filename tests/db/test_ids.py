@@ -15,8 +15,8 @@ from luckyclub.api.routes import build_api
 from luckyclub.models import Role
 from luckyclub.pages.admin.home import AdminState
 from luckyclub.pages.admin.raffles import RafflesAdminState
-from luckyclub.pages.club.dashboard import DashboardState
 from luckyclub.platform import accounts
+from luckyclub.state.club.dashboard import DashboardState
 from luckyclub.state.session import SESSION_COOKIE
 from tests.db.factories import add_buyer, add_open_raffle, add_user
 from tests.db.reflex_state import state_for_tab

@@ -16,9 +16,9 @@ from luckyclub.models import OutboxMessage, Role, User
 from luckyclub.pages.admin.audit import AuditState
 from luckyclub.pages.admin.home import AdminState
 from luckyclub.pages.admin.mail import AdminMailState
-from luckyclub.pages.club.dashboard import DashboardState
 from luckyclub.platform import accounts
 from luckyclub.state.admin import AdminPageState
+from luckyclub.state.club.dashboard import DashboardState
 from luckyclub.state.session import ForgetOtherViewersPages, SessionState
 from tests.db.factories import add_user
 from tests.db.reflex_state import connect, state_for_tab

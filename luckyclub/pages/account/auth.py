@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from luckyclub.components.account import timezone_select
 from luckyclub.components.layout import (
-    SELECT_STYLE,
     error_callout,
     field,
     form,
@@ -19,24 +19,6 @@ from luckyclub.core.errors import UserError
 from luckyclub.platform import accounts
 from luckyclub.state.busy import shows_busy
 from luckyclub.state.session import SessionState, finish_sign_in
-
-
-def timezone_select(value, on_change) -> rx.Component:
-    return rx.vstack(
-        rx.el.label(
-            "Timezone", html_for="timezone", style={"fontWeight": "500", "fontSize": "0.9rem"}
-        ),
-        rx.el.select(
-            *[rx.el.option(name, value=name) for name in accounts.timezones()],
-            id="timezone",
-            name="timezone",
-            value=value,
-            on_change=on_change,
-            style=SELECT_STYLE,
-        ),
-        spacing="1",
-        width="100%",
-    )
 
 
 def auth_card(title: str, *children: rx.Component) -> rx.Component:

@@ -5,18 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import reflex as rx
-from sqlmodel import Session
 
 from luckyclub.competitions import responsible_play
 from luckyclub.competitions.catalogue import money
 from luckyclub.competitions.responsible_play import PlayStatus, format_pounds
+from luckyclub.components.account import timezone_select
 from luckyclub.components.layout import error_callout, field, form, page, success_callout
 from luckyclub.core import routes
-from luckyclub.core.db import session_scope
+from luckyclub.core.db import Session, session_scope
 from luckyclub.core.errors import UserError
 from luckyclub.core.words import when
 from luckyclub.models import User
-from luckyclub.pages.account.auth import timezone_select
 from luckyclub.platform import accounts
 from luckyclub.state.busy import shows_busy
 from luckyclub.state.session import SessionState

@@ -7,8 +7,7 @@ import reflex as rx
 from luckyclub.components.admin_page import admin_page
 from luckyclub.components.layout import data_table
 from luckyclub.core import routes
-from luckyclub.pages.admin.home import AuditRow, audit_rows
-from luckyclub.state.admin import AdminPageState
+from luckyclub.state.admin import AdminPageState, AuditRow, audit_rows
 from luckyclub.state.session import SessionState
 
 

@@ -14,17 +14,17 @@ from luckyclub.components.admin_page import admin_page
 from luckyclub.components.layout import fact, reason_dialog, status_badge
 from luckyclub.components.live import heartbeat
 from luckyclub.core import routes
-from luckyclub.models import DrawStatus, DrawTrigger, utcnow
-from luckyclub.pages.admin.home import record_id, utc
+from luckyclub.core.words import when
+from luckyclub.models import DrawStatus, utcnow
 from luckyclub.platform import draw_public, draws
-from luckyclub.state.admin import AdminPageState, draw_now_as, draw_without_beacon_as
+from luckyclub.state.admin import (
+    TRIGGER_WORDS,
+    AdminPageState,
+    draw_now_as,
+    draw_without_beacon_as,
+    record_id,
+)
 from luckyclub.state.session import SessionState
-
-TRIGGER_WORDS = {
-    DrawTrigger.SCHEDULED: "by the scheduler",
-    DrawTrigger.ADMIN: "by an admin (Draw now)",
-    DrawTrigger.OVERRIDE: "manual override by an admin",
-}
 
 
 @dataclass
@@ -75,7 +75,7 @@ def _row(s, v: draw_public.DrawView) -> DrawRow:
         prize=v.prize,
         status=v.status,
         status_words=v.status_words,
-        draw_at=utc(v.draw_at),
+        draw_at=when(v.draw_at),
         entrants=v.entrant_count,
         entry_count=v.entry_count,
         winners_drawn=len([w for w in v.winners if not w.replaced]),

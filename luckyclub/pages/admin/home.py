@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import reflex as rx
-from sqlmodel import select
 
 from luckyclub import jobs
 from luckyclub.competitions import tickets
@@ -18,29 +17,11 @@ from luckyclub.components.orders import orders_table
 from luckyclub.core import routes
 from luckyclub.core.errors import UserError
 from luckyclub.core.words import when
-from luckyclub.models import Role, User
-from luckyclub.platform import accounts, audit
-from luckyclub.state.admin import AdminPageState, record_id
+from luckyclub.models import Role
+from luckyclub.platform import accounts
+from luckyclub.state.admin import AdminPageState, AuditRow, audit_rows, record_id
 from luckyclub.state.competitions.order_views import OrderView, order_views
 from luckyclub.state.session import SessionState
-
-
-def audit_rows(s, *, limit: int) -> list[AuditRow]:
-    names = {u.id: u.email for u in s.exec(select(User.id, User.email))}
-    return [
-        AuditRow(
-            when=utc(a.created_at),
-            actor=names.get(a.actor_id, "system"),
-            action=a.action,
-            target=f"{a.target_type} #{a.target_id}",
-            detail=a.detail,
-        )
-        for a in audit.recent(s, limit=limit)
-    ]
-
-
-def utc(moment) -> str:
-    return when(moment)  # the app's one way to write a moment, in UTC
 
 
 @dataclass
@@ -52,15 +33,6 @@ class MemberRow:
     verified: bool
     banned: bool
     joined: str
-
-
-@dataclass
-class AuditRow:
-    when: str
-    actor: str
-    action: str
-    target: str
-    detail: str
 
 
 @dataclass
@@ -94,13 +66,13 @@ class AdminState(AdminPageState):
                 role=u.role,
                 verified=u.email_verified_at is not None,
                 banned=u.banned_at is not None,
-                joined=utc(u.created_at),
+                joined=when(u.created_at),
             )
             for u in accounts.list_users(s, search=self.search)
         ]
         self.actions = audit_rows(s, limit=30)
         self.job_runs = [
-            JobRow(job=r.job, started=utc(r.started_at), outcome=r.outcome, detail=r.detail)
+            JobRow(job=r.job, started=when(r.started_at), outcome=r.outcome, detail=r.detail)
             for r in jobs.latest_runs(s)
         ]
 
@@ -118,7 +90,7 @@ class AdminState(AdminPageState):
         """A member's competition tickets and orders, newest first, in a dialog."""
 
         def read(s, admin):
-            member = s.get(User, record_id(user_id))
+            member = accounts.person(s, record_id(user_id))
             if member is None:
                 raise UserError("That member no longer exists.")
             rows = tickets.orders(s, user_id=member.id, limit=200)

@@ -17,10 +17,10 @@ from luckyclub.core import routes
 from luckyclub.core.db import session_scope
 from luckyclub.core.errors import UserError
 from luckyclub.core.settings import get_settings
+from luckyclub.core.words import when
 from luckyclub.models import Channel
-from luckyclub.pages.admin.home import record_id, utc
 from luckyclub.platform import mail
-from luckyclub.state.admin import AdminPageState
+from luckyclub.state.admin import AdminPageState, record_id
 from luckyclub.state.session import SessionState
 
 
@@ -71,7 +71,7 @@ class AdminMailState(AdminPageState):
                 status=m.status,
                 status_words=mail.status_words(m, not_ready),
                 attempts=m.attempts,
-                created=utc(m.created_at),
+                created=when(m.created_at),
             )
             for m in mail.list_messages(s, limit=100)
         ]
@@ -107,8 +107,8 @@ class AdminMailState(AdminPageState):
             recipient=m.to_address,
             subject=m.subject,
             status=m.status,
-            created=utc(m.created_at),
-            sent=utc(m.sent_at),
+            created=when(m.created_at),
+            sent=when(m.sent_at),
             last_error=m.last_error or "",
             text=m.text_body,
             links=mail.links_in(m.text_body),

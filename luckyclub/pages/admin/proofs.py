@@ -18,8 +18,8 @@ from luckyclub.components.layout import (
 )
 from luckyclub.components.live import heartbeat
 from luckyclub.core import routes
-from luckyclub.pages.admin.home import record_id, utc
-from luckyclub.state.admin import AdminPageState
+from luckyclub.core.words import when
+from luckyclub.state.admin import AdminPageState, record_id
 from luckyclub.state.session import SessionState
 
 
@@ -63,7 +63,7 @@ class ReviewState(AdminPageState):
                 kind=item.kind_name,
                 entry_count=item.entries,
                 note=item.proof.note,
-                sent=utc(item.proof.created_at),
+                sent=when(item.proof.created_at),
                 duplicate_note=item.duplicate_note,
                 file_url=proofs.file_url(item.proof.id),
                 is_image=item.proof.content_type.startswith("image/"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import reflex as rx
@@ -22,9 +21,8 @@ from luckyclub.core import routes
 from luckyclub.core.errors import UserError
 from luckyclub.core.words import count, when
 from luckyclub.models import Raffle, RaffleStatus
-from luckyclub.pages.admin.home import record_id
 from luckyclub.platform import accounts, draw_public, uploads
-from luckyclub.state.admin import AdminPageState
+from luckyclub.state.admin import AdminPageState, parse_local_time, record_id
 from luckyclub.state.busy import shows_busy
 from luckyclub.state.session import SessionState
 
@@ -57,14 +55,6 @@ class RaffleForm:
     carry_over_percent: str = "0"
     winners: str = "1"
     closes_local: str = ""  # for <input type="datetime-local">, in the admin's timezone
-
-
-def parse_local_time(value: str, timezone: str) -> datetime | None:
-    """A datetime-local value typed in the admin's timezone, as an aware datetime."""
-    try:
-        return datetime.fromisoformat(value).replace(tzinfo=ZoneInfo(timezone))
-    except (TypeError, ValueError):
-        return None
 
 
 def _form_fields(form_data: dict, timezone: str) -> dict:
@@ -129,9 +119,7 @@ class RafflesAdminState(AdminPageState):
     @rx.event
     def edit(self, raffle_id: int):
         def pick(s, admin):
-            raffle = s.get(Raffle, record_id(raffle_id))
-            if raffle is None:
-                raise UserError("That raffle no longer exists.")
+            raffle = raffles.get(s, record_id(raffle_id))
             local = raffle.closes_at.astimezone(ZoneInfo(admin.timezone))
             self.editing = RaffleForm(
                 id=raffle.id,

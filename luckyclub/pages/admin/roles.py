@@ -11,8 +11,8 @@ from luckyclub.components.admin_page import admin_page
 from luckyclub.components.layout import data_table, field, form
 from luckyclub.core import routes
 from luckyclub.core.errors import UserError
+from luckyclub.core.words import when
 from luckyclub.models import ScopedRole
-from luckyclub.pages.admin.home import utc
 from luckyclub.platform import accounts, roles
 from luckyclub.state.admin import AdminPageState, record_id
 from luckyclub.state.session import SessionState
@@ -44,7 +44,7 @@ class RolesState(AdminPageState):
             ProgramOption(id=str(p.id), name=p.name) for p in roles.grantable_programs(s)
         ]
         self.grants = [
-            RoleRow(id=g.id, member=g.member, words=g.words, granted=utc(g.granted_at))
+            RoleRow(id=g.id, member=g.member, words=g.words, granted=when(g.granted_at))
             for g in roles.all_grants(s)
         ]
 

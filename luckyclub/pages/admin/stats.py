@@ -5,13 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import reflex as rx
-from sqlalchemy import func
-from sqlmodel import select
 
-from luckyclub.club import ledger
+from luckyclub.club import ledger, membership, proofs
 from luckyclub.components.admin_page import admin_page
 from luckyclub.core import routes
-from luckyclub.models import LedgerSource, Membership, MembershipStatus, ProofUpload, utcnow
+from luckyclub.models import LedgerSource, utcnow
 from luckyclub.state.admin import AdminPageState
 from luckyclub.state.session import SessionState
 
@@ -56,12 +54,8 @@ class StatsState(AdminPageState):
             for d in days.values()
         ]
         self.entries_30_days = sum(int(v) for d in self.per_day for k, v in d.items() if k != "day")
-        self.active_members = s.exec(
-            select(func.count()).where(Membership.status == MembershipStatus.ACTIVE)
-        ).one()
-        self.pending_proofs = s.exec(
-            select(func.count()).where(ProofUpload.status == "pending")
-        ).one()
+        self.active_members = membership.active_count(s)
+        self.pending_proofs = proofs.pending_count(s)
 
     @rx.event
     def load(self):

@@ -16,8 +16,7 @@ from luckyclub.components.layout import reason_dialog
 from luckyclub.components.orders import orders_table
 from luckyclub.core import routes
 from luckyclub.core.errors import UserError
-from luckyclub.pages.admin.home import record_id
-from luckyclub.state.admin import AdminPageState
+from luckyclub.state.admin import AdminPageState, record_id
 from luckyclub.state.competitions.order_views import OrderView, order_views
 from luckyclub.state.session import SessionState
 

@@ -12,10 +12,10 @@ from luckyclub.components.layout import data_table, reason_dialog, status_badge
 from luckyclub.components.live import heartbeat
 from luckyclub.core import routes
 from luckyclub.core.errors import UserError
-from luckyclub.models import DrawWinner, User, WinnerStatus
-from luckyclub.pages.admin.home import record_id, utc
-from luckyclub.platform import draw_public, draws, winner_media
-from luckyclub.state.admin import AdminPageState
+from luckyclub.core.words import when
+from luckyclub.models import WinnerStatus
+from luckyclub.platform import accounts, draw_public, draws, winner_media
+from luckyclub.state.admin import AdminPageState, record_id
 from luckyclub.state.session import SessionState
 
 MEDIA_UPLOAD_ID = "winner_media"
@@ -94,7 +94,7 @@ def winner_rows(s) -> list[WinnerRow]:
                 draw_id=q.draw_id,
                 title=q.title,
                 prize=q.prize,
-                drawn=utc(q.drawn_at),
+                drawn=when(q.drawn_at),
                 place=q.position,
                 reroll=q.reroll,
                 name=q.name,
@@ -220,9 +220,11 @@ class WinnersAdminState(AdminPageState):
 
         def replace(s, admin):
             winner_id = record_id(form_data.get("winner_id"))
-            before = s.get(DrawWinner, winner_id)
+            before = draws.winner_user_id(s, winner_id)
             after = draws.reroll(s, admin, winner_id, form_data.get("reason", ""))
-            said["text"] = f"{_who(s, before)} was replaced by {_who(s, after)}, drawn by reroll."
+            said["text"] = (
+                f"{_who(s, before)} was replaced by {_who(s, after.user_id)}, drawn by reroll."
+            )
 
         if self._admin_act(replace, ""):
             self.notice = said["text"]
@@ -239,9 +241,9 @@ def _managed(row: WinnerRow) -> ManagedWinner:
     )
 
 
-def _who(s, winner) -> str:
-    user = s.get(User, winner.user_id) if winner and winner.user_id else None
-    return f"{user.display_name} ({user.email})" if user else "an entrant"
+def _who(s, user_id: int | None) -> str:
+    person = accounts.person(s, user_id)
+    return f"{person.display_name} ({person.email})" if person else "an entrant"
 
 
 # ---- the page ----------------------------------------------------------------------------------
