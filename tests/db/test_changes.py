@@ -1,0 +1,137 @@
+"""The change feed: a committed change is heard by every process, a rolled-back one by none; on
+PostgreSQL through LISTEN/NOTIFY, with Redis through pub/sub, on SQLite inside the process."""
+
+from __future__ import annotations
+
+import os
+import queue
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+import redis
+from sqlalchemy import text
+
+from luckyclub.core import db
+from luckyclub.core.settings import PROJECT_ROOT
+from luckyclub.platform import changes
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+class Ear:
+    """A listener that keeps what it hears, in order."""
+
+    def __init__(self) -> None:
+        self.heard: queue.Queue[frozenset[str]] = queue.Queue()
+        self.listening = changes.listen(self.heard.put)
+        assert self.listening.wait_until_ready(), "the listener never started listening"
+
+    def next(self) -> frozenset[str]:
+        return self.heard.get(timeout=10)
+
+
+@pytest.fixture()
+def ear(app_db) -> Iterator[Ear]:
+    ear = Ear()
+    yield ear
+    ear.listening.stop()
+
+
+def commit_change(*topics: str) -> None:
+    with db.session_scope() as session:
+        changes.announce(session, *topics)
+
+
+def test_a_committed_change_is_heard_once_and_a_rolled_back_one_never(ear):
+    commit_change("competition:5", "competitions")
+    with pytest.raises(RuntimeError), db.session_scope() as session:
+        changes.announce(session, "draw:9")
+        raise RuntimeError("the unit of work fails")
+    commit_change("member:12")
+
+    assert ear.next() == {"competition:5", "competitions"}
+    # Changes arrive in commit order: the rolled-back one would have come before this one.
+    assert ear.next() == {"member:12"}
+    assert ear.heard.empty()
+
+
+def test_a_unit_of_work_that_announces_nothing_says_nothing(ear):
+    with db.session_scope() as session:
+        session.execute(text("SELECT 1"))
+    commit_change("marker")
+
+    assert ear.next() == {"marker"}
+
+
+def test_many_topics_in_one_change_all_arrive(ear):
+    topics = {f"member:{n}" for n in range(2000)}  # larger than one NOTIFY payload may be
+    commit_change(*topics)
+
+    heard: set[str] = set()
+    while heard != topics:
+        heard |= ear.next()
+    assert heard == topics
+
+
+def postgres_only(app_db) -> None:
+    if app_db.dialect.name != "postgresql":
+        pytest.skip("on SQLite the app is one process: its changes never leave it")
+
+
+def test_a_change_committed_by_another_process_is_heard(app_db, ear, database_url):
+    postgres_only(app_db)
+    script = (
+        "from luckyclub.core import db\n"
+        "from luckyclub.platform import changes\n"
+        "with db.session_scope() as session:\n"
+        "    changes.announce(session, 'draw:3')\n"
+    )
+    env = {**os.environ, "DATABASE_URL": database_url}
+    env.pop("REDIS_URL", None)
+    subprocess.run([sys.executable, "-c", script], env=env, cwd=PROJECT_ROOT, check=True)
+
+    assert ear.next() == {"draw:3"}
+
+
+def test_after_its_connection_drops_the_listener_says_everything_may_have_changed(app_db, ear):
+    postgres_only(app_db)
+    with app_db.begin() as connection:
+        ended = connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE query = :listen AND pid <> pg_backend_pid()"
+            ),
+            {"listen": f"LISTEN {changes.CHANNEL}"},
+        ).all()
+    assert ended == [(True,)]
+
+    assert ear.next() == {changes.EVERYTHING}
+    commit_change("competition:1")
+    assert ear.next() == {"competition:1"}
+
+
+@pytest.fixture()
+def redis_feed(settings_env) -> None:
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        pytest.skip(f"Redis unreachable at {REDIS_URL}: {exc}")
+    settings_env(REDIS_URL=REDIS_URL)
+
+
+def test_with_redis_a_committed_change_is_published_and_a_rolled_back_one_is_not(
+    app_db, redis_feed
+):
+    ear = Ear()
+    try:
+        with pytest.raises(RuntimeError), db.session_scope() as session:
+            changes.announce(session, "draw:9")
+            raise RuntimeError("the unit of work fails")
+        commit_change("competition:5")
+
+        assert ear.next() == {"competition:5"}
+        assert ear.heard.empty()
+    finally:
+        ear.listening.stop()
