@@ -7,6 +7,7 @@ idempotency key (the invoice, the proof, the grant…): a replay finds its key t
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -279,7 +280,7 @@ def leaderboard(session: Session, raffle_id: int, *, limit: int = 25) -> list[Le
     ]
 
 
-def holders(session: Session, raffle_id: int) -> list[tuple[int, int]]:
+def holders(session: Session, raffle_id: int) -> Sequence[tuple[int, int]]:
     """(user_id, entries) of every member holding entries in a raffle: a million for a draw."""
     return db.plain_rows(
         session,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Select, event, text
 from sqlalchemy.engine import Engine, make_url
@@ -89,7 +90,7 @@ def session_scope() -> Iterator[Session]:
             raise
 
 
-def plain_rows(session: Session, query: Select) -> list[tuple]:
+def plain_rows(session: Session, query: Select) -> Sequence[Any]:
     """All rows of a SELECT as the driver's own tuples, in the session's transaction.
 
     For reads of a million rows (a draw's holders), where building SQLAlchemy rows takes several
@@ -98,9 +99,11 @@ def plain_rows(session: Session, query: Select) -> list[tuple]:
     """
     connection = session.connection()
     compiled = query.compile(dialect=connection.dialect)
-    parameters = compiled.construct_params()
+    named = compiled.construct_params()
+    parameters: Mapping[str, Any] | tuple[Any, ...] = named
     if compiled.positional:
-        parameters = tuple(parameters[name] for name in compiled.positiontup)
+        assert compiled.positiontup is not None  # a positional compile always lists its names
+        parameters = tuple(named[name] for name in compiled.positiontup)
     cursor = connection.connection.cursor()
     try:
         cursor.execute(str(compiled), parameters)
