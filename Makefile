@@ -7,7 +7,7 @@
 #   make test-e2e  the real-browser tests (installs Chromium if missing)
 #   make migrate   alembic upgrade head (DATABASE_URL picks the database; default .data/luckyclub.db)
 #   make seed      migrate, then add the demo data (idempotent)
-#   make lint      ruff check + ruff format --check
+#   make lint      ruff check + ruff format --check, then mypy (settings in pyproject.toml)
 #   make clean     remove build output and caches (keeps .venv and .data)
 #   make distclean clean, and remove .venv too
 
@@ -99,10 +99,12 @@ lint: install
 	$(VENV)/bin/ruff check .
 	@echo "==> ruff format --check"
 	$(VENV)/bin/ruff format --check .
+	@echo "==> mypy"
+	$(VENV)/bin/mypy
 
 clean:
 	@echo "==> removing build output and caches"
-	rm -rf .web .states .pytest_cache .ruff_cache .hypothesis
+	rm -rf .web .states .pytest_cache .ruff_cache .mypy_cache .hypothesis
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
 
 distclean: clean

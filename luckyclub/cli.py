@@ -113,7 +113,7 @@ def _demo_competitions(s, admin) -> None:
     from datetime import timedelta
 
     from luckyclub.competitions import catalogue
-    from luckyclub.models import utcnow
+    from luckyclub.models import id_of, utcnow
 
     now = utcnow().replace(second=0, microsecond=0)
     for title, prize, price, tickets, starts, ends, featured, colour in DEMO_COMPETITIONS:
@@ -133,11 +133,12 @@ def _demo_competitions(s, admin) -> None:
             answer="Indigo",
             now=now - timedelta(days=3),
         )
+        competition_id = id_of(competition)
         catalogue.add_image(
-            s, admin, competition.id, filename="prize.png", data=_demo_picture(title, colour)
+            s, admin, competition_id, filename="prize.png", data=_demo_picture(title, colour)
         )
-        catalogue.activate(s, admin, competition.id, now=now - timedelta(days=3))
-        catalogue.set_featured(s, admin, competition.id, featured)
+        catalogue.activate(s, admin, competition_id, now=now - timedelta(days=3))
+        catalogue.set_featured(s, admin, competition_id, featured)
 
 
 def _demo_picture(title: str, colour: str) -> bytes:

@@ -18,7 +18,7 @@ from luckyclub.competitions import catalogue, public
 from luckyclub.core import routes
 from luckyclub.core.db import session_scope
 from luckyclub.core.errors import UserError
-from luckyclub.models import Competition, DrawStatus, utcnow
+from luckyclub.models import Competition, DrawStatus, id_of, utcnow
 from luckyclub.platform import draw_public
 
 COUNTS_MAX_AGE = 5  # seconds: the sold and left counts are at most this stale
@@ -35,7 +35,7 @@ DRAFT_IMAGE_HEADERS = {"Cache-Control": "private, no-store", "X-Content-Type-Opt
 def competition_json(session: Session, competition: Competition, now: datetime) -> dict:
     """A competition as the public sees it (its counts and phase as the pages show them): never
     its answer, nor the answer's hash."""
-    cid = competition.id
+    cid = id_of(competition)
     shown = public.card(session, competition, now)
     cancelled = shown.phase == catalogue.Phase.CANCELLED
     return {
@@ -127,11 +127,11 @@ def competition_draw(request: Request) -> Response:
     competition_id = whole_id(request.path_params["competition_id"], "A competition id")
     with session_scope() as s:
         competition = public_competition(s, competition_id)
-        draw = catalogue.draw_of(s, competition.id) if competition else None
-        if draw is None:
+        draw = catalogue.draw_of(s, id_of(competition)) if competition else None
+        view = draw_public.view(s, id_of(draw)) if draw else None
+        if competition is None or draw is None or view is None:
             return error(NOT_FOUND, 404)
-        view = draw_public.view(s, draw.id)
-        payload = draw_json(competition.id, view, public.result(s, draw).winners)
+        payload = draw_json(id_of(competition), view, public.result(s, draw).winners)
     settled = view.status in (DrawStatus.DRAWN, DrawStatus.VOID)
     return cacheable(request, payload, max_age=SETTLED_MAX_AGE if settled else COUNTS_MAX_AGE)
 

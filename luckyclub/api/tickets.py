@@ -14,7 +14,7 @@ from luckyclub.api.responses import error, iso, json_errors, whole_id
 from luckyclub.competitions import tickets
 from luckyclub.core.db import session_scope
 from luckyclub.core.errors import NotAllowed, UserError
-from luckyclub.models import utcnow
+from luckyclub.models import id_of, utcnow
 
 PRIVATE = {"Cache-Control": "private, no-store"}
 
@@ -32,10 +32,11 @@ def my_tickets(request: Request) -> Response:
         competition = public_competition(s, whole_id(raw, "competitionId"))
         if competition is None:
             return error(NOT_FOUND, 404)
-        mine = tickets.member_tickets(s, user.id, competition.id)
-        orders = tickets.orders(s, competition_id=competition.id, user_id=user.id, limit=1000)
+        user_id, competition_id = id_of(user), id_of(competition)
+        mine = tickets.member_tickets(s, user_id, competition_id)
+        orders = tickets.orders(s, competition_id=competition_id, user_id=user_id, limit=1000)
         payload = {
-            "competitionId": competition.id,
+            "competitionId": competition_id,
             "tickets": [
                 {
                     "number": ticket.number,

@@ -7,6 +7,7 @@ idempotency key (the invoice, the proof, the grant…): a replay finds its key t
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -26,6 +27,7 @@ from luckyclub.models import (
     RaffleStatus,
     RaffleTotal,
     User,
+    id_of,
     utcnow,
 )
 from luckyclub.platform import audit, roles
@@ -108,9 +110,12 @@ def _append(session: Session, row: EntryLedger) -> None:
     )
     held = session.execute(
         update(EntryBalance)
-        .where(EntryBalance.raffle_id == row.raffle_id, EntryBalance.user_id == row.user_id)
-        .values(held=EntryBalance.held + row.amount)
-        .returning(EntryBalance.held)
+        .where(
+            col(EntryBalance.raffle_id) == row.raffle_id,
+            col(EntryBalance.user_id) == row.user_id,
+        )
+        .values(held=col(EntryBalance.held) + row.amount)
+        .returning(col(EntryBalance.held))
     ).scalar_one()
     before = held - row.amount
     joined = int(held > 0) - int(before > 0)  # +1: now holds entries; -1: no longer does
@@ -268,18 +273,18 @@ def public_name(user: User) -> str:
 def leaderboard(session: Session, raffle_id: int, *, limit: int = 25) -> list[LeaderboardRow]:
     rows = session.exec(
         select(User, EntryBalance.held)
-        .join(User, User.id == EntryBalance.user_id)
+        .join(User, col(User.id) == col(EntryBalance.user_id))
         .where(EntryBalance.raffle_id == raffle_id, EntryBalance.held > 0)
-        .order_by(col(EntryBalance.held).desc(), EntryBalance.user_id)
+        .order_by(col(EntryBalance.held).desc(), col(EntryBalance.user_id))
         .limit(limit)
     ).all()
     return [
-        LeaderboardRow(rank=n, name=public_name(user), entries=int(held), user_id=user.id)
+        LeaderboardRow(rank=n, name=public_name(user), entries=int(held), user_id=id_of(user))
         for n, (user, held) in enumerate(rows, start=1)
     ]
 
 
-def holders(session: Session, raffle_id: int) -> list[tuple[int, int]]:
+def holders(session: Session, raffle_id: int) -> Sequence[tuple[int, int]]:
     """(user_id, entries) of every member holding entries in a raffle: a million for a draw."""
     return db.plain_rows(
         session,
@@ -295,13 +300,13 @@ def rebuild_cache(session: Session) -> int:
     session.execute(delete(EntryBalance))
     sums = select(
         EntryLedger.raffle_id, EntryLedger.user_id, func.sum(EntryLedger.amount)
-    ).group_by(EntryLedger.raffle_id, EntryLedger.user_id)
+    ).group_by(col(EntryLedger.raffle_id), col(EntryLedger.user_id))
     session.execute(insert(EntryBalance).from_select(["raffle_id", "user_id", "held"], sums))
     per_raffle = select(
         EntryBalance.raffle_id,
         func.sum(EntryBalance.held),
-        func.sum(case((EntryBalance.held > 0, 1), else_=0)),
-    ).group_by(EntryBalance.raffle_id)
+        func.sum(case((col(EntryBalance.held) > 0, 1), else_=0)),
+    ).group_by(col(EntryBalance.raffle_id))
     session.execute(
         insert(RaffleTotal).from_select(["raffle_id", "entries", "entrants"], per_raffle)
     )
@@ -315,7 +320,7 @@ def cache_matches_ledger(session: Session) -> bool:
         for r, u, total in session.exec(
             select(
                 EntryLedger.raffle_id, EntryLedger.user_id, func.sum(EntryLedger.amount)
-            ).group_by(EntryLedger.raffle_id, EntryLedger.user_id)
+            ).group_by(col(EntryLedger.raffle_id), col(EntryLedger.user_id))
         )
     }
     cached = {(b.raffle_id, b.user_id): b.held for b in session.exec(select(EntryBalance))}

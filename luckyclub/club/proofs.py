@@ -16,10 +16,19 @@ from sqlalchemy import case, func, update
 from sqlmodel import Session, col, select
 
 from luckyclub.club import ledger, raffles
+from luckyclub.core import db
 from luckyclub.core.errors import NotAllowed, UserError
 from luckyclub.core.settings import get_settings
 from luckyclub.core.words import when
-from luckyclub.models import LedgerSource, ProofKind, ProofStatus, ProofUpload, User, utcnow
+from luckyclub.models import (
+    LedgerSource,
+    ProofKind,
+    ProofStatus,
+    ProofUpload,
+    User,
+    id_of,
+    utcnow,
+)
 from luckyclub.platform import audit, file_store, uploads
 from luckyclub.platform.permissions import require_admin
 from luckyclub.platform.uploads import FILE_TYPES, check_upload, hamming_distance
@@ -49,8 +58,8 @@ def file_url(proof_id: int) -> str:
 def list_kinds(session: Session, *, include_inactive: bool = False) -> list[ProofKind]:
     query = select(ProofKind)
     if not include_inactive:
-        query = query.where(ProofKind.active.is_(True))
-    return list(session.exec(query.order_by(ProofKind.name, ProofKind.id)))
+        query = query.where(col(ProofKind.active).is_(True))
+    return list(session.exec(query.order_by(col(ProofKind.name), col(ProofKind.id))))
 
 
 def _whole_number(value: int | str, low: int, high: int, words: str, field: str) -> int:
@@ -191,15 +200,16 @@ def submit(
     # monthly limit. PostgreSQL locks the row; SQLite ignores FOR UPDATE, and the embedded
     # single-process mode accepts that a double submit might pass the limit by one.
     session.exec(select(User.id).where(User.id == user.id).with_for_update()).first()
-    _check_monthly_limit(session, user.id, raffle.id, kind)
+    user_id, raffle_id = id_of(user), id_of(raffle)
+    _check_monthly_limit(session, user_id, raffle_id, kind)
     checked = check_upload(filename, data, claimed_type)
-    duplicate_note = _duplicate_note(session, user.id, checked.sha256, checked.perceptual_hash)
+    duplicate_note = _duplicate_note(session, user_id, checked.sha256, checked.perceptual_hash)
     # Random name, atomic write, 0600 in a 0700 folder; the uploaded name never touches the path.
     stored_name = file_store.store(proof_dir(), checked.data, checked.file_type.extension)
     proof = ProofUpload(
-        user_id=user.id,
-        raffle_id=raffle.id,
-        kind_id=kind.id,
+        user_id=user_id,
+        raffle_id=raffle_id,
+        kind_id=id_of(kind),
         note=note,
         stored_name=stored_name,
         original_name=filename.strip()[:255],
@@ -221,7 +231,7 @@ def submit(
 
 def _check_monthly_limit(session: Session, user_id: int, raffle_id: int, kind: ProofKind) -> None:
     used = session.exec(
-        select(func.count(ProofUpload.id)).where(
+        select(func.count(col(ProofUpload.id))).where(
             ProofUpload.user_id == user_id,
             ProofUpload.raffle_id == raffle_id,
             ProofUpload.kind_id == kind.id,
@@ -248,7 +258,7 @@ def _duplicate_note(
     same = session.exec(
         select(ProofUpload.id, ProofUpload.user_id, ProofUpload.status)
         .where(ProofUpload.sha256 == sha256)
-        .order_by(ProofUpload.id)
+        .order_by(col(ProofUpload.id))
         .limit(3)
     ).all()
     similar = []
@@ -265,7 +275,7 @@ def _duplicate_note(
         close = [
             (hamming_distance(perceptual_hash, other_hash), proof_id, owner, status)
             for proof_id, owner, status, other_hash in recent
-            if proof_id not in seen
+            if proof_id not in seen and other_hash is not None  # the query's is_not(None)
         ]
         similar = sorted(c for c in close if c[0] <= NEAR_DUPLICATE_DISTANCE)[:3]
     if not same and not similar:
@@ -317,9 +327,9 @@ def review(
     proof = session.get(ProofUpload, proof_id)
     if proof is None:
         raise UserError("That proof no longer exists.")
-    claimed = session.execute(
+    claimed = session.exec(
         update(ProofUpload)
-        .where(ProofUpload.id == proof_id, ProofUpload.status == ProofStatus.PENDING)
+        .where(col(ProofUpload.id) == proof_id, col(ProofUpload.status) == ProofStatus.PENDING)
         .values(
             status=ProofStatus.APPROVED if approve else ProofStatus.REJECTED,
             reviewed_by=admin.id,
@@ -335,7 +345,7 @@ def review(
             "— nothing was changed."
         )
     session.refresh(proof)
-    kind = session.get(ProofKind, proof.kind_id)
+    kind = db.get_existing(session, ProofKind, proof.kind_id)
     if approve:
         ledger.credit(
             session,
@@ -359,7 +369,7 @@ def _reviewer_name(session: Session, proof_id: int) -> str:
     # A column query, not session.get: it reads what the other admin committed.
     reviewer = session.exec(
         select(User.display_name)
-        .join(ProofUpload, ProofUpload.reviewed_by == User.id)
+        .join(ProofUpload, col(ProofUpload.reviewed_by) == col(User.id))
         .where(ProofUpload.id == proof_id)
     ).first()
     return reviewer or "another admin"
@@ -387,12 +397,15 @@ def pending_count(session: Session) -> int:
 
 def pending_queue(session: Session, *, limit: int = 100) -> list[QueueItem]:
     """Pending proofs, oldest first."""
+    # sqlmodel's select() is typed for at most four columns or tables; this one reads five.
+    columns = select(  # type: ignore[call-overload]
+        ProofUpload, User.display_name, User.email, ProofKind.name, ProofKind.entries
+    )
     rows = session.exec(
-        select(ProofUpload, User.display_name, User.email, ProofKind.name, ProofKind.entries)
-        .join(User, User.id == ProofUpload.user_id)
-        .join(ProofKind, ProofKind.id == ProofUpload.kind_id)
+        columns.join(User, col(User.id) == col(ProofUpload.user_id))
+        .join(ProofKind, col(ProofKind.id) == col(ProofUpload.kind_id))
         .where(ProofUpload.status == ProofStatus.PENDING)
-        .order_by(ProofUpload.id)
+        .order_by(col(ProofUpload.id))
         .limit(limit)
     ).all()
     return [
@@ -422,14 +435,14 @@ def member_proofs(session: Session, user_id: int, *, limit: int = 50) -> list[Me
     """A member's proofs, newest first."""
     rows = session.exec(
         select(ProofUpload, ProofKind.name, ProofKind.entries)
-        .join(ProofKind, ProofKind.id == ProofUpload.kind_id)
+        .join(ProofKind, col(ProofKind.id) == col(ProofUpload.kind_id))
         .where(ProofUpload.user_id == user_id)
         .order_by(col(ProofUpload.id).desc())
         .limit(limit)
     ).all()
     return [
         MemberProof(
-            id=proof.id,
+            id=id_of(proof),
             kind_name=kind_name,
             entries=entries,
             status=proof.status,
@@ -439,7 +452,7 @@ def member_proofs(session: Session, user_id: int, *, limit: int = 50) -> list[Me
             reject_reason=proof.reject_reason,
             created_at=proof.created_at,
             reviewed_at=proof.reviewed_at,
-            file_url=file_url(proof.id),
+            file_url=file_url(id_of(proof)),
         )
         for proof, kind_name, entries in rows
     ]
@@ -449,7 +462,7 @@ def _version(session: Session, *where) -> str:
     newest, pending, last_review = session.exec(
         select(
             func.max(ProofUpload.id),
-            func.coalesce(func.sum(case((ProofUpload.status == ProofStatus.PENDING, 1))), 0),
+            func.coalesce(func.sum(case((col(ProofUpload.status) == ProofStatus.PENDING, 1))), 0),
             func.max(ProofUpload.reviewed_at),
         ).where(*where)
     ).one()
@@ -464,7 +477,7 @@ def queue_version(session: Session) -> str:
 
 def member_version(session: Session, user_id: int) -> str:
     """Changes whenever one member's proofs do: what their live dashboard polls."""
-    return _version(session, ProofUpload.user_id == user_id)
+    return _version(session, col(ProofUpload.user_id) == user_id)
 
 
 # ---- serving the file -----------------------------------------------------------------------
@@ -483,7 +496,11 @@ def open_file(session: Session, viewer: User | None, proof_id: int) -> tuple[Pat
     if not path.is_file():
         raise UserError("The file for this proof is missing. Ask the member to send it again.")
     extension = path.suffix
-    return path, _CONTENT_TYPES[extension], download_name(proof.original_name, extension, proof.id)
+    return (
+        path,
+        _CONTENT_TYPES[extension],
+        download_name(proof.original_name, extension, id_of(proof)),
+    )
 
 
 def download_name(original_name: str, extension: str, proof_id: int) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from luckyclub.club import ledger
-from luckyclub.core import routes
+from luckyclub.core import db, routes
 from luckyclub.core.errors import UserError
 from luckyclub.core.settings import get_settings
 from luckyclub.draws import WeightedDraw, encode_weighted
@@ -24,6 +24,7 @@ from luckyclub.models import (
     Raffle,
     RaffleStatus,
     User,
+    id_of,
     utcnow,
 )
 from luckyclub.platform import audit, draws, file_store, notify, programs, roles, uploads
@@ -120,7 +121,7 @@ def schedule_draw(session: Session, raffle: Raffle) -> Draw:
     return draws.sync(
         session,
         MODE,
-        raffle.id,
+        id_of(raffle),
         title=raffle.title,
         prize=raffle.prize,
         winners_wanted=raffle.winners,
@@ -311,7 +312,7 @@ def credit_base_entries(
         return None
     return ledger.credit(
         session,
-        raffle_id=raffle.id,
+        raffle_id=id_of(raffle),
         user_id=user_id,
         source=LedgerSource.BASE,
         amount=raffle.base_entries,
@@ -324,8 +325,8 @@ def credit_base_entries(
 def credit_active_members(session: Session, raffle: Raffle, *, now: datetime | None = None) -> int:
     members = session.exec(
         select(Membership.user_id)
-        .join(User, User.id == Membership.user_id)
-        .where(Membership.status == MembershipStatus.ACTIVE, User.banned_at.is_(None))
+        .join(User, col(User.id) == col(Membership.user_id))
+        .where(Membership.status == MembershipStatus.ACTIVE, col(User.banned_at).is_(None))
     ).all()
     return sum(1 for user_id in members if credit_base_entries(session, raffle, user_id, now=now))
 
@@ -342,13 +343,13 @@ def carry_over(
     if source.carry_over_percent <= 0 or target.status != RaffleStatus.OPEN:
         return 0
     carried = 0
-    for user_id, held in ledger.holders(session, source.id):
+    for user_id, held in ledger.holders(session, id_of(source)):
         amount = held * source.carry_over_percent // 100
         if user_id in winners or amount <= 0:
             continue
         done = ledger.credit(
             session,
-            raffle_id=target.id,
+            raffle_id=id_of(target),
             user_id=user_id,
             source=LedgerSource.CARRY_OVER,
             amount=amount,
@@ -409,15 +410,18 @@ def rollover(session: Session, now: datetime | None = None) -> str:
         except IntegrityError:
             pass  # another process opened it a moment ago
         raffle = raffle_for_month(session, month, program_id)
+        if raffle is None:
+            raise LookupError(f"The {month} raffle was neither opened here nor by another process.")
     schedule_draw(session, raffle)
     if raffle.status != RaffleStatus.OPEN:
         return f"{month}: raffle #{raffle.id} is {raffle.status}; nothing credited"
     credited = credit_active_members(session, raffle, now=now)
     # Winners carry nothing over, so carry-over waits for the previous draw (which does it too).
-    winners = winners_of(session, previous.id) if previous else None
-    carried = (
-        0 if winners is None else carry_over(session, previous, raffle, winners=winners, now=now)
-    )
+    carried = 0
+    if previous is not None:
+        winners = winners_of(session, id_of(previous))
+        if winners is not None:
+            carried = carry_over(session, previous, raffle, winners=winners, now=now)
     return f"{month}: raffle #{raffle.id} open, {credited} members credited, {carried} carried over"
 
 
@@ -443,16 +447,16 @@ class RafflePool:
 
     def blocked(self, session: Session, draw: Draw, now: datetime) -> str | None:
         # An admin may close an open raffle early; a draft keeps its draw until it is opened.
-        if session.get(Raffle, draw.source_id).status == RaffleStatus.DRAFT:
+        if db.get_existing(session, Raffle, draw.source_id).status == RaffleStatus.DRAFT:
             return "This raffle is a draft: open it before it can be drawn."
         return None
 
     def freeze(self, session: Session, draw: Draw, now: datetime) -> bytes:
-        raffle = session.get(Raffle, draw.source_id, with_for_update=True)
+        raffle = db.get_existing(session, Raffle, draw.source_id, for_update=True)
         raffle.status = RaffleStatus.CLOSED
         if raffle.closes_at > now:
             raffle.closes_at = now  # closed early by an admin: the dashboard says so
-        holders = ledger.holders(session, raffle.id)
+        holders = ledger.holders(session, id_of(raffle))
         user_ids = [user_id for user_id, _ in holders]
         weights = [held for _, held in holders]
         draw.entrant_count, draw.entry_count = len(holders), sum(weights)
@@ -486,7 +490,7 @@ class RafflePool:
             sms=f"LuckyClub: you won {draw.prize} in {draw.title}! Check your email.",
             title=draw.title,
             prize=draw.prize,
-            link=get_settings().app_url + routes.draw_page(draw.id),
+            link=get_settings().app_url + routes.draw_page(id_of(draw)),
         )
 
     def settle(self, session: Session, draw: Draw, now: datetime) -> None:
@@ -495,11 +499,11 @@ class RafflePool:
         target = current_raffle(session, now)
         if source is None or target is None or target.id == source.id:
             return
-        winners = winners_of(session, source.id) or frozenset()
+        winners = winners_of(session, id_of(source)) or frozenset()
         carry_over(session, source, target, winners=winners, now=now)
 
     def voided(self, session: Session, draw: Draw, now: datetime) -> None:
-        raffle = session.get(Raffle, draw.source_id, with_for_update=True)
+        raffle = db.get_existing(session, Raffle, draw.source_id, for_update=True)
         raffle.status = RaffleStatus.CLOSED  # a cancelled raffle takes no more entries
 
     def delivered(self, session: Session, draw: Draw, winner, user: User) -> None:

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import delete, func
@@ -34,6 +35,7 @@ from luckyclub.models import (
     TicketOrder,
     TicketStatus,
     User,
+    id_of,
     utcnow,
 )
 from luckyclub.platform import audit, draws, file_store, notify, uploads
@@ -156,10 +158,11 @@ def list_public(
     else:
         known = ", ".join((*PUBLIC_PHASES, Phase.CANCELLED))
         raise UserError(f"Unknown status {status!r}: use one of {known}, or none for all.")
+    order: tuple[sa.SQLColumnExpression[Any], ...]
     if status in (Phase.ENDED, Phase.DRAWN, Phase.CANCELLED):
         order = (col(Competition.ends_at).desc(), col(Competition.id).desc())
     else:
-        order = (col(Competition.featured).desc(), Competition.ends_at, Competition.id)
+        order = (col(Competition.featured).desc(), col(Competition.ends_at), col(Competition.id))
     return list(session.exec(query.order_by(*order).limit(limit)))
 
 
@@ -183,7 +186,7 @@ def schedule_draw(session: Session, competition: Competition) -> Draw:
     return draws.sync(
         session,
         MODE,
-        competition.id,
+        id_of(competition),
         title=competition.title,
         prize=competition.prize,
         winners_wanted=competition.winners,
@@ -520,7 +523,7 @@ def remove(session: Session, admin: User, competition_id: int) -> None:
     ).first()
     if has_orders is not None:
         raise UserError("This draft has orders from when it was published, so it is kept.")
-    session.exec(delete(Draw).where(Draw.mode == MODE, Draw.source_id == competition_id))
+    session.exec(delete(Draw).where(col(Draw.mode) == MODE, col(Draw.source_id) == competition_id))
     images = images_of(competition)
     audit.record(
         session, admin, "competition.delete", "competition", competition_id, competition.title
@@ -625,10 +628,11 @@ def flag_below_minimum(session: Session, now: datetime | None = None) -> list[Co
     ).all()
     flagged = []
     for competition in candidates:
-        sold = active_tickets(session, competition.id)
+        competition_id = id_of(competition)
+        sold = active_tickets(session, competition_id)
         # The flag is claimed, so two runners of the job at once email the admins once.
         claimed = sa.update(Competition).where(
-            Competition.id == competition.id, col(Competition.below_minimum_at).is_(None)
+            col(Competition.id) == competition_id, col(Competition.below_minimum_at).is_(None)
         )
         if (
             below_minimum(competition, sold)
@@ -638,12 +642,12 @@ def flag_below_minimum(session: Session, now: datetime | None = None) -> list[Co
             flagged.append(competition)
             notify.notify_admins(
                 session,
-                unique_id=f"below-minimum-{competition.id}",
+                unique_id=f"below-minimum-{competition_id}",
                 email="competition_below_minimum",
                 title=competition.title,
                 sold=str(sold),
                 minimum=str(competition.min_tickets),
-                link=get_settings().app_url + routes.admin_competition_page(competition.id),
+                link=get_settings().app_url + routes.admin_competition_page(competition_id),
             )
     return flagged
 
@@ -703,7 +707,7 @@ def counts(session: Session, competition: Competition) -> Counts:
     """`sold` is the tickets in the draw: a refunded or void one no longer counts, though its
     number is never handed out again (so `left` still leaves it out)."""
     return Counts(
-        active_tickets(session, competition.id),
+        active_tickets(session, id_of(competition)),
         competition.held,
         left(competition),
         competition.max_tickets,
@@ -727,6 +731,6 @@ def cancel(
         draws.pool_of(draw).voided(session, draw, now or utcnow())
         audit.record(session, admin, "competition.cancel", "competition", competition_id, reason)
     else:
-        draws.void(session, admin, draw.id, reason, now)
+        draws.void(session, admin, id_of(draw), reason, now)
     session.refresh(competition)
     return competition

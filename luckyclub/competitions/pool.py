@@ -11,7 +11,7 @@ from sqlalchemy import case, distinct, func, update
 from sqlmodel import Session, col, select
 
 from luckyclub.competitions import catalogue, tickets
-from luckyclub.core import routes
+from luckyclub.core import db, routes
 from luckyclub.core.settings import get_settings
 from luckyclub.draws import TicketDraw, Winner, encode_tickets
 from luckyclub.draws.snapshot import TICKETS
@@ -25,6 +25,7 @@ from luckyclub.models import (
     TicketOrder,
     TicketStatus,
     User,
+    id_of,
 )
 from luckyclub.platform import draws, notify
 
@@ -40,7 +41,7 @@ class CompetitionPool:
         account on its own (as the frozen snapshot will count them)."""
         members, postal, held = session.exec(
             select(
-                func.count(distinct(Ticket.user_id)),
+                func.count(distinct(col(Ticket.user_id))),
                 func.coalesce(func.sum(case((col(Ticket.user_id).is_(None), 1), else_=0)), 0),
                 func.count(),
             ).where(Ticket.competition_id == draw.source_id, Ticket.status == TicketStatus.ACTIVE)
@@ -48,7 +49,7 @@ class CompetitionPool:
         return members + postal, held
 
     def blocked(self, session: Session, draw: Draw, now: datetime) -> str | None:
-        competition = session.get(Competition, draw.source_id)
+        competition = db.get_existing(session, Competition, draw.source_id)
         if competition.status != CompetitionStatus.ACTIVE:
             return f"The competition is {competition.status}, so it has nothing to draw."
         if now < competition.ends_at:
@@ -57,7 +58,7 @@ class CompetitionPool:
                 "the draw can run once they close."
             )
         if competition.below_minimum_at is not None or catalogue.below_minimum(
-            competition, catalogue.active_tickets(session, competition.id)
+            competition, catalogue.active_tickets(session, id_of(competition))
         ):
             return (
                 f"Fewer than the minimum of {competition.min_tickets:,} tickets were sold: "
@@ -74,7 +75,7 @@ class CompetitionPool:
                 Ticket.competition_id == draw.source_id,
                 Ticket.status == TicketStatus.ACTIVE,
             )
-            .order_by(Ticket.number)
+            .order_by(col(Ticket.number))
         ).all()
         members = sorted({user_id for _, user_id, _ in rows if user_id is not None})
         refs = dict(zip(members, draws.refs_for(draw.pool_id, members), strict=True))
@@ -103,9 +104,9 @@ class CompetitionPool:
         ).all()
         holder = dict(rows)
         return {
-            winner.entrant: holder[winner.ticket]
+            winner.entrant: user_id
             for winner in winners
-            if holder.get(winner.ticket) is not None
+            if (user_id := holder.get(winner.ticket)) is not None
         }
 
     def congratulate(self, session: Session, draw: Draw, winner: DrawWinner, user: User) -> None:
@@ -125,13 +126,13 @@ class CompetitionPool:
 
     def settle(self, session: Session, draw: Draw, now: datetime) -> None:
         """The competition is locked, and admins learn who won (to approve them for Champions)."""
-        competition = session.get(Competition, draw.source_id, with_for_update=True)
+        competition = db.get_existing(session, Competition, draw.source_id, for_update=True)
         competition.status, competition.updated_at = CompetitionStatus.DRAWN, now
         rows = session.exec(
             select(DrawWinner, User)
-            .outerjoin(User, User.id == DrawWinner.user_id)
+            .outerjoin(User, col(User.id) == col(DrawWinner.user_id))
             .where(DrawWinner.draw_id == draw.id)
-            .order_by(DrawWinner.position)
+            .order_by(col(DrawWinner.position))
         ).all()
         lines = [
             f"Ticket {winner.ticket or '—'}: "
@@ -149,14 +150,14 @@ class CompetitionPool:
 
     def voided(self, session: Session, draw: Draw, now: datetime) -> None:
         """Cancelled: open checkouts are released and every paid order is refunded."""
-        competition = session.get(Competition, draw.source_id, with_for_update=True)
+        competition = db.get_existing(session, Competition, draw.source_id, for_update=True)
         competition.status, competition.updated_at = CompetitionStatus.CANCELLED, now
         competition.cancel_reason = draw.reason
         session.exec(
             update(TicketOrder)
             .where(
-                TicketOrder.competition_id == competition.id,
-                TicketOrder.status == OrderStatus.PENDING,
+                col(TicketOrder.competition_id) == competition.id,
+                col(TicketOrder.status) == OrderStatus.PENDING,
             )
             .values(status=OrderStatus.EXPIRED)
         )

@@ -23,6 +23,7 @@ from luckyclub.models import (
     DrawWinner,
     User,
     WinnerStatus,
+    id_of,
     utcnow,
 )
 from luckyclub.platform import draw_public
@@ -55,7 +56,7 @@ def card(session: Session, competition: Competition, now: datetime) -> Card:
     counts = catalogue.counts(session, competition)
     images = catalogue.images_of(competition)
     return Card(
-        id=competition.id,
+        id=id_of(competition),
         title=competition.title,
         prize=competition.prize,
         image=images[0] if images else "",
@@ -123,9 +124,10 @@ def detail(
     """A published competition for its page; "does not exist" for drafts and unknown ids."""
     now = now or utcnow()
     competition = catalogue.get_public(session, competition_id)
+    competition_id = id_of(competition)
     shown = card(session, competition, now)
-    has = tickets.member_has(session, competition.id, user_id) if user_id else 0
-    numbers = tuple(tickets.member_numbers(session, user_id, competition.id)) if user_id else ()
+    has = tickets.member_has(session, competition_id, user_id) if user_id else 0
+    numbers = tuple(tickets.member_numbers(session, user_id, competition_id)) if user_id else ()
     can_buy = (
         max(min(shown.left, competition.per_person_limit - has), 0)
         if catalogue.on_sale(competition, now)
@@ -141,6 +143,7 @@ def detail(
             can_buy = 0
         elif limit_left is not None and competition.ticket_price_pence > 0:
             can_buy = min(can_buy, limit_left // competition.ticket_price_pence)
+    draw = catalogue.draw_of(session, competition_id)
     return Detail(
         card=shown,
         description=competition.description,
@@ -152,21 +155,19 @@ def detail(
         member_numbers=numbers,
         can_buy=can_buy,
         limit_left_pence=limit_left,
-        result=result(session, catalogue.draw_of(session, competition.id)),
+        result=result(session, draw) if draw else None,
     )
 
 
-def result(session: Session, draw: Draw | None) -> Result | None:
+def result(session: Session, draw: Draw) -> Result:
     """The draw's state and its winners (replaced ones left out), as the public sees them."""
-    if draw is None:
-        return None
     winners: list[WinningTicket] = []
     if draw.status == DrawStatus.DRAWN:
         rows = session.exec(
             select(DrawWinner, User)
             .outerjoin(User, col(User.id) == col(DrawWinner.user_id))
             .where(DrawWinner.draw_id == draw.id, DrawWinner.status != WinnerStatus.REPLACED)
-            .order_by(DrawWinner.position, DrawWinner.reroll)
+            .order_by(col(DrawWinner.position), col(DrawWinner.reroll))
         ).all()
         for winner, user in rows:
             published = winner.published_at is not None
@@ -177,7 +178,7 @@ def result(session: Session, draw: Draw | None) -> Result | None:
                 WinningTicket(winner.position, winner.ticket, name, published, winner.reroll)
             )
     return Result(
-        draw_id=draw.id,
+        draw_id=id_of(draw),
         status=draw.status,
         drawn_at=draw.drawn_at,
         override=draw.trigger == DrawTrigger.OVERRIDE,

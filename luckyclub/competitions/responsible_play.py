@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from luckyclub.competitions.catalogue import money, parse_money
 from luckyclub.core.errors import NotAllowed, UserError
-from luckyclub.models import OrderStatus, PlayLimits, TicketOrder, User, utcnow
+from luckyclub.models import OrderStatus, PlayLimits, TicketOrder, User, id_of, utcnow
 from luckyclub.platform.accounts import MINIMUM_AGE, age_on
 
 RAISE_DELAY = timedelta(hours=24)  # a raise (or removal) waits this long; a lower is immediate
@@ -102,9 +102,9 @@ def status(session: Session, user: User, now: datetime | None = None) -> PlaySta
     """The member's limits now; a raise whose 24 hours have passed is applied first."""
     now = _now(now)
     row = session.get(PlayLimits, user.id)
-    if row is not None and _change_is_due(row, now):
+    if row is not None and _due_since(row, now) is not None:
         # Re-read under the lock: a lower made meanwhile may have cancelled the raise.
-        row = _locked_row(session, user.id, now)
+        row = _locked_row(session, id_of(user), now)
         _apply_due_change(row, now)
     return _status(session, user, row, now)
 
@@ -169,7 +169,7 @@ def set_monthly_limit(
     """
     now = _now(now)
     _check_limit(limit_pence)
-    row = _locked_row(session, user.id, now)
+    row = _locked_row(session, id_of(user), now)
     _apply_due_change(row, now)
     current = row.monthly_limit_pence
     if limit_pence is not None and (current is None or limit_pence <= current):
@@ -197,7 +197,7 @@ def self_exclude(
     """
     now = _now(now)
     until = break_ends(user, check_break_months(months), now)
-    row = _locked_row(session, user.id, now)
+    row = _locked_row(session, id_of(user), now)
     _apply_due_change(row, now)
     _refuse_a_shorter_break(row, user, until, now)
     row.excluded_until = until
@@ -222,12 +222,12 @@ def check_purchase(session: Session, user: User, amount_pence: int, now: datetim
     today = now.astimezone(_zone(user.timezone)).date()
     if age_on(user.date_of_birth, today) < MINIMUM_AGE:
         raise NotAllowed(f"You must be {MINIMUM_AGE} or over to enter competitions.")
-    row = _locked_row(session, user.id, now)
+    row = _locked_row(session, id_of(user), now)
     _apply_due_change(row, now)
-    if _excluded(row, now):
+    if (excluded_until := _break_until(row, now)) is not None:
         raise NotAllowed(
             "You have excluded yourself from competitions until "
-            f"{local_date(row.excluded_until, user.timezone)}."
+            f"{local_date(excluded_until, user.timezone)}."
         )
     limit = row.monthly_limit_pence
     if limit is None:
@@ -298,8 +298,8 @@ def _locked_row(session: Session, user_id: int, now: datetime) -> PlayLimits:
         # member's checkouts still go one at a time and the spend read after this is current.
         session.execute(
             update(PlayLimits)
-            .where(PlayLimits.user_id == user_id)
-            .values(updated_at=PlayLimits.updated_at)
+            .where(col(PlayLimits.user_id) == user_id)
+            .values(updated_at=col(PlayLimits.updated_at))
             .execution_options(synchronize_session=False)
         )
     query = (
@@ -319,15 +319,18 @@ def _locked_row(session: Session, user_id: int, now: datetime) -> PlayLimits:
     return row
 
 
-def _change_is_due(row: PlayLimits, now: datetime) -> bool:
-    return row.pending_from is not None and row.pending_from <= now
+def _due_since(row: PlayLimits, now: datetime) -> datetime | None:
+    """When the waiting change fell due; None if none waits or its 24 hours are not over."""
+    due = row.pending_from
+    return due if due is not None and due <= now else None
 
 
 def _apply_due_change(row: PlayLimits, now: datetime) -> None:
-    if not _change_is_due(row, now):
+    due = _due_since(row, now)
+    if due is None:
         return
     row.monthly_limit_pence = row.pending_limit_pence
-    row.updated_at = row.pending_from  # when the limit changed, not when someone looked
+    row.updated_at = due  # when the limit changed, not when someone looked
     _clear_pending(row)
 
 
@@ -336,15 +339,18 @@ def _clear_pending(row: PlayLimits) -> None:
     row.pending_from = None
 
 
-def _excluded(row: PlayLimits, now: datetime) -> bool:
-    return row.excluded_until is not None and row.excluded_until > now
+def _break_until(row: PlayLimits, now: datetime) -> datetime | None:
+    """When the member's running break ends; None if no break runs."""
+    until = row.excluded_until
+    return until if until is not None and until > now else None
 
 
 def _refuse_a_shorter_break(row: PlayLimits, user: User, until: datetime, now: datetime) -> None:
-    if _excluded(row, now) and until <= row.excluded_until:
+    current = _break_until(row, now)
+    if current is not None and until <= current:
         raise UserError(
             "Your break already runs until "
-            f"{local_date(row.excluded_until, user.timezone)} and cannot be shortened or ended "
+            f"{local_date(current, user.timezone)} and cannot be shortened or ended "
             "early. To extend it, choose a longer period.",
             field=BREAK_FIELD,
         )
@@ -360,7 +366,7 @@ def _status(session: Session, user: User, row: PlayLimits | None, now: datetime)
         pending_limit_pence=row.pending_limit_pence,
         pending_no_limit=row.pending_from is not None and row.pending_limit_pence is None,
         pending_from=row.pending_from,
-        excluded_until=row.excluded_until if _excluded(row, now) else None,
+        excluded_until=_break_until(row, now),
         spent_this_month_pence=spent,
         left_this_month_pence=None if limit is None else max(limit - spent, 0),
     )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, event, text
 from sqlalchemy.engine import Engine, make_url
@@ -16,6 +17,8 @@ _engines: dict[str, Engine] = {}
 _override_url: str | None = None
 # An execution option: on SQLite, a connection carrying it begins with BEGIN IMMEDIATE.
 WRITE_LOCK_AT_BEGIN = "luckyclub_write_lock_at_begin"
+
+_Row = TypeVar("_Row")
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
@@ -89,7 +92,18 @@ def session_scope() -> Iterator[Session]:
             raise
 
 
-def plain_rows(session: Session, query: Select) -> list[tuple]:
+def get_existing(
+    session: Session, table: type[_Row], key: object, *, for_update: bool = False
+) -> _Row:
+    """A row the caller knows is there (its key comes from a row that refers to it, in the same
+    transaction): a LookupError naming it, instead of None, if the database says otherwise."""
+    row = session.get(table, key, with_for_update=True if for_update else None)
+    if row is None:
+        raise LookupError(f"{table.__name__} {key!r} does not exist.")
+    return row
+
+
+def plain_rows(session: Session, query: Select) -> Sequence[Any]:
     """All rows of a SELECT as the driver's own tuples, in the session's transaction.
 
     For reads of a million rows (a draw's holders), where building SQLAlchemy rows takes several
@@ -98,9 +112,11 @@ def plain_rows(session: Session, query: Select) -> list[tuple]:
     """
     connection = session.connection()
     compiled = query.compile(dialect=connection.dialect)
-    parameters = compiled.construct_params()
+    named = compiled.construct_params()
+    parameters: Mapping[str, Any] | tuple[Any, ...] = named
     if compiled.positional:
-        parameters = tuple(parameters[name] for name in compiled.positiontup)
+        assert compiled.positiontup is not None  # a positional compile always lists its names
+        parameters = tuple(named[name] for name in compiled.positiontup)
     cursor = connection.connection.cursor()
     try:
         cursor.execute(str(compiled), parameters)

@@ -78,8 +78,9 @@ def round_for_close(close_time: int | float | datetime, margin_seconds: int = 0)
     return round_at(_unix(close_time) + margin_seconds) + 1
 
 
-def verify_beacon(round_number: int, signature: str, randomness: str | None = None) -> str:
-    """The round's randomness (hex) once its signature verifies; BeaconInvalid otherwise.
+def verify_beacon(round_number: object, signature: object, randomness: object = None) -> str:
+    """The round's randomness (hex) once its signature verifies; BeaconInvalid otherwise. The
+    arguments may come from a proof file, so anything is taken and its shape checked here.
 
     When `randomness` is given (what a relay or a proof claims), it must be the verified one.
     """
@@ -121,7 +122,7 @@ def fetch_round(
     does; BeaconUnavailable if no relay gave a drand answer at all.
     """
     own_client = client is None
-    http = httpx.Client(timeout=timeout) if own_client else client
+    http = httpx.Client(timeout=timeout) if client is None else client
     problems: list[str] = []
     invalid = False
     try:

@@ -298,7 +298,7 @@ def _verify(proof: dict, differences: list[str]) -> None:
     randomness = _check_beacon(field, differences)
 
     try:
-        parameters = parameters_from_dict(kind, field("parameters"))
+        parameters = parameters_from_dict(kind, _dict(field("parameters")))
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise _Stop(f"parameters are malformed: {type(error).__name__} {error}") from None
     try:
@@ -445,6 +445,12 @@ def _int(value: object) -> int:
 def _bool(value: object) -> bool:
     if type(value) is not bool:
         raise TypeError(f"{value!r} is not true or false")
+    return value
+
+
+def _dict(value: object) -> dict:
+    if not isinstance(value, dict):
+        raise TypeError(f"{value!r} is not an object")
     return value
 
 

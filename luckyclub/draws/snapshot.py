@@ -162,11 +162,11 @@ def decode_columns(kind: str, snapshot: bytes) -> tuple[list, list]:
     if kind == LOTTERY:
         _check_increasing(list(zip(first, second, strict=True)), "lottery entry")
         return first, second
-    numbers = second if kind == WEIGHTED else first
-    if not all(map(_DECIMAL.fullmatch, numbers)):
+    digits = second if kind == WEIGHTED else first
+    if not all(map(_DECIMAL.fullmatch, digits)):
         raise SnapshotError("A snapshot number is not written in decimal without leading zeros.")
     try:
-        numbers = list(map(int, numbers))
+        numbers = list(map(int, digits))
     except ValueError:  # more digits than Python converts by default
         raise SnapshotError("A snapshot number is too long.") from None
     if kind == WEIGHTED:

@@ -175,12 +175,9 @@ def draw_tickets_columns(
     _check_count(winners)
     excluded = {_position(numbers, number, "ticket") for number in exclude}
     barred = {owners[p] for p in excluded} if distinct_owners else set()
+    candidates: Sequence[int] = range(len(numbers))
     if excluded or barred:
-        candidates = [
-            p for p in range(len(numbers)) if p not in excluded and owners[p] not in barred
-        ]
-    else:
-        candidates = range(len(numbers))
+        candidates = [p for p in candidates if p not in excluded and owners[p] not in barred]
     stream = RandomStream(key, context_label(reroll))
     order = (candidates[i] for i in stream.permutation(len(candidates)))
 

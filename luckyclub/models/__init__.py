@@ -12,7 +12,7 @@ from luckyclub.models.accounts import (
     TokenPurpose,
     User,
 )
-from luckyclub.models.base import UTCDateTime, one_of, utcnow
+from luckyclub.models.base import UTCDateTime, id_of, one_of, utcnow
 from luckyclub.models.club import (
     EntryBalance,
     EntryLedger,
@@ -97,6 +97,7 @@ __all__ = [
     "UTCDateTime",
     "User",
     "WinnerStatus",
+    "id_of",
     "one_of",
     "utcnow",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
@@ -32,6 +33,19 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class _Row(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def id_of(row: _Row) -> int:
+    """The primary key of a row known to be in the database. A table's `id` is `int | None` only
+    because a new row has none until its INSERT is flushed; asking for it before then is a bug."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: it was never flushed")
+    return row.id
 
 
 def timestamp_field(*, nullable: bool = False, index: bool = False):

@@ -26,6 +26,7 @@ from luckyclub.models import (
     Role,
     TokenPurpose,
     User,
+    id_of,
     utcnow,
 )
 from luckyclub.platform import audit, mail, throttle
@@ -362,7 +363,7 @@ def start_session(
     expires_at = utcnow() + timedelta(days=get_settings().session_days)
     session.add(
         AuthSession(
-            user_id=user.id,
+            user_id=id_of(user),
             token_hash=security.token_digest(token),
             expires_at=expires_at,
             user_agent=(user_agent or "")[:300],
@@ -394,8 +395,8 @@ def revoke_session(session: Session, token: str | None) -> None:
     if token:
         session.execute(
             update(AuthSession)
-            .where(AuthSession.token_hash == security.token_digest(token))
-            .where(AuthSession.revoked_at.is_(None))
+            .where(col(AuthSession.token_hash) == security.token_digest(token))
+            .where(col(AuthSession.revoked_at).is_(None))
             .values(revoked_at=utcnow())
         )
 
@@ -403,11 +404,11 @@ def revoke_session(session: Session, token: str | None) -> None:
 def revoke_all_sessions(session: Session, user_id: int, *, keep_token: str | None = None) -> None:
     query = (
         update(AuthSession)
-        .where(AuthSession.user_id == user_id)
-        .where(AuthSession.revoked_at.is_(None))
+        .where(col(AuthSession.user_id) == user_id)
+        .where(col(AuthSession.revoked_at).is_(None))
     )
     if keep_token:
-        query = query.where(AuthSession.token_hash != security.token_digest(keep_token))
+        query = query.where(col(AuthSession.token_hash) != security.token_digest(keep_token))
     session.execute(query.values(revoked_at=utcnow()))
 
 
@@ -436,7 +437,7 @@ def request_password_reset(session: Session, email: str, *, client_ip: str) -> N
     user = find_by_email(session, email)
     if user is None or user.banned_at is not None:
         return
-    _void_tokens(session, user.id, TokenPurpose.RESET_PASSWORD)
+    _void_tokens(session, id_of(user), TokenPurpose.RESET_PASSWORD)
     link = _emailed_link(session, user, TokenPurpose.RESET_PASSWORD, RESET_PASSWORD_TTL)
     mail.enqueue_email(
         session, to=user.email, template="password_reset", display_name=user.display_name, link=link
@@ -464,10 +465,10 @@ def reset_password(session: Session, token: str, new_password: str) -> User:
     check_password(new_password, email=user.email)
     _consume_token(session, token, TokenPurpose.RESET_PASSWORD, "This reset link was just used.")
     user.password_hash = security.hash_password(new_password)
-    _void_tokens(session, user.id, TokenPurpose.RESET_PASSWORD)
+    _void_tokens(session, id_of(user), TokenPurpose.RESET_PASSWORD)
     if user.email_verified_at is None:  # following the emailed link proves the address
         user.email_verified_at = utcnow()
-    revoke_all_sessions(session, user.id)
+    revoke_all_sessions(session, id_of(user))
     mail.enqueue_email(
         session, to=user.email, template="password_changed", display_name=user.display_name
     )
@@ -506,7 +507,7 @@ def change_email(
     session.add(user)
     session.flush()
     # Links mailed to the old address must not vouch for the new one (both verify the address).
-    _void_tokens(session, user.id, TokenPurpose.VERIFY_EMAIL, TokenPurpose.RESET_PASSWORD)
+    _void_tokens(session, id_of(user), TokenPurpose.VERIFY_EMAIL, TokenPurpose.RESET_PASSWORD)
     mail.enqueue_email(
         session,
         to=old_email,
@@ -535,8 +536,8 @@ def change_password(
     check_password(new_password, email=user.email)
     user.password_hash = security.hash_password(new_password)
     session.add(user)
-    _void_tokens(session, user.id, TokenPurpose.RESET_PASSWORD)
-    revoke_all_sessions(session, user.id, keep_token=keep_token)
+    _void_tokens(session, id_of(user), TokenPurpose.RESET_PASSWORD)
+    revoke_all_sessions(session, id_of(user), keep_token=keep_token)
     mail.enqueue_email(
         session, to=user.email, template="password_changed", display_name=user.display_name
     )
@@ -590,8 +591,10 @@ def list_users(
     query = select(User)
     if search := search.strip().lower():
         like = f"%{search}%"
-        query = query.where(or_(User.email.like(like), func.lower(User.display_name).like(like)))
-    return list(session.exec(query.order_by(User.id.desc()).offset(offset).limit(limit)))
+        query = query.where(
+            or_(col(User.email).like(like), func.lower(User.display_name).like(like))
+        )
+    return list(session.exec(query.order_by(col(User.id).desc()).offset(offset).limit(limit)))
 
 
 def mark_verified(session: Session, actor: User, user_id: int) -> User:
@@ -613,7 +616,7 @@ def ban(session: Session, actor: User, user_id: int, reason: str) -> User:
         raise UserError("You cannot ban yourself.")
     user.banned_at = utcnow()
     user.ban_reason = reason[:500]
-    revoke_all_sessions(session, user.id)
+    revoke_all_sessions(session, id_of(user))
     audit.record(session, actor, "user.ban", "user", user.id, reason)
     return user
 
@@ -675,7 +678,7 @@ def _issue_token(session: Session, user: User, purpose: str, ttl: timedelta) -> 
     token = security.new_token()
     session.add(
         OneTimeToken(
-            user_id=user.id,
+            user_id=id_of(user),
             purpose=purpose,
             token_hash=security.token_digest(token),
             expires_at=utcnow() + ttl,
@@ -684,7 +687,7 @@ def _issue_token(session: Session, user: User, purpose: str, ttl: timedelta) -> 
     return token
 
 
-_LINK_PAGES = {
+_LINK_PAGES: dict[str, str] = {
     TokenPurpose.VERIFY_EMAIL: routes.VERIFY_EMAIL,
     TokenPurpose.RESET_PASSWORD: routes.RESET_PASSWORD,
 }
@@ -699,9 +702,9 @@ def _emailed_link(session: Session, user: User, purpose: str, ttl: timedelta) ->
 def _void_tokens(session: Session, user_id: int, *purposes: str) -> None:
     session.execute(
         update(OneTimeToken)
-        .where(OneTimeToken.user_id == user_id)
-        .where(OneTimeToken.purpose.in_(purposes))
-        .where(OneTimeToken.used_at.is_(None))
+        .where(col(OneTimeToken.user_id) == user_id)
+        .where(col(OneTimeToken.purpose).in_(purposes))
+        .where(col(OneTimeToken.used_at).is_(None))
         .values(used_at=utcnow())
     )
 
@@ -713,16 +716,16 @@ def _consume_token(
     now = utcnow()
     digest = security.token_digest(token or "")
     live = (
-        (OneTimeToken.token_hash == digest)
-        & (OneTimeToken.purpose == purpose)
-        & OneTimeToken.used_at.is_(None)
-        & (OneTimeToken.expires_at > now)
+        (col(OneTimeToken.token_hash) == digest)
+        & (col(OneTimeToken.purpose) == purpose)
+        & col(OneTimeToken.used_at).is_(None)
+        & (col(OneTimeToken.expires_at) > now)
     )
     row = session.exec(select(OneTimeToken).where(live)).first()
     if row is None:
         raise UserError(message)
     if not peek:
-        claimed = session.execute(update(OneTimeToken).where(live).values(used_at=now))
+        claimed = session.exec(update(OneTimeToken).where(live).values(used_at=now))
         if claimed.rowcount != 1:
             raise UserError(message)
     user = session.get(User, row.user_id)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from luckyclub.core.errors import UserError
 from luckyclub.models import AuditLog, User
@@ -40,7 +40,7 @@ def record(
 
 
 def recent(session: Session, *, limit: int = 100) -> list[AuditLog]:
-    return list(session.exec(select(AuditLog).order_by(AuditLog.id.desc()).limit(limit)))
+    return list(session.exec(select(AuditLog).order_by(col(AuditLog.id).desc()).limit(limit)))
 
 
 @dataclass(frozen=True)
@@ -86,9 +86,9 @@ def for_targets(
         return []
     condition = or_(
         *(
-            and_(AuditLog.target_type == kind, AuditLog.target_id == str(target_id))
+            and_(col(AuditLog.target_type) == kind, col(AuditLog.target_id) == str(target_id))
             for kind, target_id in targets
         )
     )
-    query = select(AuditLog).where(condition).order_by(AuditLog.id.desc()).limit(limit)
+    query = select(AuditLog).where(condition).order_by(col(AuditLog.id).desc()).limit(limit)
     return list(reversed(session.exec(query).all()))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from luckyclub.models import Program
+from luckyclub.models import Program, id_of
 
 CLUB = "club"
 CLUB_NAME = "LuckyClub members' club"
@@ -26,8 +26,10 @@ def club(session: Session) -> Program:
             session.add(Program(slug=CLUB, name=CLUB_NAME))
     except IntegrityError:
         pass  # another transaction made it a moment ago
-    return by_slug(session, CLUB)
+    if made := by_slug(session, CLUB):
+        return made
+    raise LookupError("The members' club program is missing and could not be created.")
 
 
 def club_id(session: Session) -> int:
-    return club(session).id
+    return id_of(club(session))

@@ -11,13 +11,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from luckyclub.core.errors import NotAllowed, UserError
-from luckyclub.models import Program, RoleGrant, Scope, ScopedRole, User
+from luckyclub.models import Program, RoleGrant, Scope, ScopedRole, User, id_of
 from luckyclub.platform import audit, programs
 from luckyclub.platform.permissions import require_admin
 
 # Which role may be held over which kind of thing, and how that thing is named to people.
-ROLE_SCOPES = {ScopedRole.MODERATOR: Scope.PROGRAM}
-ROLE_WORDS = {ScopedRole.MODERATOR: "Moderator"}
+ROLE_SCOPES: dict[str, Scope] = {ScopedRole.MODERATOR: Scope.PROGRAM}
+ROLE_WORDS: dict[str, str] = {ScopedRole.MODERATOR: "Moderator"}
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ def has_role(session: Session, user: User | None, role: str, scope: str, scope_i
 
 
 def require_role(session: Session, user: User | None, role: str, scope: str, scope_id: int) -> User:
-    if not has_role(session, user, role, scope, scope_id):
+    if user is None or not has_role(session, user, role, scope, scope_id):
         raise NotAllowed(f"Only a {ROLE_WORDS[role].lower()} of this {scope} can do that.")
     return user
 
@@ -86,7 +86,9 @@ def grant(session: Session, admin: User, user_id: int, role: str, scope_id: int)
         with session.begin_nested():
             session.add(row)
     except IntegrityError:  # the same grant, made a moment ago by another admin
-        return _grant_of(session, user_id, role, scope, scope_id)
+        if made := _grant_of(session, user_id, role, scope, scope_id):
+            return made
+        raise UserError("That role could not be granted just now; try again.") from None
     audit.record(
         session, admin, "role.grant", "user", user_id, f"{ROLE_WORDS[role]} of {scope} {name}"
     )
@@ -116,7 +118,7 @@ def grants_of(session: Session, user_id: int) -> list[GrantView]:
     ).all()
     return [
         GrantView(
-            id=row.id,
+            id=id_of(row),
             user_id=row.user_id,
             role=row.role,
             scope=row.scope,
@@ -137,7 +139,7 @@ def all_grants(session: Session) -> list[GrantRow]:
     ).all()
     return [
         GrantRow(
-            id=grant.id,
+            id=id_of(grant),
             member=f"{user.display_name} <{user.email}>",
             words=f"{ROLE_WORDS.get(grant.role, grant.role)} of "
             f"{_scope_name(session, grant.scope, grant.scope_id, missing_ok=True)}",

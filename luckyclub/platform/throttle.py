@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import case, delete, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from luckyclub.core import security
 from luckyclub.models import LoginThrottle
@@ -48,7 +48,7 @@ RESET_EMAIL = Limit("reset-email", 3, timedelta(minutes=10), timedelta(hours=1))
 
 def wait_seconds(session: Session, keys: list[str], now: datetime) -> int:
     """How long the most locked of these keys must still wait, in whole seconds (0: not locked)."""
-    rows = session.exec(select(LoginThrottle).where(LoginThrottle.key.in_(keys))).all()
+    rows = session.exec(select(LoginThrottle).where(col(LoginThrottle.key).in_(keys))).all()
     waits = [
         (r.locked_until - now).total_seconds()
         for r in rows
@@ -68,12 +68,12 @@ def count(session: Session, counted: list[tuple[Limit, str]], now: datetime) -> 
                     session.add(LoginThrottle(key=key))
             except IntegrityError:
                 pass  # another attempt created it a moment ago
-        forgotten = LoginThrottle.last_failure_at < now - MEMORY
+        forgotten = col(LoginThrottle.last_failure_at) < now - MEMORY
         session.execute(
             update(LoginThrottle)
-            .where(LoginThrottle.key == key)
+            .where(col(LoginThrottle.key) == key)
             .values(
-                failures=case((forgotten, 1), else_=LoginThrottle.failures + 1),
+                failures=case((forgotten, 1), else_=col(LoginThrottle.failures) + 1),
                 last_failure_at=now,
             )
         )
@@ -85,7 +85,7 @@ def count(session: Session, counted: list[tuple[Limit, str]], now: datetime) -> 
             wait = min(limit.first_wait * 2**doublings, limit.longest_wait)
             session.execute(
                 update(LoginThrottle)
-                .where(LoginThrottle.key == key)
+                .where(col(LoginThrottle.key) == key)
                 .values(locked_until=now + wait)
             )
     session.commit()
@@ -93,7 +93,7 @@ def count(session: Session, counted: list[tuple[Limit, str]], now: datetime) -> 
 
 def forgive(session: Session, keys: list[str]) -> None:
     """Forget these keys' counts (a correct password proves the attempts were the owner's)."""
-    session.execute(delete(LoginThrottle).where(LoginThrottle.key.in_(keys)))
+    session.execute(delete(LoginThrottle).where(col(LoginThrottle.key).in_(keys)))
 
 
 def human_wait(seconds: int) -> str:

@@ -91,7 +91,7 @@ def check_pdf(data: bytes) -> None:
         "page_tree_maximum_entries": 4 * MAX_PDF_PAGES,
     }
     try:
-        with apply_configuration(**limits):
+        with apply_configuration(None, **limits):
             _check(data)
     except _Active:
         raise UserError(_ACTIVE) from None

@@ -270,15 +270,18 @@ def clean_image(data: bytes, file_type: FileType) -> CleanImage:
     # above it); our lower limits are checked from the header, before any pixel is decoded and
     # before waiting for a decoding slot. The global limit and warning filters are left alone:
     # they are process-wide, and we run threads.
+    pil_format = file_type.pil_format
+    if pil_format is None:
+        raise ValueError(f"clean_image was given {file_type.label}, which is not an image")
     try:
-        with Image.open(io.BytesIO(data), formats=[file_type.pil_format]) as image:
+        with Image.open(io.BytesIO(data), formats=[pil_format]) as image:
             cap = _pixel_cap(image, file_type)
             if image.width * image.height > cap:
                 raise UserError(_TOO_MANY_PIXELS.format(megapixels=cap // 1_000_000))
             with decoding_slot():
                 pixels = _upright_pixels(image, file_type)
                 out = io.BytesIO()
-                pixels.save(out, format=file_type.pil_format, **_SAVE_OPTIONS[file_type.pil_format])
+                pixels.save(out, format=pil_format, **_SAVE_OPTIONS[pil_format])
                 perceptual_hash = str(imagehash.phash(pixels))
     except UserError:
         raise

@@ -10,10 +10,10 @@ from sqlmodel import Session, col, select
 
 from luckyclub.core.errors import UserError
 from luckyclub.draws.snapshot import TICKETS
-from luckyclub.models import Draw, DrawStatus, DrawWinner, User, WinnerStatus
+from luckyclub.models import Draw, DrawStatus, DrawWinner, User, WinnerStatus, id_of
 from luckyclub.platform import audit
 
-NEXT_STEPS = {
+NEXT_STEPS: dict[str, str] = {
     WinnerStatus.NOTIFIED: "We have emailed you and will contact you soon to arrange your prize.",
     WinnerStatus.CONTACTED: "We are in touch with you to arrange your prize: check your email.",
     WinnerStatus.DELIVERED: "Your prize has been delivered. Enjoy it!",
@@ -43,23 +43,26 @@ def wins_of(session: Session, user_id: int, *, limit: int = 20) -> list[Win]:
             DrawWinner.status != WinnerStatus.REPLACED,
             Draw.status == DrawStatus.DRAWN,
         )
-        .order_by(col(Draw.drawn_at).desc(), DrawWinner.position)
+        .order_by(col(Draw.drawn_at).desc(), col(DrawWinner.position))
         .limit(limit)
     ).all()
-    return [
-        Win(
-            winner_id=winner.id,
-            draw_id=draw.id,
-            title=draw.title,
-            prize=draw.prize,
-            mode=draw.mode,
-            drawn_at=draw.drawn_at,
-            ticket=winner.ticket if draw.kind == TICKETS else None,
-            next_step=NEXT_STEPS.get(winner.status, NEXT_STEPS[WinnerStatus.NOTIFIED]),
-            show_name=winner.show_name,
+    found = []
+    for winner, draw in rows:
+        assert draw.drawn_at is not None  # set in the transaction that makes a draw drawn
+        found.append(
+            Win(
+                winner_id=id_of(winner),
+                draw_id=id_of(draw),
+                title=draw.title,
+                prize=draw.prize,
+                mode=draw.mode,
+                drawn_at=draw.drawn_at,
+                ticket=winner.ticket if draw.kind == TICKETS else None,
+                next_step=NEXT_STEPS.get(winner.status, NEXT_STEPS[WinnerStatus.NOTIFIED]),
+                show_name=winner.show_name,
+            )
         )
-        for winner, draw in rows
-    ]
+    return found
 
 
 def set_name_consent(session: Session, user: User, winner_id: int, show: bool) -> DrawWinner:
