@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from luckyclub.api.competitions import NOT_FOUND, public_competition
 from luckyclub.api.members import signed_in_user
 from luckyclub.api.responses import error, iso, json_errors, whole_id
-from luckyclub.competitions import tickets
+from luckyclub.competitions.orders import export_csv, find, member_tickets
 from luckyclub.core.db import session_scope
 from luckyclub.core.errors import NotAllowed, UserError
 from luckyclub.models import utcnow
@@ -32,8 +32,8 @@ def my_tickets(request: Request) -> Response:
         competition = public_competition(s, whole_id(raw, "competitionId"))
         if competition is None:
             return error(NOT_FOUND, 404)
-        mine = tickets.member_tickets(s, user.id, competition.id)
-        orders = tickets.orders(s, competition_id=competition.id, user_id=user.id, limit=1000)
+        mine = member_tickets(s, user.id, competition.id)
+        orders = find(s, competition_id=competition.id, user_id=user.id, limit=1000)
         payload = {
             "competitionId": competition.id,
             "tickets": [
@@ -72,7 +72,7 @@ def tickets_csv(request: Request) -> Response:
         if competition_id is None:
             return error("There is no such competition.", 404)
         try:
-            body = tickets.export_csv(s, viewer, competition_id)
+            body = export_csv(s, viewer, competition_id)
         except NotAllowed as exc:
             return error(exc.message, 403)
         except UserError as exc:

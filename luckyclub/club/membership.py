@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from luckyclub.club import raffles
-from luckyclub.competitions import tickets
+from luckyclub.competitions import fulfilment
 from luckyclub.core import db, routes, security
 from luckyclub.core.errors import NotAllowed, UserError
 from luckyclub.core.settings import get_settings
@@ -152,7 +152,7 @@ def _verified_event(payload: bytes, signature_header: str | None) -> dict[str, A
 def _on_checkout_completed(session: Session, event: dict) -> str:
     checkout = event["data"]["object"]
     if checkout.get("mode") == "payment":
-        return tickets.on_checkout_event(session, event)
+        return fulfilment.on_checkout_event(session, event)
     if checkout.get("mode") != "subscription":
         return "ignored: not a membership checkout"
     user = _find_member(
@@ -240,7 +240,7 @@ def _on_invoice(session: Session, event: dict) -> str:
 def _on_ticket_checkout(session: Session, event: dict) -> str:
     if event["data"]["object"].get("mode") != "payment":
         return "ignored: not a ticket checkout"
-    return tickets.on_checkout_event(session, event)
+    return fulfilment.on_checkout_event(session, event)
 
 
 _HANDLERS: dict[str, Callable[[Session, dict], str]] = {

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import reflex as rx
 
-from luckyclub.competitions import catalogue, tickets
+from luckyclub.competitions import catalogue, orders, postal
 from luckyclub.components.admin_page import admin_page
 from luckyclub.components.download import download_link
 from luckyclub.components.layout import fact, field, reason_dialog, status_badge
@@ -208,7 +208,7 @@ class CompetitionAdminState(AdminPageState):
         ]
         self.choices = catalogue.choices_of(competition)
         self._fill_draw(s, competition.id, tz)
-        self.orders = order_views(tickets.orders(s, competition_id=competition.id), tz)
+        self.orders = order_views(orders.find(s, competition_id=competition.id), tz)
 
     def _fill_draw(self, s, competition_id: int, tz: str) -> None:
         draw = catalogue.draw_of(s, competition_id)
@@ -357,7 +357,7 @@ class CompetitionAdminState(AdminPageState):
         made = {}
 
         def record(s, admin):
-            made["order"] = tickets.record_postal(
+            made["order"] = postal.record_postal(
                 s,
                 admin,
                 self._id(),
