@@ -7,7 +7,6 @@ minutes; one that is not paid for by then, or whose competition closes, is given
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,10 +15,10 @@ from sqlmodel import Session, col, select
 
 from luckyclub.competitions import catalogue, responsible_play
 from luckyclub.competitions.orders import member_has
-from luckyclub.core import db, routes, security
+from luckyclub.core import db, routes
 from luckyclub.core.errors import NotAllowed, UserError
 from luckyclub.core.settings import get_settings
-from luckyclub.integrations import stripe_api
+from luckyclub.integrations.payments import get_payments
 from luckyclub.models import (
     Competition,
     CompetitionStatus,
@@ -32,7 +31,6 @@ from luckyclub.platform import notify
 
 HOLD_FOR = timedelta(minutes=15)
 STRIPE_SESSION_LIFETIME = timedelta(minutes=31)  # Stripe's shortest is 30 minutes
-TEST_CHECKOUT_PREFIX = "cs_test_local_order_"
 WRONG_ANSWER = (
     "That answer is not right, so nothing was entered and nothing was charged. "
     "Read the question again and choose another answer."
@@ -206,12 +204,8 @@ def _payment_page(
     currency: str,
     now: datetime,
 ) -> tuple[str, str]:
-    settings = get_settings()
-    if settings.stripe_test_mode:
-        checkout_id = _test_checkout_id(order_id, user.id)
-        return checkout_id, f"{routes.COMPETITION_TEST_CHECKOUT}?session={checkout_id}"
-    page = settings.app_url + routes.competition_page(competition_id)
-    return stripe_api.create_ticket_checkout(
+    page = get_settings().app_url + routes.competition_page(competition_id)
+    return get_payments().ticket_checkout(
         order_id=order_id,
         user=user,
         title=title,
@@ -221,7 +215,6 @@ def _payment_page(
         expires_at=int((now + STRIPE_SESSION_LIFETIME).timestamp()),
         success_url=f"{page}?order={order_id}&session_id={{CHECKOUT_SESSION_ID}}",
         cancel_url=f"{page}?cancelled={order_id}",
-        settings=settings,
     )
 
 
@@ -239,8 +232,8 @@ def release(order_id: int, *, user_id: int | None = None) -> bool:
         if order is None or not end_hold(session, order):
             return False
         checkout_id = order.checkout_id
-    if checkout_id and not get_settings().stripe_test_mode:
-        stripe_api.expire_checkout(checkout_id)  # so Stripe's page takes no payment any more
+    if checkout_id:
+        get_payments().expire_checkout(checkout_id)  # so Stripe's page takes no payment any more
     return True
 
 
@@ -281,28 +274,16 @@ def give_back(session: Session, competition_id: int, quantity: int) -> None:
     )
 
 
-# ---- the built-in test-payment mode ------------------------------------------------------------
-
-
-def _test_checkout_id(order_id: int, user_id: int) -> str:
-    nonce = secrets.token_hex(4)
-    signature = security.keyed_hash("ticket-test-checkout", str(order_id), str(user_id), nonce)
-    return f"{TEST_CHECKOUT_PREFIX}{order_id}_{nonce}_{signature[:24]}"
+# ---- the test pay page -------------------------------------------------------------------------
 
 
 def test_checkout_order(session: Session, user: User, checkout_id: str) -> TicketOrder:
-    """The order a test checkout id names, if it is this member's; otherwise a clear refusal."""
-    gone = UserError("This test checkout is not valid any more. Start again from the competition.")
-    if not get_settings().stripe_test_mode:
-        raise NotAllowed("Test payments are switched off: this site takes real payments.")
-    parts = (checkout_id or "").removeprefix(TEST_CHECKOUT_PREFIX).split("_")
-    if not checkout_id.startswith(TEST_CHECKOUT_PREFIX) or len(parts) != 3:
-        raise gone
-    order_id, nonce, signature = parts
-    expected = security.keyed_hash("ticket-test-checkout", order_id, str(user.id), nonce)[:24]
-    if not secrets.compare_digest(signature, expected):
-        raise gone
-    order = session.get(TicketOrder, int(order_id))
+    """The order a test checkout id names, if it is this member's; otherwise a clear refusal.
+    With real Stripe there are no test checkouts (NotAllowed)."""
+    order_id = get_payments().twin().ticket_order_id(user.id, checkout_id)
+    order = session.get(TicketOrder, order_id) if order_id is not None else None
     if order is None or order.user_id != user.id:
-        raise gone
+        raise UserError(
+            "This test checkout is not valid any more. Start again from the competition."
+        )
     return order

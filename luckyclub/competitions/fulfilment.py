@@ -14,7 +14,6 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import insert, update
 from sqlmodel import Session, select
@@ -23,10 +22,11 @@ from luckyclub.competitions import catalogue
 from luckyclub.competitions.catalogue import money
 from luckyclub.competitions.checkout import end_hold, give_back, test_checkout_order
 from luckyclub.competitions.orders import describe_numbers, order_numbers
-from luckyclub.core import db, routes, security
+from luckyclub.core import db, routes
 from luckyclub.core.errors import UserError
 from luckyclub.core.settings import get_settings
 from luckyclub.integrations import stripe_api
+from luckyclub.integrations.payments import get_payments
 from luckyclub.models import (
     Competition,
     CompetitionStatus,
@@ -264,7 +264,7 @@ def on_checkout_event(session: Session, event: dict) -> str:
 
 def confirm(user_id: int, checkout_id: str, now: datetime | None = None) -> Fulfilment:
     """The success page: ask Stripe how the checkout stands and fulfil it if it is paid, so the
-    buyer sees their numbers even when the webhook is slow. In test mode the events came already."""
+    buyer sees their numbers even when the webhook is slow."""
     with db.session_scope() as session:
         order = session.exec(
             select(TicketOrder).where(
@@ -275,9 +275,7 @@ def confirm(user_id: int, checkout_id: str, now: datetime | None = None) -> Fulf
             raise UserError("That checkout is not one of yours.")
         if order.status != OrderStatus.PENDING and order.status != OrderStatus.EXPIRED:
             return _settled(session, order)
-    if get_settings().stripe_test_mode:
-        return Fulfilment("waiting", order.id, message="the payment has not arrived yet")
-    checkout = stripe_api.retrieve_checkout(checkout_id)
+    checkout = get_payments().checkout(checkout_id)
     with db.session_scope() as session:
         return fulfil(session, checkout, source="success page", now=now)
 
@@ -288,36 +286,19 @@ def _settled(session: Session, order: TicketOrder) -> Fulfilment:
     return Fulfilment("duplicate", order.id, order_numbers(session, order.id), "already fulfilled")
 
 
-# ---- the built-in test-payment mode ------------------------------------------------------------
+# ---- the test pay page -------------------------------------------------------------------------
 
 
 def pay_test_checkout(user: User, checkout_id: str) -> Fulfilment:
-    """The test checkout's Pay button: Stripe's checkout.session.completed, signed with the
-    test-mode secret and sent through the real webhook handler. Paying twice replays one event."""
+    """The test checkout's Pay button: Stripe's checkout.session.completed, signed by the local
+    twin and sent through the real webhook handler. Paying twice replays one event."""
     from luckyclub.club import membership  # the webhook lives there
 
     with db.session_scope() as session:
         order = test_checkout_order(session, user, checkout_id)
-        event = _test_completed_event(order, checkout_id, user)
+        paid = get_payments().twin().paid_ticket_checkout(order, checkout_id, user.email)
     membership.send_test_event(
-        "checkout.session.completed", event, key=checkout_id, now=int(time.time())
+        "checkout.session.completed", paid, key=checkout_id, now=int(time.time())
     )
     with db.session_scope() as session:
         return _settled(session, session.get(TicketOrder, order.id))
-
-
-def _test_completed_event(order: TicketOrder, checkout_id: str, user: User) -> dict[str, Any]:
-    return {
-        "id": checkout_id,
-        "object": "checkout.session",
-        "mode": "payment",
-        "status": "complete",
-        "payment_status": "paid",
-        "amount_total": order.amount_pence,
-        "currency": "gbp",
-        "client_reference_id": str(order.id),
-        "customer_email": user.email,
-        "payment_intent": "pi_test_" + security.keyed_hash("test-intent", checkout_id)[:16],
-        "metadata": {"kind": "competition", "order_id": str(order.id), "user_id": str(user.id)},
-        "livemode": False,
-    }

@@ -15,10 +15,10 @@ from sqlmodel import Session, col, select
 from luckyclub.competitions import catalogue
 from luckyclub.competitions.catalogue import money
 from luckyclub.competitions.orders import PAID_STATUSES
-from luckyclub.core import db, routes, security
+from luckyclub.core import db, routes
 from luckyclub.core.errors import UserError
 from luckyclub.core.settings import get_settings
-from luckyclub.integrations import stripe_api
+from luckyclub.integrations.payments import RefundFailed, get_payments
 from luckyclub.models import (
     Competition,
     DrawStatus,
@@ -96,7 +96,7 @@ def void_order(session: Session, order: TicketOrder, reason: str) -> None:
 
 def process_refunds(now: datetime | None = None, *, batch: int = 20) -> dict[str, int]:
     """Ask Stripe for every refund that is due; safe in several processes at once (each order is
-    claimed first) and against lost answers (see refund_key and stripe_api.refund)."""
+    claimed first) and against lost answers (see refund_key and StripePayments.refund)."""
     now = now or utcnow()
     counts = {"refunded": 0, "retrying": 0}
     due = or_(col(TicketOrder.refund_next_at).is_(None), TicketOrder.refund_next_at <= now)
@@ -133,15 +133,10 @@ def refund_key(order: TicketOrder) -> str:
 
 def _refund(order: TicketOrder, now: datetime) -> str:
     try:
-        if get_settings().stripe_test_mode:
-            refund_id = "re_test_" + security.keyed_hash("stripe-test-refund", str(order.id))[:16]
-        elif not order.payment_intent_id:
-            raise stripe_api.RefundFailed("the order has no payment to refund")
-        else:
-            refund_id = stripe_api.refund(
-                order.payment_intent_id, order.amount_pence, key=refund_key(order)
-            )
-    except stripe_api.RefundFailed as exc:
+        refund_id = get_payments().refund(
+            order.payment_intent_id, order.amount_pence, key=refund_key(order)
+        )
+    except RefundFailed as exc:
         attempts = order.refund_attempts + 1
         delay = min(REFUND_RETRY_AFTER * 2 ** min(attempts - 1, 12), REFUND_RETRY_AT_MOST)
         log.warning("Refund of order %s failed (attempt %d): %s", order.id, attempts, exc)

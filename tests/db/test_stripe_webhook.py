@@ -3,7 +3,6 @@ that change nothing, and events that arrive late or in the wrong order."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import threading
 import time
@@ -15,7 +14,6 @@ from starlette.testclient import TestClient
 from luckyclub.api.routes import build_api
 from luckyclub.club import ledger, membership
 from luckyclub.club.raffles import month_of
-from luckyclub.core.settings import get_settings
 from luckyclub.integrations.stripe_api import sign_payload
 from luckyclub.models import EntryLedger, Membership, MembershipStatus, StripeEvent, User, utcnow
 from tests.db.factories import add_open_raffle, add_user
@@ -24,10 +22,8 @@ SECRET = "whsec_test_webhook_suite"
 
 
 @pytest.fixture()
-def stripe_settings(monkeypatch):
-    settings = dataclasses.replace(get_settings(), stripe_webhook_secret=SECRET)
-    monkeypatch.setattr(membership, "get_settings", lambda: settings)
-    return settings
+def stripe_settings(settings_env):
+    return settings_env(STRIPE_WEBHOOK_SECRET=SECRET)
 
 
 @pytest.fixture()
@@ -222,10 +218,9 @@ def test_a_signed_body_that_is_not_an_event_is_refused_with_a_sentence(client, a
 
 
 def test_without_a_configured_secret_stripes_real_signatures_are_refused(
-    client, member, stripe_settings, monkeypatch
+    client, member, settings_env
 ):
-    test_mode = dataclasses.replace(stripe_settings, stripe_webhook_secret=None)
-    monkeypatch.setattr(membership, "get_settings", lambda: test_mode)
+    settings_env(STRIPE_WEBHOOK_SECRET=None)
 
     response = post(client, invoice(member))
 
