@@ -1,33 +1,29 @@
 """Club membership through the payment provider (Stripe, or its local test twin): joining, the
-webhook that keeps memberships in step with Stripe, and the test pay pages' buttons, which have
-the twin sign Stripe-shaped events and send them through the very same webhook code.
+events that keep memberships in step with Stripe, and the test pay pages' buttons, which have the
+twin sign Stripe-shaped events and send them through the very same webhook code.
 
 Stripe may deliver an event twice, late, or before the events it logically follows. So each event
-id is claimed in the same transaction as its effects, a status only ever moves forward in Stripe's
-time (`created`), and base entries are keyed, so a replay credits nothing.
+id is claimed in the same transaction as its effects (platform/payments.py), a status only ever
+moves forward in Stripe's time (`created`), and base entries are keyed, so a replay credits nothing.
 """
 
 from __future__ import annotations
 
-import json
-import logging
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-import stripe
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from luckyclub.club import raffles
-from luckyclub.competitions import fulfilment
 from luckyclub.core import db, routes
 from luckyclub.core.errors import NotAllowed, UserError
 from luckyclub.core.settings import get_settings
 from luckyclub.integrations import stripe_api
 from luckyclub.integrations.payments import get_payments
-from luckyclub.models import Membership, MembershipStatus, StripeEvent, User, utcnow
+from luckyclub.models import Membership, MembershipStatus, User, utcnow
+from luckyclub.platform import payments
 
 # Stripe subscription statuses; the ones not listed (incomplete, paused…) leave the status alone.
 _SUBSCRIPTION_STATUS = {
@@ -38,16 +34,6 @@ _SUBSCRIPTION_STATUS = {
     "canceled": MembershipStatus.LAPSED,
     "incomplete_expired": MembershipStatus.LAPSED,
 }
-
-log = logging.getLogger(__name__)
-
-
-class BadSignature(UserError):
-    """The request is not a genuine Stripe event for this server; nothing was changed."""
-
-
-class MalformedEvent(UserError):
-    """Correctly signed, but not an event this server can read; nothing was changed."""
 
 
 # ---- reading memberships ---------------------------------------------------------------------
@@ -94,59 +80,11 @@ def portal_url(session: Session, user: User, return_url: str) -> str:
     return get_payments().portal(row.stripe_customer_id, return_url)
 
 
-# ---- the webhook -------------------------------------------------------------------------------
-
-
-def handle_webhook(payload: bytes, signature_header: str | None) -> str:
-    """Verify one delivery from Stripe (or the test checkout) and apply it exactly once.
-
-    Returns a short outcome for the log and the HTTP answer. Raises BadSignature or
-    MalformedEvent (both UserErrors) for a request that must be refused.
-    """
-    event = _verified_event(payload, signature_header)
-    with db.session_scope() as session:
-        if session.get(StripeEvent, event["id"]) is not None:
-            return "duplicate"
-        try:
-            with session.begin_nested():  # a concurrent delivery of the same event loses here
-                session.add(StripeEvent(id=event["id"], type=event["type"][:100]))
-        except IntegrityError:
-            return "duplicate"
-        handler = _HANDLERS.get(event["type"])
-        outcome = handler(session, event) if handler else "ignored"
-    log.info("Stripe event %s (%s): %s", event["id"], event["type"], outcome)
-    return outcome
-
-
-def _verified_event(payload: bytes, signature_header: str | None) -> dict[str, Any]:
-    secret = get_payments().webhook_secret()
-    try:
-        stripe.Webhook.construct_event(payload, signature_header, secret)
-    except stripe.SignatureVerificationError as exc:
-        raise BadSignature(
-            "The Stripe-Signature header does not match this request; nothing was changed."
-        ) from exc
-    except (ValueError, TypeError, AttributeError) as exc:  # not UTF-8, not JSON, not an event
-        raise MalformedEvent("This is not a Stripe event; nothing was changed.") from exc
-    event = json.loads(payload)
-    if not (
-        isinstance(event, dict)
-        and isinstance(event.get("id"), str)
-        and 0 < len(event["id"]) <= 100
-        and isinstance(event.get("type"), str)
-        and isinstance(event.get("created"), int)
-        and isinstance(_dig(event, "data", "object"), dict)
-    ):
-        raise MalformedEvent("This Stripe event lacks an id, type, time or object.")
-    return event
+# ---- the events Stripe sends (through platform/payments.py) --------------------------------
 
 
 def _on_checkout_completed(session: Session, event: dict) -> str:
     checkout = event["data"]["object"]
-    if checkout.get("mode") == "payment":
-        return fulfilment.on_checkout_event(session, event)
-    if checkout.get("mode") != "subscription":
-        return "ignored: not a membership checkout"
     user = _find_member(
         session,
         user_id=checkout.get("client_reference_id") or _dig(checkout, "metadata", "user_id"),
@@ -227,25 +165,6 @@ def _on_invoice(session: Session, event: dict) -> str:
     _extend_period(row, end)
     outcome = _set_status(row, MembershipStatus.ACTIVE, at)
     return f"{outcome}; {_credit_base_entries(session, user, start)}"
-
-
-def _on_ticket_checkout(session: Session, event: dict) -> str:
-    if event["data"]["object"].get("mode") != "payment":
-        return "ignored: not a ticket checkout"
-    return fulfilment.on_checkout_event(session, event)
-
-
-_HANDLERS: dict[str, Callable[[Session, dict], str]] = {
-    "checkout.session.completed": _on_checkout_completed,
-    "checkout.session.async_payment_succeeded": _on_ticket_checkout,
-    "checkout.session.async_payment_failed": _on_ticket_checkout,
-    "checkout.session.expired": _on_ticket_checkout,
-    "customer.subscription.created": _on_subscription,
-    "customer.subscription.updated": _on_subscription,
-    "customer.subscription.deleted": _on_subscription,
-    "invoice.paid": _on_invoice,
-    "invoice.payment_failed": _on_invoice,
-}
 
 
 # ---- applying an event -------------------------------------------------------------------------
@@ -392,10 +311,10 @@ def complete_test_checkout(session: Session | None, user: User, checkout_id: str
     """The test checkout's Pay button: what Stripe would send after a successful payment.
 
     Sends customer.subscription.created, invoice.paid and checkout.session.completed, signed by
-    the local twin, through handle_webhook. Ids derive from the checkout, so paying the same
-    checkout again replays the same events and changes nothing. `session` is not written to: the
-    events commit in their own transactions, as they would from Stripe. With real Stripe there are
-    no test payments (NotAllowed).
+    the local twin, through the webhook (platform/payments.py). Ids derive from the checkout, so
+    paying the same checkout again replays the same events and changes nothing. `session` is not
+    written to: the events commit in their own transactions, as they would from Stripe. With real
+    Stripe there are no test payments (NotAllowed).
     """
     twin = get_payments().twin()
     if user.banned_at is not None:
@@ -414,7 +333,7 @@ def complete_test_checkout(session: Session | None, user: User, checkout_id: str
     ):
         raise UserError("You are already a member; nothing was charged.")
     for event_type, obj in purchase.events():
-        send_test_event(event_type, obj, key=checkout_id, now=purchase.now)
+        payments.send_test_event(event_type, obj, key=checkout_id, now=purchase.now)
 
 
 def cancel_in_test_mode(user: User) -> None:
@@ -428,12 +347,17 @@ def cancel_in_test_mode(user: User) -> None:
     subscription = twin.cancelled_subscription(
         user.id, row.stripe_subscription_id, row.stripe_customer_id, now
     )
-    send_test_event(
+    payments.send_test_event(
         "customer.subscription.deleted", subscription, key=row.stripe_subscription_id, now=now
     )
 
 
-def send_test_event(event_type: str, obj: dict, *, key: str, now: int) -> str:
-    """An event as Stripe would send it, signed by the local twin, through handle_webhook."""
-    payload, signature = get_payments().twin().signed_event(event_type, obj, key=key, now=now)
-    return handle_webhook(payload, signature)
+# What this mode takes from the payment provider's events (platform/payments.py hands them here).
+payments.register(
+    "checkout.session.completed", _on_checkout_completed, checkout_mode="subscription"
+)
+payments.register("customer.subscription.created", _on_subscription)
+payments.register("customer.subscription.updated", _on_subscription)
+payments.register("customer.subscription.deleted", _on_subscription)
+payments.register("invoice.paid", _on_invoice)
+payments.register("invoice.payment_failed", _on_invoice)

@@ -37,7 +37,7 @@ from luckyclub.models import (
     User,
     utcnow,
 )
-from luckyclub.platform import notify
+from luckyclub.platform import notify, payments
 
 log = logging.getLogger(__name__)
 
@@ -292,13 +292,23 @@ def _settled(session: Session, order: TicketOrder) -> Fulfilment:
 def pay_test_checkout(user: User, checkout_id: str) -> Fulfilment:
     """The test checkout's Pay button: Stripe's checkout.session.completed, signed by the local
     twin and sent through the real webhook handler. Paying twice replays one event."""
-    from luckyclub.club import membership  # the webhook lives there
-
     with db.session_scope() as session:
         order = test_checkout_order(session, user, checkout_id)
         paid = get_payments().twin().paid_ticket_checkout(order, checkout_id, user.email)
-    membership.send_test_event(
+    payments.send_test_event(
         "checkout.session.completed", paid, key=checkout_id, now=int(time.time())
     )
     with db.session_scope() as session:
         return _settled(session, session.get(TicketOrder, order.id))
+
+
+# What competitions take from the payment provider's events (platform/payments.py hands them here):
+# the Checkout Sessions of ticket orders, which are one-off payments.
+payments.register("checkout.session.completed", on_checkout_event, checkout_mode="payment")
+payments.register(
+    "checkout.session.async_payment_succeeded", on_checkout_event, checkout_mode="payment"
+)
+payments.register(
+    "checkout.session.async_payment_failed", on_checkout_event, checkout_mode="payment"
+)
+payments.register("checkout.session.expired", on_checkout_event, checkout_mode="payment")

@@ -12,7 +12,6 @@ from sqlalchemy import update
 from sqlmodel import func, select
 
 from luckyclub import jobs
-from luckyclub.club import membership
 from luckyclub.competitions import catalogue, fulfilment, orders, postal, public, refunds
 from luckyclub.competitions.checkout import expire_holds, start_checkout
 from luckyclub.core.errors import UserError
@@ -29,7 +28,7 @@ from luckyclub.models import (
     TicketStatus,
     utcnow,
 )
-from luckyclub.platform import draw_public, draws
+from luckyclub.platform import draw_public, draws, payments
 from luckyclub.state.competitions import competition_views
 from tests.db.factories import add_buyer, add_competition, add_user
 
@@ -346,7 +345,7 @@ def ticket_checkout_event(event_type: str, checkout_id: str, order_id: int, **fi
         "metadata": {"kind": "competition", "order_id": str(order_id)},
         **fields,
     }
-    return membership.send_test_event(
+    return payments.send_test_event(
         event_type, checkout, key=f"{event_type}{checkout_id}", now=int(time.time())
     )
 
