@@ -4,10 +4,10 @@ For 1, 8 and 32 concurrent clients (threads, each with its own connection), all 
 one competition (its row is the hot spot every purchase updates):
 
   fulfil  the real path: a pending order holding its 1-3 tickets (made beforehand, not timed, as
-          start_checkout leaves it) is paid through luckyclub.competitions.tickets.fulfil(session,
-          checkout, source=...) in a transaction of its own, as the webhook calls it: the order
-          locked, the capped UPDATE that turns the hold into numbers, the ticket rows, the order
-          marked paid and the buyer's notifications queued in the outbox.
+          start_checkout leaves it) is paid through luckyclub.competitions.fulfilment.fulfil(
+          session, checkout, source=...) in a transaction of its own, as the webhook calls it:
+          the order locked, the capped UPDATE that turns the hold into numbers, the ticket rows,
+          the order marked paid and the buyer's notifications queued in the outbox.
   bare    the least any purchase must do: one transaction of the capped UPDATE
           (sold = sold + n WHERE sold + held + n <= max_tickets RETURNING sold) and an INSERT of
           the n ticket rows.
@@ -203,11 +203,11 @@ def bare_order(engine: Engine, competition_id: int, user_id: int) -> int:
 
 
 def fulfil_one(engine: Engine) -> Callable[[dict], None]:
-    from luckyclub.competitions import tickets
+    from luckyclub.competitions import fulfilment
 
     def buy(checkout: dict) -> None:
         with Session(engine, expire_on_commit=False) as session:
-            done = tickets.fulfil(session, checkout, source="bench")
+            done = fulfilment.fulfil(session, checkout, source="bench")
             session.commit()
         if done.outcome != "numbered":
             raise RuntimeError(f"fulfil said {done.outcome}: {done.message}")

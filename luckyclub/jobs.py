@@ -29,7 +29,7 @@ from sqlmodel import col, select
 
 from luckyclub import modes  # noqa: F401 - every mode's draw pool, before a job draws
 from luckyclub.club import raffles
-from luckyclub.competitions import catalogue, tickets
+from luckyclub.competitions import catalogue, checkout, refunds
 from luckyclub.core import db
 from luckyclub.core.settings import Settings, get_settings
 from luckyclub.models import JobRun, utcnow
@@ -106,13 +106,13 @@ def run_draws() -> str:
 def run_competitions() -> str:
     """Release checkout holds that ran out, flag competitions that ended short of their minimum
     (admins decide: extend, or cancel and refund), and ask Stripe for the refunds that are due."""
-    released = tickets.expire_holds()
+    released = checkout.expire_holds()
     with db.session_scope() as session:
         short = catalogue.flag_below_minimum(session)
-    refunds = tickets.process_refunds()
+    paid_back = refunds.process_refunds()
     return (
         f"released {released} holds; {len(short)} short of their minimum; "
-        f"refunded {refunds['refunded']}, retrying {refunds['retrying']}"
+        f"refunded {paid_back['refunded']}, retrying {paid_back['retrying']}"
     )
 
 

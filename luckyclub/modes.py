@@ -1,6 +1,7 @@
-"""Every mode the app draws for. Importing this registers each mode's Pool with the draw lifecycle
-(platform/draws.py), for code that runs draws of every mode (the app, the jobs, the CLI) without
-importing a mode itself. Each mode's package registers its own pool when imported."""
+"""Every mode the app draws for and takes payments for. Importing this registers each mode's Pool
+with the draw lifecycle (platform/draws.py) and its handlers of payment events with the webhook
+(platform/payments.py), for code that serves every mode: the app, the jobs, the CLI, the tests.
+(Each mode's package also registers its own pool when imported.)"""
 
-import luckyclub.club  # noqa: F401
-import luckyclub.competitions  # noqa: F401
+from luckyclub.club import membership, raffles  # noqa: F401
+from luckyclub.competitions import fulfilment, pool  # noqa: F401

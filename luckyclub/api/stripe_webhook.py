@@ -1,4 +1,4 @@
-"""POST /api/stripe/webhook: Stripe's events (and the test-payment mode's) into the membership.
+"""POST /api/stripe/webhook: Stripe's events (and the test twin's), applied by platform/payments.py.
 
 The signature covers the raw body, so the body is passed on exactly as it arrived.
 """
@@ -12,8 +12,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from luckyclub.api.responses import json_errors
-from luckyclub.club import membership
 from luckyclub.core.errors import UserError
+from luckyclub.platform import payments
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ async def stripe_webhook(request: Request) -> Response:
     payload = await request.body()
     signature = request.headers.get("stripe-signature")
     try:
-        outcome = await run_in_threadpool(membership.handle_webhook, payload, signature)
+        outcome = await run_in_threadpool(payments.handle_webhook, payload, signature)
     except UserError as exc:  # a bad signature or body: Stripe shows the message in its dashboard
         return JSONResponse({"message": exc.message}, status_code=400)
     except Exception:  # noqa: BLE001 - nothing was committed; a 5xx makes Stripe send it again

@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from luckyclub.api.competitions import NOT_FOUND, public_competition
 from luckyclub.api.members import signed_in_user
 from luckyclub.api.responses import error, iso, json_errors, whole_id
-from luckyclub.competitions import tickets
+from luckyclub.competitions.orders import export_csv, find, member_tickets
 from luckyclub.core.db import session_scope
 from luckyclub.core.errors import NotAllowed, UserError
 from luckyclub.models import id_of, utcnow
@@ -33,8 +33,8 @@ def my_tickets(request: Request) -> Response:
         if competition is None:
             return error(NOT_FOUND, 404)
         user_id, competition_id = id_of(user), id_of(competition)
-        mine = tickets.member_tickets(s, user_id, competition_id)
-        orders = tickets.orders(s, competition_id=competition_id, user_id=user_id, limit=1000)
+        mine = member_tickets(s, user_id, competition_id)
+        orders = find(s, competition_id=competition_id, user_id=user_id, limit=1000)
         payload = {
             "competitionId": competition_id,
             "tickets": [
@@ -73,7 +73,7 @@ def tickets_csv(request: Request) -> Response:
         if competition_id is None:
             return error("There is no such competition.", 404)
         try:
-            body = tickets.export_csv(s, viewer, competition_id)
+            body = export_csv(s, viewer, competition_id)
         except NotAllowed as exc:
             return error(exc.message, 403)
         except UserError as exc:

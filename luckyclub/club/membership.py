@@ -1,39 +1,30 @@
-"""Club membership through Stripe: joining, the webhook that keeps memberships in step with Stripe,
-and the built-in test-payment mode, which signs Stripe-shaped events and sends them through the
-very same webhook code when no Stripe keys are configured.
+"""Club membership through the payment provider (Stripe, or its local test twin): joining, the
+events that keep memberships in step with Stripe, and the test pay pages' buttons, which have the
+twin sign Stripe-shaped events and send them through the very same webhook code.
 
 Stripe may deliver an event twice, late, or before the events it logically follows. So each event
-id is claimed in the same transaction as its effects, a status only ever moves forward in Stripe's
-time (`created`), and base entries are keyed, so a replay credits nothing.
+id is claimed in the same transaction as its effects (platform/payments.py), a status only ever
+moves forward in Stripe's time (`created`), and base entries are keyed, so a replay credits nothing.
 """
 
 from __future__ import annotations
 
-import calendar
-import json
-import logging
-import secrets
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-import stripe
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from luckyclub.club import raffles
-from luckyclub.competitions import tickets
-from luckyclub.core import db, routes, security
+from luckyclub.core import db, routes
 from luckyclub.core.errors import NotAllowed, UserError
 from luckyclub.core.settings import get_settings
 from luckyclub.integrations import stripe_api
-from luckyclub.models import Membership, MembershipStatus, StripeEvent, User, utcnow
-
-TEST_CHECKOUT_TTL = timedelta(hours=1)
-TEST_CHECKOUT_PREFIX = "cs_test_local_"
+from luckyclub.integrations.payments import get_payments
+from luckyclub.models import Membership, MembershipStatus, User, utcnow
+from luckyclub.platform import payments
 
 # Stripe subscription statuses; the ones not listed (incomplete, paused…) leave the status alone.
 _SUBSCRIPTION_STATUS = {
@@ -44,16 +35,6 @@ _SUBSCRIPTION_STATUS = {
     "canceled": MembershipStatus.LAPSED,
     "incomplete_expired": MembershipStatus.LAPSED,
 }
-
-log = logging.getLogger(__name__)
-
-
-class BadSignature(UserError):
-    """The request is not a genuine Stripe event for this server; nothing was changed."""
-
-
-class MalformedEvent(UserError):
-    """Correctly signed, but not an event this server can read; nothing was changed."""
 
 
 # ---- reading memberships ---------------------------------------------------------------------
@@ -79,90 +60,39 @@ def active_count(session: Session) -> int:
 
 
 def start_checkout(session: Session, user: User, now: datetime | None = None) -> str:
-    """Where the join button sends the member: Stripe Checkout, or the local test checkout."""
+    """Where the join button sends the member: the provider's checkout (Stripe's, or the test
+    checkout page)."""
     settings = get_settings()
     if user.banned_at is not None:
         raise NotAllowed("This account has been suspended.")
     row = membership_for(session, user.id)
     if row is not None and row.status == MembershipStatus.ACTIVE:
         raise UserError("You are already a member; nothing was charged.")
-    if settings.stripe_test_mode:
-        return f"{routes.TEST_CHECKOUT}?session={_new_test_checkout_id(user, now or utcnow())}"
-    return stripe_api.create_membership_checkout(
+    return get_payments().membership_checkout(
         user,
         success_url=f"{settings.app_url}{routes.DASHBOARD}?joined=1",
         cancel_url=f"{settings.app_url}{routes.DASHBOARD}",
         customer_id=row.stripe_customer_id if row else None,
-        settings=settings,
+        now=now or utcnow(),
     )
 
 
 def portal_url(session: Session, user: User, return_url: str) -> str:
-    """Where "Manage membership" leads: Stripe's customer portal, or the local test portal."""
+    """Where "Manage membership" leads: the provider's portal (Stripe's, or the test portal)."""
     settings = get_settings()
     row = membership_for(session, user.id)
     if row is None or not row.stripe_customer_id:
         raise UserError("You have no membership to manage yet. Join the club first.")
-    if settings.stripe_test_mode:
-        return routes.TEST_PORTAL
     if return_url.startswith("/"):
         return_url = settings.app_url + return_url  # Stripe needs an absolute address
-    return stripe_api.create_portal_session(row.stripe_customer_id, return_url, settings=settings)
+    return get_payments().portal(row.stripe_customer_id, return_url)
 
 
-# ---- the webhook -------------------------------------------------------------------------------
-
-
-def handle_webhook(payload: bytes, signature_header: str | None) -> str:
-    """Verify one delivery from Stripe (or the test checkout) and apply it exactly once.
-
-    Returns a short outcome for the log and the HTTP answer. Raises BadSignature or
-    MalformedEvent (both UserErrors) for a request that must be refused.
-    """
-    event = _verified_event(payload, signature_header)
-    with db.session_scope() as session:
-        if session.get(StripeEvent, event["id"]) is not None:
-            return "duplicate"
-        try:
-            with session.begin_nested():  # a concurrent delivery of the same event loses here
-                session.add(StripeEvent(id=event["id"], type=event["type"][:100]))
-        except IntegrityError:
-            return "duplicate"
-        handler = _HANDLERS.get(event["type"])
-        outcome = handler(session, event) if handler else "ignored"
-    log.info("Stripe event %s (%s): %s", event["id"], event["type"], outcome)
-    return outcome
-
-
-def _verified_event(payload: bytes, signature_header: str | None) -> dict[str, Any]:
-    secret = stripe_api.webhook_secret(get_settings())
-    try:
-        stripe.Webhook.construct_event(payload, signature_header, secret)
-    except stripe.SignatureVerificationError as exc:
-        raise BadSignature(
-            "The Stripe-Signature header does not match this request; nothing was changed."
-        ) from exc
-    except (ValueError, TypeError, AttributeError) as exc:  # not UTF-8, not JSON, not an event
-        raise MalformedEvent("This is not a Stripe event; nothing was changed.") from exc
-    event = json.loads(payload)
-    if not (
-        isinstance(event, dict)
-        and isinstance(event.get("id"), str)
-        and 0 < len(event["id"]) <= 100
-        and isinstance(event.get("type"), str)
-        and isinstance(event.get("created"), int)
-        and isinstance(_dig(event, "data", "object"), dict)
-    ):
-        raise MalformedEvent("This Stripe event lacks an id, type, time or object.")
-    return event
+# ---- the events Stripe sends (through platform/payments.py) --------------------------------
 
 
 def _on_checkout_completed(session: Session, event: dict) -> str:
     checkout = event["data"]["object"]
-    if checkout.get("mode") == "payment":
-        return tickets.on_checkout_event(session, event)
-    if checkout.get("mode") != "subscription":
-        return "ignored: not a membership checkout"
     user = _find_member(
         session,
         user_id=checkout.get("client_reference_id") or _dig(checkout, "metadata", "user_id"),
@@ -243,25 +173,6 @@ def _on_invoice(session: Session, event: dict) -> str:
     _extend_period(row, end)
     outcome = _set_status(row, MembershipStatus.ACTIVE, at)
     return f"{outcome}; {_credit_base_entries(session, user, start)}"
-
-
-def _on_ticket_checkout(session: Session, event: dict) -> str:
-    if event["data"]["object"].get("mode") != "payment":
-        return "ignored: not a ticket checkout"
-    return tickets.on_checkout_event(session, event)
-
-
-_HANDLERS: dict[str, Callable[[Session, dict], str]] = {
-    "checkout.session.completed": _on_checkout_completed,
-    "checkout.session.async_payment_succeeded": _on_ticket_checkout,
-    "checkout.session.async_payment_failed": _on_ticket_checkout,
-    "checkout.session.expired": _on_ticket_checkout,
-    "customer.subscription.created": _on_subscription,
-    "customer.subscription.updated": _on_subscription,
-    "customer.subscription.deleted": _on_subscription,
-    "invoice.paid": _on_invoice,
-    "invoice.payment_failed": _on_invoice,
-}
 
 
 # ---- applying an event -------------------------------------------------------------------------
@@ -401,31 +312,27 @@ def _as_user_id(value: Any) -> int | None:
     return routes.whole_id(str(value)) if isinstance(value, str | int) else None
 
 
-# ---- the built-in test-payment mode ----------------------------------------------------------
+# ---- the test pay pages ----------------------------------------------------------------------
 
 
 def complete_test_checkout(session: Session | None, user: User, checkout_id: str) -> None:
     """The test checkout's Pay button: what Stripe would send after a successful payment.
 
-    Sends customer.subscription.created, invoice.paid and checkout.session.completed, signed
-    with the test-mode secret, through handle_webhook. Ids derive from the checkout, so paying
-    the same checkout again replays the same events and changes nothing. `session` is not
-    written to: the events commit in their own transactions, as they would from Stripe.
+    Sends customer.subscription.created, invoice.paid and checkout.session.completed, signed by
+    the local twin, through the webhook (platform/payments.py). Ids derive from the checkout, so
+    paying the same checkout again replays the same events and changes nothing. `session` is not
+    written to: the events commit in their own transactions, as they would from Stripe. With real
+    Stripe there are no test payments (NotAllowed).
     """
-    _require_test_mode()
+    twin = get_payments().twin()
     if user.banned_at is not None:
         raise NotAllowed("This account has been suspended.")
-    _check_test_checkout_id(user, checkout_id)
+    if not twin.is_membership_checkout(user.id, checkout_id):
+        raise UserError("This test checkout has expired. Start again from your dashboard.")
     with db.session_scope() as reading:
         row = membership_for(reading, user.id)
-    purchase = _TestPurchase(
-        user_id=user.id,
-        email=user.email,
-        checkout_id=checkout_id,
-        # A member who comes back stays one customer, as Checkout with `customer` would do.
-        customer_id=(row and row.stripe_customer_id) or "cus_test_" + _test_id("customer", user.id),
-        price_id=get_settings().stripe_membership_price_id or "price_test_membership",
-        now=int(time.time()),
+    purchase = twin.membership_purchase(
+        user.id, user.email, checkout_id, customer_id=row.stripe_customer_id if row else None
     )
     if (
         row is not None
@@ -433,189 +340,32 @@ def complete_test_checkout(session: Session | None, user: User, checkout_id: str
         and row.stripe_subscription_id != purchase.subscription_id
     ):
         raise UserError("You are already a member; nothing was charged.")
-    # Stripe's usual order: the invoice is paid before the checkout reports completion.
-    for event_type, obj in (
-        ("customer.subscription.created", purchase.subscription()),
-        ("invoice.paid", purchase.invoice()),
-        ("checkout.session.completed", purchase.checkout_session()),
-    ):
-        send_test_event(event_type, obj, key=checkout_id, now=purchase.now)
+    for event_type, obj in purchase.events():
+        payments.send_test_event(event_type, obj, key=checkout_id, now=purchase.now)
 
 
 def cancel_in_test_mode(user: User) -> None:
-    """The test portal's Cancel button: Stripe's customer.subscription.deleted, signed locally."""
-    _require_test_mode()
+    """The test portal's Cancel button: customer.subscription.deleted, signed by the twin."""
+    twin = get_payments().twin()
     with db.session_scope() as reading:
         row = membership_for(reading, user.id)
     if row is None or row.status != MembershipStatus.ACTIVE or not row.stripe_subscription_id:
         raise UserError("You have no active membership to cancel.")
     now = int(time.time())
-    subscription = {
-        "id": row.stripe_subscription_id,
-        "object": "subscription",
-        "customer": row.stripe_customer_id,
-        "status": "canceled",
-        "metadata": {"user_id": str(user.id)},
-        "canceled_at": now,
-        "ended_at": now,
-        "livemode": False,
-    }
-    send_test_event(
+    subscription = twin.cancelled_subscription(
+        user.id, row.stripe_subscription_id, row.stripe_customer_id, now
+    )
+    payments.send_test_event(
         "customer.subscription.deleted", subscription, key=row.stripe_subscription_id, now=now
     )
 
 
-@dataclass(frozen=True)
-class _TestPurchase:
-    """One test checkout, as the Stripe objects its events carry (shaped like API 2026-10)."""
-
-    user_id: int
-    email: str
-    checkout_id: str
-    customer_id: str
-    price_id: str
-    now: int
-
-    @property
-    def subscription_id(self) -> str:
-        return "sub_test_" + _test_id("subscription", self.checkout_id)
-
-    @property
-    def invoice_id(self) -> str:
-        return "in_test_" + _test_id("invoice", self.checkout_id)
-
-    @property
-    def metadata(self) -> dict[str, str]:
-        return {"user_id": str(self.user_id)}
-
-    @property
-    def period(self) -> tuple[int, int]:
-        end = _one_month_later(datetime.fromtimestamp(self.now, UTC))
-        return self.now, int(end.timestamp())
-
-    def subscription(self) -> dict:
-        start, end = self.period
-        item = {
-            "id": "si_test_" + _test_id("item", self.checkout_id),
-            "object": "subscription_item",
-            "price": {"id": self.price_id, "object": "price", "type": "recurring"},
-            "quantity": 1,
-            "current_period_start": start,
-            "current_period_end": end,
-        }
-        return {
-            "id": self.subscription_id,
-            "object": "subscription",
-            "customer": self.customer_id,
-            "status": "active",
-            "metadata": self.metadata,
-            "cancel_at_period_end": False,
-            "created": self.now,
-            "start_date": self.now,
-            "livemode": False,
-            "items": {"object": "list", "has_more": False, "data": [item]},
-        }
-
-    def invoice(self) -> dict:
-        start, end = self.period
-        line = {
-            "id": "il_test_" + _test_id("line", self.checkout_id),
-            "object": "line_item",
-            "invoice": self.invoice_id,
-            "quantity": 1,
-            "period": {"start": start, "end": end},
-            "pricing": {"type": "price_details", "price_details": {"price": self.price_id}},
-        }
-        return {
-            "id": self.invoice_id,
-            "object": "invoice",
-            "customer": self.customer_id,
-            "customer_email": self.email,
-            "billing_reason": "subscription_create",
-            "status": "paid",
-            "created": self.now,
-            "livemode": False,
-            "subscription": self.subscription_id,  # API versions before 2025-03
-            "subscription_details": {"metadata": self.metadata},
-            "parent": {
-                "type": "subscription_details",
-                "quote_details": None,
-                "subscription_details": {
-                    "metadata": self.metadata,
-                    "subscription": self.subscription_id,
-                },
-            },
-            "lines": {"object": "list", "has_more": False, "data": [line]},
-        }
-
-    def checkout_session(self) -> dict:
-        return {
-            "id": self.checkout_id,
-            "object": "checkout.session",
-            "mode": "subscription",
-            "status": "complete",
-            "payment_status": "paid",
-            "client_reference_id": str(self.user_id),
-            "customer": self.customer_id,
-            "customer_email": self.email,
-            "customer_details": {"email": self.email},
-            "subscription": self.subscription_id,
-            "metadata": self.metadata,
-            "created": self.now,
-            "livemode": False,
-        }
-
-
-def _require_test_mode() -> None:
-    if not get_settings().stripe_test_mode:
-        raise NotAllowed("Test payments are switched off: this club takes real payments.")
-
-
-def _new_test_checkout_id(user: User, now: datetime) -> str:
-    """A checkout id that carries its member and expiry, signed, so no table is needed."""
-    expires = int((now + TEST_CHECKOUT_TTL).timestamp())
-    nonce = secrets.token_hex(6)
-    signature = security.keyed_hash("stripe-test-checkout", str(user.id), str(expires), nonce)
-    return f"{TEST_CHECKOUT_PREFIX}{user.id}_{expires}_{nonce}_{signature[:32]}"
-
-
-def _check_test_checkout_id(user: User, checkout_id: str, now: datetime | None = None) -> None:
-    expired = UserError("This test checkout has expired. Start again from your dashboard.")
-    if not isinstance(checkout_id, str) or not checkout_id.startswith(TEST_CHECKOUT_PREFIX):
-        raise expired
-    parts = checkout_id.removeprefix(TEST_CHECKOUT_PREFIX).split("_")
-    if len(parts) != 4:
-        raise expired
-    user_id, expires, nonce, signature = parts
-    expected = security.keyed_hash("stripe-test-checkout", user_id, expires, nonce)[:32]
-    if not secrets.compare_digest(signature, expected) or user_id != str(user.id):
-        raise expired
-    if int(expires) < (now or utcnow()).timestamp():
-        raise expired
-
-
-def _test_id(kind: str, source: object) -> str:
-    return security.keyed_hash("stripe-test-id", kind, str(source))[:16]
-
-
-def send_test_event(event_type: str, obj: dict, *, key: str, now: int) -> str:
-    event = {
-        "id": "evt_test_" + _test_id(event_type, key),
-        "object": "event",
-        "api_version": stripe.api_version,
-        "created": now,
-        "livemode": False,
-        "pending_webhooks": 1,
-        "request": {"id": None, "idempotency_key": None},
-        "type": event_type,
-        "data": {"object": obj},
-    }
-    payload = json.dumps(event).encode()
-    secret = stripe_api.webhook_secret(get_settings())
-    return handle_webhook(payload, stripe_api.sign_payload(payload, secret, now))
-
-
-def _one_month_later(moment: datetime) -> datetime:
-    year, month = moment.year + moment.month // 12, moment.month % 12 + 1
-    day = min(moment.day, calendar.monthrange(year, month)[1])
-    return moment.replace(year=year, month=month, day=day)
+# What this mode takes from the payment provider's events (platform/payments.py hands them here).
+payments.register(
+    "checkout.session.completed", _on_checkout_completed, checkout_mode="subscription"
+)
+payments.register("customer.subscription.created", _on_subscription)
+payments.register("customer.subscription.updated", _on_subscription)
+payments.register("customer.subscription.deleted", _on_subscription)
+payments.register("invoice.paid", _on_invoice)
+payments.register("invoice.payment_failed", _on_invoice)

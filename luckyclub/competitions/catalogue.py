@@ -1,5 +1,6 @@
 """Prize competitions: the admin's lifecycle (draft → active → drawn, or cancelled), what the public
-sees of them, and the minimum-tickets rule. Tickets and money live in competitions/tickets.py.
+sees of them, and the minimum-tickets rule. Tickets and money live in checkout.py,
+fulfilment.py and refunds.py.
 
 A competition's phase is its stored status read against the clock: an active competition is
 "upcoming" before it starts, on sale until it ends, then "ended" until its draw; so nothing has to
@@ -178,6 +179,23 @@ def list_all(session: Session, *, limit: int = 200) -> list[Competition]:
 def draw_of(session: Session, competition_id: int) -> Draw | None:
     """The competition's draw (every competition has one from its creation)."""
     return draws.draw_of(session, MODE, competition_id)
+
+
+def draw_status_after_close(session: Session, competition_id: int, *, shared: bool) -> str | None:
+    """The status of the competition's draw, read once no close is under way.
+
+    The competition row is locked first: a closing draw holds it while it freezes the tickets
+    (CompetitionPool.freeze), so a change to the tickets made under this lock is either in the
+    snapshot or refused, never committed beside a snapshot that missed it."""
+    session.get(
+        Competition,
+        competition_id,
+        with_for_update={"read": True} if shared else True,
+        populate_existing=True,
+    )
+    return session.exec(
+        select(Draw.status).where(Draw.mode == MODE, Draw.source_id == competition_id)
+    ).first()
 
 
 def schedule_draw(session: Session, competition: Competition) -> Draw:

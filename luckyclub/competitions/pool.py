@@ -10,7 +10,8 @@ from datetime import datetime
 from sqlalchemy import case, distinct, func, update
 from sqlmodel import Session, col, select
 
-from luckyclub.competitions import catalogue, tickets
+from luckyclub.competitions import catalogue, orders, refunds
+from luckyclub.competitions.postal import postal_ref
 from luckyclub.core import db, routes
 from luckyclub.core.settings import get_settings
 from luckyclub.draws import TicketDraw, Winner, encode_tickets
@@ -80,7 +81,7 @@ class CompetitionPool:
         members = sorted({user_id for _, user_id, _ in rows if user_id is not None})
         refs = dict(zip(members, draws.refs_for(draw.pool_id, members), strict=True))
         owners = [
-            refs[user_id] if user_id is not None else tickets.postal_ref(draw.pool_id, order)
+            refs[user_id] if user_id is not None else postal_ref(draw.pool_id, order)
             for _, user_id, order in rows
         ]
         draw.entrant_count, draw.entry_count = len(set(owners)), len(rows)
@@ -166,13 +167,13 @@ class CompetitionPool:
             select(TicketOrder)
             .where(
                 TicketOrder.competition_id == competition.id,
-                col(TicketOrder.status).in_(tickets.PAID_STATUSES),
+                col(TicketOrder.status).in_(orders.PAID_STATUSES),
             )
             .with_for_update()
         ).all()
         reason = f"{competition.title} was cancelled: {draw.reason or 'see the competition page'}"
         for order in paid:
-            tickets.void_order(session, order, reason[:500])
+            refunds.void_order(session, order, reason[:500])
 
     def delivered(self, session: Session, draw: Draw, winner: DrawWinner, user: User) -> None:
         """The winner hears that their prize is delivered (once, however often an admin clicks)."""

@@ -1,6 +1,6 @@
 """What the public competition pages show: cards for the list, one competition with the viewer's
 own tickets and how many more they may buy, and the result once drawn. Read-only; buying is in
-competitions/tickets.py.
+competitions/checkout.py.
 
 Winners are named only once an admin has published them (as on the Champions page); until then a
 winning ticket shows its number and that the winner is being contacted.
@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from luckyclub.competitions import catalogue, responsible_play, tickets
+from luckyclub.competitions import catalogue, orders, responsible_play
 from luckyclub.models import (
     Competition,
     Draw,
@@ -126,8 +126,8 @@ def detail(
     competition = catalogue.get_public(session, competition_id)
     competition_id = id_of(competition)
     shown = card(session, competition, now)
-    has = tickets.member_has(session, competition_id, user_id) if user_id else 0
-    numbers = tuple(tickets.member_numbers(session, user_id, competition_id)) if user_id else ()
+    has = orders.member_has(session, competition_id, user_id) if user_id else 0
+    numbers = tuple(orders.member_numbers(session, user_id, competition_id)) if user_id else ()
     can_buy = (
         max(min(shown.left, competition.per_person_limit - has), 0)
         if catalogue.on_sale(competition, now)
@@ -203,7 +203,7 @@ def version(
                 DrawWinner.draw_id == draw.id, col(DrawWinner.published_at).is_not(None)
             )
         ).one()
-    mine = tickets.member_version(session, user_id, competition_id) if user_id else ""
+    mine = orders.member_version(session, user_id, competition_id) if user_id else ""
     return "|".join(
         (
             str(competition.sold),

@@ -19,7 +19,7 @@ from sqlmodel import Session, SQLModel
 import luckyclub.models  # noqa: F401 - registers the tables
 from luckyclub import modes  # noqa: F401 - registers every draw pool
 from luckyclub.core import db
-from luckyclub.core.settings import get_settings
+from luckyclub.core.settings import Settings, get_settings
 from tests import drand_relay
 from tests.db.scratch import scratch_postgres
 
@@ -127,12 +127,17 @@ def session(app_db: Engine) -> Iterator[Session]:
 
 @pytest.fixture()
 def settings_env(monkeypatch):
-    """Change settings through the environment for one test: settings_env(DRAW_BEACON="0")."""
+    """Change settings through the environment for one test: settings_env(DRAW_BEACON="0");
+    None unsets a variable. Returns the settings now in force."""
 
-    def change(**values: str) -> None:
+    def change(**values: str | None) -> Settings:
         for name, value in values.items():
-            monkeypatch.setenv(name, value)
+            if value is None:
+                monkeypatch.delenv(name, raising=False)
+            else:
+                monkeypatch.setenv(name, value)
         get_settings.cache_clear()
+        return get_settings()
 
     yield change
     get_settings.cache_clear()

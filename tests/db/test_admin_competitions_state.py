@@ -14,7 +14,8 @@ from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
 from luckyclub.api.routes import build_api
-from luckyclub.competitions import catalogue, tickets
+from luckyclub.competitions import catalogue, orders, refunds
+from luckyclub.competitions.postal import record_postal
 from luckyclub.core import routes
 from luckyclub.core.errors import UserError
 from luckyclub.core.settings import get_settings
@@ -111,7 +112,7 @@ def ended_competition(session, admin: User, **fields) -> Competition:
 
 
 def postal(session, admin, competition, name="Pat Post", email=""):
-    order = tickets.record_postal(
+    order = record_postal(
         session,
         admin,
         competition.id,
@@ -556,7 +557,7 @@ def test_an_admin_finds_an_order_and_refunds_it_with_a_reason(session, people, a
         statuses = s.exec(select(Ticket.status).where(Ticket.user_id == ann.id)).all()
     assert statuses == [TicketStatus.REFUNDED, TicketStatus.REFUNDED]
 
-    tickets.process_refunds()
+    refunds.process_refunds()
     TicketsAdminState.search.fn(state, {"query": "ann", "competition": ""})
     assert state.orders[0].status_words == "Refunded"
 
@@ -578,7 +579,7 @@ def test_twenty_digit_numbers_are_a_sentence_or_plain_text_not_a_crash(session, 
     assert state.error == "" and len(state.orders) == 1
     TicketsAdminState.refund.fn(state, {"order_id": huge, "reason": "Asked to withdraw"})
     assert state.error == "That record could not be found. Reload the page and try again."
-    assert tickets.orders(session, query=str(2**63)) == []
+    assert orders.find(session, query=str(2**63)) == []
 
 
 def test_a_members_row_shows_their_tickets_and_orders(session, people):

@@ -25,7 +25,8 @@ from sqlmodel import Session, SQLModel, select
 
 import luckyclub.luckyclub as app_module
 from luckyclub.club import ledger, proofs, raffles
-from luckyclub.competitions import tickets
+from luckyclub.competitions import postal
+from luckyclub.competitions.checkout import start_checkout
 from luckyclub.models import LedgerSource, OutboxMessage, Role, utcnow
 from luckyclub.platform import accounts, draws
 from luckyclub.state.admin import AdminPageState
@@ -174,7 +175,7 @@ def world(session, app_db, tmp_path, monkeypatch, no_beacon, secrets) -> dict:
     add_competition(session, admin, active=False, title="A secret draft")
     add_competition(session, admin)
     for name in ("Pat Post", "Pat Post Two", "Pat Post Three"):
-        tickets.record_postal(
+        postal.record_postal(
             session,
             admin,
             competition.id,
@@ -184,7 +185,7 @@ def world(session, app_db, tmp_path, monkeypatch, no_beacon, secrets) -> dict:
             email="",
         )
     session.commit()
-    checkout = tickets.start_checkout(bob.id, competition.id, 1, "Paris")
+    checkout = start_checkout(bob.id, competition.id, 1, "Paris")
     kind = proofs.create_kind(
         session, admin, name="Shared on social media, privately", entries=3, monthly_limit=5
     )

@@ -11,7 +11,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from luckyclub.competitions import catalogue, tickets
+from luckyclub.competitions import catalogue, fulfilment, postal, refunds
+from luckyclub.competitions.checkout import start_checkout
 from luckyclub.core import db
 from luckyclub.core.errors import UserError
 from luckyclub.draws import snapshot_lines
@@ -47,8 +48,8 @@ def sold(postgres, session, no_beacon):
     competition = add_competition(session, admin)
     ann, bob = add_buyer(session, "ann@example.com"), add_buyer(session, "bob@example.com")
     for buyer, quantity in ((ann, 2), (bob, 1)):
-        checkout = tickets.start_checkout(buyer.id, competition.id, quantity, "Paris")
-        assert tickets.pay_test_checkout(buyer, checkout.url.split("session=")[1]).numbers
+        checkout = start_checkout(buyer.id, competition.id, quantity, "Paris")
+        assert fulfilment.pay_test_checkout(buyer, checkout.url.split("session=")[1]).numbers
     ann_order = session.exec(select(TicketOrder).where(TicketOrder.user_id == ann.id)).one()
     draw = catalogue.draw_of(session, competition.id)
     return admin, competition, ann_order, draw.id, competition.ends_at + timedelta(seconds=1)
@@ -102,7 +103,7 @@ def test_a_refund_during_the_close_waits_for_it_and_is_refused(postgres, sold):
 
     def refund() -> str:
         with db.session_scope() as s:
-            tickets.refund_order(s, s.get(User, admin.id), ann_order.id, "Asked to withdraw")
+            refunds.refund_order(s, s.get(User, admin.id), ann_order.id, "Asked to withdraw")
         return "refunded"
 
     with Session(postgres) as closing:
@@ -122,7 +123,7 @@ def test_a_close_during_a_refund_waits_for_it_and_leaves_the_refunded_tickets_ou
     outcome: list[str] = []
 
     with Session(postgres) as refunding:
-        tickets.refund_order(
+        refunds.refund_order(
             refunding, refunding.get(User, admin.id), ann_order.id, "Asked to withdraw"
         )
         worker = close_in_thread(draw_id, after, outcome)
@@ -138,9 +139,9 @@ def test_a_postal_entry_during_the_close_waits_for_it_and_is_refused(postgres, s
     admin, competition, _ann_order, draw_id, after = sold
     outcome: list[str] = []
 
-    def postal() -> str:
+    def enter_by_post() -> str:
         with db.session_scope() as s:
-            order = tickets.record_postal(
+            order = postal.record_postal(
                 s,
                 s.get(User, admin.id),
                 competition.id,
@@ -153,7 +154,7 @@ def test_a_postal_entry_during_the_close_waits_for_it_and_is_refused(postgres, s
 
     with Session(postgres) as closing:
         assert draws.close(closing, draw_id, after)
-        worker = in_thread(postal, outcome)
+        worker = in_thread(enter_by_post, outcome)
         wait_until_blocked(postgres, worker)
         closing.commit()
     worker.join(timeout=30)
@@ -171,7 +172,7 @@ def test_a_close_during_a_postal_entry_waits_for_it_and_includes_the_entry(postg
     outcome: list[str] = []
 
     with Session(postgres) as entering:
-        tickets.record_postal(
+        postal.record_postal(
             entering,
             entering.get(User, admin.id),
             competition.id,

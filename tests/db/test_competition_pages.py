@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import func, select
 
-from luckyclub.competitions import catalogue, responsible_play, tickets
+from luckyclub.competitions import catalogue, fulfilment, refunds, responsible_play
+from luckyclub.competitions.checkout import HOLD_FOR, WRONG_ANSWER, release, start_checkout
 from luckyclub.core import routes
 from luckyclub.core.errors import UserError
 from luckyclub.models import (
@@ -74,13 +75,13 @@ def script_of(spec) -> str:
 
 def checkout(user, competition, quantity: int = 1) -> tuple[int, str]:
     """An open test checkout: its order id and checkout id."""
-    started = tickets.start_checkout(user.id, competition.id, quantity, "Paris")
+    started = start_checkout(user.id, competition.id, quantity, "Paris")
     return started.order_id, started.url.split("session=")[1]
 
 
 def buy(user, competition, quantity: int = 1) -> tuple[int, ...]:
     _, checkout_id = checkout(user, competition, quantity)
-    return tickets.pay_test_checkout(user, checkout_id).numbers
+    return fulfilment.pay_test_checkout(user, checkout_id).numbers
 
 
 def move_dates(session, competition, **changes) -> None:
@@ -164,8 +165,8 @@ def test_a_refunded_ticket_no_longer_counts_as_sold(session, admin):
     ann, bob = add_buyer(session, "ann@example.com"), add_buyer(session, "bob@example.com")
     buy(ann, competition, 2)
     bobs_order, checkout_id = checkout(bob, competition, 1)
-    tickets.pay_test_checkout(bob, checkout_id)
-    tickets.refund_order(session, admin, bobs_order, "Asked to withdraw")
+    fulfilment.pay_test_checkout(bob, checkout_id)
+    refunds.refund_order(session, admin, bobs_order, "Asked to withdraw")
     session.commit()
 
     [card] = list_page().cards
@@ -239,7 +240,7 @@ def test_a_wrong_answer_says_so_and_enters_nothing(session, admin):
     CompetitionPageState.choose_answer.fn(state, "Lyon")
     assert run_busy(CompetitionPageState.buy, state) is None
 
-    assert state.error == tickets.WRONG_ANSWER
+    assert state.error == WRONG_ANSWER
     assert session.exec(select(func.count()).select_from(TicketOrder)).one() == 0
 
     CompetitionPageState.choose_answer.fn(state, "Paris")
@@ -271,7 +272,7 @@ def test_the_success_page_shows_the_numbers(session, admin):
     competition = add_competition(session, admin)
     ann = add_buyer(session, "ann@example.com")
     order_id, checkout_id = checkout(ann, competition, 2)
-    tickets.pay_test_checkout(ann, checkout_id)
+    fulfilment.pay_test_checkout(ann, checkout_id)
 
     state = competition_page(
         competition.id, f"order={order_id}&session_id={checkout_id}", token_for(session, ann)
@@ -292,7 +293,7 @@ def test_the_success_page_waits_for_the_payment_then_shows_the_numbers(session, 
     state = competition_page(competition.id, f"order={order_id}&session_id={checkout_id}", token)
     assert state.waiting and state.notice == WAITING
 
-    tickets.pay_test_checkout(ann, checkout_id)  # the webhook arrives
+    fulfilment.pay_test_checkout(ann, checkout_id)  # the webhook arrives
     CompetitionPageState.tick.fn(state)
     CompetitionPageState.tick.fn(state)
 
@@ -317,7 +318,7 @@ def test_a_failed_look_while_waiting_is_said_once_and_the_page_stops_asking(
         asked.append(checkout_id)
         raise UserError("Payments are unavailable just now.")
 
-    monkeypatch.setattr(tickets, "confirm", unavailable)
+    monkeypatch.setattr(fulfilment, "confirm", unavailable)
     for _ in range(6):
         CompetitionPageState.tick.fn(state)
 
@@ -332,7 +333,7 @@ def test_the_success_page_explains_a_refund_when_the_payment_came_too_late(sessi
     order_id, checkout_id = checkout(ann, competition, 1)
     now = utcnow()
     move_dates(session, competition, ends_at=now - timedelta(minutes=1), draw_at=now)
-    tickets.pay_test_checkout(ann, checkout_id)
+    fulfilment.pay_test_checkout(ann, checkout_id)
 
     state = competition_page(
         competition.id, f"order={order_id}&session_id={checkout_id}", token_for(session, ann)
@@ -454,9 +455,9 @@ def test_the_test_checkout_cancels_back_to_the_competition(session, admin):
     target = redirect_target(TicketCheckoutState.cancel_checkout.fn(state))
 
     assert target == f"{routes.competition_page(competition.id)}?cancelled={order_id}"
-    tickets.release(order_id, user_id=ann.id)
+    release(order_id, user_id=ann.id)
     TicketCheckoutState.load.fn(state)
-    minutes = tickets.HOLD_FOR // timedelta(minutes=1)
+    minutes = HOLD_FOR // timedelta(minutes=1)
     assert state.closed_words.startswith(f"This checkout is closed: its {minutes} minutes ran out")
 
 
@@ -587,11 +588,11 @@ def test_the_dashboards_tickets_card_follows_a_payment_and_a_refund_without_a_re
     DashboardState.load.fn(state)
     assert [o.status_words for o in state.ticket_orders] == ["In checkout"]
 
-    tickets.pay_test_checkout(ann, checkout_id)
+    fulfilment.pay_test_checkout(ann, checkout_id)
     DashboardState.tick.fn(state)
     assert [(o.numbers, o.status_words) for o in state.ticket_orders] == [("1–2", "Paid")]
 
-    tickets.refund_order(session, admin, order_id, "The buyer asked for their money back")
+    refunds.refund_order(session, admin, order_id, "The buyer asked for their money back")
     session.commit()
     DashboardState.tick.fn(state)
     assert state.ticket_orders[0].status_words == "Refund requested"

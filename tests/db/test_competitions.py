@@ -12,8 +12,8 @@ from sqlalchemy import update
 from sqlmodel import func, select
 
 from luckyclub import jobs
-from luckyclub.club import membership
-from luckyclub.competitions import catalogue, public, tickets
+from luckyclub.competitions import catalogue, fulfilment, orders, postal, public, refunds
+from luckyclub.competitions.checkout import expire_holds, start_checkout
 from luckyclub.core.errors import UserError
 from luckyclub.models import (
     Competition,
@@ -28,7 +28,7 @@ from luckyclub.models import (
     TicketStatus,
     utcnow,
 )
-from luckyclub.platform import draw_public, draws
+from luckyclub.platform import draw_public, draws, payments
 from luckyclub.state.competitions import competition_views
 from tests.db.factories import add_buyer, add_competition, add_user
 
@@ -40,9 +40,9 @@ def admin(session):
 
 def buy(user, competition, quantity=1, answer="Paris"):
     """A checkout in the test-payment mode, paid: the tickets' numbers."""
-    checkout = tickets.start_checkout(user.id, competition.id, quantity, answer)
+    checkout = start_checkout(user.id, competition.id, quantity, answer)
     checkout_id = checkout.url.split("session=")[1]
-    return tickets.pay_test_checkout(user, checkout_id).numbers
+    return fulfilment.pay_test_checkout(user, checkout_id).numbers
 
 
 def reload(session, competition):
@@ -58,7 +58,7 @@ def test_paid_checkouts_get_consecutive_numbers_from_one(session, admin):
 
     competition = reload(session, competition)
     assert (competition.sold, competition.held) == (5, 0)
-    assert tickets.member_numbers(session, ann.id, competition.id) == [1, 2, 3]
+    assert orders.member_numbers(session, ann.id, competition.id) == [1, 2, 3]
     placed = session.exec(
         select(OutboxMessage).where(OutboxMessage.template == "order_placed")
     ).all()
@@ -70,7 +70,7 @@ def test_a_wrong_answer_enters_nothing_and_holds_nothing(session, admin):
     ann = add_buyer(session, "ann@example.com")
 
     with pytest.raises(UserError, match="not right"):
-        tickets.start_checkout(ann.id, competition.id, 2, "Lyon")
+        start_checkout(ann.id, competition.id, 2, "Lyon")
 
     competition = reload(session, competition)
     assert (competition.sold, competition.held) == (0, 0)
@@ -80,12 +80,12 @@ def test_a_wrong_answer_enters_nothing_and_holds_nothing(session, admin):
 def test_a_checkout_holds_its_tickets_until_it_expires(session, admin):
     competition = add_competition(session, admin, max_tickets=5)
     ann, bob = add_buyer(session, "ann@example.com"), add_buyer(session, "bob@example.com")
-    tickets.start_checkout(ann.id, competition.id, 4, "Paris")
+    start_checkout(ann.id, competition.id, 4, "Paris")
 
     with pytest.raises(UserError, match="Only 1 ticket is left"):
-        tickets.start_checkout(bob.id, competition.id, 2, "Paris")
-    assert tickets.expire_holds(utcnow() + timedelta(minutes=14)) == 0
-    assert tickets.expire_holds(utcnow() + timedelta(minutes=16)) == 1
+        start_checkout(bob.id, competition.id, 2, "Paris")
+    assert expire_holds(utcnow() + timedelta(minutes=14)) == 0
+    assert expire_holds(utcnow() + timedelta(minutes=16)) == 1
 
     assert buy(bob, competition, 2) == (1, 2)
     assert reload(session, competition).held == 0
@@ -94,10 +94,10 @@ def test_a_checkout_holds_its_tickets_until_it_expires(session, admin):
 def test_a_payment_after_the_hold_ran_out_still_gets_tickets_while_there_is_room(session, admin):
     competition = add_competition(session, admin, max_tickets=5)
     ann = add_buyer(session, "ann@example.com")
-    checkout = tickets.start_checkout(ann.id, competition.id, 2, "Paris")
-    tickets.expire_holds(utcnow() + timedelta(minutes=16))
+    checkout = start_checkout(ann.id, competition.id, 2, "Paris")
+    expire_holds(utcnow() + timedelta(minutes=16))
 
-    paid = tickets.pay_test_checkout(ann, checkout.url.split("session=")[1])
+    paid = fulfilment.pay_test_checkout(ann, checkout.url.split("session=")[1])
 
     assert paid.numbers == (1, 2)
 
@@ -105,14 +105,14 @@ def test_a_payment_after_the_hold_ran_out_still_gets_tickets_while_there_is_room
 def test_a_payment_after_it_sold_out_is_refunded_and_the_buyer_told(session, admin):
     competition = add_competition(session, admin, max_tickets=3)
     ann, bob = add_buyer(session, "ann@example.com"), add_buyer(session, "bob@example.com")
-    late = tickets.start_checkout(ann.id, competition.id, 2, "Paris")
-    tickets.expire_holds(utcnow() + timedelta(minutes=16))
+    late = start_checkout(ann.id, competition.id, 2, "Paris")
+    expire_holds(utcnow() + timedelta(minutes=16))
     buy(bob, competition, 3)
 
-    paid = tickets.pay_test_checkout(ann, late.url.split("session=")[1])
+    paid = fulfilment.pay_test_checkout(ann, late.url.split("session=")[1])
 
     assert paid.outcome == "refund_due" and "sold out" in paid.message
-    assert tickets.process_refunds()["refunded"] == 1
+    assert refunds.process_refunds()["refunded"] == 1
     order = session.get(TicketOrder, late.order_id, populate_existing=True)
     assert order.status == OrderStatus.REFUNDED and order.refund_id.startswith("re_test_")
     assert reload(session, competition).sold == 3
@@ -125,11 +125,11 @@ def test_a_payment_after_it_sold_out_is_refunded_and_the_buyer_told(session, adm
 def test_paying_the_same_checkout_twice_numbers_it_once(session, admin):
     competition = add_competition(session, admin)
     ann = add_buyer(session, "ann@example.com")
-    checkout = tickets.start_checkout(ann.id, competition.id, 2, "Paris")
+    checkout = start_checkout(ann.id, competition.id, 2, "Paris")
     checkout_id = checkout.url.split("session=")[1]
 
-    first = tickets.pay_test_checkout(ann, checkout_id)
-    again = tickets.pay_test_checkout(ann, checkout_id)
+    first = fulfilment.pay_test_checkout(ann, checkout_id)
+    again = fulfilment.pay_test_checkout(ann, checkout_id)
 
     assert first.numbers == again.numbers == (1, 2)
     assert session.exec(select(func.count()).select_from(Ticket)).one() == 2
@@ -139,10 +139,10 @@ def test_the_per_person_limit_counts_tickets_held_and_bought(session, admin):
     competition = add_competition(session, admin, per_person_limit=5)
     ann = add_buyer(session, "ann@example.com")
     buy(ann, competition, 3)
-    tickets.start_checkout(ann.id, competition.id, 1, "Paris")
+    start_checkout(ann.id, competition.id, 1, "Paris")
 
     with pytest.raises(UserError, match="at most 1 more"):
-        tickets.start_checkout(ann.id, competition.id, 2, "Paris")
+        start_checkout(ann.id, competition.id, 2, "Paris")
 
 
 def test_nothing_is_sold_before_the_start_or_after_the_end(session, admin):
@@ -152,9 +152,9 @@ def test_nothing_is_sold_before_the_start_or_after_the_end(session, admin):
     ann = add_buyer(session, "ann@example.com")
 
     with pytest.raises(UserError, match="go on sale"):
-        tickets.start_checkout(ann.id, upcoming.id, 1, "Paris")
+        start_checkout(ann.id, upcoming.id, 1, "Paris")
     with pytest.raises(UserError, match="closed"):
-        tickets.start_checkout(ann.id, ended.id, 1, "Paris", now=now + timedelta(days=3))
+        start_checkout(ann.id, ended.id, 1, "Paris", now=now + timedelta(days=3))
 
 
 def test_an_unconfirmed_email_cannot_buy(session, admin):
@@ -162,7 +162,7 @@ def test_an_unconfirmed_email_cannot_buy(session, admin):
     ann = add_user(session, "ann@example.com")
 
     with pytest.raises(UserError, match="Confirm your email"):
-        tickets.start_checkout(ann.id, competition.id, 1, "Paris")
+        start_checkout(ann.id, competition.id, 1, "Paris")
 
 
 def test_a_postal_entry_gets_the_next_number_and_a_wrong_answer_none(session, admin):
@@ -170,12 +170,12 @@ def test_a_postal_entry_gets_the_next_number_and_a_wrong_answer_none(session, ad
     ann = add_buyer(session, "ann@example.com")
     buy(ann, competition, 2)
 
-    order = tickets.record_postal(
+    order = postal.record_postal(
         session, admin, competition.id, name="Pat Post", address="1 High St, Leeds", answer="paris"
     )
     session.commit()
     with pytest.raises(UserError, match="wrong"):
-        tickets.record_postal(
+        postal.record_postal(
             session, admin, competition.id, name="Sam", address="2 Low St, York", answer="Nice"
         )
 
@@ -190,9 +190,9 @@ def test_a_refunded_order_leaves_the_draw(session, admin, no_beacon):
     buy(bob, competition, 1)
     ann_order = session.exec(select(TicketOrder).where(TicketOrder.user_id == ann.id)).one()
 
-    tickets.refund_order(session, admin, ann_order.id, "Asked to withdraw")
+    refunds.refund_order(session, admin, ann_order.id, "Asked to withdraw")
     session.commit()
-    tickets.process_refunds()
+    refunds.process_refunds()
     competition = reload(session, competition)
     draws.run_due(now=competition.draw_at + timedelta(seconds=1))
 
@@ -239,7 +239,7 @@ def test_below_the_minimum_the_draw_waits_for_an_admin_to_extend_or_cancel(
     catalogue.cancel(session, admin, competition.id, "Not enough entries", now=after)
     session.commit()
     assert reload(session, competition).status == CompetitionStatus.CANCELLED
-    assert tickets.process_refunds(after)["refunded"] == 1
+    assert refunds.process_refunds(after)["refunded"] == 1
 
 
 def test_a_competition_that_closes_with_no_tickets_is_cancelled_with_its_draw(
@@ -247,7 +247,7 @@ def test_a_competition_that_closes_with_no_tickets_is_cancelled_with_its_draw(
 ):
     competition = add_competition(session, admin)
     ann = add_buyer(session, "ann@example.com")
-    tickets.start_checkout(ann.id, competition.id, 2, "Paris")  # never paid
+    start_checkout(ann.id, competition.id, 2, "Paris")  # never paid
     after = competition.ends_at + timedelta(seconds=1)
 
     draws.run_due(now=after)
@@ -299,7 +299,7 @@ def test_a_competition_in_euros_shows_and_mails_its_prices_in_euros(session, adm
         for e in (json.loads(m.payload)["data"]["attributes"] for m in events)
     }
     assert ("Order Placed", 5.0, "EUR") in values and ("Checkout Started", 5.0, "EUR") in values
-    [order] = tickets.orders(session, competition_id=competition.id)
+    [order] = orders.find(session, competition_id=competition.id)
     assert order.amount == "€5.00"
     card = public.card(session, reload(session, competition), utcnow())
     assert competition_views.card_view(card).price == "€2.50"
@@ -345,7 +345,7 @@ def ticket_checkout_event(event_type: str, checkout_id: str, order_id: int, **fi
         "metadata": {"kind": "competition", "order_id": str(order_id)},
         **fields,
     }
-    return membership.send_test_event(
+    return payments.send_test_event(
         event_type, checkout, key=f"{event_type}{checkout_id}", now=int(time.time())
     )
 
@@ -353,7 +353,7 @@ def ticket_checkout_event(event_type: str, checkout_id: str, order_id: int, **fi
 def test_stripe_expiring_a_checkout_gives_its_hold_back(session, admin):
     competition = add_competition(session, admin, max_tickets=5)
     ann = add_buyer(session, "ann@example.com")
-    checkout = tickets.start_checkout(ann.id, competition.id, 4, "Paris")
+    checkout = start_checkout(ann.id, competition.id, 4, "Paris")
     checkout_id = checkout.url.split("session=")[1]
 
     outcome = ticket_checkout_event("checkout.session.expired", checkout_id, checkout.order_id)
@@ -368,7 +368,7 @@ def test_stripe_expiring_a_checkout_gives_its_hold_back(session, admin):
 def test_a_delayed_payment_is_numbered_when_stripe_says_it_succeeded(session, admin):
     competition = add_competition(session, admin)
     ann = add_buyer(session, "ann@example.com")
-    checkout = tickets.start_checkout(ann.id, competition.id, 2, "Paris")
+    checkout = start_checkout(ann.id, competition.id, 2, "Paris")
     checkout_id = checkout.url.split("session=")[1]
 
     pending = ticket_checkout_event(
@@ -383,13 +383,13 @@ def test_a_delayed_payment_is_numbered_when_stripe_says_it_succeeded(session, ad
     )
 
     assert pending.startswith("waiting") and paid == "numbered: tickets 1–2"
-    assert tickets.member_numbers(session, ann.id, competition.id) == [1, 2]
+    assert orders.member_numbers(session, ann.id, competition.id) == [1, 2]
 
 
 def test_a_payment_of_the_wrong_amount_gets_no_tickets_and_is_refunded(session, admin):
     competition = add_competition(session, admin)
     ann = add_buyer(session, "ann@example.com")
-    checkout = tickets.start_checkout(ann.id, competition.id, 2, "Paris")
+    checkout = start_checkout(ann.id, competition.id, 2, "Paris")
     checkout_id = checkout.url.split("session=")[1]
 
     outcome = ticket_checkout_event(
@@ -403,16 +403,16 @@ def test_a_payment_of_the_wrong_amount_gets_no_tickets_and_is_refunded(session, 
     assert outcome.startswith("refund_due") and "£2.50, not £5.00" in outcome
     competition = reload(session, competition)
     assert (competition.sold, competition.held) == (0, 0)
-    assert tickets.process_refunds()["refunded"] == 1
+    assert refunds.process_refunds()["refunded"] == 1
 
 
 def test_the_competitions_job_releases_holds_and_sends_refunds(session, admin):
     competition = add_competition(session, admin, max_tickets=3)
     ann, bob = add_buyer(session, "ann@example.com"), add_buyer(session, "bob@example.com")
-    tickets.start_checkout(ann.id, competition.id, 1, "Paris")
+    start_checkout(ann.id, competition.id, 1, "Paris")
     buy(bob, competition, 1)
     bob_order = session.exec(select(TicketOrder).where(TicketOrder.user_id == bob.id)).one()
-    tickets.refund_order(session, admin, bob_order.id, "Asked to withdraw")
+    refunds.refund_order(session, admin, bob_order.id, "Asked to withdraw")
     session.commit()
     session.exec(
         update(TicketOrder)
@@ -464,6 +464,6 @@ def test_searching_orders_by_a_number_too_big_for_an_id_reads_it_as_text(session
     ann = add_buyer(session, "ann@example.com")
     buy(ann, competition, 1)
 
-    assert [o.numbers for o in tickets.orders(session, query="#1")] == ["1"]
-    assert tickets.orders(session, query="99999999999") == []
-    assert tickets.orders(session, query="²") == []
+    assert [o.numbers for o in orders.find(session, query="#1")] == ["1"]
+    assert orders.find(session, query="99999999999") == []
+    assert orders.find(session, query="²") == []

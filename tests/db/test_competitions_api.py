@@ -18,7 +18,8 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from luckyclub.api.routes import build_api
-from luckyclub.competitions import catalogue, tickets
+from luckyclub.competitions import catalogue, refunds
+from luckyclub.competitions.checkout import start_checkout
 from luckyclub.models import (
     Competition,
     Draw,
@@ -116,7 +117,7 @@ def test_a_competition_has_what_a_page_needs_and_never_its_answer(session, clien
     )
     ann = add_buyer(session, "ann@example.com")
     buy(ann, competition, 3)
-    tickets.start_checkout(ann.id, competition.id, 2, "Paris")  # held, not paid
+    start_checkout(ann.id, competition.id, 2, "Paris")  # held, not paid
 
     response = client.get(f"/api/competitions/{competition.id}")
 
@@ -281,7 +282,7 @@ def test_a_member_sees_only_their_own_tickets_and_orders(session, client, admin)
     buy(bob, competition, 3)
     buy(ann, competition, 1)
     buy(ann, other, 4)
-    tickets.start_checkout(ann.id, competition.id, 1, "Paris")  # still in checkout
+    start_checkout(ann.id, competition.id, 1, "Paris")  # still in checkout
     sign_in(client, session, ann)
 
     response = client.get(f"/api/tickets/user?competitionId={competition.id}")
@@ -308,7 +309,7 @@ def test_a_refunded_ticket_is_listed_as_refunded(session, client, admin):
     ann = add_buyer(session, "ann@example.com")
     buy(ann, competition, 2)
     order = session.exec(select(TicketOrder).where(TicketOrder.user_id == ann.id)).one()
-    tickets.refund_order(session, admin, order.id, "Asked to withdraw")
+    refunds.refund_order(session, admin, order.id, "Asked to withdraw")
     session.commit()
     sign_in(client, session, ann)
 

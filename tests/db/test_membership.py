@@ -3,7 +3,6 @@ against a fake Stripe on 127.0.0.1 that records what it is asked."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import socket
 import threading
@@ -17,20 +16,15 @@ from sqlmodel import Session, func, select
 from luckyclub.club import ledger, membership
 from luckyclub.club.raffles import month_of
 from luckyclub.core.errors import NotAllowed, UserError
-from luckyclub.core.settings import get_settings
 from luckyclub.integrations.stripe_api import PAYMENTS_UNAVAILABLE
 from luckyclub.models import Membership, MembershipStatus, StripeEvent, User, utcnow
 from tests.db.factories import add_open_raffle, add_user
 
 
 @pytest.fixture()
-def test_mode(monkeypatch):
+def test_mode(settings_env):
     """No Stripe keys at all: the club takes test payments."""
-    settings = dataclasses.replace(
-        get_settings(), stripe_secret_key=None, stripe_webhook_secret=None
-    )
-    monkeypatch.setattr(membership, "get_settings", lambda: settings)
-    return settings
+    return settings_env(STRIPE_SECRET_KEY=None, STRIPE_WEBHOOK_SECRET=None)
 
 
 @pytest.fixture()
@@ -260,16 +254,13 @@ def fake_stripe():
 
 
 @pytest.fixture()
-def live_mode(monkeypatch, fake_stripe):
-    settings = dataclasses.replace(
-        get_settings(),
-        stripe_secret_key="sk_test_x",
-        stripe_webhook_secret="whsec_live_suite",
-        stripe_membership_price_id="price_123",
-        stripe_api_base=fake_stripe.url,
+def live_mode(settings_env, fake_stripe):
+    return settings_env(
+        STRIPE_SECRET_KEY="sk_test_x",
+        STRIPE_WEBHOOK_SECRET="whsec_live_suite",
+        STRIPE_MEMBERSHIP_PRICE_ID="price_123",
+        STRIPE_API_BASE=fake_stripe.url,
     )
-    monkeypatch.setattr(membership, "get_settings", lambda: settings)
-    return settings
 
 
 def test_with_stripe_keys_the_join_button_opens_a_subscription_checkout(

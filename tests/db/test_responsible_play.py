@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from luckyclub.competitions import responsible_play, tickets
+from luckyclub.competitions import responsible_play
+from luckyclub.competitions.checkout import start_checkout
 from luckyclub.competitions.responsible_play import (
     check_purchase,
     self_exclude,
@@ -410,16 +411,16 @@ def test_the_competition_checkout_refuses_an_order_over_the_limit_and_holds_noth
     session.commit()
 
     with pytest.raises(UserError) as refused:
-        tickets.start_checkout(ann.id, competition.id, 3, "Paris")
+        start_checkout(ann.id, competition.id, 3, "Paris")
     assert refused.value.message == (
         "This order would take you over your monthly limit of £5: you have £5.00 left this month."
     )
     assert session.get(Competition, competition.id, populate_existing=True).held == 0
 
-    tickets.start_checkout(ann.id, competition.id, 2, "Paris")  # exactly £5.00
+    start_checkout(ann.id, competition.id, 2, "Paris")  # exactly £5.00
     assert spent_this_month(session, ann) == 5_00
     with pytest.raises(UserError, match="you have £0.00 left this month"):
-        tickets.start_checkout(ann.id, competition.id, 1, "Paris")
+        start_checkout(ann.id, competition.id, 1, "Paris")
 
 
 def test_the_competition_checkout_refuses_a_suspended_account(session, ann):
@@ -428,7 +429,7 @@ def test_the_competition_checkout_refuses_a_suspended_account(session, ann):
     session.commit()
 
     with pytest.raises(NotAllowed, match="suspended"):
-        tickets.start_checkout(ann.id, competition.id, 1, "Paris")
+        start_checkout(ann.id, competition.id, 1, "Paris")
     assert session.exec(select(TicketOrder)).all() == []
 
 
@@ -438,7 +439,7 @@ def test_the_competition_checkout_refuses_a_member_on_a_break(session, ann):
     session.commit()
 
     with pytest.raises(NotAllowed, match="You have excluded yourself from competitions until"):
-        tickets.start_checkout(ann.id, competition.id, 1, "Paris")
+        start_checkout(ann.id, competition.id, 1, "Paris")
     assert session.exec(select(TicketOrder)).all() == []
 
 
@@ -514,7 +515,7 @@ def test_two_competition_checkouts_at_once_cannot_both_slip_under_the_limit(app_
     def buy():
         barrier.wait(timeout=20)
         try:
-            tickets.start_checkout(ann.id, competition.id, 3, "Paris")
+            start_checkout(ann.id, competition.id, 3, "Paris")
             outcomes.append("ordered")
         except UserError as refused:
             outcomes.append(refused.message)

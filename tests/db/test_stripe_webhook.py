@@ -3,7 +3,6 @@ that change nothing, and events that arrive late or in the wrong order."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import threading
 import time
@@ -15,19 +14,17 @@ from starlette.testclient import TestClient
 from luckyclub.api.routes import build_api
 from luckyclub.club import ledger, membership
 from luckyclub.club.raffles import month_of
-from luckyclub.core.settings import get_settings
 from luckyclub.integrations.stripe_api import sign_payload
 from luckyclub.models import EntryLedger, Membership, MembershipStatus, StripeEvent, User, utcnow
+from luckyclub.platform import payments
 from tests.db.factories import add_open_raffle, add_user
 
 SECRET = "whsec_test_webhook_suite"
 
 
 @pytest.fixture()
-def stripe_settings(monkeypatch):
-    settings = dataclasses.replace(get_settings(), stripe_webhook_secret=SECRET)
-    monkeypatch.setattr(membership, "get_settings", lambda: settings)
-    return settings
+def stripe_settings(settings_env):
+    return settings_env(STRIPE_WEBHOOK_SECRET=SECRET)
 
 
 @pytest.fixture()
@@ -222,10 +219,9 @@ def test_a_signed_body_that_is_not_an_event_is_refused_with_a_sentence(client, a
 
 
 def test_without_a_configured_secret_stripes_real_signatures_are_refused(
-    client, member, stripe_settings, monkeypatch
+    client, member, settings_env
 ):
-    test_mode = dataclasses.replace(stripe_settings, stripe_webhook_secret=None)
-    monkeypatch.setattr(membership, "get_settings", lambda: test_mode)
+    settings_env(STRIPE_WEBHOOK_SECRET=None)
 
     response = post(client, invoice(member))
 
@@ -259,7 +255,7 @@ def test_the_same_event_delivered_by_five_threads_at_once_is_applied_once(
 
     def deliver():
         start_together.wait()
-        outcomes.append(membership.handle_webhook(payload, header))
+        outcomes.append(payments.handle_webhook(payload, header))
 
     workers = [threading.Thread(target=deliver) for _ in range(5)]
     for worker in workers:
@@ -446,7 +442,7 @@ def test_a_signed_ticket_checkout_with_an_oversized_order_id_is_ignored_not_a_50
         },
     )
 
-    with caplog.at_level("INFO", logger="luckyclub.club.membership"):
+    with caplog.at_level("INFO", logger="luckyclub.platform.payments"):
         response = post(client, paid)
 
     assert response.status_code == 200, response.text
@@ -467,3 +463,87 @@ def test_a_signed_membership_event_with_an_oversized_user_id_is_ignored_not_a_50
         assert response.json()["outcome"].startswith("ignored"), response.json()
 
     assert count(app_db, Membership) == 0
+
+
+# ---- the handlers each mode registers ----------------------------------------------------------
+
+
+@pytest.fixture()
+def handlers(monkeypatch):
+    """The registry as the modes left it, restored after the test."""
+    monkeypatch.setattr(payments, "_handlers", dict(payments._handlers))
+
+
+def test_an_event_of_a_registered_type_reaches_its_handler_once_however_often_it_comes(
+    client, app_db, handlers
+):
+    seen: list[str] = []
+
+    def on_payout(session, event) -> str:
+        seen.append(event["id"])
+        return "payout noted"
+
+    payments.register("payout.paid", on_payout)
+    paid = event("payout.paid", {"id": "po_1", "object": "payout"})
+
+    outcomes = [post(client, paid).json()["outcome"] for _ in range(3)]
+
+    assert outcomes == ["payout noted", "duplicate", "duplicate"]
+    assert seen == [paid["id"]]
+    assert count(app_db, StripeEvent) == 1
+
+
+def test_a_handler_that_fails_records_nothing_so_stripes_retry_applies_the_event(
+    client, app_db, handlers
+):
+    attempts: list[int] = []
+
+    def on_payout(session, event) -> str:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise RuntimeError("the database went away")
+        return "payout noted"
+
+    payments.register("payout.paid", on_payout)
+    paid = event("payout.paid", {"id": "po_1", "object": "payout"})
+
+    first, retry = post(client, paid), post(client, paid)
+
+    assert first.status_code == 500
+    assert retry.json()["outcome"] == "payout noted"
+    assert count(app_db, StripeEvent) == 1
+
+
+def test_a_checkout_of_a_mode_no_one_takes_is_recorded_and_ignored_and_its_replay_is_a_duplicate(
+    client, app_db
+):
+    setup = event(
+        "checkout.session.completed",
+        {"id": "cs_setup", "object": "checkout.session", "mode": "setup", "status": "complete"},
+    )
+
+    first, again = post(client, setup), post(client, setup)
+
+    assert (first.status_code, first.json()["outcome"]) == (200, "ignored")
+    assert again.json()["outcome"] == "duplicate"
+    assert count(app_db, StripeEvent) == 1
+    assert count(app_db, Membership) == 0
+
+
+def test_checkout_events_go_to_the_mode_of_their_session(client, member, app_db):
+    ticket_checkout = event(
+        "checkout.session.completed",
+        {
+            "id": "cs_tickets",
+            "object": "checkout.session",
+            "mode": "payment",
+            "payment_status": "paid",
+            "metadata": {"kind": "competition", "order_id": "41"},
+        },
+    )
+
+    membership_outcome = post(client, checkout_completed(member)).json()["outcome"]
+    tickets_outcome = post(client, ticket_checkout).json()["outcome"]
+
+    assert membership_outcome == "membership active"
+    assert tickets_outcome == "ignored: no order for this checkout"  # fulfilment answered

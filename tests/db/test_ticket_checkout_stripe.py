@@ -12,7 +12,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import func, select
 
-from luckyclub.competitions import tickets
+from luckyclub.competitions import fulfilment, orders, refunds
+from luckyclub.competitions.checkout import expire_holds, start_checkout
 from luckyclub.core.errors import UserError
 from luckyclub.integrations.stripe_api import PAYMENTS_UNAVAILABLE
 from luckyclub.models import (
@@ -78,7 +79,7 @@ def klaviyo_events(session) -> list[tuple[str, str]]:
 
 
 def paid_order(session, stripe, buyer, competition, quantity=2) -> TicketOrder:
-    checkout = tickets.start_checkout(buyer.id, competition.id, quantity, "Paris")
+    checkout = start_checkout(buyer.id, competition.id, quantity, "Paris")
     status, _ = stripe.pay(order_of(session, checkout.order_id).checkout_id)
     assert status == 200
     return order_of(session, checkout.order_id)
@@ -88,7 +89,7 @@ def test_checkout_creates_a_stripe_session_for_the_held_tickets(session, stripe,
     competition = add_competition(session, admin, ticket_price_pence=250)
     before = int(time.time())
 
-    checkout = tickets.start_checkout(ann.id, competition.id, 3, "Paris")
+    checkout = start_checkout(ann.id, competition.id, 3, "Paris")
 
     [created] = stripe.requests_to("POST", "/v1/checkout/sessions")
     order = order_of(session, checkout.order_id)
@@ -117,7 +118,7 @@ def test_paying_numbers_the_tickets_through_the_signed_webhook(session, stripe, 
     assert order.status == OrderStatus.PAID
     assert order.payment_intent_id.startswith("pi_")
     assert order.fulfilled_by.startswith("evt_")
-    assert tickets.member_numbers(session, ann.id, competition.id) == [1, 2]
+    assert orders.member_numbers(session, ann.id, competition.id) == [1, 2]
     assert counts(session, competition) == (2, 0)
     assert emails(session, "order_placed") == ["ann@example.com"]
 
@@ -126,11 +127,11 @@ def test_the_success_page_fulfils_when_the_webhook_is_late_and_the_webhook_then_
     session, stripe, admin, ann
 ):
     competition = add_competition(session, admin)
-    checkout = tickets.start_checkout(ann.id, competition.id, 2, "Paris")
+    checkout = start_checkout(ann.id, competition.id, 2, "Paris")
     checkout_id = order_of(session, checkout.order_id).checkout_id
     stripe.pay(checkout_id, deliver=False)  # paid, but the event has not arrived
 
-    shown = tickets.confirm(ann.id, checkout_id)
+    shown = fulfilment.confirm(ann.id, checkout_id)
 
     assert shown.outcome == "numbered" and shown.numbers == (1, 2)
     assert [r.path for r in stripe.requests_to("GET", "/v1/checkout/sessions/*")] == [
@@ -144,14 +145,14 @@ def test_the_success_page_fulfils_when_the_webhook_is_late_and_the_webhook_then_
     assert session.exec(select(func.count()).select_from(Ticket)).one() == 2
     assert counts(session, competition) == (2, 0)
     assert emails(session, "order_placed") == ["ann@example.com"]
-    assert tickets.confirm(ann.id, checkout_id).numbers == (1, 2)  # a reload shows the same
+    assert fulfilment.confirm(ann.id, checkout_id).numbers == (1, 2)  # a reload shows the same
 
 
 def test_an_unpaid_session_on_the_success_page_waits(session, stripe, admin, ann):
     competition = add_competition(session, admin)
-    checkout = tickets.start_checkout(ann.id, competition.id, 1, "Paris")
+    checkout = start_checkout(ann.id, competition.id, 1, "Paris")
 
-    shown = tickets.confirm(ann.id, order_of(session, checkout.order_id).checkout_id)
+    shown = fulfilment.confirm(ann.id, order_of(session, checkout.order_id).checkout_id)
 
     assert shown.outcome == "waiting"
     assert counts(session, competition) == (0, 1)
@@ -159,10 +160,10 @@ def test_an_unpaid_session_on_the_success_page_waits(session, stripe, admin, ann
 
 def test_a_hold_that_runs_out_expires_the_stripe_session(session, stripe, admin, ann):
     competition = add_competition(session, admin)
-    checkout = tickets.start_checkout(ann.id, competition.id, 2, "Paris")
+    checkout = start_checkout(ann.id, competition.id, 2, "Paris")
     checkout_id = order_of(session, checkout.order_id).checkout_id
 
-    assert tickets.expire_holds(utcnow() + timedelta(minutes=16)) == 1
+    assert expire_holds(utcnow() + timedelta(minutes=16)) == 1
 
     [expired] = stripe.requests_to("POST", "/v1/checkout/sessions/*")
     assert expired.path == f"/v1/checkout/sessions/{checkout_id}/expire"
@@ -175,10 +176,10 @@ def test_an_admin_refund_asks_stripe_once_with_the_orders_key(session, stripe, a
     competition = add_competition(session, admin)
     order = paid_order(session, stripe, ann, competition, quantity=2)
 
-    tickets.refund_order(session, admin, order.id, "Bought by mistake")
+    refunds.refund_order(session, admin, order.id, "Bought by mistake")
     session.commit()
-    assert tickets.process_refunds() == {"refunded": 1, "retrying": 0}
-    assert tickets.process_refunds() == {"refunded": 0, "retrying": 0}
+    assert refunds.process_refunds() == {"refunded": 1, "retrying": 0}
+    assert refunds.process_refunds() == {"refunded": 0, "retrying": 0}
 
     [asked] = stripe.requests_to("POST", "/v1/refunds")
     assert asked.idempotency_key == f"refund-order-{order.id}"
@@ -197,19 +198,19 @@ def test_a_refund_stripe_refuses_twice_is_retried_with_back_off_and_made_once(
 ):
     competition = add_competition(session, admin)
     order = paid_order(session, stripe, ann, competition)
-    tickets.refund_order(session, admin, order.id, "Bought by mistake")
+    refunds.refund_order(session, admin, order.id, "Bought by mistake")
     session.commit()
     stripe.fail("POST /v1/refunds", CARD_ERROR, CARD_ERROR)
     now = utcnow()
 
-    assert tickets.process_refunds(now) == {"refunded": 0, "retrying": 1}
+    assert refunds.process_refunds(now) == {"refunded": 0, "retrying": 1}
     first_wait = order_of(session, order.id).refund_next_at - now
-    assert tickets.process_refunds(now + first_wait - timedelta(seconds=1))["retrying"] == 0
+    assert refunds.process_refunds(now + first_wait - timedelta(seconds=1))["retrying"] == 0
     later = now + first_wait
-    assert tickets.process_refunds(later) == {"refunded": 0, "retrying": 1}
+    assert refunds.process_refunds(later) == {"refunded": 0, "retrying": 1}
     second_wait = order_of(session, order.id).refund_next_at - later
     assert second_wait == 2 * first_wait  # backing off
-    assert tickets.process_refunds(later + second_wait) == {"refunded": 1, "retrying": 0}
+    assert refunds.process_refunds(later + second_wait) == {"refunded": 1, "retrying": 0}
 
     asked = stripe.requests_to("POST", "/v1/refunds")
     assert len(asked) == 3
@@ -228,13 +229,13 @@ def test_a_refund_stripe_refuses_twice_is_retried_with_back_off_and_made_once(
 def test_a_refund_after_a_stripe_server_error_is_made_once(session, stripe, admin, ann):
     competition = add_competition(session, admin)
     order = paid_order(session, stripe, ann, competition)
-    tickets.refund_order(session, admin, order.id, "Bought by mistake")
+    refunds.refund_order(session, admin, order.id, "Bought by mistake")
     session.commit()
     stripe.fail("POST /v1/refunds", SERVER_ERROR)
     now = utcnow()
 
-    assert tickets.process_refunds(now)["retrying"] == 1
-    assert tickets.process_refunds(now + timedelta(hours=2))["refunded"] == 1
+    assert refunds.process_refunds(now)["retrying"] == 1
+    assert refunds.process_refunds(now + timedelta(hours=2))["refunded"] == 1
 
     assert len(stripe.refunds) == 1
     assert order_of(session, order.id).status == OrderStatus.REFUNDED
@@ -243,14 +244,14 @@ def test_a_refund_after_a_stripe_server_error_is_made_once(session, stripe, admi
 def test_a_refund_whose_answers_were_lost_is_found_not_made_again(session, stripe, admin, ann):
     competition = add_competition(session, admin)
     order = paid_order(session, stripe, ann, competition)
-    tickets.refund_order(session, admin, order.id, "Bought by mistake")
+    refunds.refund_order(session, admin, order.id, "Bought by mistake")
     session.commit()
     stripe.lose_answers("POST /v1/refunds", 2)  # the client's own retry is lost too
     now = utcnow()
 
-    assert tickets.process_refunds(now)["retrying"] == 1
+    assert refunds.process_refunds(now)["retrying"] == 1
     assert len(stripe.refunds) == 1  # made, though nobody heard
-    assert tickets.process_refunds(now + timedelta(hours=2))["refunded"] == 1
+    assert refunds.process_refunds(now + timedelta(hours=2))["refunded"] == 1
 
     [refund] = stripe.refunds.values()
     assert order_of(session, order.id).refund_id == refund["id"]
@@ -264,7 +265,7 @@ def test_stripe_unreachable_at_checkout_releases_the_hold(
     settings_env(STRIPE_API_BASE="http://127.0.0.1:9")  # nothing listens on the discard port
 
     with pytest.raises(UserError) as refused:
-        tickets.start_checkout(ann.id, competition.id, 2, "Paris")
+        start_checkout(ann.id, competition.id, 2, "Paris")
 
     assert refused.value.message == PAYMENTS_UNAVAILABLE
     assert refused.value.message.startswith("Payments are unavailable")
@@ -278,7 +279,7 @@ def test_stripe_failing_at_checkout_releases_the_hold(session, stripe, admin, an
     stripe.fail("POST /v1/checkout/sessions", CARD_ERROR)
 
     with pytest.raises(UserError, match="Payments are unavailable"):
-        tickets.start_checkout(ann.id, competition.id, 2, "Paris")
+        start_checkout(ann.id, competition.id, 2, "Paris")
 
     assert counts(session, competition) == (0, 0)
 
@@ -291,10 +292,10 @@ def test_checkout_started_reaches_klaviyo_only_when_the_checkout_really_started(
     stripe.fail("POST /v1/checkout/sessions", CARD_ERROR)
 
     with pytest.raises(UserError, match="Payments are unavailable"):
-        tickets.start_checkout(ann.id, competition.id, 2, "Paris")
+        start_checkout(ann.id, competition.id, 2, "Paris")
     assert klaviyo_events(session) == []  # the hold went, and so does the event
 
-    checkout = tickets.start_checkout(ann.id, competition.id, 2, "Paris")
+    checkout = start_checkout(ann.id, competition.id, 2, "Paris")
     assert klaviyo_events(session) == [
         ("Checkout Started", f"checkout-started-{checkout.order_id}")
     ]
@@ -302,7 +303,7 @@ def test_checkout_started_reaches_klaviyo_only_when_the_checkout_really_started(
 
 def test_a_forged_signature_is_refused_and_changes_nothing(session, stripe, admin, ann):
     competition = add_competition(session, admin)
-    checkout = tickets.start_checkout(ann.id, competition.id, 2, "Paris")
+    checkout = start_checkout(ann.id, competition.id, 2, "Paris")
     checkout_id = order_of(session, checkout.order_id).checkout_id
     stripe.pay(checkout_id, deliver=False)
     payload = stripe.event_payload("checkout.session.completed", checkout_id)

@@ -10,7 +10,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from luckyclub.competitions import tickets
+from luckyclub.competitions import fulfilment, refunds
+from luckyclub.competitions.checkout import Checkout, expire_holds, release, start_checkout
 from luckyclub.core.errors import UserError
 from luckyclub.models import (
     Channel,
@@ -78,7 +79,7 @@ def buyers(session, count: int, prefix: str) -> list[User]:
     return users
 
 
-def checkout_id_of(checkout: tickets.Checkout) -> str:
+def checkout_id_of(checkout: Checkout) -> str:
     return checkout.url.split("session=")[1]
 
 
@@ -89,8 +90,8 @@ def almost_sold_out(session) -> Competition:
     early = MAX_TICKETS - LEFT
     for n, quantity in enumerate((50, early - 50)):
         early_bird = add_buyer(session, f"early{n}@example.com")
-        checkout = tickets.start_checkout(early_bird.id, competition.id, quantity, "Paris")
-        assert tickets.pay_test_checkout(early_bird, checkout_id_of(checkout)).numbers
+        checkout = start_checkout(early_bird.id, competition.id, quantity, "Paris")
+        assert fulfilment.pay_test_checkout(early_bird, checkout_id_of(checkout)).numbers
     return competition
 
 
@@ -115,18 +116,18 @@ def test_two_hundred_buyers_race_for_the_last_fifty_tickets(postgres, session):
     racers = buyers(session, 200, "racer")
 
     def buy(user: User):
-        checkout = tickets.start_checkout(user.id, competition.id, 1, "Paris")
-        return tickets.pay_test_checkout(user, checkout_id_of(checkout))
+        checkout = start_checkout(user.id, competition.id, 1, "Paris")
+        return fulfilment.pay_test_checkout(user, checkout_id_of(checkout))
 
     results = all_at_once([lambda user=user: buy(user) for user in racers])
 
     unexpected = [r for r in results if isinstance(r, Exception) and not isinstance(r, UserError)]
     assert unexpected == []
     # pay_test_checkout reports the order as it stands after the webhook: numbers, or a refund
-    numbered = [r for r in results if isinstance(r, tickets.Fulfilment) and r.numbers]
+    numbered = [r for r in results if isinstance(r, fulfilment.Fulfilment) and r.numbers]
     refused = [r for r in results if isinstance(r, UserError)]
     refunded = [
-        r for r in results if isinstance(r, tickets.Fulfilment) and r.outcome == "refund_due"
+        r for r in results if isinstance(r, fulfilment.Fulfilment) and r.outcome == "refund_due"
     ]
     assert len(numbered) == LEFT
     assert len(numbered) + len(refused) + len(refunded) == len(racers)
@@ -142,27 +143,27 @@ def test_two_hundred_buyers_race_for_the_last_fifty_tickets(postgres, session):
 def test_holds_running_out_while_buyers_pay_never_oversell(postgres, session):
     competition = almost_sold_out(session)
     late = buyers(session, 40, "late")
-    checkouts = [tickets.start_checkout(u.id, competition.id, 1, "Paris") for u in late]
+    checkouts = [start_checkout(u.id, competition.id, 1, "Paris") for u in late]
     newcomers = buyers(session, 40, "new")
     after_the_hold = utcnow() + timedelta(minutes=16)
 
     paying = threading.Semaphore(0)  # one release per late payer done
 
-    def pay_late(user: User, checkout: tickets.Checkout):
+    def pay_late(user: User, checkout: Checkout):
         try:
-            return tickets.pay_test_checkout(user, checkout_id_of(checkout))
+            return fulfilment.pay_test_checkout(user, checkout_id_of(checkout))
         finally:
             paying.release()
 
     def buy_new(user: User):
-        checkout = tickets.start_checkout(user.id, competition.id, 1, "Paris")
-        return tickets.pay_test_checkout(user, checkout_id_of(checkout))
+        checkout = start_checkout(user.id, competition.id, 1, "Paris")
+        return fulfilment.pay_test_checkout(user, checkout_id_of(checkout))
 
     def expire_until_paid():
         """The hold job, as if 16 minutes had passed, again and again while late payers pay."""
         released = 0
         while not finished.is_set():
-            released += tickets.expire_holds(after_the_hold)
+            released += expire_holds(after_the_hold)
         return released
 
     finished = threading.Event()
@@ -177,7 +178,7 @@ def test_holds_running_out_while_buyers_pay_never_oversell(postgres, session):
     jobs: list[tuple[str, Callable[[], object]]] = [("watch", watch)]
     for n in range(40):
         jobs.append(("late", lambda u=late[n], c=checkouts[n]: pay_late(u, c)))
-        jobs.append(("expire", lambda c=checkouts[n]: int(tickets.release(c.order_id))))
+        jobs.append(("expire", lambda c=checkouts[n]: int(release(c.order_id))))
         jobs.append(("new", lambda u=newcomers[n]: buy_new(u)))
     jobs += [("expire", expire_until_paid)] * 2
     results = all_at_once([job for _, job in jobs])
@@ -205,7 +206,7 @@ def test_holds_running_out_while_buyers_pay_never_oversell(postgres, session):
     refund_due = [o for o in orders if o.status == OrderStatus.REFUND_DUE]
     assert len(refund_due) == late_outcomes.count("refund_due")
     assert all("sold out" in o.refund_reason for o in refund_due)
-    assert tickets.process_refunds(batch=100)["refunded"] == len(refund_due)
+    assert refunds.process_refunds(batch=100)["refunded"] == len(refund_due)
     assert_consistent(postgres, competition.id)
 
 
@@ -225,7 +226,7 @@ def test_one_event_delivered_ten_times_at_once_numbers_one_set(postgres, session
     admin = add_user(session, "admin@example.com", Role.ADMIN)
     competition = add_competition(session, admin)
     ann = add_buyer(session, "ann@example.com")
-    checkout = tickets.start_checkout(ann.id, competition.id, 3, "Paris")
+    checkout = start_checkout(ann.id, competition.id, 3, "Paris")
     order = session.get(TicketOrder, checkout.order_id)
     live_stripe.pay(order.checkout_id, deliver=False)
     payload = live_stripe.event_payload("checkout.session.completed", order.checkout_id)

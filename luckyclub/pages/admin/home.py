@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import reflex as rx
 
 from luckyclub import jobs
-from luckyclub.competitions import tickets
+from luckyclub.competitions import orders
 from luckyclub.components.admin_page import admin_page
 from luckyclub.components.layout import (
     data_table,
@@ -93,7 +93,7 @@ class AdminState(AdminPageState):
             member = accounts.person(s, record_id(user_id))
             if member is None:
                 raise UserError("That member no longer exists.")
-            rows = tickets.orders(s, user_id=member.id, limit=200)
+            rows = orders.find(s, user_id=member.id, limit=200)
             self.orders_of = f"{member.display_name} ({member.email})"
             self.member_orders = order_views(rows, admin.timezone)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import reflex as rx
 
-from luckyclub.competitions import catalogue, tickets
+from luckyclub.competitions import catalogue, orders, refunds
 from luckyclub.components.admin_page import admin_page
 from luckyclub.components.layout import reason_dialog
 from luckyclub.components.orders import orders_table
@@ -51,7 +51,7 @@ class TicketsAdminState(AdminPageState):
             CompetitionChoice(id=c.id, title=c.title) for c in catalogue.list_all(s)
         ]
         chosen = _competition_id(self.competition_filter)
-        rows = tickets.orders(s, competition_id=chosen, query=self.search_text)
+        rows = orders.find(s, competition_id=chosen, query=self.search_text)
         self.orders = order_views(rows, self.user_timezone)
 
     @rx.event
@@ -68,7 +68,7 @@ class TicketsAdminState(AdminPageState):
     @rx.event
     def refund(self, form_data: dict):
         self._admin_act(
-            lambda s, admin: tickets.refund_order(
+            lambda s, admin: refunds.refund_order(
                 s, admin, record_id(form_data.get("order_id")), form_data.get("reason", "")
             ),
             "Refund requested: the tickets left the draw, and the money goes back through "

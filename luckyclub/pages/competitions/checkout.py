@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from luckyclub.competitions import catalogue, tickets
+from luckyclub.competitions import catalogue, checkout, fulfilment
 from luckyclub.components.layout import error_callout, link_button, narrow_page
 from luckyclub.core import routes
 from luckyclub.core.db import session_scope
@@ -45,7 +45,7 @@ class TicketCheckoutState(SessionState):
         try:
             with session_scope() as s:
                 user = self._require_user(s)
-                order = tickets.test_checkout_order(s, user, self._checkout_id())
+                order = checkout.test_checkout_order(s, user, self._checkout_id())
                 competition = catalogue.get(s, order.competition_id)
                 timezone = user.timezone
         except UserError as exc:
@@ -75,7 +75,7 @@ class TicketCheckoutState(SessionState):
         try:
             with session_scope() as s:
                 user = self._require_user(s)
-            tickets.pay_test_checkout(user, checkout_id)
+            fulfilment.pay_test_checkout(user, checkout_id)
         except UserError as exc:
             self.error = exc.message
             return

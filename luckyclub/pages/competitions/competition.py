@@ -14,8 +14,9 @@ import time
 
 import reflex as rx
 
-from luckyclub.competitions import public, tickets
+from luckyclub.competitions import fulfilment, orders, public
 from luckyclub.competitions.catalogue import money
+from luckyclub.competitions.checkout import release, start_checkout
 from luckyclub.components.competition import (
     competition_badges,
     competition_picture,
@@ -106,7 +107,7 @@ class CompetitionPageState(SessionState):
         self.choices = list(found.choices)
         self.per_person_limit = found.per_person_limit
         self.cancel_reason = found.cancel_reason
-        self.my_numbers = tickets.describe_numbers(found.member_numbers)
+        self.my_numbers = orders.describe_numbers(found.member_numbers)
         self.can_buy = found.can_buy
         self.limit_words = (
             f"Your monthly spend limit leaves {money(found.limit_left_pence)} this month."
@@ -157,7 +158,7 @@ class CompetitionPageState(SessionState):
     def _confirm(self, user_id: int) -> None:
         """The success page: the tickets' numbers, a wait, or why the payment is refunded."""
         try:
-            done = tickets.confirm(user_id, self._checkout_id)
+            done = fulfilment.confirm(user_id, self._checkout_id)
         except UserError as exc:
             # Said once: the page stops asking (the webhook still numbers the tickets, and the
             # page shows them when it does).
@@ -176,7 +177,7 @@ class CompetitionPageState(SessionState):
             )
         elif done.numbers:
             self.notice = (
-                f"Payment received. Your tickets: {tickets.describe_numbers(done.numbers)}. "
+                f"Payment received. Your tickets: {orders.describe_numbers(done.numbers)}. "
                 "Good luck!"
             )
         else:
@@ -186,7 +187,7 @@ class CompetitionPageState(SessionState):
         order_id = routes.whole_id(order)
         if order_id is None:
             return
-        if tickets.release(order_id, user_id=user_id):
+        if release(order_id, user_id=user_id):
             self.notice = (
                 "You cancelled the checkout: the tickets it held are released and nothing was "
                 "charged."
@@ -255,7 +256,7 @@ class CompetitionPageState(SessionState):
             self.error = "Choose your answer to the question first."
             return
         try:
-            checkout = tickets.start_checkout(user.id, self.comp.id, quantity, self.answer)
+            checkout = start_checkout(user.id, self.comp.id, quantity, self.answer)
         except UserError as exc:
             self.error = exc.message
             self._refill()  # the counts or the phase may be why

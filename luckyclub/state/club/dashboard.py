@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import reflex as rx
 
 from luckyclub.club import ledger, membership, proofs, raffles
-from luckyclub.competitions import tickets
+from luckyclub.competitions import orders
 from luckyclub.core import routes
 from luckyclub.core.db import session_scope
 from luckyclub.core.errors import UserError
@@ -216,7 +216,7 @@ class DashboardState(SessionState):
             )
             for p in proofs.member_proofs(s, user.id)
         ]
-        self.ticket_orders = order_views(tickets.orders(s, user_id=user.id, limit=5), tz)
+        self.ticket_orders = order_views(orders.find(s, user_id=user.id, limit=5), tz)
         self.kinds = [
             KindOption(id=str(k.id), label=f"{k.name} (+{k.entries})") for k in proofs.list_kinds(s)
         ]
@@ -235,7 +235,7 @@ class DashboardState(SessionState):
             [
                 str(ledger.member_version(s, user.id)),
                 proofs.member_version(s, user.id),
-                tickets.member_version(s, user.id),
+                orders.member_version(s, user.id),
                 str(raffle.id if raffle else 0),
                 draw.status if draw else "",
                 ",".join(f"{w.winner_id}:{w.next_step}:{w.show_name}" for w in my_wins),

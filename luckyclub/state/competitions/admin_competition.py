@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import reflex as rx
 
-from luckyclub.competitions import catalogue, tickets
+from luckyclub.competitions import catalogue, orders, postal
 from luckyclub.core import routes
 from luckyclub.core.words import when
 from luckyclub.models import CompetitionStatus, DrawStatus
@@ -205,7 +205,7 @@ class CompetitionAdminState(AdminPageState):
         ]
         self.choices = catalogue.choices_of(competition)
         self._fill_draw(s, competition.id, tz)
-        self.orders = order_views(tickets.orders(s, competition_id=competition.id), tz)
+        self.orders = order_views(orders.find(s, competition_id=competition.id), tz)
 
     def _fill_draw(self, s, competition_id: int, tz: str) -> None:
         draw = catalogue.draw_of(s, competition_id)
@@ -354,7 +354,7 @@ class CompetitionAdminState(AdminPageState):
         made = {}
 
         def record(s, admin):
-            made["order"] = tickets.record_postal(
+            made["order"] = postal.record_postal(
                 s,
                 admin,
                 self._id(),

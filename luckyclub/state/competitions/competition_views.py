@@ -6,14 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from luckyclub.competitions import public, tickets
+from luckyclub.competitions import checkout, public
 from luckyclub.competitions.catalogue import money
 from luckyclub.components.layout import STATUS_COLOURS
 from luckyclub.core import routes
 from luckyclub.core.words import when
 
 # How long a checkout holds its tickets, in words: "15 minutes".
-HOLD_WORDS = f"{tickets.HOLD_FOR // timedelta(minutes=1)} minutes"
+HOLD_WORDS = f"{checkout.HOLD_FOR // timedelta(minutes=1)} minutes"
 TABS = ("active", "upcoming", "ended", "drawn")
 TAB_WORDS = {"active": "Active", "upcoming": "Upcoming", "ended": "Ended", "drawn": "Drawn"}
 PHASE_WORDS = {

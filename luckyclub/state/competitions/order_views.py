@@ -1,12 +1,12 @@
 """Competition orders as the pages show them: plain values, times in the viewer's zone. Built from
-tickets.orders' rows; the admin's tickets page, a competition's page, a member's row and the
+orders.find's rows; the admin's tickets page, a competition's page, a member's row and the
 member's own dashboard share it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from luckyclub.competitions.tickets import PAID_STATUSES, OrderRow
+from luckyclub.competitions.orders import PAID_STATUSES, OrderRow
 from luckyclub.core.words import when
 from luckyclub.models import OrderStatus
 

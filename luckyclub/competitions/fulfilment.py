@@ -1,0 +1,314 @@
+"""Fulfilment: a paid checkout's hold becomes numbered tickets, once, whoever asks.
+
+Paying turns the hold into numbers sold+1..sold+n in the same UPDATE that moves them from `held` to
+`sold`, in one transaction with the ticket rows; UNIQUE(competition_id, number) and a CHECK on the
+counts are the backstop. Fulfilment is one function, keyed by the Checkout Session (the order row is
+locked first), so the webhook, its retries and the success page can all call it: the first one
+numbers the tickets, the rest find them numbered. A payment that can no longer have tickets (sold
+out, closed, cancelled) is marked `refund_due` in that transaction (see refunds.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import insert, update
+from sqlmodel import Session, select
+
+from luckyclub.competitions import catalogue
+from luckyclub.competitions.catalogue import money
+from luckyclub.competitions.checkout import end_hold, give_back, test_checkout_order
+from luckyclub.competitions.orders import describe_numbers, order_numbers
+from luckyclub.core import db, routes
+from luckyclub.core.errors import UserError
+from luckyclub.core.settings import get_settings
+from luckyclub.integrations import stripe_api
+from luckyclub.integrations.payments import get_payments
+from luckyclub.models import (
+    Competition,
+    CompetitionStatus,
+    OrderStatus,
+    Ticket,
+    TicketOrder,
+    TicketStatus,
+    User,
+    utcnow,
+)
+from luckyclub.platform import notify, payments
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Fulfilment:
+    outcome: str  # numbered, duplicate, refund_due, waiting, unknown
+    order_id: int | None = None
+    numbers: tuple[int, ...] = ()
+    message: str = ""
+
+
+def fulfil(
+    session: Session, checkout: dict, *, source: str, now: datetime | None = None
+) -> Fulfilment:
+    """Number the tickets of a paid Checkout Session, once: called by the webhook
+    (checkout.session.completed / async_payment_succeeded) and by the success page."""
+    now = now or utcnow()
+    found = _locked_order(session, checkout)
+    if found is None:
+        return Fulfilment("unknown", message="no order for this checkout")
+    order, competition, buyer = found
+    if checkout.get("payment_status") not in ("paid", "no_payment_required"):
+        return Fulfilment("waiting", order.id, message="the payment has not arrived yet")
+    if order.status not in (OrderStatus.PENDING, OrderStatus.EXPIRED):
+        return Fulfilment(
+            "duplicate", order.id, order_numbers(session, order.id), "already fulfilled"
+        )
+    order.checkout_id = order.checkout_id or checkout.get("id")
+    order.payment_intent_id = stripe_api.object_id(checkout.get("payment_intent"))
+    order.paid_at, order.fulfilled_by = now, source[:100]
+    paid = checkout.get("amount_total")
+    if isinstance(paid, int) and paid != order.amount_pence:
+        if order.status == OrderStatus.PENDING:
+            give_back(session, order.competition_id, order.quantity)
+        return _refund_due(
+            session,
+            order,
+            f"Stripe took {money(paid, competition.currency)}, "
+            f"not {money(order.amount_pence, competition.currency)}.",
+        )
+    held = order.status == OrderStatus.PENDING
+    # The order is written before the competition row is locked: every buyer queues for that lock,
+    # so the less a fulfilment does while holding it, the more buyers a second it serves.
+    order.status = OrderStatus.PAID
+    session.flush()
+    first, why_not = _allocate(session, order, now, held=held)
+    if first is None:
+        return _refund_due(session, order, why_not)
+    numbers = tuple(range(first, first + order.quantity))
+    session.execute(
+        insert(Ticket),
+        [
+            {
+                "competition_id": order.competition_id,
+                "number": number,
+                "order_id": order.id,
+                "user_id": order.user_id,
+                "status": TicketStatus.ACTIVE,
+                "created_at": now,
+            }
+            for number in numbers
+        ],
+    )
+    tell_entered(session, order, numbers, competition=competition, user=buyer)
+    return Fulfilment("numbered", order.id, numbers, f"tickets {describe_numbers(numbers)}")
+
+
+def _order_for(session: Session, checkout: dict) -> TicketOrder | None:
+    """The order a Checkout Session pays for, locked, so concurrent deliveries queue here."""
+    found = _locked_order(session, checkout)
+    return found[0] if found else None
+
+
+def _locked_order(
+    session: Session, checkout: dict
+) -> tuple[TicketOrder, Competition, User | None] | None:
+    """The order (locked), its competition and its buyer (not locked), in one query: fulfilment
+    needs all three, and each round trip saved is time the competition row is not waiting for."""
+    query = (
+        select(TicketOrder, Competition, User)
+        .join(Competition, Competition.id == TicketOrder.competition_id)
+        .outerjoin(User, User.id == TicketOrder.user_id)
+        .with_for_update(of=TicketOrder)
+        .execution_options(populate_existing=True)
+    )
+    checkout_id = checkout.get("id")
+    if not isinstance(checkout_id, str) or not checkout_id:
+        checkout_id = None
+    row = None
+    if checkout_id:
+        row = session.exec(query.where(TicketOrder.checkout_id == checkout_id)).first()
+    if row is not None:
+        return tuple(row)
+    metadata = checkout.get("metadata")
+    reference = (metadata if isinstance(metadata, dict) else {}).get("order_id")
+    reference = reference or checkout.get("client_reference_id")
+    # An id no order can have (not a number, or too big for the column) is no order of ours.
+    order_id = routes.whole_id(reference) if isinstance(reference, str) else None
+    if order_id is None:
+        return None
+    row = session.exec(query.where(TicketOrder.id == order_id)).first()
+    if row is None or (row[0].checkout_id and row[0].checkout_id != checkout_id):
+        return None  # an order paid through another session is not this one
+    return tuple(row)
+
+
+def _allocate(
+    session: Session, order: TicketOrder, now: datetime, *, held: bool
+) -> tuple[int | None, str]:
+    """The first of the order's numbers, from the capped UPDATE; or None and why not.
+
+    A held order turns its hold into numbers (the room is there already). An order whose hold
+    ran out before the payment came needs the room again. A hold that cannot become numbers (the
+    competition closed) is given back."""
+    n, still_on_sale = order.quantity, Competition.ends_at > now
+    if held:
+        row = session.execute(
+            update(Competition)
+            .where(
+                Competition.id == order.competition_id,
+                Competition.status == CompetitionStatus.ACTIVE,
+                still_on_sale,
+            )
+            .values(held=Competition.held - n, sold=Competition.sold + n)
+            .returning(Competition.sold)
+        ).first()
+        first = None if row is None else row.sold - n + 1
+    else:
+        first = take_numbers(session, order.competition_id, n, still_on_sale)
+    if first is not None:
+        return first, ""
+    if held:
+        give_back(session, order.competition_id, n)
+    competition = session.get(Competition, order.competition_id, populate_existing=True)
+    if competition.status == CompetitionStatus.CANCELLED:
+        return None, "The competition was cancelled before your payment arrived."
+    if catalogue.phase(competition, now) != catalogue.Phase.ON_SALE:
+        return None, (
+            f"The competition closed at {competition.ends_at:%d %b %Y %H:%M} UTC, "
+            "before your payment arrived."
+        )
+    return None, "The last tickets sold while your payment was on its way: it sold out."
+
+
+def take_numbers(session: Session, competition_id: int, quantity: int, *also) -> int | None:
+    """The capped UPDATE that hands out numbers from the room nobody holds: the first of
+    `quantity` consecutive numbers, or None when there is no room (or `also` does not hold)."""
+    row = session.execute(
+        update(Competition)
+        .where(
+            Competition.id == competition_id,
+            Competition.status == CompetitionStatus.ACTIVE,
+            Competition.sold + Competition.held + quantity <= Competition.max_tickets,
+            *also,
+        )
+        .values(sold=Competition.sold + quantity)
+        .returning(Competition.sold)
+    ).first()
+    return None if row is None else row.sold - quantity + 1
+
+
+def _refund_due(session: Session, order: TicketOrder, reason: str) -> Fulfilment:
+    order.status, order.refund_reason, order.refund_next_at = OrderStatus.REFUND_DUE, reason, None
+    log.info("Order %s paid but refunded: %s", order.id, reason)
+    return Fulfilment("refund_due", order.id, message=reason)
+
+
+def tell_entered(
+    session: Session,
+    order: TicketOrder,
+    numbers: tuple[int, ...],
+    *,
+    competition: Competition | None = None,
+    user: User | None = None,
+) -> None:
+    """The buyer's notifications (their competition and account are read unless given)."""
+    if user is None and order.user_id:
+        user = session.get(User, order.user_id)
+    if user is None:
+        return
+    competition = competition or session.get(Competition, order.competition_id)
+    link = get_settings().app_url + routes.competition_page(competition.id)
+    shown = describe_numbers(numbers)
+    if order.status == OrderStatus.PAID:
+        notify.notify(
+            session,
+            user,
+            notify.ORDER_PLACED,
+            unique_id=f"order-placed-{order.id}",
+            email="order_placed",
+            sms=f"LuckyClub: your tickets for {competition.title}: {shown}. Good luck!",
+            value_pence=order.amount_pence,
+            currency=competition.currency,
+            title=competition.title,
+            numbers=shown,
+            amount=money(order.amount_pence, competition.currency),
+            link=link,
+        )
+    notify.notify(
+        session,
+        user,
+        notify.COMPETITION_ENTERED,
+        unique_id=f"competition-entered-{order.id}",
+        title=competition.title,
+        numbers=shown,
+        link=link,
+    )
+
+
+def on_checkout_event(session: Session, event: dict) -> str:
+    """The webhook's part for ticket checkouts (the event id is claimed by the caller)."""
+    checkout = event["data"]["object"]
+    if event["type"] in ("checkout.session.expired", "checkout.session.async_payment_failed"):
+        order = _order_for(session, checkout)
+        if order is None or not end_hold(session, order):
+            return "ignored: no open order for this checkout"
+        return "hold released"
+    done = fulfil(session, checkout, source=event["id"])
+    if done.outcome == "unknown":
+        return f"ignored: {done.message}"  # answered 200: Stripe stops sending what is not ours
+    return f"{done.outcome}: {done.message}"
+
+
+def confirm(user_id: int, checkout_id: str, now: datetime | None = None) -> Fulfilment:
+    """The success page: ask Stripe how the checkout stands and fulfil it if it is paid, so the
+    buyer sees their numbers even when the webhook is slow."""
+    with db.session_scope() as session:
+        order = session.exec(
+            select(TicketOrder).where(
+                TicketOrder.checkout_id == checkout_id, TicketOrder.user_id == user_id
+            )
+        ).first()
+        if order is None:
+            raise UserError("That checkout is not one of yours.")
+        if order.status != OrderStatus.PENDING and order.status != OrderStatus.EXPIRED:
+            return _settled(session, order)
+    checkout = get_payments().checkout(checkout_id)
+    with db.session_scope() as session:
+        return fulfil(session, checkout, source="success page", now=now)
+
+
+def _settled(session: Session, order: TicketOrder) -> Fulfilment:
+    if order.status in (OrderStatus.REFUND_DUE, OrderStatus.REFUNDED):
+        return Fulfilment("refund_due", order.id, message=order.refund_reason or "refunded")
+    return Fulfilment("duplicate", order.id, order_numbers(session, order.id), "already fulfilled")
+
+
+# ---- the test pay page -------------------------------------------------------------------------
+
+
+def pay_test_checkout(user: User, checkout_id: str) -> Fulfilment:
+    """The test checkout's Pay button: Stripe's checkout.session.completed, signed by the local
+    twin and sent through the real webhook handler. Paying twice replays one event."""
+    with db.session_scope() as session:
+        order = test_checkout_order(session, user, checkout_id)
+        paid = get_payments().twin().paid_ticket_checkout(order, checkout_id, user.email)
+    payments.send_test_event(
+        "checkout.session.completed", paid, key=checkout_id, now=int(time.time())
+    )
+    with db.session_scope() as session:
+        return _settled(session, session.get(TicketOrder, order.id))
+
+
+# What competitions take from the payment provider's events (platform/payments.py hands them here):
+# the Checkout Sessions of ticket orders, which are one-off payments.
+payments.register("checkout.session.completed", on_checkout_event, checkout_mode="payment")
+payments.register(
+    "checkout.session.async_payment_succeeded", on_checkout_event, checkout_mode="payment"
+)
+payments.register(
+    "checkout.session.async_payment_failed", on_checkout_event, checkout_mode="payment"
+)
+payments.register("checkout.session.expired", on_checkout_event, checkout_mode="payment")
