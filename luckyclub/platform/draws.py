@@ -34,7 +34,6 @@ from luckyclub.draws import (
     draw_key,
     entrant_ref,
     entrant_refs,
-    fetch_round,
     merkle_root,
     new_seed,
     round_for_close,
@@ -44,6 +43,7 @@ from luckyclub.draws import (
 )
 from luckyclub.draws.proof import parameters_to_dict, result_to_dict, run_draw
 from luckyclub.draws.snapshot import TICKETS, line_of
+from luckyclub.integrations import drand
 from luckyclub.models import (
     Draw,
     DrawSnapshot,
@@ -380,7 +380,7 @@ def _beacon_for(draw: Draw, now: datetime) -> tuple[BeaconRound | None, dict]:
     if published_at > now:
         return None, {"next_attempt_at": published_at}
     try:
-        return fetch_round(get_settings().drand_relays, draw.beacon_round), {}
+        return drand.fetch_round(draw.beacon_round), {}
     except BeaconError as error:
         delay = min(FIRST_RETRY_AFTER * 2 ** min(draw.attempts, 10), LONGEST_RETRY_AFTER)
         return None, {
