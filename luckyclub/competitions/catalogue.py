@@ -36,7 +36,7 @@ from luckyclub.models import (
     User,
     utcnow,
 )
-from luckyclub.platform import audit, draws, file_store, notify, uploads
+from luckyclub.platform import audit, draw_actions, draws, file_store, notify, uploads
 from luckyclub.platform.permissions import require_admin
 
 
@@ -722,6 +722,6 @@ def cancel(
         draws.pool_of(draw).voided(session, draw, now or utcnow())
         audit.record(session, admin, "competition.cancel", "competition", competition_id, reason)
     else:
-        draws.void(session, admin, draw.id, reason, now)
+        draw_actions.void(session, admin, draw.id, reason, now)
     session.refresh(competition)
     return competition

@@ -1,5 +1,6 @@
 """What the public sees of draws: the page per draw, its proof, entry checks, champions, and the
-admin's winner queue and announcement. Read-only; every change is in platform/draws.py.
+admin's winner queue and announcement. Read-only; every change is in platform/draws.py
+and platform/draw_actions.py.
 
 What is public follows the draw's life: the commitment from the start; the snapshot, its digest,
 Merkle root and bound beacon round once closed; the seed and the winners once drawn (or void).

@@ -33,7 +33,7 @@ from luckyclub.pages.admin.competitions import (
 )
 from luckyclub.pages.admin.draws import TRIGGER_WORDS
 from luckyclub.pages.admin.home import record_id
-from luckyclub.platform import audit, draw_public, draws, uploads
+from luckyclub.platform import audit, draw_actions, draw_public, draws, uploads
 from luckyclub.state.admin import AdminPageState, draw_now_as, draw_without_beacon_as
 from luckyclub.state.competitions.competition_views import PHASE_WORDS
 from luckyclub.state.competitions.order_views import OrderView, order_views
@@ -394,7 +394,7 @@ class CompetitionAdminState(AdminPageState):
     @rx.event
     def manual_winner(self, form_data: dict):
         self._admin_act(
-            lambda s, admin: draws.override(
+            lambda s, admin: draw_actions.override(
                 s,
                 admin,
                 record_id(self.draw.id),

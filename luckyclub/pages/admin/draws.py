@@ -16,7 +16,7 @@ from luckyclub.components.live import heartbeat
 from luckyclub.core import routes
 from luckyclub.models import DrawStatus, DrawTrigger, utcnow
 from luckyclub.pages.admin.home import record_id, utc
-from luckyclub.platform import draw_public, draws
+from luckyclub.platform import draw_actions, draw_public, draws
 from luckyclub.state.admin import AdminPageState, draw_now_as, draw_without_beacon_as
 from luckyclub.state.session import SessionState
 
@@ -145,7 +145,7 @@ class DrawsAdminState(AdminPageState):
     @rx.event
     def override(self, form_data: dict):
         self._admin_act(
-            lambda s, admin: draws.override(
+            lambda s, admin: draw_actions.override(
                 s,
                 admin,
                 record_id(form_data.get("draw_id")),
@@ -158,7 +158,7 @@ class DrawsAdminState(AdminPageState):
     @rx.event
     def void(self, form_data: dict):
         self._admin_act(
-            lambda s, admin: draws.void(
+            lambda s, admin: draw_actions.void(
                 s, admin, record_id(form_data.get("draw_id")), form_data.get("reason", "")
             ),
             "Draw void; its seed is revealed and the raffle takes no more entries.",

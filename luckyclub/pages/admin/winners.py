@@ -14,7 +14,7 @@ from luckyclub.core import routes
 from luckyclub.core.errors import UserError
 from luckyclub.models import DrawWinner, User, WinnerStatus
 from luckyclub.pages.admin.home import record_id, utc
-from luckyclub.platform import draw_public, draws, winner_media
+from luckyclub.platform import draw_actions, draw_public, winner_media
 from luckyclub.state.admin import AdminPageState
 from luckyclub.state.session import SessionState
 
@@ -149,7 +149,7 @@ class WinnersAdminState(AdminPageState):
         done = {"text": DONE.get(action, "")}
 
         def act(s, admin):
-            winner = draws.set_winner_status(s, admin, record_id(winner_id), action)
+            winner = draw_actions.set_winner_status(s, admin, record_id(winner_id), action)
             if action == "publish":
                 row = next(q for q in draw_public.winner_queue(s) if q.winner_id == winner.id)
                 done["text"] = "Published. " + public_as(row)
@@ -221,7 +221,7 @@ class WinnersAdminState(AdminPageState):
         def replace(s, admin):
             winner_id = record_id(form_data.get("winner_id"))
             before = s.get(DrawWinner, winner_id)
-            after = draws.reroll(s, admin, winner_id, form_data.get("reason", ""))
+            after = draw_actions.reroll(s, admin, winner_id, form_data.get("reason", ""))
             said["text"] = f"{_who(s, before)} was replaced by {_who(s, after)}, drawn by reroll."
 
         if self._admin_act(replace, ""):
