@@ -458,6 +458,7 @@ class ChampionRow:
     drawn_at: datetime
     override: bool
     details: str = ""  # what an admin wrote about the winner
+    mode_title: str = ""  # what the mode is called: "Club raffle"
     media_url: str = ""  # the winner's photo or video, if an admin added one
     media_type: str = ""
 
@@ -489,6 +490,7 @@ def champions(session: Session, *, limit: int = 100) -> list[ChampionRow]:
             prize=draw.prize,
             title=draw.title,
             mode=draw.mode,
+            mode_title=draws.mode_title(draw.mode),
             drawn_at=draw.drawn_at,
             override=draw.trigger == DrawTrigger.OVERRIDE,
             details=winner.details or "",

@@ -89,6 +89,7 @@ class Pool(Protocol):
     A pool is named by (mode, source id): its source is the raffle, competition, … it draws from."""
 
     kind: str  # the engine's pool kind its snapshots are: weighted, tickets or lottery
+    title: str  # what the mode is called for people: "Club raffle", "Prize competition"
 
     def schedule_missing(self, session: Session) -> int:
         """Give sources made before they had draws their draw; how many it scheduled."""
@@ -132,6 +133,12 @@ def register_pool(mode: str, pool: Pool) -> Pool:
 
 def pool_of(draw: Draw) -> Pool:
     return _pools[draw.mode]
+
+
+def mode_title(mode: str) -> str:
+    """What a mode is called for people ("Club raffle"), as its pool says."""
+    pool = _pools.get(mode)
+    return pool.title if pool else mode
 
 
 def pool_name(mode: str, source_id: int) -> str:

@@ -164,3 +164,12 @@ def test_a_lottery_announcement_reads_the_engines_lottery_result():
     assert lines[1] == (
         "Swimming, Saturday 10:00: Member #1; waitlist: 1. an entrant, 2. an entrant"
     )
+
+
+def test_each_mode_is_called_what_its_pool_says():
+    from luckyclub import modes  # noqa: F401 - registers every mode's pool
+    from luckyclub.platform import draws
+
+    assert draws.mode_title("raffle") == "Club raffle"
+    assert draws.mode_title("competition") == "Prize competition"
+    assert draws.mode_title("unknown") == "unknown"  # a mode without a pool is shown as stored
