@@ -16,7 +16,7 @@ from luckyclub.core import db
 from luckyclub.core.errors import UserError
 from luckyclub.draws import Winner, draw_key, round_time
 from luckyclub.draws.proof import parameters_to_dict, result_to_dict, run_draw
-from luckyclub.draws.snapshot import TICKETS, line_of
+from luckyclub.draws.snapshot import line_of
 from luckyclub.models import (
     Draw,
     DrawSnapshot,
@@ -27,7 +27,7 @@ from luckyclub.models import (
     WinnerStatus,
     utcnow,
 )
-from luckyclub.platform import accounts, audit, draws
+from luckyclub.platform import accounts, audit, draw_kinds, draws
 from luckyclub.platform.permissions import require_admin
 
 CLOSE_EARLY_NEEDS_REASON = (
@@ -135,13 +135,14 @@ def override(
     pool = draws.pool_of(draw)
     if draw.status == DrawStatus.SCHEDULED and (why := pool.blocked(session, draw, now)):
         raise UserError(why)
+    numbered = draw_kinds.of(draw.kind).numbered
     user = None
     if ticket in (None, ""):
         user = accounts.find_by_email(session, email or "")
         if user is None:
-            field = "email" if draw.kind != TICKETS or email else "ticket"
+            field = "email" if not numbered or email else "ticket"
             raise UserError("No member has that email address.", field=field)
-    elif draw.kind != TICKETS:
+    elif not numbered:
         raise UserError("This pool has no numbered tickets; name the winner by email.")
     if draw.status == DrawStatus.SCHEDULED:
         draws.close(session, draw_id, now)
@@ -182,8 +183,7 @@ def _overridden(draw: Draw, snapshot: bytes, user: User | None, ticket: int | st
             )
         return Winner(ticket=number, entrant=fields[1])
     ref = draws.ref_for(draw.pool_id, user.id)
-    marker = f"\t{ref}\n" if draw.kind == TICKETS else f"{ref}\t"
-    if marker.encode() not in snapshot:
+    if not draw_kinds.of(draw.kind).holds(snapshot, ref):
         raise UserError(
             f"{user.email} held no entries when the pool closed; only an entrant can win.",
             field="email",

@@ -108,7 +108,7 @@ def winner_rows(s) -> list[WinnerRow]:
                 replaces=name_at(q, max(earlier)) if earlier else "",
                 override=q.override,
                 draw_url=routes.draw_page(q.draw_id),
-                ticket_words=f"Ticket {q.ticket_number}" if q.ticket_number is not None else "",
+                ticket_words=q.ticket_words,
                 details=q.details,
                 media_url=q.media_url,
                 is_video=q.media_type.startswith("video/"),
