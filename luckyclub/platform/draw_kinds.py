@@ -43,6 +43,7 @@ class Kind:
     )
     check_label: str = "Your entrant ref"
     check_placeholder: str = "32 characters, 0-9 and a-f"
+    check_input_mode: str = "text"  # the phone keyboard for it
 
     def chances(self, number: int) -> str:
         """ "42 entries", "1 entry", "3 tickets"."""
@@ -235,6 +236,7 @@ TICKET_KIND = TicketKind(
     ),
     check_label="Your ticket number",
     check_placeholder="like 42",
+    check_input_mode="numeric",
 )
 LOTTERY_KIND = LotteryKind(LOTTERY, "entry", "entries", ref_column=1)
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (WEIGHTED_KIND, TICKET_KIND, LOTTERY_KIND)}

@@ -486,7 +486,7 @@ def test_the_live_page_counts_tickets_and_entrants_before_the_draw(session, admi
     state = state_for_tab(LiveDrawState, path=routes.live_page(draw.id))
     LiveDrawState.load.fn(state)
 
-    assert state.draw.is_tickets and state.draw.entry_words == "tickets"
+    assert state.draw.entries_title == "Tickets" and state.draw.entries_words == "3 tickets"
     assert (state.draw.entrant_count, state.draw.entry_count) == (2, 3)
 
 

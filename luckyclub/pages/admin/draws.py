@@ -16,7 +16,7 @@ from luckyclub.components.live import heartbeat
 from luckyclub.core import routes
 from luckyclub.models import DrawStatus, DrawTrigger, utcnow
 from luckyclub.pages.admin.home import record_id, utc
-from luckyclub.platform import draw_actions, draw_public, draws
+from luckyclub.platform import draw_actions, draw_kinds, draw_public, draws
 from luckyclub.state.admin import AdminPageState, draw_now_as, draw_without_beacon_as
 from luckyclub.state.session import SessionState
 
@@ -37,6 +37,7 @@ class DrawRow:
     draw_at: str
     entrants: int
     entry_count: int
+    entries_words: str  # "40 entries", "1 ticket": in the words of the draw's kind
     winners_drawn: int
     beacon: str  # "drand round 123", or why there is none
     trigger: str
@@ -78,6 +79,7 @@ def _row(s, v: draw_public.DrawView) -> DrawRow:
         draw_at=utc(v.draw_at),
         entrants=v.entrant_count,
         entry_count=v.entry_count,
+        entries_words=draw_kinds.of(v.kind).chances(v.entry_count),
         winners_drawn=len([w for w in v.winners if not w.replaced]),
         beacon=_beacon_words(v),
         trigger=TRIGGER_WORDS.get(v.trigger, ""),
@@ -301,8 +303,7 @@ def _draw_card(row: DrawRow) -> rx.Component:
                 "Entrants",
                 row.entrants,
                 " members holding ",
-                row.entry_count,
-                " entries",
+                row.entries_words,
             ),
             fact("Beacon", row.beacon),
             rx.cond(
