@@ -114,7 +114,7 @@ def _odds(held: int, total: int) -> str:
 
 @dataclass(frozen=True)
 class WeightedKind(Kind):
-    """A pool of weighted entries (a club raffle): a member holds many entries, one line each."""
+    """A pool of weighted entries (a club raffle): one line per member, with the entries held."""
 
     def drawn_number(self, ticket: int | None) -> int | None:
         return None if ticket is None else ticket + 1  # the engine counts entries from 0
