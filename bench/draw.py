@@ -285,6 +285,7 @@ def instrument_app(recorder: Recorder) -> None:
     """Wrap the steps of close, perform, proof and entry check that are worth telling apart."""
     from luckyclub.club import ledger, raffles
     from luckyclub.draws import proof
+    from luckyclub.integrations import drand
     from luckyclub.platform import draw_public, draws
 
     steps = [
@@ -293,7 +294,7 @@ def instrument_app(recorder: Recorder) -> None:
         (draws, "snapshot_digest", "SHA-256 digest"),
         (draws, "snapshot_lines", "split lines (Merkle leaves)"),
         (draws, "merkle_root", "Merkle root"),
-        (draws, "fetch_round", "beacon: fetch + BLS check"),
+        (drand, "fetch_round", "beacon: fetch + BLS check"),
         (draws, "_users_by_ref", "find winners' members (refs)"),
         (proof, "decode_columns", "decode snapshot"),
         (proof, "draw_weighted_columns", "pick winners"),

@@ -432,6 +432,7 @@ class RafflePool:
     """A raffle's draw: members weighted by the entries they hold when it closes."""
 
     kind = WEIGHTED
+    title = "Club raffle"
 
     def schedule_missing(self, session: Session) -> int:
         """Raffles made before draws existed get theirs."""

@@ -39,7 +39,7 @@ from luckyclub.models import (
     id_of,
     utcnow,
 )
-from luckyclub.platform import audit, draws, file_store, notify, uploads
+from luckyclub.platform import audit, draw_actions, draws, file_store, notify, uploads
 from luckyclub.platform.permissions import require_admin
 
 
@@ -749,6 +749,6 @@ def cancel(
         draws.pool_of(draw).voided(session, draw, now or utcnow())
         audit.record(session, admin, "competition.cancel", "competition", competition_id, reason)
     else:
-        draws.void(session, admin, id_of(draw), reason, now)
+        draw_actions.void(session, admin, id_of(draw), reason, now)
     session.refresh(competition)
     return competition

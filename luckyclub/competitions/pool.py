@@ -33,6 +33,7 @@ from luckyclub.platform import draws, notify
 
 class CompetitionPool:
     kind = TICKETS
+    title = "Prize competition"
 
     def schedule_missing(self, session: Session) -> int:
         return 0  # a competition's draw is made with the competition

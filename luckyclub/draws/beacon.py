@@ -2,7 +2,8 @@
 
 A draw uses the first round published after entries close plus a margin, so no one — LuckyClub
 included — knew its randomness when the snapshot was frozen. Relays are only messengers: every
-round is checked offline against the chain's public key before it is used.
+round is checked offline against the chain's public key before it is used. Asking the relays is
+the adapter's work (luckyclub/integrations/drand.py); this module does no network.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import drand_verify
-import httpx
 
 NETWORK = "drand-quicknet"
 CHAIN_HASH = "52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971"
@@ -107,60 +107,6 @@ def verify_beacon(round_number: object, signature: object, randomness: object = 
             f"gives ({verified})."
         )
     return verified
-
-
-def fetch_round(
-    relays: list[str] | tuple[str, ...],
-    round_number: int,
-    client: httpx.Client | None = None,
-    *,
-    timeout: float = 5.0,
-) -> BeaconRound:
-    """Ask each relay in turn for the round and return the first one that verifies.
-
-    BeaconInvalid if some relay answered with a round that does not verify and none with one that
-    does; BeaconUnavailable if no relay gave a drand answer at all.
-    """
-    own_client = client is None
-    http = httpx.Client(timeout=timeout) if client is None else client
-    problems: list[str] = []
-    invalid = False
-    try:
-        for relay in relays:
-            url = f"{relay.rstrip('/')}/{CHAIN_HASH}/public/{round_number}"
-            try:
-                response = http.get(url, timeout=timeout)
-                response.raise_for_status()
-                answer = response.json()
-                signature, randomness = answer["signature"], answer["randomness"]
-                if answer["round"] != round_number:
-                    raise BeaconInvalid(f"asked for round {round_number}, got {answer['round']}")
-                if not isinstance(signature, str) or not isinstance(randomness, str):
-                    raise TypeError("signature and randomness are not text")
-            except BeaconInvalid as error:
-                invalid = True
-                problems.append(f"{relay}: {error}")
-                continue
-            except (httpx.HTTPError, ValueError, KeyError, TypeError) as error:
-                problems.append(f"{relay}: {type(error).__name__}: {error}")
-                continue
-            try:
-                verified = verify_beacon(round_number, signature, randomness)
-            except BeaconInvalid as error:
-                invalid = True
-                problems.append(f"{relay}: {error}")
-                continue
-            return BeaconRound(round=round_number, randomness=verified, signature=signature.lower())
-    finally:
-        if own_client:
-            http.close()
-    detail = "; ".join(problems) or "no relays configured"
-    if invalid:
-        raise BeaconInvalid(f"No relay gave a valid drand round {round_number} ({detail}).")
-    raise BeaconUnavailable(
-        f"drand round {round_number} is not available from any relay yet; try again later "
-        f"({detail})."
-    )
 
 
 def _unix(moment: int | float | datetime) -> float:

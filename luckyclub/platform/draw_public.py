@@ -1,5 +1,6 @@
 """What the public sees of draws: the page per draw, its proof, entry checks, champions, and the
-admin's winner queue and announcement. Read-only; every change is in platform/draws.py.
+admin's winner queue and announcement. Read-only; every change is in platform/draws.py
+and platform/draw_actions.py.
 
 What is public follows the draw's life: the commitment from the start; the snapshot, its digest,
 Merkle root and bound beacon round once closed; the seed and the winners once drawn (or void).
@@ -32,7 +33,6 @@ from luckyclub.draws import (
     verify,
     verify_inclusion,
 )
-from luckyclub.draws.snapshot import TICKETS, line_of
 from luckyclub.models import (
     Draw,
     DrawSnapshot,
@@ -42,7 +42,7 @@ from luckyclub.models import (
     User,
     utcnow,
 )
-from luckyclub.platform import draws
+from luckyclub.platform import draw_kinds, draws
 
 REVEALED = (DrawStatus.DRAWN, DrawStatus.VOID)
 STATUS_WORDS = {
@@ -198,40 +198,25 @@ def _winner_views(session: Session, draw: Draw) -> list[WinnerView]:
         .where(DrawWinner.draw_id == draw.id)
         .order_by(DrawWinner.position, DrawWinner.reroll)
     ).all()
+    kind = draw_kinds.of(draw.kind)
     return [
         WinnerView(
             winner_id=winner.id,
             position=winner.position,
             reroll=winner.reroll,
-            ticket=_ticket_words(draw, winner),
+            ticket=kind.winner_line(
+                winner.ticket,
+                total=draw.entry_count,
+                override=draw.trigger == DrawTrigger.OVERRIDE,
+            ),
             entrant_ref=winner.entrant_ref,
             name=winner_name(winner, user),
             replaced=winner.status == "replaced",
             replaced_reason=winner.replaced_reason or "",
-            ticket_number=_ticket_number(draw, winner),
+            ticket_number=kind.drawn_number(winner.ticket),
         )
         for winner, user in rows
     ]
-
-
-def _ticket_number(draw: Draw, winner: DrawWinner) -> int | None:
-    """The winning ticket as people count: a weighted pool's 0-based index + 1; a competition's
-    ticket number as printed on the ticket."""
-    if winner.ticket is None:
-        return None
-    return winner.ticket if draw.kind == TICKETS else winner.ticket + 1
-
-
-def _ticket_words(draw: Draw, winner: DrawWinner) -> str:
-    """How a winner's ticket reads: a competition's is printed on it ("Ticket 42"); a weighted
-    pool's is the drawn entry among all ("entry 12 of 4,000"): a raffle has entries, not tickets."""
-    if winner.ticket is None:
-        return "chosen by an admin (manual override)"
-    if draw.kind == TICKETS and draw.trigger == DrawTrigger.OVERRIDE:
-        return f"Ticket {winner.ticket:,}, named by an admin (manual override)"
-    if draw.kind == TICKETS:
-        return f"Ticket {winner.ticket:,}"
-    return f"entry {_ticket_number(draw, winner):,} of {draw.entry_count:,}"
 
 
 # ---- the proof -------------------------------------------------------------------------------
@@ -311,9 +296,9 @@ def verify_document(document: dict) -> VerifyReport:
         differences.append("snapshot digest differs from the snapshot's SHA-256")
     if merkle_root(lines) != document.get("merkle_root"):
         differences.append("merkle root differs from the snapshot's")
-    # The entrant ref is a weighted line's first column, a ticket line's second ("number<TAB>ref").
-    column = 1 if document.get("kind") == TICKETS else 0
-    refs = {line.split(b"\t")[column].decode() for line in lines}
+    # Where a line keeps the entrant ref: a weighted line's first field, a ticket's second, ….
+    kind = draw_kinds.KINDS.get(document.get("kind"), draw_kinds.WEIGHTED_KIND)
+    refs = {line.split(b"\t")[kind.ref_column].decode() for line in lines}
     for ref in override.get("winners", []):
         if ref not in refs:
             differences.append(f"the chosen winner {ref} is not in the snapshot")
@@ -353,7 +338,8 @@ def check_entry(session: Session, draw_id: int, ref: str) -> EntryCheck:
     draw = session.get(Draw, draw_id)
     if draw is None or draw.closed_at is None:
         return EntryCheck(False, "The snapshot is published when the pool closes; check back then.")
-    if draw.kind == TICKETS:
+    kind = draw_kinds.of(draw.kind)
+    if kind.numbered:
         return _check_ticket(session, draw, ref)
     if len(ref) != 32 or any(c not in "0123456789abcdef" for c in ref):
         return EntryCheck(
@@ -370,7 +356,7 @@ def check_entry(session: Session, draw_id: int, ref: str) -> EntryCheck:
     entries = line.decode().rstrip("\n").split("\t")[1]
     return EntryCheck(
         True,
-        f"Found: line {index + 1:,} of {len(lines):,}, holding {int(entries):,} entries. "
+        f"Found: line {index + 1:,} of {len(lines):,}, holding {kind.chances(int(entries))}. "
         + (
             "The Merkle proof checks out against the published root."
             if ok
@@ -457,6 +443,7 @@ class ChampionRow:
     drawn_at: datetime
     override: bool
     details: str = ""  # what an admin wrote about the winner
+    mode_title: str = ""  # what the mode is called: "Club raffle"
     media_url: str = ""  # the winner's photo or video, if an admin added one
     media_type: str = ""
 
@@ -488,6 +475,7 @@ def champions(session: Session, *, limit: int = 100) -> list[ChampionRow]:
             prize=draw.prize,
             title=draw.title,
             mode=draw.mode,
+            mode_title=draws.mode_title(draw.mode),
             drawn_at=draw.drawn_at,
             override=draw.trigger == DrawTrigger.OVERRIDE,
             details=winner.details or "",
@@ -514,7 +502,7 @@ class QueueRow:
     replaced_reason: str
     override: bool
     mode: str = ""
-    ticket_number: int | None = None  # a competition's winning ticket
+    ticket_words: str = ""  # the winning ticket as printed ("Ticket 42"); "" without tickets
     details: str = ""
     media_url: str = ""
     media_type: str = ""
@@ -541,7 +529,7 @@ def winner_queue(session: Session, *, limit: int = 200) -> list[QueueRow]:
             replaced_reason=winner.replaced_reason or "",
             override=draw.trigger == DrawTrigger.OVERRIDE,
             mode=draw.mode,
-            ticket_number=_ticket_number(draw, winner) if draw.kind == TICKETS else None,
+            ticket_words=draw_kinds.of(draw.kind).ticket_words(winner.ticket),
             details=winner.details or "",
             media_url=_media_url(winner),
             media_type=winner.media_type or "",
@@ -553,48 +541,14 @@ def winner_queue(session: Session, *, limit: int = 200) -> list[QueueRow]:
 
 
 def announcement(session: Session, draw_id: int) -> str:
-    """Text for the admin to copy: winner, winning ticket, totals, the winner's odds, the proof."""
+    """Text for the admin to copy: the winners in the draw kind's words (winning ticket, totals,
+    the winner's odds), then the proof."""
     draw = session.get(Draw, draw_id)
     if draw is None or draw.status != DrawStatus.DRAWN:
         return ""
     page = get_settings().app_url + routes.draw_page(draw.id)
     snapshot = session.get(DrawSnapshot, draw.id).body
-    if draw.kind == TICKETS:
-        return _ticket_announcement(session, draw, snapshot, page)
-    lines = [f"🎉 {draw.title}: the winner of {draw.prize} is…"]
-    for winner in _winner_views(session, draw):
-        if winner.replaced:
-            continue
-        fields = line_of(snapshot, winner.entrant_ref)
-        held = int(fields[1]) if fields else 0
-        if draw.trigger == DrawTrigger.OVERRIDE:
-            lines.append(f"{winner.name} (chosen by an admin: {draw.reason}).")
-            continue
-        odds = held / draw.entry_count * 100 if draw.entry_count else 0
-        lines.append(
-            f"{winner.name}! Winning {winner.ticket}, among {draw.entrant_count:,} "
-            f"participants. They held {held:,} entries: a {odds:.2f} % chance."
-        )
-    lines.append(f"Check the draw yourself — seed, snapshot and proof: {page}")
-    return "\n".join(lines)
-
-
-def _ticket_announcement(session: Session, draw: Draw, snapshot: bytes, page: str) -> str:
-    """A competition's: "Ticket 42 won …", with how many of the tickets the winner held."""
-    winners = [w for w in _winner_views(session, draw) if not w.replaced]
-    lines = [f"🎉 {draw.title}: the draw for {draw.prize} is done!"]
-    for winner in winners:
-        if draw.trigger == DrawTrigger.OVERRIDE:
-            lines.append(
-                f"Ticket {winner.ticket_number} won ({winner.name}). It was chosen by an admin, "
-                f"not by the random draw: {draw.reason}."
-            )
-            continue
-        mine = snapshot.count(f"\t{winner.entrant_ref}\n".encode())  # the winner's ticket lines
-        odds = mine / draw.entry_count * 100 if draw.entry_count else 0
-        lines.append(
-            f"Ticket {winner.ticket_number} won {draw.prize}! {winner.name} held {mine:,} of the "
-            f"{draw.entry_count:,} tickets in the draw: a {odds:.2f} % chance."
-        )
+    standing = [w for w in _winner_views(session, draw) if not w.replaced]
+    lines = draw_kinds.of(draw.kind).announcement(draw, snapshot, standing)
     lines.append(f"Check the draw yourself — seed, snapshot and proof: {page}")
     return "\n".join(lines)

@@ -6,6 +6,8 @@ no relay gave it yet; retried) → drawn (winners chosen, the seed revealed), or
 luckyclub.draws does the arithmetic; this module keeps the records and makes sure that whatever
 triggers a draw — the scheduler in any process, an admin's double click, `jobs run-due` — it runs
 once: a trigger first claims the draw with a conditional UPDATE, and only the claimant draws.
+What admins do to a draw (draw now, override, void, reroll, the winner queue) is in
+platform/draw_actions.py, built on `take` and `add_winner` here.
 """
 
 from __future__ import annotations
@@ -34,7 +36,6 @@ from luckyclub.draws import (
     draw_key,
     entrant_ref,
     entrant_refs,
-    fetch_round,
     merkle_root,
     new_seed,
     round_for_close,
@@ -43,7 +44,7 @@ from luckyclub.draws import (
     snapshot_lines,
 )
 from luckyclub.draws.proof import parameters_to_dict, result_to_dict, run_draw
-from luckyclub.draws.snapshot import TICKETS, line_of
+from luckyclub.integrations import drand
 from luckyclub.models import (
     Draw,
     DrawSnapshot,
@@ -51,11 +52,8 @@ from luckyclub.models import (
     DrawTrigger,
     DrawWinner,
     User,
-    WinnerStatus,
     utcnow,
 )
-from luckyclub.platform import accounts, audit
-from luckyclub.platform.permissions import require_admin
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +89,7 @@ class Pool(Protocol):
     A pool is named by (mode, source id): its source is the raffle, competition, … it draws from."""
 
     kind: str  # the engine's pool kind its snapshots are: weighted, tickets or lottery
+    title: str  # what the mode is called for people: "Club raffle", "Prize competition"
 
     def schedule_missing(self, session: Session) -> int:
         """Give sources made before they had draws their draw; how many it scheduled."""
@@ -134,6 +133,12 @@ def register_pool(mode: str, pool: Pool) -> Pool:
 
 def pool_of(draw: Draw) -> Pool:
     return _pools[draw.mode]
+
+
+def mode_title(mode: str) -> str:
+    """What a mode is called for people ("Club raffle"), as its pool says."""
+    pool = _pools.get(mode)
+    return pool.title if pool else mode
 
 
 def pool_name(mode: str, source_id: int) -> str:
@@ -333,7 +338,7 @@ def run_due(now: datetime | None = None) -> list[Outcome]:
     return [perform(draw_id, now=now) for draw_id in due]
 
 
-def _take(
+def take(
     session: Session,
     draw_id: int,
     now: datetime,
@@ -357,7 +362,7 @@ def _take(
 def _claim(draw_id: int, now: datetime) -> str | None:
     token = secrets.token_hex(16)
     with db.session_scope() as session:
-        claimed = _take(session, draw_id, now, claim_token=token, claimed_until=now + CLAIM_FOR)
+        claimed = take(session, draw_id, now, claim_token=token, claimed_until=now + CLAIM_FOR)
     return token if claimed else None
 
 
@@ -380,7 +385,7 @@ def _beacon_for(draw: Draw, now: datetime) -> tuple[BeaconRound | None, dict]:
     if published_at > now:
         return None, {"next_attempt_at": published_at}
     try:
-        return fetch_round(get_settings().drand_relays, draw.beacon_round), {}
+        return drand.fetch_round(draw.beacon_round), {}
     except BeaconError as error:
         delay = min(FIRST_RETRY_AFTER * 2 ** min(draw.attempts, 10), LONGEST_RETRY_AFTER)
         return None, {
@@ -420,12 +425,12 @@ def _draw(
     draw.claim_token = draw.claimed_until = draw.last_problem = None
     users = pool.owners(session, draw, result.winners)
     for position, winner in enumerate(result.winners, start=1):
-        _add_winner(session, draw, position, 0, winner.ticket, winner.entrant, users)
+        add_winner(session, draw, position, 0, winner.ticket, winner.entrant, users)
     pool.settle(session, draw, now)
     return len(result.winners)
 
 
-def _add_winner(
+def add_winner(
     session: Session,
     draw: Draw,
     position: int,
@@ -434,6 +439,8 @@ def _add_winner(
     ref: str,
     users: dict[str, int],
 ) -> DrawWinner:
+    """Record one winner and congratulate them through the pool: the draw, an override and a
+    reroll all add their winners this way."""
     winner = DrawWinner(
         draw_id=draw.id,
         position=position,
@@ -464,284 +471,11 @@ def winners_of(session: Session, mode: str, source_id: int) -> frozenset[int] | 
     )
 
 
-# ---- admin actions -----------------------------------------------------------------------------
-
-
-CLOSE_EARLY_NEEDS_REASON = (
-    "This pool is open for entries until {until:%d %b %Y %H:%M} UTC. To end it early, confirm "
-    "Draw now with a reason of at least 5 characters: it is recorded in the audit log."
-)
-
-
-def closes_early(draw: Draw, now: datetime) -> bool:
-    """Would Draw now end this pool before its own close (so it needs a confirmed reason)?"""
-    return draw.status == DrawStatus.SCHEDULED and now < draw.draw_at
-
-
-def draw_now(
-    admin_id: int, draw_id: int, now: datetime | None = None, *, reason: str = ""
-) -> Outcome:
-    """An admin's "Draw now": close the pool if it is still open, then draw if its round is out.
-    Ending an open pool before its close needs the admin's reason, which the audit log keeps."""
-    now = now or utcnow()
-    with db.session_scope() as session:
-        admin = session.get(User, admin_id)
-        require_admin(admin)
-        draw = get(session, draw_id)
-        if draw.status in (DrawStatus.DRAWN, DrawStatus.VOID):
-            return Outcome("taken", f"This draw is {draw.status} already.")
-        if draw.status == DrawStatus.SCHEDULED and (
-            why := pool_of(draw).blocked(session, draw, now)
-        ):
-            return Outcome("blocked", why)
-        early = closes_early(draw, now)
-        if early and len(" ".join(reason.split())) < 5:
-            return Outcome("blocked", CLOSE_EARLY_NEEDS_REASON.format(until=draw.draw_at))
-        if draw.status == DrawStatus.SCHEDULED and close(session, draw_id, now):
-            detail = f"closed early: Draw now — {audit.checked_reason(reason)}" if early else ""
-            audit.record(session, admin, "draw.close", "draw", draw_id, detail or "Draw now")
-    outcome = perform(draw_id, trigger=DrawTrigger.ADMIN, actor_id=admin_id, now=now)
-    with db.session_scope() as session:
-        if outcome.status == "drawn":
-            audit.record(session, session.get(User, admin_id), "draw.draw", "draw", draw_id)
-        draw = session.get(Draw, draw_id)
-        if outcome.status == "not_due":
-            moment = datetime.fromtimestamp(round_time(draw.beacon_round), UTC)
-            return Outcome(
-                "not_due",
-                f"Closed. The draw waits for drand round {draw.beacon_round}, published at "
-                f"{moment:%H:%M:%S} UTC; it runs by itself within seconds of that.",
-            )
-        if draw.status == DrawStatus.VOID:
-            return Outcome("void", draw.reason or "The draw is void.")
-    return outcome
-
-
-def skip_beacon(
-    session: Session, admin: User, draw_id: int, reason: str, now: datetime | None = None
-) -> Draw:
-    """Switch one frozen draw to no beacon (no relay answers), with the reason its proof shows."""
-    require_admin(admin)
-    reason = audit.checked_reason(reason)
-    now = now or utcnow()
-    switched = _take(
-        session,
-        draw_id,
-        now,
-        also=Draw.use_beacon.is_(True),
-        use_beacon=False,
-        no_beacon_reason=reason,
-        beacon_round=None,
-        status=DrawStatus.CLOSED,
-        next_attempt_at=now,
-        last_problem=None,
-    )
-    draw = get(session, draw_id)
-    if not switched:
-        raise UserError(_cannot(draw, "switch to no beacon"))
-    audit.record(session, admin, "draw.no_beacon", "draw", draw_id, reason)
-    return draw
-
-
-def draw_without_beacon(
-    admin_id: int, draw_id: int, reason: str, now: datetime | None = None
-) -> Outcome:
-    """An admin's "Draw without beacon": switch the waiting draw off drand, then Draw now."""
-    now = now or utcnow()
-    with db.session_scope() as session:
-        skip_beacon(session, session.get(User, admin_id), draw_id, reason, now)
-    return draw_now(admin_id, draw_id, now)
-
-
-def override(
-    session: Session,
-    admin: User,
-    draw_id: int,
-    *,
-    reason: str,
-    email: str = "",
-    ticket: int | str | None = None,
-    now: datetime | None = None,
-) -> Draw:
-    """A manual override: the admin names the winner (a member by email, or for a ticket pool the
-    ticket an external live draw picked); recorded and published as an override, never as random."""
-    require_admin(admin)
-    reason = audit.checked_reason(reason)
-    now = now or utcnow()
-    draw = get(session, draw_id)
-    pool = pool_of(draw)
-    if draw.status == DrawStatus.SCHEDULED and (why := pool.blocked(session, draw, now)):
-        raise UserError(why)
-    user = None
-    if ticket in (None, ""):
-        user = accounts.find_by_email(session, email or "")
-        if user is None:
-            field = "email" if draw.kind != TICKETS or email else "ticket"
-            raise UserError("No member has that email address.", field=field)
-    elif draw.kind != TICKETS:
-        raise UserError("This pool has no numbered tickets; name the winner by email.")
-    if draw.status == DrawStatus.SCHEDULED:
-        close(session, draw_id, now)
-    taken = _take(session, draw_id, now, status=DrawStatus.DRAWN)
-    session.refresh(draw)
-    if not taken:
-        raise UserError(_cannot(draw, "override"))
-    snapshot = session.get(DrawSnapshot, draw_id).body
-    chosen = _overridden(draw, snapshot, user, ticket)
-    draw.result = json.dumps([{"manual_override": {"reason": reason, "winners": [chosen.entrant]}}])
-    draw.trigger, draw.actor_id, draw.reason, draw.drawn_at = (
-        DrawTrigger.OVERRIDE,
-        admin.id,
-        reason,
-        now,
-    )
-    draw.next_attempt_at = None
-    users = {chosen.entrant: user.id} if user else pool.owners(session, draw, [chosen])
-    _add_winner(session, draw, 1, 0, chosen.ticket, chosen.entrant, users)
-    pool.settle(session, draw, now)
-    who = user.email if user else f"ticket {chosen.ticket}"
-    audit.record(session, admin, "draw.override", "draw", draw_id, f"{who}: {reason}")
-    session.flush()
-    return draw
-
-
-def _overridden(draw: Draw, snapshot: bytes, user: User | None, ticket: int | str | None) -> Winner:
-    """The entrant the override names, found in the frozen snapshot (only an entrant can win)."""
-    if user is None:
-        try:
-            number = int(str(ticket).strip().lstrip("#"))
-        except ValueError:
-            raise UserError("Give the winning ticket's number, like 42.", field="ticket") from None
-        fields = line_of(snapshot, str(number))
-        if fields is None:
-            raise UserError(
-                f"Ticket {number} was not in the draw (not sold, or refunded).", field="ticket"
-            )
-        return Winner(ticket=number, entrant=fields[1])
-    ref = ref_for(draw.pool_id, user.id)
-    marker = f"\t{ref}\n" if draw.kind == TICKETS else f"{ref}\t"
-    if marker.encode() not in snapshot:
-        raise UserError(
-            f"{user.email} held no entries when the pool closed; only an entrant can win.",
-            field="email",
-        )
-    return Winner(ticket=None, entrant=ref)
-
-
-def winner_user_id(session: Session, winner_id: int) -> int | None:
-    """The member a winner row names (None for no such row, or a winner with no account)."""
-    winner = session.get(DrawWinner, winner_id)
-    return winner.user_id if winner else None
-
-
-def reroll(session: Session, admin: User, winner_id: int, reason: str) -> DrawWinner:
-    """Replace an unreachable or disqualified winner with one drawn from the same stream."""
-    require_admin(admin)
-    reason = audit.checked_reason(reason)
-    winner = session.get(DrawWinner, winner_id)
-    if winner is None:
-        raise UserError("That winner no longer exists.")
-    # One reroll at a time, on the row as it is now, even if this session read the draw before.
-    draw = session.get(Draw, winner.draw_id, with_for_update=True, populate_existing=True)
-    session.refresh(winner)
-    if draw.trigger == DrawTrigger.OVERRIDE:
-        raise UserError("This draw was a manual override, so it has no random stream to reroll.")
-    if winner.status == WinnerStatus.REPLACED:
-        raise UserError("This winner was replaced already; reload to see who replaced them.")
-    runs = json.loads(draw.result)
-    number = len(runs)
-    earlier = session.exec(select(DrawWinner).where(DrawWinner.draw_id == draw.id)).all()
-    pool = pool_of(draw)
-    parameters = pool.parameters(draw, reroll=number, earlier=earlier)
-    randomness = bytes.fromhex(draw.beacon_randomness) if draw.beacon_randomness else None
-    snapshot = session.get(DrawSnapshot, draw.id).body
-    result = run_draw(draw_key(bytes.fromhex(draw.seed), randomness), snapshot, parameters)
-    if not result.winners:
-        raise UserError("Everyone who held entries has won already: nobody is left to draw.")
-    drawn = result.winners[0]
-    runs.append({"parameters": parameters_to_dict(parameters), "result": result_to_dict(result)})
-    draw.result = json.dumps(runs)
-    winner.status, winner.replaced_reason = WinnerStatus.REPLACED, reason
-    users = pool.owners(session, draw, [drawn])
-    replacement = _add_winner(
-        session, draw, winner.position, number, drawn.ticket, drawn.entrant, users
-    )
-    audit.record(session, admin, "draw.reroll", "draw", draw.id, f"reroll {number}: {reason}")
-    session.flush()
-    return replacement
-
-
-def void(
-    session: Session, admin: User, draw_id: int, reason: str, now: datetime | None = None
-) -> Draw:
-    """Cancel a draw not yet drawn; its seed is revealed so the commitment can be checked."""
-    require_admin(admin)
-    reason = audit.checked_reason(reason)
-    now = now or utcnow()
-    draw = get(session, draw_id)
-    voided = _take(
-        session,
-        draw_id,
-        now,
-        statuses=UNDRAWN,
-        status=DrawStatus.VOID,
-        reason=reason,
-        drawn_at=now,
-        actor_id=admin.id,
-    )
-    session.refresh(draw)
-    if not voided:
-        raise UserError(_cannot(draw, "void"))
-    pool_of(draw).voided(session, draw, now)
-    audit.record(session, admin, "draw.void", "draw", draw_id, reason)
-    return draw
-
-
 def _void(draw: Draw, reason: str, now: datetime) -> None:
+    """Mark a draw void (nobody to draw at its close); an admin's void is draw_actions.void."""
     draw.status, draw.reason, draw.drawn_at, draw.next_attempt_at = (
         DrawStatus.VOID,
         reason,
         now,
         None,
     )
-
-
-def _cannot(draw: Draw, action: str) -> str:
-    if draw.status in (DrawStatus.DRAWN, DrawStatus.VOID):
-        return f"Cannot {action}: this draw is {draw.status} already."
-    if draw.claimed_until is not None:
-        return f"Cannot {action}: the draw is running right now. Reload in a few seconds."
-    return f"Cannot {action} a draw that is {draw.status.replace('_', ' ')}."
-
-
-# ---- the winner queue --------------------------------------------------------------------------
-
-
-def set_winner_status(
-    session: Session, admin: User, winner_id: int, action: str, now: datetime | None = None
-) -> DrawWinner:
-    """contacted, delivered, publish or unpublish a winner; recorded in the audit log."""
-    require_admin(admin)
-    now = now or utcnow()
-    winner = session.get(DrawWinner, winner_id)
-    if winner is None:
-        raise UserError("That winner no longer exists.")
-    if winner.status == WinnerStatus.REPLACED:
-        raise UserError("This winner was replaced; act on their replacement instead.")
-    if action == "contacted":
-        winner.status, winner.contacted_at = WinnerStatus.CONTACTED, winner.contacted_at or now
-    elif action == "delivered":
-        winner.status, winner.delivered_at = WinnerStatus.DELIVERED, now
-        winner.contacted_at = winner.contacted_at or now
-        draw = session.get(Draw, winner.draw_id)
-        user = session.get(User, winner.user_id) if winner.user_id else None
-        if user is not None:
-            pool_of(draw).delivered(session, draw, winner, user)
-    elif action == "publish":
-        winner.published_at = winner.published_at or now
-    elif action == "unpublish":
-        winner.published_at = None
-    else:
-        raise UserError(f"Unknown winner action {action!r}.")
-    audit.record(session, admin, f"winner.{action}", "draw_winner", winner.id)
-    return winner

@@ -9,9 +9,8 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from luckyclub.core.errors import UserError
-from luckyclub.draws.snapshot import TICKETS
 from luckyclub.models import Draw, DrawStatus, DrawWinner, User, WinnerStatus, id_of
-from luckyclub.platform import audit
+from luckyclub.platform import audit, draw_kinds
 
 NEXT_STEPS: dict[str, str] = {
     WinnerStatus.NOTIFIED: "We have emailed you and will contact you soon to arrange your prize.",
@@ -57,7 +56,7 @@ def wins_of(session: Session, user_id: int, *, limit: int = 20) -> list[Win]:
                 prize=draw.prize,
                 mode=draw.mode,
                 drawn_at=draw.drawn_at,
-                ticket=winner.ticket if draw.kind == TICKETS else None,
+                ticket=draw_kinds.of(draw.kind).ticket_number(winner.ticket),
                 next_step=NEXT_STEPS.get(winner.status, NEXT_STEPS[WinnerStatus.NOTIFIED]),
                 show_name=winner.show_name,
             )

@@ -20,7 +20,7 @@ from luckyclub.core.db import Session, session_scope
 from luckyclub.core.errors import NotAllowed, UserError
 from luckyclub.core.words import when
 from luckyclub.models import DrawTrigger, User
-from luckyclub.platform import accounts, audit, draws
+from luckyclub.platform import accounts, audit, draw_actions, draws
 from luckyclub.platform.permissions import require_admin
 from luckyclub.state.session import SessionState
 
@@ -86,12 +86,12 @@ def admin_id_for(token: str | None) -> int:
 def draw_now_as(token: str | None, draw_id: int, reason: str = "") -> draws.Outcome:
     """The admin's Draw now, run off the event loop: the service claims the draw exactly once
     (an open pool ends early only with the admin's `reason`)."""
-    return draws.draw_now(admin_id_for(token), draw_id, reason=reason)
+    return draw_actions.draw_now(admin_id_for(token), draw_id, reason=reason)
 
 
 def draw_without_beacon_as(token: str | None, draw_id: int, reason: str) -> draws.Outcome:
     """Switch a frozen draw to no beacon (with the reason its proof shows), then draw it."""
-    return draws.draw_without_beacon(admin_id_for(token), draw_id, reason)
+    return draw_actions.draw_without_beacon(admin_id_for(token), draw_id, reason)
 
 
 class AdminPageState(SessionState):

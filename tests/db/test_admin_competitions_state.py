@@ -40,7 +40,7 @@ from luckyclub.pages.admin.home import AdminState
 from luckyclub.pages.admin.tickets import TicketsAdminState
 from luckyclub.pages.admin.winners import WinnersAdminState
 from luckyclub.pages.draws.champions import ChampionsState
-from luckyclub.platform import draw_public, draws, winner_media
+from luckyclub.platform import draw_actions, draw_public, draws, winner_media
 from luckyclub.state.competitions.admin_competition import CompetitionAdminState
 from tests.db.factories import add_buyer, add_competition, add_user
 from tests.db.reflex_state import state_for_tab
@@ -607,7 +607,7 @@ def drawn_winner(session, admin: User, email: str = "ann@example.com") -> DrawWi
     buyer = add_buyer(session, email)
     postal(session, admin, competition, name="Ann", email=buyer.email)
     draw = catalogue.draw_of(session, competition.id)
-    assert draws.draw_now(admin.id, draw.id).status == "drawn"
+    assert draw_actions.draw_now(admin.id, draw.id).status == "drawn"
     return session.exec(select(DrawWinner).where(DrawWinner.draw_id == draw.id)).one()
 
 
@@ -637,7 +637,7 @@ def test_marking_a_raffle_prize_delivered_sends_no_prize_email(session, people, 
     draw = drawn_pool(session, open_pool(session, {"ann@example.com": 3}), people["admin"])
     winner = session.exec(select(DrawWinner).where(DrawWinner.draw_id == draw.id)).one()
 
-    draws.set_winner_status(session, people["admin"], winner.id, "delivered")
+    draw_actions.set_winner_status(session, people["admin"], winner.id, "delivered")
     session.commit()
 
     templates = session.exec(select(OutboxMessage.template)).all()
@@ -740,7 +740,7 @@ def test_winner_media_is_for_admins_until_the_winner_is_published(
         assert seen.status_code == 200 and seen.headers["content-type"] == "image/png"
         assert seen.headers["x-content-type-options"] == "nosniff"
 
-        draws.set_winner_status(session, admin, winner.id, "publish")
+        draw_actions.set_winner_status(session, admin, winner.id, "publish")
         session.commit()
         client.cookies.clear()
         assert client.get(url).status_code == 200
@@ -751,7 +751,7 @@ def test_winner_media_is_for_admins_until_the_winner_is_published(
         [shown] = champions_page.champions
         assert (shown.media_url, shown.is_video, shown.details) == (url, False, "From Leeds")
 
-        draws.set_winner_status(session, admin, winner.id, "unpublish")
+        draw_actions.set_winner_status(session, admin, winner.id, "unpublish")
         session.commit()
         assert client.get(url).status_code == 404
 

@@ -27,7 +27,7 @@ from luckyclub.pages.admin.raffles import RafflesAdminState
 from luckyclub.pages.admin.winners import WinnersAdminState
 from luckyclub.pages.draws.draw import DrawPageState
 from luckyclub.pages.draws.live_draw import LiveDrawState
-from luckyclub.platform import draw_public, draws
+from luckyclub.platform import draw_actions, draw_public, draws
 from luckyclub.state.admin import DRAW_FAILED
 from tests.db.factories import add_open_raffle, add_user
 from tests.db.reflex_state import run_busy, state_for_tab
@@ -103,7 +103,7 @@ def without_beacon(state, form: dict) -> None:
 
 
 def drawn_pool(session, no_beacon_draw: Draw, admin: User) -> Draw:
-    draws.draw_now(admin.id, no_beacon_draw.id, reason="Drawn early for the test")
+    draw_actions.draw_now(admin.id, no_beacon_draw.id, reason="Drawn early for the test")
     return no_beacon_draw
 
 
@@ -149,7 +149,7 @@ def test_a_draw_that_fails_unexpectedly_frees_the_button_and_says_so(
     def broken(admin_id, draw_id, now=None, reason=""):
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(draws, "draw_now", broken)
+    monkeypatch.setattr(draw_actions, "draw_now", broken)
     with pytest.raises(RuntimeError):
         draw_now(state, draw.id)
 

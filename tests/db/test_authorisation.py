@@ -28,7 +28,7 @@ from luckyclub.club import ledger, proofs, raffles
 from luckyclub.competitions import postal
 from luckyclub.competitions.checkout import start_checkout
 from luckyclub.models import LedgerSource, OutboxMessage, Role, utcnow
-from luckyclub.platform import accounts, draws
+from luckyclub.platform import accounts, draw_actions
 from luckyclub.state.admin import AdminPageState
 from luckyclub.state.session import SessionState
 from tests.db.factories import add_buyer, add_competition, add_member, add_open_raffle, add_user
@@ -170,7 +170,7 @@ def world(session, app_db, tmp_path, monkeypatch, no_beacon, secrets) -> dict:
     session.commit()
     drawn = raffles.schedule_draw(session, open_raffle)
     session.commit()
-    draws.draw_now(admin.id, drawn.id)
+    draw_actions.draw_now(admin.id, drawn.id)
     competition = add_competition(session, admin)
     add_competition(session, admin, active=False, title="A secret draft")
     add_competition(session, admin)

@@ -33,7 +33,7 @@ from luckyclub.pages.competitions.competition import WAITING, CompetitionPageSta
 from luckyclub.pages.competitions.rules import RulesState
 from luckyclub.pages.draws.draw import DrawPageState
 from luckyclub.pages.draws.live_draw import LiveDrawState
-from luckyclub.platform import accounts, draws, wins
+from luckyclub.platform import accounts, draw_actions, draws, wins
 from luckyclub.state.session import SessionState
 from tests.db.factories import add_buyer, add_competition, add_user
 from tests.db.reflex_state import run_busy, state_for_tab
@@ -487,7 +487,7 @@ def test_the_live_page_counts_tickets_and_entrants_before_the_draw(session, admi
     state = state_for_tab(LiveDrawState, path=routes.live_page(draw.id))
     LiveDrawState.load.fn(state)
 
-    assert state.draw.is_tickets and state.draw.entry_words == "tickets"
+    assert state.draw.entries_title == "Tickets" and state.draw.entries_words == "3 tickets"
     assert (state.draw.entrant_count, state.draw.entry_count) == (2, 3)
 
 
@@ -512,7 +512,7 @@ def test_after_the_draw_the_page_shows_the_winning_ticket_and_names_a_published_
     assert state.live_url == routes.live_page(draw.id)
     assert state.can_buy == 0
 
-    draws.set_winner_status(session, admin, winner.id, "publish")
+    draw_actions.set_winner_status(session, admin, winner.id, "publish")
     session.commit()
     published = competition_page(competition.id).winners[0]
     # Ann shows her name on leaderboards, but a winner is named only with consent to that.

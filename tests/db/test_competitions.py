@@ -28,7 +28,7 @@ from luckyclub.models import (
     TicketStatus,
     utcnow,
 )
-from luckyclub.platform import draw_public, draws, payments
+from luckyclub.platform import draw_actions, draw_public, draws, payments
 from luckyclub.state.competitions import competition_views
 from tests.db.factories import add_buyer, add_competition, add_user
 
@@ -211,7 +211,7 @@ def test_the_draw_waits_until_sales_close(session, admin, no_beacon):
     competition = add_competition(session, admin)
     draw = catalogue.draw_of(session, competition.id)
 
-    outcome = draws.draw_now(admin.id, draw.id)
+    outcome = draw_actions.draw_now(admin.id, draw.id)
 
     assert outcome.status == "blocked" and "Sales are open" in outcome.message
 
@@ -313,7 +313,9 @@ def test_a_manual_winner_names_a_ticket_and_is_published_as_an_override(session,
     draw = catalogue.draw_of(session, competition.id)
     after = competition.ends_at + timedelta(seconds=1)
 
-    draws.override(session, admin, draw.id, ticket="#4", reason="Drawn live on stream", now=after)
+    draw_actions.override(
+        session, admin, draw.id, ticket="#4", reason="Drawn live on stream", now=after
+    )
     session.commit()
 
     winner = session.exec(select(DrawWinner).where(DrawWinner.draw_id == draw.id)).one()
@@ -436,7 +438,9 @@ def test_a_manual_winner_of_a_competition_verifies_as_an_override_and_nothing_el
     buy(ann, competition, 2)
     draw = catalogue.draw_of(session, competition.id)
     after = competition.ends_at + timedelta(seconds=1)
-    draws.override(session, admin, draw.id, ticket="2", reason="Drawn live on stream", now=after)
+    draw_actions.override(
+        session, admin, draw.id, ticket="2", reason="Drawn live on stream", now=after
+    )
     session.commit()
 
     report = draw_public.verify_draw(session, draw.id)

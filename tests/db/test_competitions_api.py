@@ -30,7 +30,7 @@ from luckyclub.models import (
     TicketOrder,
     utcnow,
 )
-from luckyclub.platform import accounts, draws
+from luckyclub.platform import accounts, draw_actions, draws
 from luckyclub.state.session import SESSION_COOKIE
 from tests.db.factories import add_buyer, add_competition, add_user
 from tests.db.test_competitions import buy
@@ -381,13 +381,13 @@ def test_the_draw_shows_its_commitment_before_and_its_winner_and_proof_after(
     proof = client.get(body["proof"])
     assert proof.status_code == 200 and proof.json()["commitment"] == draw.commitment
 
-    draws.set_winner_status(session, admin, winner.id, "publish")
+    draw_actions.set_winner_status(session, admin, winner.id, "publish")
     session.commit()
     [published] = client.get(path).json()["winners"]
     assert published["winnerName"] == f"Member #{winner.user_id}"  # they chose no public name
 
     session.expire_all()  # the draw was read here before run_due drew it in its own session
-    draws.reroll(session, admin, winner.id, "Did not answer for 14 days")
+    draw_actions.reroll(session, admin, winner.id, "Did not answer for 14 days")
     session.commit()
     [replacement] = client.get(path).json()["winners"]
     assert replacement["reroll"] == 1 and replacement["winnerName"] is None
@@ -402,7 +402,7 @@ def test_a_manual_winner_and_a_void_draw_say_so_with_their_reason(
     ann = add_buyer(session, "ann@example.com")
     buy(ann, chosen, 2)
     draw = catalogue.draw_of(session, chosen.id)
-    draws.override(
+    draw_actions.override(
         session,
         admin,
         draw.id,

@@ -15,7 +15,7 @@ from luckyclub.pages.club.dashboard import DashboardState
 from luckyclub.pages.draws.champions import ChampionsState
 from luckyclub.pages.draws.draw import DrawPageState
 from luckyclub.pages.draws.live_draw import LiveDrawState
-from luckyclub.platform import accounts, draw_public, draws
+from luckyclub.platform import accounts, draw_actions, draw_public, draws
 from luckyclub.state.draws import draw_room
 from tests.db.factories import add_open_raffle, add_user
 from tests.db.reflex_state import state_for_tab
@@ -162,7 +162,7 @@ def test_champions_lists_published_winners_with_a_link_to_the_draw(session):
     assert state.loaded and state.champions == []  # drawn, not yet published
 
     [row] = draw_public.winner_queue(session)
-    draws.set_winner_status(session, admin, row.winner_id, "publish")
+    draw_actions.set_winner_status(session, admin, row.winner_id, "publish")
     session.commit()
     ChampionsState.load.fn(state)
 

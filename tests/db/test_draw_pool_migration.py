@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from luckyclub.competitions import catalogue
 from luckyclub.core import db
 from luckyclub.models import Competition, Draw, DrawStatus, DrawWinner, Raffle, Role, UTCDateTime
-from luckyclub.platform import draw_public, draws, programs
+from luckyclub.platform import draw_actions, draw_public, draws, programs
 from tests.db.factories import add_buyer, add_competition, add_user
 from tests.db.test_competitions import buy
 from tests.db.test_draws import close_then_draw, raffle_with_entries
@@ -51,7 +51,7 @@ def _populate(session: Session, settings_env) -> None:
     session.expire_all()
     draw = draws.draw_of(session, "raffle", raffle.id)
     first = session.exec(select(DrawWinner).where(DrawWinner.draw_id == draw.id)).first()
-    draws.reroll(session, admin, first.id, "Did not answer within a week")
+    draw_actions.reroll(session, admin, first.id, "Did not answer within a week")
     session.commit()
 
     settings_env(DRAW_BEACON="0")
@@ -63,7 +63,7 @@ def _populate(session: Session, settings_env) -> None:
         buy(buyer, competition, 3)
         buy(add_buyer(session, f"other{number}@example.com"), competition, 2)
     draws.run_due(now=drawn.draw_at + timedelta(seconds=1))
-    draws.override(
+    draw_actions.override(
         session,
         admin,
         catalogue.draw_of(session, overridden.id).id,

@@ -23,7 +23,7 @@ from luckyclub.models import (
     User,
     utcnow,
 )
-from luckyclub.platform import draws
+from luckyclub.platform import draw_actions, draws
 from tests.db.factories import add_open_raffle, add_user
 
 WINNERS = 2
@@ -87,7 +87,7 @@ def test_eight_triggers_at_once_draw_a_closed_pool_exactly_once(postgres, sessio
     session.commit()
     kinds = [
         lambda: [draws.perform(draw.id)],
-        lambda: [draws.draw_now(admin.id, draw.id, reason="The sponsor asked for it")],
+        lambda: [draw_actions.draw_now(admin.id, draw.id, reason="The sponsor asked for it")],
         lambda: draws.run_due(),
     ]
     results = all_at_once([kinds[n % 3] for n in range(8)])
@@ -112,7 +112,7 @@ def test_eight_triggers_at_once_on_a_scheduled_pool_close_and_draw_it_once(
     draw = pool(session, entrants=4)
     admin = add_user(session, "admin@example.com", Role.ADMIN)
     triggers = [
-        lambda: [draws.draw_now(admin.id, draw.id, reason="The sponsor asked for it")],
+        lambda: [draw_actions.draw_now(admin.id, draw.id, reason="The sponsor asked for it")],
         lambda: draws.run_due(),
     ] * 4
     results = all_at_once(triggers)

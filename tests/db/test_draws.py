@@ -23,7 +23,7 @@ from luckyclub.models import (
     Role,
     WinnerStatus,
 )
-from luckyclub.platform import draw_public, draws
+from luckyclub.platform import draw_actions, draw_public, draws
 from tests import drand_relay
 from tests.db.factories import add_open_raffle, add_user
 
@@ -169,7 +169,7 @@ def test_a_second_trigger_finds_the_draw_taken(session, relays):
 
     again = draws.perform(draw.id, now=AFTER_ROUND)
     admin = add_user(session, "boss@example.com", role=Role.ADMIN)
-    by_admin = draws.draw_now(admin.id, draw.id, now=AFTER_ROUND)
+    by_admin = draw_actions.draw_now(admin.id, draw.id, now=AFTER_ROUND)
 
     assert again.status == "taken" and by_admin.status == "taken"
     assert len(session.exec(select(DrawWinner)).all()) == 1
@@ -189,8 +189,10 @@ def test_without_a_relay_the_draw_waits_and_an_admin_may_go_without_beacon(sessi
 
     admin = add_user(session, "boss@example.com", role=Role.ADMIN)
     with pytest.raises(UserError, match="reason"):
-        draws.skip_beacon(session, admin, draw.id, "")
-    draws.skip_beacon(session, admin, draw.id, "drand relays down for an hour", now=AFTER_ROUND)
+        draw_actions.skip_beacon(session, admin, draw.id, "")
+    draw_actions.skip_beacon(
+        session, admin, draw.id, "drand relays down for an hour", now=AFTER_ROUND
+    )
     session.commit()
     [outcome] = draws.run_due(now=AFTER_ROUND + timedelta(seconds=2))
     draw = draw_of(session, raffle)
@@ -209,11 +211,11 @@ def test_a_manual_override_is_recorded_and_never_passes_as_random(session, relay
     draw = raffles.draw_of(session, raffle.id)
 
     with pytest.raises(UserError, match="held no entries"):
-        draws.override(
+        draw_actions.override(
             session, admin, draw.id, email=outsider.email, reason="Prize rules", now=AFTER_ROUND
         )
     session.rollback()
-    draws.override(
+    draw_actions.override(
         session,
         admin,
         draw.id,
@@ -234,7 +236,9 @@ def test_a_manual_override_is_recorded_and_never_passes_as_random(session, relay
     assert "manual override" in report.differences[0]
     assert len(report.differences) == 1  # commitment, snapshot and entrant all check out
     with pytest.raises(UserError, match="override"):
-        draws.reroll(session, admin, session.exec(select(DrawWinner)).one().id, "unreachable")
+        draw_actions.reroll(
+            session, admin, session.exec(select(DrawWinner)).one().id, "unreachable"
+        )
 
 
 def test_a_reroll_replaces_a_winner_from_the_same_stream_and_has_its_own_proof(session, relays):
@@ -246,17 +250,17 @@ def test_a_reroll_replaces_a_winner_from_the_same_stream_and_has_its_own_proof(s
     first = session.exec(select(DrawWinner)).one()
 
     with pytest.raises(UserError, match="reason"):
-        draws.reroll(session, admin, first.id, "no")
-    second = draws.reroll(session, admin, first.id, "Did not answer for 14 days")
+        draw_actions.reroll(session, admin, first.id, "no")
+    second = draw_actions.reroll(session, admin, first.id, "Did not answer for 14 days")
     session.commit()
-    third = draws.reroll(session, admin, second.id, "Turned out to be staff")
+    third = draw_actions.reroll(session, admin, second.id, "Turned out to be staff")
     session.commit()
 
     assert session.get(DrawWinner, first.id).status == WinnerStatus.REPLACED
     assert len({first.entrant_ref, second.entrant_ref, third.entrant_ref}) == 3
     assert (second.reroll, third.reroll) == (1, 2)
     with pytest.raises(UserError, match="replaced already"):
-        draws.reroll(session, admin, first.id, "Did not answer")
+        draw_actions.reroll(session, admin, first.id, "Did not answer")
     for number in (0, 1, 2):
         assert draw_public.verify_draw(session, draw.id, reroll=number).ok
     proof = draw_public.proof_document(session, draw.id, reroll=2)
@@ -272,21 +276,21 @@ def test_a_pool_nobody_entered_is_void_and_an_admin_can_void_a_draw(session, rel
     other = add_open_raffle(session, month="2099-02")
     draw = raffles.schedule_draw(session, other)
     session.commit()
-    draws.void(session, admin, draw.id, "Prize withdrawn by the sponsor")
+    draw_actions.void(session, admin, draw.id, "Prize withdrawn by the sponsor")
     session.commit()
     shown = draw_public.view(session, draw.id)
     assert shown.status == DrawStatus.VOID and shown.seed == draw.seed
     with pytest.raises(UserError, match="void already"):
-        draws.void(session, admin, draw.id, "again, please")
+        draw_actions.void(session, admin, draw.id, "again, please")
 
 
 def test_members_are_not_admins(session, relays):
     raffle, users = raffle_with_entries(session, {"ann@example.com": 5})
     draw = raffles.draw_of(session, raffle.id)
     with pytest.raises(UserError):
-        draws.draw_now(users["ann@example.com"].id, draw.id)
+        draw_actions.draw_now(users["ann@example.com"].id, draw.id)
     with pytest.raises(UserError):
-        draws.void(session, users["ann@example.com"], draw.id, "I want to")
+        draw_actions.void(session, users["ann@example.com"], draw.id, "I want to")
     assert draw_of(session, raffle).status == DrawStatus.SCHEDULED
 
 
@@ -328,9 +332,9 @@ def test_winner_queue_champions_and_announcement(session, relays):
     assert row.status == WinnerStatus.NOTIFIED and not row.published
     assert draw_public.champions(session) == []
 
-    draws.set_winner_status(session, admin, row.winner_id, "contacted")
-    draws.set_winner_status(session, admin, row.winner_id, "delivered")
-    draws.set_winner_status(session, admin, row.winner_id, "publish")
+    draw_actions.set_winner_status(session, admin, row.winner_id, "contacted")
+    draw_actions.set_winner_status(session, admin, row.winner_id, "delivered")
+    draw_actions.set_winner_status(session, admin, row.winner_id, "publish")
     session.commit()
 
     [champion] = draw_public.champions(session)

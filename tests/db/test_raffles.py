@@ -20,7 +20,7 @@ from luckyclub.models import (
     RaffleStatus,
     Role,
 )
-from luckyclub.platform import draws, programs
+from luckyclub.platform import draw_actions, programs
 from tests.db.factories import add_member, add_open_raffle, add_user
 
 NOW = datetime(2026, 11, 15, 12, 0, tzinfo=UTC)
@@ -319,7 +319,7 @@ def drawn_for(session, raffle, winner, *, now=FIRST_OF_DECEMBER) -> None:
     """The raffle closed and drawn with `winner` (an admin's recorded override: no chance here)."""
     boss = add_user(session, "drawing-admin@example.com", role=Role.ADMIN)
     draw = raffles.schedule_draw(session, raffle)
-    draws.override(
+    draw_actions.override(
         session, boss, draw.id, email=winner.email, reason="Decided for this test", now=now
     )
     session.commit()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from luckyclub.club import membership, proofs
 from luckyclub.competitions import catalogue
 from luckyclub.models import Role
-from luckyclub.platform import accounts, audit, draws
+from luckyclub.platform import accounts, audit, draw_actions
 from tests.db.factories import add_member, add_user
 
 
@@ -39,7 +39,7 @@ def test_person_and_emails_leave_out_ids_of_nobody(session):
 
 
 def test_lookups_of_missing_rows_say_none(session):
-    assert draws.winner_user_id(session, 999_999) is None
+    assert draw_actions.winner_user_id(session, 999_999) is None
     assert catalogue.find(session, 999_999) is None
     assert catalogue.find(session, None) is None
 

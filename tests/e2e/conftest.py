@@ -21,7 +21,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from luckyclub import modes  # noqa: F401 - tests make competitions and draws in-process too
+from luckyclub import modes  # noqa: F401 - registers every draw pool, as the app does
 from luckyclub.core.settings import PROJECT_ROOT
 from tests.fake_http import free_port
 

@@ -16,7 +16,7 @@ from luckyclub.components.live import heartbeat
 from luckyclub.core import routes
 from luckyclub.core.words import when
 from luckyclub.models import DrawStatus, utcnow
-from luckyclub.platform import draw_public, draws
+from luckyclub.platform import draw_actions, draw_kinds, draw_public, draws
 from luckyclub.state.admin import (
     TRIGGER_WORDS,
     AdminPageState,
@@ -37,6 +37,7 @@ class DrawRow:
     draw_at: str
     entrants: int
     entry_count: int
+    entries_words: str  # "40 entries", "1 ticket": in the words of the draw's kind
     winners_drawn: int
     beacon: str  # "drand round 123", or why there is none
     trigger: str
@@ -78,6 +79,7 @@ def _row(s, v: draw_public.DrawView) -> DrawRow:
         draw_at=when(v.draw_at),
         entrants=v.entrant_count,
         entry_count=v.entry_count,
+        entries_words=draw_kinds.of(v.kind).chances(v.entry_count),
         winners_drawn=len([w for w in v.winners if not w.replaced]),
         beacon=_beacon_words(v),
         trigger=TRIGGER_WORDS.get(v.trigger, ""),
@@ -145,7 +147,7 @@ class DrawsAdminState(AdminPageState):
     @rx.event
     def override(self, form_data: dict):
         self._admin_act(
-            lambda s, admin: draws.override(
+            lambda s, admin: draw_actions.override(
                 s,
                 admin,
                 record_id(form_data.get("draw_id")),
@@ -158,7 +160,7 @@ class DrawsAdminState(AdminPageState):
     @rx.event
     def void(self, form_data: dict):
         self._admin_act(
-            lambda s, admin: draws.void(
+            lambda s, admin: draw_actions.void(
                 s, admin, record_id(form_data.get("draw_id")), form_data.get("reason", "")
             ),
             "Draw void; its seed is revealed and the raffle takes no more entries.",
@@ -301,8 +303,7 @@ def _draw_card(row: DrawRow) -> rx.Component:
                 "Entrants",
                 row.entrants,
                 " members holding ",
-                row.entry_count,
-                " entries",
+                row.entries_words,
             ),
             fact("Beacon", row.beacon),
             rx.cond(

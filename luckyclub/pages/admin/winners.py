@@ -14,7 +14,7 @@ from luckyclub.core import routes
 from luckyclub.core.errors import UserError
 from luckyclub.core.words import when
 from luckyclub.models import WinnerStatus
-from luckyclub.platform import accounts, draw_public, draws, winner_media
+from luckyclub.platform import accounts, draw_actions, draw_public, winner_media
 from luckyclub.state.admin import AdminPageState, record_id
 from luckyclub.state.session import SessionState
 
@@ -108,7 +108,7 @@ def winner_rows(s) -> list[WinnerRow]:
                 replaces=name_at(q, max(earlier)) if earlier else "",
                 override=q.override,
                 draw_url=routes.draw_page(q.draw_id),
-                ticket_words=f"Ticket {q.ticket_number}" if q.ticket_number is not None else "",
+                ticket_words=q.ticket_words,
                 details=q.details,
                 media_url=q.media_url,
                 is_video=q.media_type.startswith("video/"),
@@ -149,7 +149,7 @@ class WinnersAdminState(AdminPageState):
         done = {"text": DONE.get(action, "")}
 
         def act(s, admin):
-            winner = draws.set_winner_status(s, admin, record_id(winner_id), action)
+            winner = draw_actions.set_winner_status(s, admin, record_id(winner_id), action)
             if action == "publish":
                 row = next(q for q in draw_public.winner_queue(s) if q.winner_id == winner.id)
                 done["text"] = "Published. " + public_as(row)
@@ -220,8 +220,8 @@ class WinnersAdminState(AdminPageState):
 
         def replace(s, admin):
             winner_id = record_id(form_data.get("winner_id"))
-            before = draws.winner_user_id(s, winner_id)
-            after = draws.reroll(s, admin, winner_id, form_data.get("reason", ""))
+            before = draw_actions.winner_user_id(s, winner_id)
+            after = draw_actions.reroll(s, admin, winner_id, form_data.get("reason", ""))
             said["text"] = (
                 f"{_who(s, before)} was replaced by {_who(s, after.user_id)}, drawn by reroll."
             )

@@ -14,8 +14,6 @@ from luckyclub.core.words import when
 from luckyclub.platform import draw_public
 from luckyclub.state.session import SessionState
 
-MODE_WORDS = {"raffle": "Club raffle", "competition": "Prize competition", "lottery": "Lottery"}
-
 
 @dataclass
 class ChampionView:
@@ -44,7 +42,7 @@ class ChampionsState(rx.State):
                 name=r.name,
                 prize=r.prize,
                 title=r.title,
-                mode=MODE_WORDS.get(r.mode, r.mode),
+                mode=r.mode_title,
                 drawn=when(r.drawn_at),
                 page_url=routes.draw_page(r.draw_id),
                 override=r.override,

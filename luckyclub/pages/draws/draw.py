@@ -9,7 +9,7 @@ from luckyclub.components.download import download_link
 from luckyclub.components.layout import data_table, field, link_button, page, status_badge
 from luckyclub.core import routes
 from luckyclub.core.db import session_scope
-from luckyclub.platform import draw_public
+from luckyclub.platform import draw_kinds, draw_public
 from luckyclub.state.draws.draw_views import (
     DrawSummary,
     ProofLink,
@@ -176,11 +176,9 @@ def _snapshot_card() -> rx.Component:
                         "Entries closed ",
                         S.draw.closed_at,
                         ": ",
-                        S.draw.entrant_count.to_string(),
-                        " entrants holding ",
-                        S.draw.entry_count.to_string(),
-                        " ",
-                        S.draw.entry_words,
+                        S.draw.entrants_words,
+                        " holding ",
+                        S.draw.entries_words,
                         ".",
                         size="2",
                     ),
@@ -206,11 +204,9 @@ def _snapshot_card() -> rx.Component:
                 ),
                 rx.text(
                     "Open for entries: ",
-                    S.draw.entrant_count.to_string(),
-                    " entrants holding ",
-                    S.draw.entry_count.to_string(),
-                    " ",
-                    S.draw.entry_words,
+                    S.draw.entrants_words,
+                    " holding ",
+                    S.draw.entries_words,
                     " so far. The list is frozen and published at ",
                     S.draw.draw_at,
                     ".",
@@ -282,13 +278,7 @@ def _winners() -> rx.Component:
                 width="100%",
             ),
         ),
-        rx.cond(  # the column's name is in the phone layout's CSS, so each kind has its table
-            S.draw.is_tickets,
-            data_table(
-                ["Place", "Name", "Ticket", "Entrant ref", "Status"], S.winners, _winner_row
-            ),
-            data_table(["Place", "Name", "Entry", "Entrant ref", "Status"], S.winners, _winner_row),
-        ),
+        _winners_table(),
         rx.hstack(
             download_link("Download the proof (JSON)", S.draw.proof_url, size="2"),
             rx.foreach(S.reroll_links, lambda p: download_link(p.label, p.href, size="2")),
@@ -300,41 +290,31 @@ def _winners() -> rx.Component:
     )
 
 
+def _winners_table_for(kind: draw_kinds.Kind) -> rx.Component:
+    headers = ["Place", "Name", kind.column, "Entrant ref", "Status"]
+    return data_table(headers, S.winners, _winner_row)
+
+
+def _winners_table() -> rx.Component:
+    """The column names are in the phone layout's CSS, so each kind has its own table."""
+    tables = [(kind.name, _winners_table_for(kind)) for kind in draw_kinds.KINDS.values()]
+    return rx.match(S.draw.kind, *tables, _winners_table_for(draw_kinds.WEIGHTED_KIND))
+
+
 def _check_entry_card() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading("Check my entry", size="4", as_="h2"),
-            rx.cond(
-                S.draw.is_tickets,
-                rx.text(
-                    "Your ticket numbers are on the competition's page. We look a ticket up in "
-                    "the published snapshot and check its Merkle proof against the root above.",
-                    size="2",
-                ),
-                rx.text(
-                    "Your entrant ref is on your dashboard. We look it up in the published "
-                    "snapshot and check its Merkle proof against the root above.",
-                    size="2",
-                ),
-            ),
+            rx.text(S.draw.check_hint, size="2"),
             rx.form(
                 rx.vstack(
-                    rx.cond(
-                        S.draw.is_tickets,
-                        field(
-                            "Your ticket number",
-                            "entrant_ref",
-                            placeholder="like 42",
-                            auto_complete="off",
-                            input_mode="numeric",
-                        ),
-                        field(
-                            "Your entrant ref",
-                            "entrant_ref",
-                            placeholder="32 characters, 0-9 and a-f",
-                            auto_complete="off",
-                            spell_check=False,
-                        ),
+                    field(
+                        S.draw.check_label,
+                        "entrant_ref",
+                        placeholder=S.draw.check_placeholder,
+                        auto_complete="off",
+                        input_mode=S.draw.check_input_mode,
+                        spell_check=False,
                     ),
                     rx.button("Check my entry", type="submit"),
                     align="start",

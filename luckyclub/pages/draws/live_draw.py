@@ -95,11 +95,7 @@ def _counts() -> rx.Component:
 
     return rx.grid(
         stat("Entrants", S.draw.entrant_count),
-        rx.cond(
-            S.draw.is_tickets,
-            stat("Tickets", S.draw.entry_count),
-            stat("Entries", S.draw.entry_count),
-        ),
+        stat(S.draw.entries_title, S.draw.entry_count),
         columns="2",
         spacing="3",
         width="100%",
@@ -132,8 +128,8 @@ def _winner_list(winners) -> rx.Component:
         rx.foreach(
             winners,
             lambda w: rx.cond(
-                S.draw.is_tickets,
-                # A competition's headline is the winning ticket; its holder is told privately.
+                S.draw.numbered,
+                # A numbered ticket is the headline; its holder is told privately.
                 rx.vstack(
                     rx.text(w.ticket, size="8", weight="bold", text_align="center"),
                     rx.text(w.name, size="3", color_scheme="gray", text_align="center"),
@@ -209,7 +205,7 @@ def _reveal() -> rx.Component:
             "digits",
             rx.vstack(
                 rx.text(
-                    rx.cond(S.draw.is_tickets, "The winning ticket", "The winning entry"),
+                    S.draw.winning_words,
                     size="3",
                     color_scheme="gray",
                 ),

@@ -13,7 +13,7 @@ from luckyclub.competitions import catalogue, orders, postal
 from luckyclub.core import routes
 from luckyclub.core.words import when
 from luckyclub.models import CompetitionStatus, DrawStatus
-from luckyclub.platform import accounts, audit, draw_public, draws, uploads
+from luckyclub.platform import accounts, audit, draw_actions, draw_public, draws, uploads
 from luckyclub.state.admin import (
     TRIGGER_WORDS,
     AdminPageState,
@@ -391,7 +391,7 @@ class CompetitionAdminState(AdminPageState):
     @rx.event
     def manual_winner(self, form_data: dict):
         self._admin_act(
-            lambda s, admin: draws.override(
+            lambda s, admin: draw_actions.override(
                 s,
                 admin,
                 record_id(self.draw.id),

@@ -6,10 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from luckyclub.core import routes
-from luckyclub.core.words import when
-from luckyclub.draws.snapshot import TICKETS
+from luckyclub.core.words import count, when
 from luckyclub.models import DrawStatus
-from luckyclub.platform import draw_public
+from luckyclub.platform import draw_kinds, draw_public
 
 
 @dataclass
@@ -43,8 +42,17 @@ class DrawSummary:
     live_url: str = ""
     proof_url: str = ""
     snapshot_url: str = ""
-    is_tickets: bool = False  # a competition's numbered tickets, not weighted entries
-    entry_words: str = "entries"  # what one chance is called: "entries" or "tickets"
+    # In the words of the draw's kind (platform/draw_kinds.py):
+    kind: str = ""  # the snapshot kind, for parts of a page with one variant per kind
+    numbered: bool = False  # numbered tickets: a winner is headlined by the ticket
+    entrants_words: str = ""  # "12 entrants"
+    entries_words: str = ""  # "40 entries", "1 ticket"
+    entries_title: str = "Entries"  # "Entries", "Tickets"
+    winning_words: str = ""  # "The winning entry", "The winning ticket"
+    check_hint: str = ""  # where an entrant finds what to check, and what the check does
+    check_label: str = ""  # "Your entrant ref", "Your ticket number"
+    check_placeholder: str = ""
+    check_input_mode: str = "text"  # "numeric" for ticket numbers
 
 
 @dataclass
@@ -76,6 +84,7 @@ def waiting_words(view: draw_public.DrawView) -> str:
 
 
 def summary(view: draw_public.DrawView) -> DrawSummary:
+    kind = draw_kinds.of(view.kind)
     return DrawSummary(
         id=view.id,
         title=view.title,
@@ -106,8 +115,16 @@ def summary(view: draw_public.DrawView) -> DrawSummary:
         live_url=routes.live_page(view.id),
         proof_url=routes.draw_proof(view.id),
         snapshot_url=routes.draw_snapshot(view.id),
-        is_tickets=view.kind == TICKETS,
-        entry_words="tickets" if view.kind == TICKETS else "entries",
+        kind=kind.name,
+        numbered=kind.numbered,
+        entrants_words=count(view.entrant_count, "entrant"),
+        entries_words=kind.chances(view.entry_count),
+        entries_title=kind.title,
+        winning_words=kind.winning,
+        check_hint=kind.check_hint,
+        check_label=kind.check_label,
+        check_placeholder=kind.check_placeholder,
+        check_input_mode=kind.check_input_mode,
     )
 
 
