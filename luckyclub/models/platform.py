@@ -46,6 +46,9 @@ class OutboxMessage(SQLModel, table=True):
     text_body: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     html_body: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     template: str = Field(max_length=64)
+    # "<filler>:<ref>" while the message holds blanks (mail.blank) that are written in when it is
+    # sent, e.g. an order's ticket numbers, known only once the order is numbered; None after.
+    fill: str | None = Field(default=None, max_length=100)
     status: str = Field(default=OutboxStatus.PENDING, max_length=16, index=True)
     attempts: int = 0
     next_attempt_at: datetime = Field(

@@ -8,6 +8,7 @@ emails (`enqueue_email`), delivers every channel (`deliver_due`), and serves the
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import re
@@ -37,8 +38,40 @@ FIRST_RETRY_AFTER = timedelta(seconds=30)
 LONGEST_RETRY_AFTER = timedelta(hours=1)
 
 
-def enqueue_email(session: Session, *, to: str, template: str, **context: str) -> OutboxMessage:
-    """Queue an email; it goes out only if the caller's transaction commits."""
+# ---- blanks written in when a message is sent ----------------------------------------------------
+#
+# A message may be queued before all it says is known: a purchase queues its "your tickets" email
+# before the competition row is locked to number the tickets, so that lock is held for as short a
+# time as possible. Its context holds blank(name) where a value goes, its row names the filler that
+# writes the values in (`fill`), and the delivery job fills every blank of the subject, the bodies
+# and the payload just before sending (the filled message is saved: admins read what was sent).
+
+Filler = Callable[[Session, str], dict[str, str]]
+_fillers: dict[str, Filler] = {}
+
+
+def register_filler(name: str, filler: Filler) -> None:
+    """`filler(session, ref)` gives the values of a message's blanks; a mode registers its own."""
+    _fillers[name] = filler
+
+
+def blank(name: str) -> str:
+    """The place of a value that is written in when the message is sent."""
+    return f"\u27e6{name}\u27e7"
+
+
+def fill_of(filler: str, ref: object) -> str:
+    """What a message's `fill` column holds for `filler` and the thing it is about."""
+    if filler not in _fillers:
+        raise ValueError(f"No filler {filler!r} is registered (known: {sorted(_fillers)})")
+    return f"{filler}:{ref}"
+
+
+def enqueue_email(
+    session: Session, *, to: str, template: str, fill: str | None = None, **context: str
+) -> OutboxMessage:
+    """Queue an email; it goes out only if the caller's transaction commits. With `fill`
+    (`fill_of`), the context's blanks are written in when it is sent."""
     address = to.strip()
     if "@" not in address or any(c in address for c in "\r\n\t "):
         raise ValueError(f"Not an email address: {address!r}")
@@ -49,9 +82,61 @@ def enqueue_email(session: Session, *, to: str, template: str, **context: str) -
         text_body=email.text,
         html_body=email.html,
         template=template,
+        fill=fill,
     )
     session.add(message)
     return message
+
+
+def _fill_blanks(message: OutboxMessage) -> None:
+    """Write the values of a message's blanks into it, and save it so (once per message)."""
+    if not message.fill:
+        return
+    name, _, ref = message.fill.partition(":")
+    filler = _fillers.get(name)
+    if filler is None:
+        raise DeliveryError(f"Nothing fills in {name!r} messages.", permanent=True)
+    with db.session_scope() as session:
+        values = filler(session, ref)
+        text = _filled(message.text_body, values, str)
+        if message.channel == Channel.SMS and len(text) > sms.MAX_LENGTH:
+            text = text[: sms.MAX_LENGTH - 1] + "\u2026"  # a long list of numbers, cut short
+        filled = {
+            "subject": _filled(message.subject, values, str)[:200],
+            "text_body": text,
+            "html_body": _filled(message.html_body, values, html.escape),
+            "payload": None if message.payload is None else _filled_json(message.payload, values),
+            "fill": None,
+        }
+        session.exec(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id) == message.id)
+            .values(**filled)
+            .execution_options(synchronize_session=False)
+        )
+    for field, value in filled.items():
+        setattr(message, field, value)
+
+
+def _filled(text: str, values: dict[str, str], escape: Callable[[str], str]) -> str:
+    for name, value in values.items():
+        text = text.replace(blank(name), escape(value))
+    return text
+
+
+def _filled_json(payload: str, values: dict[str, str]) -> str:
+    """A JSON payload with the blanks of its strings filled (JSON escapes them as \\uXXXX)."""
+
+    def walk(item: Any) -> Any:
+        if isinstance(item, str):
+            return _filled(item, values, str)
+        if isinstance(item, list):
+            return [walk(value) for value in item]
+        if isinstance(item, dict):
+            return {key: walk(value) for key, value in item.items()}
+        return item
+
+    return json.dumps(walk(json.loads(payload)))
 
 
 def deliver_due(
@@ -222,6 +307,7 @@ def _claim(message_id: int, now: datetime) -> OutboxMessage | None:
 
 def _deliver(message: OutboxMessage, settings: Settings, clock: Callable[[], datetime]) -> str:
     try:
+        _fill_blanks(message)
         _CHANNELS[message.channel].send(message, settings)
     except DeliveryError as exc:  # the provider's answer says whether to try again, and when
         return _record_failure(

@@ -47,6 +47,7 @@ def notify(
     sms: str | None = None,
     value_pence: int | None = None,
     currency: str = "gbp",
+    fill: str | None = None,
     **context: str,
 ) -> None:
     """Queue, in the caller's transaction: the email `email` (a mail_templates name rendered with
@@ -56,6 +57,9 @@ def notify(
 
     Each channel queues the same (event, unique_id) once: calling this again for an event that was
     already notified (a replayed webhook, a retried job) adds nothing.
+
+    With `fill` (`mail.fill_of`), the context and `sms` may hold blanks (`mail.blank`), written in
+    when each message is sent.
     """
     if event not in EVENTS:
         raise ValueError(f"Unknown notification event {event!r} (known: {sorted(EVENTS)})")
@@ -64,20 +68,31 @@ def notify(
     settings = get_settings()
     if email:
         _queue_email(
-            session, user.email, event, unique_id, email, display_name=user.display_name, **context
+            session,
+            user.email,
+            event,
+            unique_id,
+            email,
+            fill=fill,
+            display_name=user.display_name,
+            **context,
         )
     if settings.klaviyo_enabled and (
         key := _new_key(session, Channel.KLAVIYO, user.email, event, unique_id)
     ):
         value = None if value_pence is None else money.major_units(value_pence, currency)
-        session.add(_klaviyo_message(user, event, unique_id, key, context, value, currency.upper()))
+        message = _klaviyo_message(user, event, unique_id, key, context, value, currency.upper())
+        message.fill = fill
+        session.add(message)
     if (
         sms
         and settings.sms_enabled
         and user.phone
         and (key := _new_key(session, Channel.SMS, user.phone, event, unique_id))
     ):
-        session.add(_text_message(user.phone, event, key, sms))
+        message = _text_message(user.phone, event, key, sms)
+        message.fill = fill
+        session.add(message)
 
 
 def notify_admins(session: Session, *, unique_id: str, email: str, **context: str) -> None:
@@ -93,10 +108,16 @@ def notify_admins(session: Session, *, unique_id: str, email: str, **context: st
 
 
 def _queue_email(
-    session: Session, to: str, event: str, unique_id: str, template: str, **context: str
+    session: Session,
+    to: str,
+    event: str,
+    unique_id: str,
+    template: str,
+    fill: str | None = None,
+    **context: str,
 ) -> None:
     if key := _new_key(session, Channel.EMAIL, to, event, unique_id):
-        message = mail.enqueue_email(session, to=to, template=template, **context)
+        message = mail.enqueue_email(session, to=to, template=template, fill=fill, **context)
         message.dedupe_key = key
 
 

@@ -261,6 +261,87 @@ def test_each_channel_is_delivered_once_to_its_provider(
     assert {m.status for m in queued(session)} == {OutboxStatus.SENT}
 
 
+@pytest.fixture()
+def numbers_filler():
+    """A filler as a mode registers one: the values of an order's blanks, read when it is sent."""
+    asked: list[str] = []
+
+    def numbers(session, ref: str) -> dict[str, str]:
+        asked.append(ref)
+        return {"numbers": "12\u201314 <b>", "title": "Win a bike"}
+
+    mail.register_filler("test_numbers", numbers)
+    yield asked
+    mail._fillers.pop("test_numbers")
+
+
+def test_blanks_queued_with_a_notification_are_written_in_when_each_message_is_sent(
+    session,
+    ann,
+    klaviyo_on,
+    sms_on,
+    settings_env,
+    smtp_server,
+    klaviyo_server,
+    sms_server,
+    numbers_filler,
+):
+    smtp_server.start()
+    settings_env(SMTP_URL=smtp_server.url)
+    notify.notify(
+        session,
+        ann,
+        notify.ORDER_PLACED,
+        unique_id="order-7",
+        email="order_placed",
+        sms=f"LuckyClub: your tickets {mail.blank('numbers')} for {mail.blank('title')}.",
+        fill=mail.fill_of("test_numbers", 7),
+        title=mail.blank("title"),
+        numbers=mail.blank("numbers"),
+        amount="\u00a36.00",
+        link=LINK,
+    )
+    session.commit()
+    assert all(m.fill == "test_numbers:7" for m in queued(session))
+
+    assert mail.deliver_due(utcnow()) == {"sent": 3, "retrying": 0, "failed": 0}
+
+    assert numbers_filler == ["7", "7", "7"]
+    [received] = smtp_server.inbox.messages()
+    assert received["Subject"] == "Your tickets for Win a bike"
+    text = received.get_body(("plain",)).get_content()
+    assert "12\u201314 <b>" in text and "\u27e6" not in text
+    assert "12\u201314 &lt;b&gt;" in received.get_body(("html",)).get_content()
+    [event] = klaviyo_server.received
+    properties = event.json()["data"]["attributes"]["properties"]
+    assert properties["numbers"] == "12\u201314 <b>" and properties["title"] == "Win a bike"
+    [sent_text] = sms_server.received
+    assert sent_text.form()["Body"] == "LuckyClub: your tickets 12\u201314 <b> for Win a bike."
+    # What was sent is what admins read, and it is not filled in twice.
+    assert {(m.fill, "\u27e6" in m.text_body) for m in queued(session)} == {(None, False)}
+
+
+def test_a_text_longer_than_the_provider_takes_once_filled_is_cut_short(
+    session, ann, sms_on, sms_server, numbers_filler
+):
+    mail.register_filler("test_numbers", lambda session, ref: {"numbers": "1, " * 700})
+    notify.notify(
+        session,
+        ann,
+        notify.ORDER_PLACED,
+        unique_id="order-8",
+        sms=f"LuckyClub: your tickets {mail.blank('numbers')}",
+        fill=mail.fill_of("test_numbers", 8),
+        title="Win a bike",
+    )
+    session.commit()
+
+    assert mail.deliver_due(utcnow())["sent"] == 1
+
+    [sent_text] = sms_server.received
+    assert len(sent_text.form()["Body"]) == 1600 and sent_text.form()["Body"].endswith("\u2026")
+
+
 def test_klaviyo_down_is_retried_with_back_off_and_delivered_once_it_is_back(
     session, ann, klaviyo_on, klaviyo_server
 ):
