@@ -1,11 +1,12 @@
 """Fulfilment: a paid checkout's hold becomes numbered tickets, once, whoever asks.
 
 Paying turns the hold into numbers sold+1..sold+n in the same UPDATE that moves them from `held` to
-`sold`, in one transaction with the ticket rows; UNIQUE(competition_id, number) and a CHECK on the
-counts are the backstop. Fulfilment is one function, keyed by the Checkout Session (the order row is
-locked first), so the webhook, its retries and the success page can all call it: the first one
-numbers the tickets, the rest find them numbered. A payment that can no longer have tickets (sold
-out, closed, cancelled) is marked `refund_due` in that transaction (see refunds.py).
+`sold`, in one transaction with the ticket rows (on PostgreSQL one statement does both);
+UNIQUE(competition_id, number) and a CHECK on the counts are the backstop. Fulfilment is one
+function, keyed by the Checkout Session (the order row is locked first), so the webhook, its retries
+and the success page can all call it: the first one numbers the tickets, the rest find them
+numbered. A payment that can no longer have tickets (sold out, closed, cancelled) is marked
+`refund_due` in that transaction (see refunds.py).
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, update
-from sqlmodel import Session, select
+from sqlalchemy import delete, func, insert, literal, update
+from sqlmodel import Session, col, select
 
 from luckyclub.competitions import catalogue
 from luckyclub.competitions.catalogue import money
@@ -31,15 +32,26 @@ from luckyclub.models import (
     Competition,
     CompetitionStatus,
     OrderStatus,
+    OutboxMessage,
     Ticket,
     TicketOrder,
     TicketStatus,
     User,
     utcnow,
 )
-from luckyclub.platform import notify, payments
+from luckyclub.platform import mail, notify, payments
 
 log = logging.getLogger(__name__)
+
+# The filler of an order's blanks: its buyer's notifications are queued before its numbers exist.
+ORDER_NUMBERS = "order_numbers"
+
+
+def _numbers_of_order(session: Session, ref: str) -> dict[str, str]:
+    return {"numbers": describe_numbers(order_numbers(session, int(ref)))}
+
+
+mail.register_filler(ORDER_NUMBERS, _numbers_of_order)
 
 
 @dataclass(frozen=True)
@@ -80,30 +92,22 @@ def fulfil(
             f"not {money(order.amount_pence, competition.currency)}.",
         )
     held = order.status == OrderStatus.PENDING
-    # The order is written before the competition row is locked: every buyer queues for that lock,
-    # so the less a fulfilment does while holding it, the more buyers a second it serves.
+    # Every buyer queues for the competition row's lock, so the less a fulfilment does while it
+    # holds it, the more buyers a second it serves: the order and the buyer's notifications (with
+    # blanks for the numbers, written in when they are sent) are written first, and the lock is
+    # held for the numbering and the commit alone.
     order.status = OrderStatus.PAID
+    tell_entered(session, order, None, competition=competition, user=buyer)
     session.flush()
-    first, why_not = _allocate(session, order, now, held=held)
-    if first is None:
+    numbers, why_not = _number(session, order, now, held=held)
+    if not numbers:
+        session.execute(delete(OutboxMessage).where(col(OutboxMessage.fill) == _fill_of(order)))
         return _refund_due(session, order, why_not)
-    numbers = tuple(range(first, first + order.quantity))
-    session.execute(
-        insert(Ticket),
-        [
-            {
-                "competition_id": order.competition_id,
-                "number": number,
-                "order_id": order.id,
-                "user_id": order.user_id,
-                "status": TicketStatus.ACTIVE,
-                "created_at": now,
-            }
-            for number in numbers
-        ],
-    )
-    tell_entered(session, order, numbers, competition=competition, user=buyer)
     return Fulfilment("numbered", order.id, numbers, f"tickets {describe_numbers(numbers)}")
+
+
+def _fill_of(order: TicketOrder) -> str:
+    return mail.fill_of(ORDER_NUMBERS, order.id)
 
 
 def _order_for(session: Session, checkout: dict) -> TicketOrder | None:
@@ -145,42 +149,85 @@ def _locked_order(
     return tuple(row)
 
 
-def _allocate(
+def _number(
     session: Session, order: TicketOrder, now: datetime, *, held: bool
-) -> tuple[int | None, str]:
-    """The first of the order's numbers, from the capped UPDATE; or None and why not.
+) -> tuple[tuple[int, ...], str]:
+    """The order's numbers, from the capped UPDATE, with its ticket rows; or () and why not.
 
     A held order turns its hold into numbers (the room is there already). An order whose hold
     ran out before the payment came needs the room again. A hold that cannot become numbers (the
     competition closed) is given back."""
-    n, still_on_sale = order.quantity, Competition.ends_at > now
+    n = order.quantity
+    conditions = [
+        col(Competition.id) == order.competition_id,
+        col(Competition.status) == CompetitionStatus.ACTIVE,
+        col(Competition.ends_at) > now,
+    ]
     if held:
-        row = session.execute(
-            update(Competition)
-            .where(
-                Competition.id == order.competition_id,
-                Competition.status == CompetitionStatus.ACTIVE,
-                still_on_sale,
-            )
-            .values(held=Competition.held - n, sold=Competition.sold + n)
-            .returning(Competition.sold)
-        ).first()
-        first = None if row is None else row.sold - n + 1
+        counts = {"held": Competition.held - n, "sold": Competition.sold + n}
     else:
-        first = take_numbers(session, order.competition_id, n, still_on_sale)
-    if first is not None:
-        return first, ""
+        conditions.append(Competition.sold + Competition.held + n <= Competition.max_tickets)
+        counts = {"sold": Competition.sold + n}
+    numbering = update(Competition).where(*conditions).values(**counts)
+    if session.get_bind().dialect.name == "postgresql":
+        numbers = _numbered_with_tickets(session, order, now, numbering)
+    else:  # SQLite has no UPDATE in a WITH; it has one writer anyway, so two statements
+        row = session.execute(numbering.returning(Competition.sold)).first()
+        numbers = () if row is None else tuple(range(row.sold - n + 1, row.sold + 1))
+        if numbers:
+            session.execute(insert(Ticket), [_ticket(order, number, now) for number in numbers])
+    if numbers:
+        return numbers, ""
     if held:
         give_back(session, order.competition_id, n)
-    competition = session.get(Competition, order.competition_id, populate_existing=True)
+    competition = db.get_existing(session, Competition, order.competition_id)
+    session.refresh(competition)
     if competition.status == CompetitionStatus.CANCELLED:
-        return None, "The competition was cancelled before your payment arrived."
+        return (), "The competition was cancelled before your payment arrived."
     if catalogue.phase(competition, now) != catalogue.Phase.ON_SALE:
-        return None, (
+        return (), (
             f"The competition closed at {competition.ends_at:%d %b %Y %H:%M} UTC, "
             "before your payment arrived."
         )
-    return None, "The last tickets sold while your payment was on its way: it sold out."
+    return (), "The last tickets sold while your payment was on its way: it sold out."
+
+
+def _numbered_with_tickets(
+    session: Session, order: TicketOrder, now: datetime, numbering
+) -> tuple[int, ...]:
+    """One round trip for the numbers and the ticket rows (PostgreSQL): WITH numbered AS (UPDATE
+    competition … RETURNING sold) INSERT INTO ticket … SELECT … generate_series(…) RETURNING
+    number. The row lock it takes is held until the commit that follows at once."""
+    numbered = numbering.returning(Competition.sold).cte("numbered")
+    number = func.generate_series(numbered.c.sold - order.quantity + 1, numbered.c.sold)
+    rows = select(
+        literal(order.competition_id),
+        number,
+        literal(order.id),
+        literal(order.user_id),
+        literal(str(TicketStatus.ACTIVE)),
+        literal(now, Ticket.__table__.c.created_at.type),
+    ).select_from(numbered)
+    statement = (
+        insert(Ticket)
+        .from_select(
+            ["competition_id", "number", "order_id", "user_id", "status", "created_at"], rows
+        )
+        .returning(Ticket.number)
+        .add_cte(numbered)
+    )
+    return tuple(sorted(session.execute(statement).scalars()))
+
+
+def _ticket(order: TicketOrder, number: int, now: datetime) -> dict[str, object]:
+    return {
+        "competition_id": order.competition_id,
+        "number": number,
+        "order_id": order.id,
+        "user_id": order.user_id,
+        "status": TicketStatus.ACTIVE,
+        "created_at": now,
+    }
 
 
 def take_numbers(session: Session, competition_id: int, quantity: int, *also) -> int | None:
@@ -209,19 +256,24 @@ def _refund_due(session: Session, order: TicketOrder, reason: str) -> Fulfilment
 def tell_entered(
     session: Session,
     order: TicketOrder,
-    numbers: tuple[int, ...],
+    numbers: tuple[int, ...] | None,
     *,
     competition: Competition | None = None,
     user: User | None = None,
 ) -> None:
-    """The buyer's notifications (their competition and account are read unless given)."""
+    """The buyer's notifications (their competition and account are read unless given). Without
+    `numbers` (not given out yet) they hold a blank that delivery fills with the order's numbers."""
     if user is None and order.user_id:
         user = session.get(User, order.user_id)
     if user is None:
         return
     competition = competition or session.get(Competition, order.competition_id)
     link = get_settings().app_url + routes.competition_page(competition.id)
-    shown = describe_numbers(numbers)
+    shown, fill = (
+        (mail.blank("numbers"), _fill_of(order))
+        if numbers is None
+        else (describe_numbers(numbers), None)
+    )
     if order.status == OrderStatus.PAID:
         notify.notify(
             session,
@@ -236,6 +288,7 @@ def tell_entered(
             numbers=shown,
             amount=money(order.amount_pence, competition.currency),
             link=link,
+            fill=fill,
         )
     notify.notify(
         session,
@@ -245,6 +298,7 @@ def tell_entered(
         title=competition.title,
         numbers=shown,
         link=link,
+        fill=fill,
     )
 
 

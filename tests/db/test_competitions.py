@@ -28,9 +28,11 @@ from luckyclub.models import (
     TicketStatus,
     utcnow,
 )
-from luckyclub.platform import draw_actions, draw_public, draws, payments
+from luckyclub.platform import draw_actions, draw_public, draws, mail, payments
 from luckyclub.state.competitions import competition_views
+from tests import fake_http
 from tests.db.factories import add_buyer, add_competition, add_user
+from tests.db.test_outbox import SmtpServer
 
 
 @pytest.fixture()
@@ -120,6 +122,51 @@ def test_a_payment_after_it_sold_out_is_refunded_and_the_buyer_told(session, adm
         select(OutboxMessage).where(OutboxMessage.template == "order_refunded")
     ).one()
     assert refunded.to_address == "ann@example.com"
+
+
+def test_the_buyers_email_queued_before_numbering_arrives_with_its_numbers(
+    session, admin, settings_env
+):
+    server = SmtpServer(fake_http.free_port())
+    server.start()
+    try:
+        settings_env(SMTP_URL=server.url)
+        competition = add_competition(session, admin)
+        ann, bob = add_buyer(session, "ann@example.com"), add_buyer(session, "bob@example.com")
+        buy(ann, competition, 2)
+        buy(bob, competition, 3)
+        [queued] = session.exec(
+            select(OutboxMessage).where(OutboxMessage.to_address == "bob@example.com")
+        ).all()
+        assert queued.fill == f"order_numbers:{queued_order(session, bob).id}"
+
+        assert mail.deliver_due(utcnow())["sent"] == 2
+
+        sent = {m["To"]: m.get_body(("plain",)).get_content() for m in server.inbox.messages()}
+        assert "3\u20135" in sent["bob@example.com"] and "1\u20132" in sent["ann@example.com"]
+        session.expire_all()
+        assert "3\u20135" in session.get(OutboxMessage, queued.id).text_body
+    finally:
+        server.stop()
+
+
+def queued_order(session, user) -> TicketOrder:
+    return session.exec(select(TicketOrder).where(TicketOrder.user_id == user.id)).one()
+
+
+def test_a_payment_that_gets_no_tickets_leaves_no_tickets_message_queued(session, admin):
+    competition = add_competition(session, admin, max_tickets=3)
+    ann, bob = add_buyer(session, "ann@example.com"), add_buyer(session, "bob@example.com")
+    late = start_checkout(ann.id, competition.id, 2, "Paris")
+    expire_holds(utcnow() + timedelta(minutes=16))
+    buy(bob, competition, 3)
+
+    assert fulfilment.pay_test_checkout(ann, late.url.split("session=")[1]).outcome == "refund_due"
+
+    to_ann = session.exec(
+        select(OutboxMessage).where(OutboxMessage.to_address == "ann@example.com")
+    ).all()
+    assert to_ann == []  # nothing said "your tickets"; the refund's email comes once it is made
 
 
 def test_paying_the_same_checkout_twice_numbers_it_once(session, admin):
