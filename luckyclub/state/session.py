@@ -15,6 +15,7 @@ from luckyclub.core.errors import NotAllowed
 from luckyclub.models import User
 from luckyclub.platform import accounts
 from luckyclub.platform.permissions import require_admin
+from luckyclub.state.events import event
 
 SESSION_COOKIE = "luckyclub_session"
 
@@ -104,13 +105,13 @@ class SessionState(rx.State):
         self._keep_pages_for(viewer_key(self._session_token(), user))
         self._show(user)
 
-    @rx.event
+    @event
     def refresh(self):
         """On every page load: who is this? (The session may have been revoked meanwhile.)"""
         with session_scope() as s:
             self._show_viewer(self._current_user(s))
 
-    @rx.event
+    @event
     def require_sign_in(self):
         """On a members' page: send a visitor without a session to the sign-in page, then back."""
         with session_scope() as s:
@@ -121,7 +122,7 @@ class SessionState(rx.State):
         if user is None:
             return rx.redirect(f"/login?next={self.router.url.path}")
 
-    @rx.event
+    @event
     def sign_out(self):
         with session_scope() as s:
             accounts.revoke_session(s, self._session_token())

@@ -30,6 +30,7 @@ from luckyclub.state.competitions.admin import (
     extend_it,
 )
 from luckyclub.state.competitions.competition_views import PHASE_WORDS
+from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
 
 
@@ -101,11 +102,11 @@ class CompetitionsAdminState(AdminPageState):
             for c in catalogue.waiting_for_decision(s)
         ]
 
-    @rx.event
+    @event
     def load(self):
         self._admin_load()
 
-    @rx.event
+    @event
     def create(self, form_data: dict):
         made = {}
 
@@ -120,7 +121,7 @@ class CompetitionsAdminState(AdminPageState):
             )
             self.form_key += 1
 
-    @rx.event
+    @event
     def set_featured(self, competition_id: int, featured: bool):
         self._admin_act(
             lambda s, admin: catalogue.set_featured(
@@ -129,15 +130,15 @@ class CompetitionsAdminState(AdminPageState):
             "Featured competitions are listed first." if featured else "No longer featured.",
         )
 
-    @rx.event
+    @event
     def activate(self, competition_id: int):
         self._admin_act(activate_it(competition_id), ACTIVATED)
 
-    @rx.event
+    @event
     def extend(self, form_data: dict):
         self._admin_act(extend_it(form_data.get("competition_id"), form_data), EXTENDED)
 
-    @rx.event
+    @event
     def cancel(self, form_data: dict):
         self._admin_act(cancel_it(form_data.get("competition_id"), form_data), CANCELLED)
 

@@ -24,6 +24,7 @@ from luckyclub.state.admin import (
     draw_without_beacon_as,
     record_id,
 )
+from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
 
 
@@ -112,20 +113,20 @@ class DrawsAdminState(AdminPageState):
         self.waiting = [r for r in self.rows if r.waiting]
         self._version = draw_public.admin_version(s)
 
-    @rx.event
+    @event
     def load(self):
         self._admin_load()
 
-    @rx.event
+    @event
     def tick(self, _moment: str = ""):
         """The heartbeat: when the scheduler (or another admin) changed a draw, show it."""
         self._reload_if_changed(draw_public.admin_version, self._version)
 
-    @rx.event(background=True)
+    @event(background=True)
     async def draw_now(self, draw_id: int):
         await self._run_draw(draw_id, draw_now_as)
 
-    @rx.event(background=True)
+    @event(background=True)
     async def close_early_and_draw(self, form_data: dict):
         """Draw now on a pool still open for entries, confirmed with the admin's reason."""
         reason = str(form_data.get("reason") or "")
@@ -134,7 +135,7 @@ class DrawsAdminState(AdminPageState):
             lambda token, number: draw_now_as(token, number, reason),
         )
 
-    @rx.event(background=True)
+    @event(background=True)
     async def draw_without_beacon(self, form_data: dict):
         reason = form_data.get("reason", "")
         await self._run_draw(
@@ -142,7 +143,7 @@ class DrawsAdminState(AdminPageState):
             lambda token, number: draw_without_beacon_as(token, number, reason),
         )
 
-    @rx.event
+    @event
     def override(self, form_data: dict):
         self._admin_act(
             lambda s, admin: draws.override(
@@ -155,7 +156,7 @@ class DrawsAdminState(AdminPageState):
             "Winner set by manual override; the draw page says so.",
         )
 
-    @rx.event
+    @event
     def void(self, form_data: dict):
         self._admin_act(
             lambda s, admin: draws.void(

@@ -21,6 +21,7 @@ from luckyclub.models import Role
 from luckyclub.platform import accounts
 from luckyclub.state.admin import AdminPageState, AuditRow, audit_rows, record_id
 from luckyclub.state.competitions.order_views import OrderView, order_views
+from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
 
 
@@ -76,16 +77,16 @@ class AdminState(AdminPageState):
             for r in jobs.latest_runs(s)
         ]
 
-    @rx.event
+    @event
     def load(self):
         self._admin_load()
 
-    @rx.event
+    @event
     def search_members(self, form: dict):
         self.search = (form.get("search") or "").strip()[:100]
         self._admin_act(lambda s, admin: None, "")
 
-    @rx.event
+    @event
     def show_orders(self, user_id: int):
         """A member's competition tickets and orders, newest first, in a dialog."""
 
@@ -99,20 +100,20 @@ class AdminState(AdminPageState):
 
         self.orders_open = self._admin_act(read, "")
 
-    @rx.event
+    @event
     def set_orders_open(self, open_: bool):
         self.orders_open = bool(open_) and self.allowed
         if not self.orders_open:
             self.orders_of, self.member_orders = "", []
 
-    @rx.event
+    @event
     def verify_member(self, user_id: int):
         self._admin_act(
             lambda s, admin: accounts.mark_verified(s, admin, record_id(user_id)),
             "Marked verified.",
         )
 
-    @rx.event
+    @event
     def ban_member(self, form: dict):
         self._admin_act(
             lambda s, admin: accounts.ban(
@@ -121,20 +122,20 @@ class AdminState(AdminPageState):
             "Member banned; their open sessions have ended.",
         )
 
-    @rx.event
+    @event
     def unban_member(self, user_id: int):
         self._admin_act(
             lambda s, admin: accounts.unban(s, admin, record_id(user_id)), "Ban lifted."
         )
 
-    @rx.event
+    @event
     def make_admin(self, user_id: int):
         self._admin_act(
             lambda s, admin: accounts.set_role(s, admin, record_id(user_id), Role.ADMIN),
             "Now an admin.",
         )
 
-    @rx.event
+    @event
     def make_member(self, user_id: int):
         self._admin_act(
             lambda s, admin: accounts.set_role(s, admin, record_id(user_id), Role.MEMBER),

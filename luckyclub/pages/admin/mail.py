@@ -21,6 +21,7 @@ from luckyclub.core.words import when
 from luckyclub.models import Channel
 from luckyclub.platform import mail
 from luckyclub.state.admin import AdminPageState, record_id
+from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
 
 
@@ -76,7 +77,7 @@ class AdminMailState(AdminPageState):
             for m in mail.list_messages(s, limit=100)
         ]
 
-    @rx.event
+    @event
     def load(self):
         self.opened = MessageView()
         settings = get_settings()
@@ -88,7 +89,7 @@ class AdminMailState(AdminPageState):
         )
         self._admin_load()
 
-    @rx.event
+    @event
     def open_message(self, message_id: int):
         self.error = ""
         try:
@@ -114,11 +115,11 @@ class AdminMailState(AdminPageState):
             links=mail.links_in(m.text_body),
         )
 
-    @rx.event
+    @event
     def close_message(self):
         self.opened = MessageView()
 
-    @rx.event
+    @event
     def retry(self, message_id: int):
         self._admin_act(
             lambda s, admin: mail.resend(s, admin, record_id(message_id)),

@@ -20,6 +20,7 @@ from luckyclub.components.live import heartbeat
 from luckyclub.core import routes
 from luckyclub.core.words import when
 from luckyclub.state.admin import AdminPageState, record_id
+from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
 
 
@@ -82,23 +83,23 @@ class ReviewState(AdminPageState):
         ]
         self._version = proofs.queue_version(s)
 
-    @rx.event
+    @event
     def load(self):
         self._admin_load()
 
-    @rx.event
+    @event
     def tick(self, _moment: str = ""):
         """The heartbeat: when a proof arrives or is reviewed elsewhere, show the new queue."""
         self._reload_if_changed(proofs.queue_version, self._version)
 
-    @rx.event
+    @event
     def approve(self, proof_id: int):
         self._admin_act(
             lambda s, admin: proofs.review(s, admin, record_id(proof_id), approve=True),
             "Approved; the member's entries are credited.",
         )
 
-    @rx.event
+    @event
     def reject(self, form_data: dict):
         self._admin_act(
             lambda s, admin: proofs.review(
@@ -111,7 +112,7 @@ class ReviewState(AdminPageState):
             "Rejected; the member sees your reason.",
         )
 
-    @rx.event
+    @event
     def add_kind(self, form_data: dict):
         self._admin_act(
             lambda s, admin: proofs.create_kind(
@@ -124,7 +125,7 @@ class ReviewState(AdminPageState):
             "Proof kind added.",
         )
 
-    @rx.event
+    @event
     def toggle_kind(self, kind_id: int):
         def change(s, admin):
             kind = next(

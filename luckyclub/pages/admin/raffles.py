@@ -24,6 +24,7 @@ from luckyclub.models import Raffle, RaffleStatus
 from luckyclub.platform import accounts, draw_public, uploads
 from luckyclub.state.admin import AdminPageState, parse_local_time, record_id
 from luckyclub.state.busy import shows_busy
+from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
 
 IMAGE_UPLOAD_ID = "raffle_image"
@@ -107,16 +108,16 @@ class RafflesAdminState(AdminPageState):
             draw_words=draw_public.STATUS_WORDS[draw.status] if draw else "",
         )
 
-    @rx.event
+    @event
     def load(self):
         self.editing = RaffleForm()
         self._admin_load()
 
-    @rx.event
+    @event
     def new_raffle(self):
         self.editing = RaffleForm()
 
-    @rx.event
+    @event
     def edit(self, raffle_id: int):
         def pick(s, admin):
             raffle = raffles.get(s, record_id(raffle_id))
@@ -135,7 +136,7 @@ class RafflesAdminState(AdminPageState):
 
         self._admin_act(pick, "")
 
-    @rx.event
+    @event
     @shows_busy("saving")
     def save(self, form_data: dict):
         tz = self.user_timezone
@@ -158,7 +159,7 @@ class RafflesAdminState(AdminPageState):
                 self.editing = RaffleForm()
                 self.created_count += 1
 
-    @rx.event
+    @event
     async def upload_image(self, files: list[rx.UploadFile]):
         if not files:
             self.error = "Choose a picture first."
@@ -179,7 +180,7 @@ class RafflesAdminState(AdminPageState):
         )
         return rx.clear_selected_files(IMAGE_UPLOAD_ID)
 
-    @rx.event
+    @event
     def open_for_entries(self, raffle_id: int):
         outcome = {}
 
@@ -192,7 +193,7 @@ class RafflesAdminState(AdminPageState):
         if self._admin_act(open_it, ""):
             self.notice = outcome["text"]
 
-    @rx.event
+    @event
     def grant_entries(self, form_data: dict):
         def change(s, admin):
             member = accounts.find_by_email(s, form_data.get("member_email", ""))

@@ -11,6 +11,7 @@ from luckyclub.components.admin_page import admin_page
 from luckyclub.core import routes
 from luckyclub.models import LedgerSource, utcnow
 from luckyclub.state.admin import AdminPageState
+from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
 
 DAYS = 30
@@ -57,7 +58,7 @@ class StatsState(AdminPageState):
         self.active_members = membership.active_count(s)
         self.pending_proofs = proofs.pending_count(s)
 
-    @rx.event
+    @event
     def load(self):
         self._admin_load()
 

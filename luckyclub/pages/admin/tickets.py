@@ -18,6 +18,7 @@ from luckyclub.core import routes
 from luckyclub.core.errors import UserError
 from luckyclub.state.admin import AdminPageState, record_id
 from luckyclub.state.competitions.order_views import OrderView, order_views
+from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
 
 SEARCH_LABEL = "Search orders: member, email, ticket number (42) or order (#17)"
@@ -54,18 +55,18 @@ class TicketsAdminState(AdminPageState):
         rows = tickets.orders(s, competition_id=chosen, query=self.search_text)
         self.orders = order_views(rows, self.user_timezone)
 
-    @rx.event
+    @event
     def load(self):
         self._admin_load()
 
-    @rx.event
+    @event
     def search(self, form_data: dict):
         self.search_text = str(form_data.get("query") or "").strip()[:200]
         chosen = str(form_data.get("competition") or "").strip()
         self.competition_filter = chosen if _competition_id(chosen) else ""
         self._admin_act(lambda s, admin: None, "")
 
-    @rx.event
+    @event
     def refund(self, form_data: dict):
         self._admin_act(
             lambda s, admin: tickets.refund_order(

@@ -35,6 +35,7 @@ from luckyclub.state.competitions.competition_views import (
     card_view,
     winner_cards,
 )
+from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
 
 REFRESH_EVERY = 2  # ticks (seconds) between looks at the database
@@ -130,7 +131,7 @@ class CompetitionPageState(SessionState):
         ok = quantity is not None and 1 <= quantity <= self.can_buy
         self.total = money(quantity * self.comp.price_pence, self.comp.currency) if ok else ""
 
-    @rx.event
+    @event
     def load(self):
         self.error = self.notice = self.answer = ""
         self.quantity_text, self.waiting, self._checkout_id = "1", False, ""
@@ -194,7 +195,7 @@ class CompetitionPageState(SessionState):
         else:
             self.notice = "That checkout is closed already; nothing more was charged."
 
-    @rx.event
+    @event
     def tick(self, _moment: str = ""):
         """The heartbeat: the countdown moves; now and then the page looks for changes."""
         if not self.loaded or self.missing:
@@ -216,22 +217,22 @@ class CompetitionPageState(SessionState):
 
     # ---- buying ---------------------------------------------------------------------------
 
-    @rx.event
+    @event
     def choose_answer(self, value: str):
         self.answer = str(value)[:200]
 
-    @rx.event
+    @event
     def set_quantity(self, value: str):
         self.quantity_text = str(value).strip()[:7]
         self._price_total()
 
-    @rx.event
+    @event
     def step_quantity(self, by: int):
         quantity = (routes.whole_number(self.quantity_text) or 1) + (1 if by > 0 else -1)
         self.quantity_text = str(max(1, min(quantity, max(self.can_buy, 1))))
         self._price_total()
 
-    @rx.event
+    @event
     @shows_busy()
     def buy(self):
         self.error = self.notice = ""

@@ -29,6 +29,7 @@ from luckyclub.models import (
 )
 from luckyclub.platform import accounts, draw_public, wins
 from luckyclub.state.competitions.order_views import OrderView, order_views
+from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
 
 UPLOAD_ID = "proof_upload"
@@ -247,7 +248,7 @@ class DashboardState(SessionState):
     def _count_down(self) -> None:
         self.seconds_left = max(0, int(self._closes_at - utcnow().timestamp()))
 
-    @rx.event
+    @event
     def load(self):
         self.error = ""
         with session_scope() as s:
@@ -257,7 +258,7 @@ class DashboardState(SessionState):
         if self.router.url.query_parameters.get("joined"):
             self.notice = "Welcome to the club! Your membership is active."
 
-    @rx.event
+    @event
     def tick(self, _moment: str = ""):
         """The heartbeat: the countdown moves; when the data behind the page changed, reload it."""
         self._count_down()
@@ -269,7 +270,7 @@ class DashboardState(SessionState):
                 self.notice = ""  # it spoke of the page as it was
                 self._fill(s, user)
 
-    @rx.event
+    @event
     def join_club(self):
         try:
             with session_scope() as s:
@@ -279,7 +280,7 @@ class DashboardState(SessionState):
             return
         return rx.redirect(url, is_external=url.startswith("http"))
 
-    @rx.event
+    @event
     def manage_membership(self):
         try:
             with session_scope() as s:
@@ -292,7 +293,7 @@ class DashboardState(SessionState):
             return
         return rx.redirect(url, is_external=url.startswith("http"))
 
-    @rx.event
+    @event
     def set_show_on_leaderboard(self, value: bool):
         try:
             with session_scope() as s:
@@ -301,7 +302,7 @@ class DashboardState(SessionState):
         except UserError as exc:
             self.error = exc.message
 
-    @rx.event
+    @event
     async def set_show_name(self, winner_id: int, show: bool):
         """The winner's consent to be named on Champions and the draw's pages, for one win."""
         self.error = ""
@@ -324,15 +325,15 @@ class DashboardState(SessionState):
             if user is not None:
                 self._fill(s, user)
 
-    @rx.event
+    @event
     def set_kind(self, value: str):
         self.kind_id = value
 
-    @rx.event
+    @event
     def set_note(self, value: str):
         self.note = value[:1000]
 
-    @rx.event
+    @event
     async def upload_proof(self, files: list[rx.UploadFile]):
         self.error = self.notice = ""
         if not files:
@@ -413,7 +414,7 @@ def _membership_version(s, user_id: int) -> str:
 
 
 class VerifyReminderState(SessionState):
-    @rx.event
+    @event
     def resend_verification(self):
         try:
             with session_scope() as s:

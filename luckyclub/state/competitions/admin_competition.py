@@ -34,6 +34,7 @@ from luckyclub.state.competitions.admin import (
 )
 from luckyclub.state.competitions.competition_views import PHASE_WORDS
 from luckyclub.state.competitions.order_views import OrderView, order_views
+from luckyclub.state.events import event
 
 IMAGES_UPLOAD_ID = "competition_images"
 
@@ -259,12 +260,12 @@ class CompetitionAdminState(AdminPageState):
     def _id(self) -> int:
         return record_id(self._competition_id)
 
-    @rx.event
+    @event
     def load(self):
         self._admin_load()
         self.form_key += 1
 
-    @rx.event
+    @event
     def save(self, form_data: dict):
         before = self.editing
 
@@ -274,18 +275,18 @@ class CompetitionAdminState(AdminPageState):
 
         self._admin_act(save_it, "Saved.")
 
-    @rx.event
+    @event
     def activate(self):
         self._admin_act(activate_it(self._competition_id), ACTIVATED)
 
-    @rx.event
+    @event
     def deactivate(self):
         self._admin_act(
             lambda s, admin: catalogue.deactivate(s, admin, self._id()),
             "Deactivated: back to draft, hidden from the public.",
         )
 
-    @rx.event
+    @event
     def toggle_featured(self):
         featured = not self.facts.featured
         self._admin_act(
@@ -293,7 +294,7 @@ class CompetitionAdminState(AdminPageState):
             "Featured: listed first." if featured else "No longer featured.",
         )
 
-    @rx.event
+    @event
     def duplicate(self):
         made = {}
 
@@ -304,7 +305,7 @@ class CompetitionAdminState(AdminPageState):
             self._next_notice = "A draft copy was made: you are looking at it now."
             return rx.redirect(routes.admin_competition_page(made["id"]))
 
-    @rx.event
+    @event
     def delete(self):
         title = self.facts.title
         if self._admin_act(lambda s, admin: catalogue.remove(s, admin, self._id()), ""):
@@ -312,15 +313,15 @@ class CompetitionAdminState(AdminPageState):
             return rx.redirect(routes.ADMIN_COMPETITIONS)
 
     # The dialogs' hidden competition_id is for the list page; here the page's own record acts.
-    @rx.event
+    @event
     def cancel(self, form_data: dict):
         self._admin_act(cancel_it(self._competition_id, form_data), CANCELLED)
 
-    @rx.event
+    @event
     def extend(self, form_data: dict):
         self._admin_act(extend_it(self._competition_id, form_data), EXTENDED)
 
-    @rx.event
+    @event
     async def upload_images(self, files: list[rx.UploadFile]):
         if not files:
             self.error, self.notice = "Choose a picture first.", ""
@@ -342,14 +343,14 @@ class CompetitionAdminState(AdminPageState):
         )
         return rx.clear_selected_files(IMAGES_UPLOAD_ID)
 
-    @rx.event
+    @event
     def remove_image(self, name: str):
         self._admin_act(
             lambda s, admin: catalogue.remove_image(s, admin, self._id(), str(name)),
             "Picture removed.",
         )
 
-    @rx.event
+    @event
     def record_postal(self, form_data: dict):
         made = {}
 
@@ -370,7 +371,7 @@ class CompetitionAdminState(AdminPageState):
             self.notice = f"Postal entry recorded: ticket {row.numbers} for {row.buyer}."
             self.postal_key += 1
 
-    @rx.event(background=True)
+    @event(background=True)
     async def draw_now(self):
         """Perform draw now: claims the draw exactly once, off the event loop (it may wait for
         the drand relays)."""
@@ -378,7 +379,7 @@ class CompetitionAdminState(AdminPageState):
             draw_id = self.draw.id
         await self._run_draw(draw_id, draw_now_as)
 
-    @rx.event(background=True)
+    @event(background=True)
     async def draw_without_beacon(self, form_data: dict):
         """Draw without beacon, from where the admin sees the draw waiting (with a reason)."""
         async with self:
@@ -388,7 +389,7 @@ class CompetitionAdminState(AdminPageState):
             draw_id, lambda token, number: draw_without_beacon_as(token, number, reason)
         )
 
-    @rx.event
+    @event
     def manual_winner(self, form_data: dict):
         self._admin_act(
             lambda s, admin: draws.override(
