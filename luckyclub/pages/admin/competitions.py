@@ -83,8 +83,8 @@ class CompetitionsAdminState(AdminPageState):
     allowed: bool = False
     error: str = ""
     notice: str = ""
-    rows: list[CompetitionRow] = []
-    waiting: list[WaitingRow] = []
+    rows: rx.Field[list[CompetitionRow]] = rx.field(default_factory=list)
+    waiting: rx.Field[list[WaitingRow]] = rx.field(default_factory=list)
     form_key: int = 0  # a new key empties the New competition form after it is saved
 
     def _fill(self, s) -> None:

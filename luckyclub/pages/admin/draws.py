@@ -103,9 +103,10 @@ class DrawsAdminState(AdminPageState):
     allowed: bool = False
     error: str = ""
     notice: str = ""
-    rows: list[DrawRow] = []
-    waiting: list[DrawRow] = []
-    running: list[int] = []  # draws this tab asked for and is waiting on
+    rows: rx.Field[list[DrawRow]] = rx.field(default_factory=list)
+    waiting: rx.Field[list[DrawRow]] = rx.field(default_factory=list)
+    # draws this tab asked for and is waiting on
+    running: rx.Field[list[int]] = rx.field(default_factory=list)
     _version: str = ""
 
     def _fill(self, s) -> None:
@@ -241,7 +242,7 @@ def _void_dialog(row: DrawRow) -> rx.Component:
 
 
 def _announcement(row: DrawRow) -> rx.Component:
-    box_id = "announcement-" + row.id.to_string()
+    box_id = f"announcement-{row.id}"
     return rx.vstack(
         rx.el.label("Announcement to copy", html_for=box_id, style={"fontWeight": "500"}),
         rx.text_area(id=box_id, value=row.announcement, read_only=True, rows="5", width="100%"),

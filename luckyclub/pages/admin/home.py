@@ -49,14 +49,14 @@ class AdminState(AdminPageState):
 
     allowed: bool = False
     members: list[MemberRow] = []
-    actions: list[AuditRow] = []
-    job_runs: list[JobRow] = []
+    actions: rx.Field[list[AuditRow]] = rx.field(default_factory=list)
+    job_runs: rx.Field[list[JobRow]] = rx.field(default_factory=list)
     search: str = ""
     error: str = ""
     notice: str = ""
     orders_open: bool = False  # the "Tickets and orders" dialog of one member
     orders_of: str = ""  # whose: their name and email
-    member_orders: list[OrderView] = []
+    member_orders: rx.Field[list[OrderView]] = rx.field(default_factory=list)
 
     def _fill(self, s) -> None:
         self.members = [

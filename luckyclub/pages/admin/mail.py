@@ -53,7 +53,7 @@ class MessageView:
 
 class AdminMailState(AdminPageState):
     allowed: bool = False
-    messages: list[MessageRow] = []
+    messages: rx.Field[list[MessageRow]] = rx.field(default_factory=list)
     opened: MessageView = MessageView()  # held while open: cleared on close and by any page load
     _shown_only: ClassVar[tuple[str, ...]] = ("opened",)
     smtp_configured: bool = False

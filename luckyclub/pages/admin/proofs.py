@@ -51,7 +51,7 @@ class ReviewState(AdminPageState):
     allowed: bool = False
     error: str = ""
     notice: str = ""
-    queue: list[PendingProof] = []
+    queue: rx.Field[list[PendingProof]] = rx.field(default_factory=list)
     kinds: list[KindRow] = []
     _version: str = ""
 

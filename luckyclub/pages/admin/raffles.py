@@ -79,13 +79,13 @@ class RafflesAdminState(AdminPageState):
     allowed: bool = False
     error: str = ""
     notice: str = ""
-    rows: list[RaffleRow] = []
+    rows: rx.Field[list[RaffleRow]] = rx.field(default_factory=list)
     editing: RaffleForm = RaffleForm()
     open_raffles: list[RaffleRow] = []
     saving: bool = False
     # A new key empties the New raffle form after a raffle is created (no invitation to save the
     # same raffle twice); editing keys the form by the raffle's id instead.
-    created_count: int = 0
+    created_count: rx.Field[int] = rx.field(0)
 
     def _fill(self, s) -> None:
         self.rows = [self._row(s, r) for r in raffles.list_raffles(s)]
@@ -335,7 +335,7 @@ def _editor() -> rx.Component:
                     busy=RafflesAdminState.saving,
                 ),
                 # a new key resets the form's fields: to the chosen raffle, or empty after a create
-                key=E.id.to_string() + "-" + RafflesAdminState.created_count.to_string(),
+                key=f"{E.id}-{RafflesAdminState.created_count}",
             ),
             rx.cond(E.id != 0, _picture()),
             width="100%",
@@ -348,7 +348,7 @@ def _picture() -> rx.Component:
     return rx.vstack(
         rx.text("Prize picture", weight="medium"),
         rx.image(
-            src="/api/raffles/" + RafflesAdminState.editing.id.to_string() + "/image",
+            src=f"/api/raffles/{RafflesAdminState.editing.id}/image",
             alt="",
             max_height="8rem",
         ),

@@ -38,7 +38,7 @@ class RolesState(AdminPageState):
     error: str = ""
     notice: str = ""
     programs: list[ProgramOption] = []
-    grants: list[RoleRow] = []
+    grants: rx.Field[list[RoleRow]] = rx.field(default_factory=list)
 
     def _fill(self, s) -> None:
         self.programs = [

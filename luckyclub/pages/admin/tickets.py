@@ -45,7 +45,7 @@ class TicketsAdminState(AdminPageState):
     search_text: str = ""
     competition_filter: str = ""  # a competition id, or "" for all
     competition_choices: list[CompetitionChoice] = []
-    orders: list[OrderView] = []
+    orders: rx.Field[list[OrderView]] = rx.field(default_factory=list)
 
     def _fill(self, s) -> None:
         self.competition_choices = [
@@ -82,7 +82,7 @@ def _refund_dialog(o: OrderView) -> rx.Component:
         o.can_refund,
         reason_dialog(
             button="Refund",
-            title="Refund order #" + o.order_id.to_string(),
+            title=f"Refund order #{o.order_id}",
             explanation=(
                 "Its tickets are void at once and left out of the draw; a paid order's money "
                 "goes back through Stripe. The buyer is told, with your reason."

@@ -123,7 +123,7 @@ class WinnersAdminState(AdminPageState):
     allowed: bool = False
     error: str = ""
     notice: str = ""
-    rows: list[WinnerRow] = []
+    rows: rx.Field[list[WinnerRow]] = rx.field(default_factory=list)
     managing_open: bool = False
     managing: ManagedWinner = ManagedWinner()
     _version: str = ""
@@ -369,7 +369,7 @@ def _manage_dialog() -> rx.Component:
                         on_submit=WinnersAdminState.save_details,
                         width="100%",
                     ),
-                    key=M.id.to_string() + M.details,
+                    key=f"{M.id}{M.details}",
                 ),
                 rx.cond(
                     M.media_url != "",

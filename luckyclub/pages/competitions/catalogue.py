@@ -36,7 +36,7 @@ REFRESH_EVERY = 2  # ticks (seconds) between looks at the database
 
 class CompetitionListState(SessionState):
     tab: str = "active"
-    cards: list[CompetitionCard] = []
+    cards: rx.Field[list[CompetitionCard]] = rx.field(default_factory=list)
     loaded: bool = False
     now_ts: int = 0
     _ticks: int = 0

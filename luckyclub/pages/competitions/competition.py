@@ -47,13 +47,13 @@ class CompetitionPageState(SessionState):
     missing: bool = False
     comp: CompetitionCard = CompetitionCard()
     description: str = ""
-    picture_urls: list[str] = []
+    picture_urls: rx.Field[list[str]] = rx.field(default_factory=list)
     question: str = ""
     choices: list[str] = []
-    per_person_limit: int = 0
+    per_person_limit: rx.Field[int] = rx.field(0)
     cancel_reason: str = ""
     my_numbers: str = ""  # "1–3, 7"
-    can_buy: int = 0
+    can_buy: rx.Field[int] = rx.field(0)
     limit_words: str = ""  # "Your monthly spend limit leaves £7.50 this month."
     answer: str = ""
     quantity_text: str = "1"
@@ -69,7 +69,7 @@ class CompetitionPageState(SessionState):
     drawn_at: str = ""
     override: bool = False
     override_reason: str = ""
-    winners: list[WinnerCard] = []
+    winners: rx.Field[list[WinnerCard]] = rx.field(default_factory=list)
     won: bool = False  # the viewer holds a winning ticket
     now_ts: int = 0
     _version: str = ""

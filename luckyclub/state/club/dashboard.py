@@ -102,25 +102,25 @@ class DashboardState(SessionState):
     bonus_entries: int = 0
     total_entries: int = 0
     all_entries: int = 0
-    entrants: int = 0
+    entrants: rx.Field[int] = rx.field(0)
     odds_text: str = ""
     odds_basis_points: int = 0  # hundredths of a percent, for the bar
-    rows: list[LedgerRowView] = []
-    proofs: list[ProofView] = []
-    leaders: list[LeaderView] = []
+    rows: rx.Field[list[LedgerRowView]] = rx.field(default_factory=list)
+    proofs: rx.Field[list[ProofView]] = rx.field(default_factory=list)
+    leaders: rx.Field[list[LeaderView]] = rx.field(default_factory=list)
     public_name: str = ""
     show_on_leaderboard: bool = False
     entrant_ref: str = ""  # the member's pseudonym in this raffle's published snapshot
     draw_page_url: str = ""
     live_url: str = ""
-    ticket_orders: list[OrderView] = []
-    wins: list[WinView] = []
+    ticket_orders: rx.Field[list[OrderView]] = rx.field(default_factory=list)
+    wins: rx.Field[list[WinView]] = rx.field(default_factory=list)
     unnamed: str = ""  # how a winner who keeps their name private appears: "Member #2"
-    kinds: list[KindOption] = []
+    kinds: rx.Field[list[KindOption]] = rx.field(default_factory=list)
     kind_id: str = ""
     note: str = ""
     proofs_wait: str = ""  # why no proof can be sent now, shown instead of the form
-    proofs_sent: int = 0  # keys the note field, so it empties after each upload
+    proofs_sent: rx.Field[int] = rx.field(0)  # keys the note field, so it empties after each upload
     error: str = ""
     notice: str = ""
     _version: str = ""

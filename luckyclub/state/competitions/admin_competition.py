@@ -150,15 +150,16 @@ class CompetitionAdminState(AdminPageState):
     # A new key rebuilds a form, dropping what was typed: the Edit form's on load and whenever what
     # it shows changed (a save, an extension); the postal form's after an entry is recorded.
     form_key: int = 0
-    postal_key: int = 0
-    images: list[ImageRow] = []
+    postal_key: rx.Field[int] = rx.field(0)
+    images: rx.Field[list[ImageRow]] = rx.field(default_factory=list)
     choices: list[str] = []
     draw: DrawPanel = DrawPanel()
     winners: list[str] = []
     history: list[LogRow] = []
     proofs: list[ProofRow] = []
-    orders: list[OrderView] = []
-    running: list[int] = []  # the draw this tab asked for and is waiting on
+    orders: rx.Field[list[OrderView]] = rx.field(default_factory=list)
+    # the draw this tab asked for and is waiting on
+    running: rx.Field[list[int]] = rx.field(default_factory=list)
     _competition_id: int = 0
 
     def _fill(self, s) -> None:
