@@ -60,8 +60,10 @@ def recent_entries(session: Session, *, limit: int = 100) -> list[AuditEntry]:
     """The latest admin actions, newest first, each with who did it."""
     rows = recent(session, limit=limit)
     actor_ids = {a.actor_id for a in rows if a.actor_id is not None}
-    emails = (
-        dict(session.exec(select(User.id, User.email).where(User.id.in_(actor_ids))).all())
+    emails: dict[int | None, str] = (
+        dict(
+            session.exec(select(col(User.id), User.email).where(col(User.id).in_(actor_ids))).all()
+        )
         if actor_ids
         else {}
     )
