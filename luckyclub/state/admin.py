@@ -30,7 +30,7 @@ from luckyclub.state.session import SessionState
 DRAW_GOES_ON = ("drawn", "not_due")
 DRAW_FAILED = "The draw could not be run just now. Reload the page to see where it stands."
 # Who started a draw, as the draws' and a competition's admin pages say it.
-TRIGGER_WORDS = {
+TRIGGER_WORDS: dict[str, str] = {
     DrawTrigger.SCHEDULED: "by the scheduler",
     DrawTrigger.ADMIN: "by an admin (Draw now)",
     DrawTrigger.OVERRIDE: "manual override by an admin",
