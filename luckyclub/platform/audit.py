@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -81,7 +82,7 @@ def recent_entries(session: Session, *, limit: int = 100) -> list[AuditEntry]:
 
 
 def for_targets(
-    session: Session, targets: list[tuple[str, object]], *, limit: int = 200
+    session: Session, targets: Sequence[tuple[str, object]], *, limit: int = 200
 ) -> list[AuditLog]:
     """What admins did to these records (e.g. a competition and its draw), oldest first."""
     if not targets:

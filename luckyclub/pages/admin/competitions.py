@@ -17,7 +17,7 @@ from luckyclub.components.competition_form import cancel_dialog, competition_for
 from luckyclub.components.layout import data_table, status_badge
 from luckyclub.core import routes
 from luckyclub.core.words import when
-from luckyclub.models import Competition
+from luckyclub.models import Competition, id_of
 from luckyclub.state.admin import AdminPageState, record_id
 from luckyclub.state.competitions.admin import (
     ACTIVATED,
@@ -60,11 +60,24 @@ class WaitingRow:
     admin_url: str
 
 
+def waiting_row(s, c: Competition, timezone: str) -> WaitingRow:
+    competition_id = id_of(c)
+    return WaitingRow(
+        id=competition_id,
+        title=c.title,
+        sold_count=catalogue.active_tickets(s, competition_id),
+        minimum=c.min_tickets,
+        ends=when(c.ends_at, timezone),
+        admin_url=routes.admin_competition_page(competition_id),
+    )
+
+
 def competition_row(s, c: Competition, timezone: str) -> CompetitionRow:
     phase = catalogue.phase(c)
     counts = catalogue.counts(s, c)
+    competition_id = id_of(c)
     return CompetitionRow(
-        id=c.id,
+        id=competition_id,
         title=c.title,
         prize=c.prize,
         phase=phase,
@@ -75,7 +88,7 @@ def competition_row(s, c: Competition, timezone: str) -> CompetitionRow:
         ends=when(c.ends_at, timezone),
         featured=c.featured,
         is_draft=phase == catalogue.Phase.DRAFT,
-        admin_url=routes.admin_competition_page(c.id),
+        admin_url=routes.admin_competition_page(competition_id),
     )
 
 
@@ -90,17 +103,7 @@ class CompetitionsAdminState(AdminPageState):
     def _fill(self, s) -> None:
         tz = self.user_timezone
         self.rows = [competition_row(s, c, tz) for c in catalogue.list_all(s)]
-        self.waiting = [
-            WaitingRow(
-                id=c.id,
-                title=c.title,
-                sold_count=catalogue.active_tickets(s, c.id),
-                minimum=c.min_tickets,
-                ends=when(c.ends_at, tz),
-                admin_url=routes.admin_competition_page(c.id),
-            )
-            for c in catalogue.waiting_for_decision(s)
-        ]
+        self.waiting = [waiting_row(s, c, tz) for c in catalogue.waiting_for_decision(s)]
 
     @event
     def load(self):

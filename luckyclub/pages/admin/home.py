@@ -17,7 +17,7 @@ from luckyclub.components.orders import orders_table
 from luckyclub.core import routes
 from luckyclub.core.errors import UserError
 from luckyclub.core.words import when
-from luckyclub.models import Role
+from luckyclub.models import Role, id_of
 from luckyclub.platform import accounts
 from luckyclub.state.admin import AdminPageState, AuditRow, audit_rows, record_id
 from luckyclub.state.competitions.order_views import OrderView, order_views
@@ -61,7 +61,7 @@ class AdminState(AdminPageState):
     def _fill(self, s) -> None:
         self.members = [
             MemberRow(
-                id=u.id,
+                id=id_of(u),
                 email=u.email,
                 display_name=u.display_name,
                 role=u.role,

@@ -18,7 +18,7 @@ from luckyclub.core.db import session_scope
 from luckyclub.core.errors import UserError
 from luckyclub.core.settings import get_settings
 from luckyclub.core.words import when
-from luckyclub.models import Channel
+from luckyclub.models import Channel, id_of
 from luckyclub.platform import mail
 from luckyclub.state.admin import AdminPageState, record_id
 from luckyclub.state.events import event
@@ -65,7 +65,7 @@ class AdminMailState(AdminPageState):
         not_ready = mail.channels_not_ready(get_settings())
         self.messages = [
             MessageRow(
-                id=m.id,
+                id=id_of(m),
                 channel=mail.channel_label(m.channel),
                 recipient=m.to_address,
                 subject=m.subject,
@@ -103,7 +103,7 @@ class AdminMailState(AdminPageState):
             self.error = "That message no longer exists."
             return
         self.opened = MessageView(
-            id=m.id,
+            id=id_of(m),
             channel=mail.channel_label(m.channel),
             recipient=m.to_address,
             subject=m.subject,

@@ -19,6 +19,7 @@ from luckyclub.components.layout import (
 from luckyclub.components.live import heartbeat
 from luckyclub.core import routes
 from luckyclub.core.words import when
+from luckyclub.models import id_of
 from luckyclub.state.admin import AdminPageState, record_id
 from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
@@ -58,7 +59,7 @@ class ReviewState(AdminPageState):
     def _fill(self, s) -> None:
         self.queue = [
             PendingProof(
-                id=item.proof.id,
+                id=id_of(item.proof),
                 member=item.member_name,
                 email=item.member_email,
                 kind=item.kind_name,
@@ -66,14 +67,14 @@ class ReviewState(AdminPageState):
                 note=item.proof.note,
                 sent=when(item.proof.created_at),
                 duplicate_note=item.duplicate_note,
-                file_url=proofs.file_url(item.proof.id),
+                file_url=proofs.file_url(id_of(item.proof)),
                 is_image=item.proof.content_type.startswith("image/"),
             )
             for item in proofs.pending_queue(s)
         ]
         self.kinds = [
             KindRow(
-                id=k.id,
+                id=id_of(k),
                 name=k.name,
                 entry_count=k.entries,
                 monthly_limit=k.monthly_limit,

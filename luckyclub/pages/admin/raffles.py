@@ -20,7 +20,7 @@ from luckyclub.components.layout import (
 from luckyclub.core import routes
 from luckyclub.core.errors import UserError
 from luckyclub.core.words import count, when
-from luckyclub.models import Raffle, RaffleStatus
+from luckyclub.models import DrawStatus, Raffle, RaffleStatus, id_of
 from luckyclub.platform import accounts, draw_public, uploads
 from luckyclub.state.admin import AdminPageState, parse_local_time, record_id
 from luckyclub.state.busy import shows_busy
@@ -92,10 +92,11 @@ class RafflesAdminState(AdminPageState):
         self.open_raffles = [r for r in self.rows if r.status == RaffleStatus.OPEN]
 
     def _row(self, s, raffle: Raffle) -> RaffleRow:
-        totals = ledger.totals(s, raffle.id)
-        draw = raffles.draw_of(s, raffle.id)
+        raffle_id = id_of(raffle)
+        totals = ledger.totals(s, raffle_id)
+        draw = raffles.draw_of(s, raffle_id)
         return RaffleRow(
-            id=raffle.id,
+            id=raffle_id,
             month=raffle.month,
             title=raffle.title,
             prize=raffle.prize,
@@ -105,7 +106,7 @@ class RafflesAdminState(AdminPageState):
             entrants=totals.entrants,
             winners=raffle.winners,
             draw_status=draw.status if draw else "",
-            draw_words=draw_public.STATUS_WORDS[draw.status] if draw else "",
+            draw_words=draw_public.STATUS_WORDS[DrawStatus(draw.status)] if draw else "",
         )
 
     @event

@@ -16,6 +16,7 @@ from luckyclub.components.layout import reason_dialog
 from luckyclub.components.orders import orders_table
 from luckyclub.core import routes
 from luckyclub.core.errors import UserError
+from luckyclub.models import id_of
 from luckyclub.state.admin import AdminPageState, record_id
 from luckyclub.state.competitions.order_views import OrderView, order_views
 from luckyclub.state.events import event
@@ -49,7 +50,7 @@ class TicketsAdminState(AdminPageState):
 
     def _fill(self, s) -> None:
         self.competition_choices = [
-            CompetitionChoice(id=c.id, title=c.title) for c in catalogue.list_all(s)
+            CompetitionChoice(id=id_of(c), title=c.title) for c in catalogue.list_all(s)
         ]
         chosen = _competition_id(self.competition_filter)
         rows = tickets.orders(s, competition_id=chosen, query=self.search_text)

@@ -12,7 +12,7 @@ import reflex as rx
 from luckyclub.competitions import catalogue, tickets
 from luckyclub.core import routes
 from luckyclub.core.words import when
-from luckyclub.models import CompetitionStatus, DrawStatus
+from luckyclub.models import CompetitionStatus, DrawStatus, id_of
 from luckyclub.platform import accounts, audit, draw_public, draws, uploads
 from luckyclub.state.admin import (
     TRIGGER_WORDS,
@@ -132,7 +132,7 @@ def _history(s, draw, view: draw_public.DrawView, competition_id: int, tz: str) 
     if draw.status == DrawStatus.VOID and draw.drawn_at:
         rows.append((draw.drawn_at, f"Void{by}: {draw.reason or ''}"))
     for entry in entries:
-        actor = emails.get(entry.actor_id, "system")
+        actor = "system" if entry.actor_id is None else emails.get(entry.actor_id, "system")
         detail = f" — {entry.detail}" if entry.detail else ""
         rows.append((entry.created_at, f"{entry.action} by {actor}{detail}"))
     # Draw times are whole seconds; compared at that precision, a tie keeps the order above.
@@ -169,11 +169,12 @@ class CompetitionAdminState(AdminPageState):
         if competition is None:
             self._forget()
             return
-        self.found, self._competition_id = True, competition.id
+        competition_id = id_of(competition)
+        self.found, self._competition_id = True, competition_id
         phase = catalogue.phase(competition)
         counts = catalogue.counts(s, competition)
         self.facts = CompetitionFacts(
-            id=competition.id,
+            id=competition_id,
             title=competition.title,
             prize=competition.prize,
             phase=phase,
@@ -194,30 +195,31 @@ class CompetitionAdminState(AdminPageState):
             can_cancel=competition.status in (CompetitionStatus.ACTIVE, CompetitionStatus.DRAFT),
             below_minimum=competition.below_minimum_at is not None,
             cancel_reason=competition.cancel_reason or "",
-            public_url=routes.competition_page(competition.id),
-            export_url=routes.tickets_export(competition.id),
+            public_url=routes.competition_page(competition_id),
+            export_url=routes.tickets_export(competition_id),
         )
         editing = form_of(competition, tz)
         if editing != self.editing:
             self.editing = editing
             self.form_key += 1
         self.images = [
-            ImageRow(name=name, url=routes.competition_image(competition.id, name))
+            ImageRow(name=name, url=routes.competition_image(competition_id, name))
             for name in catalogue.images_of(competition)
         ]
         self.choices = catalogue.choices_of(competition)
-        self._fill_draw(s, competition.id, tz)
-        self.orders = order_views(tickets.orders(s, competition_id=competition.id), tz)
+        self._fill_draw(s, competition_id, tz)
+        self.orders = order_views(tickets.orders(s, competition_id=competition_id), tz)
 
     def _fill_draw(self, s, competition_id: int, tz: str) -> None:
         draw = catalogue.draw_of(s, competition_id)
-        view = draw_public.view(s, draw.id) if draw else None
+        view = draw_public.view(s, id_of(draw)) if draw else None
         if draw is None or view is None:
             self.draw, self.winners, self.history, self.proofs = DrawPanel(), [], [], []
             return
+        draw_id = id_of(draw)
         drawn = draw.status == DrawStatus.DRAWN
         self.draw = DrawPanel(
-            id=draw.id,
+            id=draw_id,
             status=draw.status,
             status_words=view.status_words,
             commitment=draw.commitment,
@@ -232,8 +234,8 @@ class CompetitionAdminState(AdminPageState):
             if draw.status == DrawStatus.WAITING_FOR_BEACON
             else "",
             can_skip_beacon=draw.status in draws.OPEN_STATUSES and draw.use_beacon,
-            page_url=routes.draw_page(draw.id),
-            announcement=draw_public.announcement(s, draw.id) if drawn else "",
+            page_url=routes.draw_page(draw_id),
+            announcement=draw_public.announcement(s, draw_id) if drawn else "",
         )
         self.winners = [
             f"Place {w.position}: {w.ticket} — {w.name}"
@@ -243,9 +245,9 @@ class CompetitionAdminState(AdminPageState):
         ]
         self.history = _history(s, draw, view, competition_id, tz)
         self.proofs = (
-            [ProofRow("Proof of the draw (JSON)", routes.draw_proof(draw.id))]
+            [ProofRow("Proof of the draw (JSON)", routes.draw_proof(draw_id))]
             + [
-                ProofRow(f"Proof of reroll {n} (JSON)", routes.draw_proof(draw.id, n))
+                ProofRow(f"Proof of reroll {n} (JSON)", routes.draw_proof(draw_id, n))
                 for n in range(1, view.rerolls + 1)
             ]
             if drawn
