@@ -20,6 +20,8 @@ REASON_MISSING = "Write a reason first (at least 5 characters): it is recorded w
 
 def action_name(handler: EventHandler) -> str:
     """The name a dialog's form sends for the page handler it hands the form to."""
+    if handler.state is None:
+        raise ValueError(f"{handler.fn.__name__} is not a page state's event handler")
     return f"{handler.state.get_full_name()}.{handler.fn.__name__}"
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from typing import TypeVar
 
 import reflex as rx
 from reflex.middleware import Middleware
+from reflex.state import BaseState
 from reflex_base.constants import CompileVars
 from starlette.requests import cookie_parser
 
@@ -40,6 +42,19 @@ def viewer_key(token: str | None, user: User | None) -> str:
 def viewer_key_for(token: str | None) -> str:
     with session_scope() as s:
         return viewer_key(token, accounts.user_for_session(s, token))
+
+
+_State = TypeVar("_State", bound=BaseState)
+
+
+def ancestor_state(state: BaseState, cls: type[_State]) -> _State:
+    """The instance of `cls` among `state` and its parents (the page states' shared base)."""
+    current: BaseState | None = state
+    while current is not None:
+        if isinstance(current, cls) and current.get_full_name() == cls.get_full_name():
+            return current
+        current = current.parent_state
+    raise LookupError(f"{state.get_full_name()} is not under {cls.get_full_name()}")
 
 
 class SessionState(rx.State):
@@ -78,10 +93,7 @@ class SessionState(rx.State):
         return require_admin(self._current_user(session))
 
     def _session_state(self) -> SessionState:
-        state = self
-        while state.get_full_name() != SessionState.get_full_name():
-            state = state.parent_state
-        return state
+        return ancestor_state(self, SessionState)
 
     def _keep_pages_for(self, key: str) -> None:
         """The one guard of every page's data: when the person behind this connection is not the
