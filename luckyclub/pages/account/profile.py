@@ -21,7 +21,7 @@ from luckyclub.state.busy import shows_busy
 from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
 
-Change = Callable[[Session, User], None]  # a member's change, made in one transaction
+Change = Callable[[Session, User], object]  # a member's change, made in one transaction
 
 
 class ProfileState(SessionState):
