@@ -128,8 +128,10 @@ class CompetitionPageState(SessionState):
 
     def _price_total(self) -> None:
         quantity = routes.whole_number(self.quantity_text)
-        ok = quantity is not None and 1 <= quantity <= self.can_buy
-        self.total = money(quantity * self.comp.price_pence, self.comp.currency) if ok else ""
+        if quantity is None or not 1 <= quantity <= self.can_buy:
+            self.total = ""
+            return
+        self.total = money(quantity * self.comp.price_pence, self.comp.currency)
 
     @event
     def load(self):
