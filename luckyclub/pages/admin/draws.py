@@ -242,7 +242,8 @@ def _void_dialog(row: DrawRow) -> rx.Component:
 
 
 def _announcement(row: DrawRow) -> rx.Component:
-    box_id = f"announcement-{row.id}"
+    # a Var, not a str: a literal id would give the text area a ref of that name
+    box_id = rx.Var.create(f"announcement-{row.id}")
     return rx.vstack(
         rx.el.label("Announcement to copy", html_for=box_id, style={"fontWeight": "500"}),
         rx.text_area(id=box_id, value=row.announcement, read_only=True, rows="5", width="100%"),
