@@ -49,7 +49,7 @@ def _open_raffle(session: Session, raffle_id: int, now: datetime | None = None) 
 
 
 # What each source is called wherever a person reads it (the ledger, the admin's chart).
-SOURCE_WORDS = {
+SOURCE_WORDS: dict[str, str] = {
     LedgerSource.BASE: "Membership",
     LedgerSource.PROOF: "Approved proof",
     LedgerSource.BONUS: "Bonus",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import StringVar
 
 
 def heartbeat(on_tick, every_ms: int = 1000) -> rx.Component:
@@ -41,8 +42,8 @@ def countdown(seconds_left, label: str = "Time left until the raffle closes") ->
     )
 
 
-def _two_digits(number) -> rx.Var:
-    return rx.cond(number < 10, "0" + number.to_string(), number.to_string())
+def _two_digits(number) -> StringVar:
+    return rx.cond(number < 10, "0" + number.to_string(), number.to_string()).to(str)
 
 
 def short_countdown(seconds_left, label) -> rx.Component:

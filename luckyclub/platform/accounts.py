@@ -566,7 +566,9 @@ class Person:
 def person(session: Session, user_id: int | None) -> Person | None:
     """The member with this id, or None when there is none (an entrant, a deleted account)."""
     user = session.get(User, user_id) if user_id else None
-    return Person(id=user.id, display_name=user.display_name, email=user.email) if user else None
+    return (
+        Person(id=id_of(user), display_name=user.display_name, email=user.email) if user else None
+    )
 
 
 def emails_of(session: Session, user_ids: Iterable[int | None]) -> dict[int, str]:
@@ -574,7 +576,8 @@ def emails_of(session: Session, user_ids: Iterable[int | None]) -> dict[int, str
     wanted = {user_id for user_id in user_ids if user_id}
     if not wanted:
         return {}
-    return dict(session.exec(select(User.id, User.email).where(col(User.id).in_(wanted))).all())
+    rows = session.exec(select(col(User.id), User.email).where(col(User.id).in_(wanted)))
+    return {user_id: email for user_id, email in rows if user_id is not None}  # stored: never None
 
 
 def set_show_on_leaderboard(session: Session, user: User, show: bool) -> User:

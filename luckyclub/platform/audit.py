@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -60,8 +61,10 @@ def recent_entries(session: Session, *, limit: int = 100) -> list[AuditEntry]:
     """The latest admin actions, newest first, each with who did it."""
     rows = recent(session, limit=limit)
     actor_ids = {a.actor_id for a in rows if a.actor_id is not None}
-    emails = (
-        dict(session.exec(select(User.id, User.email).where(User.id.in_(actor_ids))).all())
+    emails: dict[int | None, str] = (
+        dict(
+            session.exec(select(col(User.id), User.email).where(col(User.id).in_(actor_ids))).all()
+        )
         if actor_ids
         else {}
     )
@@ -79,7 +82,7 @@ def recent_entries(session: Session, *, limit: int = 100) -> list[AuditEntry]:
 
 
 def for_targets(
-    session: Session, targets: list[tuple[str, object]], *, limit: int = 200
+    session: Session, targets: Sequence[tuple[str, object]], *, limit: int = 200
 ) -> list[AuditLog]:
     """What admins did to these records (e.g. a competition and its draw), oldest first."""
     if not targets:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 from zoneinfo import ZoneInfo
 
 import reflex as rx
@@ -19,10 +19,10 @@ from luckyclub.core import routes
 from luckyclub.core.db import Session, session_scope
 from luckyclub.core.errors import NotAllowed, UserError
 from luckyclub.core.words import when
-from luckyclub.models import DrawTrigger, User
+from luckyclub.models import DrawTrigger, User, id_of
 from luckyclub.platform import accounts, audit, draw_actions, draws
 from luckyclub.platform.permissions import require_admin
-from luckyclub.state.session import SessionState
+from luckyclub.state.session import SessionState, ancestor_state
 
 # A draw action's outcomes shown as a notice: it drew, or it closed sales and the draw follows by
 # itself. Every other outcome (blocked, taken, waiting, void) means the click did not draw, so it is
@@ -30,7 +30,7 @@ from luckyclub.state.session import SessionState
 DRAW_GOES_ON = ("drawn", "not_due")
 DRAW_FAILED = "The draw could not be run just now. Reload the page to see where it stands."
 # Who started a draw, as the draws' and a competition's admin pages say it.
-TRIGGER_WORDS = {
+TRIGGER_WORDS: dict[str, str] = {
     DrawTrigger.SCHEDULED: "by the scheduler",
     DrawTrigger.ADMIN: "by an admin (Draw now)",
     DrawTrigger.OVERRIDE: "manual override by an admin",
@@ -80,7 +80,7 @@ def audit_rows(s: Session, *, limit: int) -> list[AuditRow]:
 def admin_id_for(token: str | None) -> int:
     """The signed-in admin's id, checked in a session of its own (for work run off the loop)."""
     with session_scope() as s:
-        return require_admin(accounts.user_for_session(s, token)).id
+        return id_of(require_admin(accounts.user_for_session(s, token)))
 
 
 def draw_now_as(token: str | None, draw_id: int, reason: str = "") -> draws.Outcome:
@@ -101,15 +101,16 @@ class AdminPageState(SessionState):
     # Vars a page holds only while they are on screen (an opened message, reset link and all):
     # they go back to their defaults when the admin loads another admin page.
     _shown_only: ClassVar[tuple[str, ...]] = ()
+    if TYPE_CHECKING:
+        # The draws this tab waits on, for _run_draw: declared (as a var the page shows) only by
+        # the pages that run draws, so only announced here, to the type checker.
+        running: rx.Field[list[int]]
 
     def _fill(self, s: Session) -> None:
         """Load what the page shows (the admin check has passed)."""
 
     def _admin_pages(self) -> AdminPageState:
-        state = self
-        while state.get_full_name() != AdminPageState.get_full_name():
-            state = state.parent_state
-        return state
+        return ancestor_state(self, AdminPageState)
 
     def _forget_admin_pages(self) -> None:
         """Every admin page's state back to its defaults, for someone who is not (or no longer)
@@ -118,7 +119,7 @@ class AdminPageState(SessionState):
 
     def _forget_other_pages_shown_only(self) -> None:
         for page in self._admin_pages().substates.values():
-            if page.get_full_name() != self.get_full_name():
+            if isinstance(page, AdminPageState) and page.get_full_name() != self.get_full_name():
                 for name in type(page)._shown_only:
                     setattr(page, name, type(page).__fields__[name].default_value())
 

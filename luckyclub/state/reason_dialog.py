@@ -13,12 +13,15 @@ from reflex.event import EventHandler
 from luckyclub.core.errors import UserError
 from luckyclub.platform import audit
 from luckyclub.state.admin import AdminPageState
+from luckyclub.state.events import event
 
 REASON_MISSING = "Write a reason first (at least 5 characters): it is recorded with what you do."
 
 
 def action_name(handler: EventHandler) -> str:
     """The name a dialog's form sends for the page handler it hands the form to."""
+    if handler.state is None:
+        raise ValueError(f"{handler.fn.__name__} is not a page state's event handler")
     return f"{handler.state.get_full_name()}.{handler.fn.__name__}"
 
 
@@ -38,12 +41,12 @@ class ReasonDialogState(rx.State):
     open_key: str = ""  # the open dialog's key ("" when none is open)
     missing: str = ""
 
-    @rx.event
+    @event
     def toggle(self, key: str, is_open: bool):
         self.open_key = key if is_open else ""
         self.missing = ""
 
-    @rx.event
+    @event
     def submit(self, form_data: dict):
         """Keep the dialog open while the reason is missing or too short to be kept (the audit
         log's own check); otherwise close it and act."""

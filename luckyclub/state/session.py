@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from typing import TypeVar
 
 import reflex as rx
 from reflex.middleware import Middleware
+from reflex.state import BaseState
 from reflex_base.constants import CompileVars
 from starlette.requests import cookie_parser
 
@@ -15,6 +17,7 @@ from luckyclub.core.errors import NotAllowed
 from luckyclub.models import User
 from luckyclub.platform import accounts
 from luckyclub.platform.permissions import require_admin
+from luckyclub.state.events import event
 
 SESSION_COOKIE = "luckyclub_session"
 
@@ -39,6 +42,19 @@ def viewer_key(token: str | None, user: User | None) -> str:
 def viewer_key_for(token: str | None) -> str:
     with session_scope() as s:
         return viewer_key(token, accounts.user_for_session(s, token))
+
+
+_State = TypeVar("_State", bound=BaseState)
+
+
+def ancestor_state(state: BaseState, cls: type[_State]) -> _State:
+    """The instance of `cls` among `state` and its parents (the page states' shared base)."""
+    current: BaseState | None = state
+    while current is not None:
+        if isinstance(current, cls) and current.get_full_name() == cls.get_full_name():
+            return current
+        current = current.parent_state
+    raise LookupError(f"{state.get_full_name()} is not under {cls.get_full_name()}")
 
 
 class SessionState(rx.State):
@@ -77,10 +93,7 @@ class SessionState(rx.State):
         return require_admin(self._current_user(session))
 
     def _session_state(self) -> SessionState:
-        state = self
-        while state.get_full_name() != SessionState.get_full_name():
-            state = state.parent_state
-        return state
+        return ancestor_state(self, SessionState)
 
     def _keep_pages_for(self, key: str) -> None:
         """The one guard of every page's data: when the person behind this connection is not the
@@ -104,13 +117,13 @@ class SessionState(rx.State):
         self._keep_pages_for(viewer_key(self._session_token(), user))
         self._show(user)
 
-    @rx.event
+    @event
     def refresh(self):
         """On every page load: who is this? (The session may have been revoked meanwhile.)"""
         with session_scope() as s:
             self._show_viewer(self._current_user(s))
 
-    @rx.event
+    @event
     def require_sign_in(self):
         """On a members' page: send a visitor without a session to the sign-in page, then back."""
         with session_scope() as s:
@@ -121,7 +134,7 @@ class SessionState(rx.State):
         if user is None:
             return rx.redirect(f"/login?next={self.router.url.path}")
 
-    @rx.event
+    @event
     def sign_out(self):
         with session_scope() as s:
             accounts.revoke_session(s, self._session_token())

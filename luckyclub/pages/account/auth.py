@@ -18,6 +18,7 @@ from luckyclub.core.db import session_scope
 from luckyclub.core.errors import UserError
 from luckyclub.platform import accounts
 from luckyclub.state.busy import shows_busy
+from luckyclub.state.events import event
 from luckyclub.state.session import SessionState, finish_sign_in
 
 
@@ -46,27 +47,27 @@ class RegisterState(SessionState):
     busy: bool = False
     timezone: str = "UTC"
 
-    @rx.event
+    @event
     def open_form(self):
         self.error = self.joined = ""  # the state outlives a visit to another page
 
-    @rx.event
+    @event
     def set_timezone(self, value: str):
         self.timezone = value
 
-    @rx.event
+    @event
     def use_browser_timezone(self, value: str):
         if value in accounts.timezones():
             self.timezone = value
 
-    @rx.event
+    @event
     def detect_timezone(self):
         return rx.call_script(
             "Intl.DateTimeFormat().resolvedOptions().timeZone",
             callback=RegisterState.use_browser_timezone,
         )
 
-    @rx.event
+    @event
     @shows_busy()
     def register(self, form: dict):
         self.error = self.joined = ""
@@ -144,7 +145,7 @@ class LoginState(SessionState):
     error: str = ""
     busy: bool = False
 
-    @rx.event
+    @event
     @shows_busy()
     def sign_in(self, form: dict):
         self.error = ""
@@ -163,7 +164,7 @@ class LoginState(SessionState):
         destination = routes.safe_next(self.router.url.query_parameters.get("next"))
         return finish_sign_in(ticket, destination)
 
-    @rx.event
+    @event
     def explain_query(self):
         params = self.router.url.query_parameters
         self.error = (
@@ -216,7 +217,7 @@ class ForgotPasswordState(SessionState):
     error: str = ""
     busy: bool = False
 
-    @rx.event
+    @event
     @shows_busy()
     def request_reset(self, form: dict):
         self.sent = self.error = ""
@@ -258,7 +259,7 @@ class ResetPasswordState(SessionState):
     done: str = ""
     busy: bool = False
 
-    @rx.event
+    @event
     @shows_busy()
     def choose_password(self, form: dict):
         self.error = ""
@@ -317,7 +318,7 @@ class VerifyEmailState(SessionState):
     outcome: str = ""
     error: str = ""
 
-    @rx.event
+    @event
     def verify(self):
         self.outcome = self.error = ""
         token = self.router.url.query_parameters.get("token", "")

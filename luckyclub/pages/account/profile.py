@@ -18,9 +18,10 @@ from luckyclub.core.words import when
 from luckyclub.models import User
 from luckyclub.platform import accounts
 from luckyclub.state.busy import shows_busy
+from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
 
-Change = Callable[[Session, User], None]  # a member's change, made in one transaction
+Change = Callable[[Session, User], object]  # a member's change, made in one transaction
 
 
 class ProfileState(SessionState):
@@ -33,7 +34,7 @@ class ProfileState(SessionState):
     changing_email: bool = False
     changing_password: bool = False
 
-    @rx.event
+    @event
     def load(self):
         with session_scope() as s:
             user = self._current_user(s)
@@ -42,7 +43,7 @@ class ProfileState(SessionState):
                 self.timezone = user.timezone
                 self.phone = user.phone or ""
 
-    @rx.event
+    @event
     def set_timezone(self, value: str):
         self.timezone = value
 
@@ -56,7 +57,7 @@ class ProfileState(SessionState):
         if not self.error:
             self.saved = success
 
-    @rx.event
+    @event
     @shows_busy("saving_profile")
     def save_profile(self, form: dict):
         self._apply(
@@ -69,7 +70,7 @@ class ProfileState(SessionState):
             "Your profile is saved.",
         )
 
-    @rx.event
+    @event
     def save_phone(self, form: dict):
         def change(s, user):
             accounts.update_phone(s, user, form.get("phone", ""))
@@ -83,7 +84,7 @@ class ProfileState(SessionState):
             else "Your mobile number is saved.",
         )
 
-    @rx.event
+    @event
     @shows_busy("changing_email")
     def change_email(self, form: dict):
         self._apply(
@@ -97,7 +98,7 @@ class ProfileState(SessionState):
             "Your email address is changed. We sent a verification link to the new address.",
         )
 
-    @rx.event
+    @event
     @shows_busy("changing_password")
     def change_password(self, form: dict):
         if form.get("new_password", "") != form.get("confirm_password", ""):
@@ -135,7 +136,7 @@ class PlayState(SessionState):
     break_error: str = ""
     break_saved: str = ""
 
-    @rx.event
+    @event
     def load(self):
         self._clear_messages()  # the state outlives a visit to another page
         self.confirming_break = False
@@ -144,7 +145,7 @@ class PlayState(SessionState):
             if user is not None:
                 self._show_play(responsible_play.status(s, user), user.timezone)
 
-    @rx.event
+    @event
     def save_limit(self, form: dict):
         saved = ""
 
@@ -159,7 +160,7 @@ class PlayState(SessionState):
         self.limit_error = _as_member(self, change)
         self.limit_saved = "" if self.limit_error else saved
 
-    @rx.event
+    @event
     def review_break(self, form: dict):
         """The first step of a break: show when it would end, and ask again."""
 
@@ -173,12 +174,12 @@ class PlayState(SessionState):
         self.break_error = _as_member(self, change)
         self.confirming_break = not self.break_error
 
-    @rx.event
+    @event
     def cancel_break(self):
         self.confirming_break = False
         self.break_error = ""
 
-    @rx.event
+    @event
     def confirm_break(self):
         def change(s: Session, user: User) -> None:
             play = responsible_play.self_exclude(s, user, self.break_months)

@@ -8,6 +8,7 @@ from luckyclub.components.admin_page import admin_page
 from luckyclub.components.layout import data_table
 from luckyclub.core import routes
 from luckyclub.state.admin import AdminPageState, AuditRow, audit_rows
+from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
 
 
@@ -20,7 +21,7 @@ class AuditState(AdminPageState):
     def _fill(self, s) -> None:
         self.actions = audit_rows(s, limit=500)
 
-    @rx.event
+    @event
     def load(self):
         self._admin_load()
 

@@ -17,7 +17,7 @@ from luckyclub.components.competition_form import cancel_dialog, competition_for
 from luckyclub.components.layout import data_table, status_badge
 from luckyclub.core import routes
 from luckyclub.core.words import when
-from luckyclub.models import Competition
+from luckyclub.models import Competition, id_of
 from luckyclub.state.admin import AdminPageState, record_id
 from luckyclub.state.competitions.admin import (
     ACTIVATED,
@@ -30,6 +30,7 @@ from luckyclub.state.competitions.admin import (
     extend_it,
 )
 from luckyclub.state.competitions.competition_views import PHASE_WORDS
+from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
 
 
@@ -59,11 +60,24 @@ class WaitingRow:
     admin_url: str
 
 
+def waiting_row(s, c: Competition, timezone: str) -> WaitingRow:
+    competition_id = id_of(c)
+    return WaitingRow(
+        id=competition_id,
+        title=c.title,
+        sold_count=catalogue.active_tickets(s, competition_id),
+        minimum=c.min_tickets,
+        ends=when(c.ends_at, timezone),
+        admin_url=routes.admin_competition_page(competition_id),
+    )
+
+
 def competition_row(s, c: Competition, timezone: str) -> CompetitionRow:
     phase = catalogue.phase(c)
     counts = catalogue.counts(s, c)
+    competition_id = id_of(c)
     return CompetitionRow(
-        id=c.id,
+        id=competition_id,
         title=c.title,
         prize=c.prize,
         phase=phase,
@@ -74,7 +88,7 @@ def competition_row(s, c: Competition, timezone: str) -> CompetitionRow:
         ends=when(c.ends_at, timezone),
         featured=c.featured,
         is_draft=phase == catalogue.Phase.DRAFT,
-        admin_url=routes.admin_competition_page(c.id),
+        admin_url=routes.admin_competition_page(competition_id),
     )
 
 
@@ -82,30 +96,20 @@ class CompetitionsAdminState(AdminPageState):
     allowed: bool = False
     error: str = ""
     notice: str = ""
-    rows: list[CompetitionRow] = []
-    waiting: list[WaitingRow] = []
+    rows: rx.Field[list[CompetitionRow]] = rx.field(default_factory=list)
+    waiting: rx.Field[list[WaitingRow]] = rx.field(default_factory=list)
     form_key: int = 0  # a new key empties the New competition form after it is saved
 
     def _fill(self, s) -> None:
         tz = self.user_timezone
         self.rows = [competition_row(s, c, tz) for c in catalogue.list_all(s)]
-        self.waiting = [
-            WaitingRow(
-                id=c.id,
-                title=c.title,
-                sold_count=catalogue.active_tickets(s, c.id),
-                minimum=c.min_tickets,
-                ends=when(c.ends_at, tz),
-                admin_url=routes.admin_competition_page(c.id),
-            )
-            for c in catalogue.waiting_for_decision(s)
-        ]
+        self.waiting = [waiting_row(s, c, tz) for c in catalogue.waiting_for_decision(s)]
 
-    @rx.event
+    @event
     def load(self):
         self._admin_load()
 
-    @rx.event
+    @event
     def create(self, form_data: dict):
         made = {}
 
@@ -120,7 +124,7 @@ class CompetitionsAdminState(AdminPageState):
             )
             self.form_key += 1
 
-    @rx.event
+    @event
     def set_featured(self, competition_id: int, featured: bool):
         self._admin_act(
             lambda s, admin: catalogue.set_featured(
@@ -129,15 +133,15 @@ class CompetitionsAdminState(AdminPageState):
             "Featured competitions are listed first." if featured else "No longer featured.",
         )
 
-    @rx.event
+    @event
     def activate(self, competition_id: int):
         self._admin_act(activate_it(competition_id), ACTIVATED)
 
-    @rx.event
+    @event
     def extend(self, form_data: dict):
         self._admin_act(extend_it(form_data.get("competition_id"), form_data), EXTENDED)
 
-    @rx.event
+    @event
     def cancel(self, form_data: dict):
         self._admin_act(cancel_it(form_data.get("competition_id"), form_data), CANCELLED)
 

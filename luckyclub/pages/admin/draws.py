@@ -24,6 +24,7 @@ from luckyclub.state.admin import (
     draw_without_beacon_as,
     record_id,
 )
+from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
 
 
@@ -104,9 +105,10 @@ class DrawsAdminState(AdminPageState):
     allowed: bool = False
     error: str = ""
     notice: str = ""
-    rows: list[DrawRow] = []
-    waiting: list[DrawRow] = []
-    running: list[int] = []  # draws this tab asked for and is waiting on
+    rows: rx.Field[list[DrawRow]] = rx.field(default_factory=list)
+    waiting: rx.Field[list[DrawRow]] = rx.field(default_factory=list)
+    # draws this tab asked for and is waiting on
+    running: rx.Field[list[int]] = rx.field(default_factory=list)
     _version: str = ""
 
     def _fill(self, s) -> None:
@@ -114,20 +116,20 @@ class DrawsAdminState(AdminPageState):
         self.waiting = [r for r in self.rows if r.waiting]
         self._version = draw_public.admin_version(s)
 
-    @rx.event
+    @event
     def load(self):
         self._admin_load()
 
-    @rx.event
+    @event
     def tick(self, _moment: str = ""):
         """The heartbeat: when the scheduler (or another admin) changed a draw, show it."""
         self._reload_if_changed(draw_public.admin_version, self._version)
 
-    @rx.event(background=True)
+    @event(background=True)
     async def draw_now(self, draw_id: int):
         await self._run_draw(draw_id, draw_now_as)
 
-    @rx.event(background=True)
+    @event(background=True)
     async def close_early_and_draw(self, form_data: dict):
         """Draw now on a pool still open for entries, confirmed with the admin's reason."""
         reason = str(form_data.get("reason") or "")
@@ -136,7 +138,7 @@ class DrawsAdminState(AdminPageState):
             lambda token, number: draw_now_as(token, number, reason),
         )
 
-    @rx.event(background=True)
+    @event(background=True)
     async def draw_without_beacon(self, form_data: dict):
         reason = form_data.get("reason", "")
         await self._run_draw(
@@ -144,7 +146,7 @@ class DrawsAdminState(AdminPageState):
             lambda token, number: draw_without_beacon_as(token, number, reason),
         )
 
-    @rx.event
+    @event
     def override(self, form_data: dict):
         self._admin_act(
             lambda s, admin: draw_actions.override(
@@ -157,7 +159,7 @@ class DrawsAdminState(AdminPageState):
             "Winner set by manual override; the draw page says so.",
         )
 
-    @rx.event
+    @event
     def void(self, form_data: dict):
         self._admin_act(
             lambda s, admin: draw_actions.void(
@@ -242,7 +244,8 @@ def _void_dialog(row: DrawRow) -> rx.Component:
 
 
 def _announcement(row: DrawRow) -> rx.Component:
-    box_id = "announcement-" + row.id.to_string()
+    # a Var, not a str: a literal id would give the text area a ref of that name
+    box_id = rx.Var.create(f"announcement-{row.id}")
     return rx.vstack(
         rx.el.label("Announcement to copy", html_for=box_id, style={"fontWeight": "500"}),
         rx.text_area(id=box_id, value=row.announcement, read_only=True, rows="5", width="100%"),

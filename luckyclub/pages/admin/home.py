@@ -17,10 +17,11 @@ from luckyclub.components.orders import orders_table
 from luckyclub.core import routes
 from luckyclub.core.errors import UserError
 from luckyclub.core.words import when
-from luckyclub.models import Role
+from luckyclub.models import Role, id_of
 from luckyclub.platform import accounts
 from luckyclub.state.admin import AdminPageState, AuditRow, audit_rows, record_id
 from luckyclub.state.competitions.order_views import OrderView, order_views
+from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
 
 
@@ -48,19 +49,19 @@ class AdminState(AdminPageState):
 
     allowed: bool = False
     members: list[MemberRow] = []
-    actions: list[AuditRow] = []
-    job_runs: list[JobRow] = []
+    actions: rx.Field[list[AuditRow]] = rx.field(default_factory=list)
+    job_runs: rx.Field[list[JobRow]] = rx.field(default_factory=list)
     search: str = ""
     error: str = ""
     notice: str = ""
     orders_open: bool = False  # the "Tickets and orders" dialog of one member
     orders_of: str = ""  # whose: their name and email
-    member_orders: list[OrderView] = []
+    member_orders: rx.Field[list[OrderView]] = rx.field(default_factory=list)
 
     def _fill(self, s) -> None:
         self.members = [
             MemberRow(
-                id=u.id,
+                id=id_of(u),
                 email=u.email,
                 display_name=u.display_name,
                 role=u.role,
@@ -76,16 +77,16 @@ class AdminState(AdminPageState):
             for r in jobs.latest_runs(s)
         ]
 
-    @rx.event
+    @event
     def load(self):
         self._admin_load()
 
-    @rx.event
+    @event
     def search_members(self, form: dict):
         self.search = (form.get("search") or "").strip()[:100]
         self._admin_act(lambda s, admin: None, "")
 
-    @rx.event
+    @event
     def show_orders(self, user_id: int):
         """A member's competition tickets and orders, newest first, in a dialog."""
 
@@ -99,20 +100,20 @@ class AdminState(AdminPageState):
 
         self.orders_open = self._admin_act(read, "")
 
-    @rx.event
+    @event
     def set_orders_open(self, open_: bool):
         self.orders_open = bool(open_) and self.allowed
         if not self.orders_open:
             self.orders_of, self.member_orders = "", []
 
-    @rx.event
+    @event
     def verify_member(self, user_id: int):
         self._admin_act(
             lambda s, admin: accounts.mark_verified(s, admin, record_id(user_id)),
             "Marked verified.",
         )
 
-    @rx.event
+    @event
     def ban_member(self, form: dict):
         self._admin_act(
             lambda s, admin: accounts.ban(
@@ -121,20 +122,20 @@ class AdminState(AdminPageState):
             "Member banned; their open sessions have ended.",
         )
 
-    @rx.event
+    @event
     def unban_member(self, user_id: int):
         self._admin_act(
             lambda s, admin: accounts.unban(s, admin, record_id(user_id)), "Ban lifted."
         )
 
-    @rx.event
+    @event
     def make_admin(self, user_id: int):
         self._admin_act(
             lambda s, admin: accounts.set_role(s, admin, record_id(user_id), Role.ADMIN),
             "Now an admin.",
         )
 
-    @rx.event
+    @event
     def make_member(self, user_id: int):
         self._admin_act(
             lambda s, admin: accounts.set_role(s, admin, record_id(user_id), Role.MEMBER),

@@ -18,9 +18,10 @@ from luckyclub.core.db import session_scope
 from luckyclub.core.errors import UserError
 from luckyclub.core.settings import get_settings
 from luckyclub.core.words import when
-from luckyclub.models import Channel
+from luckyclub.models import Channel, id_of
 from luckyclub.platform import mail
 from luckyclub.state.admin import AdminPageState, record_id
+from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
 
 
@@ -52,7 +53,7 @@ class MessageView:
 
 class AdminMailState(AdminPageState):
     allowed: bool = False
-    messages: list[MessageRow] = []
+    messages: rx.Field[list[MessageRow]] = rx.field(default_factory=list)
     opened: MessageView = MessageView()  # held while open: cleared on close and by any page load
     _shown_only: ClassVar[tuple[str, ...]] = ("opened",)
     smtp_configured: bool = False
@@ -64,7 +65,7 @@ class AdminMailState(AdminPageState):
         not_ready = mail.channels_not_ready(get_settings())
         self.messages = [
             MessageRow(
-                id=m.id,
+                id=id_of(m),
                 channel=mail.channel_label(m.channel),
                 recipient=m.to_address,
                 subject=m.subject,
@@ -76,7 +77,7 @@ class AdminMailState(AdminPageState):
             for m in mail.list_messages(s, limit=100)
         ]
 
-    @rx.event
+    @event
     def load(self):
         self.opened = MessageView()
         settings = get_settings()
@@ -88,7 +89,7 @@ class AdminMailState(AdminPageState):
         )
         self._admin_load()
 
-    @rx.event
+    @event
     def open_message(self, message_id: int):
         self.error = ""
         try:
@@ -102,7 +103,7 @@ class AdminMailState(AdminPageState):
             self.error = "That message no longer exists."
             return
         self.opened = MessageView(
-            id=m.id,
+            id=id_of(m),
             channel=mail.channel_label(m.channel),
             recipient=m.to_address,
             subject=m.subject,
@@ -114,11 +115,11 @@ class AdminMailState(AdminPageState):
             links=mail.links_in(m.text_body),
         )
 
-    @rx.event
+    @event
     def close_message(self):
         self.opened = MessageView()
 
-    @rx.event
+    @event
     def retry(self, message_id: int):
         self._admin_act(
             lambda s, admin: mail.resend(s, admin, record_id(message_id)),

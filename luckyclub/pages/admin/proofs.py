@@ -19,7 +19,9 @@ from luckyclub.components.layout import (
 from luckyclub.components.live import heartbeat
 from luckyclub.core import routes
 from luckyclub.core.words import when
+from luckyclub.models import id_of
 from luckyclub.state.admin import AdminPageState, record_id
+from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
 
 
@@ -50,14 +52,14 @@ class ReviewState(AdminPageState):
     allowed: bool = False
     error: str = ""
     notice: str = ""
-    queue: list[PendingProof] = []
+    queue: rx.Field[list[PendingProof]] = rx.field(default_factory=list)
     kinds: list[KindRow] = []
     _version: str = ""
 
     def _fill(self, s) -> None:
         self.queue = [
             PendingProof(
-                id=item.proof.id,
+                id=id_of(item.proof),
                 member=item.member_name,
                 email=item.member_email,
                 kind=item.kind_name,
@@ -65,14 +67,14 @@ class ReviewState(AdminPageState):
                 note=item.proof.note,
                 sent=when(item.proof.created_at),
                 duplicate_note=item.duplicate_note,
-                file_url=proofs.file_url(item.proof.id),
+                file_url=proofs.file_url(id_of(item.proof)),
                 is_image=item.proof.content_type.startswith("image/"),
             )
             for item in proofs.pending_queue(s)
         ]
         self.kinds = [
             KindRow(
-                id=k.id,
+                id=id_of(k),
                 name=k.name,
                 entry_count=k.entries,
                 monthly_limit=k.monthly_limit,
@@ -82,23 +84,23 @@ class ReviewState(AdminPageState):
         ]
         self._version = proofs.queue_version(s)
 
-    @rx.event
+    @event
     def load(self):
         self._admin_load()
 
-    @rx.event
+    @event
     def tick(self, _moment: str = ""):
         """The heartbeat: when a proof arrives or is reviewed elsewhere, show the new queue."""
         self._reload_if_changed(proofs.queue_version, self._version)
 
-    @rx.event
+    @event
     def approve(self, proof_id: int):
         self._admin_act(
             lambda s, admin: proofs.review(s, admin, record_id(proof_id), approve=True),
             "Approved; the member's entries are credited.",
         )
 
-    @rx.event
+    @event
     def reject(self, form_data: dict):
         self._admin_act(
             lambda s, admin: proofs.review(
@@ -111,7 +113,7 @@ class ReviewState(AdminPageState):
             "Rejected; the member sees your reason.",
         )
 
-    @rx.event
+    @event
     def add_kind(self, form_data: dict):
         self._admin_act(
             lambda s, admin: proofs.create_kind(
@@ -124,7 +126,7 @@ class ReviewState(AdminPageState):
             "Proof kind added.",
         )
 
-    @rx.event
+    @event
     def toggle_kind(self, kind_id: int):
         def change(s, admin):
             kind = next(

@@ -20,10 +20,11 @@ from luckyclub.components.layout import (
 from luckyclub.core import routes
 from luckyclub.core.errors import UserError
 from luckyclub.core.words import count, when
-from luckyclub.models import Raffle, RaffleStatus
+from luckyclub.models import DrawStatus, Raffle, RaffleStatus, id_of
 from luckyclub.platform import accounts, draw_public, uploads
 from luckyclub.state.admin import AdminPageState, parse_local_time, record_id
 from luckyclub.state.busy import shows_busy
+from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
 
 IMAGE_UPLOAD_ID = "raffle_image"
@@ -78,23 +79,24 @@ class RafflesAdminState(AdminPageState):
     allowed: bool = False
     error: str = ""
     notice: str = ""
-    rows: list[RaffleRow] = []
+    rows: rx.Field[list[RaffleRow]] = rx.field(default_factory=list)
     editing: RaffleForm = RaffleForm()
     open_raffles: list[RaffleRow] = []
     saving: bool = False
     # A new key empties the New raffle form after a raffle is created (no invitation to save the
     # same raffle twice); editing keys the form by the raffle's id instead.
-    created_count: int = 0
+    created_count: rx.Field[int] = rx.field(0)
 
     def _fill(self, s) -> None:
         self.rows = [self._row(s, r) for r in raffles.list_raffles(s)]
         self.open_raffles = [r for r in self.rows if r.status == RaffleStatus.OPEN]
 
     def _row(self, s, raffle: Raffle) -> RaffleRow:
-        totals = ledger.totals(s, raffle.id)
-        draw = raffles.draw_of(s, raffle.id)
+        raffle_id = id_of(raffle)
+        totals = ledger.totals(s, raffle_id)
+        draw = raffles.draw_of(s, raffle_id)
         return RaffleRow(
-            id=raffle.id,
+            id=raffle_id,
             month=raffle.month,
             title=raffle.title,
             prize=raffle.prize,
@@ -104,19 +106,19 @@ class RafflesAdminState(AdminPageState):
             entrants=totals.entrants,
             winners=raffle.winners,
             draw_status=draw.status if draw else "",
-            draw_words=draw_public.STATUS_WORDS[draw.status] if draw else "",
+            draw_words=draw_public.STATUS_WORDS[DrawStatus(draw.status)] if draw else "",
         )
 
-    @rx.event
+    @event
     def load(self):
         self.editing = RaffleForm()
         self._admin_load()
 
-    @rx.event
+    @event
     def new_raffle(self):
         self.editing = RaffleForm()
 
-    @rx.event
+    @event
     def edit(self, raffle_id: int):
         def pick(s, admin):
             raffle = raffles.get(s, record_id(raffle_id))
@@ -135,7 +137,7 @@ class RafflesAdminState(AdminPageState):
 
         self._admin_act(pick, "")
 
-    @rx.event
+    @event
     @shows_busy("saving")
     def save(self, form_data: dict):
         tz = self.user_timezone
@@ -158,7 +160,7 @@ class RafflesAdminState(AdminPageState):
                 self.editing = RaffleForm()
                 self.created_count += 1
 
-    @rx.event
+    @event
     async def upload_image(self, files: list[rx.UploadFile]):
         if not files:
             self.error = "Choose a picture first."
@@ -179,7 +181,7 @@ class RafflesAdminState(AdminPageState):
         )
         return rx.clear_selected_files(IMAGE_UPLOAD_ID)
 
-    @rx.event
+    @event
     def open_for_entries(self, raffle_id: int):
         outcome = {}
 
@@ -192,7 +194,7 @@ class RafflesAdminState(AdminPageState):
         if self._admin_act(open_it, ""):
             self.notice = outcome["text"]
 
-    @rx.event
+    @event
     def grant_entries(self, form_data: dict):
         def change(s, admin):
             member = accounts.find_by_email(s, form_data.get("member_email", ""))
@@ -334,7 +336,7 @@ def _editor() -> rx.Component:
                     busy=RafflesAdminState.saving,
                 ),
                 # a new key resets the form's fields: to the chosen raffle, or empty after a create
-                key=E.id.to_string() + "-" + RafflesAdminState.created_count.to_string(),
+                key=f"{E.id}-{RafflesAdminState.created_count}",
             ),
             rx.cond(E.id != 0, _picture()),
             width="100%",
@@ -347,7 +349,7 @@ def _picture() -> rx.Component:
     return rx.vstack(
         rx.text("Prize picture", weight="medium"),
         rx.image(
-            src="/api/raffles/" + RafflesAdminState.editing.id.to_string() + "/image",
+            src=f"/api/raffles/{RafflesAdminState.editing.id}/image",
             alt="",
             max_height="8rem",
         ),

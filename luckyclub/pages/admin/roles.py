@@ -15,6 +15,7 @@ from luckyclub.core.words import when
 from luckyclub.models import ScopedRole
 from luckyclub.platform import accounts, roles
 from luckyclub.state.admin import AdminPageState, record_id
+from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
 
 
@@ -37,7 +38,7 @@ class RolesState(AdminPageState):
     error: str = ""
     notice: str = ""
     programs: list[ProgramOption] = []
-    grants: list[RoleRow] = []
+    grants: rx.Field[list[RoleRow]] = rx.field(default_factory=list)
 
     def _fill(self, s) -> None:
         self.programs = [
@@ -48,11 +49,11 @@ class RolesState(AdminPageState):
             for g in roles.all_grants(s)
         ]
 
-    @rx.event
+    @event
     def load(self):
         self._admin_load()
 
-    @rx.event
+    @event
     def grant(self, form_data: dict):
         email = str(form_data.get("member_email", ""))[:254]
         program = form_data.get("program_id")
@@ -65,7 +66,7 @@ class RolesState(AdminPageState):
 
         self._admin_act(change, f"{email} is now a moderator of that program.")
 
-    @rx.event
+    @event
     def revoke(self, grant_id):
         self._admin_act(
             lambda s, admin: roles.revoke(s, admin, record_id(grant_id)), "Role revoked."

@@ -11,6 +11,7 @@ from luckyclub.components.admin_page import admin_page
 from luckyclub.core import routes
 from luckyclub.models import LedgerSource, utcnow
 from luckyclub.state.admin import AdminPageState
+from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
 
 DAYS = 30
@@ -39,25 +40,23 @@ class StatsState(AdminPageState):
 
     def _fill(self, s) -> None:
         today = utcnow().date()
-        days = {
-            (today - timedelta(days=n)).isoformat(): {
-                "day": (today - timedelta(days=n)).isoformat()
-            }
-            for n in range(DAYS - 1, -1, -1)
+        # entries per day (oldest first) and source words
+        days: dict[str, dict[str, int]] = {
+            (today - timedelta(days=n)).isoformat(): {} for n in range(DAYS - 1, -1, -1)
         }
         for day, source, total in ledger.entries_per_day(s, since=today - timedelta(days=DAYS - 1)):
             words = ledger.SOURCE_WORDS.get(source, source)
             if day in days:
-                days[day][words] = int(days[day].get(words, 0)) + total
+                days[day][words] = days[day].get(words, 0) + total
         self.per_day = [
-            {"day": d["day"][5:], **{src: d.get(src, 0) for src, _ in SOURCES}}
-            for d in days.values()
+            {"day": day[5:], **{src: counts.get(src, 0) for src, _ in SOURCES}}
+            for day, counts in days.items()
         ]
         self.entries_30_days = sum(int(v) for d in self.per_day for k, v in d.items() if k != "day")
         self.active_members = membership.active_count(s)
         self.pending_proofs = proofs.pending_count(s)
 
-    @rx.event
+    @event
     def load(self):
         self._admin_load()
 

@@ -16,8 +16,10 @@ from luckyclub.components.layout import reason_dialog
 from luckyclub.components.orders import orders_table
 from luckyclub.core import routes
 from luckyclub.core.errors import UserError
+from luckyclub.models import id_of
 from luckyclub.state.admin import AdminPageState, record_id
 from luckyclub.state.competitions.order_views import OrderView, order_views
+from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
 
 SEARCH_LABEL = "Search orders: member, email, ticket number (42) or order (#17)"
@@ -44,28 +46,28 @@ class TicketsAdminState(AdminPageState):
     search_text: str = ""
     competition_filter: str = ""  # a competition id, or "" for all
     competition_choices: list[CompetitionChoice] = []
-    orders: list[OrderView] = []
+    orders: rx.Field[list[OrderView]] = rx.field(default_factory=list)
 
     def _fill(self, s) -> None:
         self.competition_choices = [
-            CompetitionChoice(id=c.id, title=c.title) for c in catalogue.list_all(s)
+            CompetitionChoice(id=id_of(c), title=c.title) for c in catalogue.list_all(s)
         ]
         chosen = _competition_id(self.competition_filter)
         rows = orders.find(s, competition_id=chosen, query=self.search_text)
         self.orders = order_views(rows, self.user_timezone)
 
-    @rx.event
+    @event
     def load(self):
         self._admin_load()
 
-    @rx.event
+    @event
     def search(self, form_data: dict):
         self.search_text = str(form_data.get("query") or "").strip()[:200]
         chosen = str(form_data.get("competition") or "").strip()
         self.competition_filter = chosen if _competition_id(chosen) else ""
         self._admin_act(lambda s, admin: None, "")
 
-    @rx.event
+    @event
     def refund(self, form_data: dict):
         self._admin_act(
             lambda s, admin: refunds.refund_order(
@@ -81,7 +83,7 @@ def _refund_dialog(o: OrderView) -> rx.Component:
         o.can_refund,
         reason_dialog(
             button="Refund",
-            title="Refund order #" + o.order_id.to_string(),
+            title=f"Refund order #{o.order_id}",
             explanation=(
                 "Its tickets are void at once and left out of the draw; a paid order's money "
                 "goes back through Stripe. The buyer is told, with your reason."

@@ -16,6 +16,7 @@ from luckyclub.core.words import when
 from luckyclub.models import WinnerStatus
 from luckyclub.platform import accounts, draw_actions, draw_public, winner_media
 from luckyclub.state.admin import AdminPageState, record_id
+from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
 
 MEDIA_UPLOAD_ID = "winner_media"
@@ -122,7 +123,7 @@ class WinnersAdminState(AdminPageState):
     allowed: bool = False
     error: str = ""
     notice: str = ""
-    rows: list[WinnerRow] = []
+    rows: rx.Field[list[WinnerRow]] = rx.field(default_factory=list)
     managing_open: bool = False
     managing: ManagedWinner = ManagedWinner()
     _version: str = ""
@@ -135,16 +136,16 @@ class WinnersAdminState(AdminPageState):
             self.managing = _managed(row) if row else ManagedWinner()
             self.managing_open = self.managing_open and row is not None
 
-    @rx.event
+    @event
     def load(self):
         self._admin_load()
 
-    @rx.event
+    @event
     def tick(self, _moment: str = ""):
         """The heartbeat: a draw that just ran adds its winners here without a reload."""
         self._reload_if_changed(draw_public.admin_version, self._version)
 
-    @rx.event
+    @event
     def set_status(self, winner_id: int, action: str):
         done = {"text": DONE.get(action, "")}
 
@@ -157,7 +158,7 @@ class WinnersAdminState(AdminPageState):
         if self._admin_act(act, ""):
             self.notice = done["text"]
 
-    @rx.event
+    @event
     def manage(self, winner_id: int):
         """Open the details-and-media dialog for one winner."""
 
@@ -169,13 +170,13 @@ class WinnersAdminState(AdminPageState):
 
         self.managing_open = self._admin_act(pick, "")
 
-    @rx.event
+    @event
     def set_managing_open(self, open_: bool):
         self.managing_open = bool(open_) and self.allowed
         if not self.managing_open:
             self.managing = ManagedWinner()
 
-    @rx.event
+    @event
     def save_details(self, form_data: dict):
         winner_id = self.managing.id
         self._admin_act(
@@ -185,7 +186,7 @@ class WinnersAdminState(AdminPageState):
             "Winner details saved; the champions page shows them once the winner is published.",
         )
 
-    @rx.event
+    @event
     async def upload_media(self, files: list[rx.UploadFile]):
         if not files:
             self.error, self.notice = "Choose a photo or video first.", ""
@@ -206,7 +207,7 @@ class WinnersAdminState(AdminPageState):
         )
         return rx.clear_selected_files(MEDIA_UPLOAD_ID)
 
-    @rx.event
+    @event
     def remove_media(self):
         winner_id = self.managing.id
         self._admin_act(
@@ -214,7 +215,7 @@ class WinnersAdminState(AdminPageState):
             "Photo or video removed.",
         )
 
-    @rx.event
+    @event
     def reroll(self, form_data: dict):
         said = {}
 
@@ -368,7 +369,7 @@ def _manage_dialog() -> rx.Component:
                         on_submit=WinnersAdminState.save_details,
                         width="100%",
                     ),
-                    key=M.id.to_string() + M.details,
+                    key=f"{M.id}{M.details}",
                 ),
                 rx.cond(
                     M.media_url != "",

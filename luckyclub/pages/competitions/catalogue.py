@@ -28,6 +28,7 @@ from luckyclub.state.competitions.competition_views import (
     CompetitionCard,
     card_view,
 )
+from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
 
 REFRESH_EVERY = 2  # ticks (seconds) between looks at the database
@@ -35,7 +36,7 @@ REFRESH_EVERY = 2  # ticks (seconds) between looks at the database
 
 class CompetitionListState(SessionState):
     tab: str = "active"
-    cards: list[CompetitionCard] = []
+    cards: rx.Field[list[CompetitionCard]] = rx.field(default_factory=list)
     loaded: bool = False
     now_ts: int = 0
     _ticks: int = 0
@@ -48,14 +49,14 @@ class CompetitionListState(SessionState):
             self.cards = cards  # assigned only when it changed: each assignment goes to the tab
         self.loaded = True
 
-    @rx.event
+    @event
     def load(self):
         wanted = self.router.url.query_parameters.get("status", "")
         self.tab = wanted if wanted in TABS else "active"
         self.now_ts, self._ticks, self.loaded = int(time.time()), 0, False
         self._fill()  # in the member's timezone: SessionState.refresh ran first
 
-    @rx.event
+    @event
     def choose_tab(self, value: str):
         if value not in TABS:
             return
@@ -65,7 +66,7 @@ class CompetitionListState(SessionState):
         address = f"{routes.COMPETITIONS}?status={value}"
         return rx.call_script(f"history.replaceState(null, '', {json.dumps(address)})")
 
-    @rx.event
+    @event
     def tick(self, _moment: str = ""):
         if not self.loaded:
             return

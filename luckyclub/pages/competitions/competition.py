@@ -36,6 +36,7 @@ from luckyclub.state.competitions.competition_views import (
     card_view,
     winner_cards,
 )
+from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
 
 REFRESH_EVERY = 2  # ticks (seconds) between looks at the database
@@ -47,13 +48,13 @@ class CompetitionPageState(SessionState):
     missing: bool = False
     comp: CompetitionCard = CompetitionCard()
     description: str = ""
-    picture_urls: list[str] = []
+    picture_urls: rx.Field[list[str]] = rx.field(default_factory=list)
     question: str = ""
     choices: list[str] = []
-    per_person_limit: int = 0
+    per_person_limit: rx.Field[int] = rx.field(0)
     cancel_reason: str = ""
     my_numbers: str = ""  # "1–3, 7"
-    can_buy: int = 0
+    can_buy: rx.Field[int] = rx.field(0)
     limit_words: str = ""  # "Your monthly spend limit leaves £7.50 this month."
     answer: str = ""
     quantity_text: str = "1"
@@ -69,7 +70,7 @@ class CompetitionPageState(SessionState):
     drawn_at: str = ""
     override: bool = False
     override_reason: str = ""
-    winners: list[WinnerCard] = []
+    winners: rx.Field[list[WinnerCard]] = rx.field(default_factory=list)
     won: bool = False  # the viewer holds a winning ticket
     now_ts: int = 0
     _version: str = ""
@@ -128,10 +129,12 @@ class CompetitionPageState(SessionState):
 
     def _price_total(self) -> None:
         quantity = routes.whole_number(self.quantity_text)
-        ok = quantity is not None and 1 <= quantity <= self.can_buy
-        self.total = money(quantity * self.comp.price_pence, self.comp.currency) if ok else ""
+        if quantity is None or not 1 <= quantity <= self.can_buy:
+            self.total = ""
+            return
+        self.total = money(quantity * self.comp.price_pence, self.comp.currency)
 
-    @rx.event
+    @event
     def load(self):
         self.error = self.notice = self.answer = ""
         self.quantity_text, self.waiting, self._checkout_id = "1", False, ""
@@ -195,7 +198,7 @@ class CompetitionPageState(SessionState):
         else:
             self.notice = "That checkout is closed already; nothing more was charged."
 
-    @rx.event
+    @event
     def tick(self, _moment: str = ""):
         """The heartbeat: the countdown moves; now and then the page looks for changes."""
         if not self.loaded or self.missing:
@@ -217,22 +220,22 @@ class CompetitionPageState(SessionState):
 
     # ---- buying ---------------------------------------------------------------------------
 
-    @rx.event
+    @event
     def choose_answer(self, value: str):
         self.answer = str(value)[:200]
 
-    @rx.event
+    @event
     def set_quantity(self, value: str):
         self.quantity_text = str(value).strip()[:7]
         self._price_total()
 
-    @rx.event
+    @event
     def step_quantity(self, by: int):
         quantity = (routes.whole_number(self.quantity_text) or 1) + (1 if by > 0 else -1)
         self.quantity_text = str(max(1, min(quantity, max(self.can_buy, 1))))
         self._price_total()
 
-    @rx.event
+    @event
     @shows_busy()
     def buy(self):
         self.error = self.notice = ""

@@ -9,13 +9,14 @@ from luckyclub.components.layout import page
 from luckyclub.core import routes
 from luckyclub.core.settings import get_settings
 from luckyclub.state.competitions.competition_views import HOLD_WORDS
+from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
 
 
 class RulesState(SessionState):
     postal_address: str = ""
 
-    @rx.event
+    @event
     def load(self):
         # Read when the page opens, so the operator's setting shows without a rebuild.
         self.postal_address = get_settings().postal_entry_address

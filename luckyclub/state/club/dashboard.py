@@ -25,10 +25,12 @@ from luckyclub.models import (
     MembershipStatus,
     RaffleStatus,
     User,
+    id_of,
     utcnow,
 )
 from luckyclub.platform import accounts, draw_public, wins
 from luckyclub.state.competitions.order_views import OrderView, order_views
+from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
 
 UPLOAD_ID = "proof_upload"
@@ -101,25 +103,25 @@ class DashboardState(SessionState):
     bonus_entries: int = 0
     total_entries: int = 0
     all_entries: int = 0
-    entrants: int = 0
+    entrants: rx.Field[int] = rx.field(0)
     odds_text: str = ""
     odds_basis_points: int = 0  # hundredths of a percent, for the bar
-    rows: list[LedgerRowView] = []
-    proofs: list[ProofView] = []
-    leaders: list[LeaderView] = []
+    rows: rx.Field[list[LedgerRowView]] = rx.field(default_factory=list)
+    proofs: rx.Field[list[ProofView]] = rx.field(default_factory=list)
+    leaders: rx.Field[list[LeaderView]] = rx.field(default_factory=list)
     public_name: str = ""
     show_on_leaderboard: bool = False
     entrant_ref: str = ""  # the member's pseudonym in this raffle's published snapshot
     draw_page_url: str = ""
     live_url: str = ""
-    ticket_orders: list[OrderView] = []
-    wins: list[WinView] = []
+    ticket_orders: rx.Field[list[OrderView]] = rx.field(default_factory=list)
+    wins: rx.Field[list[WinView]] = rx.field(default_factory=list)
     unnamed: str = ""  # how a winner who keeps their name private appears: "Member #2"
-    kinds: list[KindOption] = []
+    kinds: rx.Field[list[KindOption]] = rx.field(default_factory=list)
     kind_id: str = ""
     note: str = ""
     proofs_wait: str = ""  # why no proof can be sent now, shown instead of the form
-    proofs_sent: int = 0  # keys the note field, so it empties after each upload
+    proofs_sent: rx.Field[int] = rx.field(0)  # keys the note field, so it empties after each upload
     error: str = ""
     notice: str = ""
     _version: str = ""
@@ -128,7 +130,8 @@ class DashboardState(SessionState):
     def _fill(self, s, user: User) -> None:
         now = utcnow()
         tz = user.timezone
-        member = membership.membership_for(s, user.id)
+        user_id = id_of(user)
+        member = membership.membership_for(s, user_id)
         self.membership = member.status if member else "none"
         self.membership_until = (
             when(member.current_period_end, tz)
@@ -136,7 +139,9 @@ class DashboardState(SessionState):
             else ""
         )
         self.public_name = ledger.public_name(user)
-        self.unnamed = draw_public.winner_name(DrawWinner(entrant_ref="", show_name=False), user)
+        # how the draw pages name this member when they keep their name hidden (never stored)
+        hidden = DrawWinner(draw_id=0, entrant_ref="", show_name=False)
+        self.unnamed = draw_public.winner_name(hidden, user)
         self.show_on_leaderboard = user.show_on_leaderboard
         raffle = _shown_raffle(s, now)
         if raffle is None:
@@ -163,22 +168,22 @@ class DashboardState(SessionState):
                 is_open=raffle.closes_at > now and raffle.status == RaffleStatus.OPEN,
             )
             self._closes_at = raffle.closes_at.timestamp()
-            self.entrant_ref, draw_id = draw_public.member_ref(s, raffle.id, user.id)
+            self.entrant_ref, draw_id = draw_public.member_ref(s, raffle.id, user_id)
             if not self.raffle.is_open:
                 self.raffle.result = _result_words(s, draw_id, user, tz)
             self.draw_page_url = routes.draw_page(draw_id) if draw_id else ""
             self.live_url = routes.live_page(draw_id) if draw_id else ""
-            parts = ledger.breakdown(s, raffle.id, user.id)
+            parts = ledger.breakdown(s, raffle.id, user_id)
             self.base_entries = sum(v for k, v in parts.items() if k in BASE_SOURCES)
             self.total_entries = sum(parts.values())
             self.bonus_entries = self.total_entries - self.base_entries
-            odds = ledger.odds(s, raffle.id, user.id)
+            odds = ledger.odds(s, raffle.id, user_id)
             totals = ledger.totals(s, raffle.id)
             self.all_entries, self.entrants = totals.entries, totals.entrants
             self.odds_text, self.odds_basis_points = odds.sentence(), round(odds.percent * 100)
             self.leaders = [
                 LeaderView(
-                    rank=r.rank, name=r.name, entry_count=r.entries, is_me=r.user_id == user.id
+                    rank=r.rank, name=r.name, entry_count=r.entries, is_me=r.user_id == user_id
                 )
                 for r in ledger.leaderboard(s, raffle.id)
             ]
@@ -190,7 +195,7 @@ class DashboardState(SessionState):
                 amount=row.amount,
                 reason=row.reason or titles.get(row.raffle_id, ""),
             )
-            for row in ledger.member_rows(s, user.id, limit=100)
+            for row in ledger.member_rows(s, user_id, limit=100)
         ]
         self.wins = [
             WinView(
@@ -203,7 +208,7 @@ class DashboardState(SessionState):
                 show_name=w.show_name,
                 draw_url=routes.draw_page(w.draw_id),
             )
-            for w in wins.wins_of(s, user.id)
+            for w in wins.wins_of(s, user_id)
         ]
         self.proofs = [
             ProofView(
@@ -214,9 +219,9 @@ class DashboardState(SessionState):
                 when=when(p.created_at, tz),
                 file_url=f"/api/proofs/{p.id}/file",
             )
-            for p in proofs.member_proofs(s, user.id)
+            for p in proofs.member_proofs(s, user_id)
         ]
-        self.ticket_orders = order_views(orders.find(s, user_id=user.id, limit=5), tz)
+        self.ticket_orders = order_views(orders.find(s, user_id=user_id, limit=5), tz)
         self.kinds = [
             KindOption(id=str(k.id), label=f"{k.name} (+{k.entries})") for k in proofs.list_kinds(s)
         ]
@@ -230,24 +235,25 @@ class DashboardState(SessionState):
     def _version_of(self, s, user: User) -> str:
         raffle = _shown_raffle(s, utcnow())
         draw = raffles.draw_of(s, raffle.id) if raffle else None
-        my_wins = wins.wins_of(s, user.id)
+        user_id = id_of(user)
+        my_wins = wins.wins_of(s, user_id)
         return "|".join(
             [
-                str(ledger.member_version(s, user.id)),
-                proofs.member_version(s, user.id),
-                orders.member_version(s, user.id),
+                str(ledger.member_version(s, user_id)),
+                proofs.member_version(s, user_id),
+                orders.member_version(s, user_id),
                 str(raffle.id if raffle else 0),
                 draw.status if draw else "",
                 ",".join(f"{w.winner_id}:{w.next_step}:{w.show_name}" for w in my_wins),
                 str(ledger.totals(s, raffle.id).entries if raffle else 0),
-                _membership_version(s, user.id),
+                _membership_version(s, user_id),
             ]
         )
 
     def _count_down(self) -> None:
         self.seconds_left = max(0, int(self._closes_at - utcnow().timestamp()))
 
-    @rx.event
+    @event
     def load(self):
         self.error = ""
         with session_scope() as s:
@@ -257,7 +263,7 @@ class DashboardState(SessionState):
         if self.router.url.query_parameters.get("joined"):
             self.notice = "Welcome to the club! Your membership is active."
 
-    @rx.event
+    @event
     def tick(self, _moment: str = ""):
         """The heartbeat: the countdown moves; when the data behind the page changed, reload it."""
         self._count_down()
@@ -269,7 +275,7 @@ class DashboardState(SessionState):
                 self.notice = ""  # it spoke of the page as it was
                 self._fill(s, user)
 
-    @rx.event
+    @event
     def join_club(self):
         try:
             with session_scope() as s:
@@ -279,7 +285,7 @@ class DashboardState(SessionState):
             return
         return rx.redirect(url, is_external=url.startswith("http"))
 
-    @rx.event
+    @event
     def manage_membership(self):
         try:
             with session_scope() as s:
@@ -292,7 +298,7 @@ class DashboardState(SessionState):
             return
         return rx.redirect(url, is_external=url.startswith("http"))
 
-    @rx.event
+    @event
     def set_show_on_leaderboard(self, value: bool):
         try:
             with session_scope() as s:
@@ -301,7 +307,7 @@ class DashboardState(SessionState):
         except UserError as exc:
             self.error = exc.message
 
-    @rx.event
+    @event
     async def set_show_name(self, winner_id: int, show: bool):
         """The winner's consent to be named on Champions and the draw's pages, for one win."""
         self.error = ""
@@ -324,15 +330,15 @@ class DashboardState(SessionState):
             if user is not None:
                 self._fill(s, user)
 
-    @rx.event
+    @event
     def set_kind(self, value: str):
         self.kind_id = value
 
-    @rx.event
+    @event
     def set_note(self, value: str):
         self.note = value[:1000]
 
-    @rx.event
+    @event
     async def upload_proof(self, files: list[rx.UploadFile]):
         self.error = self.notice = ""
         if not files:
@@ -398,7 +404,7 @@ def _result_words(s, draw_id: int | None, user: User, tz: str) -> str:
         return f"The draw is void: {view.reason}"
     if view.status != DrawStatus.DRAWN:
         return f"Entries are closed. {view.status_words}."
-    my_wins = {w.winner_id for w in wins.wins_of(s, user.id)}
+    my_wins = {w.winner_id for w in wins.wins_of(s, id_of(user))}
     mine = any(w.winner_id in my_wins for w in view.standing)
     names = ", ".join(w.name for w in view.standing)
     drawn = when(view.drawn_at, tz)
@@ -413,7 +419,7 @@ def _membership_version(s, user_id: int) -> str:
 
 
 class VerifyReminderState(SessionState):
-    @rx.event
+    @event
     def resend_verification(self):
         try:
             with session_scope() as s:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from luckyclub.competitions import catalogue
-from luckyclub.models import Competition
+from luckyclub.models import Competition, id_of
 from luckyclub.state.admin import parse_local_time, record_id
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> reads and writes
@@ -58,7 +58,7 @@ def local_input(moment, timezone: str) -> str:
 
 def form_of(competition: Competition, timezone: str) -> CompetitionForm:
     return CompetitionForm(
-        id=competition.id,
+        id=id_of(competition),
         title=competition.title,
         prize=competition.prize,
         description=competition.description,

@@ -12,7 +12,7 @@ import reflex as rx
 from luckyclub.competitions import catalogue, orders, postal
 from luckyclub.core import routes
 from luckyclub.core.words import when
-from luckyclub.models import CompetitionStatus, DrawStatus
+from luckyclub.models import CompetitionStatus, DrawStatus, id_of
 from luckyclub.platform import accounts, audit, draw_actions, draw_public, draws, uploads
 from luckyclub.state.admin import (
     TRIGGER_WORDS,
@@ -34,6 +34,7 @@ from luckyclub.state.competitions.admin import (
 )
 from luckyclub.state.competitions.competition_views import PHASE_WORDS
 from luckyclub.state.competitions.order_views import OrderView, order_views
+from luckyclub.state.events import event
 
 IMAGES_UPLOAD_ID = "competition_images"
 
@@ -131,7 +132,7 @@ def _history(s, draw, view: draw_public.DrawView, competition_id: int, tz: str) 
     if draw.status == DrawStatus.VOID and draw.drawn_at:
         rows.append((draw.drawn_at, f"Void{by}: {draw.reason or ''}"))
     for entry in entries:
-        actor = emails.get(entry.actor_id, "system")
+        actor = "system" if entry.actor_id is None else emails.get(entry.actor_id, "system")
         detail = f" — {entry.detail}" if entry.detail else ""
         rows.append((entry.created_at, f"{entry.action} by {actor}{detail}"))
     # Draw times are whole seconds; compared at that precision, a tie keeps the order above.
@@ -149,15 +150,16 @@ class CompetitionAdminState(AdminPageState):
     # A new key rebuilds a form, dropping what was typed: the Edit form's on load and whenever what
     # it shows changed (a save, an extension); the postal form's after an entry is recorded.
     form_key: int = 0
-    postal_key: int = 0
-    images: list[ImageRow] = []
+    postal_key: rx.Field[int] = rx.field(0)
+    images: rx.Field[list[ImageRow]] = rx.field(default_factory=list)
     choices: list[str] = []
     draw: DrawPanel = DrawPanel()
     winners: list[str] = []
     history: list[LogRow] = []
     proofs: list[ProofRow] = []
-    orders: list[OrderView] = []
-    running: list[int] = []  # the draw this tab asked for and is waiting on
+    orders: rx.Field[list[OrderView]] = rx.field(default_factory=list)
+    # the draw this tab asked for and is waiting on
+    running: rx.Field[list[int]] = rx.field(default_factory=list)
     _competition_id: int = 0
 
     def _fill(self, s) -> None:
@@ -167,11 +169,12 @@ class CompetitionAdminState(AdminPageState):
         if competition is None:
             self._forget()
             return
-        self.found, self._competition_id = True, competition.id
+        competition_id = id_of(competition)
+        self.found, self._competition_id = True, competition_id
         phase = catalogue.phase(competition)
         counts = catalogue.counts(s, competition)
         self.facts = CompetitionFacts(
-            id=competition.id,
+            id=competition_id,
             title=competition.title,
             prize=competition.prize,
             phase=phase,
@@ -192,30 +195,31 @@ class CompetitionAdminState(AdminPageState):
             can_cancel=competition.status in (CompetitionStatus.ACTIVE, CompetitionStatus.DRAFT),
             below_minimum=competition.below_minimum_at is not None,
             cancel_reason=competition.cancel_reason or "",
-            public_url=routes.competition_page(competition.id),
-            export_url=routes.tickets_export(competition.id),
+            public_url=routes.competition_page(competition_id),
+            export_url=routes.tickets_export(competition_id),
         )
         editing = form_of(competition, tz)
         if editing != self.editing:
             self.editing = editing
             self.form_key += 1
         self.images = [
-            ImageRow(name=name, url=routes.competition_image(competition.id, name))
+            ImageRow(name=name, url=routes.competition_image(competition_id, name))
             for name in catalogue.images_of(competition)
         ]
         self.choices = catalogue.choices_of(competition)
-        self._fill_draw(s, competition.id, tz)
-        self.orders = order_views(orders.find(s, competition_id=competition.id), tz)
+        self._fill_draw(s, competition_id, tz)
+        self.orders = order_views(orders.find(s, competition_id=competition_id), tz)
 
     def _fill_draw(self, s, competition_id: int, tz: str) -> None:
         draw = catalogue.draw_of(s, competition_id)
-        view = draw_public.view(s, draw.id) if draw else None
+        view = draw_public.view(s, id_of(draw)) if draw else None
         if draw is None or view is None:
             self.draw, self.winners, self.history, self.proofs = DrawPanel(), [], [], []
             return
+        draw_id = id_of(draw)
         drawn = draw.status == DrawStatus.DRAWN
         self.draw = DrawPanel(
-            id=draw.id,
+            id=draw_id,
             status=draw.status,
             status_words=view.status_words,
             commitment=draw.commitment,
@@ -230,8 +234,8 @@ class CompetitionAdminState(AdminPageState):
             if draw.status == DrawStatus.WAITING_FOR_BEACON
             else "",
             can_skip_beacon=draw.status in draws.OPEN_STATUSES and draw.use_beacon,
-            page_url=routes.draw_page(draw.id),
-            announcement=draw_public.announcement(s, draw.id) if drawn else "",
+            page_url=routes.draw_page(draw_id),
+            announcement=draw_public.announcement(s, draw_id) if drawn else "",
         )
         self.winners = [
             f"Place {w.position}: {w.ticket} — {w.name}"
@@ -241,9 +245,9 @@ class CompetitionAdminState(AdminPageState):
         ]
         self.history = _history(s, draw, view, competition_id, tz)
         self.proofs = (
-            [ProofRow("Proof of the draw (JSON)", routes.draw_proof(draw.id))]
+            [ProofRow("Proof of the draw (JSON)", routes.draw_proof(draw_id))]
             + [
-                ProofRow(f"Proof of reroll {n} (JSON)", routes.draw_proof(draw.id, n))
+                ProofRow(f"Proof of reroll {n} (JSON)", routes.draw_proof(draw_id, n))
                 for n in range(1, view.rerolls + 1)
             ]
             if drawn
@@ -259,12 +263,12 @@ class CompetitionAdminState(AdminPageState):
     def _id(self) -> int:
         return record_id(self._competition_id)
 
-    @rx.event
+    @event
     def load(self):
         self._admin_load()
         self.form_key += 1
 
-    @rx.event
+    @event
     def save(self, form_data: dict):
         before = self.editing
 
@@ -274,18 +278,18 @@ class CompetitionAdminState(AdminPageState):
 
         self._admin_act(save_it, "Saved.")
 
-    @rx.event
+    @event
     def activate(self):
         self._admin_act(activate_it(self._competition_id), ACTIVATED)
 
-    @rx.event
+    @event
     def deactivate(self):
         self._admin_act(
             lambda s, admin: catalogue.deactivate(s, admin, self._id()),
             "Deactivated: back to draft, hidden from the public.",
         )
 
-    @rx.event
+    @event
     def toggle_featured(self):
         featured = not self.facts.featured
         self._admin_act(
@@ -293,7 +297,7 @@ class CompetitionAdminState(AdminPageState):
             "Featured: listed first." if featured else "No longer featured.",
         )
 
-    @rx.event
+    @event
     def duplicate(self):
         made = {}
 
@@ -304,7 +308,7 @@ class CompetitionAdminState(AdminPageState):
             self._next_notice = "A draft copy was made: you are looking at it now."
             return rx.redirect(routes.admin_competition_page(made["id"]))
 
-    @rx.event
+    @event
     def delete(self):
         title = self.facts.title
         if self._admin_act(lambda s, admin: catalogue.remove(s, admin, self._id()), ""):
@@ -312,15 +316,15 @@ class CompetitionAdminState(AdminPageState):
             return rx.redirect(routes.ADMIN_COMPETITIONS)
 
     # The dialogs' hidden competition_id is for the list page; here the page's own record acts.
-    @rx.event
+    @event
     def cancel(self, form_data: dict):
         self._admin_act(cancel_it(self._competition_id, form_data), CANCELLED)
 
-    @rx.event
+    @event
     def extend(self, form_data: dict):
         self._admin_act(extend_it(self._competition_id, form_data), EXTENDED)
 
-    @rx.event
+    @event
     async def upload_images(self, files: list[rx.UploadFile]):
         if not files:
             self.error, self.notice = "Choose a picture first.", ""
@@ -342,14 +346,14 @@ class CompetitionAdminState(AdminPageState):
         )
         return rx.clear_selected_files(IMAGES_UPLOAD_ID)
 
-    @rx.event
+    @event
     def remove_image(self, name: str):
         self._admin_act(
             lambda s, admin: catalogue.remove_image(s, admin, self._id(), str(name)),
             "Picture removed.",
         )
 
-    @rx.event
+    @event
     def record_postal(self, form_data: dict):
         made = {}
 
@@ -370,7 +374,7 @@ class CompetitionAdminState(AdminPageState):
             self.notice = f"Postal entry recorded: ticket {row.numbers} for {row.buyer}."
             self.postal_key += 1
 
-    @rx.event(background=True)
+    @event(background=True)
     async def draw_now(self):
         """Perform draw now: claims the draw exactly once, off the event loop (it may wait for
         the drand relays)."""
@@ -378,7 +382,7 @@ class CompetitionAdminState(AdminPageState):
             draw_id = self.draw.id
         await self._run_draw(draw_id, draw_now_as)
 
-    @rx.event(background=True)
+    @event(background=True)
     async def draw_without_beacon(self, form_data: dict):
         """Draw without beacon, from where the admin sees the draw waiting (with a reason)."""
         async with self:
@@ -388,7 +392,7 @@ class CompetitionAdminState(AdminPageState):
             draw_id, lambda token, number: draw_without_beacon_as(token, number, reason)
         )
 
-    @rx.event
+    @event
     def manual_winner(self, form_data: dict):
         self._admin_act(
             lambda s, admin: draw_actions.override(

@@ -10,7 +10,7 @@ from luckyclub.competitions.orders import PAID_STATUSES, OrderRow
 from luckyclub.core.words import when
 from luckyclub.models import OrderStatus
 
-ORDER_STATUS_WORDS = {
+ORDER_STATUS_WORDS: dict[str, str] = {
     OrderStatus.PENDING: "In checkout",
     OrderStatus.PAID: "Paid",
     OrderStatus.POSTAL: "Postal entry",
