@@ -11,12 +11,14 @@ numbered. A payment that can no longer have tickets (sold out, closed, cancelled
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, literal, update
+from sqlalchemy import Integer, String, bindparam, delete, func, insert, update
+from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
 from sqlmodel import Session, col, select
 
 from luckyclub.competitions import catalogue
@@ -37,6 +39,7 @@ from luckyclub.models import (
     TicketOrder,
     TicketStatus,
     User,
+    UTCDateTime,
     utcnow,
 )
 from luckyclub.platform import mail, notify, payments
@@ -158,21 +161,17 @@ def _number(
     ran out before the payment came needs the room again. A hold that cannot become numbers (the
     competition closed) is given back."""
     n = order.quantity
-    conditions = [
-        col(Competition.id) == order.competition_id,
-        col(Competition.status) == CompetitionStatus.ACTIVE,
-        col(Competition.ends_at) > now,
-    ]
-    if held:
-        counts = {"held": Competition.held - n, "sold": Competition.sold + n}
-    else:
-        conditions.append(Competition.sold + Competition.held + n <= Competition.max_tickets)
-        counts = {"sold": Competition.sold + n}
-    numbering = update(Competition).where(*conditions).values(**counts)
+    values = {"n": n, "competition_id": order.competition_id, "now": now}
     if session.get_bind().dialect.name == "postgresql":
-        numbers = _numbered_with_tickets(session, order, now, numbering)
+        ticket = {
+            "order_id": order.id,
+            "user_id": order.user_id,
+            "ticket_status": TicketStatus.ACTIVE,
+        }
+        found = session.execute(_numbered_with_tickets(held), values | ticket).scalars()
+        numbers = tuple(sorted(found))
     else:  # SQLite has no UPDATE in a WITH; it has one writer anyway, so two statements
-        row = session.execute(numbering.returning(Competition.sold)).first()
+        row = session.execute(_numbering(held), values).first()
         numbers = () if row is None else tuple(range(row.sold - n + 1, row.sold + 1))
         if numbers:
             session.execute(insert(Ticket), [_ticket(order, number, now) for number in numbers])
@@ -192,31 +191,48 @@ def _number(
     return (), "The last tickets sold while your payment was on its way: it sold out."
 
 
-def _numbered_with_tickets(
-    session: Session, order: TicketOrder, now: datetime, numbering
-) -> tuple[int, ...]:
+# The numbering statements are built once, with parameters: building a statement this size costs
+# more Python than the database takes to run it.
+
+
+@functools.cache
+def _numbering(held: bool) -> ReturningUpdate[tuple[int]]:
+    """The capped UPDATE that numbers :n tickets of :competition_id while it is on sale at :now (a
+    held order's from its hold, another's from the room nobody holds), returning the new `sold`.
+    Core's table, not the model: with parameters, an ORM statement would run as a bulk one."""
+    table = Competition.__table__
+    n = bindparam("n", type_=Integer)
+    conditions = [
+        table.c.id == bindparam("competition_id", type_=Integer),
+        table.c.status == CompetitionStatus.ACTIVE,
+        table.c.ends_at > bindparam("now", type_=UTCDateTime()),
+    ]
+    if held:
+        counts = {"held": table.c.held - n, "sold": table.c.sold + n}
+    else:
+        conditions.append(table.c.sold + table.c.held + n <= table.c.max_tickets)
+        counts = {"sold": table.c.sold + n}
+    return update(table).where(*conditions).values(counts).returning(table.c.sold)
+
+
+@functools.cache
+def _numbered_with_tickets(held: bool) -> ReturningInsert[tuple[int]]:
     """One round trip for the numbers and the ticket rows (PostgreSQL): WITH numbered AS (UPDATE
     competition … RETURNING sold) INSERT INTO ticket … SELECT … generate_series(…) RETURNING
     number. The row lock it takes is held until the commit that follows at once."""
-    numbered = numbering.returning(Competition.sold).cte("numbered")
-    number = func.generate_series(numbered.c.sold - order.quantity + 1, numbered.c.sold)
+    numbered = _numbering(held).cte("numbered")
+    n = bindparam("n", type_=Integer)
     rows = select(
-        literal(order.competition_id),
-        number,
-        literal(order.id),
-        literal(order.user_id),
-        literal(str(TicketStatus.ACTIVE)),
-        literal(now, Ticket.__table__.c.created_at.type),
+        bindparam("competition_id", type_=Integer),
+        func.generate_series(numbered.c.sold - n + 1, numbered.c.sold),
+        bindparam("order_id", type_=Integer),
+        bindparam("user_id", type_=Integer),
+        bindparam("ticket_status", type_=String),
+        bindparam("now", type_=UTCDateTime()),
     ).select_from(numbered)
-    statement = (
-        insert(Ticket)
-        .from_select(
-            ["competition_id", "number", "order_id", "user_id", "status", "created_at"], rows
-        )
-        .returning(Ticket.number)
-        .add_cte(numbered)
-    )
-    return tuple(sorted(session.execute(statement).scalars()))
+    table = Ticket.__table__
+    columns = ["competition_id", "number", "order_id", "user_id", "status", "created_at"]
+    return insert(table).from_select(columns, rows).returning(table.c.number).add_cte(numbered)
 
 
 def _ticket(order: TicketOrder, number: int, now: datetime) -> dict[str, object]:
@@ -242,7 +258,7 @@ def take_numbers(session: Session, competition_id: int, quantity: int, *also) ->
             *also,
         )
         .values(sold=Competition.sold + quantity)
-        .returning(Competition.sold)
+        .returning(col(Competition.sold))
     ).first()
     return None if row is None else row.sold - quantity + 1
 
