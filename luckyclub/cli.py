@@ -13,6 +13,7 @@ import sys
 import httpx
 
 from luckyclub import modes  # noqa: F401 - every mode's draw pool
+from luckyclub.competitions import pictures
 from luckyclub.core.db import session_scope
 from luckyclub.core.errors import UserError
 from luckyclub.core.settings import get_settings
@@ -134,7 +135,7 @@ def _demo_competitions(s, admin) -> None:
             now=now - timedelta(days=3),
         )
         competition_id = id_of(competition)
-        catalogue.add_image(
+        pictures.add_image(
             s, admin, competition_id, filename="prize.png", data=_demo_picture(title, colour)
         )
         catalogue.activate(s, admin, competition_id, now=now - timedelta(days=3))

@@ -29,7 +29,7 @@ from sqlmodel import col, select
 
 from luckyclub import modes  # noqa: F401 - every mode's draw pool, before a job draws
 from luckyclub.club import raffles
-from luckyclub.competitions import catalogue, checkout, refunds
+from luckyclub.competitions import checkout, minimum, refunds
 from luckyclub.core import db
 from luckyclub.core.settings import Settings, get_settings
 from luckyclub.models import JobRun, utcnow
@@ -108,7 +108,7 @@ def run_competitions() -> str:
     (admins decide: extend, or cancel and refund), and ask Stripe for the refunds that are due."""
     released = checkout.expire_holds()
     with db.session_scope() as session:
-        short = catalogue.flag_below_minimum(session)
+        short = minimum.flag_below_minimum(session)
     paid_back = refunds.process_refunds()
     return (
         f"released {released} holds; {len(short)} short of their minimum; "

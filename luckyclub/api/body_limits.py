@@ -18,7 +18,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from luckyclub.api.responses import DATABASE_UNAVAILABLE, UNAVAILABLE, BodyTooLarge, error
-from luckyclub.competitions import catalogue
+from luckyclub.competitions import pictures
 from luckyclub.core.db import session_scope
 from luckyclub.platform import accounts, uploads, winner_media
 from luckyclub.state.session import session_token_from_cookie_header
@@ -31,7 +31,7 @@ UPLOAD_PATH = "/_upload"
 # The largest upload form: a competition's pictures (up to MAX_IMAGES at a time) or a winner's
 # video, plus room for the multipart headers.
 LARGEST_UPLOAD = (
-    max(catalogue.MAX_IMAGES * uploads.MAX_PROOF_BYTES, winner_media.MAX_VIDEO_BYTES) + MIB
+    max(pictures.MAX_IMAGES * uploads.MAX_PROOF_BYTES, winner_media.MAX_VIDEO_BYTES) + MIB
 )
 SIGN_IN_TO_UPLOAD = "Sign in to upload files, then try again."
 

@@ -14,7 +14,7 @@ from starlette.responses import FileResponse, Response
 
 from luckyclub.api.members import signed_in_user
 from luckyclub.api.responses import cacheable, error, iso, json_errors, whole_id
-from luckyclub.competitions import catalogue, public
+from luckyclub.competitions import catalogue, pictures, public
 from luckyclub.core import routes
 from luckyclub.core.db import session_scope
 from luckyclub.core.errors import UserError
@@ -108,12 +108,12 @@ def competition_image_file(request: Request) -> Response:
     name = request.path_params["name"]
     headers = PUBLIC_IMAGE_HEADERS
     with session_scope() as s:
-        found = catalogue.image_file(s, competition_id, name) if competition_id else None
+        found = pictures.image_file(s, competition_id, name) if competition_id else None
         if found is None and competition_id:
             # Perhaps a draft's picture: only then is the cookie worth reading.
             viewer = signed_in_user(s, request)
             if viewer is not None and viewer.is_admin:
-                found = catalogue.image_file(s, competition_id, name, viewer=viewer)
+                found = pictures.image_file(s, competition_id, name, viewer=viewer)
                 headers = DRAFT_IMAGE_HEADERS
     if found is None:
         return error("There is no such picture.", 404)

@@ -1,6 +1,6 @@
-"""Prize competitions: the admin's lifecycle (draft → active → drawn, or cancelled), what the public
-sees of them, and the minimum-tickets rule. Tickets and money live in checkout.py,
-fulfilment.py and refunds.py.
+"""Prize competitions: the admin's lifecycle (draft → active → drawn, or cancelled) and what the
+public sees of them. Prize pictures live in pictures.py, the minimum-tickets rule in minimum.py,
+tickets and money in checkout.py, fulfilment.py and refunds.py.
 
 A competition's phase is its stored status read against the clock: an active competition is
 "upcoming" before it starts, on sale until it ends, then "ended" until its draw; so nothing has to
@@ -16,14 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
-from luckyclub.core import routes, security
+from luckyclub.core import security
 from luckyclub.core.errors import UserError
 from luckyclub.core.money import money  # noqa: F401 - pages and services format prices from here
 from luckyclub.core.settings import get_settings
@@ -39,7 +38,7 @@ from luckyclub.models import (
     id_of,
     utcnow,
 )
-from luckyclub.platform import audit, draw_actions, draws, file_store, notify, uploads
+from luckyclub.platform import audit, draw_actions, draws, file_store
 from luckyclub.platform.permissions import require_admin
 
 
@@ -58,7 +57,6 @@ class Phase(StrEnum):
 PUBLIC_PHASES = (Phase.ON_SALE, Phase.UPCOMING, Phase.ENDED, Phase.DRAWN)
 MODE = "competition"  # a competition's draw is the pool (competition, competition id)
 CLOSING_SOON = timedelta(hours=24)
-MAX_IMAGES = 8
 MAX_TICKETS = 1_000_000
 EDITABLE = (
     "title",
@@ -559,126 +557,6 @@ def _locked(session: Session, competition_id: int) -> Competition:
     if competition is None:
         raise UserError("That competition does not exist.")
     return competition
-
-
-# ---- prize pictures --------------------------------------------------------------------------
-
-_IMAGE_NAME = re.compile(r"^[0-9a-f]{32}\.(png|jpg|webp)$")
-
-
-def add_image(
-    session: Session,
-    admin: User,
-    competition_id: int,
-    *,
-    filename: str,
-    data: bytes,
-    claimed_type: str = "",
-) -> Competition:
-    """A prize picture: checked by content and re-encoded like a proof, stored privately."""
-    require_admin(admin)
-    competition = get(session, competition_id)
-    names = images_of(competition)
-    if len(names) >= MAX_IMAGES:
-        raise UserError(f"A competition has at most {MAX_IMAGES} pictures; remove one first.")
-    checked = uploads.check_upload(
-        filename,
-        data,
-        claimed_type,
-        allowed=uploads.IMAGE_TYPES,
-        refusal=uploads.NOT_A_PICTURE,
-    )
-    folder = get_settings().competition_image_dir
-    names.append(file_store.store_for(session, folder, checked.data, checked.file_type.extension))
-    competition.images = json.dumps(names)
-    audit.record(session, admin, "competition.image", "competition", competition.id, filename[:200])
-    return competition
-
-
-def remove_image(session: Session, admin: User, competition_id: int, name: str) -> Competition:
-    require_admin(admin)
-    competition = get(session, competition_id)
-    names = images_of(competition)
-    if name not in names:
-        raise UserError("That picture was removed already.")
-    names.remove(name)
-    competition.images = json.dumps(names)
-    audit.record(session, admin, "competition.image_removed", "competition", competition.id)
-    file_store.discard_after_commit(session, get_settings().competition_image_dir, name)
-    return competition
-
-
-def image_file(
-    session: Session, competition_id: int, name: str, *, viewer: User | None = None
-) -> tuple[Path, str] | None:
-    """A prize picture the viewer may see (drafts: admins only): (path, content type), or None."""
-    competition = session.get(Competition, competition_id)
-    if (
-        competition is None
-        or not _IMAGE_NAME.match(name or "")
-        or name not in images_of(competition)
-    ):
-        return None
-    if competition.status == CompetitionStatus.DRAFT and not (viewer and viewer.is_admin):
-        return None
-    path = file_store.path_for(get_settings().competition_image_dir, name)
-    return (path, file_store.content_type(path)) if path.exists() else None
-
-
-# ---- the minimum number of tickets ---------------------------------------------------------
-
-
-def below_minimum(competition: Competition, sold_active: int) -> bool:
-    return competition.min_tickets > 0 and sold_active < competition.min_tickets
-
-
-def flag_below_minimum(session: Session, now: datetime | None = None) -> list[Competition]:
-    """Competitions that ended short of their minimum: flagged once and the admins emailed, so
-    they decide to extend or cancel; their draw waits for that decision."""
-    now = now or utcnow()
-    candidates = session.exec(
-        select(Competition).where(
-            Competition.status == CompetitionStatus.ACTIVE,
-            Competition.ends_at <= now,
-            Competition.min_tickets > 0,
-            col(Competition.below_minimum_at).is_(None),
-        )
-    ).all()
-    flagged = []
-    for competition in candidates:
-        competition_id = id_of(competition)
-        sold = active_tickets(session, competition_id)
-        # The flag is claimed, so two runners of the job at once email the admins once.
-        claimed = sa.update(Competition).where(
-            col(Competition.id) == competition_id, col(Competition.below_minimum_at).is_(None)
-        )
-        if (
-            below_minimum(competition, sold)
-            and session.exec(claimed.values(below_minimum_at=now)).rowcount == 1
-        ):
-            session.refresh(competition)
-            flagged.append(competition)
-            notify.notify_admins(
-                session,
-                unique_id=f"below-minimum-{competition_id}",
-                email="competition_below_minimum",
-                title=competition.title,
-                sold=str(sold),
-                minimum=str(competition.min_tickets),
-                link=get_settings().app_url + routes.admin_competition_page(competition_id),
-            )
-    return flagged
-
-
-def waiting_for_decision(session: Session) -> list[Competition]:
-    return list(
-        session.exec(
-            select(Competition).where(
-                Competition.status == CompetitionStatus.ACTIVE,
-                col(Competition.below_minimum_at).is_not(None),
-            )
-        )
-    )
 
 
 def extend(

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import case, distinct, func, update
 from sqlmodel import Session, col, select
 
-from luckyclub.competitions import catalogue, orders, refunds
+from luckyclub.competitions import catalogue, minimum, orders, refunds
 from luckyclub.competitions.postal import postal_ref
 from luckyclub.core import db, routes
 from luckyclub.core.settings import get_settings
@@ -59,7 +59,7 @@ class CompetitionPool:
                 f"Sales are open until {competition.ends_at:%d %b %Y %H:%M} UTC; "
                 "the draw can run once they close."
             )
-        if competition.below_minimum_at is not None or catalogue.below_minimum(
+        if competition.below_minimum_at is not None or minimum.below_minimum(
             competition, catalogue.active_tickets(session, id_of(competition))
         ):
             return (

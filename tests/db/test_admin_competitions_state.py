@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
 from luckyclub.api.routes import build_api
-from luckyclub.competitions import catalogue, orders, refunds
+from luckyclub.competitions import catalogue, minimum, orders, refunds
 from luckyclub.competitions.postal import record_postal
 from luckyclub.core import routes
 from luckyclub.core.errors import UserError
@@ -196,7 +196,7 @@ def test_the_list_features_activates_and_shows_competitions_waiting_for_a_decisi
     draft = add_competition(session, admin, active=False, title="Draft van")
     short = ended_competition(session, admin, title="Too few", min_tickets=5)
     postal(session, admin, short)
-    catalogue.flag_below_minimum(session)
+    minimum.flag_below_minimum(session)
     session.commit()
     state = tab(session, admin, CompetitionsAdminState)
     CompetitionsAdminState.load.fn(state)
@@ -345,7 +345,7 @@ def test_a_competitions_own_page_extends_and_cancels_it_whatever_id_the_form_car
     other = add_competition(session, admin, title="Someone else's")
     short = ended_competition(session, admin, title="Too few", min_tickets=5)
     postal(session, admin, short)
-    catalogue.flag_below_minimum(session)
+    minimum.flag_below_minimum(session)
     session.commit()
     state = page_of(session, admin, short.id)
     assert state.facts.below_minimum is True

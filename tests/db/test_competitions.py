@@ -12,7 +12,7 @@ from sqlalchemy import update
 from sqlmodel import func, select
 
 from luckyclub import jobs
-from luckyclub.competitions import catalogue, fulfilment, orders, postal, public, refunds
+from luckyclub.competitions import catalogue, fulfilment, minimum, orders, postal, public, refunds
 from luckyclub.competitions.checkout import expire_holds, start_checkout
 from luckyclub.core.errors import UserError
 from luckyclub.models import (
@@ -271,13 +271,13 @@ def test_below_the_minimum_the_draw_waits_for_an_admin_to_extend_or_cancel(
     buy(ann, competition, 2)
     after = competition.ends_at + timedelta(seconds=1)
 
-    assert [c.id for c in catalogue.flag_below_minimum(session, after)] == [competition.id]
+    assert [c.id for c in minimum.flag_below_minimum(session, after)] == [competition.id]
     session.commit()
     told = session.exec(
         select(OutboxMessage).where(OutboxMessage.template == "competition_below_minimum")
     ).one()
     assert told.to_address == "admin@example.com" and "2 tickets sold" in told.text_body
-    assert catalogue.flag_below_minimum(session, after) == []  # flagged once, emailed once
+    assert minimum.flag_below_minimum(session, after) == []  # flagged once, emailed once
     draws.run_due(now=after)
     draw = catalogue.draw_of(session, competition.id)
     session.refresh(draw)

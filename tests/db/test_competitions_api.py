@@ -18,7 +18,7 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from luckyclub.api.routes import build_api
-from luckyclub.competitions import catalogue, refunds
+from luckyclub.competitions import catalogue, pictures, refunds
 from luckyclub.competitions.checkout import start_checkout
 from luckyclub.models import (
     Competition,
@@ -226,7 +226,7 @@ def test_prize_pictures_are_public_and_long_cached_a_drafts_only_for_admins(sess
     live = add_competition(session, admin)
     draft = add_competition(session, admin, active=False)
     for competition in (live, draft):
-        catalogue.add_image(
+        pictures.add_image(
             session, admin, competition.id, filename="bike.png", data=_png(), claimed_type=""
         )
     session.commit()

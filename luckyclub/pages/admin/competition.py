@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from luckyclub.competitions import catalogue
+from luckyclub.competitions import pictures
 from luckyclub.components.admin_page import admin_page
 from luckyclub.components.competition_form import (
     cancel_dialog,
@@ -168,7 +168,7 @@ def _pictures() -> rx.Component:
                 on_click=S.upload_images(rx.upload_files(upload_id=IMAGES_UPLOAD_ID)),
             ),
             rx.text(
-                f"PNG, JPEG or WebP, up to {catalogue.MAX_IMAGES} pictures; each is checked "
+                f"PNG, JPEG or WebP, up to {pictures.MAX_IMAGES} pictures; each is checked "
                 "and re-encoded without its metadata.",
                 size="1",
                 color_scheme="gray",

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import reflex as rx
 
-from luckyclub.competitions import catalogue
+from luckyclub.competitions import catalogue, minimum
 from luckyclub.components.admin_page import admin_page
 from luckyclub.components.competition_form import cancel_dialog, competition_form, extend_dialog
 from luckyclub.components.layout import data_table, status_badge
@@ -103,7 +103,7 @@ class CompetitionsAdminState(AdminPageState):
     def _fill(self, s) -> None:
         tz = self.user_timezone
         self.rows = [competition_row(s, c, tz) for c in catalogue.list_all(s)]
-        self.waiting = [waiting_row(s, c, tz) for c in catalogue.waiting_for_decision(s)]
+        self.waiting = [waiting_row(s, c, tz) for c in minimum.waiting_for_decision(s)]
 
     @event
     def load(self):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import reflex as rx
 
-from luckyclub.competitions import catalogue, orders, postal
+from luckyclub.competitions import catalogue, orders, pictures, postal
 from luckyclub.core import routes
 from luckyclub.core.words import when
 from luckyclub.models import CompetitionStatus, DrawStatus, id_of
@@ -336,7 +336,7 @@ class CompetitionAdminState(AdminPageState):
 
         def add_all(s, admin):
             for name, data, claimed in received:
-                catalogue.add_image(
+                pictures.add_image(
                     s, admin, self._id(), filename=name, data=data, claimed_type=claimed or ""
                 )
 
@@ -349,7 +349,7 @@ class CompetitionAdminState(AdminPageState):
     @event
     def remove_image(self, name: str):
         self._admin_act(
-            lambda s, admin: catalogue.remove_image(s, admin, self._id(), str(name)),
+            lambda s, admin: pictures.remove_image(s, admin, self._id(), str(name)),
             "Picture removed.",
         )
 
