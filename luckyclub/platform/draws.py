@@ -64,10 +64,11 @@ OPEN_STATUSES = (DrawStatus.CLOSED, DrawStatus.WAITING_FOR_BEACON)  # frozen, no
 UNDRAWN = (DrawStatus.SCHEDULED, *OPEN_STATUSES)
 
 # Called with a draw's id after its result is committed (the live page's room listens here).
-_listeners: list[Callable[[int], None]] = []
+# What a listener returns is not used: whether it acted does not concern the draw that was made.
+_listeners: list[Callable[[int], object]] = []
 
 
-def on_drawn(listener: Callable[[int], None]) -> Callable[[int], None]:
+def on_drawn(listener: Callable[[int], object]) -> Callable[[int], object]:
     _listeners.append(listener)
     return listener
 
