@@ -28,10 +28,4 @@ app.add_middleware(ForgetOtherViewersPages())  # before a tab's state is sent, n
 app.add_page(landing.not_found_page, route="404", title="Page not found · LuckyClub")
 app.register_lifespan_task(draw_room.reveals_lifespan)  # before the scheduler: it may draw
 app.register_lifespan_task(jobs.scheduler_lifespan)
-
-
-@on_drawn
-def _reveal(draw_id: int) -> None:
-    """Every spectator of /live/<id> sees the reveal together. (A listener's result is unused:
-    whether this process ran a reveal does not concern the draw that was made.)"""
-    draw_room.start_reveal(draw_id)
+on_drawn(draw_room.start_reveal)  # every spectator of /live/<id> sees the reveal together

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from luckyclub.core import db
 from luckyclub.core.errors import UserError
@@ -25,6 +25,7 @@ from luckyclub.models import (
     DrawWinner,
     User,
     WinnerStatus,
+    id_of,
     utcnow,
 )
 from luckyclub.platform import accounts, audit, draw_kinds, draws
@@ -48,8 +49,7 @@ def draw_now(
     Ending an open pool before its close needs the admin's reason, which the audit log keeps."""
     now = now or utcnow()
     with db.session_scope() as session:
-        admin = session.get(User, admin_id)
-        require_admin(admin)
+        admin = require_admin(session.get(User, admin_id))
         draw = draws.get(session, draw_id)
         if draw.status in (DrawStatus.DRAWN, DrawStatus.VOID):
             return draws.Outcome("taken", f"This draw is {draw.status} already.")
@@ -66,10 +66,11 @@ def draw_now(
     outcome = draws.perform(draw_id, trigger=DrawTrigger.ADMIN, actor_id=admin_id, now=now)
     with db.session_scope() as session:
         if outcome.status == "drawn":
-            audit.record(session, session.get(User, admin_id), "draw.draw", "draw", draw_id)
-        draw = session.get(Draw, draw_id)
+            admin = db.get_existing(session, User, admin_id)
+            audit.record(session, admin, "draw.draw", "draw", draw_id)
+        draw = db.get_existing(session, Draw, draw_id)
         if outcome.status == "not_due":
-            moment = datetime.fromtimestamp(round_time(draw.beacon_round), UTC)
+            moment = datetime.fromtimestamp(round_time(draws.bound_round(draw)), UTC)
             return draws.Outcome(
                 "not_due",
                 f"Closed. The draw waits for drand round {draw.beacon_round}, published at "
@@ -91,7 +92,7 @@ def skip_beacon(
         session,
         draw_id,
         now,
-        also=Draw.use_beacon.is_(True),
+        also=col(Draw.use_beacon).is_(True),
         use_beacon=False,
         no_beacon_reason=reason,
         beacon_round=None,
@@ -112,7 +113,7 @@ def draw_without_beacon(
     """An admin's "Draw without beacon": switch the waiting draw off drand, then Draw now."""
     now = now or utcnow()
     with db.session_scope() as session:
-        skip_beacon(session, session.get(User, admin_id), draw_id, reason, now)
+        skip_beacon(session, require_admin(session.get(User, admin_id)), draw_id, reason, now)
     return draw_now(admin_id, draw_id, now)
 
 
@@ -150,9 +151,16 @@ def override(
     session.refresh(draw)
     if not taken:
         raise UserError(_cannot(draw, "override"))
-    snapshot = session.get(DrawSnapshot, draw_id).body
-    chosen = _overridden(draw, snapshot, user, ticket)
-    draw.result = json.dumps([{"manual_override": {"reason": reason, "winners": [chosen.entrant]}}])
+    snapshot = db.get_existing(session, DrawSnapshot, draw_id).body
+    chosen_ticket: int | None  # None: the admin named a member, not a ticket
+    if user is None:
+        named = _named_ticket(snapshot, ticket)
+        chosen_ticket, ref = named.ticket, named.entrant
+        users = pool.owners(session, draw, [named])
+    else:
+        chosen_ticket, ref = None, _named_member(draw, snapshot, user)
+        users = {ref: id_of(user)}
+    draw.result = json.dumps([{"manual_override": {"reason": reason, "winners": [ref]}}])
     draw.trigger, draw.actor_id, draw.reason, draw.drawn_at = (
         DrawTrigger.OVERRIDE,
         admin.id,
@@ -160,35 +168,37 @@ def override(
         now,
     )
     draw.next_attempt_at = None
-    users = {chosen.entrant: user.id} if user else pool.owners(session, draw, [chosen])
-    draws.add_winner(session, draw, 1, 0, chosen.ticket, chosen.entrant, users)
+    draws.add_winner(session, draw, 1, 0, chosen_ticket, ref, users)
     pool.settle(session, draw, now)
-    who = user.email if user else f"ticket {chosen.ticket}"
+    who = user.email if user else f"ticket {chosen_ticket}"
     audit.record(session, admin, "draw.override", "draw", draw_id, f"{who}: {reason}")
     session.flush()
     return draw
 
 
-def _overridden(draw: Draw, snapshot: bytes, user: User | None, ticket: int | str | None) -> Winner:
-    """The entrant the override names, found in the frozen snapshot (only an entrant can win)."""
-    if user is None:
-        try:
-            number = int(str(ticket).strip().lstrip("#"))
-        except ValueError:
-            raise UserError("Give the winning ticket's number, like 42.", field="ticket") from None
-        fields = line_of(snapshot, str(number))
-        if fields is None:
-            raise UserError(
-                f"Ticket {number} was not in the draw (not sold, or refunded).", field="ticket"
-            )
-        return Winner(ticket=number, entrant=fields[1])
-    ref = draws.ref_for(draw.pool_id, user.id)
+def _named_ticket(snapshot: bytes, ticket: int | str | None) -> Winner:
+    """The ticket an override names, found in the frozen snapshot (only an entrant can win)."""
+    try:
+        number = int(str(ticket).strip().lstrip("#"))
+    except ValueError:
+        raise UserError("Give the winning ticket's number, like 42.", field="ticket") from None
+    fields = line_of(snapshot, str(number))
+    if fields is None:
+        raise UserError(
+            f"Ticket {number} was not in the draw (not sold, or refunded).", field="ticket"
+        )
+    return Winner(ticket=number, entrant=fields[1])
+
+
+def _named_member(draw: Draw, snapshot: bytes, user: User) -> str:
+    """The entrant ref of the member an override names, who must be in the frozen snapshot."""
+    ref = draws.ref_for(draw.pool_id, id_of(user))
     if not draw_kinds.of(draw.kind).holds(snapshot, ref):
         raise UserError(
             f"{user.email} held no entries when the pool closed; only an entrant can win.",
             field="email",
         )
-    return Winner(ticket=None, entrant=ref)
+    return ref
 
 
 def reroll(session: Session, admin: User, winner_id: int, reason: str) -> DrawWinner:
@@ -200,22 +210,25 @@ def reroll(session: Session, admin: User, winner_id: int, reason: str) -> DrawWi
         raise UserError("That winner no longer exists.")
     # One reroll at a time, on the row as it is now, even if this session read the draw before.
     draw = session.get(Draw, winner.draw_id, with_for_update=True, populate_existing=True)
+    if draw is None:
+        raise LookupError(f"Draw {winner.draw_id} does not exist.")
     session.refresh(winner)
     if draw.trigger == DrawTrigger.OVERRIDE:
         raise UserError("This draw was a manual override, so it has no random stream to reroll.")
     if winner.status == WinnerStatus.REPLACED:
         raise UserError("This winner was replaced already; reload to see who replaced them.")
-    runs = json.loads(draw.result)
+    runs = draws.runs_of(draw)
     number = len(runs)
     earlier = session.exec(select(DrawWinner).where(DrawWinner.draw_id == draw.id)).all()
     pool = draws.pool_of(draw)
     parameters = pool.parameters(draw, reroll=number, earlier=earlier)
     randomness = bytes.fromhex(draw.beacon_randomness) if draw.beacon_randomness else None
-    snapshot = session.get(DrawSnapshot, draw.id).body
+    snapshot = db.get_existing(session, DrawSnapshot, draw.id).body
     result = run_draw(draw_key(bytes.fromhex(draw.seed), randomness), snapshot, parameters)
-    if not result.winners:
+    winners = draws.drawn_winners(result)
+    if not winners:
         raise UserError("Everyone who held entries has won already: nobody is left to draw.")
-    drawn = result.winners[0]
+    drawn = winners[0]
     runs.append({"parameters": parameters_to_dict(parameters), "result": result_to_dict(result)})
     draw.result = json.dumps(runs)
     winner.status, winner.replaced_reason = WinnerStatus.REPLACED, reason
@@ -281,7 +294,7 @@ def set_winner_status(
     elif action == "delivered":
         winner.status, winner.delivered_at = WinnerStatus.DELIVERED, now
         winner.contacted_at = winner.contacted_at or now
-        draw = session.get(Draw, winner.draw_id)
+        draw = db.get_existing(session, Draw, winner.draw_id)
         user = session.get(User, winner.user_id) if winner.user_id else None
         if user is not None:
             draws.pool_of(draw).delivered(session, draw, winner, user)

@@ -4,7 +4,6 @@ the lifecycle and the public views ask it rather than branch on the kind."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -13,17 +12,28 @@ from luckyclub.core.words import count
 from luckyclub.draws.snapshot import LOTTERY, TICKETS, WEIGHTED
 from luckyclub.draws.winners import ElementResult
 from luckyclub.models import Draw, DrawTrigger
+from luckyclub.platform import draws
 
 CHOSEN_BY_ADMIN = "chosen by an admin (manual override)"
 
 
 class Announced(Protocol):
-    """A winner as an announcement names them (draw_public's WinnerView)."""
+    """A winner as an announcement names them (draw_public's WinnerView, which is frozen: so the
+    fields are read-only here)."""
 
-    name: str
-    entrant_ref: str
-    ticket: str  # the winner's line: "entry 12 of 4,000", "Ticket 42"
-    ticket_number: int | None
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def entrant_ref(self) -> str: ...
+
+    @property
+    def ticket(self) -> str:
+        """The winner's line: "entry 12 of 4,000", "Ticket 42"."""
+        ...
+
+    @property
+    def ticket_number(self) -> int | None: ...
 
 
 @dataclass(frozen=True)
@@ -213,7 +223,7 @@ class LotteryKind(Kind):
 
     def announcement(self, draw: Draw, snapshot: bytes, winners: Sequence[Announced]) -> list[str]:
         names = {w.entrant_ref: w.name for w in winners}
-        result = json.loads(draw.result)[0]["result"]
+        result = draws.runs_of(draw)[0]["result"]
         elements = [
             ElementResult(e["name"], tuple(e["winners"]), tuple(e["waitlist"]))
             for e in result["elements"]

@@ -12,13 +12,15 @@ import hashlib
 import json
 import re
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
 from luckyclub.club import raffles
-from luckyclub.core import routes
+from luckyclub.core import db, routes
 from luckyclub.core.settings import get_settings
 from luckyclub.draws import (
     ALGORITHM,
@@ -40,12 +42,13 @@ from luckyclub.models import (
     DrawTrigger,
     DrawWinner,
     User,
+    id_of,
     utcnow,
 )
 from luckyclub.platform import draw_kinds, draws
 
 REVEALED = (DrawStatus.DRAWN, DrawStatus.VOID)
-STATUS_WORDS = {
+STATUS_WORDS: dict[str, str] = {
     DrawStatus.SCHEDULED: "Open for entries",
     DrawStatus.CLOSED: "Closed: waiting for the draw",
     DrawStatus.WAITING_FOR_BEACON: "Waiting for public randomness",
@@ -117,8 +120,10 @@ class DrawView:
 
 def view(session: Session, draw_id: int) -> DrawView | None:
     draw = session.get(Draw, draw_id)
-    if draw is None:
-        return None
+    return None if draw is None else _view_of(session, draw)
+
+
+def _view_of(session: Session, draw: Draw) -> DrawView:
     revealed = draw.status in REVEALED
     # Frozen counts from the snapshot once closed; until then the raffle's running totals.
     entrants, entries = (
@@ -127,7 +132,7 @@ def view(session: Session, draw_id: int) -> DrawView | None:
         else draws.pool_of(draw).live_counts(session, draw)
     )
     return DrawView(
-        id=draw.id,
+        id=id_of(draw),
         title=draw.title,
         prize=draw.prize,
         mode=draw.mode,
@@ -166,16 +171,19 @@ def view(session: Session, draw_id: int) -> DrawView | None:
 
 def recent_views(session: Session, *, limit: int = 100) -> list[DrawView]:
     """Every draw for the admin console, the latest draw time first."""
-    ids = session.exec(
-        select(Draw.id).order_by(col(Draw.draw_at).desc(), col(Draw.id).desc()).limit(limit)
+    rows = session.exec(
+        select(Draw).order_by(col(Draw.draw_at).desc(), col(Draw.id).desc()).limit(limit)
     ).all()
-    return [view(session, draw_id) for draw_id in ids]
+    return [_view_of(session, draw) for draw in rows]
 
 
 def admin_version(session: Session) -> str:
     """Changes whenever a draw or a winner changes in a way the admin pages show."""
     draw_rows = session.exec(
-        select(Draw.id, Draw.status, Draw.attempts, Draw.next_attempt_at, Draw.claimed_until)
+        # sqlmodel's select() is typed for at most four columns; it takes any number
+        select(  # type: ignore[call-overload]
+            Draw.id, Draw.status, Draw.attempts, Draw.next_attempt_at, Draw.claimed_until
+        )
     ).all()
     winner_rows = session.exec(
         select(DrawWinner.id, DrawWinner.status, DrawWinner.published_at)
@@ -196,12 +204,12 @@ def _winner_views(session: Session, draw: Draw) -> list[WinnerView]:
         select(DrawWinner, User)
         .join(User, col(User.id) == col(DrawWinner.user_id), isouter=True)
         .where(DrawWinner.draw_id == draw.id)
-        .order_by(DrawWinner.position, DrawWinner.reroll)
+        .order_by(col(DrawWinner.position), col(DrawWinner.reroll))
     ).all()
     kind = draw_kinds.of(draw.kind)
     return [
         WinnerView(
-            winner_id=winner.id,
+            winner_id=id_of(winner),
             position=winner.position,
             reroll=winner.reroll,
             ticket=kind.winner_line(
@@ -236,10 +244,10 @@ def proof_document(session: Session, draw_id: int, reroll: int = 0) -> dict:
             f"This draw is {STATUS_WORDS[draw.status].lower()}; its proof is published once it "
             "is drawn."
         )
-    runs = json.loads(draw.result)
+    runs = draws.runs_of(draw)
     if not 0 <= reroll < len(runs):
         raise ProofNotReady(f"This draw has no reroll {reroll}.")
-    return document_of(draw, session.get(DrawSnapshot, draw.id).body, reroll)
+    return document_of(draw, db.get_existing(session, DrawSnapshot, draw.id).body, reroll)
 
 
 def document_of(draw, snapshot: bytes, reroll: int) -> dict:
@@ -297,7 +305,7 @@ def verify_document(document: dict) -> VerifyReport:
     if merkle_root(lines) != document.get("merkle_root"):
         differences.append("merkle root differs from the snapshot's")
     # Where a line keeps the entrant ref: a weighted line's first field, a ticket's second, ….
-    kind = draw_kinds.KINDS.get(document.get("kind"), draw_kinds.WEIGHTED_KIND)
+    kind = draw_kinds.KINDS.get(document.get("kind", ""), draw_kinds.WEIGHTED_KIND)
     refs = {line.split(b"\t")[kind.ref_column].decode() for line in lines}
     for ref in override.get("winners", []):
         if ref not in refs:
@@ -314,7 +322,7 @@ def snapshot_text(session: Session, draw_id: int) -> bytes | None:
     draw = session.get(Draw, draw_id)
     if draw is None or draw.closed_at is None:
         return None
-    return session.get(DrawSnapshot, draw_id).body
+    return db.get_existing(session, DrawSnapshot, draw_id).body
 
 
 # ---- "check my entry" ----------------------------------------------------------------------
@@ -336,11 +344,13 @@ def check_entry(session: Session, draw_id: int, ref: str) -> EntryCheck:
     """Find an entrant ref in the snapshot and check its Merkle inclusion proof against the root."""
     ref = (ref or "").strip().lower()
     draw = session.get(Draw, draw_id)
-    if draw is None or draw.closed_at is None:
+    # The root is set with closed_at, when the snapshot is frozen.
+    if draw is None or draw.closed_at is None or draw.merkle_root is None:
         return EntryCheck(False, "The snapshot is published when the pool closes; check back then.")
+    root = draw.merkle_root
     kind = draw_kinds.of(draw.kind)
     if kind.numbered:
-        return _check_ticket(session, draw, ref)
+        return _check_ticket(session, draw, root, ref)
     if len(ref) != 32 or any(c not in "0123456789abcdef" for c in ref):
         return EntryCheck(
             False, "An entrant ref is 32 characters, 0-9 and a-f: copy it from your dashboard."
@@ -352,7 +362,7 @@ def check_entry(session: Session, draw_id: int, ref: str) -> EntryCheck:
         return EntryCheck(False, "That ref is not in this draw's snapshot.")
     proof = inclusion_proof(lines, index)
     line = lines[index]
-    ok = verify_inclusion(line, proof, draw.merkle_root)
+    ok = verify_inclusion(line, proof, root)
     entries = line.decode().rstrip("\n").split("\t")[1]
     return EntryCheck(
         True,
@@ -367,11 +377,11 @@ def check_entry(session: Session, draw_id: int, ref: str) -> EntryCheck:
         path=proof.path,
         verified=ok,
         size=len(lines),
-        root=draw.merkle_root,
+        root=root,
     )
 
 
-def _check_ticket(session: Session, draw: Draw, text: str) -> EntryCheck:
+def _check_ticket(session: Session, draw: Draw, root: str, text: str) -> EntryCheck:
     """A numbered-ticket pool: find a ticket by its number (or a member's first ticket by their
     ref) in the snapshot, whose lines are "number<TAB>ref" in number order."""
     lines = _lines(draw, session)
@@ -393,7 +403,7 @@ def _check_ticket(session: Session, draw: Draw, text: str) -> EntryCheck:
     else:
         return EntryCheck(False, "Give a ticket number, like 42, or your 32-character entrant ref.")
     proof = inclusion_proof(lines, index)
-    ok = verify_inclusion(lines[index], proof, draw.merkle_root)
+    ok = verify_inclusion(lines[index], proof, root)
     return EntryCheck(
         True,
         f"Found {what}: line {index + 1:,} of {len(lines):,}. "
@@ -407,7 +417,7 @@ def _check_ticket(session: Session, draw: Draw, text: str) -> EntryCheck:
         path=proof.path,
         verified=ok,
         size=len(lines),
-        root=draw.merkle_root,
+        root=root,
     )
 
 
@@ -415,11 +425,14 @@ _cached: dict[str, tuple[bytes, ...]] = {}  # one snapshot's lines, by digest: c
 
 
 def _lines(draw: Draw, session: Session) -> tuple[bytes, ...]:
-    if draw.snapshot_digest not in _cached:
+    digest = draw.snapshot_digest
+    if digest is None:
+        raise ValueError(f"Draw {draw.id} has no snapshot: it is not closed.")
+    if digest not in _cached:
         _cached.clear()
-        body = session.get(DrawSnapshot, draw.id).body
-        _cached[draw.snapshot_digest] = tuple(snapshot_lines(body))
-    return _cached[draw.snapshot_digest]
+        body = db.get_existing(session, DrawSnapshot, draw.id).body
+        _cached[digest] = tuple(snapshot_lines(body))
+    return _cached[digest]
 
 
 def member_ref(session: Session, raffle_id: int, user_id: int) -> tuple[str, int | None]:
@@ -440,7 +453,7 @@ class ChampionRow:
     prize: str
     title: str
     mode: str
-    drawn_at: datetime
+    drawn_at: datetime | None  # set whenever a draw has winners
     override: bool
     details: str = ""  # what an admin wrote about the winner
     mode_title: str = ""  # what the mode is called: "Club raffle"
@@ -449,28 +462,30 @@ class ChampionRow:
 
 
 def _media_url(winner: DrawWinner) -> str:
-    return routes.winner_media(winner.id) if winner.media_name else ""
+    return routes.winner_media(id_of(winner)) if winner.media_name else ""
 
 
-def _winners_newest_first(session: Session, *conditions, limit: int) -> list[tuple]:
+def _winners_newest_first(
+    session: Session, *conditions: ColumnElement[bool], limit: int
+) -> Sequence[tuple[DrawWinner, Draw, User | None]]:
     """(winner, draw, member or None) rows, newest draw first, then by place and reroll."""
     return session.exec(
         select(DrawWinner, Draw, User)
         .join(Draw, col(Draw.id) == col(DrawWinner.draw_id))
         .join(User, col(User.id) == col(DrawWinner.user_id), isouter=True)
         .where(*conditions)
-        .order_by(col(Draw.drawn_at).desc(), DrawWinner.position, DrawWinner.reroll)
+        .order_by(col(Draw.drawn_at).desc(), col(DrawWinner.position), col(DrawWinner.reroll))
         .limit(limit)
     ).all()
 
 
 def champions(session: Session, *, limit: int = 100) -> list[ChampionRow]:
     """Published winners of every mode, newest draw first."""
-    published = (col(DrawWinner.published_at).is_not(None), DrawWinner.status != "replaced")
+    published = (col(DrawWinner.published_at).is_not(None), col(DrawWinner.status) != "replaced")
     rows = _winners_newest_first(session, *published, limit=limit)
     return [
         ChampionRow(
-            draw_id=draw.id,
+            draw_id=id_of(draw),
             name=winner_name(winner, user),
             prize=draw.prize,
             title=draw.title,
@@ -492,7 +507,7 @@ class QueueRow:
     draw_id: int
     title: str
     prize: str
-    drawn_at: datetime
+    drawn_at: datetime | None  # set whenever a draw has winners
     position: int
     reroll: int
     name: str
@@ -515,8 +530,8 @@ def winner_queue(session: Session, *, limit: int = 200) -> list[QueueRow]:
     rows = _winners_newest_first(session, limit=limit)
     return [
         QueueRow(
-            winner_id=winner.id,
-            draw_id=draw.id,
+            winner_id=id_of(winner),
+            draw_id=id_of(draw),
             title=draw.title,
             prize=draw.prize,
             drawn_at=draw.drawn_at,
@@ -546,8 +561,8 @@ def announcement(session: Session, draw_id: int) -> str:
     draw = session.get(Draw, draw_id)
     if draw is None or draw.status != DrawStatus.DRAWN:
         return ""
-    page = get_settings().app_url + routes.draw_page(draw.id)
-    snapshot = session.get(DrawSnapshot, draw.id).body
+    page = get_settings().app_url + routes.draw_page(id_of(draw))
+    snapshot = db.get_existing(session, DrawSnapshot, draw.id).body
     standing = [w for w in _winner_views(session, draw) if not w.replaced]
     lines = draw_kinds.of(draw.kind).announcement(draw, snapshot, standing)
     lines.append(f"Check the draw yourself — seed, snapshot and proof: {page}")

@@ -18,9 +18,9 @@ import secrets
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import NotRequired, Protocol, TypedDict, Unpack
 
-from sqlalchemy import or_, update
+from sqlalchemy import ColumnElement, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -43,7 +43,13 @@ from luckyclub.draws import (
     snapshot_digest,
     snapshot_lines,
 )
-from luckyclub.draws.proof import parameters_to_dict, result_to_dict, run_draw
+from luckyclub.draws.proof import (
+    DrawResult,
+    LotteryResult,
+    parameters_to_dict,
+    result_to_dict,
+    run_draw,
+)
 from luckyclub.integrations import drand
 from luckyclub.models import (
     Draw,
@@ -52,6 +58,7 @@ from luckyclub.models import (
     DrawTrigger,
     DrawWinner,
     User,
+    id_of,
     utcnow,
 )
 
@@ -64,10 +71,11 @@ OPEN_STATUSES = (DrawStatus.CLOSED, DrawStatus.WAITING_FOR_BEACON)  # frozen, no
 UNDRAWN = (DrawStatus.SCHEDULED, *OPEN_STATUSES)
 
 # Called with a draw's id after its result is committed (the live page's room listens here).
-_listeners: list[Callable[[int], None]] = []
+# What a listener returns is not used: whether it acted does not concern the draw that was made.
+_listeners: list[Callable[[int], object]] = []
 
 
-def on_drawn(listener: Callable[[int], None]) -> Callable[[int], None]:
+def on_drawn(listener: Callable[[int], object]) -> Callable[[int], object]:
     _listeners.append(listener)
     return listener
 
@@ -146,7 +154,26 @@ def pool_name(mode: str, source_id: int) -> str:
     return f"{mode}-{source_id}"
 
 
-def new_draw(**fields: object) -> Draw:
+class DrawTerms(TypedDict):
+    """What a pool's source says about its draw, carried to it while it is scheduled."""
+
+    title: str
+    prize: str
+    winners_wanted: int
+    draw_at: datetime
+    distinct_winners: NotRequired[bool]
+
+
+class NewDraw(DrawTerms):
+    """A new draw's pool and terms: everything but the seed and the beacon settings."""
+
+    mode: str
+    source_id: int
+    pool_id: str
+    kind: str
+
+
+def new_draw(**fields: Unpack[NewDraw]) -> Draw:
     """A draw with a fresh secret seed and its public commitment, bound to the beacon by default."""
     settings = get_settings()
     seed = new_seed()
@@ -187,7 +214,7 @@ def get(session: Session, draw_id: int) -> Draw:
 # ---- scheduling: the commitment, published before any entry ------------------------------------
 
 
-def schedule(session: Session, mode: str, source_id: int, **terms: object) -> Draw:
+def schedule(session: Session, mode: str, source_id: int, **terms: Unpack[DrawTerms]) -> Draw:
     """A pool's draw, created with a fresh secret seed the first time it is asked for (or the one
     another process stored a moment ago: (mode, source id) is unique). `terms` are what the source
     says about it: title, prize, winners_wanted, draw_at, distinct_winners."""
@@ -204,11 +231,14 @@ def schedule(session: Session, mode: str, source_id: int, **terms: object) -> Dr
         with session.begin_nested():
             session.add(draw)
     except IntegrityError:
-        return draw_of(session, mode, source_id)
+        stored = draw_of(session, mode, source_id)
+        if stored is None:
+            raise  # not another process's draw for this pool: a different constraint failed
+        return stored
     return draw
 
 
-def sync(session: Session, mode: str, source_id: int, **terms: object) -> Draw:
+def sync(session: Session, mode: str, source_id: int, **terms: Unpack[DrawTerms]) -> Draw:
     """Schedule the pool's draw if need be, and carry the source's edits to it while it is
     scheduled; after that they are final."""
     draw = schedule(session, mode, source_id, **terms)
@@ -236,7 +266,7 @@ def close(session: Session, draw_id: int, now: datetime | None = None) -> bool:
     draw = session.get(Draw, draw_id)
     if draw is None or pool_of(draw).blocked(session, draw, now):
         return False
-    closing = update(Draw).where(Draw.id == draw_id, Draw.status == DrawStatus.SCHEDULED)
+    closing = update(Draw).where(col(Draw.id) == draw_id, col(Draw.status) == DrawStatus.SCHEDULED)
     if session.exec(closing.values(status=DrawStatus.CLOSED, closed_at=now)).rowcount != 1:
         return False
     session.refresh(draw)
@@ -244,7 +274,7 @@ def close(session: Session, draw_id: int, now: datetime | None = None) -> bool:
     lines = snapshot_lines(snapshot)
     draw.snapshot_digest = snapshot_digest(snapshot)
     draw.merkle_root = merkle_root(lines)
-    session.add(DrawSnapshot(draw_id=draw.id, body=snapshot))
+    session.add(DrawSnapshot(draw_id=id_of(draw), body=snapshot))
     if not lines:
         _void(draw, "Nobody held entries when the pool closed, so there was nobody to draw.", now)
         pool_of(draw).voided(session, draw, now)  # the source follows, as after an admin's void
@@ -263,7 +293,7 @@ def close_due(session: Session, now: datetime | None = None) -> int:
     due = session.exec(
         select(Draw.id).where(Draw.status == DrawStatus.SCHEDULED, Draw.draw_at <= now)
     ).all()
-    return sum(close(session, draw_id, now) for draw_id in due)
+    return sum(close(session, draw_id, now) for draw_id in due if draw_id is not None)
 
 
 # ---- drawing, exactly once -----------------------------------------------------------------------
@@ -291,7 +321,7 @@ def perform(
         return Outcome("taken", "This draw is already drawn or being drawn right now.")
     try:
         with db.session_scope() as session:
-            draw = session.get(Draw, draw_id)
+            draw = db.get_existing(session, Draw, draw_id)
         beacon, waiting = _beacon_for(draw, now)  # relays may be slow: no transaction held open
         if waiting:
             _release(draw_id, token, **waiting)
@@ -300,7 +330,7 @@ def perform(
                 return Outcome("waiting", waiting_words(draw.beacon_round, waiting))
             return Outcome("not_due", f"Waiting for drand round {draw.beacon_round}.")
         with db.session_scope() as session:
-            draw = session.get(Draw, draw_id)
+            draw = db.get_existing(session, Draw, draw_id)
             if draw.claim_token != token:
                 return Outcome("taken", "This draw's claim lapsed; another process drew it.")
             count = _draw(session, draw, beacon, trigger=trigger, actor_id=actor_id, now=now)
@@ -332,10 +362,10 @@ def run_due(now: datetime | None = None) -> list[Outcome]:
         due = session.exec(
             select(Draw.id).where(
                 col(Draw.status).in_(OPEN_STATUSES),
-                or_(Draw.next_attempt_at.is_(None), Draw.next_attempt_at <= now),
+                or_(col(Draw.next_attempt_at).is_(None), col(Draw.next_attempt_at) <= now),
             )
         ).all()
-    return [perform(draw_id, now=now) for draw_id in due]
+    return [perform(draw_id, now=now) for draw_id in due if draw_id is not None]
 
 
 def take(
@@ -344,15 +374,15 @@ def take(
     now: datetime,
     *,
     statuses: tuple[str, ...] = OPEN_STATUSES,
-    also=None,
+    also: ColumnElement[bool] | None = None,
     **values: object,
 ) -> bool:
     """The one way to change a draw that might be running: a conditional UPDATE that succeeds only
     while the draw is in `statuses` and nobody holds a live claim on it. True if it changed."""
     conditions = [
-        Draw.id == draw_id,
+        col(Draw.id) == draw_id,
         col(Draw.status).in_(statuses),
-        or_(Draw.claimed_until.is_(None), Draw.claimed_until < now),
+        or_(col(Draw.claimed_until).is_(None), col(Draw.claimed_until) < now),
     ]
     if also is not None:
         conditions.append(also)
@@ -370,7 +400,7 @@ def _release(draw_id: int, token: str, **values: object) -> None:
     with db.session_scope() as session:
         session.exec(
             update(Draw)
-            .where(Draw.id == draw_id, Draw.claim_token == token)
+            .where(col(Draw.id) == draw_id, col(Draw.claim_token) == token)
             .values(claim_token=None, claimed_until=None, **values)
         )
 
@@ -379,13 +409,14 @@ def _beacon_for(draw: Draw, now: datetime) -> tuple[BeaconRound | None, dict]:
     """The verified beacon round, or the changes that record why the draw has to wait."""
     if not draw.use_beacon:
         return None, {}
-    if draw.beacon_randomness:
-        return BeaconRound(draw.beacon_round, draw.beacon_randomness, draw.beacon_signature), {}
-    published_at = datetime.fromtimestamp(round_time(draw.beacon_round), UTC)
+    beacon_round = bound_round(draw)
+    if draw.beacon_randomness and draw.beacon_signature:  # stored together, when it was drawn
+        return BeaconRound(beacon_round, draw.beacon_randomness, draw.beacon_signature), {}
+    published_at = datetime.fromtimestamp(round_time(beacon_round), UTC)
     if published_at > now:
         return None, {"next_attempt_at": published_at}
     try:
-        return drand.fetch_round(draw.beacon_round), {}
+        return drand.fetch_round(beacon_round), {}
     except BeaconError as error:
         delay = min(FIRST_RETRY_AFTER * 2 ** min(draw.attempts, 10), LONGEST_RETRY_AFTER)
         return None, {
@@ -394,6 +425,28 @@ def _beacon_for(draw: Draw, now: datetime) -> tuple[BeaconRound | None, dict]:
             "next_attempt_at": now + delay,
             "last_problem": str(error)[:500],
         }
+
+
+def bound_round(draw: Draw) -> int:
+    """The drand round a draw that uses the beacon was bound to when it closed."""
+    if draw.beacon_round is None:
+        raise ValueError(f"Draw {draw.id} has no beacon round: it is not closed with the beacon.")
+    return draw.beacon_round
+
+
+def drawn_winners(result: DrawResult) -> tuple[Winner, ...]:
+    """The winners of a weighted or ticket draw, in order. A signup lottery's winners are per
+    element, and no pool draws a lottery through this lifecycle yet."""
+    if isinstance(result, LotteryResult):
+        raise TypeError("A signup lottery has winners per element; no draw here records them yet.")
+    return result.winners
+
+
+def runs_of(draw: Draw) -> list[dict]:
+    """A drawn draw's recorded runs: the draw and then each reroll, or the manual override."""
+    if draw.result is None:
+        raise ValueError(f"Draw {draw.id} has no result: it is not drawn.")
+    return json.loads(draw.result)
 
 
 def _draw(
@@ -406,7 +459,7 @@ def _draw(
     now: datetime,
 ) -> int:
     """Run the draw on the frozen snapshot and record it; returns the number of winners."""
-    snapshot = session.get(DrawSnapshot, draw.id).body
+    snapshot = db.get_existing(session, DrawSnapshot, draw.id).body
     pool = pool_of(draw)
     parameters = pool.parameters(draw, reroll=0, earlier=())
     randomness = bytes.fromhex(beacon.randomness) if beacon else None
@@ -423,11 +476,12 @@ def _draw(
         actor_id,
     )
     draw.claim_token = draw.claimed_until = draw.last_problem = None
-    users = pool.owners(session, draw, result.winners)
-    for position, winner in enumerate(result.winners, start=1):
+    winners = drawn_winners(result)
+    users = pool.owners(session, draw, winners)
+    for position, winner in enumerate(winners, start=1):
         add_winner(session, draw, position, 0, winner.ticket, winner.entrant, users)
     pool.settle(session, draw, now)
-    return len(result.winners)
+    return len(winners)
 
 
 def add_winner(
@@ -442,7 +496,7 @@ def add_winner(
     """Record one winner and congratulate them through the pool: the draw, an override and a
     reroll all add their winners this way."""
     winner = DrawWinner(
-        draw_id=draw.id,
+        draw_id=id_of(draw),
         position=position,
         reroll=reroll,
         ticket=ticket,

@@ -12,6 +12,7 @@ from luckyclub.core import routes
 from luckyclub.core.db import session_scope
 from luckyclub.core.words import when
 from luckyclub.platform import draw_public
+from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
 
 
@@ -30,10 +31,10 @@ class ChampionView:
 
 
 class ChampionsState(rx.State):
-    champions: list[ChampionView] = []
+    champions: rx.Field[list[ChampionView]] = rx.field(default_factory=list)
     loaded: bool = False
 
-    @rx.event
+    @event
     def load(self):
         with session_scope() as s:
             rows = draw_public.champions(s)

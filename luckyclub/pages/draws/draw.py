@@ -18,6 +18,7 @@ from luckyclub.state.draws.draw_views import (
     summary,
     winner_rows,
 )
+from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
 
 
@@ -36,14 +37,14 @@ class DrawPageState(rx.State):
     check_verified: bool = False
     check_message: str = ""
     check_line: str = ""
-    check_hashes: list[str] = []
+    check_hashes: rx.Field[list[str]] = rx.field(default_factory=list)
     verifying: bool = False
     verify_done: bool = False
     verify_ok: bool = False
     verify_message: str = ""
     verify_differences: list[str] = []
 
-    @rx.event
+    @event
     def load(self):
         self._reset_checks()
         draw_id = routes.id_from_path(self.router.url.path)
@@ -63,7 +64,7 @@ class DrawPageState(rx.State):
         self.verifying = self.verify_done = self.verify_ok = False
         self.verify_message, self.verify_differences = "", []
 
-    @rx.event
+    @event
     async def check_my_entry(self, form: dict):
         """Rebuilding the Merkle path reads the whole snapshot: in a thread, off the event loop."""
         ref, draw_id = str(form.get("entrant_ref", ""))[:200], self.draw.id
@@ -78,7 +79,7 @@ class DrawPageState(rx.State):
         self.check_message, self.check_line = result.message, result.line
         self.check_hashes = [short_hash(h) for h in result.path]
 
-    @rx.event(background=True)
+    @event(background=True)
     async def rerun_verification(self):
         """Re-run the published proof here on the server: the same check anyone can run at home."""
         async with self:
@@ -188,9 +189,7 @@ def _snapshot_card() -> rx.Component:
                     rx.cond(
                         S.draw.use_beacon,
                         rx.text(
-                            "Bound to drand quicknet round ",
-                            S.draw.beacon_round.to_string(),
-                            ", published ",
+                            f"Bound to drand quicknet round {S.draw.beacon_round}, published ",
                             S.draw.beacon_at,
                             " — after the close, so nobody could know it in advance.",
                             size="2",
@@ -223,9 +222,7 @@ def _snapshot_card() -> rx.Component:
 def _winner_row(w: WinnerRow) -> rx.Component:
     struck = rx.cond(w.replaced, "line-through", "none")
     return rx.table.row(
-        rx.table.cell(
-            w.position, rx.cond(w.reroll > 0, " (reroll " + w.reroll.to_string() + ")", "")
-        ),
+        rx.table.cell(w.position, rx.cond(w.reroll > 0, f" (reroll {w.reroll})", "")),
         rx.table.cell(rx.text(w.name, text_decoration=struck)),
         rx.table.cell(rx.text(w.ticket, text_decoration=struck)),
         rx.table.cell(rx.code(w.entrant_ref, size="1", variant="ghost")),

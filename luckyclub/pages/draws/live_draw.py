@@ -17,6 +17,7 @@ from luckyclub.core import routes
 from luckyclub.platform import draw_public
 from luckyclub.state.draws.draw_room import DrawRoom, load_view, start_reveal
 from luckyclub.state.draws.draw_views import DrawSummary, WinnerRow, summary, winner_rows
+from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
 
 COUNTS_EVERY = 5  # ticks (seconds) between refreshes of the counts while the pool is open
@@ -35,7 +36,7 @@ class LiveDrawState(rx.State):
     _ticks: int = 0
     _seen_revealed_at: float = 0.0
 
-    @rx.event
+    @event
     def load(self):
         self._ticks, self._seen_revealed_at = 0, 0.0
         draw_id = routes.id_from_path(self.router.url.path)
@@ -53,7 +54,7 @@ class LiveDrawState(rx.State):
         self.outcome = view.outcome
         self.winners = [w for w in winner_rows(view) if not w.replaced] if view.outcome else []
 
-    @rx.event
+    @event
     def tick(self, _moment: str = ""):
         """The heartbeat: the clock moves; now and then the counts; after the time, the result."""
         if not self.loaded or self.missing or self.draw.revealed:
@@ -62,8 +63,10 @@ class LiveDrawState(rx.State):
         self.seconds_left = max(0, int(self._draw_at - now))
         self._ticks += 1
         if self._seen_revealed_at:
-            if now - self._seen_revealed_at > ROOM_GRACE:
-                self._fill(load_view(self.draw.id))  # the room should have shown it by now
+            # the room should have shown it by now
+            late = now - self._seen_revealed_at > ROOM_GRACE
+            if late and (view := load_view(self.draw.id)) is not None:
+                self._fill(view)
             return
         if self._ticks % (POLL_EVERY if now >= self._draw_at else COUNTS_EVERY):
             return

@@ -19,6 +19,7 @@ import reflex as rx
 from luckyclub.core import routes
 from luckyclub.core.db import session_scope
 from luckyclub.platform import draw_public
+from luckyclub.state.events import event
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ class DrawRoom(rx.SharedState):
     reason: str = ""  # an override's or a void's
     winners: list[RevealedWinner] = []
 
-    @rx.event
+    @event
     async def join(self):
         """Link this tab to its draw's room (the draw id comes from the page's address)."""
         draw_id = routes.id_from_path(self.router.url.path)
