@@ -129,6 +129,12 @@ def schedule_draw(session: Session, raffle: Raffle) -> Draw:
     )
 
 
+def member_ref(session: Session, raffle_id: int, user_id: int) -> tuple[str, int | None]:
+    """A member's entrant ref in a raffle's pool, and the pool's draw id (None if none yet)."""
+    draw = draw_of(session, raffle_id)
+    return draws.ref_for(draws.pool_name(MODE, raffle_id), user_id), (draw.id if draw else None)
+
+
 def winners_of(session: Session, raffle_id: int) -> frozenset[int] | None:
     """The members who won the raffle; None while it is not drawn."""
     return draws.winners_of(session, MODE, raffle_id)

@@ -19,7 +19,6 @@ from datetime import UTC, datetime
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
-from luckyclub.club import raffles
 from luckyclub.core import db, routes
 from luckyclub.core.settings import get_settings
 from luckyclub.draws import (
@@ -433,14 +432,6 @@ def _lines(draw: Draw, session: Session) -> tuple[bytes, ...]:
         body = db.get_existing(session, DrawSnapshot, draw.id).body
         _cached[digest] = tuple(snapshot_lines(body))
     return _cached[digest]
-
-
-def member_ref(session: Session, raffle_id: int, user_id: int) -> tuple[str, int | None]:
-    """A member's entrant ref in a raffle's pool, and the pool's draw id (None if none yet)."""
-    draw = raffles.draw_of(session, raffle_id)
-    return draws.ref_for(draws.pool_name(raffles.MODE, raffle_id), user_id), (
-        draw.id if draw else None
-    )
 
 
 # ---- winners: champions, the admin's queue, announcements --------------------------------------

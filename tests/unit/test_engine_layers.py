@@ -1,5 +1,5 @@
-"""The layers of DESIGN.md, read from the source: the draw engine stays pure and adapters never
-reach into a service. Parsed with ast, so an import inside a function counts too."""
+"""The layers of DESIGN.md, read from the source: the draw engine stays pure, adapters never reach
+into a service, and shared code never into a mode. Parsed with ast, so an import inside a function counts too."""
 
 import ast
 from pathlib import Path
@@ -52,6 +52,14 @@ def test_adapters_import_no_service_and_no_page():
     assert "luckyclub/integrations/drand.py" in adapters
     forbidden = tuple(f"luckyclub.{name}" for name in SERVICES + APP_SHELL)
     assert offending(adapters, forbidden) == []
+
+
+def test_shared_code_imports_no_mode_and_no_page():
+    # Modes plug into the platform (draw pools, payment handlers, mail fillers), never the reverse.
+    modes = ("club", "competitions", "lotteries", "community")
+    forbidden = tuple(f"luckyclub.{name}" for name in modes + APP_SHELL)
+    for folder in ("core", "models", "platform"):
+        assert offending(imports_of(folder), forbidden) == [], folder
 
 
 @pytest.mark.parametrize(

@@ -168,7 +168,7 @@ class DashboardState(SessionState):
                 is_open=raffle.closes_at > now and raffle.status == RaffleStatus.OPEN,
             )
             self._closes_at = raffle.closes_at.timestamp()
-            self.entrant_ref, draw_id = draw_public.member_ref(s, raffle.id, user_id)
+            self.entrant_ref, draw_id = raffles.member_ref(s, raffle.id, user_id)
             if not self.raffle.is_open:
                 self.raffle.result = _result_words(s, draw_id, user, tz)
             self.draw_page_url = routes.draw_page(draw_id) if draw_id else ""
