@@ -359,7 +359,7 @@ def run_draw(url: str, raffle_id: int, args: argparse.Namespace) -> None:
         report = draw_public.verify_document(document)
     del document
     with db.session_scope() as session:
-        member_ref, _ = draw_public.member_ref(session, raffle_id, args.members // 2)
+        member_ref, _ = raffles.member_ref(session, raffle_id, args.members // 2)
         for name in ("check one entry (first)", "check one entry (again)"):
             with recorder.stage(name):
                 check = draw_public.check_entry(session, draw_id, member_ref)

@@ -20,7 +20,6 @@ from luckyclub.draws import (
 )
 from luckyclub.draws.merkle import verify_inclusion
 from luckyclub.draws.proof import parameters_from_dict, result_to_dict
-from luckyclub.platform import draw_public
 from tests.db.test_draws import close_then_draw, raffle_with_entries
 from tests.served import serve_api
 
@@ -147,7 +146,7 @@ def test_verify_checks_the_published_snapshot_so_a_rewritten_line_is_caught(
     raffle, users = raffle_with_entries(session, {"ann@example.com": 4, "bob@example.com": 6})
     close_then_draw()
     draw = raffles.draw_of(session, raffle.id)
-    ann, _ = draw_public.member_ref(session, raffle.id, users["ann@example.com"].id)
+    ann, _ = raffles.member_ref(session, raffle.id, users["ann@example.com"].id)
     with TestClient(build_api()) as client:
         proof = client.get(f"/api/draws/{draw.id}/proof").json()
         published = client.get(f"/api/draws/{draw.id}/snapshot").content
@@ -188,7 +187,7 @@ def test_verify_ref_shows_one_entrants_line_and_checks_the_entries_they_expect(
     raffle, users = raffle_with_entries(session, {"ann@example.com": 4, "bob@example.com": 6})
     close_then_draw()
     draw = raffles.draw_of(session, raffle.id)
-    bob, _ = draw_public.member_ref(session, raffle.id, users["bob@example.com"].id)
+    bob, _ = raffles.member_ref(session, raffle.id, users["bob@example.com"].id)
     url = f"{served_api}/draws/{draw.id}"
 
     assert cli.main(["verify", url, "--ref", bob.upper(), "--entries", "6"]) == 0
@@ -205,7 +204,7 @@ def test_verify_ref_shows_one_entrants_line_and_checks_the_entries_they_expect(
 def test_a_members_inclusion_proof_is_served_and_checks_against_the_root(session, client):
     raffle, users = raffle_with_entries(session, {"ann@example.com": 4, "bob@example.com": 6})
     draw = raffles.draw_of(session, raffle.id)
-    ann, _ = draw_public.member_ref(session, raffle.id, users["ann@example.com"].id)
+    ann, _ = raffles.member_ref(session, raffle.id, users["ann@example.com"].id)
     early = client.get(f"/api/draws/{draw.id}/entry?ref={ann}")
     assert early.status_code == 404 and "when the pool closes" in early.json()["error"]
 

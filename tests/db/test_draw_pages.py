@@ -95,7 +95,7 @@ def test_a_rerun_reports_the_differences_when_the_record_was_tampered_with(sessi
 def test_a_member_checks_their_entry_on_the_draw_page(session):
     raffle, users = raffle_with_entries(session, HOLDINGS)
     draws.run_due(now=CLOSES + timedelta(seconds=1))
-    ref, draw_id = draw_public.member_ref(session, raffle.id, users["cat@example.com"].id)
+    ref, draw_id = raffles.member_ref(session, raffle.id, users["cat@example.com"].id)
     state = draw_page_for(draw_id)
     assert state.draw.closed and not state.draw.revealed
 
@@ -182,7 +182,7 @@ def test_the_dashboard_shows_the_members_entrant_ref_and_the_draw_links(session)
 
     DashboardState.load.fn(state)
 
-    ref, draw_id = draw_public.member_ref(session, raffle.id, member.id)
+    ref, draw_id = raffles.member_ref(session, raffle.id, member.id)
     assert state.entrant_ref == ref and len(ref) == 32
     assert state.draw_page_url == routes.draw_page(draw_id)
     assert state.live_url == routes.live_page(draw_id)
@@ -190,7 +190,7 @@ def test_the_dashboard_shows_the_members_entrant_ref_and_the_draw_links(session)
 
 def _winner_and_loser(session, raffle, users):
     [winner] = draw_public.view(session, draw_of(session, raffle).id).standing
-    ref_to_user = {draw_public.member_ref(session, raffle.id, u.id)[0]: u for u in users.values()}
+    ref_to_user = {raffles.member_ref(session, raffle.id, u.id)[0]: u for u in users.values()}
     won = ref_to_user[winner.entrant_ref]
     lost = next(u for u in users.values() if u.id != won.id)
     return won, lost

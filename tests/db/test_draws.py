@@ -315,7 +315,7 @@ def test_winners_carry_nothing_over_to_the_next_raffle(session, relays):
 def test_a_member_checks_their_entry_against_the_published_root(session, relays):
     raffle, users = raffle_with_entries(session, {"ann@example.com": 7, "bob@example.com": 2})
     draws.run_due(now=CLOSES + timedelta(seconds=1))
-    ref, draw_id = draw_public.member_ref(session, raffle.id, users["ann@example.com"].id)
+    ref, draw_id = raffles.member_ref(session, raffle.id, users["ann@example.com"].id)
 
     found = draw_public.check_entry(session, draw_id, ref.upper() + " ")
     assert found.found and found.verified and "holding 7 entries" in found.message

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from luckyclub.club import ledger, raffles
 from luckyclub.core import db, routes
 from luckyclub.models import LedgerSource, Raffle, RaffleStatus, utcnow
-from luckyclub.platform import draw_public, draws, programs
+from luckyclub.platform import draws, programs
 from tests.db.factories import add_user
 from tests.e2e.flows import wait_until_live
 
@@ -73,7 +73,7 @@ def _raffle_drawn_soon() -> tuple[int, str]:
                 amount=held,
                 key=f"e2e:{raffle.id}:{member.id}",
             )
-        ref, draw_id = draw_public.member_ref(s, raffle.id, members[0].id)
+        ref, draw_id = raffles.member_ref(s, raffle.id, members[0].id)
     return draw_id, ref
 
 

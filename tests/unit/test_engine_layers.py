@@ -1,5 +1,6 @@
 """The layers of DESIGN.md, read from the source: the draw engine stays pure, adapters never reach
-into a service, and shared code never into a mode. Parsed with ast, so an import inside a function counts too."""
+into a service, and shared code never into a mode. Parsed with ast, so an import inside a function
+counts too."""
 
 import ast
 from pathlib import Path
