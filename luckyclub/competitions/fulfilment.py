@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, literal, update
+from sqlalchemy import delete, func, insert, inspect, literal, update
 from sqlmodel import Session, col, select
 
 from luckyclub.competitions import catalogue
@@ -37,6 +37,7 @@ from luckyclub.models import (
     TicketOrder,
     TicketStatus,
     User,
+    id_of,
     utcnow,
 )
 from luckyclub.platform import mail, notify, payments
@@ -76,7 +77,7 @@ def fulfil(
         return Fulfilment("waiting", order.id, message="the payment has not arrived yet")
     if order.status not in (OrderStatus.PENDING, OrderStatus.EXPIRED):
         return Fulfilment(
-            "duplicate", order.id, order_numbers(session, order.id), "already fulfilled"
+            "duplicate", order.id, order_numbers(session, id_of(order)), "already fulfilled"
         )
     order.checkout_id = order.checkout_id or checkout.get("id")
     order.payment_intent_id = stripe_api.object_id(checkout.get("payment_intent"))
@@ -123,8 +124,8 @@ def _locked_order(
     needs all three, and each round trip saved is time the competition row is not waiting for."""
     query = (
         select(TicketOrder, Competition, User)
-        .join(Competition, Competition.id == TicketOrder.competition_id)
-        .outerjoin(User, User.id == TicketOrder.user_id)
+        .join(Competition, col(Competition.id) == col(TicketOrder.competition_id))
+        .outerjoin(User, col(User.id) == col(TicketOrder.user_id))
         .with_for_update(of=TicketOrder)
         .execution_options(populate_existing=True)
     )
@@ -135,7 +136,8 @@ def _locked_order(
     if checkout_id:
         row = session.exec(query.where(TicketOrder.checkout_id == checkout_id)).first()
     if row is not None:
-        return tuple(row)
+        order, competition, buyer = row
+        return order, competition, buyer
     metadata = checkout.get("metadata")
     reference = (metadata if isinstance(metadata, dict) else {}).get("order_id")
     reference = reference or checkout.get("client_reference_id")
@@ -146,7 +148,8 @@ def _locked_order(
     row = session.exec(query.where(TicketOrder.id == order_id)).first()
     if row is None or (row[0].checkout_id and row[0].checkout_id != checkout_id):
         return None  # an order paid through another session is not this one
-    return tuple(row)
+    order, competition, buyer = row
+    return order, competition, buyer
 
 
 def _number(
@@ -166,13 +169,15 @@ def _number(
     if held:
         counts = {"held": Competition.held - n, "sold": Competition.sold + n}
     else:
-        conditions.append(Competition.sold + Competition.held + n <= Competition.max_tickets)
+        conditions.append(
+            col(Competition.sold) + col(Competition.held) + n <= col(Competition.max_tickets)
+        )
         counts = {"sold": Competition.sold + n}
     numbering = update(Competition).where(*conditions).values(**counts)
     if session.get_bind().dialect.name == "postgresql":
         numbers = _numbered_with_tickets(session, order, now, numbering)
     else:  # SQLite has no UPDATE in a WITH; it has one writer anyway, so two statements
-        row = session.execute(numbering.returning(Competition.sold)).first()
+        row = session.execute(numbering.returning(col(Competition.sold))).first()
         numbers = () if row is None else tuple(range(row.sold - n + 1, row.sold + 1))
         if numbers:
             session.execute(insert(Ticket), [_ticket(order, number, now) for number in numbers])
@@ -200,20 +205,21 @@ def _numbered_with_tickets(
     number. The row lock it takes is held until the commit that follows at once."""
     numbered = numbering.returning(Competition.sold).cte("numbered")
     number = func.generate_series(numbered.c.sold - order.quantity + 1, numbered.c.sold)
-    rows = select(
+    # sqlmodel's select() is typed for at most four columns or tables; this one has six.
+    rows = select(  # type: ignore[call-overload]
         literal(order.competition_id),
         number,
         literal(order.id),
         literal(order.user_id),
         literal(str(TicketStatus.ACTIVE)),
-        literal(now, Ticket.__table__.c.created_at.type),
+        literal(now, inspect(Ticket).columns["created_at"].type),
     ).select_from(numbered)
     statement = (
         insert(Ticket)
         .from_select(
             ["competition_id", "number", "order_id", "user_id", "status", "created_at"], rows
         )
-        .returning(Ticket.number)
+        .returning(col(Ticket.number))
         .add_cte(numbered)
     )
     return tuple(sorted(session.execute(statement).scalars()))
@@ -236,13 +242,14 @@ def take_numbers(session: Session, competition_id: int, quantity: int, *also) ->
     row = session.execute(
         update(Competition)
         .where(
-            Competition.id == competition_id,
-            Competition.status == CompetitionStatus.ACTIVE,
-            Competition.sold + Competition.held + quantity <= Competition.max_tickets,
+            col(Competition.id) == competition_id,
+            col(Competition.status) == CompetitionStatus.ACTIVE,
+            col(Competition.sold) + col(Competition.held) + quantity
+            <= col(Competition.max_tickets),
             *also,
         )
         .values(sold=Competition.sold + quantity)
-        .returning(Competition.sold)
+        .returning(col(Competition.sold))
     ).first()
     return None if row is None else row.sold - quantity + 1
 
@@ -267,8 +274,8 @@ def tell_entered(
         user = session.get(User, order.user_id)
     if user is None:
         return
-    competition = competition or session.get(Competition, order.competition_id)
-    link = get_settings().app_url + routes.competition_page(competition.id)
+    competition = competition or db.get_existing(session, Competition, order.competition_id)
+    link = get_settings().app_url + routes.competition_page(id_of(competition))
     shown, fill = (
         (mail.blank("numbers"), _fill_of(order))
         if numbers is None
@@ -337,7 +344,9 @@ def confirm(user_id: int, checkout_id: str, now: datetime | None = None) -> Fulf
 def _settled(session: Session, order: TicketOrder) -> Fulfilment:
     if order.status in (OrderStatus.REFUND_DUE, OrderStatus.REFUNDED):
         return Fulfilment("refund_due", order.id, message=order.refund_reason or "refunded")
-    return Fulfilment("duplicate", order.id, order_numbers(session, order.id), "already fulfilled")
+    return Fulfilment(
+        "duplicate", order.id, order_numbers(session, id_of(order)), "already fulfilled"
+    )
 
 
 # ---- the test pay page -------------------------------------------------------------------------
@@ -353,7 +362,7 @@ def pay_test_checkout(user: User, checkout_id: str) -> Fulfilment:
         "checkout.session.completed", paid, key=checkout_id, now=int(time.time())
     )
     with db.session_scope() as session:
-        return _settled(session, session.get(TicketOrder, order.id))
+        return _settled(session, db.get_existing(session, TicketOrder, order.id))
 
 
 # What competitions take from the payment provider's events (platform/payments.py hands them here):
