@@ -23,7 +23,7 @@ from luckyclub.core.errors import NotAllowed, UserError
 from luckyclub.core.settings import get_settings
 from luckyclub.integrations import stripe_api
 from luckyclub.integrations.payments import get_payments
-from luckyclub.models import Membership, MembershipStatus, User, utcnow
+from luckyclub.models import Membership, MembershipStatus, User, id_of, utcnow
 from luckyclub.platform import payments
 
 # Stripe subscription statuses; the ones not listed (incomplete, paused…) leave the status alone.
@@ -65,7 +65,7 @@ def start_checkout(session: Session, user: User, now: datetime | None = None) ->
     settings = get_settings()
     if user.banned_at is not None:
         raise NotAllowed("This account has been suspended.")
-    row = membership_for(session, user.id)
+    row = membership_for(session, id_of(user))
     if row is not None and row.status == MembershipStatus.ACTIVE:
         raise UserError("You are already a member; nothing was charged.")
     return get_payments().membership_checkout(
@@ -80,7 +80,7 @@ def start_checkout(session: Session, user: User, now: datetime | None = None) ->
 def portal_url(session: Session, user: User, return_url: str) -> str:
     """Where "Manage membership" leads: the provider's portal (Stripe's, or the test portal)."""
     settings = get_settings()
-    row = membership_for(session, user.id)
+    row = membership_for(session, id_of(user))
     if row is None or not row.stripe_customer_id:
         raise UserError("You have no membership to manage yet. Join the club first.")
     if return_url.startswith("/"):
@@ -101,7 +101,7 @@ def _on_checkout_completed(session: Session, event: dict) -> str:
     )
     if user is None:
         return "ignored: unknown member"
-    row, at = _membership_row(session, user.id), _created(event)
+    row, at = _membership_row(session, id_of(user)), _created(event)
     _link(row, checkout.get("customer"), checkout.get("subscription"), fresh=_is_fresh(row, at))
     if checkout.get("payment_status") in ("paid", "no_payment_required"):
         return _set_status(row, MembershipStatus.ACTIVE, at)
@@ -119,11 +119,12 @@ def _on_subscription(session: Session, event: dict) -> str:
     )
     if user is None:
         return "ignored: unknown member"
+    status: MembershipStatus | None
     if event["type"] == "customer.subscription.deleted":
         status = MembershipStatus.LAPSED
     else:
         status = _SUBSCRIPTION_STATUS.get(subscription.get("status"))
-    row, at = _membership_row(session, user.id), _created(event)
+    row, at = _membership_row(session, id_of(user)), _created(event)
     if status == MembershipStatus.LAPSED and _another_subscription_is_live(row, subscription_id):
         return "ignored: the member has another live subscription"
     _link(row, subscription.get("customer"), subscription_id, fresh=_is_fresh(row, at))
@@ -162,7 +163,7 @@ def _on_invoice(session: Session, event: dict) -> str:
     )
     if user is None:
         return "ignored: unknown member"
-    row, at = _membership_row(session, user.id), _created(event)
+    row, at = _membership_row(session, id_of(user)), _created(event)
     if event["type"] == "invoice.payment_failed":
         if _another_subscription_is_live(row, subscription_id):
             return "ignored: the member has another live subscription"
@@ -285,7 +286,7 @@ def _credit_base_entries(session: Session, user: User, start: datetime | None) -
     raffle = raffles.raffle_for_month(session, month)
     if raffle is None:
         return f"no raffle for {month} yet"
-    credited = raffles.credit_base_entries(session, raffle, user.id)
+    credited = raffles.credit_base_entries(session, raffle, id_of(user))
     if credited is None:
         return f"no new entries in {month}"
     return f"{credited.amount} base entries in {month}"
@@ -327,12 +328,12 @@ def complete_test_checkout(session: Session | None, user: User, checkout_id: str
     twin = get_payments().twin()
     if user.banned_at is not None:
         raise NotAllowed("This account has been suspended.")
-    if not twin.is_membership_checkout(user.id, checkout_id):
+    if not twin.is_membership_checkout(id_of(user), checkout_id):
         raise UserError("This test checkout has expired. Start again from your dashboard.")
     with db.session_scope() as reading:
-        row = membership_for(reading, user.id)
+        row = membership_for(reading, id_of(user))
     purchase = twin.membership_purchase(
-        user.id, user.email, checkout_id, customer_id=row.stripe_customer_id if row else None
+        id_of(user), user.email, checkout_id, customer_id=row.stripe_customer_id if row else None
     )
     if (
         row is not None
@@ -348,12 +349,12 @@ def cancel_in_test_mode(user: User) -> None:
     """The test portal's Cancel button: customer.subscription.deleted, signed by the twin."""
     twin = get_payments().twin()
     with db.session_scope() as reading:
-        row = membership_for(reading, user.id)
+        row = membership_for(reading, id_of(user))
     if row is None or row.status != MembershipStatus.ACTIVE or not row.stripe_subscription_id:
         raise UserError("You have no active membership to cancel.")
     now = int(time.time())
     subscription = twin.cancelled_subscription(
-        user.id, row.stripe_subscription_id, row.stripe_customer_id, now
+        id_of(user), row.stripe_subscription_id, row.stripe_customer_id, now
     )
     payments.send_test_event(
         "customer.subscription.deleted", subscription, key=row.stripe_subscription_id, now=now

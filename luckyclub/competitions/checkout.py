@@ -25,6 +25,7 @@ from luckyclub.models import (
     OrderStatus,
     TicketOrder,
     User,
+    id_of,
     utcnow,
 )
 from luckyclub.platform import notify
@@ -61,8 +62,7 @@ def start_checkout(
     now = now or utcnow()
     settings = get_settings()
     with db.session_scope() as session:
-        user = session.get(User, user_id)
-        _check_buyer(user)
+        user = _check_buyer(session.get(User, user_id))
         competition = catalogue.get_public(session, competition_id)
         _check_on_sale(competition, now)
         quantity = _quantity(quantity, competition)
@@ -71,10 +71,10 @@ def start_checkout(
         amount = quantity * competition.ticket_price_pence
         responsible_play.check_purchase(session, user, amount, now)
         _hold(session, competition, quantity, now)
-        check_person_limit(session, competition, user.id, quantity, postal=False)
+        check_person_limit(session, competition, id_of(user), quantity, postal=False)
         order = TicketOrder(
-            competition_id=competition.id,
-            user_id=user.id,
+            competition_id=id_of(competition),
+            user_id=id_of(user),
             quantity=quantity,
             amount_pence=amount,
             expires_at=now + HOLD_FOR,
@@ -82,7 +82,7 @@ def start_checkout(
         )
         session.add(order)
         session.flush()
-        order_id, title = order.id, competition.title
+        order_id, title = id_of(order), competition.title
         unit, currency = competition.ticket_price_pence, competition.currency
         buyer = User(**user.model_dump())
     try:
@@ -95,14 +95,14 @@ def start_checkout(
     with db.session_scope() as session:
         session.exec(
             update(TicketOrder)
-            .where(TicketOrder.id == order_id, col(TicketOrder.checkout_id).is_(None))
+            .where(col(TicketOrder.id) == order_id, col(TicketOrder.checkout_id).is_(None))
             .values(checkout_id=checkout_id)
         )
         # Only now has the checkout started: queued with the hold, the event outlived a hold
         # that Stripe's failure released.
         notify.notify(
             session,
-            session.get(User, user_id),
+            db.get_existing(session, User, user_id),
             notify.CHECKOUT_STARTED,
             unique_id=f"checkout-started-{order_id}",
             value_pence=amount,
@@ -114,13 +114,15 @@ def start_checkout(
     return Checkout(order_id, url)
 
 
-def _check_buyer(user: User | None) -> None:
+def _check_buyer(user: User | None) -> User:
+    """The signed-in buyer, if they may buy tickets."""
     if user is None:
         raise NotAllowed("Sign in to buy tickets.")
     if user.banned_at is not None:
         raise NotAllowed("This account has been suspended.")
     if user.email_verified_at is None:
         raise NotAllowed("Confirm your email address first: we sent you a link when you joined.")
+    return user
 
 
 def _check_on_sale(competition: Competition, now: datetime) -> None:
@@ -160,10 +162,11 @@ def _hold(session: Session, competition: Competition, quantity: int, now: dateti
     held = session.exec(
         update(Competition)
         .where(
-            Competition.id == competition.id,
-            Competition.status == CompetitionStatus.ACTIVE,
-            Competition.ends_at > now,
-            Competition.sold + Competition.held + quantity <= Competition.max_tickets,
+            col(Competition.id) == competition.id,
+            col(Competition.status) == CompetitionStatus.ACTIVE,
+            col(Competition.ends_at) > now,
+            col(Competition.sold) + col(Competition.held) + quantity
+            <= col(Competition.max_tickets),
         )
         .values(held=Competition.held + quantity)
     ).rowcount
@@ -183,7 +186,7 @@ def check_person_limit(
 ) -> None:
     """Tickets a person has or holds in the competition, this order included, within the limit.
     Runs after _hold, which holds the competition row: two orders by one person queue here."""
-    has = member_has(session, competition.id, user_id)
+    has = member_has(session, id_of(competition), user_id)
     if has + quantity > competition.per_person_limit:
         left = max(competition.per_person_limit - has, 0)
         whose = "This member has" if postal else "You have"
@@ -243,17 +246,17 @@ def expire_holds(now: datetime | None = None) -> int:
     with db.session_scope() as session:
         due = session.exec(
             select(TicketOrder.id)
-            .join(Competition, Competition.id == TicketOrder.competition_id)
+            .join(Competition, col(Competition.id) == col(TicketOrder.competition_id))
             .where(
-                TicketOrder.status == OrderStatus.PENDING,
+                col(TicketOrder.status) == OrderStatus.PENDING,
                 or_(
-                    TicketOrder.expires_at <= now,
-                    Competition.ends_at <= now,
-                    Competition.status != CompetitionStatus.ACTIVE,
+                    col(TicketOrder.expires_at) <= now,
+                    col(Competition.ends_at) <= now,
+                    col(Competition.status) != CompetitionStatus.ACTIVE,
                 ),
             )
         ).all()
-    return sum(release(order_id) for order_id in due)
+    return sum(release(order_id) for order_id in due if order_id is not None)
 
 
 def end_hold(session: Session, order: TicketOrder) -> bool:
@@ -269,7 +272,7 @@ def give_back(session: Session, competition_id: int, quantity: int) -> None:
     """Return held tickets to the competition (a hold ended without becoming numbers)."""
     session.exec(
         update(Competition)
-        .where(Competition.id == competition_id)
+        .where(col(Competition.id) == competition_id)
         .values(held=Competition.held - quantity)
     )
 
@@ -280,7 +283,7 @@ def give_back(session: Session, competition_id: int, quantity: int) -> None:
 def test_checkout_order(session: Session, user: User, checkout_id: str) -> TicketOrder:
     """The order a test checkout id names, if it is this member's; otherwise a clear refusal.
     With real Stripe there are no test checkouts (NotAllowed)."""
-    order_id = get_payments().twin().ticket_order_id(user.id, checkout_id)
+    order_id = get_payments().twin().ticket_order_id(id_of(user), checkout_id)
     order = session.get(TicketOrder, order_id) if order_id is not None else None
     if order is None or order.user_id != user.id:
         raise UserError(

@@ -17,9 +17,10 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Integer, String, bindparam, delete, func, insert, update
+import sqlalchemy as sa
+from sqlalchemy import Integer, String, bindparam, delete, func, insert, inspect, update
 from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from luckyclub.competitions import catalogue
 from luckyclub.competitions.catalogue import money
@@ -40,6 +41,7 @@ from luckyclub.models import (
     TicketStatus,
     User,
     UTCDateTime,
+    id_of,
     utcnow,
 )
 from luckyclub.platform import mail, notify, payments
@@ -79,7 +81,7 @@ def fulfil(
         return Fulfilment("waiting", order.id, message="the payment has not arrived yet")
     if order.status not in (OrderStatus.PENDING, OrderStatus.EXPIRED):
         return Fulfilment(
-            "duplicate", order.id, order_numbers(session, order.id), "already fulfilled"
+            "duplicate", order.id, order_numbers(session, id_of(order)), "already fulfilled"
         )
     order.checkout_id = order.checkout_id or checkout.get("id")
     order.payment_intent_id = stripe_api.object_id(checkout.get("payment_intent"))
@@ -126,8 +128,8 @@ def _locked_order(
     needs all three, and each round trip saved is time the competition row is not waiting for."""
     query = (
         select(TicketOrder, Competition, User)
-        .join(Competition, Competition.id == TicketOrder.competition_id)
-        .outerjoin(User, User.id == TicketOrder.user_id)
+        .join(Competition, col(Competition.id) == col(TicketOrder.competition_id))
+        .outerjoin(User, col(User.id) == col(TicketOrder.user_id))
         .with_for_update(of=TicketOrder)
         .execution_options(populate_existing=True)
     )
@@ -138,7 +140,8 @@ def _locked_order(
     if checkout_id:
         row = session.exec(query.where(TicketOrder.checkout_id == checkout_id)).first()
     if row is not None:
-        return tuple(row)
+        order, competition, buyer = row
+        return order, competition, buyer
     metadata = checkout.get("metadata")
     reference = (metadata if isinstance(metadata, dict) else {}).get("order_id")
     reference = reference or checkout.get("client_reference_id")
@@ -149,7 +152,8 @@ def _locked_order(
     row = session.exec(query.where(TicketOrder.id == order_id)).first()
     if row is None or (row[0].checkout_id and row[0].checkout_id != checkout_id):
         return None  # an order paid through another session is not this one
-    return tuple(row)
+    order, competition, buyer = row
+    return order, competition, buyer
 
 
 def _number(
@@ -195,12 +199,18 @@ def _number(
 # more Python than the database takes to run it.
 
 
+def _core_table(model: type[SQLModel]) -> sa.Table:
+    table = inspect(model).local_table
+    assert isinstance(table, sa.Table)  # a table model maps exactly one table
+    return table
+
+
 @functools.cache
 def _numbering(held: bool) -> ReturningUpdate[tuple[int]]:
     """The capped UPDATE that numbers :n tickets of :competition_id while it is on sale at :now (a
     held order's from its hold, another's from the room nobody holds), returning the new `sold`.
     Core's table, not the model: with parameters, an ORM statement would run as a bulk one."""
-    table = Competition.__table__
+    table = _core_table(Competition)
     n = bindparam("n", type_=Integer)
     conditions = [
         table.c.id == bindparam("competition_id", type_=Integer),
@@ -222,7 +232,7 @@ def _numbered_with_tickets(held: bool) -> ReturningInsert[tuple[int]]:
     number. The row lock it takes is held until the commit that follows at once."""
     numbered = _numbering(held).cte("numbered")
     n = bindparam("n", type_=Integer)
-    rows = select(
+    rows = sa.select(  # Core's select: sqlmodel's is typed for at most four columns
         bindparam("competition_id", type_=Integer),
         func.generate_series(numbered.c.sold - n + 1, numbered.c.sold),
         bindparam("order_id", type_=Integer),
@@ -230,7 +240,7 @@ def _numbered_with_tickets(held: bool) -> ReturningInsert[tuple[int]]:
         bindparam("ticket_status", type_=String),
         bindparam("now", type_=UTCDateTime()),
     ).select_from(numbered)
-    table = Ticket.__table__
+    table = _core_table(Ticket)
     columns = ["competition_id", "number", "order_id", "user_id", "status", "created_at"]
     return insert(table).from_select(columns, rows).returning(table.c.number).add_cte(numbered)
 
@@ -252,9 +262,10 @@ def take_numbers(session: Session, competition_id: int, quantity: int, *also) ->
     row = session.execute(
         update(Competition)
         .where(
-            Competition.id == competition_id,
-            Competition.status == CompetitionStatus.ACTIVE,
-            Competition.sold + Competition.held + quantity <= Competition.max_tickets,
+            col(Competition.id) == competition_id,
+            col(Competition.status) == CompetitionStatus.ACTIVE,
+            col(Competition.sold) + col(Competition.held) + quantity
+            <= col(Competition.max_tickets),
             *also,
         )
         .values(sold=Competition.sold + quantity)
@@ -283,8 +294,8 @@ def tell_entered(
         user = session.get(User, order.user_id)
     if user is None:
         return
-    competition = competition or session.get(Competition, order.competition_id)
-    link = get_settings().app_url + routes.competition_page(competition.id)
+    competition = competition or db.get_existing(session, Competition, order.competition_id)
+    link = get_settings().app_url + routes.competition_page(id_of(competition))
     shown, fill = (
         (mail.blank("numbers"), _fill_of(order))
         if numbers is None
@@ -353,7 +364,9 @@ def confirm(user_id: int, checkout_id: str, now: datetime | None = None) -> Fulf
 def _settled(session: Session, order: TicketOrder) -> Fulfilment:
     if order.status in (OrderStatus.REFUND_DUE, OrderStatus.REFUNDED):
         return Fulfilment("refund_due", order.id, message=order.refund_reason or "refunded")
-    return Fulfilment("duplicate", order.id, order_numbers(session, order.id), "already fulfilled")
+    return Fulfilment(
+        "duplicate", order.id, order_numbers(session, id_of(order)), "already fulfilled"
+    )
 
 
 # ---- the test pay page -------------------------------------------------------------------------
@@ -369,7 +382,7 @@ def pay_test_checkout(user: User, checkout_id: str) -> Fulfilment:
         "checkout.session.completed", paid, key=checkout_id, now=int(time.time())
     )
     with db.session_scope() as session:
-        return _settled(session, session.get(TicketOrder, order.id))
+        return _settled(session, db.get_existing(session, TicketOrder, order.id))
 
 
 # What competitions take from the payment provider's events (platform/payments.py hands them here):

@@ -17,6 +17,7 @@ from luckyclub.models import (
     Ticket,
     TicketOrder,
     User,
+    id_of,
     utcnow,
 )
 from luckyclub.platform import accounts, audit, draws
@@ -67,7 +68,7 @@ def record_postal(
     if number is None:
         raise UserError("Every ticket is sold or held: there is no ticket left for this entry.")
     if user is not None:
-        check_person_limit(session, competition, user.id, 1, postal=True)
+        check_person_limit(session, competition, id_of(user), 1, postal=True)
     order = TicketOrder(
         competition_id=competition_id,
         user_id=user.id if user else None,
@@ -87,7 +88,7 @@ def record_postal(
         Ticket(
             competition_id=competition_id,
             number=number,
-            order_id=order.id,
+            order_id=id_of(order),
             user_id=order.user_id,
             created_at=now,
         )

@@ -27,6 +27,7 @@ from luckyclub.models import (
     TicketOrder,
     TicketStatus,
     User,
+    id_of,
     utcnow,
 )
 from luckyclub.platform import audit, notify
@@ -50,11 +51,14 @@ def refund_order(
     ).first()
     if found is None:
         raise UserError("That order does not exist.")
-    _check_refundable(found.status)  # an order still being paid is refused before any lock
+    competition_id, status = found
+    _check_refundable(status)  # an order still being paid is refused before any lock
     # The competition before the order, as a cancellation takes them; shared, so refunds of
     # different orders do not queue behind one another.
-    draw_status = catalogue.draw_status_after_close(session, found.competition_id, shared=True)
+    draw_status = catalogue.draw_status_after_close(session, competition_id, shared=True)
     order = session.get(TicketOrder, order_id, with_for_update=True, populate_existing=True)
+    if order is None:
+        raise UserError("That order does not exist.")
     _check_refundable(order.status)
     if draw_status in (DrawStatus.CLOSED, DrawStatus.WAITING_FOR_BEACON):
         raise UserError(
@@ -77,7 +81,7 @@ def void_order(session: Session, order: TicketOrder, reason: str) -> None:
     postal = order.status == OrderStatus.POSTAL
     session.exec(
         update(Ticket)
-        .where(Ticket.order_id == order.id, Ticket.status == TicketStatus.ACTIVE)
+        .where(col(Ticket.order_id) == order.id, col(Ticket.status) == TicketStatus.ACTIVE)
         .values(status=TicketStatus.VOID if postal else TicketStatus.REFUNDED)
     )
     if postal:
@@ -99,12 +103,12 @@ def process_refunds(now: datetime | None = None, *, batch: int = 20) -> dict[str
     claimed first) and against lost answers (see refund_key and StripePayments.refund)."""
     now = now or utcnow()
     counts = {"refunded": 0, "retrying": 0}
-    due = or_(col(TicketOrder.refund_next_at).is_(None), TicketOrder.refund_next_at <= now)
+    due = or_(col(TicketOrder.refund_next_at).is_(None), col(TicketOrder.refund_next_at) <= now)
     with db.session_scope() as session:
         order_ids = session.exec(
             select(TicketOrder.id)
-            .where(TicketOrder.status == OrderStatus.REFUND_DUE, due)
-            .order_by(TicketOrder.id)
+            .where(col(TicketOrder.status) == OrderStatus.REFUND_DUE, due)
+            .order_by(col(TicketOrder.id))
             .limit(batch)
         ).all()
     for order_id in order_ids:
@@ -112,13 +116,15 @@ def process_refunds(now: datetime | None = None, *, batch: int = 20) -> dict[str
             claimed = session.exec(
                 update(TicketOrder)
                 .where(
-                    TicketOrder.id == order_id, TicketOrder.status == OrderStatus.REFUND_DUE, due
+                    col(TicketOrder.id) == order_id,
+                    col(TicketOrder.status) == OrderStatus.REFUND_DUE,
+                    due,
                 )
                 .values(refund_next_at=now + REFUND_CLAIM_FOR)
             ).rowcount
-            order = session.get(TicketOrder, order_id)
-        if claimed != 1:
-            continue
+            if claimed != 1:
+                continue
+            order = db.get_existing(session, TicketOrder, order_id)
         counts[_refund(order, now)] += 1
     return counts
 
@@ -143,19 +149,21 @@ def _refund(order: TicketOrder, now: datetime) -> str:
         with db.session_scope() as session:
             session.exec(
                 update(TicketOrder)
-                .where(TicketOrder.id == order.id)
+                .where(col(TicketOrder.id) == order.id)
                 .values(refund_attempts=attempts, refund_next_at=now + delay)
             )
         return "retrying"
     with db.session_scope() as session:
         done = session.exec(
             update(TicketOrder)
-            .where(TicketOrder.id == order.id, TicketOrder.status == OrderStatus.REFUND_DUE)
+            .where(
+                col(TicketOrder.id) == order.id, col(TicketOrder.status) == OrderStatus.REFUND_DUE
+            )
             .values(status=OrderStatus.REFUNDED, refund_id=refund_id, refunded_at=now)
         ).rowcount
         user = session.get(User, order.user_id) if order.user_id else None
         if done and user is not None:
-            competition = session.get(Competition, order.competition_id)
+            competition = db.get_existing(session, Competition, order.competition_id)
             notify.notify(
                 session,
                 user,
@@ -165,6 +173,6 @@ def _refund(order: TicketOrder, now: datetime) -> str:
                 title=competition.title,
                 amount=money(order.amount_pence, competition.currency),
                 reason=order.refund_reason or "",
-                link=get_settings().app_url + routes.competition_page(competition.id),
+                link=get_settings().app_url + routes.competition_page(id_of(competition)),
             )
     return "refunded"

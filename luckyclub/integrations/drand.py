@@ -32,7 +32,7 @@ def fetch_round(
     """
     relays = get_settings().drand_relays if relays is None else relays
     own_client = client is None
-    http = httpx.Client(timeout=timeout) if own_client else client
+    http = httpx.Client(timeout=timeout) if client is None else client
     problems: list[str] = []
     invalid = False
     try:

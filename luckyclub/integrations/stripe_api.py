@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, NoReturn
 
 import stripe
+from stripe.params.checkout import SessionCreateParams
 
 from luckyclub.core.errors import NotAllowed, UserError
 from luckyclub.core.security import keyed_hash
@@ -76,7 +77,7 @@ class StripePayments:
             log.error("Stripe checkout needs STRIPE_SECRET_KEY and STRIPE_MEMBERSHIP_PRICE_ID")
             raise UserError(PAYMENTS_UNAVAILABLE)
         metadata = {"user_id": str(user.id)}
-        params: dict = {
+        params: SessionCreateParams = {
             "mode": "subscription",
             "line_items": [{"price": settings.stripe_membership_price_id, "quantity": 1}],
             "client_reference_id": str(user.id),
@@ -119,7 +120,7 @@ class StripePayments:
         order from the event alone; Stripe's idempotency key makes a retried create return the same
         session instead of a second one.
         """
-        params: dict = {
+        params: SessionCreateParams = {
             "mode": "payment",
             "line_items": [
                 {
@@ -146,9 +147,10 @@ class StripePayments:
         except stripe.StripeError as exc:
             log.warning("Stripe ticket checkout failed: %s: %s", type(exc).__name__, exc)
             raise UserError(PAYMENTS_UNAVAILABLE) from exc
-        if not getattr(checkout, "url", None) or not getattr(checkout, "id", None):
+        url = getattr(checkout, "url", None)
+        if not url or not getattr(checkout, "id", None):
             raise UserError(PAYMENTS_UNAVAILABLE)
-        return checkout.id, checkout.url
+        return checkout.id, url
 
     def checkout(self, checkout_id: str) -> dict:
         """A Checkout Session as Stripe has it now (the success page asks, not trusting the URL)."""
