@@ -204,7 +204,12 @@ def test_holds_running_out_while_buyers_pay_never_oversell(postgres, session):
         OrderStatus.REFUND_DUE,
     }
     refund_due = [o for o in orders if o.status == OrderStatus.REFUND_DUE]
-    assert len(refund_due) == late_outcomes.count("refund_due")
+    # The hold job runs "16 minutes later", so it may let a newcomer's fresh hold go too: that
+    # newcomer then pays late like the others, and may find it sold out.
+    new_refunds = [
+        r for r in new_results if isinstance(r, fulfilment.Fulfilment) and r.outcome == "refund_due"
+    ]
+    assert len(refund_due) == late_outcomes.count("refund_due") + len(new_refunds)
     assert all("sold out" in o.refund_reason for o in refund_due)
     assert refunds.process_refunds(batch=100)["refunded"] == len(refund_due)
     assert_consistent(postgres, competition.id)
