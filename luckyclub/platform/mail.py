@@ -72,11 +72,20 @@ def enqueue_email(
 ) -> OutboxMessage:
     """Queue an email; it goes out only if the caller's transaction commits. With `fill`
     (`fill_of`), the context's blanks are written in when it is sent."""
+    message = email_message(to=to, template=template, fill=fill, **context)
+    session.add(message)
+    return message
+
+
+def email_message(
+    *, to: str, template: str, fill: str | None = None, **context: str
+) -> OutboxMessage:
+    """An email rendered for the outbox, not queued yet (`enqueue_email`, `notify` queue it)."""
     address = to.strip()
     if "@" not in address or any(c in address for c in "\r\n\t "):
         raise ValueError(f"Not an email address: {address!r}")
     email = render(template, app_url=get_settings().app_url, **context)
-    message = OutboxMessage(
+    return OutboxMessage(
         to_address=address,
         subject=email.subject[:200],
         text_body=email.text,
@@ -84,8 +93,6 @@ def enqueue_email(
         template=template,
         fill=fill,
     )
-    session.add(message)
-    return message
 
 
 def _fill_blanks(message: OutboxMessage) -> None:

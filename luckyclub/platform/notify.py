@@ -9,6 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from luckyclub.core import money
@@ -77,22 +80,17 @@ def notify(
             display_name=user.display_name,
             **context,
         )
-    if settings.klaviyo_enabled and (
-        key := _new_key(session, Channel.KLAVIYO, user.email, event, unique_id)
-    ):
+    if settings.klaviyo_enabled:
         value = None if value_pence is None else money.major_units(value_pence, currency)
+        key = dedupe_key(Channel.KLAVIYO, user.email, event, unique_id)
         message = _klaviyo_message(user, event, unique_id, key, context, value, currency.upper())
         message.fill = fill
-        session.add(message)
-    if (
-        sms
-        and settings.sms_enabled
-        and user.phone
-        and (key := _new_key(session, Channel.SMS, user.phone, event, unique_id))
-    ):
+        _queue(session, message)
+    if sms and settings.sms_enabled and user.phone:
+        key = dedupe_key(Channel.SMS, user.phone, event, unique_id)
         message = _text_message(user.phone, event, key, sms)
         message.fill = fill
-        session.add(message)
+        _queue(session, message)
 
 
 def notify_admins(session: Session, *, unique_id: str, email: str, **context: str) -> None:
@@ -116,9 +114,29 @@ def _queue_email(
     fill: str | None = None,
     **context: str,
 ) -> None:
-    if key := _new_key(session, Channel.EMAIL, to, event, unique_id):
-        message = mail.enqueue_email(session, to=to, template=template, fill=fill, **context)
-        message.dedupe_key = key
+    message = mail.email_message(to=to, template=template, fill=fill, **context)
+    message.dedupe_key = dedupe_key(Channel.EMAIL, to, event, unique_id)
+    _queue(session, message)
+
+
+def _queue(session: Session, message: OutboxMessage) -> None:
+    """Add the message unless its (channel, recipient, event, unique id) is in the outbox already,
+    sent or not, in one statement: the unique index on the dedupe key decides, so rows added earlier
+    in this transaction count, and of two transactions queueing the same notification at once,
+    one adds it (the other waits for it, then adds nothing)."""
+    table = _outbox_table()
+    values = {column.name: getattr(message, column.name) for column in table.columns}
+    values.pop("id")
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        insert(table).values(values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    )
+
+
+def _outbox_table() -> sa.Table:
+    table = sa.inspect(OutboxMessage).local_table
+    assert isinstance(table, sa.Table)  # a table model maps exactly one table
+    return table
 
 
 def _klaviyo_message(
@@ -167,15 +185,6 @@ def _text_message(phone: str, event: str, key: str, text: str) -> OutboxMessage:
         html_body="",
         template=event,
     )
-
-
-def _new_key(session: Session, channel: str, to_address: str, event: str, unique_id: str) -> str:
-    """The dedupe key of (event, unique_id) for this recipient on this channel, or "" when a row
-    holds it already, sent or not: one indexed lookup. Rows added earlier in this transaction count
-    too (autoflush); the unique index is the backstop against two transactions queueing at once."""
-    key = dedupe_key(channel, to_address, event, unique_id)
-    taken = session.exec(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)).first()
-    return "" if taken is not None else key
 
 
 def dedupe_key(channel: str, to_address: str, event: str, unique_id: str) -> str:
