@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy import Integer, String, bindparam, delete, func, insert, inspect, update
 from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
 from sqlmodel import Session, SQLModel, col, select
+from sqlmodel.sql.expression import Select
 
 from luckyclub.competitions import catalogue
 from luckyclub.competitions.catalogue import money
@@ -126,19 +127,12 @@ def _locked_order(
 ) -> tuple[TicketOrder, Competition, User | None] | None:
     """The order (locked), its competition and its buyer (not locked), in one query: fulfilment
     needs all three, and each round trip saved is time the competition row is not waiting for."""
-    query = (
-        select(TicketOrder, Competition, User)
-        .join(Competition, col(Competition.id) == col(TicketOrder.competition_id))
-        .outerjoin(User, col(User.id) == col(TicketOrder.user_id))
-        .with_for_update(of=TicketOrder)
-        .execution_options(populate_existing=True)
-    )
     checkout_id = checkout.get("id")
     if not isinstance(checkout_id, str) or not checkout_id:
         checkout_id = None
     row = None
     if checkout_id:
-        row = session.exec(query.where(TicketOrder.checkout_id == checkout_id)).first()
+        row = session.exec(_order_query("checkout_id"), params={"key": checkout_id}).first()
     if row is not None:
         order, competition, buyer = row
         return order, competition, buyer
@@ -149,11 +143,26 @@ def _locked_order(
     order_id = routes.whole_id(reference) if isinstance(reference, str) else None
     if order_id is None:
         return None
-    row = session.exec(query.where(TicketOrder.id == order_id)).first()
+    row = session.exec(_order_query("id"), params={"key": order_id}).first()
     if row is None or (row[0].checkout_id and row[0].checkout_id != checkout_id):
         return None  # an order paid through another session is not this one
     order, competition, buyer = row
     return order, competition, buyer
+
+
+@functools.cache
+def _order_query(key: str) -> Select[TicketOrder, Competition, User]:
+    """The order by `key` (its checkout_id or id, given as :key) locked, its competition and its
+    buyer: built once, as building it costs more than running it."""
+    column = col(TicketOrder.checkout_id) if key == "checkout_id" else col(TicketOrder.id)
+    return (
+        select(TicketOrder, Competition, User)
+        .join(Competition, col(Competition.id) == col(TicketOrder.competition_id))
+        .outerjoin(User, col(User.id) == col(TicketOrder.user_id))
+        .where(column == bindparam("key"))
+        .with_for_update(of=TicketOrder)
+        .execution_options(populate_existing=True)
+    )
 
 
 def _number(
