@@ -49,18 +49,49 @@ def merkle_root(leaves: Sequence[bytes]) -> str:
 
 def inclusion_proof(leaves: Sequence[bytes], index: int) -> InclusionProof:
     """The proof that leaves[index] is in the tree of `leaves` at that position."""
-    if not 0 <= index < len(leaves):
-        raise IndexError(f"Leaf {index} is not in a tree of {len(leaves)} leaves.")
-    path = []
-    level = _leaf_level(leaves)
-    position = index
-    while len(level) > 1:
-        sibling = position ^ 1
-        if sibling < len(level):
-            path.append(level[sibling].hex())
-        level = _parent_level(level)
-        position //= 2
-    return InclusionProof(index=index, size=len(leaves), path=tuple(path))
+    return MerkleTree.over(leaves).proof(index)
+
+
+class MerkleTree:
+    """Every level of the tree over some leaves, kept so that any leaf's inclusion proof is read in
+    a few steps (one hash per level) instead of rebuilding the tree: for the many proofs of one
+    snapshot. Each level is one bytes object of 32-byte hashes, the leaf hashes first."""
+
+    def __init__(self, levels: list[bytes], size: int) -> None:
+        self._levels = levels
+        self.size = size
+
+    @classmethod
+    def over(cls, leaves: Sequence[bytes]) -> MerkleTree:
+        sha256 = hashlib.sha256
+        level = b"".join([sha256(_LEAF + leaf).digest() for leaf in leaves])
+        levels = [level]
+        while len(level) > 32:
+            width = len(level) // 32
+            paired = (width - width % 2) * 32
+            # A left and a right child lie side by side: their node hashes the 64 bytes at once.
+            parents = [sha256(_NODE + level[i : i + 64]).digest() for i in range(0, paired, 64)]
+            if width % 2:
+                parents.append(level[-32:])
+            level = b"".join(parents)
+            levels.append(level)
+        return cls(levels, len(leaves))
+
+    @property
+    def root(self) -> str:
+        return self._levels[-1].hex() if self.size else hashlib.sha256(b"").hexdigest()
+
+    def proof(self, index: int) -> InclusionProof:
+        if not 0 <= index < self.size:
+            raise IndexError(f"Leaf {index} is not in a tree of {self.size} leaves.")
+        path = []
+        position = index
+        for level in self._levels[:-1]:
+            sibling = position ^ 1
+            if sibling * 32 < len(level):
+                path.append(level[sibling * 32 : sibling * 32 + 32].hex())
+            position //= 2
+        return InclusionProof(index=index, size=self.size, path=tuple(path))
 
 
 def verify_inclusion(leaf: bytes, proof: InclusionProof, root: str) -> bool:

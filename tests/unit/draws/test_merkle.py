@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from luckyclub.draws import InclusionProof, inclusion_proof, merkle_root, verify_inclusion
+from luckyclub.draws.merkle import MerkleTree
 
 # No example database written to disk; no deadline, as the machine may be busy.
 examples = settings(database=None, deadline=None)
@@ -52,6 +53,16 @@ def test_every_leaf_of_a_random_tree_proves_its_inclusion(size, data):
         proof = inclusion_proof(leaves, index)
         assert verify_inclusion(value, proof, root)
         assert InclusionProof.from_dict(proof.to_dict()) == proof
+
+
+@examples
+@given(st.lists(st.binary(max_size=20), max_size=70))
+def test_a_kept_tree_has_the_root_and_the_proofs_of_the_leaves(leaves):
+    # The tree kept for many proofs (one per entry check) is the tree merkle_root computes.
+    tree = MerkleTree.over(leaves)
+    assert tree.root == merkle_root(leaves)
+    for index, value in enumerate(leaves):
+        assert verify_inclusion(value, tree.proof(index), tree.root)
 
 
 @examples
