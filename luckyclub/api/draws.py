@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from luckyclub.api.responses import BadId, error, json_errors, whole_id
-from luckyclub.core import routes
+from luckyclub.core import routes, security
 from luckyclub.core.db import session_scope
 from luckyclub.platform import draw_public
 
@@ -69,8 +69,15 @@ def draw_entry(request: Request) -> Response:
         return error("Give your entrant ref (?ref=…) or, in a competition, ?ticket=42.", 400)
     if draw_id is None:
         return error(NO_SUCH_DRAW, 404)
+    client_ip = security.client_address(
+        request.client.host if request.client else "", request.headers.get("x-forwarded-for")
+    )
     with session_scope() as s:
-        check = draw_public.check_entry(s, draw_id, asked[:200])
+        check = draw_public.check_entry(s, draw_id, asked[:200], client_ip=client_ip)
+    if check.retry_after:
+        refused = error(check.message, 429)
+        refused.headers["Retry-After"] = str(check.retry_after)
+        return refused
     if not check.found:
         return error(check.message, 404)
     return JSONResponse(

@@ -44,6 +44,9 @@ SIGN_UP_ADDRESS = Limit("signup-ip", 10, timedelta(minutes=10), timedelta(hours=
 SIGN_UP_EMAIL = Limit("signup-email", 3, timedelta(minutes=10), timedelta(hours=1))
 RESET_ADDRESS = Limit("reset-ip", 10, timedelta(minutes=10), timedelta(hours=1))
 RESET_EMAIL = Limit("reset-email", 3, timedelta(minutes=10), timedelta(hours=1))
+# "Check my entry": free for what a person does (checking their own and a few friends' entries),
+# slowed before a script can keep the server reading snapshots.
+ENTRY_CHECK_ADDRESS = Limit("entry-check-ip", 60, timedelta(seconds=10), timedelta(minutes=10))
 
 
 def wait_seconds(session: Session, keys: list[str], now: datetime) -> int:

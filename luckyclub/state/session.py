@@ -75,10 +75,7 @@ class SessionState(rx.State):
         return session_token_from_cookie_header(self.router.headers.cookie)
 
     def _client_ip(self) -> str:
-        # The handshake's peer, or behind trusted proxies the address they forwarded.
-        return security.client_address(
-            self.router.session.client_ip, self.router.headers.raw_headers.get("x-forwarded-for")
-        )
+        return client_ip_of(self)
 
     def _current_user(self, session) -> User | None:
         return accounts.user_for_session(session, self._session_token())
@@ -180,3 +177,11 @@ class ForgetOtherViewersPages(Middleware):
             token = session_token_from_cookie_header(state.router.headers.cookie)
             pages._keep_pages_for(await rx.run_in_thread(lambda: viewer_key_for(token)))
         return None
+
+
+def client_ip_of(state: rx.State) -> str:
+    """The address a tab's handshake came from, or behind trusted proxies the one they forwarded:
+    what a limit per client address counts, for any page, signed in or not."""
+    return security.client_address(
+        state.router.session.client_ip, state.router.headers.raw_headers.get("x-forwarded-for")
+    )

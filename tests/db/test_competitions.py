@@ -34,6 +34,8 @@ from tests import fake_http
 from tests.db.factories import add_buyer, add_competition, add_user
 from tests.db.test_outbox import SmtpServer
 
+IP = "203.0.113.7"  # a client address, for the per-address limit of entry checks
+
 
 @pytest.fixture()
 def admin(session):
@@ -505,8 +507,8 @@ def test_check_my_entry_takes_ticket_numbers_and_refuses_other_digits_with_a_sen
     draws.run_due(now=competition.draw_at + timedelta(seconds=1))
     draw = catalogue.draw_of(session, competition.id)
 
-    assert draw_public.check_entry(session, draw.id, "2").found
-    refused = draw_public.check_entry(session, draw.id, "²")
+    assert draw_public.check_entry(session, draw.id, "2", client_ip=IP).found
+    refused = draw_public.check_entry(session, draw.id, "²", client_ip=IP)
     assert not refused.found and "ticket number" in refused.message
 
 

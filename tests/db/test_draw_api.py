@@ -20,6 +20,7 @@ from luckyclub.draws import (
 )
 from luckyclub.draws.merkle import verify_inclusion
 from luckyclub.draws.proof import parameters_from_dict, result_to_dict
+from luckyclub.platform import draw_public, throttle
 from tests.db.test_draws import close_then_draw, raffle_with_entries
 from tests.served import serve_api
 
@@ -219,3 +220,24 @@ def test_a_members_inclusion_proof_is_served_and_checks_against_the_root(session
     assert client.get(f"/api/draws/{draw.id}/entry?ref={'f' * 32}").status_code == 404
     assert client.get(f"/api/draws/{draw.id}/entry").status_code == 400
     assert client.get(f"/api/draws/{'9' * 20}/entry?ref={ann}").status_code == 404
+
+
+def test_one_address_checking_entries_without_end_is_slowed_and_told_when_to_come_back(
+    session, client
+):
+    raffle, users = raffle_with_entries(session, {"ann@example.com": 4, "bob@example.com": 6})
+    draw = raffles.draw_of(session, raffle.id)
+    ann, _ = raffles.member_ref(session, raffle.id, users["ann@example.com"].id)
+    close_then_draw()
+    free = throttle.ENTRY_CHECK_ADDRESS.free
+
+    answers = [client.get(f"/api/draws/{draw.id}/entry?ref={ann}") for _ in range(free + 1)]
+
+    assert {a.status_code for a in answers[:free]} == {200}
+    slowed = answers[free]
+    assert slowed.status_code == 429 and int(slowed.headers["Retry-After"]) > 0
+    assert "Too many checks from your network: try again in" in slowed.json()["error"]
+    # Another address is served meanwhile.
+    session.expire_all()
+    other = draw_public.check_entry(session, draw.id, ann, client_ip="198.51.100.2")
+    assert other.found and other.verified

@@ -27,6 +27,8 @@ from luckyclub.platform import draw_actions, draw_public, draws
 from tests import drand_relay
 from tests.db.factories import add_open_raffle, add_user
 
+IP = "203.0.113.7"  # a client address, for the per-address limit of entry checks
+
 CLOSES = drand_relay.close_time_for(drand_relay.ROUND)  # its bound round is the recorded one
 BEFORE = CLOSES - timedelta(days=3)
 AFTER_ROUND = CLOSES + timedelta(minutes=1)
@@ -317,10 +319,13 @@ def test_a_member_checks_their_entry_against_the_published_root(session, relays)
     draws.run_due(now=CLOSES + timedelta(seconds=1))
     ref, draw_id = raffles.member_ref(session, raffle.id, users["ann@example.com"].id)
 
-    found = draw_public.check_entry(session, draw_id, ref.upper() + " ")
+    found = draw_public.check_entry(session, draw_id, ref.upper() + " ", client_ip=IP)
     assert found.found and found.verified and "holding 7 entries" in found.message
-    assert not draw_public.check_entry(session, draw_id, "0" * 32).found
-    assert "32 characters" in draw_public.check_entry(session, draw_id, "my email").message
+    assert not draw_public.check_entry(session, draw_id, "0" * 32, client_ip=IP).found
+    assert (
+        "32 characters"
+        in draw_public.check_entry(session, draw_id, "my email", client_ip=IP).message
+    )
 
 
 def test_winner_queue_champions_and_announcement(session, relays):

@@ -19,7 +19,7 @@ from luckyclub.state.draws.draw_views import (
     winner_rows,
 )
 from luckyclub.state.events import event
-from luckyclub.state.session import SessionState
+from luckyclub.state.session import SessionState, client_ip_of
 
 
 def short_hash(value: str) -> str:
@@ -66,12 +66,16 @@ class DrawPageState(rx.State):
 
     @event
     async def check_my_entry(self, form: dict):
-        """Rebuilding the Merkle path reads the whole snapshot: in a thread, off the event loop."""
-        ref, draw_id = str(form.get("entrant_ref", ""))[:200], self.draw.id
+        """A draw's first check reads its whole snapshot: in a thread, off the event loop."""
+        ref, draw_id, client_ip = (
+            str(form.get("entrant_ref", ""))[:200],
+            self.draw.id,
+            client_ip_of(self),
+        )
 
         def check() -> draw_public.EntryCheck:
             with session_scope() as s:
-                return draw_public.check_entry(s, draw_id, ref)
+                return draw_public.check_entry(s, draw_id, ref, client_ip=client_ip)
 
         result = await rx.run_in_thread(check)
         self.check_done = True
