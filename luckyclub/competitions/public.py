@@ -173,7 +173,11 @@ def result(session: Session, draw: Draw) -> Result:
             published = winner.published_at is not None
             name = ""
             if published:
-                name = draw_public.winner_name(winner, user) if user else "A postal entrant"
+                name = (
+                    draw_public.winner_name(user, shown=winner.show_name)
+                    if user
+                    else "A postal entrant"
+                )
             winners.append(
                 WinningTicket(winner.position, winner.ticket, name, published, winner.reroll)
             )

@@ -191,12 +191,12 @@ def admin_version(session: Session) -> str:
     return hashlib.sha256(repr((sorted(draw_rows), sorted(winner_rows))).encode()).hexdigest()
 
 
-def winner_name(winner: DrawWinner, user: User | None) -> str:
+def winner_name(user: User | None, *, shown: bool) -> str:
     """A winner as the public reads them: their display name only if they agreed to it for this
-    win (on their dashboard), else "Member #<id>"."""
+    win (`shown`, the winner's choice on their dashboard), else "Member #<id>"."""
     if user is None:
         return "An entrant"
-    return user.display_name if winner.show_name else f"Member #{user.id}"
+    return user.display_name if shown else f"Member #{user.id}"
 
 
 def _winner_views(session: Session, draw: Draw) -> list[WinnerView]:
@@ -218,7 +218,7 @@ def _winner_views(session: Session, draw: Draw) -> list[WinnerView]:
                 override=draw.trigger == DrawTrigger.OVERRIDE,
             ),
             entrant_ref=winner.entrant_ref,
-            name=winner_name(winner, user),
+            name=winner_name(user, shown=winner.show_name),
             replaced=winner.status == "replaced",
             replaced_reason=winner.replaced_reason or "",
             ticket_number=kind.drawn_number(winner.ticket),
@@ -513,7 +513,7 @@ def champions(session: Session, *, limit: int = 100) -> list[ChampionRow]:
     return [
         ChampionRow(
             draw_id=id_of(draw),
-            name=winner_name(winner, user),
+            name=winner_name(user, shown=winner.show_name),
             prize=draw.prize,
             title=draw.title,
             mode=draw.mode,
@@ -575,7 +575,7 @@ def winner_queue(session: Session, *, limit: int = 200) -> list[QueueRow]:
             details=winner.details or "",
             media_url=_media_url(winner),
             media_type=winner.media_type or "",
-            public_name=winner_name(winner, user),
+            public_name=winner_name(user, shown=winner.show_name),
             shows_name=winner.show_name,
         )
         for winner, draw, user in rows

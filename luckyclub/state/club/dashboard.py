@@ -20,7 +20,6 @@ from luckyclub.core.settings import get_settings
 from luckyclub.core.words import when
 from luckyclub.models import (
     DrawStatus,
-    DrawWinner,
     LedgerSource,
     MembershipStatus,
     RaffleStatus,
@@ -139,9 +138,8 @@ class DashboardState(SessionState):
             else ""
         )
         self.public_name = ledger.public_name(user)
-        # how the draw pages name this member when they keep their name hidden (never stored)
-        hidden = DrawWinner(draw_id=0, entrant_ref="", show_name=False)
-        self.unnamed = draw_public.winner_name(hidden, user)
+        # how the draw pages name this member when they keep their name hidden
+        self.unnamed = draw_public.winner_name(user, shown=False)
         self.show_on_leaderboard = user.show_on_leaderboard
         raffle = _shown_raffle(s, now)
         if raffle is None:
