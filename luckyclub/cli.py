@@ -17,7 +17,7 @@ from luckyclub.competitions import pictures
 from luckyclub.core.db import session_scope
 from luckyclub.core.errors import UserError
 from luckyclub.core.settings import get_settings
-from luckyclub.platform import accounts
+from luckyclub.platform import accounts, members
 
 ADMIN_PASSWORD_ENV = "LUCKYCLUB_ADMIN_PASSWORD"
 DEMO_ADMIN = "admin@luckyclub.local"
@@ -39,7 +39,7 @@ def create_admin(args: argparse.Namespace) -> int:
     with session_scope() as s:
         exists = accounts.find_by_email(s, args.email) is not None
         password = _read_password() if not exists or args.set_password else None
-        user, created = accounts.create_or_promote_admin(
+        user, created = members.create_or_promote_admin(
             s, email=args.email, password=password, display_name=args.name
         )
     verb = "Created admin" if created else "Promoted to admin"
@@ -57,7 +57,7 @@ def seed_demo(args: argparse.Namespace) -> int:
                 print(record.read_text().rstrip())
             return 0
         admin_password, member_password = secrets.token_urlsafe(9), secrets.token_urlsafe(9)
-        admin, _ = accounts.create_or_promote_admin(
+        admin, _ = members.create_or_promote_admin(
             s, email=DEMO_ADMIN, password=admin_password, display_name="Demo Admin"
         )
         accounts.register(

@@ -22,7 +22,7 @@ from luckyclub.models import (
     User,
     utcnow,
 )
-from luckyclub.platform import accounts, throttle
+from luckyclub.platform import accounts, members, throttle
 
 PASSWORD = "a long and unusual phrase"
 NEW_PASSWORD = "another quite unusual phrase"
@@ -61,7 +61,7 @@ def register(session, email: str = "ann@example.com", **changes) -> User:
 
 
 def make_admin(session, email: str = "admin@example.com") -> User:
-    admin, _ = accounts.create_or_promote_admin(session, email=email, password=PASSWORD)
+    admin, _ = members.create_or_promote_admin(session, email=email, password=PASSWORD)
     session.commit()
     return admin
 
@@ -469,7 +469,7 @@ def test_a_ban_ends_open_sessions_and_the_member_cannot_sign_in_again(session):
     ticket = accounts.issue_login_ticket(session, member)
     session.commit()
 
-    accounts.ban(session, admin, member.id, "Abusive messages")
+    members.ban(session, admin, member.id, "Abusive messages")
     session.commit()
 
     assert accounts.user_for_session(session, token) is None
@@ -726,10 +726,10 @@ def test_a_member_cannot_use_admin_actions(session):
     other = register(session, email="bob@example.com")
 
     for action in (
-        lambda: accounts.ban(session, member, other.id, "I do not like Bob"),
-        lambda: accounts.unban(session, member, other.id),
-        lambda: accounts.mark_verified(session, member, other.id),
-        lambda: accounts.set_role(session, member, member.id, Role.ADMIN),
+        lambda: members.ban(session, member, other.id, "I do not like Bob"),
+        lambda: members.unban(session, member, other.id),
+        lambda: members.mark_verified(session, member, other.id),
+        lambda: members.set_role(session, member, member.id, Role.ADMIN),
     ):
         with pytest.raises(NotAllowed, match="Only administrators"):
             action()
@@ -744,21 +744,21 @@ def test_a_member_cannot_use_admin_actions(session):
 def test_a_banned_admin_cannot_use_admin_actions(session):
     admin, other_admin = make_admin(session), make_admin(session, "second@example.com")
     member = register(session)
-    accounts.ban(session, other_admin, admin.id, "Account compromised")
+    members.ban(session, other_admin, admin.id, "Account compromised")
     session.commit()
 
     with pytest.raises(NotAllowed):
-        accounts.mark_verified(session, admin, member.id)
+        members.mark_verified(session, admin, member.id)
 
 
 def test_admin_actions_are_recorded_in_the_audit_log(session):
     admin = make_admin(session)
     member = register(session)
 
-    accounts.mark_verified(session, admin, member.id)
-    accounts.ban(session, admin, member.id, "  Spam in chat  ")
-    accounts.unban(session, admin, member.id)
-    accounts.set_role(session, admin, member.id, Role.ADMIN)
+    members.mark_verified(session, admin, member.id)
+    members.ban(session, admin, member.id, "  Spam in chat  ")
+    members.unban(session, admin, member.id)
+    members.set_role(session, admin, member.id, Role.ADMIN)
     session.commit()
 
     rows = session.exec(select(AuditLog).order_by(AuditLog.id)).all()
@@ -779,7 +779,7 @@ def test_a_ban_needs_a_reason(session):
     member = register(session)
 
     with pytest.raises(UserError, match="Give a reason") as refused:
-        accounts.ban(session, admin, member.id, "   ")
+        members.ban(session, admin, member.id, "   ")
 
     assert refused.value.field == "reason"
 
@@ -788,9 +788,9 @@ def test_an_admin_cannot_ban_themselves_or_drop_their_own_admin_role(session):
     admin = make_admin(session)
 
     with pytest.raises(UserError, match="cannot ban yourself"):
-        accounts.ban(session, admin, admin.id, "Testing")
+        members.ban(session, admin, admin.id, "Testing")
     with pytest.raises(UserError, match="cannot remove your own admin role"):
-        accounts.set_role(session, admin, admin.id, Role.MEMBER)
+        members.set_role(session, admin, admin.id, Role.MEMBER)
     session.rollback()
 
     assert admin.banned_at is None and admin.is_admin
@@ -798,12 +798,12 @@ def test_an_admin_cannot_ban_themselves_or_drop_their_own_admin_role(session):
 
 
 def test_create_or_promote_admin_creates_an_account_then_promotes_an_existing_member(session):
-    created, was_created = accounts.create_or_promote_admin(
+    created, was_created = members.create_or_promote_admin(
         session, email="Boss@Example.com", password=PASSWORD, display_name="Boss"
     )
     member = register(session)
 
-    promoted, was_created_again = accounts.create_or_promote_admin(
+    promoted, was_created_again = members.create_or_promote_admin(
         session, email="ann@example.com", password=None
     )
     session.commit()
@@ -813,7 +813,7 @@ def test_create_or_promote_admin_creates_an_account_then_promotes_an_existing_me
     assert not was_created_again and promoted.id == member.id and promoted.is_admin
     assert sign_in(session, "ann@example.com", PASSWORD).id == member.id  # password kept
     with pytest.raises(UserError, match="needs a password"):
-        accounts.create_or_promote_admin(session, email="new@example.com", password=None)
+        members.create_or_promote_admin(session, email="new@example.com", password=None)
 
 
 # ---- races --------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from starlette.testclient import TestClient
 
 from luckyclub.api.routes import build_api
 from luckyclub.models import AuthSession, Role, User
-from luckyclub.platform import accounts
+from luckyclub.platform import accounts, members
 from luckyclub.state.session import SESSION_COOKIE
 from tests.db.factories import add_user
 
@@ -126,7 +126,7 @@ def test_a_new_session_records_the_client_address_the_trusted_proxy_forwarded(
 def test_a_banned_members_ticket_is_refused(client, session, member):
     ticket = login_ticket(session, member)
     admin = add_user(session, "admin@example.com", Role.ADMIN)
-    accounts.ban(session, admin, member.id, "Spam")
+    members.ban(session, admin, member.id, "Spam")
     session.commit()
 
     response = client.post("/api/auth/session", json={"ticket": ticket})

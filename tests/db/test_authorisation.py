@@ -28,7 +28,7 @@ from luckyclub.club import ledger, proofs, raffles
 from luckyclub.competitions import postal
 from luckyclub.competitions.checkout import start_checkout
 from luckyclub.models import LedgerSource, OutboxMessage, Role, utcnow
-from luckyclub.platform import accounts, draw_actions
+from luckyclub.platform import accounts, draw_actions, members
 from luckyclub.state.admin import AdminPageState
 from luckyclub.state.session import SessionState
 from tests.db.factories import add_buyer, add_competition, add_member, add_open_raffle, add_user
@@ -197,8 +197,8 @@ def world(session, app_db, tmp_path, monkeypatch, no_beacon, secrets) -> dict:
         session.commit()
     for email in ("ann@example.com", "bob@example.com", "mallory@example.com"):
         accounts.request_password_reset(session, email, client_ip="203.0.113.9")
-    accounts.ban(session, admin, bob.id, "Spam in chat")
-    accounts.unban(session, admin, bob.id)
+    members.ban(session, admin, bob.id, "Spam in chat")
+    members.unban(session, admin, bob.id)
     session.commit()
     assert scheduled.id
     with Session(app_db) as s:  # the password-reset links in the outbox

@@ -6,7 +6,7 @@ from __future__ import annotations
 from luckyclub.club import membership, proofs
 from luckyclub.competitions import catalogue
 from luckyclub.models import Role
-from luckyclub.platform import accounts, audit, draw_actions
+from luckyclub.platform import accounts, audit, draw_actions, members
 from tests.db.factories import add_member, add_user
 
 
@@ -31,11 +31,11 @@ def test_recent_entries_name_the_acting_admin_and_the_system(session):
 def test_person_and_emails_leave_out_ids_of_nobody(session):
     ann = add_user(session, "ann@example.com")
 
-    assert accounts.person(session, ann.id) == accounts.Person(ann.id, "Ann", "ann@example.com")
-    assert accounts.person(session, 999_999) is None
-    assert accounts.person(session, None) is None
-    assert accounts.emails_of(session, [ann.id, None, 999_999]) == {ann.id: "ann@example.com"}
-    assert accounts.emails_of(session, []) == {}
+    assert members.person(session, ann.id) == members.Person(ann.id, "Ann", "ann@example.com")
+    assert members.person(session, 999_999) is None
+    assert members.person(session, None) is None
+    assert members.emails_of(session, [ann.id, None, 999_999]) == {ann.id: "ann@example.com"}
+    assert members.emails_of(session, []) == {}
 
 
 def test_lookups_of_missing_rows_say_none(session):

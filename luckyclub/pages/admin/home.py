@@ -18,7 +18,7 @@ from luckyclub.core import routes
 from luckyclub.core.errors import UserError
 from luckyclub.core.words import when
 from luckyclub.models import Role, id_of
-from luckyclub.platform import accounts
+from luckyclub.platform import members
 from luckyclub.state.admin import AdminPageState, AuditRow, audit_rows, record_id
 from luckyclub.state.competitions.order_views import OrderView, order_views
 from luckyclub.state.events import event
@@ -69,7 +69,7 @@ class AdminState(AdminPageState):
                 banned=u.banned_at is not None,
                 joined=when(u.created_at),
             )
-            for u in accounts.list_users(s, search=self.search)
+            for u in members.list_users(s, search=self.search)
         ]
         self.actions = audit_rows(s, limit=30)
         self.job_runs = [
@@ -91,7 +91,7 @@ class AdminState(AdminPageState):
         """A member's competition tickets and orders, newest first, in a dialog."""
 
         def read(s, admin):
-            member = accounts.person(s, record_id(user_id))
+            member = members.person(s, record_id(user_id))
             if member is None:
                 raise UserError("That member no longer exists.")
             rows = orders.find(s, user_id=member.id, limit=200)
@@ -109,14 +109,14 @@ class AdminState(AdminPageState):
     @event
     def verify_member(self, user_id: int):
         self._admin_act(
-            lambda s, admin: accounts.mark_verified(s, admin, record_id(user_id)),
+            lambda s, admin: members.mark_verified(s, admin, record_id(user_id)),
             "Marked verified.",
         )
 
     @event
     def ban_member(self, form: dict):
         self._admin_act(
-            lambda s, admin: accounts.ban(
+            lambda s, admin: members.ban(
                 s, admin, record_id(form.get("user_id")), form.get("reason", "")
             ),
             "Member banned; their open sessions have ended.",
@@ -124,21 +124,19 @@ class AdminState(AdminPageState):
 
     @event
     def unban_member(self, user_id: int):
-        self._admin_act(
-            lambda s, admin: accounts.unban(s, admin, record_id(user_id)), "Ban lifted."
-        )
+        self._admin_act(lambda s, admin: members.unban(s, admin, record_id(user_id)), "Ban lifted.")
 
     @event
     def make_admin(self, user_id: int):
         self._admin_act(
-            lambda s, admin: accounts.set_role(s, admin, record_id(user_id), Role.ADMIN),
+            lambda s, admin: members.set_role(s, admin, record_id(user_id), Role.ADMIN),
             "Now an admin.",
         )
 
     @event
     def make_member(self, user_id: int):
         self._admin_act(
-            lambda s, admin: accounts.set_role(s, admin, record_id(user_id), Role.MEMBER),
+            lambda s, admin: members.set_role(s, admin, record_id(user_id), Role.MEMBER),
             "Admin role removed.",
         )
 

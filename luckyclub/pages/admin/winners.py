@@ -14,7 +14,7 @@ from luckyclub.core import routes
 from luckyclub.core.errors import UserError
 from luckyclub.core.words import when
 from luckyclub.models import WinnerStatus
-from luckyclub.platform import accounts, draw_actions, draw_public, winner_media
+from luckyclub.platform import draw_actions, draw_public, members, winner_media
 from luckyclub.state.admin import AdminPageState, record_id
 from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
@@ -243,7 +243,7 @@ def _managed(row: WinnerRow) -> ManagedWinner:
 
 
 def _who(s, user_id: int | None) -> str:
-    person = accounts.person(s, user_id)
+    person = members.person(s, user_id)
     return f"{person.display_name} ({person.email})" if person else "an entrant"
 
 

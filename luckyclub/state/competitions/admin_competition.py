@@ -13,7 +13,7 @@ from luckyclub.competitions import catalogue, orders, pictures, postal
 from luckyclub.core import routes
 from luckyclub.core.words import when
 from luckyclub.models import CompetitionStatus, DrawStatus, id_of
-from luckyclub.platform import accounts, audit, draw_actions, draw_public, draws, uploads
+from luckyclub.platform import audit, draw_actions, draw_public, draws, members, uploads
 from luckyclub.state.admin import (
     TRIGGER_WORDS,
     AdminPageState,
@@ -110,7 +110,7 @@ def targets_of(draw, view: draw_public.DrawView, competition_id: int) -> list[tu
 def _history(s, draw, view: draw_public.DrawView, competition_id: int, tz: str) -> list[LogRow]:
     """The draw's own events (from its record) and what admins did, oldest first."""
     entries = audit.for_targets(s, targets_of(draw, view, competition_id))
-    emails = accounts.emails_of(s, [draw.actor_id, *(entry.actor_id for entry in entries)])
+    emails = members.emails_of(s, [draw.actor_id, *(entry.actor_id for entry in entries)])
     by = f" by {emails[draw.actor_id]}" if draw.actor_id in emails else ""
     rows = [(draw.created_at, f"Draw scheduled; its commitment {draw.commitment} is public.")]
     if draw.closed_at:
