@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy import Integer, String, bindparam, delete, func, insert, inspect, update
+from sqlalchemy import Integer, String, bindparam, delete, func, insert, update
 from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
 from luckyclub.competitions import catalogue
@@ -43,6 +43,7 @@ from luckyclub.models import (
     User,
     UTCDateTime,
     id_of,
+    table_of,
     utcnow,
 )
 from luckyclub.platform import mail, notify, payments
@@ -208,18 +209,12 @@ def _number(
 # more Python than the database takes to run it.
 
 
-def _core_table(model: type[SQLModel]) -> sa.Table:
-    table = inspect(model).local_table
-    assert isinstance(table, sa.Table)  # a table model maps exactly one table
-    return table
-
-
 @functools.cache
 def _numbering(held: bool) -> ReturningUpdate[tuple[int]]:
     """The capped UPDATE that numbers :n tickets of :competition_id while it is on sale at :now (a
     held order's from its hold, another's from the room nobody holds), returning the new `sold`.
     Core's table, not the model: with parameters, an ORM statement would run as a bulk one."""
-    table = _core_table(Competition)
+    table = table_of(Competition)
     n = bindparam("n", type_=Integer)
     conditions = [
         table.c.id == bindparam("competition_id", type_=Integer),
@@ -249,7 +244,7 @@ def _numbered_with_tickets(held: bool) -> ReturningInsert[tuple[int]]:
         bindparam("ticket_status", type_=String),
         bindparam("now", type_=UTCDateTime()),
     ).select_from(numbered)
-    table = _core_table(Ticket)
+    table = table_of(Ticket)
     columns = ["competition_id", "number", "order_id", "user_id", "status", "created_at"]
     return insert(table).from_select(columns, rows).returning(table.c.number).add_cte(numbered)
 

@@ -12,7 +12,7 @@ from luckyclub.models.accounts import (
     TokenPurpose,
     User,
 )
-from luckyclub.models.base import UTCDateTime, id_of, one_of, utcnow
+from luckyclub.models.base import UTCDateTime, id_of, one_of, table_of, utcnow
 from luckyclub.models.club import (
     EntryBalance,
     EntryLedger,
@@ -99,5 +99,6 @@ __all__ = [
     "WinnerStatus",
     "id_of",
     "one_of",
+    "table_of",
     "utcnow",
 ]

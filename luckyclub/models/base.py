@@ -74,3 +74,11 @@ def one_of(column: str, values: Iterable[str]) -> sa.CheckConstraint:
     written by hand, or a value from code of another version, is refused by the database."""
     listed = ", ".join(f"'{value}'" for value in values)
     return sa.CheckConstraint(f"{column} IN ({listed})", name=column)
+
+
+def table_of(model: type[SQLModel]) -> sa.Table:
+    """A table model's Core table, for statements built once with parameters (an ORM statement
+    run with parameters would be a bulk one)."""
+    table = sa.inspect(model).local_table
+    assert isinstance(table, sa.Table)  # a table model maps exactly one table
+    return table

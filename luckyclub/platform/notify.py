@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 
-import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -18,7 +17,7 @@ from luckyclub.core import money
 from luckyclub.core.settings import get_settings
 from luckyclub.integrations import klaviyo
 from luckyclub.integrations.sms import MAX_LENGTH as SMS_MAX_LENGTH
-from luckyclub.models import Channel, OutboxMessage, Role, User, utcnow
+from luckyclub.models import Channel, OutboxMessage, Role, User, table_of, utcnow
 from luckyclub.platform import mail
 
 # The events, named as Klaviyo's metrics are (its flows start from these names).
@@ -124,19 +123,13 @@ def _queue(session: Session, message: OutboxMessage) -> None:
     sent or not, in one statement: the unique index on the dedupe key decides, so rows added earlier
     in this transaction count, and of two transactions queueing the same notification at once,
     one adds it (the other waits for it, then adds nothing)."""
-    table = _outbox_table()
+    table = table_of(OutboxMessage)
     values = {column.name: getattr(message, column.name) for column in table.columns}
     values.pop("id")
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(
         insert(table).values(values).on_conflict_do_nothing(index_elements=["dedupe_key"])
     )
-
-
-def _outbox_table() -> sa.Table:
-    table = sa.inspect(OutboxMessage).local_table
-    assert isinstance(table, sa.Table)  # a table model maps exactly one table
-    return table
 
 
 def _klaviyo_message(
