@@ -6,50 +6,17 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[2] / "luckyclub"
-
-
-def _modules(*folders: str) -> list[Path]:
-    return sorted(p for folder in folders for p in (PACKAGE / folder).rglob("*.py"))
-
-
-def _module_name(path: Path) -> str:
-    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-def _imported(path: Path) -> list[tuple[int, str]]:
-    """Every module `path` imports (relative imports resolved), with its line."""
-    tree = ast.parse(path.read_text(), filename=str(path))
-    package = _module_name(path).split(".")
-    if path.name != "__init__.py":
-        package = package[:-1]
-    found = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found += [(node.lineno, alias.name) for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                base = ".".join([*package[: len(package) - node.level + 1], *filter(None, [base])])
-            found.append((node.lineno, base))
-            # `from luckyclub.pages.admin import home` imports the module home
-            found += [(node.lineno, f"{base}.{alias.name}") for alias in node.names]
-    return found
-
-
-def _where(path: Path, line: int) -> str:
-    return f"{path.relative_to(PACKAGE.parent)}:{line}"
+from tests.layers import imported, modules, where
 
 
 def test_no_page_imports_another_page():
     # A package's __init__ imports its own pages: that is how they register with @rx.page.
-    pages = [p for p in _modules("pages") if p.name != "__init__.py"]
+    pages = [p for p in modules("pages") if p.name != "__init__.py"]
     assert pages
     wrong = [
-        f"{_where(path, line)} imports {name}"
+        f"{where(path, line)} imports {name}"
         for path in pages
-        for line, name in _imported(path)
+        for line, name in imported(path)
         if name == "luckyclub.pages" or name.startswith("luckyclub.pages.")
     ]
     assert not wrong, "Move what pages share to state/ or components/:\n" + "\n".join(wrong)
@@ -68,7 +35,7 @@ def _queries(path: Path) -> list[str]:
     found = sorted(
         {
             (line, f"imports {name.split('.')[0]}")
-            for line, name in _imported(path)
+            for line, name in imported(path)
             if name.split(".")[0] in ("sqlmodel", "sqlalchemy")
         }
     )
@@ -85,11 +52,11 @@ def _queries(path: Path) -> list[str]:
                 found.append((node.lineno, f"calls .{func.attr}()"))
             elif func.attr == "get" and named in SESSION_NAMES:
                 found.append((node.lineno, f"calls {named}.get()"))
-    return [f"{_where(path, line)} {what}" for line, what in found]
+    return [f"{where(path, line)} {what}" for line, what in found]
 
 
 def test_pages_states_and_components_read_through_services():
-    shell = _modules(*SHELL)
+    shell = modules(*SHELL)
     assert shell
     wrong = [where for path in shell for where in _queries(path)]
     assert not wrong, "Call a service's read model instead:\n" + "\n".join(wrong)
