@@ -41,6 +41,29 @@ _NOTIFY_BYTES = 7000  # PostgreSQL refuses a NOTIFY payload of 8000 bytes or mor
 
 Listener = Callable[[frozenset[str]], None]
 
+# ---- the topics (docs/changes.md has the table of who announces and who follows each) ----------
+
+COMPETITIONS = "competitions"  # the public competitions list: any competition, its counts
+CLUB = "club"  # the club's raffles: opened, closed, rolled over, their totals and draws
+ADMIN_DRAWS = "admin:draws"  # the admin's draw queue: any draw's status
+ADMIN_WINNERS = "admin:winners"  # the admin's winner queue: winners, their steps and status
+ADMIN_PROOFS = "admin:proofs"  # the admin's proof queue: proofs sent and reviewed
+
+
+def member(user_id: int) -> str:
+    """One member's own pages: their entries, proofs, membership, orders, tickets and wins."""
+    return f"member:{user_id}"
+
+
+def competition(competition_id: int) -> str:
+    """One competition's page: its status, counts, minimum and draw."""
+    return f"competition:{competition_id}"
+
+
+def draw(draw_id: int) -> str:
+    """One draw's pages (/draws/<id>, /live/<id>): its status, result and winners."""
+    return f"draw:{draw_id}"
+
 
 def announce(session: Session, *topics: str) -> None:
     """Say, inside the caller's unit of work, that what these topics name has changed; every
