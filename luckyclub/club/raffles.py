@@ -27,7 +27,7 @@ from luckyclub.models import (
     id_of,
     utcnow,
 )
-from luckyclub.platform import audit, draws, file_store, notify, programs, roles, uploads
+from luckyclub.platform import audit, changes, draws, file_store, notify, programs, roles, uploads
 
 MODE = "raffle"  # a raffle's draw is the pool (raffle, raffle id)
 _MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -515,6 +515,10 @@ class RafflePool:
 
     def delivered(self, session: Session, draw: Draw, winner, user: User) -> None:
         """Raffle winners are thanked in person; nothing is sent."""
+
+    def topics(self, session: Session | None, draw: Draw) -> tuple[str, ...]:
+        """A raffle's draw shows wherever the club's raffles do."""
+        return (changes.CLUB,)
 
 
 draws.register_pool(MODE, RafflePool())

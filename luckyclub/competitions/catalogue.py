@@ -38,7 +38,7 @@ from luckyclub.models import (
     id_of,
     utcnow,
 )
-from luckyclub.platform import audit, draw_actions, draws, file_store
+from luckyclub.platform import audit, changes, draw_actions, draws, file_store
 from luckyclub.platform.permissions import require_admin
 
 
@@ -114,6 +114,11 @@ def choices_of(competition: Competition) -> list[str]:
 
 def images_of(competition: Competition) -> list[str]:
     return json.loads(competition.images or "[]")
+
+
+def topics(competition_id: int) -> tuple[str, str]:
+    """The topics a change to a competition is announced on: its page and the public list."""
+    return changes.competition(competition_id), changes.COMPETITIONS
 
 
 def get(session: Session, competition_id: int) -> Competition:

@@ -188,5 +188,9 @@ class CompetitionPool:
             prize=draw.prize,
         )
 
+    def topics(self, session: Session | None, draw: Draw) -> tuple[str, ...]:
+        """A competition's draw shows on its page and in the list (drawn, cancelled)."""
+        return catalogue.topics(draw.source_id)
+
 
 draws.register_pool(catalogue.MODE, CompetitionPool())

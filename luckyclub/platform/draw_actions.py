@@ -103,6 +103,7 @@ def skip_beacon(
     draw = draws.get(session, draw_id)
     if not switched:
         raise UserError(_cannot(draw, "switch to no beacon"))
+    draws.announce(session, draw)
     audit.record(session, admin, "draw.no_beacon", "draw", draw_id, reason)
     return draw
 
@@ -168,8 +169,9 @@ def override(
         now,
     )
     draw.next_attempt_at = None
-    draws.add_winner(session, draw, 1, 0, chosen_ticket, ref, users)
+    winner = draws.add_winner(session, draw, 1, 0, chosen_ticket, ref, users)
     pool.settle(session, draw, now)
+    draws.announce(session, draw, [winner])
     who = user.email if user else f"ticket {chosen_ticket}"
     audit.record(session, admin, "draw.override", "draw", draw_id, f"{who}: {reason}")
     session.flush()
@@ -236,6 +238,7 @@ def reroll(session: Session, admin: User, winner_id: int, reason: str) -> DrawWi
     replacement = draws.add_winner(
         session, draw, winner.position, number, drawn.ticket, drawn.entrant, users
     )
+    draws.announce(session, draw, [winner, replacement])
     audit.record(session, admin, "draw.reroll", "draw", draw.id, f"reroll {number}: {reason}")
     session.flush()
     return replacement
@@ -263,6 +266,7 @@ def void(
     if not voided:
         raise UserError(_cannot(draw, "void"))
     draws.pool_of(draw).voided(session, draw, now)
+    draws.announce(session, draw)
     audit.record(session, admin, "draw.void", "draw", draw_id, reason)
     return draw
 
@@ -289,12 +293,12 @@ def set_winner_status(
         raise UserError("That winner no longer exists.")
     if winner.status == WinnerStatus.REPLACED:
         raise UserError("This winner was replaced; act on their replacement instead.")
+    draw = db.get_existing(session, Draw, winner.draw_id)
     if action == "contacted":
         winner.status, winner.contacted_at = WinnerStatus.CONTACTED, winner.contacted_at or now
     elif action == "delivered":
         winner.status, winner.delivered_at = WinnerStatus.DELIVERED, now
         winner.contacted_at = winner.contacted_at or now
-        draw = db.get_existing(session, Draw, winner.draw_id)
         user = session.get(User, winner.user_id) if winner.user_id else None
         if user is not None:
             draws.pool_of(draw).delivered(session, draw, winner, user)
@@ -304,6 +308,7 @@ def set_winner_status(
         winner.published_at = None
     else:
         raise UserError(f"Unknown winner action {action!r}.")
+    draws.announce(session, draw, [winner])
     audit.record(session, admin, f"winner.{action}", "draw_winner", winner.id)
     return winner
 

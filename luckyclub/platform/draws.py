@@ -7,7 +7,8 @@ luckyclub.draws does the arithmetic; this module keeps the records and makes sur
 triggers a draw — the scheduler in any process, an admin's double click, `jobs run-due` — it runs
 once: a trigger first claims the draw with a conditional UPDATE, and only the claimant draws.
 What admins do to a draw (draw now, override, void, reroll, the winner queue) is in
-platform/draw_actions.py, built on `take` and `add_winner` here.
+platform/draw_actions.py, built on `take` and `add_winner` here. Every change to a draw is
+announced on the change feed (`announce`, docs/changes.md) in the unit of work that makes it.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ from luckyclub.models import (
     id_of,
     utcnow,
 )
+from luckyclub.platform import changes
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +82,7 @@ def on_drawn(listener: Callable[[int], object]) -> Callable[[int], object]:
     return listener
 
 
-def _announce(draw_id: int) -> None:
+def _tell_listeners(draw_id: int) -> None:
     for listener in _listeners:
         try:
             listener(draw_id)
@@ -130,6 +132,10 @@ class Pool(Protocol):
     def delivered(self, session: Session, draw: Draw, winner: DrawWinner, user: User) -> None:
         """What follows an admin marking a winner's prize delivered (in the same transaction)."""
 
+    def topics(self, session: Session | None, draw: Draw) -> tuple[str, ...]:
+        """The change feed's topics of the draw's source (platform/changes.py): what else shows
+        the draw, so changes when it does."""
+
 
 _pools: dict[str, Pool] = {}
 
@@ -152,6 +158,24 @@ def mode_title(mode: str) -> str:
 def pool_name(mode: str, source_id: int) -> str:
     """The pool id entrant refs are keyed with: raffle-12, competition-5 (docs/fairness.md)."""
     return f"{mode}-{source_id}"
+
+
+def topics_of(session: Session | None, draw: Draw) -> tuple[str, ...]:
+    """The topics a change to this draw is announced on, and a page showing it follows: the
+    draw's own (`draw:<id>`) and its source's (the club's raffles; a competition's page and the
+    list). A page may ask without a session."""
+    return (changes.draw(id_of(draw)), *pool_of(draw).topics(session, draw))
+
+
+def announce(session: Session, draw: Draw, winners: Sequence[DrawWinner] = ()) -> None:
+    """Say, in the unit of work that changed the draw, that it changed: on its topics and the
+    admin's draw queue; with `winners` (drawn, replaced, or moved on a step) also on the winner
+    queue and each winner's own pages."""
+    topics = [*topics_of(session, draw), changes.ADMIN_DRAWS]
+    members = [changes.member(w.user_id) for w in winners if w.user_id is not None]
+    if winners:
+        topics.append(changes.ADMIN_WINNERS)
+    changes.announce(session, *topics, *members)
 
 
 class DrawTerms(TypedDict):
@@ -235,6 +259,7 @@ def schedule(session: Session, mode: str, source_id: int, **terms: Unpack[DrawTe
         if stored is None:
             raise  # not another process's draw for this pool: a different constraint failed
         return stored
+    announce(session, draw)
     return draw
 
 
@@ -243,8 +268,11 @@ def sync(session: Session, mode: str, source_id: int, **terms: Unpack[DrawTerms]
     scheduled; after that they are final."""
     draw = schedule(session, mode, source_id, **terms)
     if draw.status == DrawStatus.SCHEDULED:
-        for name, value in terms.items():
+        edited = {name: value for name, value in terms.items() if getattr(draw, name) != value}
+        for name, value in edited.items():
             setattr(draw, name, value)
+        if edited:
+            announce(session, draw)
     return draw
 
 
@@ -284,6 +312,7 @@ def close(session: Session, draw_id: int, now: datetime | None = None) -> bool:
     else:
         draw.no_beacon_reason = draw.no_beacon_reason or "Drawn without a public beacon (setting)."
         draw.next_attempt_at = now
+    announce(session, draw)
     return True
 
 
@@ -337,7 +366,7 @@ def perform(
     except BaseException:
         _release(draw_id, token)
         raise
-    _announce(draw_id)
+    _tell_listeners(draw_id)
     return Outcome("drawn", f"Drawn: {count} winner{'s' if count != 1 else ''}.")
 
 
@@ -397,12 +426,15 @@ def _claim(draw_id: int, now: datetime) -> str | None:
 
 
 def _release(draw_id: int, token: str, **values: object) -> None:
+    """End this trigger's claim; `values` record why the draw waits (shown to admins)."""
     with db.session_scope() as session:
-        session.exec(
+        released = session.exec(
             update(Draw)
             .where(col(Draw.id) == draw_id, col(Draw.claim_token) == token)
             .values(claim_token=None, claimed_until=None, **values)
-        )
+        ).rowcount
+        if released and values:
+            announce(session, db.get_existing(session, Draw, draw_id))
 
 
 def _beacon_for(draw: Draw, now: datetime) -> tuple[BeaconRound | None, dict]:
@@ -478,9 +510,12 @@ def _draw(
     draw.claim_token = draw.claimed_until = draw.last_problem = None
     winners = drawn_winners(result)
     users = pool.owners(session, draw, winners)
-    for position, winner in enumerate(winners, start=1):
+    added = [
         add_winner(session, draw, position, 0, winner.ticket, winner.entrant, users)
+        for position, winner in enumerate(winners, start=1)
+    ]
     pool.settle(session, draw, now)
+    announce(session, draw, added)
     return len(winners)
 
 
@@ -494,7 +529,7 @@ def add_winner(
     users: dict[str, int],
 ) -> DrawWinner:
     """Record one winner and congratulate them through the pool: the draw, an override and a
-    reroll all add their winners this way."""
+    reroll all add their winners this way (and each announces them with the draw)."""
     winner = DrawWinner(
         draw_id=id_of(draw),
         position=position,

@@ -11,10 +11,11 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from luckyclub.core import db
 from luckyclub.core.errors import UserError
 from luckyclub.core.settings import get_settings
-from luckyclub.models import DrawWinner, User, WinnerStatus
-from luckyclub.platform import audit, file_store, uploads
+from luckyclub.models import Draw, DrawWinner, User, WinnerStatus
+from luckyclub.platform import audit, draws, file_store, uploads
 from luckyclub.platform.permissions import require_admin
 
 MAX_DETAILS = 1000
@@ -53,11 +54,14 @@ def sniff_video(data: bytes) -> Video | None:
 
 
 def _winner(session: Session, winner_id: int) -> DrawWinner:
+    """The winner an admin is changing, announced as changed (with its draw) in this unit of
+    work."""
     winner = session.get(DrawWinner, winner_id)
     if winner is None:
         raise UserError("That winner no longer exists.")
     if winner.status == WinnerStatus.REPLACED:
         raise UserError("This winner was replaced; add details to their replacement instead.")
+    draws.announce(session, db.get_existing(session, Draw, winner.draw_id), [winner])
     return winner
 
 

@@ -8,9 +8,10 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from luckyclub.core import db
 from luckyclub.core.errors import UserError
 from luckyclub.models import Draw, DrawStatus, DrawWinner, User, WinnerStatus, id_of
-from luckyclub.platform import audit, draw_kinds
+from luckyclub.platform import audit, draw_kinds, draws
 
 NEXT_STEPS: dict[str, str] = {
     WinnerStatus.NOTIFIED: "We have emailed you and will contact you soon to arrange your prize.",
@@ -71,6 +72,7 @@ def set_name_consent(session: Session, user: User, winner_id: int, show: bool) -
         raise UserError("That win is not one of yours.")
     winner.show_name = bool(show)
     session.add(winner)
+    draws.announce(session, db.get_existing(session, Draw, winner.draw_id), [winner])
     action = "winner.name_shown" if winner.show_name else "winner.name_hidden"
     audit.record(session, user, action, "draw_winner", winner.id)
     return winner

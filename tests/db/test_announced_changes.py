@@ -1,0 +1,316 @@
+"""Services announce what they change (platform/changes.py): each change is heard on the topics
+the pages showing it follow, once its unit of work commits, and never when it fails.
+
+Each case makes its records, then calls a service twice: first while every unit of work that
+announced something fails at its commit with a UserError (nothing may be heard), then normally
+(its topics must be heard). A case's topics are ones only its own service announces, so a test
+fails when that announce is removed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import queue
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from sqlmodel import Session, col, select
+
+from luckyclub import jobs
+from luckyclub.club import ledger, raffles
+from luckyclub.core import db
+from luckyclub.core.errors import UserError
+from luckyclub.models import (
+    Draw,
+    DrawWinner,
+    LedgerSource,
+    Role,
+    User,
+    utcnow,
+)
+from luckyclub.platform import changes, draw_actions, draws, wins
+from tests.db.factories import add_competition, add_open_raffle, add_user
+
+_markers = itertools.count()
+
+
+class Ear:
+    """A listener on the change feed that can tell what a call's commits were heard as."""
+
+    def __init__(self) -> None:
+        self.heard: queue.Queue[frozenset[str]] = queue.Queue()
+        self.listening = changes.listen(self.heard.put)
+        assert self.listening.wait_until_ready(), "the listener never started listening"
+
+    def since_last_time(self) -> set[str]:
+        """Every topic heard since the last call: a marker committed now closes the list, as
+        changes arrive in commit order."""
+        marker = f"marker:{next(_markers)}"
+        with db.session_scope() as session:
+            changes.announce(session, marker)
+        heard: set[str] = set()
+        while marker not in (topics := self.heard.get(timeout=10)):
+            heard |= topics
+        return heard
+
+
+@pytest.fixture()
+def ear(app_db) -> Iterator[Ear]:
+    ear = Ear()
+    yield ear
+    ear.listening.stop()
+
+
+REFUSED = "This unit of work fails after announcing its change."
+
+
+@contextmanager
+def announcing_commits_fail() -> Iterator[None]:
+    """Every unit of work that announced something fails at its commit, as one refused by a
+    UserError would; the others (a draw's claim, say) commit as usual."""
+
+    def refuse(session: Session) -> None:
+        if session.info.get(changes._PENDING):
+            raise UserError(REFUSED)
+
+    # First in line: on PostgreSQL the feed's own before_commit hook sends the NOTIFY.
+    event.listen(Session, "before_commit", refuse, insert=True)
+    try:
+        yield
+    finally:
+        event.remove(Session, "before_commit", refuse)
+
+
+# ---- records the cases start from ------------------------------------------------------------
+
+Records = dict[str, Any]
+
+
+def _admin(session: Session) -> User:
+    return add_user(session, f"admin{next(_markers)}@example.com", Role.ADMIN)
+
+
+def _as(session: Session, user_id: int) -> User:
+    return db.get_existing(session, User, user_id)
+
+
+def _raffle_draw(session: Session, *, state: str = "scheduled") -> Records:
+    """A raffle whose close has passed, its draw in `state` (scheduled, closed or drawn), and
+    two members holding entries in it."""
+    now = utcnow()
+    raffle = add_open_raffle(session, month="2023-08", closes_at=now - timedelta(minutes=1))
+    draw = raffles.schedule_draw(session, raffle)
+    session.commit()
+    members = [add_user(session, f"{name}@example.com") for name in ("ann", "bob")]
+    for held, member in enumerate(members, start=5):
+        ledger.credit(
+            session,
+            raffle_id=raffle.id,
+            user_id=member.id,
+            source=LedgerSource.BASE,
+            amount=held,
+            key=f"test:{member.id}",
+            now=now - timedelta(days=1),
+        )
+    session.commit()
+    if state in ("closed", "drawn"):
+        with db.session_scope() as writing:
+            assert draws.close(writing, draw.id)
+    if state == "drawn":
+        assert draws.perform(draw.id).status == "drawn"
+    return {
+        "admin": _admin(session).id,
+        "draw": draw.id,
+        "raffle": raffle.id,
+        "members": [member.id for member in members],
+    }
+
+
+def _winners(draw_id: int) -> list[DrawWinner]:
+    with db.session_scope() as session:
+        query = select(DrawWinner).where(DrawWinner.draw_id == draw_id)
+        return list(session.exec(query.order_by(col(DrawWinner.id))).all())
+
+
+def _draw_topics(draw_id: int, *pool: str) -> set[str]:
+    return {changes.draw(draw_id), changes.ADMIN_DRAWS, *pool}
+
+
+def _winner_topics(*user_ids: int | None) -> set[str]:
+    return {changes.ADMIN_WINNERS} | {changes.member(u) for u in user_ids if u is not None}
+
+
+def _raffle_draw_and_winners(r: Records) -> set[str]:
+    """The raffle's draw and the club changed, and so did every winner of the draw."""
+    winners = [w.user_id for w in _winners(r["draw"])]
+    return _draw_topics(r["draw"], changes.CLUB) | _winner_topics(*winners)
+
+
+# ---- the draw lifecycle ---------------------------------------------------------------------
+
+
+def _raffle_created(r: Records) -> None:
+    with db.session_scope() as session:
+        raffle = raffles.create(
+            session, _as(session, r["admin"]), month="2099-01", title="Jan", prize="A bike"
+        )
+        session.flush()
+        r["created"] = raffles.draw_of(session, raffle.id).id
+
+
+def _raffle_prize_changed(r: Records) -> None:
+    with db.session_scope() as session:
+        raffles.update(session, _as(session, r["admin"]), r["raffle"], prize="Two bikes")
+
+
+def _waited_for_beacon(r: Records) -> None:
+    outcome = draws.perform(r["draw"], now=utcnow() + timedelta(minutes=1))
+    assert outcome.status == "waiting"
+
+
+def _void(r: Records) -> None:
+    with db.session_scope() as session:
+        draw_actions.void(session, _as(session, r["admin"]), r["draw"], "Prize withdrawn")
+
+
+def _override(r: Records) -> None:
+    with db.session_scope() as session:
+        draw_actions.override(
+            session, _as(session, r["admin"]), r["draw"], email="bob@example.com", reason="Court"
+        )
+
+
+def _reroll(r: Records) -> None:
+    [first] = _winners(r["draw"])
+    r["replaced"] = first.user_id
+    with db.session_scope() as session:
+        draw_actions.reroll(session, _as(session, r["admin"]), first.id, "Did not answer")
+
+
+def _winner_contacted(r: Records) -> None:
+    [winner] = _winners(r["draw"])
+    with db.session_scope() as session:
+        draw_actions.set_winner_status(session, _as(session, r["admin"]), winner.id, "contacted")
+
+
+def _winner_named(r: Records) -> None:
+    [winner] = _winners(r["draw"])
+    assert winner.user_id is not None
+    with db.session_scope() as session:
+        wins.set_name_consent(session, _as(session, winner.user_id), winner.id, True)
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    setup: Callable[[Session], Records]
+    act: Callable[[Records], object]  # the service call, committing its own unit(s) of work
+    topics: Callable[[Records], set[str]]  # what it must be heard as (read after it ran)
+    beacon: bool = False  # draws bind to a drand round (no relay answers); otherwise they do not
+
+    def __str__(self) -> str:
+        return self.name
+
+
+CASES = [
+    Case(
+        "a raffle and its draw scheduled by an admin",
+        lambda s: {"admin": _admin(s).id},
+        _raffle_created,
+        lambda r: _draw_topics(r["created"], changes.CLUB),
+    ),
+    Case(
+        "a raffle's edit carried to its draw",
+        _raffle_draw,
+        _raffle_prize_changed,
+        lambda r: _draw_topics(r["draw"], changes.CLUB),
+    ),
+    Case(
+        "a pool closed by the draws job",
+        _raffle_draw,
+        lambda r: jobs.run_draws(),
+        lambda r: _draw_topics(r["draw"], changes.CLUB),
+        beacon=True,
+    ),
+    Case(
+        "a draw waiting for its beacon round",
+        lambda s: _raffle_draw(s, state="closed"),
+        _waited_for_beacon,
+        lambda r: _draw_topics(r["draw"], changes.CLUB),
+        beacon=True,
+    ),
+    Case(
+        "a pool drawn by the draws job",
+        lambda s: _raffle_draw(s, state="closed"),
+        lambda r: jobs.run_draws(),
+        _raffle_draw_and_winners,
+    ),
+    Case(
+        "a draw voided by an admin",
+        _raffle_draw,
+        _void,
+        lambda r: _draw_topics(r["draw"], changes.CLUB),
+    ),
+    Case(
+        "a winner named by an admin's override",
+        lambda s: _raffle_draw(s, state="closed"),
+        _override,
+        lambda r: _draw_topics(r["draw"], changes.CLUB) | _winner_topics(r["members"][1]),
+    ),
+    Case(
+        "a winner rerolled",
+        lambda s: _raffle_draw(s, state="drawn"),
+        _reroll,
+        _raffle_draw_and_winners,
+    ),
+    Case(
+        "a winner's next step",
+        lambda s: _raffle_draw(s, state="drawn"),
+        _winner_contacted,
+        _raffle_draw_and_winners,
+    ),
+    Case(
+        "a winner's consent to show their name",
+        lambda s: _raffle_draw(s, state="drawn"),
+        _winner_named,
+        _raffle_draw_and_winners,
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_a_change_is_heard_on_its_topics_once_committed_and_never_when_it_fails(
+    session, ear, settings_env, case
+):
+    settings_env(DRAW_BEACON="1" if case.beacon else "0", DRAND_RELAYS="http://127.0.0.1:9")
+    records = case.setup(session)
+    ear.since_last_time()  # what making the records said
+
+    with pytest.raises(UserError, match=REFUSED), announcing_commits_fail():
+        case.act(records)
+    assert ear.since_last_time() == set()
+
+    case.act(records)
+    heard = ear.since_last_time()
+    wanted = case.topics(records)
+    assert wanted <= heard, f"not heard: {sorted(wanted - heard)}"
+
+
+def test_a_draw_is_followed_on_its_own_topic_and_its_sources(session, no_beacon):
+    raffle = _raffle_draw(session)
+    competition = add_competition(session)
+    competition_draw = draws.draw_of(session, "competition", competition.id)
+    assert competition_draw is not None
+
+    raffle_draw = db.get_existing(session, Draw, raffle["draw"])
+    assert draws.topics_of(None, raffle_draw) == (changes.draw(raffle["draw"]), changes.CLUB)
+    assert draws.topics_of(session, competition_draw) == (
+        changes.draw(competition_draw.id),
+        changes.competition(competition.id),
+        changes.COMPETITIONS,
+    )
