@@ -30,7 +30,7 @@ from luckyclub.models import (
     id_of,
     utcnow,
 )
-from luckyclub.platform import audit, roles
+from luckyclub.platform import audit, changes, roles
 
 MAX_GRANT = 10_000
 
@@ -98,9 +98,11 @@ def credit(
 
 
 def _append(session: Session, row: EntryLedger) -> None:
-    """The one write path: the ledger row, and in the same transaction the cached sums."""
+    """The one write path: the ledger row, and in the same transaction the cached sums. The
+    member's balance changes, and the raffle's total every member sees."""
     session.add(row)
     session.flush()
+    changes.announce(session, changes.member(row.user_id), changes.CLUB)
     # Make sure the balance row exists, then move it: PostgreSQL checks "held >= 0" on the row an
     # INSERT proposes, so a removal cannot go through an upsert's insert half.
     session.execute(
@@ -310,6 +312,8 @@ def rebuild_cache(session: Session) -> int:
     session.execute(
         insert(RaffleTotal).from_select(["raffle_id", "entries", "entrants"], per_raffle)
     )
+    # Any member's balance may have been wrong: every page that shows one reloads.
+    changes.announce(session, changes.EVERYTHING)
     return session.exec(select(func.count()).select_from(EntryBalance)).one()
 
 

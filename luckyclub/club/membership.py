@@ -24,7 +24,7 @@ from luckyclub.core.settings import get_settings
 from luckyclub.integrations import stripe_api
 from luckyclub.integrations.payments import get_payments
 from luckyclub.models import Membership, MembershipStatus, User, id_of, utcnow
-from luckyclub.platform import payments
+from luckyclub.platform import changes, payments
 
 # Stripe subscription statuses; the ones not listed (incomplete, paused…) leave the status alone.
 _SUBSCRIPTION_STATUS = {
@@ -204,7 +204,9 @@ def _find_member(
 
 
 def _membership_row(session: Session, user_id: int) -> Membership:
-    """The member's one membership row, locked for this transaction; created on first sight."""
+    """The member's one membership row, locked for this transaction; created on first sight.
+    The event may change what their dashboard shows of it, so that is announced."""
+    changes.announce(session, changes.member(user_id))
     query = select(Membership).where(Membership.user_id == user_id).with_for_update()
     row = session.exec(query).first()
     if row is None:

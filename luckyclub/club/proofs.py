@@ -29,7 +29,7 @@ from luckyclub.models import (
     id_of,
     utcnow,
 )
-from luckyclub.platform import audit, file_store, uploads
+from luckyclub.platform import audit, changes, file_store, uploads
 from luckyclub.platform.permissions import require_admin
 from luckyclub.platform.uploads import FILE_TYPES, check_upload, hamming_distance
 
@@ -96,6 +96,7 @@ def create_kind(
     kind = ProofKind(name=name, entries=entries, monthly_limit=monthly_limit)
     session.add(kind)
     session.flush()
+    _kinds_changed(session)
     audit.record(
         session,
         admin,
@@ -128,9 +129,16 @@ def update_kind(
     for field, value in changed.items():
         setattr(kind, field, value)
     if changed:
+        _kinds_changed(session)
         detail = ", ".join(f"{field}={value}" for field, value in changed.items())
         audit.record(session, admin, "proof_kind.update", "proof_kind", kind.id, detail)
     return kind
+
+
+def _kinds_changed(session: Session) -> None:
+    """The kinds are listed in the admin's proof queue and on every member's dashboard (the
+    proof form), which follows the club."""
+    changes.announce(session, changes.ADMIN_PROOFS, changes.CLUB)
 
 
 # ---- submitting -----------------------------------------------------------------------------
@@ -226,6 +234,7 @@ def submit(
     except BaseException:
         discard_file(stored_name)
         raise
+    changes.announce(session, changes.ADMIN_PROOFS, changes.member(user_id))
     return proof
 
 
@@ -345,6 +354,7 @@ def review(
             "— nothing was changed."
         )
     session.refresh(proof)
+    changes.announce(session, changes.ADMIN_PROOFS, changes.member(proof.user_id))
     kind = db.get_existing(session, ProofKind, proof.kind_id)
     if approve:
         ledger.credit(

@@ -211,6 +211,7 @@ def create(
     raffle = Raffle(program_id=program_id, month=month, **clean)
     session.add(raffle)
     session.flush()
+    changes.announce(session, changes.CLUB)
     schedule_draw(session, raffle)  # its commitment is public before any entry
     audit.record(session, admin, "raffle.create", "raffle", raffle.id, f"{month}: {raffle.title}")
     return raffle
@@ -229,6 +230,7 @@ def update(
         setattr(raffle, name, clean[name])
     schedule_draw(session, raffle)
     if changed:
+        changes.announce(session, changes.CLUB)
         audit.record(session, admin, "raffle.edit", "raffle", raffle.id, ", ".join(changed))
     return raffle
 
@@ -251,6 +253,7 @@ def set_image(
         raffle.image_name,
         file_store.store_for(session, folder, checked.data, checked.file_type.extension),
     )
+    changes.announce(session, changes.CLUB)
     audit.record(session, admin, "raffle.image", "raffle", raffle.id, filename[:200])
     if old_name:
         file_store.discard_after_commit(session, folder, old_name)
@@ -279,6 +282,7 @@ def open_raffle(
         raise UserError("Move the closing time into the future before opening the raffle.")
     raffle.status = RaffleStatus.OPEN
     session.flush()
+    changes.announce(session, changes.CLUB)
     schedule_draw(session, raffle)
     credited = credit_active_members(session, raffle, now=now)
     audit.record(session, admin, "raffle.open", "raffle", raffle.id, f"{credited} members credited")
@@ -375,6 +379,8 @@ def close_due(session: Session, now: datetime | None = None) -> list[Raffle]:
     ).all()
     for raffle in due:
         raffle.status = RaffleStatus.CLOSED
+    if due:
+        changes.announce(session, changes.CLUB)
     return list(due)
 
 
@@ -413,6 +419,7 @@ def rollover(session: Session, now: datetime | None = None) -> str:
         try:
             with session.begin_nested():
                 session.add(copy)
+            changes.announce(session, changes.CLUB)
         except IntegrityError:
             pass  # another process opened it a moment ago
         raffle = raffle_for_month(session, month, program_id)

@@ -9,6 +9,7 @@ fails when that announce is removed.
 
 from __future__ import annotations
 
+import io
 import itertools
 import queue
 from collections.abc import Callable, Iterator
@@ -22,19 +23,21 @@ from sqlalchemy import event
 from sqlmodel import Session, col, select
 
 from luckyclub import jobs
-from luckyclub.club import ledger, raffles
+from luckyclub.club import ledger, membership, proofs, raffles
 from luckyclub.core import db
 from luckyclub.core.errors import UserError
 from luckyclub.models import (
     Draw,
     DrawWinner,
     LedgerSource,
+    RaffleStatus,
     Role,
     User,
     utcnow,
 )
 from luckyclub.platform import changes, draw_actions, draws, wins
 from tests.db.factories import add_competition, add_open_raffle, add_user
+from tests.unit.test_proof_files import screenshot
 
 _markers = itertools.count()
 
@@ -151,6 +154,78 @@ def _raffle_draw_and_winners(r: Records) -> set[str]:
     return _draw_topics(r["draw"], changes.CLUB) | _winner_topics(*winners)
 
 
+# ---- the club ----------------------------------------------------------------------------------
+
+
+def _club(session: Session, *, proof: bool = False) -> Records:
+    """This month's raffle, open, a proof kind, and a member whose email is confirmed (with a
+    proof waiting for review)."""
+    now = utcnow()
+    raffle = add_open_raffle(session, raffles.month_of(now), closes_at=now + timedelta(days=10))
+    admin = _admin(session)
+    kind = proofs.create_kind(session, admin, name="Shared a post", entries=3, monthly_limit=2)
+    member = add_user(session, "ann@example.com")
+    member.email_verified_at = now
+    session.commit()
+    records = {"admin": admin.id, "raffle": raffle.id, "kind": kind.id, "member": member.id}
+    if proof:
+        _proof_sent(records)
+    return records
+
+
+def _draft_raffle(session: Session) -> int:
+    now = utcnow()
+    raffle = add_open_raffle(
+        session, "2099-01", closes_at=now + timedelta(days=10), status=RaffleStatus.DRAFT
+    )
+    raffles.schedule_draw(session, raffle)  # as raffles.create does
+    session.commit()
+    return raffle.id
+
+
+def _base_entries(r: Records) -> None:
+    with db.session_scope() as session:
+        raffle = raffles.get(session, r["raffle"])
+        assert raffles.credit_base_entries(session, raffle, r["member"]) is not None
+
+
+def _raffle_opened(r: Records) -> None:
+    with db.session_scope() as session:
+        raffles.open_raffle(session, _as(session, r["admin"]), r["raffle"])
+
+
+def _proof_sent(r: Records) -> None:
+    picture = io.BytesIO()
+    screenshot(1).save(picture, format="PNG")
+    with db.session_scope() as session:
+        proof = proofs.submit(
+            session,
+            _as(session, r["member"]),
+            kind_id=r["kind"],
+            filename="post.png",
+            data=picture.getvalue(),
+            note="",
+        )
+        session.flush()
+        r["proof"] = proof.id
+
+
+def _proof_approved(r: Records) -> None:
+    with db.session_scope() as session:
+        proofs.review(session, _as(session, r["admin"]), r["proof"], approve=True)
+
+
+def _joined_through_the_webhook(r: Records) -> None:
+    with db.session_scope() as session:
+        member = _as(session, r["member"])
+        checkout_id = membership.start_checkout(session, member).split("session=", 1)[1]
+    membership.complete_test_checkout(None, member, checkout_id)
+
+
+def _club_member(r: Records) -> set[str]:
+    return {changes.member(r["member"])}
+
+
 # ---- the draw lifecycle ---------------------------------------------------------------------
 
 
@@ -218,6 +293,36 @@ class Case:
 
 
 CASES = [
+    Case(
+        "a member's base entries in the club raffle",
+        _club,
+        _base_entries,
+        lambda r: _club_member(r) | {changes.CLUB},
+    ),
+    Case(
+        "a raffle opened by an admin",
+        lambda s: {"admin": _admin(s).id, "raffle": _draft_raffle(s)},
+        _raffle_opened,
+        lambda r: {changes.CLUB},
+    ),
+    Case(
+        "a proof sent for review",
+        _club,
+        _proof_sent,
+        lambda r: _club_member(r) | {changes.ADMIN_PROOFS},
+    ),
+    Case(
+        "a proof approved",
+        lambda s: _club(s, proof=True),
+        _proof_approved,
+        lambda r: _club_member(r) | {changes.ADMIN_PROOFS, changes.CLUB},
+    ),
+    Case(
+        "a membership paid for through the webhook",
+        _club,
+        _joined_through_the_webhook,
+        _club_member,
+    ),
     Case(
         "a raffle and its draw scheduled by an admin",
         lambda s: {"admin": _admin(s).id},
@@ -287,7 +392,12 @@ CASES = [
 def test_a_change_is_heard_on_its_topics_once_committed_and_never_when_it_fails(
     session, ear, settings_env, case
 ):
-    settings_env(DRAW_BEACON="1" if case.beacon else "0", DRAND_RELAYS="http://127.0.0.1:9")
+    settings_env(
+        DRAW_BEACON="1" if case.beacon else "0",
+        DRAND_RELAYS="http://127.0.0.1:9",
+        STRIPE_SECRET_KEY=None,  # payments through the local test twin and the real webhook
+        STRIPE_WEBHOOK_SECRET=None,
+    )
     records = case.setup(session)
     ear.since_last_time()  # what making the records said
 
