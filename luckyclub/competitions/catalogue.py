@@ -121,6 +121,14 @@ def topics(competition_id: int) -> tuple[str, str]:
     return changes.competition(competition_id), changes.COMPETITIONS
 
 
+def announce(session: Session, competition_id: int, *buyers: int | None) -> None:
+    """Say, in the unit of work that changes it, that a competition changed (its details,
+    status, pictures or counts), and so did the own pages of `buyers` (members whose orders or
+    tickets changed; None for a postal entrant without an account)."""
+    members = [changes.member(user_id) for user_id in buyers if user_id is not None]
+    changes.announce(session, *topics(competition_id), *members)
+
+
 def get(session: Session, competition_id: int) -> Competition:
     competition = session.get(Competition, competition_id)
     if competition is None:
@@ -387,6 +395,7 @@ def create(session: Session, admin: User, *, now: datetime | None = None, **fiel
         raise UserError("The end date must be in the future.", field="ends_at")
     session.add(competition)
     session.flush()
+    announce(session, id_of(competition))
     schedule_draw(session, competition)
     audit.record(
         session, admin, "competition.create", "competition", competition.id, competition.title
@@ -421,6 +430,7 @@ def update(
     _sync_draw(session, competition, now)
     if changed:
         competition.updated_at = now
+        announce(session, competition_id)
         audit.record(
             session, admin, "competition.edit", "competition", competition.id, ", ".join(changed)
         )
@@ -474,6 +484,7 @@ def duplicate(session: Session, admin: User, competition_id: int, now: datetime 
     )
     session.add(copy)
     session.flush()
+    announce(session, id_of(copy))
     schedule_draw(session, copy)
     audit.record(session, admin, "competition.duplicate", "competition", copy.id, f"of {source.id}")
     return copy
@@ -491,6 +502,7 @@ def activate(
     if competition.ends_at <= now:
         raise UserError("Move the end date into the future before activating.", field="ends_at")
     competition.status, competition.updated_at = CompetitionStatus.ACTIVE, now
+    announce(session, competition_id)
     audit.record(session, admin, "competition.activate", "competition", competition.id)
     return competition
 
@@ -520,6 +532,7 @@ def deactivate(
             "Cancel it (every order is refunded) or let it run."
         )
     competition.status, competition.updated_at = CompetitionStatus.DRAFT, now or utcnow()
+    announce(session, competition_id)
     audit.record(session, admin, "competition.deactivate", "competition", competition.id)
     return competition
 
@@ -528,6 +541,7 @@ def set_featured(session: Session, admin: User, competition_id: int, featured: b
     require_admin(admin)
     competition = get(session, competition_id)
     competition.featured = bool(featured)
+    announce(session, competition_id)
     action = "competition.feature" if featured else "competition.unfeature"
     audit.record(session, admin, action, "competition", competition.id)
     return competition
@@ -544,6 +558,9 @@ def remove(session: Session, admin: User, competition_id: int) -> None:
     ).first()
     if has_orders is not None:
         raise UserError("This draft has orders from when it was published, so it is kept.")
+    announce(session, competition_id)
+    if (draw := draw_of(session, competition_id)) is not None:
+        draws.announce(session, draw)  # gone from the admin's draws too
     session.exec(delete(Draw).where(col(Draw.mode) == MODE, col(Draw.source_id) == competition_id))
     images = images_of(competition)
     audit.record(

@@ -82,6 +82,7 @@ def start_checkout(
         )
         session.add(order)
         session.flush()
+        catalogue.announce(session, competition_id, order.user_id)
         order_id, title = id_of(order), competition.title
         unit, currency = competition.ticket_price_pence, competition.currency
         buyer = User(**user.model_dump())
@@ -265,6 +266,7 @@ def end_hold(session: Session, order: TicketOrder) -> bool:
         return False
     give_back(session, order.competition_id, order.quantity)
     order.status = OrderStatus.EXPIRED
+    catalogue.announce(session, order.competition_id, order.user_id)
     return True
 
 
@@ -275,6 +277,7 @@ def give_back(session: Session, competition_id: int, quantity: int) -> None:
         .where(col(Competition.id) == competition_id)
         .values(held=Competition.held - quantity)
     )
+    catalogue.announce(session, competition_id)
 
 
 # ---- the test pay page -------------------------------------------------------------------------

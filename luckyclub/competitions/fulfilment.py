@@ -85,6 +85,8 @@ def fulfil(
         return Fulfilment(
             "duplicate", order.id, order_numbers(session, id_of(order)), "already fulfilled"
         )
+    # Paid now: numbered, or due a refund; either way the buyer's order and the counts change.
+    catalogue.announce(session, order.competition_id, order.user_id)
     order.checkout_id = order.checkout_id or checkout.get("id")
     order.payment_intent_id = stripe_api.object_id(checkout.get("payment_intent"))
     order.paid_at, order.fulfilled_by = now, source[:100]
@@ -275,7 +277,10 @@ def take_numbers(session: Session, competition_id: int, quantity: int, *also) ->
         .values(sold=Competition.sold + quantity)
         .returning(col(Competition.sold))
     ).first()
-    return None if row is None else row.sold - quantity + 1
+    if row is None:
+        return None
+    catalogue.announce(session, competition_id)
+    return row.sold - quantity + 1
 
 
 def _refund_due(session: Session, order: TicketOrder, reason: str) -> Fulfilment:

@@ -45,6 +45,7 @@ def flag_below_minimum(session: Session, now: datetime | None = None) -> list[Co
         ):
             session.refresh(competition)
             flagged.append(competition)
+            catalogue.announce(session, competition_id)  # its page says the minimum was missed
             notify.notify_admins(
                 session,
                 unique_id=f"below-minimum-{competition_id}",

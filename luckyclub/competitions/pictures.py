@@ -47,6 +47,7 @@ def add_image(
     folder = get_settings().competition_image_dir
     names.append(file_store.store_for(session, folder, checked.data, checked.file_type.extension))
     competition.images = json.dumps(names)
+    catalogue.announce(session, competition_id)
     audit.record(session, admin, "competition.image", "competition", competition.id, filename[:200])
     return competition
 
@@ -59,6 +60,7 @@ def remove_image(session: Session, admin: User, competition_id: int, name: str) 
         raise UserError("That picture was removed already.")
     names.remove(name)
     competition.images = json.dumps(names)
+    catalogue.announce(session, competition_id)
     audit.record(session, admin, "competition.image_removed", "competition", competition.id)
     file_store.discard_after_commit(session, get_settings().competition_image_dir, name)
     return competition

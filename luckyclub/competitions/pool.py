@@ -155,14 +155,16 @@ class CompetitionPool:
         competition = db.get_existing(session, Competition, draw.source_id, for_update=True)
         competition.status, competition.updated_at = CompetitionStatus.CANCELLED, now
         competition.cancel_reason = draw.reason
-        session.exec(
+        released = session.execute(
             update(TicketOrder)
             .where(
                 col(TicketOrder.competition_id) == competition.id,
                 col(TicketOrder.status) == OrderStatus.PENDING,
             )
             .values(status=OrderStatus.EXPIRED)
-        )
+            .returning(col(TicketOrder.user_id))
+        ).scalars()
+        catalogue.announce(session, id_of(competition), *released)
         competition.held = 0
         paid = session.exec(
             select(TicketOrder)

@@ -93,6 +93,7 @@ def record_postal(
             created_at=now,
         )
     )
+    catalogue.announce(session, competition_id, order.user_id)
     tell_entered(session, order, (number,))
     audit.record(
         session, admin, "order.postal", "ticket_order", order.id, f"ticket {number}: {name}"

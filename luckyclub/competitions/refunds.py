@@ -30,7 +30,7 @@ from luckyclub.models import (
     id_of,
     utcnow,
 )
-from luckyclub.platform import audit, notify
+from luckyclub.platform import audit, changes, notify
 from luckyclub.platform.permissions import require_admin
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,7 @@ def _check_refundable(status: str) -> None:
 def void_order(session: Session, order: TicketOrder, reason: str) -> None:
     """Take an order's tickets out of the draw; a paid one is refunded, a postal one voided."""
     postal = order.status == OrderStatus.POSTAL
+    catalogue.announce(session, order.competition_id, order.user_id)  # fewer tickets in the draw
     session.exec(
         update(Ticket)
         .where(col(Ticket.order_id) == order.id, col(Ticket.status) == TicketStatus.ACTIVE)
@@ -163,6 +164,7 @@ def _refund(order: TicketOrder, now: datetime) -> str:
         ).rowcount
         user = session.get(User, order.user_id) if order.user_id else None
         if done and user is not None:
+            changes.announce(session, changes.member(id_of(user)))
             competition = db.get_existing(session, Competition, order.competition_id)
             notify.notify(
                 session,

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from luckyclub.competitions.catalogue import money, parse_money
 from luckyclub.core.errors import NotAllowed, UserError
 from luckyclub.models import OrderStatus, PlayLimits, TicketOrder, User, id_of, utcnow
+from luckyclub.platform import changes
 from luckyclub.platform.accounts import MINIMUM_AGE, age_on
 
 RAISE_DELAY = timedelta(hours=24)  # a raise (or removal) waits this long; a lower is immediate
@@ -184,6 +185,7 @@ def set_monthly_limit(
             row.pending_from = now + RAISE_DELAY
     row.updated_at = now
     session.add(row)
+    changes.announce(session, changes.member(id_of(user)))
     return _status(session, user, row, now)
 
 
@@ -203,6 +205,7 @@ def self_exclude(
     row.excluded_until = until
     row.updated_at = now
     session.add(row)
+    changes.announce(session, changes.member(id_of(user)))
     return _status(session, user, row, now)
 
 

@@ -24,19 +24,30 @@ from sqlmodel import Session, col, select
 
 from luckyclub import jobs
 from luckyclub.club import ledger, membership, proofs, raffles
+from luckyclub.competitions import (
+    catalogue,
+    fulfilment,
+    minimum,
+    postal,
+    refunds,
+    responsible_play,
+)
+from luckyclub.competitions.checkout import start_checkout
 from luckyclub.core import db
 from luckyclub.core.errors import UserError
 from luckyclub.models import (
+    Competition,
     Draw,
     DrawWinner,
     LedgerSource,
     RaffleStatus,
     Role,
+    TicketOrder,
     User,
     utcnow,
 )
 from luckyclub.platform import changes, draw_actions, draws, wins
-from tests.db.factories import add_competition, add_open_raffle, add_user
+from tests.db.factories import add_buyer, add_competition, add_open_raffle, add_user
 from tests.unit.test_proof_files import screenshot
 
 _markers = itertools.count()
@@ -226,6 +237,121 @@ def _club_member(r: Records) -> set[str]:
     return {changes.member(r["member"])}
 
 
+# ---- competitions ------------------------------------------------------------------------------
+
+
+def _competition(session: Session, *, active: bool = True, orders: str = "") -> Records:
+    """A competition on sale (or a draft) and two buyers; with `orders` "holding", Ann holds two
+    tickets in a checkout; "paid", she paid for them; "both", she paid and Bob holds one."""
+    admin = _admin(session)
+    competition = add_competition(session, admin, active=active, min_tickets=3)
+    ann, bob = add_buyer(session, "ann@example.com"), add_buyer(session, "bob@example.com")
+    records = {"admin": admin.id, "competition": competition.id, "member": ann.id, "bob": bob.id}
+    if orders:
+        checkout = start_checkout(ann.id, competition.id, 2, "Paris")
+        records |= {"order": checkout.order_id, "checkout": checkout.url.split("session=")[1]}
+    if orders in ("paid", "both"):
+        fulfilment.pay_test_checkout(ann, records["checkout"])
+    if orders == "both":
+        start_checkout(bob.id, competition.id, 1, "Paris")
+    return records
+
+
+def _tickets_held(r: Records) -> None:
+    start_checkout(r["member"], r["competition"], 2, "Paris")
+
+
+def _paid_through_the_webhook(r: Records) -> None:
+    with db.session_scope() as session:
+        buyer = _as(session, r["member"])
+    assert fulfilment.pay_test_checkout(buyer, r["checkout"]).numbers == (1, 2)
+
+
+def _hold_ran_out(session: Session) -> Records:
+    records = _competition(session, orders="holding")
+    order = db.get_existing(session, TicketOrder, records["order"])
+    order.expires_at = utcnow() - timedelta(seconds=1)
+    session.commit()
+    return records
+
+
+def _refunded(r: Records) -> None:
+    with db.session_scope() as session:
+        refunds.refund_order(session, _as(session, r["admin"]), r["order"], "Asked to withdraw")
+
+
+def _refund_due(session: Session) -> Records:
+    records = _competition(session, orders="paid")
+    _refunded(records)
+    return records
+
+
+def _refund_paid_back(r: Records) -> None:
+    # Each attempt later than the last: a failed one leaves its claim on the order for a while.
+    r["at"] = r.get("at", utcnow()) + timedelta(hours=1)
+    refunds.process_refunds(r["at"])
+
+
+def _postal_entry(r: Records) -> None:
+    with db.session_scope() as session:
+        postal.record_postal(
+            session,
+            _as(session, r["admin"]),
+            r["competition"],
+            name="Ann Post",
+            address="1 High St, Leeds",
+            answer="Paris",
+            email="ann@example.com",
+        )
+
+
+def _published(r: Records) -> None:
+    with db.session_scope() as session:
+        catalogue.activate(session, _as(session, r["admin"]), r["competition"])
+
+
+def _described(r: Records) -> None:
+    with db.session_scope() as session:
+        catalogue.update(
+            session, _as(session, r["admin"]), r["competition"], description="Now in red."
+        )
+
+
+def _ended_short(session: Session) -> Records:
+    records = _competition(session, orders="paid")
+    competition = db.get_existing(session, Competition, records["competition"])
+    competition.ends_at = utcnow() - timedelta(seconds=1)
+    session.commit()
+    return records
+
+
+def _flagged_short(r: Records) -> None:
+    with db.session_scope() as session:
+        assert minimum.flag_below_minimum(session)
+
+
+def _cancelled(r: Records) -> None:
+    with db.session_scope() as session:
+        catalogue.cancel(session, _as(session, r["admin"]), r["competition"], "Prize withdrawn")
+
+
+def _limit_lowered(r: Records) -> None:
+    with db.session_scope() as session:
+        responsible_play.set_monthly_limit(session, _as(session, r["member"]), 5000)
+
+
+def _competition_and(r: Records, *members: str) -> set[str]:
+    """The competition's page and the list changed, and so did these members' own pages."""
+    return set(catalogue.topics(r["competition"])) | {changes.member(r[m]) for m in members}
+
+
+def _competition_draw(r: Records) -> set[str]:
+    with db.session_scope() as session:
+        draw = catalogue.draw_of(session, r["competition"])
+        assert draw is not None
+        return {*draws.topics_of(session, draw), changes.ADMIN_DRAWS}
+
+
 # ---- the draw lifecycle ---------------------------------------------------------------------
 
 
@@ -322,6 +448,72 @@ CASES = [
         _club,
         _joined_through_the_webhook,
         _club_member,
+    ),
+    Case(
+        "tickets held by a checkout",
+        _competition,
+        _tickets_held,
+        lambda r: _competition_and(r, "member"),
+    ),
+    Case(
+        "a ticket order paid and numbered through the webhook",
+        lambda s: _competition(s, orders="holding"),
+        _paid_through_the_webhook,
+        lambda r: _competition_and(r, "member"),
+    ),
+    Case(
+        "a hold released by the competitions job",
+        _hold_ran_out,
+        lambda r: jobs.run_competitions(),
+        lambda r: _competition_and(r, "member"),
+    ),
+    Case(
+        "an order refunded by an admin",
+        lambda s: _competition(s, orders="paid"),
+        _refunded,
+        lambda r: _competition_and(r, "member"),
+    ),
+    Case(
+        "a refund paid back",
+        _refund_due,
+        _refund_paid_back,
+        lambda r: {changes.member(r["member"])},
+    ),
+    Case(
+        "a postal entry by a member",
+        _competition,
+        _postal_entry,
+        lambda r: _competition_and(r, "member"),
+    ),
+    Case(
+        "a competition published by an admin",
+        lambda s: _competition(s, active=False),
+        _published,
+        _competition_and,
+    ),
+    Case(
+        "a competition edited by an admin",
+        _competition,
+        _described,
+        _competition_and,
+    ),
+    Case(
+        "a competition that ended short of its minimum",
+        _ended_short,
+        _flagged_short,
+        _competition_and,
+    ),
+    Case(
+        "a competition cancelled, its orders released and refunded",
+        lambda s: _competition(s, orders="both"),
+        _cancelled,
+        lambda r: _competition_and(r, "member", "bob") | _competition_draw(r),
+    ),
+    Case(
+        "a member's spending limit",
+        _competition,
+        _limit_lowered,
+        lambda r: {changes.member(r["member"])},
     ),
     Case(
         "a raffle and its draw scheduled by an admin",
