@@ -242,11 +242,15 @@ def release(order_id: int, *, user_id: int | None = None) -> bool:
 
 
 def expire_holds(now: datetime | None = None) -> int:
-    """Release every hold whose 15 minutes are up, or whose competition has ended or closed."""
+    """Release every hold whose 15 minutes are up, or whose competition has ended or closed.
+
+    One transaction ends them all, so however many holds run out at once their change is one
+    (and announced once); then the payment provider is told to close their checkouts.
+    """
     now = now or utcnow()
     with db.session_scope() as session:
         due = session.exec(
-            select(TicketOrder.id)
+            select(TicketOrder)
             .join(Competition, col(Competition.id) == col(TicketOrder.competition_id))
             .where(
                 col(TicketOrder.status) == OrderStatus.PENDING,
@@ -256,8 +260,17 @@ def expire_holds(now: datetime | None = None) -> int:
                     col(Competition.status) != CompetitionStatus.ACTIVE,
                 ),
             )
+            # An order being paid for right now is left to its payment (skipped, not waited
+            # for), and the competitions are given back to in one order, so two runs at once
+            # cannot deadlock on them.
+            .order_by(col(TicketOrder.competition_id), col(TicketOrder.id))
+            .with_for_update(of=TicketOrder, skip_locked=True)
         ).all()
-    return sum(release(order_id) for order_id in due if order_id is not None)
+        ended = [order.checkout_id for order in due if end_hold(session, order)]
+    for checkout_id in ended:
+        if checkout_id:
+            get_payments().expire_checkout(checkout_id)  # Stripe's page takes no payment now
+    return len(ended)
 
 
 def end_hold(session: Session, order: TicketOrder) -> bool:

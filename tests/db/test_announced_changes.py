@@ -26,6 +26,7 @@ from luckyclub import jobs
 from luckyclub.club import ledger, membership, proofs, raffles
 from luckyclub.competitions import (
     catalogue,
+    checkout,
     fulfilment,
     minimum,
     postal,
@@ -61,16 +62,20 @@ class Ear:
         self.listening = changes.listen(self.heard.put)
         assert self.listening.wait_until_ready(), "the listener never started listening"
 
-    def since_last_time(self) -> set[str]:
-        """Every topic heard since the last call: a marker committed now closes the list, as
+    def changes_since_last_time(self) -> list[frozenset[str]]:
+        """Every change heard since the last call: a marker committed now closes the list, as
         changes arrive in commit order."""
         marker = f"marker:{next(_markers)}"
         with db.session_scope() as session:
             changes.announce(session, marker)
-        heard: set[str] = set()
+        heard = []
         while marker not in (topics := self.heard.get(timeout=10)):
-            heard |= topics
+            heard.append(topics)
         return heard
+
+    def since_last_time(self) -> set[str]:
+        """Every topic heard since the last call."""
+        return set().union(*self.changes_since_last_time())
 
 
 @pytest.fixture()
@@ -248,8 +253,8 @@ def _competition(session: Session, *, active: bool = True, orders: str = "") -> 
     ann, bob = add_buyer(session, "ann@example.com"), add_buyer(session, "bob@example.com")
     records = {"admin": admin.id, "competition": competition.id, "member": ann.id, "bob": bob.id}
     if orders:
-        checkout = start_checkout(ann.id, competition.id, 2, "Paris")
-        records |= {"order": checkout.order_id, "checkout": checkout.url.split("session=")[1]}
+        started = start_checkout(ann.id, competition.id, 2, "Paris")
+        records |= {"order": started.order_id, "checkout": started.url.split("session=")[1]}
     if orders in ("paid", "both"):
         fulfilment.pay_test_checkout(ann, records["checkout"])
     if orders == "both":
@@ -616,3 +621,16 @@ def test_a_draw_is_followed_on_its_own_topic_and_its_sources(session, no_beacon)
         changes.competition(competition.id),
         changes.COMPETITIONS,
     )
+
+
+def test_holds_that_run_out_together_are_released_in_one_change(session, ear):
+    competition = add_competition(session)
+    buyers = [add_buyer(session, f"buyer{n}@example.com") for n in range(3)]
+    for buyer in buyers:
+        start_checkout(buyer.id, competition.id, 1, "Paris")
+    ear.since_last_time()
+
+    assert checkout.expire_holds(utcnow() + timedelta(minutes=16)) == 3
+
+    [change] = ear.changes_since_last_time()
+    assert change == {*catalogue.topics(competition.id), *(changes.member(b.id) for b in buyers)}
