@@ -27,7 +27,7 @@ from luckyclub.models import (
     id_of,
     utcnow,
 )
-from luckyclub.platform import mail, throttle
+from luckyclub.platform import changes, mail, throttle
 
 MINIMUM_AGE = 18
 LOGIN_FAILED = "Email or password is incorrect."
@@ -255,6 +255,7 @@ def verify_email(session: Session, token: str) -> User:
     )
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
+        changes.announce(session, changes.member(id_of(user)))
     return user
 
 
@@ -465,6 +466,7 @@ def reset_password(session: Session, token: str, new_password: str) -> User:
     _void_tokens(session, id_of(user), TokenPurpose.RESET_PASSWORD)
     if user.email_verified_at is None:  # following the emailed link proves the address
         user.email_verified_at = utcnow()
+        changes.announce(session, changes.member(id_of(user)))
     revoke_all_sessions(session, id_of(user))
     mail.enqueue_email(
         session, to=user.email, template="password_changed", display_name=user.display_name
@@ -479,6 +481,7 @@ def update_profile(session: Session, user: User, *, display_name: str, timezone:
     user.display_name = check_display_name(display_name, staff=user.is_admin)
     user.timezone = check_timezone(timezone)
     session.add(user)
+    changes.announce(session, changes.member(id_of(user)), changes.CLUB)  # the leaderboard
     return user
 
 
@@ -486,6 +489,7 @@ def update_phone(session: Session, user: User, phone: str) -> User:
     """Set the mobile number texts go to (only about orders and wins); empty removes it."""
     user.phone = normalise_phone(phone)
     session.add(user)
+    changes.announce(session, changes.member(id_of(user)))
     return user
 
 
@@ -503,6 +507,7 @@ def change_email(
     user.email_verified_at = None
     session.add(user)
     session.flush()
+    changes.announce(session, changes.member(id_of(user)))
     # Links mailed to the old address must not vouch for the new one (both verify the address).
     _void_tokens(session, id_of(user), TokenPurpose.VERIFY_EMAIL, TokenPurpose.RESET_PASSWORD)
     mail.enqueue_email(
@@ -546,6 +551,7 @@ def set_show_on_leaderboard(session: Session, user: User, show: bool) -> User:
     user.show_on_leaderboard = bool(show)
     session.add(user)
     session.flush()
+    changes.announce(session, changes.member(id_of(user)), changes.CLUB)  # the leaderboard
     return user
 
 

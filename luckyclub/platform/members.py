@@ -14,14 +14,17 @@ from sqlmodel import Session, col, select
 from luckyclub.core import security
 from luckyclub.core.errors import UserError
 from luckyclub.models import Role, User, id_of, utcnow
-from luckyclub.platform import accounts, audit
+from luckyclub.platform import accounts, audit, changes
 from luckyclub.platform.permissions import require_admin
 
 
 def _target(session: Session, user_id: int) -> User:
+    """The member an admin is changing, announced as changed (their own pages) in this unit
+    of work."""
     user = session.get(User, user_id)
     if user is None:
         raise UserError("That member no longer exists.")
+    changes.announce(session, changes.member(user_id))
     return user
 
 
@@ -118,6 +121,7 @@ def create_or_promote_admin(
     user = accounts.find_by_email(session, email)
     if user is not None:
         user.role = Role.ADMIN
+        changes.announce(session, changes.member(id_of(user)))
         if password:
             user.password_hash = security.hash_password(
                 accounts.check_password(password, email=email)

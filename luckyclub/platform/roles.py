@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from luckyclub.core.errors import NotAllowed, UserError
 from luckyclub.models import Program, RoleGrant, Scope, ScopedRole, User, id_of
-from luckyclub.platform import audit, programs
+from luckyclub.platform import audit, changes, programs
 from luckyclub.platform.permissions import require_admin
 
 # Which role may be held over which kind of thing, and how that thing is named to people.
@@ -89,6 +89,7 @@ def grant(session: Session, admin: User, user_id: int, role: str, scope_id: int)
         if made := _grant_of(session, user_id, role, scope, scope_id):
             return made
         raise UserError("That role could not be granted just now; try again.") from None
+    changes.announce(session, changes.member(user_id))  # what their pages offer them
     audit.record(
         session, admin, "role.grant", "user", user_id, f"{ROLE_WORDS[role]} of {scope} {name}"
     )
@@ -102,6 +103,7 @@ def revoke(session: Session, admin: User, grant_id: int) -> None:
         raise UserError("That role was revoked already.")
     name = _scope_name(session, row.scope, row.scope_id, missing_ok=True)
     session.delete(row)
+    changes.announce(session, changes.member(row.user_id))
     audit.record(
         session,
         admin,

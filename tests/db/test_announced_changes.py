@@ -47,7 +47,7 @@ from luckyclub.models import (
     User,
     utcnow,
 )
-from luckyclub.platform import changes, draw_actions, draws, wins
+from luckyclub.platform import accounts, changes, draw_actions, draws, members, wins
 from tests.db.factories import add_buyer, add_competition, add_open_raffle, add_user
 from tests.unit.test_proof_files import screenshot
 
@@ -105,7 +105,7 @@ def announcing_commits_fail() -> Iterator[None]:
         event.remove(Session, "before_commit", refuse)
 
 
-# ---- records the cases start from ------------------------------------------------------------
+# ---- records the cases start from ---------------------------------------------------------------
 
 Records = dict[str, Any]
 
@@ -168,6 +168,23 @@ def _raffle_draw_and_winners(r: Records) -> set[str]:
     """The raffle's draw and the club changed, and so did every winner of the draw."""
     winners = [w.user_id for w in _winners(r["draw"])]
     return _draw_topics(r["draw"], changes.CLUB) | _winner_topics(*winners)
+
+
+# ---- accounts ----------------------------------------------------------------------------------
+
+
+def _member(session: Session) -> Records:
+    return {"admin": _admin(session).id, "member": add_user(session, "ann@example.com").id}
+
+
+def _shown_on_leaderboard(r: Records) -> None:
+    with db.session_scope() as session:
+        accounts.set_show_on_leaderboard(session, _as(session, r["member"]), True)
+
+
+def _verified_by_an_admin(r: Records) -> None:
+    with db.session_scope() as session:
+        members.mark_verified(session, _as(session, r["admin"]), r["member"])
 
 
 # ---- the club ----------------------------------------------------------------------------------
@@ -357,7 +374,7 @@ def _competition_draw(r: Records) -> set[str]:
         return {*draws.topics_of(session, draw), changes.ADMIN_DRAWS}
 
 
-# ---- the draw lifecycle ---------------------------------------------------------------------
+# ---- the draw lifecycle ------------------------------------------------------------------------
 
 
 def _raffle_created(r: Records) -> None:
@@ -424,6 +441,18 @@ class Case:
 
 
 CASES = [
+    Case(
+        "a member's choice to be named on the leaderboard",
+        _member,
+        _shown_on_leaderboard,
+        lambda r: {changes.member(r["member"]), changes.CLUB},
+    ),
+    Case(
+        "a member's email confirmed by an admin",
+        _member,
+        _verified_by_an_admin,
+        lambda r: {changes.member(r["member"])},
+    ),
     Case(
         "a member's base entries in the club raffle",
         _club,
