@@ -10,7 +10,9 @@ back. How it travels, by configuration:
   commit.
 - PostgreSQL: `pg_notify` inside the transaction, which PostgreSQL delivers at commit (and drops on
   rollback) to every process LISTENing, whichever worker, job or CLI made the change.
-- SQLite (one process): handed to this process's listeners after the commit.
+- SQLite (one app process): handed to this process's listeners after the commit, and sent to the
+  app's socket beside the database file (`<file>.changes`), so a change made by `jobs run-due` or
+  the CLI in another process reaches the app's pages too.
 
 One listener per process (`listen`) hears every change and fans it out to the pages that show it.
 When its connection drops and comes back it hears `EVERYTHING`: whatever was said meanwhile is lost,
@@ -19,8 +21,11 @@ so every page reloads what it shows.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
+import socket
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -38,6 +43,7 @@ CHANNEL = "luckyclub_changes"
 EVERYTHING = "*"  # heard after a lost connection: anything may have changed
 _PENDING = "luckyclub.changes.pending"  # session.info key: the topics of the open transaction
 _NOTIFY_BYTES = 7000  # PostgreSQL refuses a NOTIFY payload of 8000 bytes or more
+_SOCKET_PATH_MAX = 104  # bytes in a Unix socket's path (108 on Linux, 104 on the BSDs)
 
 Listener = Callable[[frozenset[str]], None]
 
@@ -106,6 +112,7 @@ def _publish_after_commit(session: Session) -> None:
                 client.publish(CHANNEL, payload)
         else:
             _hear(frozenset(topics))
+            _tell_the_app(session, topics)
     except Exception:  # noqa: BLE001 - the change is saved; a page that misses it reloads later
         log.exception("Could not announce a change of %s", sorted(topics))
 
@@ -137,6 +144,33 @@ def _topics_of(payload: str | bytes) -> frozenset[str]:
     if not isinstance(topics, list):
         return frozenset()
     return frozenset(topic for topic in topics if isinstance(topic, str))
+
+
+# ---- SQLite: the app's socket beside the database file ----------------------------------------
+
+_bound_here: set[str] = set()  # the sockets this process listens on (it hears its own changes)
+
+
+def sqlite_socket(url: str) -> str | None:
+    """The datagram socket the app listens on for changes made to this SQLite file by other
+    processes; None for an in-memory database or a path too long for a socket."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    path = f"{os.path.abspath(parsed.database)}.changes"
+    return path if len(path.encode()) < _SOCKET_PATH_MAX else None
+
+
+def _tell_the_app(session: Session, topics: Iterable[str]) -> None:
+    path = sqlite_socket(session.get_bind().engine.url.render_as_string(hide_password=False))
+    if path is None or path in _bound_here or not os.path.exists(path):
+        return  # the app is this process, or no app runs on this database
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sender:
+        for payload in _payloads(topics):
+            try:
+                sender.sendto(payload.encode(), path)
+            except OSError:  # the app stopped and left its socket file: nobody to tell
+                return
 
 
 # ---- hearing changes ---------------------------------------------------------------------------
@@ -172,10 +206,12 @@ class Listening:
             url = db.database_url()
             self._run = lambda: self._listen_postgres(url)
         else:
-            self._run = None
             with _local_lock:
                 _local_listeners.append(on_change)
-            self._ready.set()
+            path = sqlite_socket(db.database_url())
+            self._run = (lambda: self._listen_socket(path)) if path else None
+            if path is None:
+                self._ready.set()
         if self._run is not None:
             self._thread = threading.Thread(
                 target=self._loop, name="luckyclub-changes", daemon=True
@@ -232,6 +268,27 @@ class Listening:
             while not self._stopped.is_set():
                 for notice in connection.notifies(timeout=0.5):
                     self._deliver(_topics_of(notice.payload))
+
+    def _listen_socket(self, path: str) -> None:
+        """SQLite: changes other processes made to the database file, sent to its socket."""
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as receiver:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)  # left by an app that stopped (one app process per SQLite file)
+            receiver.bind(path)
+            receiver.settimeout(0.5)
+            _bound_here.add(path)
+            try:
+                self._connected()
+                while not self._stopped.is_set():
+                    try:
+                        payload = receiver.recv(65536)
+                    except TimeoutError:
+                        continue
+                    self._deliver(_topics_of(payload))
+            finally:
+                _bound_here.discard(path)
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
 
     def _listen_redis(self, url: str) -> None:
         pubsub = _redis_client(url).pubsub(ignore_subscribe_messages=True)

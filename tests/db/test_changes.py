@@ -1,10 +1,12 @@
 """The change feed: a committed change is heard by every process, a rolled-back one by none; on
-PostgreSQL through LISTEN/NOTIFY, with Redis through pub/sub, on SQLite inside the process."""
+PostgreSQL through LISTEN/NOTIFY, with Redis through pub/sub, on SQLite inside the process and
+through the app's socket beside the database file."""
 
 from __future__ import annotations
 
 import os
 import queue
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -81,7 +83,7 @@ def postgres_only(app_db) -> None:
 
 
 def test_a_change_committed_by_another_process_is_heard(app_db, ear, database_url):
-    postgres_only(app_db)
+    # as `jobs run-due` from cron or the CLI would: on SQLite too, through the app's socket
     script = (
         "from luckyclub.core import db\n"
         "from luckyclub.platform import changes\n"
@@ -93,6 +95,21 @@ def test_a_change_committed_by_another_process_is_heard(app_db, ear, database_ur
     subprocess.run([sys.executable, "-c", script], env=env, cwd=PROJECT_ROOT, check=True)
 
     assert ear.next() == {"draw:3"}
+
+
+def test_on_sqlite_a_socket_left_by_a_stopped_app_is_passed_over_quietly(
+    app_db, database_url, caplog
+):
+    path = changes.sqlite_socket(database_url)
+    if path is None:
+        pytest.skip("PostgreSQL: there is no socket file")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as stopped_app:
+        stopped_app.bind(path)  # closed without removing its file, as a killed app leaves it
+    try:
+        commit_change("competition:2")  # nobody listens there: nothing to tell, nothing to fix
+    finally:
+        os.unlink(path)
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
 
 
 def test_after_its_connection_drops_the_listener_says_everything_may_have_changed(app_db, ear):
