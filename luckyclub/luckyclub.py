@@ -1,4 +1,4 @@
-"""Wiring only: the Reflex app, its pages, the HTTP API, the scheduler and the live draw rooms."""
+"""Wiring only: the Reflex app, its pages, the HTTP API, the scheduler and the live pages' feed."""
 
 import reflex as rx
 
@@ -15,8 +15,7 @@ from luckyclub.pages import (  # noqa: F401 - each package registers its pages w
     draws,
     landing,
 )
-from luckyclub.platform.draws import on_drawn
-from luckyclub.state.draws import draw_room
+from luckyclub.state import live
 from luckyclub.state.errors import show_backend_error
 from luckyclub.state.session import ForgetOtherViewersPages
 
@@ -26,6 +25,5 @@ app = rx.App(
 )
 app.add_middleware(ForgetOtherViewersPages())  # before a tab's state is sent, not only on load
 app.add_page(landing.not_found_page, route="404", title="Page not found · LuckyClub")
-app.register_lifespan_task(draw_room.reveals_lifespan)  # before the scheduler: it may draw
+app.register_lifespan_task(live.fan_out_lifespan)  # changes reach open pages (state/live.py)
 app.register_lifespan_task(jobs.scheduler_lifespan)
-on_drawn(draw_room.start_reveal)  # every spectator of /live/<id> sees the reveal together

@@ -342,11 +342,3 @@ def entries_per_day(session: Session, *, since: date) -> list[tuple[str, str, in
         .order_by(day)
     ).all()
     return [(str(d), source, int(total)) for d, source, total in rows]
-
-
-def member_version(session: Session, user_id: int) -> int:
-    """Changes whenever the member's ledger does: what a live dashboard polls."""
-    newest = session.exec(
-        select(func.max(EntryLedger.id)).where(EntryLedger.user_id == user_id)
-    ).one()
-    return int(newest or 0)

@@ -480,16 +480,6 @@ def _version(session: Session, *where) -> str:
     return f"{newest or 0}:{int(pending)}:{reviewed}"
 
 
-def queue_version(session: Session) -> str:
-    """Changes whenever a proof arrives or is reviewed: what the live review queue polls."""
-    return _version(session)
-
-
-def member_version(session: Session, user_id: int) -> str:
-    """Changes whenever one member's proofs do: what their live dashboard polls."""
-    return _version(session, col(ProofUpload.user_id) == user_id)
-
-
 # ---- serving the file -----------------------------------------------------------------------
 
 

@@ -3,7 +3,6 @@ see, and the CSV of every ticket in a competition."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,16 +38,6 @@ def member_has(session: Session, competition_id: int, user_id: int) -> int:
             col(TicketOrder.status).in_((OrderStatus.PENDING, *PAID_STATUSES)),
         )
     ).one()
-
-
-def member_version(session: Session, user_id: int, competition_id: int | None = None) -> str:
-    """Changes whenever one of the member's orders appears or changes status (in one competition,
-    or in any): what their live pages poll."""
-    query = select(TicketOrder.id, TicketOrder.status).where(TicketOrder.user_id == user_id)
-    if competition_id is not None:
-        query = query.where(TicketOrder.competition_id == competition_id)
-    rows = session.exec(query.order_by(col(TicketOrder.id))).all()
-    return hashlib.sha256(repr([tuple(row) for row in rows]).encode()).hexdigest()[:16]
 
 
 def member_numbers(session: Session, user_id: int, competition_id: int) -> list[int]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from luckyclub.competitions import catalogue, orders, responsible_play
@@ -188,34 +187,4 @@ def result(session: Session, draw: Draw) -> Result:
         override=draw.trigger == DrawTrigger.OVERRIDE,
         reason=draw.reason or "",
         winners=tuple(winners),
-    )
-
-
-def version(
-    session: Session, competition_id: int, user_id: int | None = None, now: datetime | None = None
-) -> str:
-    """Changes whenever the competition's page would show something else: counts, phase, the
-    draw and its published winners, the viewer's own orders."""
-    competition = session.get(Competition, competition_id)
-    if competition is None:
-        return ""
-    draw = catalogue.draw_of(session, competition_id)
-    published = 0
-    if draw is not None:
-        published = session.exec(
-            select(func.count()).where(
-                DrawWinner.draw_id == draw.id, col(DrawWinner.published_at).is_not(None)
-            )
-        ).one()
-    mine = orders.member_version(session, user_id, competition_id) if user_id else ""
-    return "|".join(
-        (
-            str(competition.sold),
-            str(competition.held),
-            catalogue.phase(competition, now),
-            competition.updated_at.isoformat(),
-            draw.status if draw else "",
-            str(published),
-            mine,
-        )
     )

@@ -1,73 +1,59 @@
-"""Pieces for pages that change while you look at them: a heartbeat, a countdown, a share bar."""
+"""Pieces for pages that change while you look at them: a countdown that ticks in the browser, the
+hook that reloads a page when the server says its data changed, and a share bar."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
-from reflex.vars import StringVar
+from reflex_base.components.component import field
+from reflex_base.event import EventHandler, no_args_event_spec
 
 
-def heartbeat(on_tick, every_ms: int = 1000) -> rx.Component:
-    """Calls on_tick every few seconds while the page is open; stops when the tab closes."""
-    return rx.moment(interval=every_ms, on_change=on_tick, display="none")
+class Countdown(rx.Component):
+    """assets/countdown.jsx: counts down to `deadline` (Unix seconds) in the browser, one render a
+    second and nothing sent to the server; at zero it shows `zero_text` and fires `on_zero` once
+    (only when zero is crossed while the page is open)."""
 
+    library = "$/public/countdown.jsx"
+    tag = "Countdown"
 
-def _unit(value, label: str) -> rx.Component:
-    return rx.vstack(
-        rx.text(value, size="6", weight="bold", style={"fontVariantNumeric": "tabular-nums"}),
-        rx.text(label, size="1", color_scheme="gray"),
-        align="center",
-        spacing="0",
-        min_width="3.2rem",
+    deadline: rx.Var[int]
+    label: rx.Var[str]
+    variant: rx.Var[str]  # "full" (days, hours, min, sec) or "short" ("2d 04:05:06")
+    zero_text: rx.Var[str]
+
+    # Declared as Reflex's own components declare triggers; EventHandler is generic in its stubs.
+    on_zero: EventHandler[no_args_event_spec] = field(  # type: ignore[type-arg, valid-type]
+        doc="Fired once, at zero."
     )
 
 
-def countdown(seconds_left, label: str = "Time left until the raffle closes") -> rx.Component:
-    """Days, hours, minutes and seconds until a moment (seconds_left is an int state var)."""
-    days = seconds_left // 86400
-    hours = (seconds_left % 86400) // 3600
-    minutes = (seconds_left % 3600) // 60
-    seconds = seconds_left % 60
-    return rx.cond(
-        seconds_left > 0,
-        rx.hstack(
-            _unit(days, "days"),
-            _unit(hours, "hours"),
-            _unit(minutes, "min"),
-            _unit(seconds, "sec"),
-            spacing="2",
-            role="timer",
-            aria_label=label,
-        ),
-        rx.badge("Closed", color_scheme="gray", size="2"),
+def countdown(
+    deadline: Any,
+    label: Any = "Time left until the raffle closes",
+    *,
+    zero_text: str = "any moment now",
+    on_zero: Any = None,
+) -> rx.Component:
+    """Days, hours, minutes and seconds until `deadline` (an int var of Unix seconds)."""
+    props: dict[str, Any] = {"on_zero": on_zero} if on_zero is not None else {}
+    return Countdown.create(
+        deadline=deadline, label=label, variant="full", zero_text=zero_text, **props
     )
 
 
-def _two_digits(number) -> StringVar:
-    return rx.cond(number < 10, "0" + number.to_string(), number.to_string()).to(str)
+def short_countdown(deadline: Any, label: Any, *, on_zero: Any = None) -> rx.Component:
+    """ "2d 04:05:06" until `deadline` (Unix seconds), in one line, for a card."""
+    props: dict[str, Any] = {"on_zero": on_zero} if on_zero is not None else {}
+    return Countdown.create(deadline=deadline, label=label, variant="short", **props)
 
 
-def short_countdown(seconds_left, label) -> rx.Component:
-    """ "2d 04:05:06" until a moment, in one line, for a card (seconds_left: an int var)."""
-    days = seconds_left // 86400
-    clock = (
-        _two_digits((seconds_left % 86400) // 3600)
-        + ":"
-        + _two_digits((seconds_left % 3600) // 60)
-        + ":"
-        + _two_digits(seconds_left % 60)
-    )
-    return rx.text(
-        rx.cond(
-            seconds_left > 0,
-            rx.cond(days > 0, days.to_string() + "d " + clock, clock),
-            "any moment now",
-        ),
-        role="timer",
-        aria_label=label,
-        size="2",
-        weight="medium",
-        style={"fontVariantNumeric": "tabular-nums"},
-    )
+def reload_on(version: Any, on_change: Any) -> rx.Component:
+    """Calls `on_change(version)` whenever the server changes `version` (a room's var): the hidden
+    element is keyed by it, so React mounts it anew on each change. It also fires once when the page
+    first renders; the handler ignores a version it has seen (see state/live.py)."""
+    return rx.el.div(key=version, on_mount=on_change(version), hidden=True, aria_hidden="true")
 
 
 def share_bar(basis_points, label) -> rx.Component:

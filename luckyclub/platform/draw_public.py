@@ -8,7 +8,6 @@ Merkle root and bound beacon round once closed; the seed and the winners once dr
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import threading
@@ -123,6 +122,13 @@ def view(session: Session, draw_id: int) -> DrawView | None:
     return None if draw is None else _view_of(session, draw)
 
 
+def followed(session: Session, draw_id: int) -> tuple[DrawView, tuple[str, ...]] | None:
+    """A draw's view and the change topics that may change it (its own and its pool's), for a
+    page that shows it live."""
+    draw = session.get(Draw, draw_id)
+    return None if draw is None else (_view_of(session, draw), draws.topics_of(session, draw))
+
+
 def _view_of(session: Session, draw: Draw) -> DrawView:
     revealed = draw.status in REVEALED
     # Frozen counts from the snapshot once closed; until then the raffle's running totals.
@@ -175,20 +181,6 @@ def recent_views(session: Session, *, limit: int = 100) -> list[DrawView]:
         select(Draw).order_by(col(Draw.draw_at).desc(), col(Draw.id).desc()).limit(limit)
     ).all()
     return [_view_of(session, draw) for draw in rows]
-
-
-def admin_version(session: Session) -> str:
-    """Changes whenever a draw or a winner changes in a way the admin pages show."""
-    draw_rows = session.exec(
-        # sqlmodel's select() is typed for at most four columns; it takes any number
-        select(  # type: ignore[call-overload]
-            Draw.id, Draw.status, Draw.attempts, Draw.next_attempt_at, Draw.claimed_until
-        )
-    ).all()
-    winner_rows = session.exec(
-        select(DrawWinner.id, DrawWinner.status, DrawWinner.published_at)
-    ).all()
-    return hashlib.sha256(repr((sorted(draw_rows), sorted(winner_rows))).encode()).hexdigest()
 
 
 def winner_name(user: User | None, *, shown: bool) -> str:

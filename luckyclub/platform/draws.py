@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import NotRequired, Protocol, TypedDict, Unpack
@@ -71,24 +71,6 @@ FIRST_RETRY_AFTER = timedelta(seconds=15)
 LONGEST_RETRY_AFTER = timedelta(minutes=10)
 OPEN_STATUSES = (DrawStatus.CLOSED, DrawStatus.WAITING_FOR_BEACON)  # frozen, not yet drawn
 UNDRAWN = (DrawStatus.SCHEDULED, *OPEN_STATUSES)
-
-# Called with a draw's id after its result is committed (the live page's room listens here).
-# What a listener returns is not used: whether it acted does not concern the draw that was made.
-_listeners: list[Callable[[int], object]] = []
-
-
-def on_drawn(listener: Callable[[int], object]) -> Callable[[int], object]:
-    _listeners.append(listener)
-    return listener
-
-
-def _tell_listeners(draw_id: int) -> None:
-    for listener in _listeners:
-        try:
-            listener(draw_id)
-        except Exception:  # noqa: BLE001 - a spectator page must never undo a draw
-            log.exception("A draw listener failed for draw %s", draw_id)
-
 
 # ---- pools: what each mode gives a draw -------------------------------------------------------
 
@@ -366,7 +348,6 @@ def perform(
     except BaseException:
         _release(draw_id, token)
         raise
-    _tell_listeners(draw_id)
     return Outcome("drawn", f"Drawn: {count} winner{'s' if count != 1 else ''}.")
 
 

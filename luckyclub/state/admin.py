@@ -22,6 +22,7 @@ from luckyclub.core.words import when
 from luckyclub.models import DrawTrigger, User, id_of
 from luckyclub.platform import accounts, audit, draw_actions, draws
 from luckyclub.platform.permissions import require_admin
+from luckyclub.state import live
 from luckyclub.state.session import SessionState, ancestor_state
 
 # A draw action's outcomes shown as a notice: it drew, or it closed sales and the draw follows by
@@ -136,17 +137,19 @@ class AdminPageState(SessionState):
             self._fill(s)
         self.notice, self._next_notice = self._next_notice, ""
 
-    def _reload_if_changed(self, version: Callable[[Session], str], current: str) -> None:
-        """The heartbeat's work: reload when `version` moved past `current`, keeping messages."""
-        if not self.allowed:
+    async def _follow(self, topic: str) -> None:
+        """After load: hear of changes to what the page shows (an admin topic, state/live.py)."""
+        if self.allowed:
+            await live.follow(self, live.PageRoom, topic)
+
+    def _changed(self, version: str) -> None:
+        """The server says the page's topic changed: reload, keeping the messages shown."""
+        if not self.allowed or not self._session_state()._saw(version):
             return
-        with session_scope() as s:
-            changed = version(s) != current
-        if changed:
-            error, notice = self.error, self.notice
-            self._admin_load()
-            if self.allowed:
-                self.error, self.notice = error, notice
+        error, notice = self.error, self.notice
+        self._admin_load()
+        if self.allowed:
+            self.error, self.notice = error, notice
 
     def _admin_act(self, change: Callable[[Session, User], object], done: str) -> bool:
         """Re-check the role, make one change in one transaction, reload; errors become text."""

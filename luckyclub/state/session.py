@@ -69,6 +69,8 @@ class SessionState(rx.State):
     email_verified: bool = False
     # The viewer_key the page states under this one were filled for.
     _viewer: str = ""
+    # The room versions this tab has loaded the page for (state/live.py), the newest last.
+    _seen_versions: list[str] = []
 
     def _session_token(self) -> str | None:
         # The websocket handshake carries the cookie; page scripts never see it (HttpOnly).
@@ -91,6 +93,14 @@ class SessionState(rx.State):
 
     def _session_state(self) -> SessionState:
         return ancestor_state(self, SessionState)
+
+    def _saw(self, version: str) -> bool:
+        """Record a room version as loaded; False when it was already (or is no version at all):
+        a page reloads on a version it has not loaded yet."""
+        if not version or version in self._seen_versions:
+            return False
+        self._seen_versions = [*self._seen_versions[-7:], version]
+        return True
 
     def _keep_pages_for(self, key: str) -> None:
         """The one guard of every page's data: when the person behind this connection is not the

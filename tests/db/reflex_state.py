@@ -7,7 +7,9 @@ Reflex builds `router` from the websocket handshake's router_data; here we hand 
 from __future__ import annotations
 
 import asyncio
-from typing import TypeVar
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any, TypeVar
 
 import reflex as rx
 from reflex.istate.data import RouterData
@@ -81,3 +83,24 @@ def finish(handler, state, *args):
         return result
 
     return asyncio.run(drive())
+
+
+def room_of(state: rx.State, cls: type[S]) -> S:
+    """The tab's room of `cls`. Where no app runs, a tab's rooms are its own (state/live.py)."""
+    return state._get_root_state().get_substate(cls.get_full_name().split("."))  # type: ignore[return-value]
+
+
+class OneTabApp:
+    """Stands in for the app when the fan-out writes a room: `modify_state` of the room yields the
+    tab's own tree (the tab is linked to it), and each write's result is recorded for the test."""
+
+    def __init__(self, state: rx.State, room_cls: type[rx.State], *names: str) -> None:
+        self.root = state._get_root_state()
+        self.room_cls, self.names = room_cls, names
+        self.writes: list[dict[str, Any]] = []
+
+    @contextlib.asynccontextmanager
+    async def modify_state(self, token: Any) -> AsyncIterator[rx.State]:
+        yield self.root
+        room = room_of(self.root, self.room_cls)
+        self.writes.append({name: getattr(room, name) for name in self.names})

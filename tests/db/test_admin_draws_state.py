@@ -29,8 +29,9 @@ from luckyclub.pages.draws.draw import DrawPageState
 from luckyclub.pages.draws.live_draw import LiveDrawState
 from luckyclub.platform import draw_actions, draw_public, draws
 from luckyclub.state.admin import DRAW_FAILED
+from luckyclub.state.draws.draw_room import DrawRoom
 from tests.db.factories import add_open_raffle, add_user
-from tests.db.reflex_state import run_busy, state_for_tab
+from tests.db.reflex_state import finish, room_of, run_busy, state_for_tab
 from tests.db.test_admin_state import browser_session
 from tests.db.test_draws import close_then_draw, raffle_with_entries
 
@@ -267,22 +268,25 @@ def test_void_needs_a_reason_and_a_void_draw_cannot_be_voided_again(
     assert state.error == "That record could not be found. Reload the page and try again."
 
 
-def test_the_page_shows_what_the_scheduler_did_on_its_next_heartbeat(session, people, no_beacon):
+def test_the_page_shows_what_the_scheduler_did_when_told_it_changed(session, people, no_beacon):
     draw = open_pool(session, {"ann@example.com": 3})
     state = tab(session, people["admin"], DrawsAdminState)
     DrawsAdminState.load.fn(state)
     state.notice = "Kept across a refresh."
-
-    DrawsAdminState.tick.fn(state)
-    assert state.rows[0].status == "scheduled"
     with Session(session.bind) as s:
         draws.close(s, draw.id)
         s.commit()
     draws.perform(draw.id)
-    DrawsAdminState.tick.fn(state)
 
+    DrawsAdminState.changed.fn(state, "")  # the first render's call, before any change: nothing
+    assert state.rows[0].status == "scheduled"
+    DrawsAdminState.changed.fn(state, "v2")  # the room's new version, pushed by the server
     assert state.rows[0].status == "drawn" and state.rows[0].trigger == "by the scheduler"
     assert state.notice == "Kept across a refresh."
+
+    state.rows = []
+    DrawsAdminState.changed.fn(state, "v2")  # a version it has loaded already: not news
+    assert state.rows == []
 
 
 # ---- the winners page --------------------------------------------------------------------------
@@ -413,7 +417,9 @@ def test_public_pages_say_in_words_that_a_draw_waits_for_randomness(session, app
         (LiveDrawState, routes.live_page(draw.id)),
     ):
         state = state_for_tab(state_cls, path=path)
-        state_cls.load.fn(state)
+        finish(state_cls.load, state)
+        if state_cls is LiveDrawState:
+            state = room_of(state, DrawRoom)  # the live page shows the draw's room
         shown = repr(state.draw)
         assert "ConnectError" not in shown and "127.0.0.1" not in shown and "Errno" not in shown
         assert state.draw.waiting_words.startswith(

@@ -27,16 +27,17 @@ from luckyclub.models import (
     utcnow,
 )
 from luckyclub.pages.club.dashboard import DashboardState
-from luckyclub.pages.competitions.catalogue import CompetitionListState
+from luckyclub.pages.competitions.catalogue import CompetitionListState, ListRoom, refresher
 from luckyclub.pages.competitions.checkout import TicketCheckoutState
 from luckyclub.pages.competitions.competition import WAITING, CompetitionPageState
 from luckyclub.pages.competitions.rules import RulesState
 from luckyclub.pages.draws.draw import DrawPageState
 from luckyclub.pages.draws.live_draw import LiveDrawState
 from luckyclub.platform import accounts, draw_actions, draws, wins
+from luckyclub.state.draws.draw_room import DrawRoom
 from luckyclub.state.session import SessionState
 from tests.db.factories import add_buyer, add_competition, add_user
-from tests.db.reflex_state import run_busy, state_for_tab
+from tests.db.reflex_state import OneTabApp, finish, room_of, run_busy, state_for_tab
 
 
 @pytest.fixture()
@@ -50,11 +51,22 @@ def token_for(session, user) -> str:
     return token
 
 
-def list_page(path: str = routes.COMPETITIONS, token: str | None = None) -> CompetitionListState:
+def list_tab(path: str = routes.COMPETITIONS, token: str | None = None) -> CompetitionListState:
     state = state_for_tab(CompetitionListState, path=path, session_token=token)
-    SessionState.refresh.fn(state)  # the page's on_load runs it first
-    CompetitionListState.load.fn(state)
+    finish(SessionState.refresh, state)  # the page's on_load runs it first
+    finish(CompetitionListState.load, state)
     return state
+
+
+def list_page(path: str = routes.COMPETITIONS, token: str | None = None) -> ListRoom:
+    """The list as a tab shows it: the room of its tab (shared with every visitor of that tab)."""
+    return room_of(list_tab(path, token), ListRoom)
+
+
+def live_page(draw_id: int) -> DrawRoom:
+    state = state_for_tab(LiveDrawState, path=routes.live_page(draw_id))
+    finish(LiveDrawState.load, state)
+    return room_of(state, DrawRoom)
 
 
 def competition_page(competition_id: int, query: str = "", token: str | None = None):
@@ -105,22 +117,23 @@ def test_each_tab_lists_its_phase_featured_first_and_never_a_draft(session, admi
     add_competition(session, admin, title="Secret draft", active=False)
     session.commit()
 
-    state = list_page()
-    assert state.tab == "active"
-    assert [c.title for c in state.cards] == ["Featured car", "Plain bike"]
-    card = state.cards[0]
+    state = list_tab()
+    room = room_of(state, ListRoom)
+    assert room.tab == "active"
+    assert [c.title for c in room.cards] == ["Featured car", "Plain bike"]
+    card = room.cards[0]
     assert card.featured and card.price == "£2.50" and card.sold_words == "0 of 100 sold"
     assert card.ends.endswith("UTC") and card.url == routes.competition_page(featured.id)
     assert not card.closing_soon and not card.sold_out and card.percent == 0
 
     assert [c.title for c in list_page("/competitions?status=upcoming").cards] == ["Coming TV"]
-    CompetitionListState.choose_tab.fn(state, "ended")
-    assert [c.title for c in state.cards] == ["Ended watch"]
-    spec = CompetitionListState.choose_tab.fn(state, "drawn")
-    assert [(c.title, c.phase_words) for c in state.cards] == [("Drawn boat", "Drawn")]
+    finish(CompetitionListState.choose_tab, state, "ended")
+    assert [c.title for c in room.cards] == ["Ended watch"]
+    spec = finish(CompetitionListState.choose_tab, state, "drawn")
+    assert [(c.title, c.phase_words) for c in room.cards] == [("Drawn boat", "Drawn")]
     assert script_of(spec) == "history.replaceState(null, '', \"/competitions?status=drawn\")"
-    CompetitionListState.choose_tab.fn(state, "draft")  # not a tab: nothing changes
-    assert state.tab == "drawn"
+    finish(CompetitionListState.choose_tab, state, "draft")  # not a tab: nothing changes
+    assert state.tab == "drawn" and room.tab == "drawn"
     assert list_page("/competitions?status=bogus").tab == "active"
     assert plain.id != drawn.id
 
@@ -148,16 +161,18 @@ def test_public_pages_show_utc_and_a_members_own_pages_their_zone_and_badges(ses
 
 def test_the_list_moves_without_a_reload_when_someone_buys(session, admin):
     competition = add_competition(session, admin)
-    state = list_page()
-    assert state.cards[0].sold_words == "0 of 100 sold"
+    room = list_page()
+    assert room.cards[0].sold_words == "0 of 100 sold"
 
     buy(add_buyer(session, "ann@example.com"), competition, 3)
-    CompetitionListState.tick.fn(state)
-    CompetitionListState.tick.fn(state)  # every other tick looks at the database
+    app = OneTabApp(room, ListRoom, "cards")
+    asyncio.run(refresher("active")(app))  # what the fan-out does when `competitions` changes
 
-    assert state.cards[0].percent == 3
-    assert state.cards[0].sold_words == "3 of 100 sold"
-    assert state.now_ts > 0
+    assert room.cards[0].percent == 3
+    assert room.cards[0].sold_words == "3 of 100 sold"
+    room.dirty_vars.clear()  # sent to the tabs
+    asyncio.run(refresher("active")(app))  # nothing changed since: nothing is sent again
+    assert not room.dirty_vars
 
 
 def test_a_refunded_ticket_no_longer_counts_as_sold(session, admin):
@@ -294,8 +309,7 @@ def test_the_success_page_waits_for_the_payment_then_shows_the_numbers(session, 
     assert state.waiting and state.notice == WAITING
 
     fulfilment.pay_test_checkout(ann, checkout_id)  # the webhook arrives
-    CompetitionPageState.tick.fn(state)
-    CompetitionPageState.tick.fn(state)
+    finish(CompetitionPageState.changed, state, "v1")  # the member's room says so
 
     assert not state.waiting
     assert state.notice == "Payment received. Your tickets: 1. Good luck!"
@@ -319,8 +333,8 @@ def test_a_failed_look_while_waiting_is_said_once_and_the_page_stops_asking(
         raise UserError("Payments are unavailable just now.")
 
     monkeypatch.setattr(fulfilment, "confirm", unavailable)
-    for _ in range(6):
-        CompetitionPageState.tick.fn(state)
+    for version in range(6):
+        finish(CompetitionPageState.changed, state, f"v{version}")
 
     assert asked == [checkout_id]
     assert state.error == "Payments are unavailable just now."
@@ -484,8 +498,7 @@ def test_the_live_page_counts_tickets_and_entrants_before_the_draw(session, admi
     buy(add_buyer(session, "bob@example.com"), competition, 1)
     draw = catalogue.draw_of(session, competition.id)
 
-    state = state_for_tab(LiveDrawState, path=routes.live_page(draw.id))
-    LiveDrawState.load.fn(state)
+    state = live_page(draw.id)
 
     assert state.draw.entries_title == "Tickets" and state.draw.entries_words == "3 tickets"
     assert (state.draw.entrant_count, state.draw.entry_count) == (2, 3)
@@ -531,9 +544,8 @@ def test_after_the_draw_the_page_shows_the_winning_ticket_and_names_a_published_
     )
     assert not competition_page(competition.id, token=token_for(session, loser)).won
 
-    live = state_for_tab(LiveDrawState, path=routes.live_page(draw.id))
-    LiveDrawState.load.fn(live)
-    assert live.outcome == "random"
+    live = live_page(draw.id)  # drawn before this spectator came: the result at once
+    assert live.phase == "done" and live.outcome == "random"
     assert [w.ticket for w in live.winners] == [f"Ticket {winner.ticket}"]
     assert (live.draw.entrant_count, live.draw.entry_count) == (2, 3)
 
@@ -589,12 +601,12 @@ def test_the_dashboards_tickets_card_follows_a_payment_and_a_refund_without_a_re
     assert [o.status_words for o in state.ticket_orders] == ["In checkout"]
 
     fulfilment.pay_test_checkout(ann, checkout_id)
-    DashboardState.tick.fn(state)
+    finish(DashboardState.changed, state, "v1")  # the member's room: their orders changed
     assert [(o.numbers, o.status_words) for o in state.ticket_orders] == [("1–2", "Paid")]
 
     refunds.refund_order(session, admin, order_id, "The buyer asked for their money back")
     session.commit()
-    DashboardState.tick.fn(state)
+    finish(DashboardState.changed, state, "v2")
     assert state.ticket_orders[0].status_words == "Refund requested"
 
 

@@ -7,18 +7,20 @@ import asyncio
 from datetime import timedelta
 
 import pytest
+from sqlmodel import select
 
 from luckyclub.club import raffles
 from luckyclub.core import routes
-from luckyclub.models import Role
+from luckyclub.models import DrawWinner, Role
 from luckyclub.pages.club.dashboard import DashboardState
 from luckyclub.pages.draws.champions import ChampionsState
 from luckyclub.pages.draws.draw import DrawPageState
 from luckyclub.pages.draws.live_draw import LiveDrawState
 from luckyclub.platform import accounts, draw_actions, draw_public, draws
 from luckyclub.state.draws import draw_room
+from luckyclub.state.draws.draw_room import DrawRoom
 from tests.db.factories import add_open_raffle, add_user
-from tests.db.reflex_state import state_for_tab
+from tests.db.reflex_state import OneTabApp, finish, room_of, state_for_tab
 from tests.db.test_draws import CLOSES, close_then_draw, draw_of, raffle_with_entries
 
 pytestmark = pytest.mark.usefixtures("relays")  # drawn pools use the recorded drand round
@@ -115,27 +117,65 @@ def test_an_unknown_draw_gets_a_friendly_page(session):
         state = draw_page_for(draw_id)
         assert state.loaded and state.missing and state.draw.id == 0
     live = state_for(LiveDrawState, "/live/777")
-    LiveDrawState.load.fn(live)
-    assert live.missing
+    finish(LiveDrawState.load, live)
+    assert live.missing and room_of(live, DrawRoom).draw.id == 0
 
 
-def test_the_live_page_counts_down_then_shows_the_result_from_the_database(session):
+def live_room(draw_id: int) -> DrawRoom:
+    """A spectator's tab of /live/<id>: the draw's room as it shows it."""
+    tab = state_for(LiveDrawState, routes.live_page(draw_id))
+    finish(LiveDrawState.load, tab)
+    return room_of(tab, DrawRoom)
+
+
+REVEAL_VARS = ("phase", "digits", "outcome")
+
+
+def test_the_live_page_counts_down_then_reveals_the_result_step_by_step(session):
     raffle, _ = raffle_with_entries(session, HOLDINGS)
     draw = draw_of(session, raffle)
-    live = state_for(LiveDrawState, routes.live_page(draw.id))
-    LiveDrawState.load.fn(live)
-    assert (live.draw.entrant_count, live.draw.entry_count) == (3, 58)
-    assert live.outcome == "" and live.winners == []
+    room = live_room(draw.id)
+    assert (room.draw.entrant_count, room.draw.entry_count) == (3, 58)
+    assert room.draw.draw_at_ts == int(draw.draw_at.timestamp())  # the browser counts down to it
+    assert room.phase == "" and room.winners == []
 
     close_then_draw()  # in another process, as `jobs run-due` from cron would
-    for _ in range(4):  # no app runs here to write the room: the tab shows the result itself
-        LiveDrawState.tick.fn(live)
+    app = OneTabApp(room, DrawRoom, *REVEAL_VARS)
+    asyncio.run(draw_room.refresh_room(app, draw.id, step_seconds=0))  # the change is heard
 
-    assert live.draw.revealed and live.outcome == "random"
-    assert len(live.winners) == 1 and live.winners[0].name.startswith("Member #")
-    late = state_for(LiveDrawState, routes.live_page(draw.id))
-    LiveDrawState.load.fn(late)  # a spectator who arrives afterwards sees it at once
-    assert late.outcome == "random" and late.winners == live.winners
+    phases = [w["phase"] for w in app.writes]
+    assert phases[0] == "drawing" and phases[-1] == "done" and set(phases[1:-1]) <= {"digits"}
+    view = draw_public.view(session, draw.id)
+    assert app.writes[-2]["digits"] == " ".join(str(view.winners[0].ticket_number).zfill(2))
+    assert room.outcome == "random" and room.draw.revealed
+    assert len(room.winners) == 1 and room.winners[0].name.startswith("Member #")
+
+    app.writes.clear()
+    asyncio.run(draw_room.refresh_room(app, draw.id, step_seconds=0))  # heard again: once only
+    assert [w["phase"] for w in app.writes] == ["done"]
+
+    late = live_room(draw.id)  # a spectator who arrives afterwards sees it at once
+    assert late.phase == "done" and late.outcome == "random" and late.winners == room.winners
+
+
+def test_a_reroll_after_the_reveal_is_revealed_again(session):
+    raffle, _ = raffle_with_entries(session, HOLDINGS)
+    draw = draw_of(session, raffle)
+    room = live_room(draw.id)
+    close_then_draw()
+    app = OneTabApp(room, DrawRoom, *REVEAL_VARS)
+    asyncio.run(draw_room.refresh_room(app, draw.id, step_seconds=0))
+    first = room.winners[0]
+
+    admin = add_user(session, "boss@example.com", role=Role.ADMIN)
+    winner = session.exec(select(DrawWinner).where(DrawWinner.draw_id == draw.id)).one()
+    draw_actions.reroll(session, admin, winner.id, "Did not answer for 14 days")
+    session.commit()
+    app.writes.clear()
+    asyncio.run(draw_room.refresh_room(app, draw.id, step_seconds=0))
+
+    assert app.writes[0]["phase"] == "drawing" and app.writes[-1]["phase"] == "done"
+    assert room.winners[0] != first and room.outcome == "random"
 
 
 def test_the_reveal_shows_the_winning_ticket_in_a_few_steps(session):
@@ -148,8 +188,7 @@ def test_the_reveal_shows_the_winning_ticket_in_a_few_steps(session):
     number = str(view.winners[0].ticket_number).zfill(2)
     assert steps[-1] == " ".join(number) and 1 <= len(steps) <= draw_room.MOST_DIGIT_STEPS
     assert "•" in steps[0] or len(steps) == 1
-    assert draw_room.room_token(42) == "draw42"
-    assert not draw_room.start_reveal(view.id)  # no app in this process: nothing to write to
+    assert draw_room.room_token(42) == "draw-42"
 
 
 def test_champions_lists_published_winners_with_a_link_to_the_draw(session):
@@ -180,7 +219,7 @@ def test_the_dashboard_shows_the_members_entrant_ref_and_the_draw_links(session)
     session.commit()
     state = state_for(DashboardState, routes.DASHBOARD, token)
 
-    DashboardState.load.fn(state)
+    finish(DashboardState.load, state)
 
     ref, draw_id = raffles.member_ref(session, raffle.id, member.id)
     assert state.entrant_ref == ref and len(ref) == 32
@@ -200,7 +239,7 @@ def dashboard_of(session, user) -> DashboardState:
     token, _ = accounts.start_session(session, user)
     session.commit()
     state = state_for(DashboardState, routes.DASHBOARD, token)
-    DashboardState.load.fn(state)
+    finish(DashboardState.load, state)
     return state
 
 

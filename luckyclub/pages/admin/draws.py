@@ -12,11 +12,12 @@ import reflex as rx
 
 from luckyclub.components.admin_page import admin_page
 from luckyclub.components.layout import fact, reason_dialog, status_badge
-from luckyclub.components.live import heartbeat
+from luckyclub.components.live import reload_on
 from luckyclub.core import routes
 from luckyclub.core.words import when
 from luckyclub.models import DrawStatus, utcnow
-from luckyclub.platform import draw_actions, draw_kinds, draw_public, draws
+from luckyclub.platform import changes, draw_actions, draw_kinds, draw_public, draws
+from luckyclub.state import live
 from luckyclub.state.admin import (
     TRIGGER_WORDS,
     AdminPageState,
@@ -109,21 +110,22 @@ class DrawsAdminState(AdminPageState):
     waiting: rx.Field[list[DrawRow]] = rx.field(default_factory=list)
     # draws this tab asked for and is waiting on
     running: rx.Field[list[int]] = rx.field(default_factory=list)
-    _version: str = ""
 
     def _fill(self, s) -> None:
         self.rows = [_row(s, v) for v in draw_public.recent_views(s)]
         self.waiting = [r for r in self.rows if r.waiting]
-        self._version = draw_public.admin_version(s)
 
     @event
     def load(self):
         self._admin_load()
 
     @event
-    def tick(self, _moment: str = ""):
-        """The heartbeat: when the scheduler (or another admin) changed a draw, show it."""
-        self._reload_if_changed(draw_public.admin_version, self._version)
+    async def follow(self):
+        await self._follow(changes.ADMIN_DRAWS)
+
+    @event
+    def changed(self, version: str):
+        self._changed(version)
 
     @event(background=True)
     async def draw_now(self, draw_id: int):
@@ -371,7 +373,7 @@ def _waiting_banner() -> rx.Component:
 @rx.page(
     route=routes.ADMIN_DRAWS,
     title="Draws · LuckyClub admin",
-    on_load=[SessionState.require_sign_in, DrawsAdminState.load],
+    on_load=[SessionState.require_sign_in, DrawsAdminState.load, DrawsAdminState.follow],
 )
 def admin_draws_page() -> rx.Component:
     return admin_page(
@@ -385,5 +387,5 @@ def admin_draws_page() -> rx.Component:
         ),
         rx.foreach(DrawsAdminState.rows, _draw_card),
         rx.cond(DrawsAdminState.rows.length() == 0, rx.text("No draws yet.")),
-        live=heartbeat(DrawsAdminState.tick, every_ms=3000),
+        live=reload_on(live.PageRoom.version, DrawsAdminState.changed),
     )

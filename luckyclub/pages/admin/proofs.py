@@ -16,10 +16,12 @@ from luckyclub.components.layout import (
     form,
     reason_dialog,
 )
-from luckyclub.components.live import heartbeat
+from luckyclub.components.live import reload_on
 from luckyclub.core import routes
 from luckyclub.core.words import when
 from luckyclub.models import id_of
+from luckyclub.platform import changes
+from luckyclub.state import live
 from luckyclub.state.admin import AdminPageState, record_id
 from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
@@ -54,7 +56,6 @@ class ReviewState(AdminPageState):
     notice: str = ""
     queue: rx.Field[list[PendingProof]] = rx.field(default_factory=list)
     kinds: list[KindRow] = []
-    _version: str = ""
 
     def _fill(self, s) -> None:
         self.queue = [
@@ -82,16 +83,18 @@ class ReviewState(AdminPageState):
             )
             for k in proofs.list_kinds(s, include_inactive=True)
         ]
-        self._version = proofs.queue_version(s)
 
     @event
     def load(self):
         self._admin_load()
 
     @event
-    def tick(self, _moment: str = ""):
-        """The heartbeat: when a proof arrives or is reviewed elsewhere, show the new queue."""
-        self._reload_if_changed(proofs.queue_version, self._version)
+    async def follow(self):
+        await self._follow(changes.ADMIN_PROOFS)
+
+    @event
+    def changed(self, version: str):
+        self._changed(version)
 
     @event
     def approve(self, proof_id: int):
@@ -272,7 +275,7 @@ def _kinds() -> rx.Component:
 @rx.page(
     route=routes.ADMIN_PROOFS,
     title="Review queue · LuckyClub admin",
-    on_load=[SessionState.require_sign_in, ReviewState.load],
+    on_load=[SessionState.require_sign_in, ReviewState.load, ReviewState.follow],
 )
 def admin_proofs_page() -> rx.Component:
     return admin_page(
@@ -288,5 +291,5 @@ def admin_proofs_page() -> rx.Component:
         ),
         rx.foreach(ReviewState.queue, _pending),
         _kinds(),
-        live=heartbeat(ReviewState.tick, every_ms=1500),
+        live=reload_on(live.PageRoom.version, ReviewState.changed),
     )

@@ -9,12 +9,13 @@ import reflex as rx
 
 from luckyclub.components.admin_page import admin_page
 from luckyclub.components.layout import data_table, reason_dialog, status_badge
-from luckyclub.components.live import heartbeat
+from luckyclub.components.live import reload_on
 from luckyclub.core import routes
 from luckyclub.core.errors import UserError
 from luckyclub.core.words import when
 from luckyclub.models import WinnerStatus
-from luckyclub.platform import draw_actions, draw_public, members, winner_media
+from luckyclub.platform import changes, draw_actions, draw_public, members, winner_media
+from luckyclub.state import live
 from luckyclub.state.admin import AdminPageState, record_id
 from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
@@ -126,11 +127,9 @@ class WinnersAdminState(AdminPageState):
     rows: rx.Field[list[WinnerRow]] = rx.field(default_factory=list)
     managing_open: bool = False
     managing: ManagedWinner = ManagedWinner()
-    _version: str = ""
 
     def _fill(self, s) -> None:
         self.rows = winner_rows(s)
-        self._version = draw_public.admin_version(s)
         if self.managing.id:
             row = next((r for r in self.rows if r.id == self.managing.id), None)
             self.managing = _managed(row) if row else ManagedWinner()
@@ -141,9 +140,12 @@ class WinnersAdminState(AdminPageState):
         self._admin_load()
 
     @event
-    def tick(self, _moment: str = ""):
-        """The heartbeat: a draw that just ran adds its winners here without a reload."""
-        self._reload_if_changed(draw_public.admin_version, self._version)
+    async def follow(self):
+        await self._follow(changes.ADMIN_WINNERS)
+
+    @event
+    def changed(self, version: str):
+        self._changed(version)
 
     @event
     def set_status(self, winner_id: int, action: str):
@@ -434,7 +436,7 @@ def _manage_dialog() -> rx.Component:
 @rx.page(
     route=routes.ADMIN_WINNERS,
     title="Winners · LuckyClub admin",
-    on_load=[SessionState.require_sign_in, WinnersAdminState.load],
+    on_load=[SessionState.require_sign_in, WinnersAdminState.load, WinnersAdminState.follow],
 )
 def admin_winners_page() -> rx.Component:
     return admin_page(
@@ -453,5 +455,5 @@ def admin_winners_page() -> rx.Component:
         ),
         rx.cond(WinnersAdminState.rows.length() == 0, rx.text("No winners yet.")),
         _manage_dialog(),
-        live=heartbeat(WinnersAdminState.tick, every_ms=5000),
+        live=reload_on(live.PageRoom.version, WinnersAdminState.changed),
     )

@@ -17,8 +17,9 @@ from luckyclub.components.layout import (
     status_badge,
     success_callout,
 )
-from luckyclub.components.live import countdown, heartbeat, share_bar
+from luckyclub.components.live import countdown, reload_on, share_bar
 from luckyclub.core import routes
+from luckyclub.state import live
 from luckyclub.state.club.dashboard import (
     UPLOAD_ID,
     DashboardState,
@@ -93,7 +94,8 @@ def _raffle_card() -> rx.Component:
                 rx.cond(
                     S.raffle.is_open,
                     rx.fragment(
-                        rx.text("Closes ", S.raffle.closes, size="2"), countdown(S.seconds_left)
+                        rx.text("Closes ", S.raffle.closes, size="2"),
+                        countdown(S.closes_ts, on_zero=S.ask),
                     ),
                     rx.fragment(
                         rx.text("Closed ", S.raffle.closes, size="2"),
@@ -436,11 +438,12 @@ def _leaderboard() -> rx.Component:
 @rx.page(
     route=routes.DASHBOARD,
     title="Dashboard · LuckyClub",
-    on_load=[SessionState.require_sign_in, DashboardState.load],
+    on_load=[SessionState.require_sign_in, DashboardState.load, DashboardState.follow],
 )
 def dashboard_page() -> rx.Component:
     return page(
-        heartbeat(DashboardState.tick),
+        reload_on(live.PageRoom.version, DashboardState.changed),
+        reload_on(live.MemberRoom.version, DashboardState.changed),
         rx.cond(
             SessionState.signed_in,
             rx.vstack(

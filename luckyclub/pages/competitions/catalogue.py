@@ -1,14 +1,15 @@
 """The prize competitions anyone can browse (/competitions, no sign-in): on sale, upcoming, ended
 and drawn, featured ones first, each with its progress and a countdown.
 
-It stays live: a heartbeat moves the countdowns every second and, every other second, reloads the
-cards if anything changed (someone bought tickets), so a progress bar moves without a reload.
+It stays live without asking: each tab of the list is a shared room (`ListRoom`) that the server
+rewrites when a competition changes (someone bought tickets, an admin published one), once for every
+visitor; the countdowns tick in the browser, and one reaching zero asks for the list once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
-import time
 
 import reflex as rx
 
@@ -19,9 +20,11 @@ from luckyclub.components.competition import (
     sold_progress,
 )
 from luckyclub.components.layout import page
-from luckyclub.components.live import heartbeat, short_countdown
+from luckyclub.components.live import short_countdown
 from luckyclub.core import routes
 from luckyclub.core.db import session_scope
+from luckyclub.platform import changes
+from luckyclub.state import live
 from luckyclub.state.competitions.competition_views import (
     TAB_WORDS,
     TABS,
@@ -31,52 +34,70 @@ from luckyclub.state.competitions.competition_views import (
 from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
 
-REFRESH_EVERY = 2  # ticks (seconds) between looks at the database
+
+class ListRoom(rx.SharedState):
+    """One tab of the list (`competitions-active`, …), the same for every visitor (times in UTC)."""
+
+    tab: str = ""
+    cards: rx.Field[list[CompetitionCard]] = rx.field(default_factory=list)
+
+
+def _cards(tab: str) -> list[CompetitionCard]:
+    with session_scope() as s:
+        return [card_view(c) for c in public.cards(s, tab)]
+
+
+def _room_key(tab: str) -> tuple[type, str]:
+    return (ListRoom, live.room_token(f"{changes.COMPETITIONS}:{tab}"))
+
+
+def refresher(tab: str) -> live.Refresh:
+    """What the fan-out runs when the list changes: the tab's cards, loaded once for everyone."""
+
+    async def refresh(app: rx.App) -> None:
+        cards = await asyncio.to_thread(_cards, tab)
+        await live.write_room(app, ListRoom, _room_key(tab)[1], tab=tab, cards=cards)
+
+    return refresh
 
 
 class CompetitionListState(SessionState):
     tab: str = "active"
-    cards: rx.Field[list[CompetitionCard]] = rx.field(default_factory=list)
     loaded: bool = False
-    now_ts: int = 0
-    _ticks: int = 0
 
-    def _fill(self) -> None:
-        with session_scope() as s:
-            found = public.cards(s, self.tab)
-        cards = [card_view(c) for c in found]  # a public page: UTC for everyone
-        if not self.loaded or cards != self.cards:
-            self.cards = cards  # assigned only when it changed: each assignment goes to the tab
+    async def _show_tab(self, tab: str) -> None:
+        """Link this tab to the room of one tab of the list, filling it if nobody has yet."""
+        self.tab = tab
+        key = _room_key(tab)
+        room = await live.link(self, ListRoom, key[1])
+        if room.tab != tab:
+            room.tab, room.cards = tab, await asyncio.to_thread(_cards, tab)
+        live.join(changes.COMPETITIONS, key, refresher(tab))
         self.loaded = True
 
     @event
-    def load(self):
+    async def load(self):
         wanted = self.router.url.query_parameters.get("status", "")
-        self.tab = wanted if wanted in TABS else "active"
-        self.now_ts, self._ticks, self.loaded = int(time.time()), 0, False
-        self._fill()  # in the member's timezone: SessionState.refresh ran first
+        await self._show_tab(wanted if wanted in TABS else "active")
 
     @event
-    def choose_tab(self, value: str):
+    async def choose_tab(self, value: str):
         if value not in TABS:
             return
-        self.tab, self.loaded = value, False
-        self._fill()
+        await self._show_tab(value)
         # The address follows the tab, so a link to it opens the same list.
         address = f"{routes.COMPETITIONS}?status={value}"
         return rx.call_script(f"history.replaceState(null, '', {json.dumps(address)})")
 
     @event
-    def tick(self, _moment: str = ""):
-        if not self.loaded:
-            return
-        self.now_ts = int(time.time())
-        self._ticks += 1
-        if self._ticks % REFRESH_EVERY == 0:
-            self._fill()
+    def ask(self):
+        """A countdown reached zero: a competition went on sale or closed. (One refresh however
+        many visitors ask.)"""
+        live.refresh_soon(_room_key(self.tab))
 
 
 S = CompetitionListState
+R = ListRoom
 
 
 def _countdown(card: CompetitionCard) -> rx.Component:
@@ -86,7 +107,7 @@ def _countdown(card: CompetitionCard) -> rx.Component:
             "active",
             rx.hstack(
                 rx.text("Ends in", size="2", color_scheme="gray"),
-                short_countdown(card.ends_ts - S.now_ts, "Time left to enter " + card.title),
+                short_countdown(card.ends_ts, "Time left to enter " + card.title, on_zero=S.ask),
                 spacing="2",
                 align="center",
             ),
@@ -96,7 +117,9 @@ def _countdown(card: CompetitionCard) -> rx.Component:
             rx.hstack(
                 rx.text("On sale in", size="2", color_scheme="gray"),
                 short_countdown(
-                    card.starts_ts - S.now_ts, "Time until " + card.title + " goes on sale"
+                    card.starts_ts,
+                    "Time until " + card.title + " goes on sale",
+                    on_zero=S.ask,
                 ),
                 spacing="2",
                 align="center",
@@ -182,7 +205,6 @@ def _empty() -> rx.Component:
 )
 def competitions_page() -> rx.Component:
     return page(
-        heartbeat(CompetitionListState.tick),
         rx.vstack(
             rx.heading("Prize competitions", size="8", as_="h1"),
             rx.text(
@@ -207,9 +229,9 @@ def competitions_page() -> rx.Component:
             rx.cond(
                 S.loaded,
                 rx.cond(
-                    S.cards.length() > 0,
+                    R.cards.length() > 0,
                     rx.grid(
-                        rx.foreach(S.cards, _card),
+                        rx.foreach(R.cards, _card),
                         columns=rx.breakpoints(initial="1", sm="2", lg="3"),
                         spacing="4",
                         width="100%",

@@ -9,8 +9,8 @@ It stays live like the list: counts, the phase and the result refresh without a 
 
 from __future__ import annotations
 
+import asyncio
 import json
-import time
 
 import reflex as rx
 
@@ -23,11 +23,13 @@ from luckyclub.components.competition import (
     sold_progress,
 )
 from luckyclub.components.layout import error_callout, link_button, page, success_callout
-from luckyclub.components.live import countdown, heartbeat
+from luckyclub.components.live import countdown, reload_on
 from luckyclub.core import routes
 from luckyclub.core.db import session_scope
 from luckyclub.core.errors import UserError
 from luckyclub.core.words import when
+from luckyclub.platform import changes
+from luckyclub.state import live
 from luckyclub.state.busy import shows_busy
 from luckyclub.state.competitions.competition_views import (
     HOLD_WORDS,
@@ -39,7 +41,6 @@ from luckyclub.state.competitions.competition_views import (
 from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
 
-REFRESH_EVERY = 2  # ticks (seconds) between looks at the database
 WAITING = "Payment received — your ticket numbers appear here in a moment."
 
 
@@ -72,9 +73,6 @@ class CompetitionPageState(SessionState):
     override_reason: str = ""
     winners: rx.Field[list[WinnerCard]] = rx.field(default_factory=list)
     won: bool = False  # the viewer holds a winning ticket
-    now_ts: int = 0
-    _version: str = ""
-    _ticks: int = 0
     _checkout_id: str = ""
 
     # ---- reading --------------------------------------------------------------------------
@@ -95,7 +93,6 @@ class CompetitionPageState(SessionState):
             except UserError:
                 self.loaded, self.missing = True, True
                 return user_id
-            self._version = public.version(s, competition_id, user_id)
         self._show_detail(found)
         return user_id
 
@@ -138,7 +135,7 @@ class CompetitionPageState(SessionState):
     def load(self):
         self.error = self.notice = self.answer = ""
         self.quantity_text, self.waiting, self._checkout_id = "1", False, ""
-        self.now_ts, self._ticks, self.loaded = int(time.time()), 0, False
+        self.loaded = False
         user_id = self._refill()
         if self.missing:
             return
@@ -199,24 +196,31 @@ class CompetitionPageState(SessionState):
             self.notice = "That checkout is closed already; nothing more was charged."
 
     @event
-    def tick(self, _moment: str = ""):
-        """The heartbeat: the countdown moves; now and then the page looks for changes."""
+    async def follow(self):
+        """After load: hear of changes to the competition and to the member's own orders."""
+        if self.loaded and not self.missing:
+            await live.follow(self, live.PageRoom, changes.competition(self.comp.id))
+            await live.follow_member(self)
+            if self.waiting:  # the payment may have been numbered before the room was joined
+                await asyncio.to_thread(self._reload)
+
+    @event
+    def changed(self, version: str):
+        """The server says the competition or the member's orders changed: show them anew."""
+        if self._session_state()._saw(version):
+            self._reload()
+
+    @event
+    def ask(self):
+        """A countdown reached zero: the competition went on sale or closed."""
+        self._reload()
+
+    def _reload(self) -> None:
         if not self.loaded or self.missing:
             return
-        self.now_ts = int(time.time())
-        self._ticks += 1
-        if self._ticks % REFRESH_EVERY:
-            return
-        competition_id = self.comp.id
-        with session_scope() as s:
-            user = self._current_user(s)
-            user_id = user.id if user else None
-            changed = public.version(s, competition_id, user_id) != self._version
+        user_id = self._refill()
         if self.waiting and user_id is not None:
             self._confirm(user_id)
-            changed = True
-        if changed:
-            self._refill()
 
     # ---- buying ---------------------------------------------------------------------------
 
@@ -318,20 +322,14 @@ def _times() -> rx.Component:
                 "upcoming",
                 rx.vstack(
                     rx.text(rx.text.strong("On sale from "), S.comp.starts),
-                    countdown(
-                        rx.cond(S.comp.starts_ts > S.now_ts, S.comp.starts_ts - S.now_ts, 0),
-                        "Time until tickets go on sale",
-                    ),
+                    countdown(S.comp.starts_ts, "Time until tickets go on sale", on_zero=S.ask),
                 ),
             ),
             (
                 "active",
                 rx.vstack(
                     rx.text(rx.text.strong("Closes "), S.comp.ends),
-                    countdown(
-                        rx.cond(S.comp.ends_ts > S.now_ts, S.comp.ends_ts - S.now_ts, 0),
-                        "Time left to enter",
-                    ),
+                    countdown(S.comp.ends_ts, "Time left to enter", on_zero=S.ask),
                 ),
             ),
             ("ended", rx.text(rx.text.strong("Sales closed — drawn at "), S.comp.draw_time)),
@@ -642,11 +640,12 @@ def _competition() -> rx.Component:
 @rx.page(
     route=routes.COMPETITION,
     title="Competition · LuckyClub",
-    on_load=[SessionState.refresh, CompetitionPageState.load],
+    on_load=[SessionState.refresh, CompetitionPageState.load, CompetitionPageState.follow],
 )
 def competition_page() -> rx.Component:
     return page(
-        heartbeat(CompetitionPageState.tick),
+        reload_on(live.PageRoom.version, CompetitionPageState.changed),
+        reload_on(live.MemberRoom.version, CompetitionPageState.changed),
         rx.cond(
             S.loaded,
             rx.cond(S.missing, _missing(), _competition()),

@@ -1,87 +1,53 @@
 """The live draw (/live/<id>, no sign-in): a countdown, the pool growing, then the reveal that every
-spectator sees at the same moment through the draw's shared room (state/draws/draw_room.py).
-
-Each tab keeps its own clock and counts (a heartbeat, client-local); once the draw time has passed
-it asks the database every couple of seconds, so a draw made by another process still shows up.
+spectator sees at the same moment. Everything shown comes from the draw's shared room
+(state/draws/draw_room.py), written by the server when the draw changes; the countdown ticks in the
+browser, and at zero the tab asks once, since a draw's time passing is not itself announced.
 """
 
 from __future__ import annotations
 
-import time
+import asyncio
 
 import reflex as rx
 
 from luckyclub.components.layout import link_button, page
-from luckyclub.components.live import countdown, heartbeat
+from luckyclub.components.live import countdown
 from luckyclub.core import routes
-from luckyclub.platform import draw_public
-from luckyclub.state.draws.draw_room import DrawRoom, load_view, start_reveal
-from luckyclub.state.draws.draw_views import DrawSummary, WinnerRow, summary, winner_rows
+from luckyclub.state import live
+from luckyclub.state.draws.draw_room import DrawRoom, load_followed, open_room, room_key
 from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
-
-COUNTS_EVERY = 5  # ticks (seconds) between refreshes of the counts while the pool is open
-POLL_EVERY = 2  # ticks between database checks once the draw time has passed
-ROOM_GRACE = 15.0  # seconds the room's reveal may take before the tab shows the result itself
 
 
 class LiveDrawState(rx.State):
     loaded: bool = False
     missing: bool = False
-    draw: DrawSummary = DrawSummary()
-    winners: list[WinnerRow] = []  # those still standing, for a tab that arrives after the draw
-    outcome: str = ""  # "random", "override" or "void" once revealed
-    seconds_left: int = 0
-    _draw_at: float = 0.0
-    _ticks: int = 0
-    _seen_revealed_at: float = 0.0
+    _draw_id: int = 0
 
     @event
-    def load(self):
-        self._ticks, self._seen_revealed_at = 0, 0.0
+    async def load(self):
         draw_id = routes.id_from_path(self.router.url.path)
-        view = load_view(draw_id) if draw_id is not None else None
-        self.loaded, self.missing = True, view is None
-        if view is None:
-            self.draw, self.winners, self.outcome = DrawSummary(), [], ""
+        found = await asyncio.to_thread(load_followed, draw_id) if draw_id is not None else None
+        self.loaded, self.missing = True, found is None
+        if found is None:
+            self._draw_id = 0
             return
-        self._fill(view)
-
-    def _fill(self, view: draw_public.DrawView) -> None:
-        self.draw = summary(view)
-        self._draw_at = view.draw_at.timestamp()
-        self.seconds_left = max(0, int(self._draw_at - time.time()))
-        self.outcome = view.outcome
-        self.winners = [w for w in winner_rows(view) if not w.replaced] if view.outcome else []
+        view, topics = found
+        self._draw_id = view.id
+        room = await live.link(self, DrawRoom, room_key(view.id)[1])
+        await open_room(room, view, topics)
 
     @event
-    def tick(self, _moment: str = ""):
-        """The heartbeat: the clock moves; now and then the counts; after the time, the result."""
-        if not self.loaded or self.missing or self.draw.revealed:
-            return
-        now = time.time()
-        self.seconds_left = max(0, int(self._draw_at - now))
-        self._ticks += 1
-        if self._seen_revealed_at:
-            # the room should have shown it by now
-            late = now - self._seen_revealed_at > ROOM_GRACE
-            if late and (view := load_view(self.draw.id)) is not None:
-                self._fill(view)
-            return
-        if self._ticks % (POLL_EVERY if now >= self._draw_at else COUNTS_EVERY):
-            return
-        view = load_view(self.draw.id)
-        if view is None:
-            return
-        if view.status in draw_public.REVEALED and start_reveal(view.id):
-            self._seen_revealed_at = now  # the room reveals it to every spectator together
-            return
-        self._fill(view)
+    def ask(self):
+        """The countdown reached zero: has the draw begun? (One refresh however many ask.)"""
+        if self._draw_id:
+            live.refresh_soon(room_key(self._draw_id))
 
 
 # ---- the page ----------------------------------------------------------------------------------
 
 S = LiveDrawState
+R = DrawRoom
 
 
 def _counts() -> rx.Component:
@@ -97,8 +63,8 @@ def _counts() -> rx.Component:
         )
 
     return rx.grid(
-        stat("Entrants", S.draw.entrant_count),
-        stat(S.draw.entries_title, S.draw.entry_count),
+        stat("Entrants", R.draw.entrant_count),
+        stat(R.draw.entries_title, R.draw.entry_count),
         columns="2",
         spacing="3",
         width="100%",
@@ -108,17 +74,13 @@ def _counts() -> rx.Component:
 
 def _before() -> rx.Component:
     return rx.vstack(
-        rx.badge(
-            rx.cond(S.seconds_left > 0, S.draw.status_words, "The draw is about to begin…"),
-            size="2",
-            color_scheme="amber",
-        ),
-        rx.text("The draw runs at ", S.draw.draw_at, ".", size="2"),
-        countdown(S.seconds_left, "Time left until the draw"),
+        rx.badge(R.draw.status_words, size="2", color_scheme="amber"),
+        rx.text("The draw runs at ", R.draw.draw_at, ".", size="2"),
+        countdown(R.draw.draw_at_ts, "Time left until the draw", on_zero=S.ask),
         _counts(),
         rx.cond(
-            S.draw.status == "waiting_for_beacon",
-            rx.text(S.draw.waiting_words, size="2", text_align="center"),
+            R.draw.status == "waiting_for_beacon",
+            rx.text(R.draw.waiting_words, size="2", text_align="center"),
         ),
         align="center",
         spacing="4",
@@ -131,7 +93,7 @@ def _winner_list(winners) -> rx.Component:
         rx.foreach(
             winners,
             lambda w: rx.cond(
-                S.draw.numbered,
+                R.draw.numbered,
                 # A numbered ticket is the headline; its holder is told privately.
                 rx.vstack(
                     rx.text(w.ticket, size="8", weight="bold", text_align="center"),
@@ -182,7 +144,7 @@ def _final_card(outcome, reason, winners) -> rx.Component:
                     align="center",
                 ),
             ),
-            link_button("See the proof and check the draw", S.draw.page_url, variant="soft"),
+            link_button("See the proof and check the draw", R.draw.page_url, variant="soft"),
             align="center",
             spacing="4",
             width="100%",
@@ -208,7 +170,7 @@ def _reveal() -> rx.Component:
             "digits",
             rx.vstack(
                 rx.text(
-                    S.draw.winning_words,
+                    R.draw.winning_words,
                     size="3",
                     color_scheme="gray",
                 ),
@@ -230,7 +192,7 @@ def _stage() -> rx.Component:
         rx.cond(
             DrawRoom.phase != "",
             _reveal(),
-            rx.cond(S.draw.revealed, _final_card(S.outcome, S.draw.reason, S.winners), _before()),
+            _before(),
         ),
         role="status",
         aria_live="polite",
@@ -255,11 +217,10 @@ def _missing() -> rx.Component:
 @rx.page(
     route=routes.LIVE_DRAW,
     title="Live draw · LuckyClub",
-    on_load=[SessionState.refresh, LiveDrawState.load, DrawRoom.join],
+    on_load=[SessionState.refresh, LiveDrawState.load],
 )
 def live_draw_page() -> rx.Component:
     return page(
-        heartbeat(LiveDrawState.tick),
         rx.cond(
             S.loaded,
             rx.cond(
@@ -267,12 +228,12 @@ def live_draw_page() -> rx.Component:
                 _missing(),
                 rx.vstack(
                     rx.text("Live draw", size="2", color_scheme="gray"),
-                    rx.heading(S.draw.title, size="8", as_="h1", text_align="center"),
-                    rx.text(rx.text.strong("Prize: "), S.draw.prize),
+                    rx.heading(R.draw.title, size="8", as_="h1", text_align="center"),
+                    rx.text(rx.text.strong("Prize: "), R.draw.prize),
                     _stage(),
                     rx.link(
                         "The draw's public page: commitment, snapshot, proof",
-                        href=S.draw.page_url,
+                        href=R.draw.page_url,
                         size="2",
                     ),
                     align="center",

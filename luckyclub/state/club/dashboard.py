@@ -1,8 +1,9 @@
 """What a member's dashboard shows and does: the state behind pages/club/dashboard.py.
 
-It stays live: a heartbeat asks once a second whether the member's ledger, proofs or ticket orders
-changed (an admin approved a proof, granted entries, a payment arrived) and reloads what is shown if
-so.
+It stays live without asking: the page follows the member's own topic and the club's
+(state/live.py), so when the server says the member's ledger, proofs, orders or wins changed (an
+admin approved a proof, granted entries, a payment arrived) or the raffle did, it reloads what is
+shown. The countdown to the raffle's close ticks in the browser.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from luckyclub.models import (
     id_of,
     utcnow,
 )
-from luckyclub.platform import accounts, draw_public, wins
+from luckyclub.platform import accounts, changes, draw_public, wins
+from luckyclub.state import live
 from luckyclub.state.competitions.order_views import OrderView, order_views
 from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
@@ -97,7 +99,7 @@ class DashboardState(SessionState):
     membership: str = "none"  # active, lapsed or none
     membership_until: str = ""
     raffle: RaffleView = RaffleView()
-    seconds_left: int = 0
+    closes_ts: int = 0  # Unix seconds: the raffle's close, for the countdown
     base_entries: int = 0
     bonus_entries: int = 0
     total_entries: int = 0
@@ -123,8 +125,6 @@ class DashboardState(SessionState):
     proofs_sent: rx.Field[int] = rx.field(0)  # keys the note field, so it empties after each upload
     error: str = ""
     notice: str = ""
-    _version: str = ""
-    _closes_at: float = 0.0
 
     def _fill(self, s, user: User) -> None:
         now = utcnow()
@@ -144,7 +144,7 @@ class DashboardState(SessionState):
         raffle = _shown_raffle(s, now)
         if raffle is None:
             self.raffle = RaffleView()
-            self._closes_at = 0.0
+            self.closes_ts = 0
             self.base_entries = self.bonus_entries = self.total_entries = 0
             self.all_entries = self.entrants = 0
             self.odds_text, self.odds_basis_points, self.leaders = "", 0, []
@@ -165,7 +165,7 @@ class DashboardState(SessionState):
                 closes=when(raffle.closes_at, tz),
                 is_open=raffle.closes_at > now and raffle.status == RaffleStatus.OPEN,
             )
-            self._closes_at = raffle.closes_at.timestamp()
+            self.closes_ts = int(raffle.closes_at.timestamp())
             self.entrant_ref, draw_id = raffles.member_ref(s, raffle.id, user_id)
             if not self.raffle.is_open:
                 self.raffle.result = _result_words(s, draw_id, user, tz)
@@ -227,29 +227,6 @@ class DashboardState(SessionState):
             self.kind_id = self.kinds[0].id
         refusal = proofs.why_not_now(s, user, now)
         self.proofs_wait = refusal.message if refusal else ""
-        self._version = self._version_of(s, user)
-        self._count_down()
-
-    def _version_of(self, s, user: User) -> str:
-        raffle = _shown_raffle(s, utcnow())
-        draw = raffles.draw_of(s, raffle.id) if raffle else None
-        user_id = id_of(user)
-        my_wins = wins.wins_of(s, user_id)
-        return "|".join(
-            [
-                str(ledger.member_version(s, user_id)),
-                proofs.member_version(s, user_id),
-                orders.member_version(s, user_id),
-                str(raffle.id if raffle else 0),
-                draw.status if draw else "",
-                ",".join(f"{w.winner_id}:{w.next_step}:{w.show_name}" for w in my_wins),
-                str(ledger.totals(s, raffle.id).entries if raffle else 0),
-                _membership_version(s, user_id),
-            ]
-        )
-
-    def _count_down(self) -> None:
-        self.seconds_left = max(0, int(self._closes_at - utcnow().timestamp()))
 
     @event
     def load(self):
@@ -262,14 +239,26 @@ class DashboardState(SessionState):
             self.notice = "Welcome to the club! Your membership is active."
 
     @event
-    def tick(self, _moment: str = ""):
-        """The heartbeat: the countdown moves; when the data behind the page changed, reload it."""
-        self._count_down()
+    async def follow(self):
+        """After load: hear of changes to the member's own things and to the club's raffle."""
+        await live.follow(self, live.PageRoom, changes.CLUB)
+        await live.follow_member(self)
+
+    @event
+    def changed(self, version: str):
+        """The server says something the page shows changed: show it anew."""
+        if self._session_state()._saw(version):
+            self._reload()
+
+    @event
+    def ask(self):
+        """The raffle's countdown reached zero: it has closed."""
+        self._reload()
+
+    def _reload(self) -> None:
         with session_scope() as s:
             user = self._current_user(s)
-            if user is None:
-                return
-            if self._version_of(s, user) != self._version:
+            if user is not None:
                 self.notice = ""  # it spoke of the page as it was
                 self._fill(s, user)
 
@@ -409,11 +398,6 @@ def _result_words(s, draw_id: int | None, user: User, tz: str) -> str:
     if mine:
         return f"Drawn {drawn}. You won! See below for what happens next."
     return f"Drawn {drawn}. Won by {names}."
-
-
-def _membership_version(s, user_id: int) -> str:
-    member = membership.membership_for(s, user_id)
-    return f"{member.status}@{member.updated_at.isoformat()}" if member else "none"
 
 
 class VerifyReminderState(SessionState):

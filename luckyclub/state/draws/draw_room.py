@@ -1,27 +1,25 @@
-"""The live draw's room: one shared state per draw that every spectator of /live/<id> links to, and
-the short reveal the server writes into it once the draw is made, so all see it at the same moment.
+"""The live draw's room: one shared state per draw that every spectator of /live/<id> links to. It
+holds what the page shows — the draw's counts and status, then the short reveal — written once per
+change for all spectators (a data room, see state/live.py).
 
-Whoever learns of the draw first starts the reveal: the `on_drawn` listener when this process drew
-it, or a spectator's page that found it drawn in the database (drawn by `jobs run-due` from cron).
-The room itself records that its reveal began, so it runs once however many start it.
+The room follows the draw's topics (`draw:<id>` and its pool's, e.g. `competition:5`): when one is
+announced, whoever drew it (a spectator's admin, `jobs run-due`, another worker), this process
+reloads the draw and writes the room. A result the room has not shown yet is revealed step by step,
+the same moment for everyone; a tab that arrives later sees the result at once; a reroll or a void
+after the reveal is a new result, revealed again.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import reflex as rx
 
-from luckyclub.core import routes
 from luckyclub.core.db import session_scope
 from luckyclub.platform import draw_public
-from luckyclub.state.events import event
-
-log = logging.getLogger(__name__)
+from luckyclub.state import live
+from luckyclub.state.draws.draw_views import DrawSummary, summary
 
 STEP_SECONDS = 1.0
 MOST_DIGIT_STEPS = 4  # the winning number appears in at most this many writes
@@ -35,66 +33,23 @@ class RevealedWinner:
 
 
 class DrawRoom(rx.SharedState):
-    """What every spectator of one draw sees of its reveal; small, as each write goes to all."""
+    """What every spectator of one draw sees; small, as each write goes to all of them."""
 
-    phase: str = ""  # "" (nothing yet), "drawing", "digits", "done"
+    draw: DrawSummary = DrawSummary()  # the draw as it stands: counts, status, times
+    phase: str = ""  # "" (before the result), "drawing", "digits", "done"
     digits: str = ""  # the winning ticket number as revealed so far, e.g. "4 2 • •"
     outcome: str = ""  # "random", "override" or "void", once done
     reason: str = ""  # an override's or a void's
     winners: list[RevealedWinner] = []
-
-    @event
-    async def join(self):
-        """Link this tab to its draw's room (the draw id comes from the page's address)."""
-        draw_id = routes.id_from_path(self.router.url.path)
-        if draw_id is not None:
-            await self._link_to(room_token(draw_id))
+    result: str = ""  # the result shown or being revealed (result_key); another one is revealed
 
 
 def room_token(draw_id: int) -> str:
-    return f"draw{draw_id}"  # shared-state tokens may not contain "_"
+    return live.room_token(f"draw:{draw_id}")
 
 
-# The draw id of /draws/<id> or /live/<id>; the pages import it from here.
-
-
-# ---- the writer ---------------------------------------------------------------------------------
-
-_app: rx.App | None = None
-_loop: asyncio.AbstractEventLoop | None = None
-_started: set[int] = set()  # the draws whose reveal this process has started
-
-
-@contextlib.asynccontextmanager
-async def reveals_lifespan(app: rx.App) -> AsyncIterator[None]:
-    """Lifespan task: remember the app and its loop, so other threads can start reveals."""
-    global _app, _loop
-    _app, _loop = app, asyncio.get_running_loop()
-    try:
-        yield
-    finally:
-        _app = _loop = None
-
-
-def start_reveal(draw_id: int) -> bool:
-    """Start the room's reveal of a made draw, from any thread; False when no app runs here.
-
-    Registered with `draws.on_drawn`, so it runs in the thread that drew (scheduler or handler).
-    """
-    app, loop = _app, _loop
-    if app is None or loop is None or loop.is_closed():
-        return False
-    if draw_id not in _started:
-        _started.add(draw_id)
-        asyncio.run_coroutine_threadsafe(_reveal_logged(app, draw_id), loop)
-    return True
-
-
-async def _reveal_logged(app: rx.App, draw_id: int) -> None:
-    try:
-        await reveal(app, draw_id)
-    except Exception:  # noqa: BLE001 - spectators still get the result from the database
-        log.exception("The live reveal of draw %s failed", draw_id)
+def room_key(draw_id: int) -> tuple[type, str]:
+    return (DrawRoom, room_token(draw_id))
 
 
 def load_view(draw_id: int) -> draw_public.DrawView | None:
@@ -102,37 +57,83 @@ def load_view(draw_id: int) -> draw_public.DrawView | None:
         return draw_public.view(s, draw_id)
 
 
-async def reveal(app: rx.App, draw_id: int, step_seconds: float = STEP_SECONDS) -> None:
-    """Write the scripted reveal into the draw's room: drawing, the digits, then the winners."""
+def load_followed(draw_id: int) -> tuple[draw_public.DrawView, tuple[str, ...]] | None:
+    """The draw as the page shows it, and the topics whose changes may change it."""
+    with session_scope() as s:
+        return draw_public.followed(s, draw_id)
+
+
+def result_key(view: draw_public.DrawView) -> str:
+    """What makes one result another: its outcome, reason and the winners still standing."""
+    if view.status not in draw_public.REVEALED:
+        return ""
+    standing = ",".join(f"{w.position}:{w.ticket}:{w.name}" for w in view.standing)
+    return f"{view.outcome}|{view.reason}|{standing}"
+
+
+def _final(view: draw_public.DrawView) -> dict[str, object]:
+    return {
+        "phase": "done",
+        "outcome": view.outcome,
+        "reason": view.reason,
+        "winners": [
+            RevealedWinner(position=w.position, name=w.name, ticket=w.ticket) for w in view.standing
+        ],
+    }
+
+
+async def open_room(room: DrawRoom, view: draw_public.DrawView, topics: tuple[str, ...]) -> None:
+    """A tab linked to the room: fill a room nobody filled yet (a made draw shows its result at
+    once), and have this process refresh it when one of the draw's topics changes."""
+    if not room.draw.id:
+        room.draw = summary(view)
+        if result := result_key(view):
+            room.result = result
+            for name, value in _final(view).items():
+                setattr(room, name, value)
+    for topic in topics:
+        live.join(topic, room_key(view.id), refresher(view.id))
+
+
+def refresher(draw_id: int) -> live.Refresh:
+    async def refresh(app: rx.App) -> None:
+        await refresh_room(app, draw_id)
+
+    return refresh
+
+
+async def refresh_room(app: rx.App, draw_id: int, step_seconds: float = STEP_SECONDS) -> None:
+    """Reload the draw and write what changed; reveal a result the room has not shown yet."""
     view = await asyncio.to_thread(load_view, draw_id)
-    if view is None or view.status not in draw_public.REVEALED:
+    if view is None:
         return
     token = rx.BaseStateToken(ident=room_token(draw_id), cls=DrawRoom)
+    key = result_key(view)
     async with app.modify_state(token) as root:
         room = await root.get_state(DrawRoom)
-        if room.phase:
-            return  # another trigger (or process) is revealing it already
-        room.phase = "drawing"
+        if room.draw != (shown := summary(view)):
+            room.draw = shown
+        reveal = bool(key) and key != room.result
+        if reveal:  # claimed here, under the room's lock: one reveal however many refresh it
+            room.result, room.phase, room.digits = key, "drawing", ""
+    if reveal:
+        await _reveal(app, view, step_seconds)
+
+
+async def _reveal(app: rx.App, view: draw_public.DrawView, step_seconds: float) -> None:
+    """The scripted reveal after "drawing": the digits, then the winners."""
+    token = room_token(view.id)
     for digits in _digit_steps(view):
         await asyncio.sleep(step_seconds)
-        async with app.modify_state(token) as root:
-            room = await root.get_state(DrawRoom)
-            room.phase, room.digits = "digits", digits
+        await live.write_room(app, DrawRoom, token, phase="digits", digits=digits)
     await asyncio.sleep(step_seconds)
-    async with app.modify_state(token) as root:
-        room = await root.get_state(DrawRoom)
-        room.phase = "done"
-        room.outcome = view.outcome
-        room.reason = view.reason
-        room.winners = [
-            RevealedWinner(position=w.position, name=w.name, ticket=w.ticket) for w in view.standing
-        ]
+    await live.write_room(app, DrawRoom, token, **_final(view))
 
 
 def _digit_steps(view: draw_public.DrawView) -> list[str]:
     """The first winner's ticket number appearing from the left in a few steps ("4 2 • •")."""
-    first = next((w for w in view.winners if w.ticket_number is not None), None)
-    if first is None or view.is_override:
+    first = next((w for w in view.standing if w.ticket_number is not None), None)
+    if first is None or view.outcome != "random":
         return []
     digits = str(first.ticket_number).zfill(len(str(view.entry_count)))
     steps = min(len(digits), MOST_DIGIT_STEPS)

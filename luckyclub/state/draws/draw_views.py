@@ -19,6 +19,7 @@ class DrawSummary:
     status: str = ""
     status_words: str = ""
     draw_at: str = ""
+    draw_at_ts: int = 0  # Unix seconds, for the countdown the browser runs
     commitment: str = ""
     closed: bool = False
     closed_at: str = ""
@@ -92,6 +93,7 @@ def summary(view: draw_public.DrawView) -> DrawSummary:
         status=view.status,
         status_words=view.status_words,
         draw_at=when(view.draw_at),
+        draw_at_ts=int(view.draw_at.timestamp()),
         commitment=view.commitment,
         closed=view.closed_at is not None,
         closed_at=when(view.closed_at),

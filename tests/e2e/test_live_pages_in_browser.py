@@ -1,0 +1,121 @@
+"""Live pages are pushed, not polled: an open tab sends the server nothing while nothing changes,
+its countdown ticks in the browser, a change made elsewhere reaches it, and a countdown reaching
+zero asks the server once."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import update
+
+from luckyclub.competitions import catalogue
+from luckyclub.core import db, routes
+from luckyclub.core.settings import get_settings
+from luckyclub.models import Competition, Role, utcnow
+from luckyclub.platform import changes
+from tests.db.factories import add_user
+from tests.e2e.flows import wait_until_live
+
+pytestmark = pytest.mark.e2e
+
+QUIET_SECONDS = 4
+
+
+@pytest.fixture()
+def app_database(app, monkeypatch):
+    """This test's own services write to the running app's database, as another process would."""
+    monkeypatch.setenv("LUCKYCLUB_DATA_DIR", app.env["LUCKYCLUB_DATA_DIR"])
+    monkeypatch.setenv("DATABASE_URL", app.database_url)
+    get_settings.cache_clear()
+    db.use_database(app.database_url)
+    yield
+    db.use_database(None)
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def _competition(title: str, ends_in: timedelta) -> int:
+    now = utcnow().replace(microsecond=0)
+    with db.session_scope() as s:
+        admin = add_user(s, f"live-admin-{secrets.token_hex(4)}@example.com", Role.ADMIN)
+        competition = catalogue.create(
+            s,
+            admin,
+            title=title,
+            prize="A canoe",
+            description="Two seats.",
+            ticket_price_pence=100,
+            max_tickets=50,
+            per_person_limit=10,
+            starts_at=now - timedelta(minutes=5),
+            ends_at=now + ends_in,
+            question="What is the capital of France?",
+            choices=["Paris", "Lyon", "Nice"],
+            answer="Paris",
+        )
+        catalogue.activate(s, admin, competition.id)
+        return competition.id
+
+
+def _events_sent(page: Page) -> list[str]:
+    """Start recording the Reflex events this tab sends (not the websocket's own pings)."""
+    sent: list[str] = []
+
+    def on_socket(socket) -> None:
+        socket.on(
+            "framesent", lambda frame: sent.append(str(frame)) if "event" in str(frame) else None
+        )
+
+    page.on("websocket", on_socket)
+    return sent
+
+
+def _timer_seconds(page: Page, name: str) -> str:
+    return page.get_by_role("timer", name=name).inner_text()
+
+
+def test_an_open_tab_sends_nothing_while_nothing_changes_and_hears_a_change(new_page, app_database):
+    title = f"Win a canoe {secrets.token_hex(3)}"
+    competition_id = _competition(title, timedelta(days=2))
+    page = new_page()
+    sent = _events_sent(page)
+    page.goto(routes.COMPETITIONS)
+    wait_until_live(page)
+    card = page.get_by_role("article", name=title)
+    expect(card).to_contain_text("0 of 50 sold")
+    page.evaluate("window.notReloaded = true")
+    before = len(sent)
+    first = _timer_seconds(page, f"Time left to enter {title}")
+
+    time.sleep(QUIET_SECONDS)
+
+    assert sent[before:] == []  # no heartbeat: the countdown ticks in the browser
+    assert _timer_seconds(page, f"Time left to enter {title}") != first
+    with db.session_scope() as s:  # an admin's change, made by another process
+        s.exec(update(Competition).where(Competition.id == competition_id).values(max_tickets=60))
+        changes.announce(s, changes.COMPETITIONS, changes.competition(competition_id))
+    expect(card).to_contain_text("0 of 60 sold")
+    assert page.evaluate("window.notReloaded") is True  # pushed into the open page
+
+
+def test_a_countdown_at_zero_asks_once_and_the_page_moves_on(new_page, app_database):
+    title = f"Win a kayak {secrets.token_hex(3)}"
+    competition_id = _competition(title, timedelta(seconds=6))
+    page = new_page()
+    sent = _events_sent(page)
+    page.goto(routes.competition_page(competition_id))
+    wait_until_live(page)
+    expect(page.get_by_role("heading", name=title)).to_be_visible()
+    before = len(sent)
+
+    expect(page.get_by_role("timer", name="Time left to enter")).to_have_text(
+        "any moment now", timeout=15_000
+    )
+    expect(page.get_by_text(re.compile("Sales closed"))).to_be_visible(timeout=10_000)
+    asks = [frame for frame in sent[before:] if ".ask" in frame]
+    assert len(asks) == 1, sent[before:]
