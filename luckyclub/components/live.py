@@ -7,15 +7,15 @@ from typing import Any
 
 import reflex as rx
 from reflex_base.components.component import field
-from reflex_base.event import EventHandler, no_args_event_spec
+from reflex_base.event import EventHandler, no_args_event_spec, passthrough_event_spec
 
 
 class Countdown(rx.Component):
-    """assets/countdown.jsx: counts down to `deadline` (Unix seconds) in the browser, one render a
+    """assets/live.jsx: counts down to `deadline` (Unix seconds) in the browser, one render a
     second and nothing sent to the server; at zero it shows `zero_text` and fires `on_zero` once
     (only when zero is crossed while the page is open)."""
 
-    library = "$/public/countdown.jsx"
+    library = "$/public/live.jsx"
     tag = "Countdown"
 
     deadline: rx.Var[int]
@@ -49,11 +49,23 @@ def short_countdown(deadline: Any, label: Any, *, on_zero: Any = None) -> rx.Com
     return Countdown.create(deadline=deadline, label=label, variant="short", **props)
 
 
+class WhenChanged(rx.Component):
+    """assets/live.jsx: renders nothing; fires `on_change(value)` each time `value` changes."""
+
+    library = "$/public/live.jsx"
+    tag = "WhenChanged"
+
+    value: rx.Var[str]
+
+    on_change: EventHandler[passthrough_event_spec(str)] = field(  # type: ignore[type-arg, valid-type]
+        doc="Fired with the new value."
+    )
+
+
 def reload_on(version: Any, on_change: Any) -> rx.Component:
-    """Calls `on_change(version)` whenever the server changes `version` (a room's var): the hidden
-    element is keyed by it, so React mounts it anew on each change. It also fires once when the page
-    first renders; the handler ignores a version it has seen (see state/live.py)."""
-    return rx.el.div(key=version, on_mount=on_change(version), hidden=True, aria_hidden="true")
+    """Calls `on_change(version)` whenever the server changes `version` (a room's var). The
+    handler also ignores a version the tab has loaded already (see state/live.py)."""
+    return WhenChanged.create(value=version, on_change=on_change)
 
 
 def share_bar(basis_points, label) -> rx.Component:

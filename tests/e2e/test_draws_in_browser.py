@@ -92,6 +92,8 @@ def test_spectators_see_the_same_result_and_anyone_can_verify_it(new_page, app_d
         spectator.evaluate(WATCH_THE_REVEAL)
 
     time.sleep(max(0.0, due - time.monotonic()) + 1)
+    for spectator in spectators:  # the browser's own clock reached the time; nothing drew yet
+        expect(spectator.get_by_role("timer")).to_have_text("any moment now")
     outcomes = draws.run_due()  # another process draws it, as cron would
     assert "drawn" in [o.status for o in outcomes]
 

@@ -1,3 +1,5 @@
+// Pieces of the live pages that run in the browser (luckyclub/components/live.py).
+//
 // A countdown that ticks in the browser: the server sends a deadline once (Unix seconds) and
 // nothing more; at zero it says "any moment now" (or `zeroText`) and, if the page asked for it,
 // calls `onZero` once so the page can ask the server what happened.
@@ -76,4 +78,18 @@ export function Countdown({ deadline, label, variant, zeroText, onZero }) {
       {unit(seconds, "sec")}
     </div>
   );
+}
+
+// Calls `onChange(value)` each time the server changes `value` (a room's version), not on the
+// first render: the page loaded its data then.
+export function WhenChanged({ value, onChange }) {
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    if (onChange) onChange(value);
+  }, [value]);
+  return null;
 }
