@@ -58,7 +58,7 @@ class RunningApp:
         return result.stdout
 
 
-def _wait_until_serving(url: str, process: subprocess.Popen, log: Path) -> None:
+def wait_until_serving(url: str, process: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -104,24 +104,37 @@ def app() -> Iterator[RunningApp]:
         capture_output=True,
     )
     log = folder / "app.log"
+    # 127.0.0.1 only: the other loopback addresses on this port stay free for the processes of
+    # test_several_workers_in_browser.py, which serve this app's build (see there).
+    command = [f"{venv_bin}/reflex", "run", "--env", "prod", "--frontend-port", str(port)]
+    process = start_server([*command, "--backend-host", "127.0.0.1"], env, log)
+    try:
+        wait_until_serving(url, process, log)
+        yield RunningApp(url=url, database_url=database_url, env=env, log=log)
+    finally:
+        stop_server(process)
+
+
+def start_server(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    """Start an app process in the project folder (its own process group), logging to `log`."""
     with log.open("w") as out:
-        process = subprocess.Popen(
-            [f"{venv_bin}/reflex", "run", "--env", "prod", "--frontend-port", str(port)],
+        return subprocess.Popen(
+            command,
             cwd=PROJECT_ROOT,
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    """Stop an app process and the workers it started."""
+    os.killpg(process.pid, signal.SIGTERM)
     try:
-        _wait_until_serving(url, process, log)
-        yield RunningApp(url=url, database_url=database_url, env=env, log=log)
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 @pytest.fixture(scope="session")
@@ -139,13 +152,14 @@ _client_numbers = itertools.count(1)  # one client address per browser context
 
 @pytest.fixture()
 def new_page(browser: Browser, app: RunningApp):
-    """Open a page in a fresh browser context (its own cookies), as another person would."""
+    """Open a page in a fresh browser context (its own cookies), as another person would; on
+    `base_url`, by default the session's app."""
     contexts = []
 
-    def open_page(width: int = 1280, height: int = 860) -> Page:
+    def open_page(width: int = 1280, height: int = 860, *, base_url: str | None = None) -> Page:
         number = next(_client_numbers)
         context = browser.new_context(
-            base_url=app.url,
+            base_url=base_url or app.url,
             viewport={"width": width, "height": height},
             timezone_id="Europe/London",
             extra_http_headers={"X-Forwarded-For": f"198.18.{number // 256}.{number % 256}"},

@@ -53,3 +53,28 @@ def sign_out(page: Page) -> None:
     page.wait_for_url(re.compile(r"^https?://[^/]+/$"))
     wait_until_live(page)
     expect(page.get_by_role("link", name="Join").first).to_be_visible()
+
+
+# Notes, in the page, when each stage of a live draw's reveal first showed (browser clock,
+# milliseconds): a raffle's reveal shows "The winning entry", a competition's "The winning ticket".
+_WATCH_THE_REVEAL = """() => {
+  window.seen = {};
+  const stages = ["Drawing…", "The winning entry", "The winning ticket", "We have a winner!"];
+  new MutationObserver(() => {
+    const text = document.body.innerText;
+    for (const stage of stages) {
+      if (text.includes(stage) && !(stage in window.seen)) window.seen[stage] = Date.now();
+    }
+  }).observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+def watch_the_reveal(page: Page) -> None:
+    """From now on, note when each stage of the reveal shows on this page (see reveal_seen)."""
+    page.evaluate(_WATCH_THE_REVEAL)
+
+
+def reveal_seen(page: Page) -> dict[str, int]:
+    """When each stage of the reveal first showed, in the browser's milliseconds; a reload (or a
+    page that was never watched) has none."""
+    return page.evaluate("window.seen || {}")

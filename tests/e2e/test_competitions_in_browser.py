@@ -22,8 +22,13 @@ from luckyclub.models import Competition, Draw, DrawWinner, Role, User, utcnow
 from luckyclub.platform import draws
 from tests.db.factories import add_user
 from tests.e2e.conftest import unique_person
-from tests.e2e.flows import expect_dashboard, register, wait_until_live
-from tests.e2e.test_draws_in_browser import WATCH_THE_REVEAL
+from tests.e2e.flows import (
+    expect_dashboard,
+    register,
+    reveal_seen,
+    wait_until_live,
+    watch_the_reveal,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -141,7 +146,7 @@ def test_a_member_buys_tickets_and_everyone_sees_the_draw(new_page, app_database
     expect(spectator.get_by_role("heading", name=title)).to_be_visible()
     expect(spectator.get_by_role("group", name="Tickets")).to_contain_text("3")
     expect(spectator.get_by_role("group", name="Entrants")).to_contain_text("1")
-    spectator.evaluate(WATCH_THE_REVEAL)
+    watch_the_reveal(spectator)
 
     time.sleep(max(0.0, due - time.monotonic()) + 1)
     outcomes = draws.run_due()  # another process draws it, as cron would
@@ -154,7 +159,7 @@ def test_a_member_buys_tickets_and_everyone_sees_the_draw(new_page, app_database
     expect(result).to_be_visible(timeout=40_000)
     expect(result.get_by_role("heading", name="We have a winner!")).to_be_visible()
     expect(result).to_contain_text(f"Ticket {winning}")
-    assert "The winning ticket" in spectator.evaluate("window.seen")  # the room's reveal
+    assert "The winning ticket" in reveal_seen(spectator)  # the room's reveal
 
     drawn = member.locator("#competition-result")  # the member's page, never reloaded
     expect(drawn).to_be_visible(timeout=20_000)

@@ -17,25 +17,12 @@ from luckyclub.core import db, routes
 from luckyclub.models import LedgerSource, Raffle, RaffleStatus, utcnow
 from luckyclub.platform import draws, programs
 from tests.db.factories import add_user
-from tests.e2e.flows import wait_until_live
+from tests.e2e.flows import reveal_seen, wait_until_live, watch_the_reveal
 
 pytestmark = pytest.mark.e2e
 
 DRAW_IN = timedelta(seconds=25)  # time to open both spectators before the draw is due
 REVEAL_SKEW_MS = 5_000  # how far apart two spectators may see the same step (docs/draws.md)
-
-# Notes, in the page, when each stage of the reveal first showed (browser clock, milliseconds): a
-# raffle's reveal shows "The winning entry", a competition's "The winning ticket".
-WATCH_THE_REVEAL = """() => {
-  window.seen = {};
-  const stages = ["Drawing…", "The winning entry", "The winning ticket", "We have a winner!"];
-  new MutationObserver(() => {
-    const text = document.body.innerText;
-    for (const stage of stages) {
-      if (text.includes(stage) && !(stage in window.seen)) window.seen[stage] = Date.now();
-    }
-  }).observe(document.body, {subtree: true, childList: true, characterData: true});
-}"""
 
 
 @pytest.fixture()
@@ -89,7 +76,7 @@ def test_spectators_see_the_same_result_and_anyone_can_verify_it(new_page, app_d
         expect(spectator.get_by_role("timer")).to_be_visible()
         expect(spectator.get_by_role("group", name="Entries")).to_contain_text("13")
 
-        spectator.evaluate(WATCH_THE_REVEAL)
+        watch_the_reveal(spectator)
 
     time.sleep(max(0.0, due - time.monotonic()) + 1)
     for spectator in spectators:  # the browser's own clock reached the time; nothing drew yet
@@ -103,7 +90,7 @@ def test_spectators_see_the_same_result_and_anyone_can_verify_it(new_page, app_d
         expect(card.get_by_role("heading", name="We have a winner!")).to_be_visible()
         expect(card).to_contain_text("of 13")
     assert all(s.url.endswith(routes.live_page(draw_id)) for s in spectators)  # never reloaded
-    seen = [spectator.evaluate("window.seen") for spectator in spectators]  # gone on a reload
+    seen = [reveal_seen(spectator) for spectator in spectators]  # gone on a reload
     for stages in seen:  # each tab saw the room's reveal, step by step, not a poll's result
         assert stages["Drawing…"] <= stages["The winning entry"] <= stages["We have a winner!"]
     # The product promises the same reveal at the same moment up to delivery: each step is one
