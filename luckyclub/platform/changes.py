@@ -109,7 +109,7 @@ def _publish_after_commit(session: Session) -> None:
         if url := get_settings().redis_url:
             client = _redis_client(url)
             for payload in _payloads(topics):
-                client.publish(CHANNEL, payload)
+                client.publish(redis_channel(url), payload)
         else:
             _hear(frozenset(topics))
             _tell_the_app(session, topics)
@@ -120,6 +120,12 @@ def _publish_after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget_on_rollback(session: Session) -> None:
     session.info.pop(_PENDING, None)
+
+
+def redis_channel(url: str) -> str:
+    """The Redis channel of one database number: Redis pub/sub ignores database numbers, so two
+    deployments sharing a Redis server (each on its own database) must not hear each other."""
+    return f"{CHANNEL}:{make_url(url).database or '0'}"
 
 
 def _payloads(topics: Iterable[str]) -> list[str]:
@@ -293,7 +299,7 @@ class Listening:
     def _listen_redis(self, url: str) -> None:
         pubsub = _redis_client(url).pubsub(ignore_subscribe_messages=True)
         try:
-            pubsub.subscribe(CHANNEL)
+            pubsub.subscribe(redis_channel(url))
             self._connected()
             while not self._stopped.is_set():
                 message: Any = pubsub.get_message(timeout=0.5)

@@ -152,3 +152,17 @@ def test_with_redis_a_committed_change_is_published_and_a_rolled_back_one_is_not
         assert ear.heard.empty()
     finally:
         ear.listening.stop()
+
+
+def test_with_redis_another_database_numbers_changes_are_not_heard(app_db, redis_feed):
+    ear = Ear()
+    try:
+        neighbour = REDIS_URL.rsplit("/", 1)[0] + "/13"  # another deployment on the same server
+        client = redis.Redis.from_url(neighbour)
+        client.publish(changes.redis_channel(neighbour), '["competition:77"]')
+        commit_change("competition:6")
+
+        assert ear.next() == {"competition:6"}
+        assert ear.heard.empty()
+    finally:
+        ear.listening.stop()
