@@ -4,6 +4,7 @@ after the draw, its entry check and re-run, the live page, champions and the das
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import timedelta
 
 import pytest
@@ -156,6 +157,20 @@ def test_the_live_page_counts_down_then_reveals_the_result_step_by_step(session)
 
     late = live_room(draw.id)  # a spectator who arrives afterwards sees it at once
     assert late.phase == "done" and late.outcome == "random" and late.winners == room.winners
+
+
+def test_a_reveal_whose_writer_stopped_halfway_is_finished_for_the_next_spectator(session):
+    raffle, _ = raffle_with_entries(session, HOLDINGS)
+    draw = draw_of(session, raffle)
+    room = live_room(draw.id)
+    close_then_draw()
+    # The worker revealing it died after "drawing": the room would say "Drawing…" for good.
+    room.phase, room.revealing_at = "drawing", time.time() - draw_room.STALE_REVEAL - 1
+    tab = room._get_root_state().get_substate(LiveDrawState.get_full_name().split("."))
+
+    finish(LiveDrawState.load, tab)  # a spectator opens (or reloads) the page
+
+    assert room.phase == "done" and room.outcome == "random" and len(room.winners) == 1
 
 
 def test_a_reroll_after_the_reveal_is_revealed_again(session):

@@ -12,6 +12,7 @@ after the reveal is a new result, revealed again.
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 
 import reflex as rx
@@ -23,6 +24,7 @@ from luckyclub.state.draws.draw_views import DrawSummary, summary
 
 STEP_SECONDS = 1.0
 MOST_DIGIT_STEPS = 4  # the winning number appears in at most this many writes
+STALE_REVEAL = 30.0  # seconds after which a reveal still under way lost its writer (a worker died)
 
 
 @dataclass
@@ -42,6 +44,7 @@ class DrawRoom(rx.SharedState):
     reason: str = ""  # an override's or a void's
     winners: list[RevealedWinner] = []
     result: str = ""  # the result shown or being revealed (result_key); another one is revealed
+    revealing_at: float = 0.0  # when the reveal under way began (Unix seconds)
 
 
 def room_token(draw_id: int) -> str:
@@ -84,8 +87,10 @@ def _final(view: draw_public.DrawView) -> dict[str, object]:
 
 async def open_room(room: DrawRoom, view: draw_public.DrawView, topics: tuple[str, ...]) -> None:
     """A tab linked to the room: fill a room nobody filled yet (a made draw shows its result at
-    once), and have this process refresh it when one of the draw's topics changes."""
-    if not room.draw.id:
+    once), and have this process refresh it when one of the draw's topics changes. A reveal whose
+    writer stopped halfway (its worker died) is finished here: the result shows at once."""
+    stale = room.phase in ("drawing", "digits") and time.time() - room.revealing_at > STALE_REVEAL
+    if not room.draw.id or stale:
         room.draw = summary(view)
         if result := result_key(view):
             room.result = result
@@ -116,6 +121,7 @@ async def refresh_room(app: rx.App, draw_id: int, step_seconds: float = STEP_SEC
         reveal = bool(key) and key != room.result
         if reveal:  # claimed here, under the room's lock: one reveal however many refresh it
             room.result, room.phase, room.digits = key, "drawing", ""
+            room.revealing_at = time.time()
     if reveal:
         await _reveal(app, view, step_seconds)
 
