@@ -70,9 +70,12 @@ class CompetitionListState(SessionState):
         self.tab = tab
         key = _room_key(tab)
         room = await live.link(self, ListRoom, key[1])
-        if room.tab != tab:
+        filled_before = room.tab == tab
+        if not filled_before:
             room.tab, room.cards = tab, await asyncio.to_thread(_cards, tab)
         live.join(changes.COMPETITIONS, key, refresher(tab))
+        if filled_before:  # a competition may have gone on sale or closed since: look again
+            live.refresh_soon(key)
         self.loaded = True
 
     @event

@@ -90,7 +90,8 @@ async def open_room(room: DrawRoom, view: draw_public.DrawView, topics: tuple[st
     once), and have this process refresh it when one of the draw's topics changes. A reveal whose
     writer stopped halfway (its worker died) is finished here: the result shows at once."""
     stale = room.phase in ("drawing", "digits") and time.time() - room.revealing_at > STALE_REVEAL
-    if not room.draw.id or stale:
+    filled_before = bool(room.draw.id) and not stale
+    if not filled_before:
         room.draw = summary(view)
         if result := result_key(view):
             room.result = result
@@ -98,6 +99,8 @@ async def open_room(room: DrawRoom, view: draw_public.DrawView, topics: tuple[st
                 setattr(room, name, value)
     for topic in topics:
         live.join(topic, room_key(view.id), refresher(view.id))
+    if filled_before:  # it may have missed what no one announces (a time passing): look again
+        live.refresh_soon(room_key(view.id))
 
 
 def refresher(draw_id: int) -> live.Refresh:
