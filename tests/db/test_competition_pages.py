@@ -36,7 +36,7 @@ from luckyclub.pages.draws.live_draw import LiveDrawState
 from luckyclub.platform import accounts, draw_actions, draws, wins
 from luckyclub.state.session import SessionState
 from tests.db.factories import add_buyer, add_competition, add_user
-from tests.db.reflex_state import run_busy, state_for_tab
+from tests.db.reflex_state import finish, run_busy, state_for_tab
 
 
 @pytest.fixture()
@@ -52,15 +52,15 @@ def token_for(session, user) -> str:
 
 def list_page(path: str = routes.COMPETITIONS, token: str | None = None) -> CompetitionListState:
     state = state_for_tab(CompetitionListState, path=path, session_token=token)
-    SessionState.refresh.fn(state)  # the page's on_load runs it first
-    CompetitionListState.load.fn(state)
+    finish(SessionState.refresh, state)  # the page's on_load runs it first
+    finish(CompetitionListState.load, state)
     return state
 
 
 def competition_page(competition_id: int, query: str = "", token: str | None = None):
     path = routes.competition_page(competition_id) + (f"?{query}" if query else "")
     state = state_for_tab(CompetitionPageState, path=path, session_token=token)
-    CompetitionPageState.load.fn(state)
+    finish(CompetitionPageState.load, state)
     return state
 
 
@@ -114,12 +114,12 @@ def test_each_tab_lists_its_phase_featured_first_and_never_a_draft(session, admi
     assert not card.closing_soon and not card.sold_out and card.percent == 0
 
     assert [c.title for c in list_page("/competitions?status=upcoming").cards] == ["Coming TV"]
-    CompetitionListState.choose_tab.fn(state, "ended")
+    finish(CompetitionListState.choose_tab, state, "ended")
     assert [c.title for c in state.cards] == ["Ended watch"]
-    spec = CompetitionListState.choose_tab.fn(state, "drawn")
+    spec = finish(CompetitionListState.choose_tab, state, "drawn")
     assert [(c.title, c.phase_words) for c in state.cards] == [("Drawn boat", "Drawn")]
     assert script_of(spec) == "history.replaceState(null, '', \"/competitions?status=drawn\")"
-    CompetitionListState.choose_tab.fn(state, "draft")  # not a tab: nothing changes
+    finish(CompetitionListState.choose_tab, state, "draft")  # not a tab: nothing changes
     assert state.tab == "drawn"
     assert list_page("/competitions?status=bogus").tab == "active"
     assert plain.id != drawn.id
@@ -136,7 +136,7 @@ def test_public_pages_show_utc_and_a_members_own_pages_their_zone_and_badges(ses
     card = list_page(token=token).cards[0]
     page = competition_page(closing.id, token=token)
     dashboard = state_for_tab(DashboardState, path=routes.DASHBOARD, session_token=token)
-    DashboardState.load.fn(dashboard)
+    finish(DashboardState.load, dashboard)
 
     # One rule, never two zones on one page: public pages in UTC, the member's own in theirs.
     assert card.ends.endswith("UTC") and page.comp.ends.endswith("UTC")
@@ -152,8 +152,8 @@ def test_the_list_moves_without_a_reload_when_someone_buys(session, admin):
     assert state.cards[0].sold_words == "0 of 100 sold"
 
     buy(add_buyer(session, "ann@example.com"), competition, 3)
-    CompetitionListState.tick.fn(state)
-    CompetitionListState.tick.fn(state)  # every other tick looks at the database
+    finish(CompetitionListState.tick, state)
+    finish(CompetitionListState.tick, state)  # every other tick looks at the database
 
     assert state.cards[0].percent == 3
     assert state.cards[0].sold_words == "3 of 100 sold"
@@ -194,13 +194,13 @@ def test_the_quantity_is_bounded_by_what_is_left_and_the_per_person_limit(sessio
     state = competition_page(competition.id, token=token_for(session, bob))
     assert (state.comp.tickets_left, state.can_buy, state.my_numbers) == (2, 2, "")
 
-    CompetitionPageState.set_quantity.fn(state, "2")
+    finish(CompetitionPageState.set_quantity, state, "2")
     assert state.total == "£5.00"
-    CompetitionPageState.step_quantity.fn(state, 1)
+    finish(CompetitionPageState.step_quantity, state, 1)
     assert state.quantity_text == "2"  # never past what may be bought
-    CompetitionPageState.set_quantity.fn(state, "3")
+    finish(CompetitionPageState.set_quantity, state, "3")
     assert state.total == ""
-    CompetitionPageState.choose_answer.fn(state, "Paris")
+    finish(CompetitionPageState.choose_answer, state, "Paris")
     run_busy(CompetitionPageState.buy, state)
     assert state.error == "You can choose at most 2 tickets now."
 
@@ -219,7 +219,7 @@ def test_the_quantity_is_bounded_by_what_the_monthly_spend_limit_leaves(session,
 
     assert state.can_buy == 7
     assert state.limit_words == "Your monthly spend limit leaves £17.50 this month."
-    CompetitionPageState.set_quantity.fn(state, "8")
+    finish(CompetitionPageState.set_quantity, state, "8")
     assert state.total == ""  # the picker never prices what Pay would refuse
     responsible_play.self_exclude(session, ann, 6)
     session.commit()
@@ -234,16 +234,16 @@ def test_a_wrong_answer_says_so_and_enters_nothing(session, admin):
     assert state.question == "What is the capital of France?"
     assert state.choices == ["Paris", "Lyon", "Nice"]
 
-    CompetitionPageState.set_quantity.fn(state, "2")
+    finish(CompetitionPageState.set_quantity, state, "2")
     run_busy(CompetitionPageState.buy, state)
     assert state.error == "Choose your answer to the question first."
-    CompetitionPageState.choose_answer.fn(state, "Lyon")
+    finish(CompetitionPageState.choose_answer, state, "Lyon")
     assert run_busy(CompetitionPageState.buy, state) is None
 
     assert state.error == WRONG_ANSWER
     assert session.exec(select(func.count()).select_from(TicketOrder)).one() == 0
 
-    CompetitionPageState.choose_answer.fn(state, "Paris")
+    finish(CompetitionPageState.choose_answer, state, "Paris")
     target = redirect_target(run_busy(CompetitionPageState.buy, state))
     assert target.startswith(routes.COMPETITION_TEST_CHECKOUT + "?session=")
     order = session.exec(select(TicketOrder)).one()
@@ -294,8 +294,8 @@ def test_the_success_page_waits_for_the_payment_then_shows_the_numbers(session, 
     assert state.waiting and state.notice == WAITING
 
     fulfilment.pay_test_checkout(ann, checkout_id)  # the webhook arrives
-    CompetitionPageState.tick.fn(state)
-    CompetitionPageState.tick.fn(state)
+    finish(CompetitionPageState.tick, state)
+    finish(CompetitionPageState.tick, state)
 
     assert not state.waiting
     assert state.notice == "Payment received. Your tickets: 1. Good luck!"
@@ -320,7 +320,7 @@ def test_a_failed_look_while_waiting_is_said_once_and_the_page_stops_asking(
 
     monkeypatch.setattr(fulfilment, "confirm", unavailable)
     for _ in range(6):
-        CompetitionPageState.tick.fn(state)
+        finish(CompetitionPageState.tick, state)
 
     assert asked == [checkout_id]
     assert state.error == "Payments are unavailable just now."
@@ -387,7 +387,7 @@ def test_the_address_cleanup_script_quotes_the_path_as_a_string(session, admin):
         session_token=token_for(session, ann),
     )
 
-    script = script_of(CompetitionPageState.load.fn(state))
+    script = script_of(finish(CompetitionPageState.load, state))
 
     assert script == f"history.replaceState(null, '', {json.dumps(path)})"
 
@@ -409,11 +409,11 @@ def test_a_quantity_in_other_digits_is_not_a_quantity(session, admin):
     competition = add_competition(session, admin)
     state = competition_page(competition.id, token=token_for(session, add_buyer(session, "a@x.io")))
 
-    CompetitionPageState.set_quantity.fn(state, "²")
+    finish(CompetitionPageState.set_quantity, state, "²")
     assert state.total == ""
-    CompetitionPageState.step_quantity.fn(state, 1)
+    finish(CompetitionPageState.step_quantity, state, 1)
     assert state.quantity_text == "2"
-    CompetitionPageState.set_quantity.fn(state, "²")
+    finish(CompetitionPageState.set_quantity, state, "²")
     run_busy(CompetitionPageState.buy, state)
     assert state.error == "Choose how many tickets, as a whole number of 1 or more."
 
@@ -428,7 +428,7 @@ def test_the_test_checkout_shows_the_order_and_pays_it(session, admin):
     path = f"{routes.COMPETITION_TEST_CHECKOUT}?session={checkout_id}"
     state = state_for_tab(TicketCheckoutState, path=path, session_token=token_for(session, ann))
 
-    TicketCheckoutState.load.fn(state)
+    finish(TicketCheckoutState.load, state)
     assert state.found and state.open_now and state.error == ""
     assert (state.title, state.quantity, state.amount) == ("Win a bike", 3, "£7.50")
     assert state.held_until.endswith(("GMT", "BST"))
@@ -440,7 +440,7 @@ def test_the_test_checkout_shows_the_order_and_pays_it(session, admin):
     session.expire_all()
     assert session.get(TicketOrder, order_id).status == OrderStatus.PAID
 
-    TicketCheckoutState.load.fn(state)
+    finish(TicketCheckoutState.load, state)
     assert not state.open_now and state.closed_words == "This checkout is paid already."
 
 
@@ -450,13 +450,13 @@ def test_the_test_checkout_cancels_back_to_the_competition(session, admin):
     order_id, checkout_id = checkout(ann, competition, 1)
     path = f"{routes.COMPETITION_TEST_CHECKOUT}?session={checkout_id}"
     state = state_for_tab(TicketCheckoutState, path=path, session_token=token_for(session, ann))
-    TicketCheckoutState.load.fn(state)
+    finish(TicketCheckoutState.load, state)
 
-    target = redirect_target(TicketCheckoutState.cancel_checkout.fn(state))
+    target = redirect_target(finish(TicketCheckoutState.cancel_checkout, state))
 
     assert target == f"{routes.competition_page(competition.id)}?cancelled={order_id}"
     release(order_id, user_id=ann.id)
-    TicketCheckoutState.load.fn(state)
+    finish(TicketCheckoutState.load, state)
     minutes = HOLD_FOR // timedelta(minutes=1)
     assert state.closed_words.startswith(f"This checkout is closed: its {minutes} minutes ran out")
 
@@ -468,7 +468,7 @@ def test_someone_elses_test_checkout_is_not_valid(session, admin):
     path = f"{routes.COMPETITION_TEST_CHECKOUT}?session={checkout_id}"
     state = state_for_tab(TicketCheckoutState, path=path, session_token=token_for(session, bob))
 
-    TicketCheckoutState.load.fn(state)
+    finish(TicketCheckoutState.load, state)
 
     assert not state.found and "not valid any more" in state.error
     run_busy(TicketCheckoutState.pay, state)
@@ -485,7 +485,7 @@ def test_the_live_page_counts_tickets_and_entrants_before_the_draw(session, admi
     draw = catalogue.draw_of(session, competition.id)
 
     state = state_for_tab(LiveDrawState, path=routes.live_page(draw.id))
-    LiveDrawState.load.fn(state)
+    finish(LiveDrawState.load, state)
 
     assert state.draw.entries_title == "Tickets" and state.draw.entries_words == "3 tickets"
     assert (state.draw.entrant_count, state.draw.entry_count) == (2, 3)
@@ -532,13 +532,13 @@ def test_after_the_draw_the_page_shows_the_winning_ticket_and_names_a_published_
     assert not competition_page(competition.id, token=token_for(session, loser)).won
 
     live = state_for_tab(LiveDrawState, path=routes.live_page(draw.id))
-    LiveDrawState.load.fn(live)
+    finish(LiveDrawState.load, live)
     assert live.outcome == "random"
     assert [w.ticket for w in live.winners] == [f"Ticket {winner.ticket}"]
     assert (live.draw.entrant_count, live.draw.entry_count) == (2, 3)
 
     page = state_for_tab(DrawPageState, path=routes.draw_page(draw.id))
-    DrawPageState.load.fn(page)
+    finish(DrawPageState.load, page)
     asyncio.run(DrawPageState.check_my_entry.fn(page, {"entrant_ref": str(winner.ticket)}))
     assert page.check_found and page.check_verified
     assert page.check_message.startswith(f"Found ticket {winner.ticket}: line")
@@ -569,7 +569,7 @@ def test_the_dashboard_lists_the_members_competition_tickets(session, admin):
         DashboardState, path=routes.DASHBOARD, session_token=token_for(session, ann)
     )
 
-    DashboardState.load.fn(state)
+    finish(DashboardState.load, state)
 
     assert [(o.competition, o.numbers, o.status_words) for o in state.ticket_orders] == [
         ("Win a kayak", "1–2", "Paid")
@@ -585,24 +585,24 @@ def test_the_dashboards_tickets_card_follows_a_payment_and_a_refund_without_a_re
     state = state_for_tab(
         DashboardState, path=routes.DASHBOARD, session_token=token_for(session, ann)
     )
-    DashboardState.load.fn(state)
+    finish(DashboardState.load, state)
     assert [o.status_words for o in state.ticket_orders] == ["In checkout"]
 
     fulfilment.pay_test_checkout(ann, checkout_id)
-    DashboardState.tick.fn(state)
+    finish(DashboardState.tick, state)
     assert [(o.numbers, o.status_words) for o in state.ticket_orders] == [("1–2", "Paid")]
 
     refunds.refund_order(session, admin, order_id, "The buyer asked for their money back")
     session.commit()
-    DashboardState.tick.fn(state)
+    finish(DashboardState.tick, state)
     assert state.ticket_orders[0].status_words == "Refund requested"
 
 
 def test_the_rules_show_the_postal_address_from_the_settings(settings_env):
     state = state_for_tab(RulesState, path=routes.COMPETITION_RULES)
-    RulesState.load.fn(state)
+    finish(RulesState.load, state)
     assert "PO Box" in state.postal_address
 
     settings_env(POSTAL_ENTRY_ADDRESS="Prize Entries, 1 High Street, Leeds LS1 1AA")
-    RulesState.load.fn(state)
+    finish(RulesState.load, state)
     assert state.postal_address == "Prize Entries, 1 High Street, Leeds LS1 1AA"

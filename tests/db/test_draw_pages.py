@@ -18,7 +18,7 @@ from luckyclub.pages.draws.live_draw import LiveDrawState
 from luckyclub.platform import accounts, draw_actions, draw_public, draws
 from luckyclub.state.draws import draw_room
 from tests.db.factories import add_open_raffle, add_user
-from tests.db.reflex_state import state_for_tab
+from tests.db.reflex_state import finish, state_for_tab
 from tests.db.test_draws import CLOSES, close_then_draw, draw_of, raffle_with_entries
 
 pytestmark = pytest.mark.usefixtures("relays")  # drawn pools use the recorded drand round
@@ -32,7 +32,7 @@ def state_for(cls, path: str, token: str | None = None):
 
 def draw_page_for(draw_id) -> DrawPageState:
     state = state_for(DrawPageState, routes.draw_page(draw_id) if draw_id else "/draws/x")
-    DrawPageState.load.fn(state)
+    finish(DrawPageState.load, state)
     return state
 
 
@@ -115,7 +115,7 @@ def test_an_unknown_draw_gets_a_friendly_page(session):
         state = draw_page_for(draw_id)
         assert state.loaded and state.missing and state.draw.id == 0
     live = state_for(LiveDrawState, "/live/777")
-    LiveDrawState.load.fn(live)
+    finish(LiveDrawState.load, live)
     assert live.missing
 
 
@@ -123,18 +123,18 @@ def test_the_live_page_counts_down_then_shows_the_result_from_the_database(sessi
     raffle, _ = raffle_with_entries(session, HOLDINGS)
     draw = draw_of(session, raffle)
     live = state_for(LiveDrawState, routes.live_page(draw.id))
-    LiveDrawState.load.fn(live)
+    finish(LiveDrawState.load, live)
     assert (live.draw.entrant_count, live.draw.entry_count) == (3, 58)
     assert live.outcome == "" and live.winners == []
 
     close_then_draw()  # in another process, as `jobs run-due` from cron would
     for _ in range(4):  # no app runs here to write the room: the tab shows the result itself
-        LiveDrawState.tick.fn(live)
+        finish(LiveDrawState.tick, live)
 
     assert live.draw.revealed and live.outcome == "random"
     assert len(live.winners) == 1 and live.winners[0].name.startswith("Member #")
     late = state_for(LiveDrawState, routes.live_page(draw.id))
-    LiveDrawState.load.fn(late)  # a spectator who arrives afterwards sees it at once
+    finish(LiveDrawState.load, late)  # a spectator who arrives afterwards sees it at once
     assert late.outcome == "random" and late.winners == live.winners
 
 
@@ -158,13 +158,13 @@ def test_champions_lists_published_winners_with_a_link_to_the_draw(session):
     close_then_draw()
     draw = draw_of(session, raffle)
     state = state_for(ChampionsState, routes.CHAMPIONS)
-    ChampionsState.load.fn(state)
+    finish(ChampionsState.load, state)
     assert state.loaded and state.champions == []  # drawn, not yet published
 
     [row] = draw_public.winner_queue(session)
     draw_actions.set_winner_status(session, admin, row.winner_id, "publish")
     session.commit()
-    ChampionsState.load.fn(state)
+    finish(ChampionsState.load, state)
 
     [champion] = state.champions
     assert champion.prize == raffle.prize and champion.title == raffle.title
@@ -180,7 +180,7 @@ def test_the_dashboard_shows_the_members_entrant_ref_and_the_draw_links(session)
     session.commit()
     state = state_for(DashboardState, routes.DASHBOARD, token)
 
-    DashboardState.load.fn(state)
+    finish(DashboardState.load, state)
 
     ref, draw_id = raffles.member_ref(session, raffle.id, member.id)
     assert state.entrant_ref == ref and len(ref) == 32
@@ -200,7 +200,7 @@ def dashboard_of(session, user) -> DashboardState:
     token, _ = accounts.start_session(session, user)
     session.commit()
     state = state_for(DashboardState, routes.DASHBOARD, token)
-    DashboardState.load.fn(state)
+    finish(DashboardState.load, state)
     return state
 
 
@@ -251,22 +251,22 @@ def test_champions_names_a_winner_only_with_their_consent_and_publish_says_so(se
     )
     session.commit()
 
-    WinnersAdminState.set_status.fn(admin_tab, row.winner_id, "publish")
+    finish(WinnersAdminState.set_status, admin_tab, row.winner_id, "publish")
     assert admin_tab.notice.startswith(f"Published. Champions shows them as Member #{won.id}")
     champions = state_for(ChampionsState, routes.CHAMPIONS)
-    ChampionsState.load.fn(champions)
+    finish(ChampionsState.load, champions)
     assert [c.name for c in champions.champions] == [f"Member #{won.id}"]
 
     theirs = dashboard_of(session, won)
     asyncio.run(DashboardState.set_show_name.fn(theirs, theirs.wins[0].winner_id, True))
     assert theirs.error == "" and theirs.wins[0].show_name
-    ChampionsState.load.fn(champions)
+    finish(ChampionsState.load, champions)
     assert [c.name for c in champions.champions] == [won.display_name]
-    WinnersAdminState.load.fn(admin_tab)
+    finish(WinnersAdminState.load, admin_tab)
     assert admin_tab.rows[0].public_as.startswith(f"Champions shows their name, {won.display_name}")
 
     other = dashboard_of(session, lost)  # someone else's win is not theirs to name
     asyncio.run(DashboardState.set_show_name.fn(other, row.winner_id, False))
     assert other.error == "That win is not one of yours."
-    ChampionsState.load.fn(champions)
+    finish(ChampionsState.load, champions)
     assert [c.name for c in champions.champions] == [won.display_name]
