@@ -19,7 +19,7 @@ import reflex as rx
 from luckyclub.core import routes
 from luckyclub.core.db import session_scope
 from luckyclub.platform import draw_public
-from luckyclub.state.events import event
+from luckyclub.state.events import event, run_in_thread
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ def load_view(draw_id: int) -> draw_public.DrawView | None:
 
 async def reveal(app: rx.App, draw_id: int, step_seconds: float = STEP_SECONDS) -> None:
     """Write the scripted reveal into the draw's room: drawing, the digits, then the winners."""
-    view = await asyncio.to_thread(load_view, draw_id)
+    view = await run_in_thread(lambda: load_view(draw_id))
     if view is None or view.status not in draw_public.REVEALED:
         return
     token = rx.BaseStateToken(ident=room_token(draw_id), cls=DrawRoom)

@@ -5,6 +5,7 @@ handlers push their blocking work to `run_in_thread` themselves."""
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import contextlib
 import importlib
@@ -19,6 +20,7 @@ import reflex as rx
 import luckyclub.pages
 import luckyclub.state
 from luckyclub.state.events import off_loop, run_in_thread
+from tests.layers import modules, where
 
 
 def _import_every_state() -> None:
@@ -57,6 +59,71 @@ def test_every_event_handler_of_the_app_runs_off_the_event_loop():
     assert not offenders, (
         "These handlers would run on the event loop: decorate them with "
         "luckyclub.state.events.event (not rx.event, not a bare method):\n" + "\n".join(offenders)
+    )
+
+
+# ---- async handlers: their blocking work goes to a thread ---------------------------------------
+
+SHELL = ("pages", "state", "components")
+
+
+def _called_name(call: ast.Call) -> str:
+    func = call.func
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        return func.attr if func.value.id == "self" else ""
+    return ""
+
+
+def _direct_calls(body: list[ast.stmt]) -> Iterator[ast.Call]:
+    """The calls a function's body makes itself: a nested def or lambda (what it hands to
+    run_in_thread) is not walked."""
+    pending: list[ast.AST] = list(body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            continue
+        if isinstance(node, ast.Call):
+            yield node
+        pending.extend(ast.iter_child_nodes(node))
+
+
+def _functions(trees) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
+    for tree in trees.values():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                yield node
+
+
+def test_async_handlers_open_no_database_session_on_the_loop():
+    """A plain function of the shell that opens session_scope() (itself, or through another such
+    function, `self._admin_load` included) may be called by an async function only from inside a
+    nested function or lambda, i.e. what it hands to run_in_thread."""
+    trees = {path: ast.parse(path.read_text(), filename=str(path)) for path in modules(*SHELL)}
+    blocking = {"session_scope"}
+    while True:  # the plain functions that reach session_scope, by name
+        more = {
+            function.name
+            for function in _functions(trees)
+            if isinstance(function, ast.FunctionDef)
+            and any(_called_name(call) in blocking for call in _direct_calls(function.body))
+        }
+        if more <= blocking:
+            break
+        blocking |= more
+    assert {"_admin_load", "_admin_act", "_fill"} <= blocking
+    offenders = sorted(
+        f"{where(path, call.lineno)} {function.name} calls {_called_name(call)}()"
+        for path, tree in trees.items()
+        for function in ast.walk(tree)
+        if isinstance(function, ast.AsyncFunctionDef)
+        for call in _direct_calls(function.body)
+        if _called_name(call) in blocking
+    )
+    assert not offenders, (
+        "Async code blocks the event loop here: hand the work to "
+        "luckyclub.state.events.run_in_thread:\n" + "\n".join(offenders)
     )
 
 
