@@ -141,7 +141,7 @@ class Tab:
         client_ip: str | None = None,
         timeout: float = 10,
     ):
-        self.url = url
+        self.url, self.client_ip = url, client_ip
         self.token = str(uuid.uuid4())
         headers = {"Origin": url}  # the app's websocket answers its own pages only
         if session_token:

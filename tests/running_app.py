@@ -70,8 +70,10 @@ def running_app(
     *,
     backend_only: bool = False,
     prefix: str = "luckyclub-app-",
+    root: Path = PROJECT_ROOT,
 ) -> Iterator[RunningApp]:
-    """The app, served until the block ends; `extra_env` adds or overrides its settings."""
+    """The app, served until the block ends; `extra_env` adds or overrides its settings. `root`
+    is the checkout it runs from (another one compares an older commit)."""
     folder = Path(tempfile.mkdtemp(prefix=prefix))
     port = free_port()
     url = f"http://localhost:{port}"
@@ -95,7 +97,7 @@ def running_app(
     env.update(extra_env or {})
     subprocess.run(
         [sys.executable, "-m", "alembic", "upgrade", "head"],
-        cwd=PROJECT_ROOT,
+        cwd=root,
         env=env,
         check=True,
         capture_output=True,
@@ -105,7 +107,7 @@ def running_app(
     with log.open("w") as out:
         process = subprocess.Popen(
             [f"{venv_bin}/reflex", "run", "--env", "prod", *where, str(port)],
-            cwd=PROJECT_ROOT,
+            cwd=root,
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
