@@ -2,10 +2,10 @@
 directly, for tests and benchmarks that need many tabs cheaply. A Tab loads pages and sends events
 the way the frontend does, and keeps every update the server pushes, with the time it arrived.
 
-    tab = Tab(app_url)
-    tab.load("/login")                                  # connect + hydrate + the page's on_load
+    tab = Tab(app_url)                                  # the socket, with a new client token
+    tab.load("/login")                                  # hydrate, then the page's on_load
     tab.send(LoginState.sign_in, path="/login", form={"email": ..., "password": ...})
-    update = tab.wait_for(lambda u: script_of(u), timeout=20)
+    update = tab.wait_for(Update.script, timeout=20)    # the sign-in's call_script
 """
 
 from __future__ import annotations
