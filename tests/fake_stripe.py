@@ -10,7 +10,8 @@ form-encoded bodies (line_items[0][price_data][currency]=gbp), `Authorization: B
         ...
         stripe.pay(session_id)  # the buyer pays: Stripe then POSTs the signed event to the app
 
-Tests line up errors with fail() and lost answers with lose_answers(). Served:
+Tests line up errors with fail(), lost answers with lose_answers() and slow answers with hold(),
+which keeps a request waiting until the test releases it. Served:
 POST /v1/checkout/sessions, GET /v1/checkout/sessions/{id}, POST .../{id}/expire,
 POST /v1/refunds, GET /v1/refunds?payment_intent=. Like Stripe, the first answer to an
 idempotency key is kept and replayed (Stripe keeps it 24 hours), errors included (an error answer
@@ -72,6 +73,22 @@ CARD_ERROR = Failure(
 )
 
 
+@dataclass
+class Hold:
+    """A request to one route kept waiting, unanswered, until release(): Stripe thinking."""
+
+    route: str
+    arrived: threading.Event = field(default_factory=threading.Event)  # the request is waiting
+    _released: threading.Event = field(default_factory=threading.Event)
+
+    def release(self) -> None:
+        self._released.set()
+
+    @property
+    def released(self) -> bool:
+        return self._released.is_set()
+
+
 class StripeAnswer(Exception):
     def __init__(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None):
         self.status, self.body, self.headers = status, body, headers or {}
@@ -118,6 +135,7 @@ class FakeStripe(LocalServer):
         self.requests: list[Request] = []
         self._failures: dict[str, list[Failure]] = {}
         self._lose: dict[str, int] = {}
+        self._holds: dict[str, list[Hold]] = {}
         self._kept: dict[str, tuple[str, dict[str, Any], int, dict[str, Any]]] = {}
         self._lock = threading.RLock()
 
@@ -146,6 +164,7 @@ class FakeStripe(LocalServer):
                     {name.lower(): value for name, value in self.headers.items()},
                     decode_form(body),
                 )
+                fake._wait_if_held(request)
                 answered = fake._answer(request)
                 if answered is None:  # the work is done, but the answer never reaches the client
                     self.close_connection = True
@@ -180,6 +199,23 @@ class FakeStripe(LocalServer):
         the client cannot tell whether it happened."""
         with self._lock:
             self._lose[route] = self._lose.get(route, 0) + count
+
+    def hold(self, route: str) -> Hold:
+        """The next request to `route` ("GET /v1/checkout/sessions/{id}") waits, unanswered, until
+        the test calls release() on what this returns (its `arrived` is set once it waits)."""
+        hold = Hold(route)
+        with self._lock:
+            self._holds.setdefault(route, []).append(hold)
+        return hold
+
+    def _wait_if_held(self, request: Request) -> None:
+        # Outside the lock: every other request is answered meanwhile.
+        with self._lock:
+            queued = self._holds.get(_route_name(request))
+            hold = queued.pop(0) if queued else None
+        if hold is not None:
+            hold.arrived.set()
+            hold._released.wait(timeout=120)  # a test that forgets to release does not hang
 
     def requests_to(self, method: str, path: str) -> list[Request]:
         """The requests made to one route; `path` may end in * to match a prefix."""

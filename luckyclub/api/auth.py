@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -41,11 +43,17 @@ async def create_session(request: Request) -> Response:
     client_ip = security.client_address(
         request.client.host if request.client else "", request.headers.get("x-forwarded-for")
     )
-    try:
+    user_agent = request.headers.get("user-agent", "")
+
+    def exchange() -> tuple[str, datetime]:
         with session_scope() as s:
-            token, expires_at = accounts.exchange_login_ticket(
-                s, ticket, user_agent=request.headers.get("user-agent", ""), client_ip=client_ip
+            return accounts.exchange_login_ticket(
+                s, ticket, user_agent=user_agent, client_ip=client_ip
             )
+
+    try:
+        # Async to read the JSON body; the database work goes to Starlette's thread pool.
+        token, expires_at = await run_in_threadpool(exchange)
     except UserError as exc:
         return _refused(exc.message)
     response = JSONResponse({"ok": True})

@@ -23,6 +23,7 @@ from luckyclub.models import DrawTrigger, User, id_of
 from luckyclub.platform import accounts, audit, draw_actions, draws
 from luckyclub.platform.permissions import require_admin
 from luckyclub.state import live
+from luckyclub.state.events import run_in_thread
 from luckyclub.state.session import SessionState, ancestor_state
 
 # A draw action's outcomes shown as a notice: it drew, or it closed sales and the draw follows by
@@ -169,9 +170,10 @@ class AdminPageState(SessionState):
     async def _admin_act_off_loop(
         self, change: Callable[[Session, User], object], done: str
     ) -> bool:
-        """`_admin_act` for a change that decodes an uploaded picture: decoding takes a while and
-        may wait for a decoding slot (proof_files), so the change runs and commits in a thread,
-        with the role checked there; the page reloads here."""
+        """`_admin_act` for an async handler (an upload's, which reads its files first), whose
+        change decodes an uploaded picture: decoding takes a while and may wait for a decoding
+        slot (proof_files). The change runs and commits in a handler thread, with the role checked
+        there, then the page reloads in another."""
         self.error = self.notice = ""
         token = self._session_token()
 
@@ -180,14 +182,17 @@ class AdminPageState(SessionState):
                 change(s, require_admin(accounts.user_for_session(s, token)))
 
         try:
-            await rx.run_in_thread(act)
+            await run_in_thread(act)
         except UserError as exc:
             self.error = exc.message
             return False
-        with session_scope() as s:
-            self._fill(s)
+        await run_in_thread(self._refill)
         self.notice = done
         return True
+
+    def _refill(self) -> None:
+        with session_scope() as s:
+            self._fill(s)
 
     async def _run_draw(self, draw_id, work: Callable[[str | None, int], draws.Outcome]) -> None:
         """Run `work(token, draw_id)` in a thread; a second click on the same draw meanwhile does
@@ -205,7 +210,7 @@ class AdminPageState(SessionState):
             token = self._session_token()
         error, notice = DRAW_FAILED, ""  # kept if the work fails unexpectedly (and is logged)
         try:
-            outcome = await rx.run_in_thread(lambda: work(token, number))
+            outcome = await run_in_thread(lambda: work(token, number))
             if outcome.status in DRAW_GOES_ON:
                 error, notice = "", outcome.message
             else:
@@ -215,5 +220,5 @@ class AdminPageState(SessionState):
         finally:
             async with self:
                 self.running = [n for n in self.running if n != number]
-                self._admin_load()
+                await run_in_thread(self._admin_load)  # the page's queries, under the state's lock
                 self.error, self.notice = error, notice

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-import reflex as rx
+from luckyclub.state.events import run_in_thread
 
 
 def shows_busy(flag: str = "busy") -> Callable[[Callable], Callable]:
@@ -21,7 +21,7 @@ def shows_busy(flag: str = "busy") -> Callable[[Callable], Callable]:
             setattr(self, flag, True)
             yield
             try:
-                result = await rx.run_in_thread(lambda: work(self, *args, **kwargs))
+                result = await run_in_thread(lambda: work(self, *args, **kwargs))
             finally:
                 setattr(self, flag, False)
             if result is not None:

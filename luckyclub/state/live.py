@@ -32,6 +32,7 @@ import reflex as rx
 
 from luckyclub.core.db import session_scope
 from luckyclub.platform import accounts, changes
+from luckyclub.state.events import run_in_thread
 
 if TYPE_CHECKING:
     from luckyclub.state.session import SessionState
@@ -104,7 +105,7 @@ async def follow_member(state: SessionState) -> None:
     """Link this tab to the signed-in member's own room (`member:<id>`); nothing for a visitor.
     The member is the session's, never one the browser names."""
     token = state._session_token()
-    user_id = await asyncio.to_thread(_user_id_of, token) if token else None
+    user_id = await run_in_thread(lambda: _user_id_of(token)) if token else None
     if user_id is not None:
         await follow(state, MemberRoom, changes.member(user_id))
 

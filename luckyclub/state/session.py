@@ -17,7 +17,7 @@ from luckyclub.core.errors import NotAllowed
 from luckyclub.models import User
 from luckyclub.platform import accounts
 from luckyclub.platform.permissions import require_admin
-from luckyclub.state.events import event
+from luckyclub.state.events import event, run_in_thread
 
 SESSION_COOKIE = "luckyclub_session"
 
@@ -185,7 +185,7 @@ class ForgetOtherViewersPages(Middleware):
         pages = state.substates.get(SessionState.get_name())
         if pages is not None:
             token = session_token_from_cookie_header(state.router.headers.cookie)
-            pages._keep_pages_for(await rx.run_in_thread(lambda: viewer_key_for(token)))
+            pages._keep_pages_for(await run_in_thread(lambda: viewer_key_for(token)))
         return None
 
 

@@ -43,7 +43,7 @@ from luckyclub.pages.draws.champions import ChampionsState
 from luckyclub.platform import draw_actions, draw_public, draws, winner_media
 from luckyclub.state.competitions.admin_competition import CompetitionAdminState
 from tests.db.factories import add_buyer, add_competition, add_user
-from tests.db.reflex_state import state_for_tab
+from tests.db.reflex_state import finish, state_for_tab
 from tests.db.test_admin_state import browser_session
 from tests.db.test_competitions import buy
 
@@ -64,7 +64,7 @@ def tab(session, user: User, state_cls, path: str = "/"):
 
 def page_of(session, user: User, competition_id: int) -> CompetitionAdminState:
     state = tab(session, user, CompetitionAdminState, routes.admin_competition_page(competition_id))
-    CompetitionAdminState.load.fn(state)
+    finish(CompetitionAdminState.load, state)
     return state
 
 
@@ -156,14 +156,14 @@ def test_an_admin_creates_a_competition_and_a_wrong_right_answer_is_a_sentence(
     session, people, app_db
 ):
     state = tab(session, people["admin"], CompetitionsAdminState)
-    CompetitionsAdminState.load.fn(state)
+    finish(CompetitionsAdminState.load, state)
     key = state.form_key
 
-    CompetitionsAdminState.create.fn(state, new_form(answer="Purple"))
+    finish(CompetitionsAdminState.create, state, new_form(answer="Purple"))
     assert state.error == "The right answer must be one of the answers to choose from."
     assert state.form_key == key and state.rows == []
 
-    CompetitionsAdminState.create.fn(state, new_form(distinct_winners="on", winners="2"))
+    finish(CompetitionsAdminState.create, state, new_form(distinct_winners="on", winners="2"))
     assert state.error == "" and "created as a draft" in state.notice
     assert state.form_key == key + 1
     [row] = state.rows
@@ -183,7 +183,7 @@ def test_dates_are_read_in_the_admins_timezone(session, people, app_db):
     session.commit()
     state = tab(session, admin, CompetitionsAdminState)
 
-    CompetitionsAdminState.create.fn(state, new_form(ends_at="2099-07-01T12:00"))
+    finish(CompetitionsAdminState.create, state, new_form(ends_at="2099-07-01T12:00"))
 
     [row] = state.rows
     assert fresh(app_db, Competition, row.id).ends_at.hour == 11  # 12:00 BST is 11:00 UTC
@@ -199,19 +199,19 @@ def test_the_list_features_activates_and_shows_competitions_waiting_for_a_decisi
     minimum.flag_below_minimum(session)
     session.commit()
     state = tab(session, admin, CompetitionsAdminState)
-    CompetitionsAdminState.load.fn(state)
+    finish(CompetitionsAdminState.load, state)
 
     [waiting] = state.waiting
     assert (waiting.title, waiting.sold_count, waiting.minimum) == ("Too few", 1, 5)
-    CompetitionsAdminState.set_featured.fn(state, draft.id, True)
+    finish(CompetitionsAdminState.set_featured, state, draft.id, True)
     assert fresh(app_db, Competition, draft.id).featured is True
-    CompetitionsAdminState.activate.fn(state, draft.id)
+    finish(CompetitionsAdminState.activate, state, draft.id)
     assert fresh(app_db, Competition, draft.id).status == CompetitionStatus.ACTIVE
 
-    CompetitionsAdminState.extend.fn(state, {"competition_id": short.id, "new_ends_at": ""})
+    finish(CompetitionsAdminState.extend, state, {"competition_id": short.id, "new_ends_at": ""})
     assert state.error == "The new end date must be in the future."
     later = (utcnow() + timedelta(days=3)).strftime(LOCAL)
-    CompetitionsAdminState.extend.fn(state, {"competition_id": short.id, "new_ends_at": later})
+    finish(CompetitionsAdminState.extend, state, {"competition_id": short.id, "new_ends_at": later})
     assert state.error == "" and state.notice.startswith("Extended")
     assert state.waiting == []
     assert catalogue.phase(fresh(app_db, Competition, short.id)) == catalogue.Phase.ON_SALE
@@ -223,10 +223,12 @@ def test_cancel_and_refund_everyone_needs_a_reason(session, people, app_db):
     buy(add_buyer(session, "ann@example.com"), competition, 2)
     state = tab(session, admin, CompetitionsAdminState)
 
-    CompetitionsAdminState.cancel.fn(state, {"competition_id": competition.id, "reason": "no"})
+    finish(CompetitionsAdminState.cancel, state, {"competition_id": competition.id, "reason": "no"})
     assert "reason of at least 5 characters" in state.error
-    CompetitionsAdminState.cancel.fn(
-        state, {"competition_id": competition.id, "reason": "The prize was recalled"}
+    finish(
+        CompetitionsAdminState.cancel,
+        state,
+        {"competition_id": competition.id, "reason": "The prize was recalled"},
     )
     assert state.notice.startswith("Cancelled")
     assert fresh(app_db, Competition, competition.id).status == CompetitionStatus.CANCELLED
@@ -261,17 +263,21 @@ def test_an_admin_edits_a_competition_and_locked_fields_are_refused_once_sold(
     }
     assert form["ticket_price"] == "2.50" and form["choices"] == "Paris\nLyon\nNice"
 
-    CompetitionAdminState.save.fn(state, form | {"title": "Win a carbon bike"})
+    finish(CompetitionAdminState.save, state, form | {"title": "Win a carbon bike"})
     assert (state.error, state.notice) == ("", "Saved.")
     assert state.facts.title == "Win a carbon bike"
     buy(add_buyer(session, "ann@example.com"), competition, 2)
-    CompetitionAdminState.load.fn(state)
+    finish(CompetitionAdminState.load, state)
     assert state.editing.locked is True
 
     # The form sent back as shown (start time rounded to the minute) is not a change.
-    CompetitionAdminState.save.fn(state, form | {"title": "Win a carbon bike", "max_tickets": "80"})
+    finish(
+        CompetitionAdminState.save,
+        state,
+        form | {"title": "Win a carbon bike", "max_tickets": "80"},
+    )
     assert (state.error, state.notice) == ("", "Saved.")
-    CompetitionAdminState.save.fn(state, form | {"ticket_price": "3.00"})
+    finish(CompetitionAdminState.save, state, form | {"ticket_price": "3.00"})
     assert state.error.startswith("Tickets are sold already, so the price")
     saved = fresh(app_db, Competition, competition.id)
     assert (saved.ticket_price_pence, saved.max_tickets, saved.title) == (
@@ -287,30 +293,30 @@ def test_activate_deactivate_feature_duplicate_and_delete_only_a_draft(session, 
     state = page_of(session, admin, draft.id)
     assert state.facts.is_draft and state.draw.status == DrawStatus.SCHEDULED
 
-    CompetitionAdminState.activate.fn(state)
+    finish(CompetitionAdminState.activate, state)
     assert state.facts.phase == "active" and state.notice.startswith("Activated")
     assert state.facts.can_deactivate  # nobody has a ticket yet
-    CompetitionAdminState.delete.fn(state)
+    finish(CompetitionAdminState.delete, state)
     assert state.error == "Only a draft can be deleted. Cancel a published competition instead."
-    CompetitionAdminState.toggle_featured.fn(state)
+    finish(CompetitionAdminState.toggle_featured, state)
     assert state.facts.featured is True
-    CompetitionAdminState.deactivate.fn(state)
+    finish(CompetitionAdminState.deactivate, state)
     assert state.facts.is_draft and fresh(app_db, Competition, draft.id).status == "draft"
 
-    redirect = CompetitionAdminState.duplicate.fn(state)
+    redirect = finish(CompetitionAdminState.duplicate, state)
     assert redirect is not None and state.error == ""
     with Session(app_db) as s:
         copy = s.exec(select(Competition).where(Competition.id != draft.id)).one()
     assert copy.title.endswith("(copy)") and copy.status == CompetitionStatus.DRAFT
-    CompetitionAdminState.load.fn(state)  # the page it went to says what happened, once
+    finish(CompetitionAdminState.load, state)  # the page it went to says what happened, once
     assert state.notice == "A draft copy was made: you are looking at it now."
-    CompetitionAdminState.load.fn(state)
+    finish(CompetitionAdminState.load, state)
     assert state.notice == ""
 
-    gone = CompetitionAdminState.delete.fn(state)
+    gone = finish(CompetitionAdminState.delete, state)
     assert gone is not None and state.error == ""
     listing = state.parent_state.get_substate([CompetitionsAdminState.get_name()])
-    CompetitionsAdminState.load.fn(listing)
+    finish(CompetitionsAdminState.load, listing)
     assert listing.notice == f"{draft.title} was deleted."
     assert fresh(app_db, Competition, draft.id) is None
     assert "competition.delete" in audit_actions(app_db)
@@ -325,16 +331,16 @@ def test_other_actions_keep_what_the_admin_typed_in_the_edit_and_postal_forms(
     keys = lambda: (state.form_key, state.postal_key)  # noqa: E731
     shown = keys()
 
-    CompetitionAdminState.activate.fn(state)
-    CompetitionAdminState.toggle_featured.fn(state)
+    finish(CompetitionAdminState.activate, state)
+    finish(CompetitionAdminState.toggle_featured, state)
     picture = [Upload("a.png", image_bytes("PNG"))]
     asyncio.run(CompetitionAdminState.upload_images.fn(state, picture))
     assert state.error == "" and keys() == shown
 
-    CompetitionAdminState.save.fn(state, {"title": "Win a better bike"})
+    finish(CompetitionAdminState.save, state, {"title": "Win a better bike"})
     assert state.editing.title == "Win a better bike" and keys() == (shown[0] + 1, shown[1])
     postal_form = {"postal_name": "Pat", "postal_address": "1 High St", "postal_answer": "Paris"}
-    CompetitionAdminState.record_postal.fn(state, postal_form)
+    finish(CompetitionAdminState.record_postal, state, postal_form)
     assert state.notice.startswith("Postal entry recorded") and state.postal_key == shown[1] + 1
 
 
@@ -350,18 +356,18 @@ def test_a_competitions_own_page_extends_and_cancels_it_whatever_id_the_form_car
     state = page_of(session, admin, short.id)
     assert state.facts.below_minimum is True
 
-    CompetitionAdminState.extend.fn(state, {"competition_id": other.id, "new_ends_at": ""})
+    finish(CompetitionAdminState.extend, state, {"competition_id": other.id, "new_ends_at": ""})
     assert state.error == "The new end date must be in the future."
     later = (utcnow() + timedelta(days=3)).strftime(LOCAL)
-    CompetitionAdminState.extend.fn(state, {"competition_id": other.id, "new_ends_at": later})
+    finish(CompetitionAdminState.extend, state, {"competition_id": other.id, "new_ends_at": later})
     assert state.error == "" and state.notice.startswith("Extended")
     assert state.facts.is_active and state.facts.below_minimum is False
     assert state.editing.ends_local == later  # the Edit form shows the new end date
 
     reason = {"competition_id": other.id, "reason": "The prize was recalled"}
-    CompetitionAdminState.cancel.fn(state, reason | {"reason": "no"})
+    finish(CompetitionAdminState.cancel, state, reason | {"reason": "no"})
     assert "reason of at least 5 characters" in state.error
-    CompetitionAdminState.cancel.fn(state, reason)
+    finish(CompetitionAdminState.cancel, state, reason)
     assert state.notice.startswith("Cancelled") and state.facts.can_cancel is False
     assert fresh(app_db, Competition, short.id).status == CompetitionStatus.CANCELLED
     assert fresh(app_db, Competition, other.id).status == CompetitionStatus.ACTIVE
@@ -379,14 +385,15 @@ def test_pictures_are_checked_listed_and_removed(session, people, app_db):
     assert state.images == []
     asyncio.run(
         CompetitionAdminState.upload_images.fn(
-            state, [Upload("a.png", image_bytes("PNG")), Upload("b.jpg", image_bytes("JPEG"))]
+            state,
+            [Upload("a.png", image_bytes("PNG")), Upload("b.jpg", image_bytes("JPEG"))],
         )
     )
     assert state.notice == "2 pictures added."
     first, _second = state.images
     assert first.url == routes.competition_image(competition.id, first.name)
 
-    CompetitionAdminState.remove_image.fn(state, first.name)
+    finish(CompetitionAdminState.remove_image, state, first.name)
     assert [image.name for image in state.images] == [_second.name]
 
 
@@ -403,7 +410,8 @@ def test_a_batch_with_one_bad_picture_adds_none_and_leaves_no_file(session, peop
 
     asyncio.run(
         CompetitionAdminState.upload_images.fn(
-            state, [Upload("a.png", image_bytes("PNG")), Upload("notes.jpg", b"just some text")]
+            state,
+            [Upload("a.png", image_bytes("PNG")), Upload("notes.jpg", b"just some text")],
         )
     )
     assert "is not a PNG, JPEG or WebP image" in state.error and state.images == []
@@ -418,14 +426,15 @@ def test_duplicating_a_competition_copies_its_pictures_and_skips_a_missing_file(
     state = page_of(session, admin, competition.id)
     asyncio.run(
         CompetitionAdminState.upload_images.fn(
-            state, [Upload("a.png", image_bytes("PNG")), Upload("b.jpg", image_bytes("JPEG"))]
+            state,
+            [Upload("a.png", image_bytes("PNG")), Upload("b.jpg", image_bytes("JPEG"))],
         )
     )
     folder = get_settings().competition_image_dir
     kept, lost = (image.name for image in state.images)
     (folder / lost).unlink()  # a file that went missing from the disk
 
-    assert CompetitionAdminState.duplicate.fn(state) is not None and state.error == ""
+    assert finish(CompetitionAdminState.duplicate, state) is not None and state.error == ""
     with Session(app_db) as s:
         copy = s.exec(select(Competition).where(Competition.id != competition.id)).one()
         [copied] = catalogue.images_of(copy)
@@ -446,9 +455,9 @@ def test_a_postal_entry_gets_a_ticket_and_appears_in_the_orders(session, people,
     }
     assert state.choices == ["Paris", "Lyon", "Nice"]
 
-    CompetitionAdminState.record_postal.fn(state, entry)
+    finish(CompetitionAdminState.record_postal, state, entry)
     assert state.error.startswith("The answer on this entry is wrong")
-    CompetitionAdminState.record_postal.fn(state, entry | {"postal_answer": "Paris"})
+    finish(CompetitionAdminState.record_postal, state, entry | {"postal_answer": "Paris"})
     assert state.notice == "Postal entry recorded: ticket 3 for Pat Post."
 
     newest, paid = state.orders
@@ -501,14 +510,18 @@ def test_a_manual_winner_needs_a_reason_and_is_recorded_as_one(session, people, 
     postal(session, admin, competition, name="Sam Stamp")
     state = page_of(session, admin, competition.id)
 
-    CompetitionAdminState.manual_winner.fn(state, {"manual_ticket": "2", "reason": ""})
+    finish(CompetitionAdminState.manual_winner, state, {"manual_ticket": "2", "reason": ""})
     assert state.error == "Give a reason of at least 5 characters: it is recorded."
-    CompetitionAdminState.manual_winner.fn(
-        state, {"manual_ticket": "7", "reason": "Drawn live on stream"}
+    finish(
+        CompetitionAdminState.manual_winner,
+        state,
+        {"manual_ticket": "7", "reason": "Drawn live on stream"},
     )
     assert state.error == "Ticket 7 was not in the draw (not sold, or refunded)."
-    CompetitionAdminState.manual_winner.fn(
-        state, {"manual_ticket": "2", "reason": "Drawn live on stream"}
+    finish(
+        CompetitionAdminState.manual_winner,
+        state,
+        {"manual_ticket": "2", "reason": "Drawn live on stream"},
     )
 
     assert state.error == "" and state.notice.startswith("Manual winner recorded")
@@ -531,24 +544,26 @@ def test_an_admin_finds_an_order_and_refunds_it_with_a_reason(session, people, a
     buy(ann, competition, 2)
     buy(bob, competition, 1)
     state = tab(session, admin, TicketsAdminState)
-    TicketsAdminState.load.fn(state)
+    finish(TicketsAdminState.load, state)
     assert [o.buyer for o in state.orders] == ["Bob", "Ann"]
 
-    TicketsAdminState.search.fn(state, {"query": "ann@", "competition": str(competition.id)})
+    finish(TicketsAdminState.search, state, {"query": "ann@", "competition": str(competition.id)})
     [order] = state.orders
     assert (order.email, order.numbers, order.status_words) == ("ann@example.com", "1–2", "Paid")
-    TicketsAdminState.search.fn(state, {"query": "3", "competition": ""})
+    finish(TicketsAdminState.search, state, {"query": "3", "competition": ""})
     assert [o.buyer for o in state.orders] == ["Bob"]  # ticket 3
     bobs_order = state.orders[0].order_id
-    TicketsAdminState.search.fn(state, {"query": str(bobs_order), "competition": ""})
+    finish(TicketsAdminState.search, state, {"query": str(bobs_order), "competition": ""})
     assert [o.buyer for o in state.orders] == ["Ann"]  # the ticket with that number, no order
-    TicketsAdminState.search.fn(state, {"query": f"#{bobs_order}", "competition": ""})
+    finish(TicketsAdminState.search, state, {"query": f"#{bobs_order}", "competition": ""})
     assert [o.order_id for o in state.orders] == [bobs_order]  # that order, no ticket
-    TicketsAdminState.search.fn(state, {"query": "ann", "competition": ""})
+    finish(TicketsAdminState.search, state, {"query": "ann", "competition": ""})
 
-    TicketsAdminState.refund.fn(state, {"order_id": order.order_id, "reason": ""})
+    finish(TicketsAdminState.refund, state, {"order_id": order.order_id, "reason": ""})
     assert state.error.startswith("Give a reason of at least 5 characters")
-    TicketsAdminState.refund.fn(state, {"order_id": order.order_id, "reason": "Asked to withdraw"})
+    finish(
+        TicketsAdminState.refund, state, {"order_id": order.order_id, "reason": "Asked to withdraw"}
+    )
     assert state.notice.startswith("Refund requested")
     [refunding] = state.orders
     assert (refunding.status_words, refunding.can_refund) == ("Refund requested", False)
@@ -558,7 +573,7 @@ def test_an_admin_finds_an_order_and_refunds_it_with_a_reason(session, people, a
     assert statuses == [TicketStatus.REFUNDED, TicketStatus.REFUNDED]
 
     refunds.process_refunds()
-    TicketsAdminState.search.fn(state, {"query": "ann", "competition": ""})
+    finish(TicketsAdminState.search, state, {"query": "ann", "competition": ""})
     assert state.orders[0].status_words == "Refunded"
 
 
@@ -568,16 +583,16 @@ def test_twenty_digit_numbers_are_a_sentence_or_plain_text_not_a_crash(session, 
     buy(add_buyer(session, "ann@example.com"), competition, 1)
     huge = "9" * 20
     state = tab(session, admin, TicketsAdminState)
-    TicketsAdminState.load.fn(state)
+    finish(TicketsAdminState.load, state)
 
-    TicketsAdminState.search.fn(state, {"query": huge, "competition": huge})
+    finish(TicketsAdminState.search, state, {"query": huge, "competition": huge})
     assert state.error == "" and state.orders == [] and state.competition_filter == ""
-    TicketsAdminState.search.fn(state, {"query": "#" + huge, "competition": ""})
+    finish(TicketsAdminState.search, state, {"query": "#" + huge, "competition": ""})
     assert state.error == "" and state.orders == []
     state.search_text, state.competition_filter = "", huge  # as a stale tab could hold it
-    TicketsAdminState.load.fn(state)
+    finish(TicketsAdminState.load, state)
     assert state.error == "" and len(state.orders) == 1
-    TicketsAdminState.refund.fn(state, {"order_id": huge, "reason": "Asked to withdraw"})
+    finish(TicketsAdminState.refund, state, {"order_id": huge, "reason": "Asked to withdraw"})
     assert state.error == "That record could not be found. Reload the page and try again."
     assert orders.find(session, query=str(2**63)) == []
 
@@ -588,14 +603,14 @@ def test_a_members_row_shows_their_tickets_and_orders(session, people):
     ann = add_buyer(session, "ann@example.com")
     buy(ann, competition, 3)
     state = tab(session, admin, AdminState)
-    AdminState.load.fn(state)
+    finish(AdminState.load, state)
 
-    AdminState.show_orders.fn(state, ann.id)
+    finish(AdminState.show_orders, state, ann.id)
 
     assert state.orders_open is True and state.orders_of == "Ann (ann@example.com)"
     [order] = state.member_orders
     assert (order.competition, order.numbers, order.amount) == ("Win a bike", "1–3", "£7.50")
-    AdminState.set_orders_open.fn(state, False)
+    finish(AdminState.set_orders_open, state, False)
     assert state.member_orders == []
 
 
@@ -616,12 +631,12 @@ def test_marking_a_competition_prize_delivered_emails_the_winner_once(
 ):
     winner = drawn_winner(session, people["admin"])
     state = tab(session, people["admin"], WinnersAdminState)
-    WinnersAdminState.load.fn(state)
+    finish(WinnersAdminState.load, state)
     [row] = state.rows
     assert row.ticket_words == "Ticket 1"
 
-    WinnersAdminState.set_status.fn(state, winner.id, "delivered")
-    WinnersAdminState.set_status.fn(state, winner.id, "delivered")
+    finish(WinnersAdminState.set_status, state, winner.id, "delivered")
+    finish(WinnersAdminState.set_status, state, winner.id, "delivered")
 
     with Session(app_db) as s:
         [message] = s.exec(
@@ -647,11 +662,11 @@ def test_marking_a_raffle_prize_delivered_sends_no_prize_email(session, people, 
 def test_an_admin_adds_details_and_a_checked_photo_or_video(session, people, app_db, no_beacon):
     winner = drawn_winner(session, people["admin"])
     state = tab(session, people["admin"], WinnersAdminState)
-    WinnersAdminState.load.fn(state)
-    WinnersAdminState.manage.fn(state, winner.id)
+    finish(WinnersAdminState.load, state)
+    finish(WinnersAdminState.manage, state, winner.id)
     assert state.managing_open is True and state.managing.id == winner.id
 
-    WinnersAdminState.save_details.fn(state, {"details": "Ann from Leeds:  “Brilliant!”"})
+    finish(WinnersAdminState.save_details, state, {"details": "Ann from Leeds:  “Brilliant!”"})
     assert state.managing.details == "Ann from Leeds: “Brilliant!”"
 
     def upload(name: str, data: bytes, claimed: str = "") -> None:
@@ -702,14 +717,14 @@ def test_an_admin_removes_a_winners_photo_and_its_file_goes_once_committed(
 ):
     winner = drawn_winner(session, people["admin"])
     state = tab(session, people["admin"], WinnersAdminState)
-    WinnersAdminState.load.fn(state)
-    WinnersAdminState.manage.fn(state, winner.id)
+    finish(WinnersAdminState.load, state)
+    finish(WinnersAdminState.manage, state, winner.id)
     photo = [Upload("winner.png", image_bytes("PNG"), "image/png")]
     asyncio.run(WinnersAdminState.upload_media.fn(state, photo))
     stored = get_settings().winner_media_dir / fresh(app_db, DrawWinner, winner.id).media_name
     assert stored.exists()
 
-    WinnersAdminState.remove_media.fn(state)
+    finish(WinnersAdminState.remove_media, state)
 
     assert state.error == "" and state.notice == "Photo or video removed."
     saved = fresh(app_db, DrawWinner, winner.id)
@@ -747,7 +762,7 @@ def test_winner_media_is_for_admins_until_the_winner_is_published(
         [champion] = draw_public.champions(session)
         assert champion.media_url == url
         champions_page = state_for_tab(ChampionsState)
-        ChampionsState.load.fn(champions_page)
+        finish(ChampionsState.load, champions_page)
         [shown] = champions_page.champions
         assert (shown.media_url, shown.is_video, shown.details) == (url, False, "From Leeds")
 
@@ -771,7 +786,7 @@ def test_a_draw_waiting_for_randomness_offers_draw_without_beacon_on_its_page(
     # the retry time is written the one way every time is: date, time and zone (words.when)
     assert re.search(r"tries again at \d{2} \w{3} \d{4}, \d{2}:\d{2} UTC by", waited.message)
 
-    CompetitionAdminState.load.fn(state)
+    finish(CompetitionAdminState.load, state)
     assert state.draw.status == DrawStatus.WAITING_FOR_BEACON and state.draw.can_skip_beacon
     assert state.draw.waiting_words.startswith("No drand relay has given round ")
     assert "ConnectError" not in repr(state.draw)
@@ -791,6 +806,6 @@ def test_deactivate_is_not_offered_once_tickets_are_sold(session, people, app_db
     state = page_of(session, admin, competition.id)
 
     assert state.facts.is_active and not state.facts.can_deactivate
-    CompetitionAdminState.deactivate.fn(state)  # a stale tab still asking
+    finish(CompetitionAdminState.deactivate, state)  # a stale tab still asking
     assert state.error.startswith("People have tickets in this competition")
     assert fresh(app_db, Competition, competition.id).status == CompetitionStatus.ACTIVE

@@ -94,7 +94,8 @@ def draw_now(state, draw_id) -> None:
     """Draw now, confirmed with a reason as the dialog asks when the pool is still open."""
     asyncio.run(
         DrawsAdminState.close_early_and_draw.fn(
-            state, {"draw_id": draw_id, "reason": "The prize must go out before the holidays"}
+            state,
+            {"draw_id": draw_id, "reason": "The prize must go out before the holidays"},
         )
     )
 
@@ -118,7 +119,7 @@ def test_an_admin_draws_now_and_a_second_click_is_harmless(session, people, app_
     holdings = {"ann@example.com": 3, "bob@example.com": 5, "cat@example.com": 1}
     draw = open_pool(session, holdings, winners=2)
     state = tab(session, people["admin"], DrawsAdminState)
-    DrawsAdminState.load.fn(state)
+    finish(DrawsAdminState.load, state)
     [row] = state.rows
     assert (row.status, row.can_draw, row.entrants, row.entry_count) == ("scheduled", True, 3, 9)
     assert row.draw_at.endswith(" UTC") and row.announcement == ""
@@ -145,7 +146,7 @@ def test_a_draw_that_fails_unexpectedly_frees_the_button_and_says_so(
 ):
     draw = open_pool(session, {"ann@example.com": 3})
     state = tab(session, people["admin"], DrawsAdminState)
-    DrawsAdminState.load.fn(state)
+    finish(DrawsAdminState.load, state)
 
     def broken(admin_id, draw_id, now=None, reason=""):
         raise RuntimeError("the disk is full")
@@ -160,7 +161,7 @@ def test_a_draw_that_fails_unexpectedly_frees_the_button_and_says_so(
 def test_two_clicks_in_one_tab_at_once_start_one_draw(session, people, app_db, no_beacon):
     draw = open_pool(session, {"ann@example.com": 3, "bob@example.com": 5})
     state = tab(session, people["admin"], DrawsAdminState)
-    DrawsAdminState.load.fn(state)
+    finish(DrawsAdminState.load, state)
 
     confirmed = {"draw_id": draw.id, "reason": "The sponsor asked for it today"}
 
@@ -184,7 +185,7 @@ def test_a_draw_waiting_for_randomness_is_shown_and_drawn_without_beacon(
     close_then_draw()  # no relay answers: the draw waits
     draw = raffles.draw_of(session, raffle.id)
     state = tab(session, people["admin"], DrawsAdminState)
-    DrawsAdminState.load.fn(state)
+    finish(DrawsAdminState.load, state)
 
     [waiting] = state.waiting
     assert waiting.id == draw.id and waiting.status_words == "Waiting for public randomness"
@@ -224,22 +225,28 @@ def test_an_override_needs_a_reason_and_an_entrant_and_is_published_as_one(
     draw = open_pool(session, {"ann@example.com": 3, "bob@example.com": 5})
     state = tab(session, people["admin"], DrawsAdminState)
 
-    DrawsAdminState.override.fn(state, {"draw_id": draw.id, "email": "bob@example.com"})
+    finish(DrawsAdminState.override, state, {"draw_id": draw.id, "email": "bob@example.com"})
     assert state.error == NEEDS_REASON
-    DrawsAdminState.override.fn(
-        state, {"draw_id": draw.id, "email": "nobody@example.com", "reason": "Sponsor's choice"}
+    finish(
+        DrawsAdminState.override,
+        state,
+        {"draw_id": draw.id, "email": "nobody@example.com", "reason": "Sponsor's choice"},
     )
     assert state.error == "No member has that email address."
-    DrawsAdminState.override.fn(
-        state, {"draw_id": draw.id, "email": "mallory@example.com", "reason": "Sponsor's choice"}
+    finish(
+        DrawsAdminState.override,
+        state,
+        {"draw_id": draw.id, "email": "mallory@example.com", "reason": "Sponsor's choice"},
     )
     assert state.error == (
         "mallory@example.com held no entries when the pool closed; only an entrant can win."
     )
     assert fresh_draw(app_db, draw.id).status == DrawStatus.SCHEDULED  # all rolled back
 
-    DrawsAdminState.override.fn(
-        state, {"draw_id": draw.id, "email": "bob@example.com", "reason": "Court order for Bob"}
+    finish(
+        DrawsAdminState.override,
+        state,
+        {"draw_id": draw.id, "email": "bob@example.com", "reason": "Court order for Bob"},
     )
 
     assert state.error == ""
@@ -255,37 +262,39 @@ def test_void_needs_a_reason_and_a_void_draw_cannot_be_voided_again(
     draw = open_pool(session, {"ann@example.com": 3})
     state = tab(session, people["admin"], DrawsAdminState)
 
-    DrawsAdminState.void.fn(state, {"draw_id": draw.id, "reason": " "})
+    finish(DrawsAdminState.void, state, {"draw_id": draw.id, "reason": " "})
     assert state.error == NEEDS_REASON
-    DrawsAdminState.void.fn(state, {"draw_id": draw.id, "reason": "Sponsor withdrew the bike"})
+    finish(DrawsAdminState.void, state, {"draw_id": draw.id, "reason": "Sponsor withdrew the bike"})
     assert state.notice.startswith("Draw void;")
     assert fresh_draw(app_db, draw.id).status == DrawStatus.VOID
     assert state.rows[0].status_words == "Void" and state.rows[0].can_draw is False
 
-    DrawsAdminState.void.fn(state, {"draw_id": draw.id, "reason": "Sponsor withdrew the bike"})
+    finish(DrawsAdminState.void, state, {"draw_id": draw.id, "reason": "Sponsor withdrew the bike"})
     assert state.error == "Cannot void: this draw is void already."
-    DrawsAdminState.void.fn(state, {"draw_id": "abc", "reason": "Sponsor withdrew the bike"})
+    finish(DrawsAdminState.void, state, {"draw_id": "abc", "reason": "Sponsor withdrew the bike"})
     assert state.error == "That record could not be found. Reload the page and try again."
 
 
 def test_the_page_shows_what_the_scheduler_did_when_told_it_changed(session, people, no_beacon):
     draw = open_pool(session, {"ann@example.com": 3})
     state = tab(session, people["admin"], DrawsAdminState)
-    DrawsAdminState.load.fn(state)
+    finish(DrawsAdminState.load, state)
     state.notice = "Kept across a refresh."
     with Session(session.bind) as s:
         draws.close(s, draw.id)
         s.commit()
     draws.perform(draw.id)
 
-    DrawsAdminState.changed.fn(state, "")  # the first render's call, before any change: nothing
+    finish(
+        DrawsAdminState.changed, state, ""
+    )  # the first render's call, before any change: nothing
     assert state.rows[0].status == "scheduled"
-    DrawsAdminState.changed.fn(state, "v2")  # the room's new version, pushed by the server
+    finish(DrawsAdminState.changed, state, "v2")  # the room's new version, pushed by the server
     assert state.rows[0].status == "drawn" and state.rows[0].trigger == "by the scheduler"
     assert state.notice == "Kept across a refresh."
 
     state.rows = []
-    DrawsAdminState.changed.fn(state, "v2")  # a version it has loaded already: not news
+    finish(DrawsAdminState.changed, state, "v2")  # a version it has loaded already: not news
     assert state.rows == []
 
 
@@ -295,23 +304,23 @@ def test_the_page_shows_what_the_scheduler_did_when_told_it_changed(session, peo
 def test_an_admin_works_through_the_winner_queue(session, people, app_db, no_beacon):
     draw = drawn_pool(session, open_pool(session, {"ann@example.com": 3}), people["admin"])
     state = tab(session, people["admin"], WinnersAdminState)
-    WinnersAdminState.load.fn(state)
+    finish(WinnersAdminState.load, state)
     [row] = state.rows
     assert (row.name, row.email, row.mailto) == ("Ann", "ann@example.com", "mailto:ann@example.com")
     assert (row.title, row.place, row.status) == ("January bike", 1, "notified")
     assert row.published is False
 
-    WinnersAdminState.set_status.fn(state, row.id, "contacted")
+    finish(WinnersAdminState.set_status, state, row.id, "contacted")
     assert state.notice == "Marked contacted." and state.rows[0].status == "contacted"
-    WinnersAdminState.set_status.fn(state, row.id, "delivered")
+    finish(WinnersAdminState.set_status, state, row.id, "delivered")
     assert state.rows[0].status == "delivered"
-    WinnersAdminState.set_status.fn(state, row.id, "publish")
+    finish(WinnersAdminState.set_status, state, row.id, "publish")
     assert state.rows[0].published is True
     with Session(app_db) as s:
         assert [c.draw_id for c in draw_public.champions(s)] == [draw.id]
-    WinnersAdminState.set_status.fn(state, row.id, "unpublish")
+    finish(WinnersAdminState.set_status, state, row.id, "unpublish")
     assert state.rows[0].published is False
-    WinnersAdminState.set_status.fn(state, row.id, "lose it")
+    finish(WinnersAdminState.set_status, state, row.id, "lose it")
     assert state.error == "Unknown winner action 'lose it'."
 
 
@@ -321,10 +330,12 @@ def test_a_reroll_needs_a_reason_and_shows_who_replaced_whom(session, people, ap
     [first] = winners_of(app_db, draw.id)
     state = tab(session, people["admin"], WinnersAdminState)
 
-    WinnersAdminState.reroll.fn(state, {"winner_id": first.id, "reason": "no"})
+    finish(WinnersAdminState.reroll, state, {"winner_id": first.id, "reason": "no"})
     assert state.error == NEEDS_REASON and len(winners_of(app_db, draw.id)) == 1
 
-    WinnersAdminState.reroll.fn(state, {"winner_id": first.id, "reason": "No answer in 14 days"})
+    finish(
+        WinnersAdminState.reroll, state, {"winner_id": first.id, "reason": "No answer in 14 days"}
+    )
 
     replaced, second = winners_of(app_db, draw.id)
     assert replaced.status == WinnerStatus.REPLACED and second.reroll == 1
@@ -343,7 +354,9 @@ def test_a_reroll_needs_a_reason_and_shows_who_replaced_whom(session, people, ap
         emails = s.exec(won).all()
         assert sorted(emails) == sorted([old.email, new.email])
 
-    WinnersAdminState.reroll.fn(state, {"winner_id": first.id, "reason": "No answer in 14 days"})
+    finish(
+        WinnersAdminState.reroll, state, {"winner_id": first.id, "reason": "No answer in 14 days"}
+    )
     assert state.error == "This winner was replaced already; reload to see who replaced them."
 
 
@@ -372,7 +385,7 @@ def test_the_raffle_form_sets_the_number_of_winners_and_lists_the_draw(session, 
     with Session(app_db) as s:
         raffle = s.exec(select(Raffle)).one()
         assert raffles.draw_of(s, raffle.id).winners_wanted == 3
-    RafflesAdminState.edit.fn(state, row.id)
+    finish(RafflesAdminState.edit, state, row.id)
     assert state.editing.winners == "3"
 
 
@@ -381,7 +394,7 @@ def test_draw_now_on_an_open_raffle_asks_for_a_reason_before_it_ends_it(
 ):
     draw = open_pool(session, {"ann@example.com": 3, "bob@example.com": 2})
     state = tab(session, people["admin"], DrawsAdminState)
-    DrawsAdminState.load.fn(state)
+    finish(DrawsAdminState.load, state)
     [row] = state.rows
     assert row.open_for_entries is True  # the button opens the confirmation dialog
 

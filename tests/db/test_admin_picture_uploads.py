@@ -15,6 +15,7 @@ from luckyclub.pages.admin.winners import WinnersAdminState
 from luckyclub.platform import uploads
 from luckyclub.state.competitions.admin_competition import CompetitionAdminState
 from tests.db.factories import add_competition, add_open_raffle, add_user
+from tests.db.reflex_state import finish
 from tests.db.test_admin_competitions_state import Upload, drawn_winner, image_bytes, page_of, tab
 
 
@@ -59,7 +60,7 @@ def test_competition_pictures_are_decoded_off_the_event_loop(session, people, ap
 def test_a_raffle_prize_picture_is_decoded_off_the_event_loop(session, people, app_db, decoded_on):
     raffle = add_open_raffle(session, status=RaffleStatus.DRAFT)
     state = tab(session, people["admin"], RafflesAdminState)
-    RafflesAdminState.load.fn(state)
+    finish(RafflesAdminState.load, state)
     state.editing.id = raffle.id  # as if the raffle had been opened for editing
 
     asyncio.run(RafflesAdminState.upload_image.fn(state, [Upload("prize.png", image_bytes("PNG"))]))
@@ -75,7 +76,7 @@ def test_a_winners_photo_is_decoded_off_the_event_loop(
 ):
     winner = drawn_winner(session, people["admin"])
     state = tab(session, people["admin"], WinnersAdminState)
-    WinnersAdminState.load.fn(state)
+    finish(WinnersAdminState.load, state)
     state.managing.id = winner.id  # as if the dialog had been opened
 
     asyncio.run(WinnersAdminState.upload_media.fn(state, [Upload("w.png", image_bytes("PNG"))]))

@@ -10,7 +10,7 @@ from luckyclub.pages.admin.home import AdminState
 from luckyclub.platform import accounts
 from luckyclub.state.session import SessionState
 from tests.db.factories import add_user
-from tests.db.reflex_state import state_for_tab
+from tests.db.reflex_state import finish, state_for_tab
 
 NOT_ADMIN = "Only administrators can do that."
 
@@ -44,7 +44,7 @@ def audit_rows(app_db) -> list[AuditLog]:
 def test_an_admin_sees_the_members(session, people):
     state = state_for_tab(AdminState, session_token=browser_session(session, people["admin"]))
 
-    AdminState.load.fn(state)
+    finish(AdminState.load, state)
 
     assert state.allowed is True
     assert {m.email for m in state.members} == {u.email for u in people.values()}
@@ -55,7 +55,7 @@ def test_an_admin_bans_a_member_and_the_ban_is_in_the_audit_log(session, people,
     target_browser = browser_session(session, target)
     state = state_for_tab(AdminState, session_token=browser_session(session, people["admin"]))
 
-    AdminState.ban_member.fn(state, {"user_id": str(target.id), "reason": "Spam in chat"})
+    finish(AdminState.ban_member, state, {"user_id": str(target.id), "reason": "Spam in chat"})
 
     assert state.error == ""
     assert state.notice == "Member banned; their open sessions have ended."
@@ -77,7 +77,7 @@ def test_an_admin_banning_themselves_gets_a_sentence_not_a_ban(session, people, 
     admin = people["admin"]
     state = state_for_tab(AdminState, session_token=browser_session(session, admin))
 
-    AdminState.ban_member.fn(state, {"user_id": admin.id, "reason": "Oops"})
+    finish(AdminState.ban_member, state, {"user_id": admin.id, "reason": "Oops"})
 
     assert state.error == "You cannot ban yourself." and state.notice == ""
     assert fresh(app_db, admin).banned_at is None
@@ -87,7 +87,7 @@ def test_an_admin_banning_themselves_gets_a_sentence_not_a_ban(session, people, 
 def test_an_admin_verifies_a_member(session, people, app_db):
     state = state_for_tab(AdminState, session_token=browser_session(session, people["admin"]))
 
-    AdminState.verify_member.fn(state, people["target"].id)
+    finish(AdminState.verify_member, state, people["target"].id)
 
     assert state.notice == "Marked verified."
     assert fresh(app_db, people["target"]).email_verified_at is not None
@@ -100,7 +100,7 @@ def test_an_admin_whose_session_was_revoked_can_no_longer_act(session, people, a
     session.commit()
     state = state_for_tab(AdminState, session_token=token)
 
-    AdminState.ban_member.fn(state, {"user_id": people["target"].id, "reason": "Spam"})
+    finish(AdminState.ban_member, state, {"user_id": people["target"].id, "reason": "Spam"})
 
     assert state.error == NOT_ADMIN
     assert fresh(app_db, people["target"]).banned_at is None
@@ -109,12 +109,12 @@ def test_an_admin_whose_session_was_revoked_can_no_longer_act(session, people, a
 def test_a_page_load_with_a_revoked_session_shows_the_visitor_signed_out(session, people):
     token = browser_session(session, people["member"])
     state = state_for_tab(SessionState, session_token=token)
-    SessionState.refresh.fn(state)
+    finish(SessionState.refresh, state)
     assert state.signed_in and state.user_email == "mallory@example.com"
 
     accounts.revoke_session(session, token)
     session.commit()
-    SessionState.refresh.fn(state)
+    finish(SessionState.refresh, state)
 
     assert state.checked is True
     assert state.signed_in is False

@@ -19,7 +19,7 @@ from luckyclub.pages.admin.raffles import RafflesAdminState
 from luckyclub.platform import accounts
 from luckyclub.state.session import SESSION_COOKIE
 from tests.db.factories import add_member, add_open_raffle, add_user
-from tests.db.reflex_state import state_for_tab
+from tests.db.reflex_state import finish, state_for_tab
 
 
 def signed_in(session, user) -> str:
@@ -106,8 +106,8 @@ def test_an_admin_grants_entries_through_the_console_and_a_removal_below_zero_is
     state = state_for_tab(RafflesAdminState, session_token=signed_in(session, admin))
     form = {"member_email": "ANN@example.com", "raffle_id": str(raffle.id), "reason": "Helped out"}
 
-    RafflesAdminState.grant_entries.fn(state, {**form, "amount": "4"})
-    RafflesAdminState.grant_entries.fn(state, {**form, "amount": "-9"})
+    finish(RafflesAdminState.grant_entries, state, {**form, "amount": "4"})
+    finish(RafflesAdminState.grant_entries, state, {**form, "amount": "-9"})
 
     assert "has 4 entries in this raffle, so at most 4 can be removed" in state.error
     with Session(app_db) as s:
@@ -120,7 +120,7 @@ def test_an_admin_opens_a_draft_raffle_from_the_console(app_db, session):
     add_member(session, "ann@example.com")
     state = state_for_tab(RafflesAdminState, session_token=signed_in(session, admin))
 
-    RafflesAdminState.open_for_entries.fn(state, draft.id)
+    finish(RafflesAdminState.open_for_entries, state, draft.id)
 
     assert state.notice == f"{draft.title} is open; 1 member got their base entries."
     with Session(app_db) as s:
@@ -138,7 +138,7 @@ def test_the_stats_chart_names_sources_in_words_and_keeps_removals_negative(app_
     session.commit()
     state = state_for_tab(StatsState, session_token=signed_in(session, admin))
 
-    StatsState.load.fn(state)
+    finish(StatsState.load, state)
 
     today = state.per_day[-1]
     assert today["Granted by an admin"] == 5 and today["Correction"] == -2

@@ -72,7 +72,7 @@ def live_page(draw_id: int) -> DrawRoom:
 def competition_page(competition_id: int, query: str = "", token: str | None = None):
     path = routes.competition_page(competition_id) + (f"?{query}" if query else "")
     state = state_for_tab(CompetitionPageState, path=path, session_token=token)
-    CompetitionPageState.load.fn(state)
+    finish(CompetitionPageState.load, state)
     return state
 
 
@@ -149,7 +149,7 @@ def test_public_pages_show_utc_and_a_members_own_pages_their_zone_and_badges(ses
     card = list_page(token=token).cards[0]
     page = competition_page(closing.id, token=token)
     dashboard = state_for_tab(DashboardState, path=routes.DASHBOARD, session_token=token)
-    DashboardState.load.fn(dashboard)
+    finish(DashboardState.load, dashboard)
 
     # One rule, never two zones on one page: public pages in UTC, the member's own in theirs.
     assert card.ends.endswith("UTC") and page.comp.ends.endswith("UTC")
@@ -209,13 +209,13 @@ def test_the_quantity_is_bounded_by_what_is_left_and_the_per_person_limit(sessio
     state = competition_page(competition.id, token=token_for(session, bob))
     assert (state.comp.tickets_left, state.can_buy, state.my_numbers) == (2, 2, "")
 
-    CompetitionPageState.set_quantity.fn(state, "2")
+    finish(CompetitionPageState.set_quantity, state, "2")
     assert state.total == "£5.00"
-    CompetitionPageState.step_quantity.fn(state, 1)
+    finish(CompetitionPageState.step_quantity, state, 1)
     assert state.quantity_text == "2"  # never past what may be bought
-    CompetitionPageState.set_quantity.fn(state, "3")
+    finish(CompetitionPageState.set_quantity, state, "3")
     assert state.total == ""
-    CompetitionPageState.choose_answer.fn(state, "Paris")
+    finish(CompetitionPageState.choose_answer, state, "Paris")
     run_busy(CompetitionPageState.buy, state)
     assert state.error == "You can choose at most 2 tickets now."
 
@@ -234,7 +234,7 @@ def test_the_quantity_is_bounded_by_what_the_monthly_spend_limit_leaves(session,
 
     assert state.can_buy == 7
     assert state.limit_words == "Your monthly spend limit leaves £17.50 this month."
-    CompetitionPageState.set_quantity.fn(state, "8")
+    finish(CompetitionPageState.set_quantity, state, "8")
     assert state.total == ""  # the picker never prices what Pay would refuse
     responsible_play.self_exclude(session, ann, 6)
     session.commit()
@@ -249,16 +249,16 @@ def test_a_wrong_answer_says_so_and_enters_nothing(session, admin):
     assert state.question == "What is the capital of France?"
     assert state.choices == ["Paris", "Lyon", "Nice"]
 
-    CompetitionPageState.set_quantity.fn(state, "2")
+    finish(CompetitionPageState.set_quantity, state, "2")
     run_busy(CompetitionPageState.buy, state)
     assert state.error == "Choose your answer to the question first."
-    CompetitionPageState.choose_answer.fn(state, "Lyon")
+    finish(CompetitionPageState.choose_answer, state, "Lyon")
     assert run_busy(CompetitionPageState.buy, state) is None
 
     assert state.error == WRONG_ANSWER
     assert session.exec(select(func.count()).select_from(TicketOrder)).one() == 0
 
-    CompetitionPageState.choose_answer.fn(state, "Paris")
+    finish(CompetitionPageState.choose_answer, state, "Paris")
     target = redirect_target(run_busy(CompetitionPageState.buy, state))
     assert target.startswith(routes.COMPETITION_TEST_CHECKOUT + "?session=")
     order = session.exec(select(TicketOrder)).one()
@@ -401,7 +401,7 @@ def test_the_address_cleanup_script_quotes_the_path_as_a_string(session, admin):
         session_token=token_for(session, ann),
     )
 
-    script = script_of(CompetitionPageState.load.fn(state))
+    script = script_of(finish(CompetitionPageState.load, state))
 
     assert script == f"history.replaceState(null, '', {json.dumps(path)})"
 
@@ -423,11 +423,11 @@ def test_a_quantity_in_other_digits_is_not_a_quantity(session, admin):
     competition = add_competition(session, admin)
     state = competition_page(competition.id, token=token_for(session, add_buyer(session, "a@x.io")))
 
-    CompetitionPageState.set_quantity.fn(state, "²")
+    finish(CompetitionPageState.set_quantity, state, "²")
     assert state.total == ""
-    CompetitionPageState.step_quantity.fn(state, 1)
+    finish(CompetitionPageState.step_quantity, state, 1)
     assert state.quantity_text == "2"
-    CompetitionPageState.set_quantity.fn(state, "²")
+    finish(CompetitionPageState.set_quantity, state, "²")
     run_busy(CompetitionPageState.buy, state)
     assert state.error == "Choose how many tickets, as a whole number of 1 or more."
 
@@ -442,7 +442,7 @@ def test_the_test_checkout_shows_the_order_and_pays_it(session, admin):
     path = f"{routes.COMPETITION_TEST_CHECKOUT}?session={checkout_id}"
     state = state_for_tab(TicketCheckoutState, path=path, session_token=token_for(session, ann))
 
-    TicketCheckoutState.load.fn(state)
+    finish(TicketCheckoutState.load, state)
     assert state.found and state.open_now and state.error == ""
     assert (state.title, state.quantity, state.amount) == ("Win a bike", 3, "£7.50")
     assert state.held_until.endswith(("GMT", "BST"))
@@ -454,7 +454,7 @@ def test_the_test_checkout_shows_the_order_and_pays_it(session, admin):
     session.expire_all()
     assert session.get(TicketOrder, order_id).status == OrderStatus.PAID
 
-    TicketCheckoutState.load.fn(state)
+    finish(TicketCheckoutState.load, state)
     assert not state.open_now and state.closed_words == "This checkout is paid already."
 
 
@@ -464,13 +464,13 @@ def test_the_test_checkout_cancels_back_to_the_competition(session, admin):
     order_id, checkout_id = checkout(ann, competition, 1)
     path = f"{routes.COMPETITION_TEST_CHECKOUT}?session={checkout_id}"
     state = state_for_tab(TicketCheckoutState, path=path, session_token=token_for(session, ann))
-    TicketCheckoutState.load.fn(state)
+    finish(TicketCheckoutState.load, state)
 
-    target = redirect_target(TicketCheckoutState.cancel_checkout.fn(state))
+    target = redirect_target(finish(TicketCheckoutState.cancel_checkout, state))
 
     assert target == f"{routes.competition_page(competition.id)}?cancelled={order_id}"
     release(order_id, user_id=ann.id)
-    TicketCheckoutState.load.fn(state)
+    finish(TicketCheckoutState.load, state)
     minutes = HOLD_FOR // timedelta(minutes=1)
     assert state.closed_words.startswith(f"This checkout is closed: its {minutes} minutes ran out")
 
@@ -482,7 +482,7 @@ def test_someone_elses_test_checkout_is_not_valid(session, admin):
     path = f"{routes.COMPETITION_TEST_CHECKOUT}?session={checkout_id}"
     state = state_for_tab(TicketCheckoutState, path=path, session_token=token_for(session, bob))
 
-    TicketCheckoutState.load.fn(state)
+    finish(TicketCheckoutState.load, state)
 
     assert not state.found and "not valid any more" in state.error
     run_busy(TicketCheckoutState.pay, state)
@@ -550,7 +550,7 @@ def test_after_the_draw_the_page_shows_the_winning_ticket_and_names_a_published_
     assert (live.draw.entrant_count, live.draw.entry_count) == (2, 3)
 
     page = state_for_tab(DrawPageState, path=routes.draw_page(draw.id))
-    DrawPageState.load.fn(page)
+    finish(DrawPageState.load, page)
     asyncio.run(DrawPageState.check_my_entry.fn(page, {"entrant_ref": str(winner.ticket)}))
     assert page.check_found and page.check_verified
     assert page.check_message.startswith(f"Found ticket {winner.ticket}: line")
@@ -581,7 +581,7 @@ def test_the_dashboard_lists_the_members_competition_tickets(session, admin):
         DashboardState, path=routes.DASHBOARD, session_token=token_for(session, ann)
     )
 
-    DashboardState.load.fn(state)
+    finish(DashboardState.load, state)
 
     assert [(o.competition, o.numbers, o.status_words) for o in state.ticket_orders] == [
         ("Win a kayak", "1–2", "Paid")
@@ -597,7 +597,7 @@ def test_the_dashboards_tickets_card_follows_a_payment_and_a_refund_without_a_re
     state = state_for_tab(
         DashboardState, path=routes.DASHBOARD, session_token=token_for(session, ann)
     )
-    DashboardState.load.fn(state)
+    finish(DashboardState.load, state)
     assert [o.status_words for o in state.ticket_orders] == ["In checkout"]
 
     fulfilment.pay_test_checkout(ann, checkout_id)
@@ -612,9 +612,9 @@ def test_the_dashboards_tickets_card_follows_a_payment_and_a_refund_without_a_re
 
 def test_the_rules_show_the_postal_address_from_the_settings(settings_env):
     state = state_for_tab(RulesState, path=routes.COMPETITION_RULES)
-    RulesState.load.fn(state)
+    finish(RulesState.load, state)
     assert "PO Box" in state.postal_address
 
     settings_env(POSTAL_ENTRY_ADDRESS="Prize Entries, 1 High Street, Leeds LS1 1AA")
-    RulesState.load.fn(state)
+    finish(RulesState.load, state)
     assert state.postal_address == "Prize Entries, 1 High Street, Leeds LS1 1AA"

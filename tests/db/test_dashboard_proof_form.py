@@ -12,14 +12,14 @@ from luckyclub.models import RaffleStatus, utcnow
 from luckyclub.platform import accounts
 from luckyclub.state.club.dashboard import DashboardState
 from tests.db.factories import add_open_raffle, add_user
-from tests.db.reflex_state import state_for_tab
+from tests.db.reflex_state import finish, state_for_tab
 
 
 def dashboard_of(session, user) -> DashboardState:
     token, _ = accounts.start_session(session, user)
     session.commit()
     state = state_for_tab(DashboardState, path=routes.DASHBOARD, session_token=token)
-    DashboardState.load.fn(state)
+    finish(DashboardState.load, state)
     return state
 
 

@@ -35,7 +35,7 @@ def state_for(cls, path: str, token: str | None = None):
 
 def draw_page_for(draw_id) -> DrawPageState:
     state = state_for(DrawPageState, routes.draw_page(draw_id) if draw_id else "/draws/x")
-    DrawPageState.load.fn(state)
+    finish(DrawPageState.load, state)
     return state
 
 
@@ -212,13 +212,13 @@ def test_champions_lists_published_winners_with_a_link_to_the_draw(session):
     close_then_draw()
     draw = draw_of(session, raffle)
     state = state_for(ChampionsState, routes.CHAMPIONS)
-    ChampionsState.load.fn(state)
+    finish(ChampionsState.load, state)
     assert state.loaded and state.champions == []  # drawn, not yet published
 
     [row] = draw_public.winner_queue(session)
     draw_actions.set_winner_status(session, admin, row.winner_id, "publish")
     session.commit()
-    ChampionsState.load.fn(state)
+    finish(ChampionsState.load, state)
 
     [champion] = state.champions
     assert champion.prize == raffle.prize and champion.title == raffle.title
@@ -305,22 +305,22 @@ def test_champions_names_a_winner_only_with_their_consent_and_publish_says_so(se
     )
     session.commit()
 
-    WinnersAdminState.set_status.fn(admin_tab, row.winner_id, "publish")
+    finish(WinnersAdminState.set_status, admin_tab, row.winner_id, "publish")
     assert admin_tab.notice.startswith(f"Published. Champions shows them as Member #{won.id}")
     champions = state_for(ChampionsState, routes.CHAMPIONS)
-    ChampionsState.load.fn(champions)
+    finish(ChampionsState.load, champions)
     assert [c.name for c in champions.champions] == [f"Member #{won.id}"]
 
     theirs = dashboard_of(session, won)
     asyncio.run(DashboardState.set_show_name.fn(theirs, theirs.wins[0].winner_id, True))
     assert theirs.error == "" and theirs.wins[0].show_name
-    ChampionsState.load.fn(champions)
+    finish(ChampionsState.load, champions)
     assert [c.name for c in champions.champions] == [won.display_name]
-    WinnersAdminState.load.fn(admin_tab)
+    finish(WinnersAdminState.load, admin_tab)
     assert admin_tab.rows[0].public_as.startswith(f"Champions shows their name, {won.display_name}")
 
     other = dashboard_of(session, lost)  # someone else's win is not theirs to name
     asyncio.run(DashboardState.set_show_name.fn(other, row.winner_id, False))
     assert other.error == "That win is not one of yours."
-    ChampionsState.load.fn(champions)
+    finish(ChampionsState.load, champions)
     assert [c.name for c in champions.champions] == [won.display_name]

@@ -19,7 +19,7 @@ from luckyclub.platform import accounts
 from luckyclub.state.club.dashboard import DashboardState
 from luckyclub.state.session import SESSION_COOKIE
 from tests.db.factories import add_buyer, add_open_raffle, add_user
-from tests.db.reflex_state import state_for_tab
+from tests.db.reflex_state import finish, state_for_tab
 
 TOO_BIG = 3_000_000_000  # past 2**31 - 1
 NOT_FOUND = "That record could not be found. Reload the page and try again."
@@ -36,17 +36,17 @@ def admin_token(session) -> str:
 def test_an_admin_handler_given_an_id_no_row_can_have_says_it_was_not_found(admin_token, sent):
     state = state_for_tab(AdminState, session_token=admin_token)
 
-    AdminState.verify_member.fn(state, sent)
+    finish(AdminState.verify_member, state, sent)
     assert state.error == NOT_FOUND
 
-    AdminState.ban_member.fn(state, {"user_id": sent, "reason": "Spam"})
+    finish(AdminState.ban_member, state, {"user_id": sent, "reason": "Spam"})
     assert state.error == NOT_FOUND
 
 
 def test_an_admin_raffle_handler_given_a_huge_id_says_it_was_not_found(admin_token):
     state = state_for_tab(RafflesAdminState, session_token=admin_token)
 
-    RafflesAdminState.open_for_entries.fn(state, TOO_BIG)
+    finish(RafflesAdminState.open_for_entries, state, TOO_BIG)
 
     assert state.error == NOT_FOUND
 

@@ -10,7 +10,7 @@ from luckyclub.pages.account.profile import ProfileState
 from luckyclub.pages.admin.mail import AdminMailState
 from luckyclub.platform import accounts, notify
 from tests.db.factories import add_user
-from tests.db.reflex_state import state_for_tab
+from tests.db.reflex_state import finish, state_for_tab
 
 
 def browser_session(session, user: User) -> str:
@@ -28,13 +28,13 @@ def test_a_member_saves_a_mobile_number_and_sees_it_in_e164(session, app_db):
     ann = add_user(session, "ann@example.com")
     state = state_for_tab(ProfileState, session_token=browser_session(session, ann))
 
-    ProfileState.save_phone.fn(state, {"phone": "07700 900123"})
+    finish(ProfileState.save_phone, state, {"phone": "07700 900123"})
 
     assert (state.error, state.saved) == ("", "Your mobile number is saved.")
     assert state.phone == "+447700900123"
     assert phone_in_db(app_db, ann) == "+447700900123"
 
-    ProfileState.save_phone.fn(state, {"phone": ""})
+    finish(ProfileState.save_phone, state, {"phone": ""})
 
     assert state.saved == "Your mobile number is removed; we will not text you."
     assert (state.phone, phone_in_db(app_db, ann)) == ("", None)
@@ -44,7 +44,7 @@ def test_a_number_that_is_not_a_mobile_number_gets_a_sentence_and_changes_nothin
     ann = add_user(session, "ann@example.com")
     state = state_for_tab(ProfileState, session_token=browser_session(session, ann))
 
-    ProfileState.save_phone.fn(state, {"phone": "call me maybe"})
+    finish(ProfileState.save_phone, state, {"phone": "call me maybe"})
 
     assert state.error.startswith("Enter a mobile number with its country code")
     assert state.saved == "" and phone_in_db(app_db, ann) is None
@@ -73,7 +73,7 @@ def test_the_outbox_page_shows_each_messages_channel_and_recipient(session, sett
     admin = add_user(session, "admin@example.com", Role.ADMIN)
     state = state_for_tab(AdminMailState, session_token=browser_session(session, admin))
 
-    AdminMailState.load.fn(state)
+    finish(AdminMailState.load, state)
 
     rows = {(m.channel, m.recipient, m.subject) for m in state.messages}
     assert rows == {
@@ -84,7 +84,7 @@ def test_the_outbox_page_shows_each_messages_channel_and_recipient(session, sett
     assert state.not_ready == ""
 
     [text] = [m for m in state.messages if m.channel == "SMS"]
-    AdminMailState.open_message.fn(state, text.id)
+    finish(AdminMailState.open_message, state, text.id)
 
     assert (state.opened.channel, state.opened.recipient) == ("SMS", "+447700900123")
     assert state.opened.text == "Your prize is on its way."
@@ -94,7 +94,7 @@ def test_the_outbox_page_says_which_channels_are_not_set_up(session):
     admin = add_user(session, "admin@example.com", Role.ADMIN)
     state = state_for_tab(AdminMailState, session_token=browser_session(session, admin))
 
-    AdminMailState.load.fn(state)
+    finish(AdminMailState.load, state)
 
     assert state.not_ready == (
         "Klaviyo (no KLAVIYO_API_KEY), SMS (SMS_ACCOUNT_SID, SMS_AUTH_TOKEN or SMS_FROM unset)"
@@ -108,10 +108,10 @@ def test_an_opened_email_lists_its_links_without_the_sentences_punctuation(sessi
     session.commit()
     admin = add_user(session, "admin@example.com", Role.ADMIN)
     state = state_for_tab(AdminMailState, session_token=browser_session(session, admin))
-    AdminMailState.load.fn(state)
+    finish(AdminMailState.load, state)
     [message] = [m for m in state.messages if m.recipient == "ann@example.com"]
 
-    AdminMailState.open_message.fn(state, message.id)
+    finish(AdminMailState.open_message, state, message.id)
 
     assert "(https://club.example)." in state.opened.text  # the footer's sentence
     [confirm, home] = state.opened.links
@@ -126,11 +126,11 @@ def test_without_smtp_the_outbox_says_an_email_is_held_rather_than_pending(sessi
     admin = add_user(session, "admin@example.com", Role.ADMIN)
     state = state_for_tab(AdminMailState, session_token=browser_session(session, admin))
 
-    AdminMailState.load.fn(state)
+    finish(AdminMailState.load, state)
     [held] = [m for m in state.messages if m.recipient == "ann@example.com"]
     assert (held.status, held.status_words) == ("pending", "held: no SMTP_URL")
 
     settings_env(SMTP_URL="smtp://127.0.0.1:9")
-    AdminMailState.load.fn(state)
+    finish(AdminMailState.load, state)
     [waiting] = [m for m in state.messages if m.recipient == "ann@example.com"]
     assert (waiting.status, waiting.status_words) == ("pending", "pending")

@@ -21,7 +21,7 @@ from luckyclub.state.admin import AdminPageState
 from luckyclub.state.club.dashboard import DashboardState
 from luckyclub.state.session import ForgetOtherViewersPages, SessionState
 from tests.db.factories import add_user
-from tests.db.reflex_state import connect, state_for_tab
+from tests.db.reflex_state import connect, finish, state_for_tab
 from tests.db.test_admin_state import browser_session
 
 HYDRATE_AND_LOAD = "reflex___state____state.hydrate_and_load"
@@ -50,11 +50,11 @@ def admin_tab(session, app_db, admin: User) -> AdminMailState:
     password-reset email (its link is shown so an admin can pass it on without SMTP)."""
     token = browser_session(session, admin)
     mail = state_for_tab(AdminMailState, session_token=token, path="/admin/mail")
-    SessionState.require_sign_in.fn(mail)
-    AdminState.load.fn(in_tab(mail, AdminState))
-    AuditState.load.fn(in_tab(mail, AuditState))
-    AdminMailState.load.fn(mail)
-    AdminMailState.open_message.fn(mail, mail.messages[0].id)
+    finish(SessionState.require_sign_in, mail)
+    finish(AdminState.load, in_tab(mail, AdminState))
+    finish(AuditState.load, in_tab(mail, AuditState))
+    finish(AdminMailState.load, mail)
+    finish(AdminMailState.open_message, mail, mail.messages[0].id)
     assert reset_token(app_db) in mail.opened.text
     assert mail.allowed and in_tab(mail, AdminState).members
     return mail
@@ -109,8 +109,8 @@ def test_an_admin_page_loading_without_a_session_leaves_no_admin_data(session, a
     tab = admin_tab(session, app_db, people["admin"])
     connect(tab, path="/admin/mail")
 
-    SessionState.require_sign_in.fn(tab)
-    AdminMailState.load.fn(tab)
+    finish(SessionState.require_sign_in, tab)
+    finish(AdminMailState.load, tab)
 
     assert leftovers(tab, AdminPageState) == {}
     assert tab.allowed is False
@@ -121,8 +121,8 @@ def test_a_member_reusing_an_admins_tab_sees_no_admin_data(session, app_db, peop
     connect(tab, session_token=browser_session(session, people["bob"]), path="/admin/mail")
 
     assert reset_token(app_db) not in hydrate(tab)
-    SessionState.require_sign_in.fn(tab)
-    AdminMailState.load.fn(tab)
+    finish(SessionState.require_sign_in, tab)
+    finish(AdminMailState.load, tab)
 
     assert leftovers(tab, AdminPageState) == {}
 
@@ -130,7 +130,7 @@ def test_a_member_reusing_an_admins_tab_sees_no_admin_data(session, app_db, peop
 def test_an_admin_signing_out_leaves_no_admin_data_in_the_tab(session, app_db, people):
     tab = admin_tab(session, app_db, people["admin"])
 
-    SessionState.sign_out.fn(tab)
+    finish(SessionState.sign_out, tab)
 
     assert leftovers(tab, AdminPageState) == {}
     assert reset_token(app_db) not in json.dumps(tab._get_root_state().dict(), default=str)
@@ -140,8 +140,8 @@ def test_the_same_admin_reconnecting_keeps_the_page(session, app_db, people):
     tab = admin_tab(session, app_db, people["admin"])
     token = browser_session(session, people["admin"])
     connect(tab, session_token=token, path="/admin/mail")
-    SessionState.refresh.fn(tab)  # a second session of the same admin is another viewer
-    AdminMailState.load.fn(tab)
+    finish(SessionState.refresh, tab)  # a second session of the same admin is another viewer
+    finish(AdminMailState.load, tab)
 
     hydrate(tab)
 
@@ -152,8 +152,8 @@ def member_tab(session, member: User) -> DashboardState:
     dashboard = state_for_tab(
         DashboardState, session_token=browser_session(session, member), path="/dashboard"
     )
-    SessionState.require_sign_in.fn(dashboard)
-    DashboardState.load.fn(dashboard)
+    finish(SessionState.require_sign_in, dashboard)
+    finish(DashboardState.load, dashboard)
     assert dashboard.public_name and dashboard.signed_in
     return dashboard
 
@@ -162,7 +162,7 @@ def test_a_members_page_loading_without_a_session_keeps_nothing_of_theirs(sessio
     tab = member_tab(session, people["ann"])
     connect(tab, path="/dashboard")
 
-    redirect = SessionState.require_sign_in.fn(tab)
+    redirect = finish(SessionState.require_sign_in, tab)
 
     assert redirect is not None  # to the sign-in page
     assert leftovers(tab, SessionState) == {}
@@ -182,10 +182,10 @@ def test_another_member_reusing_a_members_tab_is_sent_none_of_their_page(session
 def test_an_opened_message_is_held_only_while_the_outbox_shows_it(session, app_db, people):
     tab = admin_tab(session, app_db, people["admin"])
 
-    AdminState.load.fn(in_tab(tab, AdminState))  # the admin moves on to another admin page
+    finish(AdminState.load, in_tab(tab, AdminState))  # the admin moves on to another admin page
 
     assert reset_token(app_db) not in json.dumps(tab._get_root_state().dict(), default=str)
     assert tab.opened.id == 0 and tab.messages  # the list stays for the admin's way back
-    AdminMailState.open_message.fn(tab, tab.messages[0].id)
-    AdminMailState.close_message.fn(tab)
+    finish(AdminMailState.open_message, tab, tab.messages[0].id)
+    finish(AdminMailState.close_message, tab)
     assert tab.opened.text == ""

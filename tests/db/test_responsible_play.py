@@ -29,7 +29,7 @@ from luckyclub.pages.account.profile import PlayState
 from luckyclub.platform import accounts
 from tests.db.factories import add_buyer, add_competition, add_user
 from tests.db.locks import wait_until_blocked
-from tests.db.reflex_state import state_for_tab
+from tests.db.reflex_state import finish, state_for_tab
 
 NOW = datetime(2026, 5, 12, 12, 0, tzinfo=UTC)  # mid-May; a year on is 12 May 2027
 DAY = timedelta(hours=24)
@@ -594,33 +594,33 @@ def test_the_card_sets_a_limit_shows_a_waiting_raise_and_starts_a_break(session,
     add_order(session, ann, 15_00, at=datetime.now(UTC))
     state = state_for_tab(PlayState, session_token=signed_in(session, ann))
 
-    PlayState.save_limit.fn(state, {"monthly_limit": "£60"})
+    finish(PlayState.save_limit, state, {"monthly_limit": "£60"})
     assert (state.limit_saved, state.limit_error) == ("Your monthly limit is now £60.", "")
     assert (state.limit_text, state.limit_input) == ("£60", "60")
     assert (state.spent_text, state.left_text, state.spent_percent) == ("£15.00", "£45.00", 25)
 
-    PlayState.save_limit.fn(state, {"monthly_limit": "100"})
+    finish(PlayState.save_limit, state, {"monthly_limit": "100"})
     assert state.limit_text == "£60"
     assert state.pending_text.startswith("Your limit will rise to £100 on ")
     assert state.pending_text.split(" on ")[1].split(".")[0][-3:] in ("BST", "GMT")
 
-    PlayState.save_limit.fn(state, {"monthly_limit": "12.50"})
+    finish(PlayState.save_limit, state, {"monthly_limit": "12.50"})
     assert state.limit_error.startswith("Enter your limit in whole pounds")
 
-    PlayState.review_break.fn(state, {"months": "3"})
+    finish(PlayState.review_break, state, {"months": "3"})
     assert state.break_error.startswith("A break lasts at least 6 months")
     assert not state.confirming_break
 
-    PlayState.review_break.fn(state, {"months": "12"})
+    finish(PlayState.review_break, state, {"months": "12"})
     assert state.confirming_break
     assert state.break_end_text[-3:] in ("BST", "GMT")
     assert state.excluded_until_text == ""  # nothing happens before the member confirms
-    PlayState.confirm_break.fn(state)
+    finish(PlayState.confirm_break, state)
     assert not state.confirming_break
     assert state.excluded_until_text[:11] == state.break_end_text[:11]  # "12 May 2027"
     assert state.break_saved.startswith("Your break has started.")
 
-    PlayState.review_break.fn(state, {"months": "6"})  # refused before the member confirms
+    finish(PlayState.review_break, state, {"months": "6"})  # refused before the member confirms
     assert "cannot be shortened or ended early" in state.break_error
     assert not state.confirming_break
 
@@ -631,10 +631,10 @@ def test_the_card_sets_a_limit_shows_a_waiting_raise_and_starts_a_break(session,
 def test_a_signed_out_visitor_changes_nothing_through_the_card(app_db, session, ann):
     state = state_for_tab(PlayState, session_token="not-a-session")
 
-    PlayState.save_limit.fn(state, {"monthly_limit": "5"})
+    finish(PlayState.save_limit, state, {"monthly_limit": "5"})
     assert state.limit_error == "Your session has ended. Please sign in again."
     state.break_months = "6"
-    PlayState.confirm_break.fn(state)
+    finish(PlayState.confirm_break, state)
     assert state.break_error == "Your session has ended. Please sign in again."
     with Session(app_db) as s:
         assert s.exec(select(PlayLimits)).all() == []

@@ -13,7 +13,7 @@ from luckyclub.models import AuditLog, Program, Role, ScopedRole, utcnow
 from luckyclub.pages.admin.roles import RolesState
 from luckyclub.platform import accounts, programs, roles
 from tests.db.factories import add_member, add_user
-from tests.db.reflex_state import state_for_tab
+from tests.db.reflex_state import finish, state_for_tab
 
 
 @pytest.fixture()
@@ -109,13 +109,15 @@ def test_an_admin_grants_and_revokes_a_moderator_on_the_roles_page(session, two_
     token, _ = accounts.start_session(session, admin)
     session.commit()
     page = state_for_tab(RolesState, session_token=token, path=routes.ADMIN_ROLES)
-    RolesState.load.fn(page)
+    finish(RolesState.load, page)
     assert [p.name for p in page.programs] == ["LuckyClub members' club", "Ann's community"]
 
-    RolesState.grant.fn(page, {"member_email": "mod@example.com", "program_id": str(community.id)})
+    finish(
+        RolesState.grant, page, {"member_email": "mod@example.com", "program_id": str(community.id)}
+    )
     assert page.error == "" and [r.words for r in page.grants] == ["Moderator of Ann's community"]
-    RolesState.grant.fn(page, {"member_email": "nobody@example.com", "program_id": "1"})
+    finish(RolesState.grant, page, {"member_email": "nobody@example.com", "program_id": "1"})
     assert page.error == "No member has that email address."
 
-    RolesState.revoke.fn(page, page.grants[0].id)
+    finish(RolesState.revoke, page, page.grants[0].id)
     assert page.notice == "Role revoked." and page.grants == []

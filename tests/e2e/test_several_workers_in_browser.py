@@ -37,15 +37,7 @@ from luckyclub.models import LedgerSource, ProofKind, utcnow
 from luckyclub.platform import accounts
 from tests.db.factories import add_open_raffle, add_user
 from tests.db.scratch import scratch_postgres
-from tests.e2e.conftest import (
-    PROJECT_ROOT,
-    Person,
-    RunningApp,
-    start_server,
-    stop_server,
-    unique_person,
-    wait_until_serving,
-)
+from tests.e2e.conftest import PROJECT_ROOT, Person, unique_person
 from tests.e2e.flows import (
     expect_dashboard,
     reveal_seen,
@@ -53,6 +45,7 @@ from tests.e2e.flows import (
     wait_until_live,
     watch_the_reveal,
 )
+from tests.running_app import RunningApp, start_server, stop_server, wait_until_serving
 
 pytestmark = pytest.mark.e2e
 

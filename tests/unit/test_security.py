@@ -2,6 +2,9 @@
 
 import hashlib
 import re
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -26,6 +29,32 @@ def test_the_right_password_matches_its_hash_and_a_wrong_one_does_not():
     assert security.verify_password("correct horse battery", stored)
     assert not security.verify_password("Correct horse battery", stored)
     assert not security.verify_password("correct horse battery", "not a hash")
+
+
+def test_password_hashes_take_turns_however_many_sign_ins_arrive_at_once(monkeypatch):
+    running, most = [], []
+    lock = threading.Lock()
+
+    class CountingHasher:
+        def hash(self, password: str) -> str:
+            with lock:
+                running.append(password)
+                most.append(len(running))
+            time.sleep(0.02)
+            with lock:
+                running.remove(password)
+            return "hashed"
+
+        def verify(self, password: str, stored: str) -> bool:
+            return self.hash(password) == stored
+
+    monkeypatch.setattr(security, "_hasher", CountingHasher())
+    with ThreadPoolExecutor(8) as sign_ins:
+        checked = list(
+            sign_ins.map(security.verify_password, [f"pw{n}" for n in range(8)], ["hashed"] * 8)
+        )
+
+    assert all(checked) and max(most) <= security.HASHING_AT_ONCE
 
 
 def test_tokens_carry_at_least_128_random_bits_and_never_repeat():

@@ -14,6 +14,7 @@ from luckyclub.core import routes
 from luckyclub.core.db import session_scope
 from luckyclub.core.errors import UserError
 from luckyclub.core.settings import get_settings
+from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
 
 
@@ -21,7 +22,7 @@ class PaymentPageState(SessionState):
     error: str = ""
     price: str = ""
 
-    @rx.event
+    @event
     def load(self):
         self.error = ""
         self.price = get_settings().membership_price_label
@@ -37,13 +38,13 @@ class PaymentPageState(SessionState):
             return False
         return True
 
-    @rx.event
+    @event
     def pay(self):
         checkout_id = self.router.url.query_parameters.get("session", "")
         if self._as_member(lambda user: membership.complete_test_checkout(None, user, checkout_id)):
             return rx.redirect(f"{routes.DASHBOARD}?joined=1")
 
-    @rx.event
+    @event
     def cancel_membership(self):
         if self._as_member(membership.cancel_in_test_mode):
             return rx.redirect(routes.DASHBOARD)

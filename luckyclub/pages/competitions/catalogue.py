@@ -8,7 +8,6 @@ visitor; the countdowns tick in the browser, and one reaching zero asks for the 
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import reflex as rx
@@ -31,7 +30,7 @@ from luckyclub.state.competitions.competition_views import (
     CompetitionCard,
     card_view,
 )
-from luckyclub.state.events import event
+from luckyclub.state.events import event, run_in_thread
 from luckyclub.state.session import SessionState
 
 
@@ -55,7 +54,7 @@ def refresher(tab: str) -> live.Refresh:
     """What the fan-out runs when the list changes: the tab's cards, loaded once for everyone."""
 
     async def refresh(app: rx.App) -> None:
-        cards = await asyncio.to_thread(_cards, tab)
+        cards = await run_in_thread(lambda: _cards(tab))
         await live.write_room(app, ListRoom, _room_key(tab)[1], tab=tab, cards=cards)
 
     return refresh
@@ -72,7 +71,7 @@ class CompetitionListState(SessionState):
         room = await live.link(self, ListRoom, key[1])
         filled_before = room.tab == tab
         if not filled_before:
-            room.tab, room.cards = tab, await asyncio.to_thread(_cards, tab)
+            room.tab, room.cards = tab, await run_in_thread(lambda: _cards(tab))
         live.join(changes.COMPETITIONS, key, refresher(tab))
         if filled_before:  # a competition may have gone on sale or closed since: look again
             live.refresh_soon(key)

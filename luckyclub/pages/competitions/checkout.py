@@ -18,6 +18,7 @@ from luckyclub.core.words import when
 from luckyclub.models import OrderStatus, utcnow
 from luckyclub.state.busy import shows_busy
 from luckyclub.state.competitions.competition_views import HOLD_WORDS
+from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
 
 
@@ -39,7 +40,7 @@ class TicketCheckoutState(SessionState):
     def _checkout_id(self) -> str:
         return self.router.url.query_parameters.get("session", "")[:200]
 
-    @rx.event
+    @event
     def load(self):
         self.error, self.loaded, self.found = "", False, False
         try:
@@ -67,7 +68,7 @@ class TicketCheckoutState(SessionState):
         )
         self.loaded, self.found = True, True
 
-    @rx.event
+    @event
     @shows_busy()
     def pay(self):
         self.error = ""
@@ -85,7 +86,7 @@ class TicketCheckoutState(SessionState):
             f"?order={self._order_id}&session_id={checkout_id}"
         )
 
-    @rx.event
+    @event
     def cancel_checkout(self):
         if not self.found:
             return rx.redirect(routes.COMPETITIONS)

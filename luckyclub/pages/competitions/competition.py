@@ -9,7 +9,6 @@ It stays live like the list: counts, the phase and the result refresh without a 
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import reflex as rx
@@ -38,7 +37,7 @@ from luckyclub.state.competitions.competition_views import (
     card_view,
     winner_cards,
 )
-from luckyclub.state.events import event
+from luckyclub.state.events import event, run_in_thread
 from luckyclub.state.session import SessionState
 
 WAITING = "Payment received — your ticket numbers appear here in a moment."
@@ -202,7 +201,7 @@ class CompetitionPageState(SessionState):
             await live.follow(self, live.PageRoom, changes.competition(self.comp.id))
             await live.follow_member(self)
             if self.waiting:  # the payment may have been numbered before the room was joined
-                await asyncio.to_thread(self._reload)
+                await run_in_thread(self._reload)
 
     @event
     def changed(self, version: str):

@@ -18,7 +18,7 @@ from luckyclub.state.draws.draw_views import (
     summary,
     winner_rows,
 )
-from luckyclub.state.events import event
+from luckyclub.state.events import event, run_in_thread
 from luckyclub.state.session import SessionState, client_ip_of
 
 
@@ -77,7 +77,7 @@ class DrawPageState(rx.State):
             with session_scope() as s:
                 return draw_public.check_entry(s, draw_id, ref, client_ip=client_ip)
 
-        result = await rx.run_in_thread(check)
+        result = await run_in_thread(check)
         self.check_done = True
         self.check_found, self.check_verified = result.found, result.verified
         self.check_message, self.check_line = result.message, result.line
@@ -100,7 +100,7 @@ class DrawPageState(rx.State):
                 return False, str(exc), []
             return report.ok, "", list(report.differences)
 
-        ok, message, differences = await rx.run_in_thread(run)
+        ok, message, differences = await run_in_thread(run)
         async with self:
             self.verifying, self.verify_done = False, True
             self.verify_ok, self.verify_message = ok, message

@@ -6,8 +6,6 @@ browser, and at zero the tab asks once, since a draw's time passing is not itsel
 
 from __future__ import annotations
 
-import asyncio
-
 import reflex as rx
 
 from luckyclub.components.layout import link_button, page
@@ -15,7 +13,7 @@ from luckyclub.components.live import countdown
 from luckyclub.core import routes
 from luckyclub.state import live
 from luckyclub.state.draws.draw_room import DrawRoom, load_followed, open_room, room_key
-from luckyclub.state.events import event
+from luckyclub.state.events import event, run_in_thread
 from luckyclub.state.session import SessionState
 
 
@@ -27,7 +25,7 @@ class LiveDrawState(rx.State):
     @event
     async def load(self):
         draw_id = routes.id_from_path(self.router.url.path)
-        found = await asyncio.to_thread(load_followed, draw_id) if draw_id is not None else None
+        found = await run_in_thread(lambda: load_followed(draw_id)) if draw_id is not None else None
         self.loaded, self.missing = True, found is None
         if found is None:
             self._draw_id = 0

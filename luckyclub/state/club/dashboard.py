@@ -31,7 +31,7 @@ from luckyclub.models import (
 from luckyclub.platform import accounts, changes, draw_public, wins
 from luckyclub.state import live
 from luckyclub.state.competitions.order_views import OrderView, order_views
-from luckyclub.state.events import event
+from luckyclub.state.events import event, run_in_thread
 from luckyclub.state.session import SessionState
 
 UPLOAD_ID = "proof_upload"
@@ -295,23 +295,19 @@ class DashboardState(SessionState):
             self.error = exc.message
 
     @event
-    async def set_show_name(self, winner_id: int, show: bool):
+    def set_show_name(self, winner_id: int, show: bool):
         """The winner's consent to be named on Champions and the draw's pages, for one win."""
         self.error = ""
-        token, wanted = self._session_token(), routes.whole_id(str(winner_id)) or 0
-
-        def change() -> None:
-            with session_scope() as s:
-                user = accounts.user_for_session(s, token)
-                if user is None:
-                    raise UserError("Your session has ended. Please sign in again.")
-                wins.set_name_consent(s, user, wanted, bool(show))
-
         try:
-            await rx.run_in_thread(change)
+            with session_scope() as s:
+                user = self._require_user(s)
+                wins.set_name_consent(s, user, routes.whole_id(str(winner_id)) or 0, bool(show))
         except UserError as exc:
             self.error = exc.message
             return
+        self._refill()
+
+    def _refill(self) -> None:
         with session_scope() as s:
             user = self._current_user(s)
             if user is not None:
@@ -363,17 +359,14 @@ class DashboardState(SessionState):
                 return proof.stored_name
 
         try:
-            await rx.run_in_thread(submit)
+            await run_in_thread(submit)
         except UserError as exc:
             self.error = exc.message
             return
         self.note = ""
         self.proofs_sent += 1
         self.notice = "Thank you! Your proof is waiting for review; you will see the result here."
-        with session_scope() as s:
-            user = self._current_user(s)
-            if user is not None:
-                self._fill(s, user)
+        await run_in_thread(self._refill)
         return rx.clear_selected_files(UPLOAD_ID)
 
 

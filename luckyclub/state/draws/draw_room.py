@@ -21,6 +21,7 @@ from luckyclub.core.db import session_scope
 from luckyclub.platform import draw_public
 from luckyclub.state import live
 from luckyclub.state.draws.draw_views import DrawSummary, summary
+from luckyclub.state.events import run_in_thread
 
 STEP_SECONDS = 1.0
 MOST_DIGIT_STEPS = 4  # the winning number appears in at most this many writes
@@ -112,7 +113,7 @@ def refresher(draw_id: int) -> live.Refresh:
 
 async def refresh_room(app: rx.App, draw_id: int, step_seconds: float = STEP_SECONDS) -> None:
     """Reload the draw and write what changed; reveal a result the room has not shown yet."""
-    view = await asyncio.to_thread(load_view, draw_id)
+    view = await run_in_thread(lambda: load_view(draw_id))
     if view is None:
         return
     token = rx.BaseStateToken(ident=room_token(draw_id), cls=DrawRoom)

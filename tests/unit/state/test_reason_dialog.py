@@ -8,12 +8,12 @@ from luckyclub.pages.admin.draws import DrawsAdminState
 from luckyclub.pages.admin.home import AdminState
 from luckyclub.state.reason_dialog import REASON_MISSING, ReasonDialogState, action_name
 from luckyclub.state.session import SessionState
-from tests.db.reflex_state import state_for_tab
+from tests.db.reflex_state import finish, state_for_tab
 
 
 def opened(key: str) -> ReasonDialogState:
     dialog = state_for_tab(ReasonDialogState)
-    ReasonDialogState.toggle.fn(dialog, key, True)
+    finish(ReasonDialogState.toggle, dialog, key, True)
     return dialog
 
 
@@ -21,20 +21,20 @@ def test_a_blank_or_too_short_reason_keeps_the_dialog_open_and_says_what_is_miss
     dialog = opened("Void:7")
     for blank in ("", "   \n ", None, " no "):
         form = {"draw_id": "7", "reason": blank, "reason_action": action_name(DrawsAdminState.void)}
-        assert ReasonDialogState.submit.fn(dialog, form) is None
+        assert finish(ReasonDialogState.submit, dialog, form) is None
         assert (dialog.open_key, dialog.missing) == ("Void:7", REASON_MISSING)
 
 
 def test_a_written_reason_closes_the_dialog_and_hands_the_form_to_the_page():
     dialog = opened("Void:7")
-    ReasonDialogState.submit.fn(dialog, {"reason": ""})
+    finish(ReasonDialogState.submit, dialog, {"reason": ""})
     form = {
         "draw_id": "7",
         "reason": "The sponsor withdrew",
         "reason_action": action_name(DrawsAdminState.void),
     }
 
-    event = ReasonDialogState.submit.fn(dialog, form)
+    event = finish(ReasonDialogState.submit, dialog, form)
 
     assert (dialog.open_key, dialog.missing) == ("", "")
     assert event.handler.fn is DrawsAdminState.void.fn
@@ -45,13 +45,13 @@ def test_the_dialog_hands_forms_only_to_admin_page_handlers():
     dialog = opened("Ban:3")
     for name in (action_name(SessionState.sign_out), "nothing.at_all", ""):
         form = {"reason": "Spamming the chat", "reason_action": name}
-        assert ReasonDialogState.submit.fn(dialog, form) is None
+        assert finish(ReasonDialogState.submit, dialog, form) is None
     form = {"reason": "Spamming", "reason_action": action_name(AdminState.ban_member)}
-    assert ReasonDialogState.submit.fn(dialog, form).handler.fn is AdminState.ban_member.fn
+    assert finish(ReasonDialogState.submit, dialog, form).handler.fn is AdminState.ban_member.fn
 
 
 def test_closing_a_dialog_forgets_what_it_said():
     dialog = opened("Void:7")
-    ReasonDialogState.submit.fn(dialog, {"reason": ""})
-    ReasonDialogState.toggle.fn(dialog, "Void:7", False)
+    finish(ReasonDialogState.submit, dialog, {"reason": ""})
+    finish(ReasonDialogState.toggle, dialog, "Void:7", False)
     assert (dialog.open_key, dialog.missing) == ("", "")
