@@ -259,8 +259,7 @@ class DashboardState(SessionState):
         with session_scope() as s:
             user = self._current_user(s)
             if user is not None:
-                self.notice = ""  # it spoke of the page as it was
-                self._fill(s, user)
+                self._fill(s, user)  # messages stay: the change may be the tab's own action
 
     @event
     def join_club(self):
