@@ -401,6 +401,9 @@ class PageScript:
     def heartbeat_words(self) -> str:
         return ", ".join(f"{r.name.split('.')[-1]} every {r.period:.1f} s" for r in self.repeated)
 
+    def beats_per_second(self) -> float:
+        return sum(1 / r.period for r in self.repeated if r.period > 0)
+
 
 def probe(base_url: str, path: str) -> PageScript:
     """Open `path` in a real Chromium tab and record the frames its websocket sends."""
@@ -452,9 +455,9 @@ def heartbeat_of(choice: str, script: PageScript) -> tuple[bool, str]:
     """Whether the clients repeat the tab's periodic events, and how the table says so."""
     has = script.heartbeat_words()
     if choice == "off":
-        return False, f"off ({has} in a tab)" if has else "none"
+        return False, f"off (tab: {has.replace(' every', '')})" if has else "none"
     if not has:
-        return False, "none (the tab sends nothing)"
+        return False, "none (the tab sends none)"
     return True, has
 
 
@@ -883,6 +886,7 @@ class Figures:
     alone_ms: float = 0.0  # server CPU with no client, ms per second
     server_ms: float = 0.0  # … with the clients, in the idle window
     busiest: float = 0.0  # the busiest server process's share of a core in the idle window
+    beats: float = 0.0  # the events each client sent per second (its heartbeat)
     deltas: float = 0.0  # what each client received per second in the idle window
     client_share: float = 0.0  # the clients' own CPU in the idle window, share of one core
     rss_kib: float = 0.0  # server memory per client, once they are all in
@@ -893,7 +897,10 @@ class Figures:
 
     @property
     def saturated(self) -> bool:
-        return self.busiest >= SATURATED
+        """The server could not do what it was asked: a process at a full core, or clients got
+        fewer deltas than the ticks they sent (each answered tick brings one at least). The
+        per-client CPU is then a lower bound."""
+        return self.busiest >= SATURATED or self.deltas < 0.9 * self.beats
 
     @property
     def per_client_ms(self) -> float:
@@ -916,8 +923,8 @@ class Figures:
             notes.append(f"server USS {self.grew_mib:+.0f} MiB in the idle window")
         if self.saturated:
             notes.append(
-                f"SATURATED: a server process used {self.busiest:.0%} of a core, so the work "
-                "asked for was more (see the deltas a client got)"
+                f"SATURATED: its busiest process used {self.busiest:.0%} of a core and a client "
+                f"got {self.deltas:.2f} deltas a second for {self.beats:.1f} ticks sent"
             )
         return notes
 
@@ -969,6 +976,7 @@ def watch(
         figures.uss_kib = (joined.uss - before.uss) / 1024 / figures.joined
     if heartbeat:
         clients.beat()
+        figures.beats = script.beats_per_second()
     time.sleep(SETTLE_SECONDS)
     received, client_cpu, started = clients.received(), clients.cpu_seconds(), time.monotonic()
     figures.server_ms, figures.busiest = server_window(server, args.idle)
