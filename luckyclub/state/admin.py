@@ -141,7 +141,7 @@ class AdminPageState(SessionState):
     async def _follow(self, topic: str) -> None:
         """After load: hear of changes to what the page shows (an admin topic, state/live.py)."""
         if self.allowed:
-            await live.follow(self, live.PageRoom, topic)
+            await live.follow(self, topic)
 
     def _changed(self, version: str) -> None:
         """The server says the page's topic changed: reload, keeping the messages shown."""

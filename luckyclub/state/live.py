@@ -1,20 +1,23 @@
-"""Pages that change when the server says so: the rooms open pages follow, and the one fan-out per
-process that turns the change feed (platform/changes.py) into writes to those rooms.
+"""Pages that change when the server says so: the rooms open tabs follow in this process, and the
+one fan-out per process that turns the change feed (platform/changes.py) into writes to those tabs.
 
-A page follows topics (`member:12`, `competition:5`, `admin:proofs`, …) by linking to a shared room
-(`rx.SharedState`) per topic. When a change of the topic is heard, the fan-out writes the room once,
-and Reflex sends the write to every tab linked to it, on this worker or another (Redis relays it).
-Two kinds of room:
+A room is a set of open tabs showing the same thing, named by what it shows (`member:12`,
+`competition:5`, `draw:7`, `competitions:active`) and following the change topics that may change
+it. When one of those topics is heard, the fan-out loads what the room shows once and writes it into
+each tab's own state, whose delta Reflex sends to that tab. Two kinds of room:
 
-- **version rooms** (`PageRoom`, `MemberRoom`) hold only a `version`; the page reloads its own data
-  when it changes (`components.live.reload_on`). For pages that differ per person: a member's
-  dashboard, a competition's page with the member's tickets, the admin queues.
-- **data rooms** (the live draw's `DrawRoom`, the competitions list's `ListRoom`) hold what the page
-  shows, loaded once per change for every spectator: pages that many people watch at once.
+- **version rooms** (`follow`) write only a new `live_version` into each tab's session state; the
+  page reloads its own data when it changes (`components.live.reload_on`): pages that differ per
+  person, such as a member's dashboard, a competition's page with the member's tickets, the admin
+  queues.
+- **data rooms** (`Room` with its own `load`) write the data itself: pages many people watch at
+  once, such as the live draw and the competitions list, loaded once per change for everyone.
 
-The fan-out refreshes only rooms joined in this process, each at most once a `GAP` seconds (a burst
-of purchases is one write), and after a lost feed connection (`changes.EVERYTHING`) all of them.
-Nothing runs while nothing changes: an open tab costs the server nothing in between.
+Rooms live in the process whose websocket holds their tabs: with several workers each worker
+hears every change and writes its own tabs. A room is written at most once a `GAP` (a burst of
+purchases is one write); after a lost feed connection (`changes.EVERYTHING`) every room is. Tabs
+whose websocket closed are dropped at the next write. Nothing runs while nothing changes: an idle
+open tab costs the server nothing, and one tab's events never touch another tab.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import reflex as rx
 
@@ -41,73 +44,93 @@ log = logging.getLogger(__name__)
 
 GAP = 1.0  # seconds between two writes of one room: a burst of changes becomes one write
 
-Refresh = Callable[[rx.App], Awaitable[None]]
-_Room = TypeVar("_Room", bound=rx.SharedState)
+Values = dict[str, Any]
 
 
-def room_token(topic: str) -> str:
-    """A room's token for a topic: shared-state tokens may not contain "_" (nor, here, ":")."""
-    return topic.replace(":", "-").replace("_", "-")
+@dataclass
+class Room:
+    """Tabs of this process that show the same thing, and how to load it.
+
+    `load()` gives the values every tab of the room shows (the names of vars of `state`, the page
+    state holding them); `refresh`, when set, replaces the plain load-and-write (the live draw's
+    reveal writes in steps)."""
+
+    key: str
+    topics: frozenset[str]
+    state: type[rx.State]
+    load: Callable[[], Awaitable[Values]]
+    refresh: Callable[[rx.App, Room], Awaitable[None]] | None = None
+    tabs: set[str] = field(default_factory=set)  # the client tokens of its open tabs
+    shown: Values = field(default_factory=dict)  # what it last wrote, for a tab that joins later
+    memo: Values = field(default_factory=dict)  # the refresh's own bookkeeping (not shown)
 
 
-class PageRoom(rx.SharedState):
-    """The topic of the page a tab shows (`admin:proofs`, `competition:5`, `club`): a new version
-    each time it changes."""
-
-    version: str = ""
-
-
-class MemberRoom(rx.SharedState):
-    """The signed-in member's own topic (`member:<id>`): a new version each time it changes."""
-
-    version: str = ""
-
-
-async def write_room(app: rx.App, cls: type[rx.SharedState], token: str, **values: Any) -> None:
-    """Set the room's vars that differ from `values`; an unchanged var is not sent to anyone."""
-    async with app.modify_state(rx.BaseStateToken(ident=token, cls=cls)) as root:
-        room = await root.get_state(cls)
-        for name, value in values.items():
-            if getattr(room, name) != value:
-                setattr(room, name, value)
+async def write(app: rx.App, room: Room, values: Values) -> None:
+    """Set `values` in the page state of every open tab of the room (only the vars that differ:
+    an unchanged var is not sent); tabs whose websocket closed leave the room."""
+    room.shown.update(values)
+    connected = _connected_check(app)
+    for token in list(room.tabs):
+        if connected is not None and not await connected(token):
+            room.tabs.discard(token)
+            continue
+        try:
+            async with app.modify_state(rx.BaseStateToken(ident=token, cls=room.state)) as root:
+                show(await root.get_state(room.state), values)
+        except Exception:  # noqa: BLE001 - one tab's failure must not keep the others waiting
+            log.exception("Could not update a tab of %s", room.key)
 
 
-def _bump(cls: type[rx.SharedState], token: str) -> Refresh:
-    async def bump(app: rx.App) -> None:
-        await write_room(app, cls, token, version=secrets.token_hex(6))
-
-    return bump
-
-
-# ---- following topics from a page ----------------------------------------------------------------
+def show(page: Any, values: Values) -> None:
+    """Set the page state's vars that differ from `values`."""
+    for name, value in values.items():
+        if getattr(page, name) != value:
+            setattr(page, name, value)
 
 
-async def follow(
-    state: SessionState, room_cls: type[PageRoom] | type[MemberRoom], topic: str
-) -> None:
-    """Link this tab to the version room of `topic` (from an async handler, on the event loop)."""
-    token = room_token(topic)
-    linked = await link(state, room_cls, token)
-    state._session_state()._saw(linked.version)  # the version it loads now is not news
-    join(topic, (room_cls, token), _bump(room_cls, token))
+def _connected_check(app: rx.App) -> Callable[[str], Awaitable[bool]] | None:
+    namespace = getattr(app, "event_namespace", None)
+    manager = getattr(namespace, "_token_manager", None)
+    return getattr(manager, "is_token_connected", None)
 
 
-async def link(state: rx.State, room_cls: type[_Room], token: str) -> _Room:
-    """This tab's room of `room_cls` linked to `token`, shared with every tab linked to it. Where no
-    app runs (a script, a state test) there is nothing to share: the tab keeps its own copy."""
-    room = await state.get_state(room_cls)
-    if _fan_out is None:
+# ---- following from a page ---------------------------------------------------------------------
+
+
+def client_token(state: rx.State) -> str:
+    return state.router.session.client_token
+
+
+def join(state: rx.State, room: Room) -> Room:
+    """Put this tab in `room`, from an async handler (on the event loop); a no-op where no app
+    runs (a state test). The room this process has under that key is returned, with what it last
+    showed. A tab that joins from another page than before leaves the rooms of that page."""
+    token = client_token(state)
+    if (fan_out := _fan_out) is None or not token:
         return room
-    return await room._link_to(token)
+    return fan_out.join(room, token, state.router.url.path)
+
+
+async def follow(state: SessionState, topic: str) -> None:
+    """Have this tab reload its page when `topic` changes (a version room of its own)."""
+    from luckyclub.state.session import SessionState
+
+    async def new_version() -> Values:
+        return {"live_version": secrets.token_hex(6)}
+
+    room = Room(
+        key=f"version:{topic}", topics=frozenset({topic}), state=SessionState, load=new_version
+    )
+    join(state, room)
 
 
 async def follow_member(state: SessionState) -> None:
-    """Link this tab to the signed-in member's own room (`member:<id>`); nothing for a visitor.
-    The member is the session's, never one the browser names."""
+    """Follow the signed-in member's own topic (`member:<id>`); nothing for a visitor. The member
+    is the session's, never one the browser names."""
     token = state._session_token()
     user_id = await run_in_thread(lambda: _user_id_of(token)) if token else None
     if user_id is not None:
-        await follow(state, MemberRoom, changes.member(user_id))
+        await follow(state, changes.member(user_id))
 
 
 def _user_id_of(token: str) -> int | None:
@@ -116,16 +139,14 @@ def _user_id_of(token: str) -> int | None:
         return user.id if user is not None else None
 
 
-def join(topic: str, key: tuple[type, str], refresh: Refresh) -> None:
-    """Have this process refresh a room when `topic` changes (a no-op where no app runs; from any
-    thread)."""
+def leave(state: rx.State, key: str) -> None:
+    """Take this tab out of a room (it shows something else now)."""
     if (fan_out := _fan_out) is not None:
-        fan_out.call(fan_out.follow, topic, key, refresh)
+        fan_out.call(fan_out.leave, key, client_token(state))
 
 
-def refresh_soon(key: tuple[type, str]) -> None:
-    """Refresh a joined room now, or once the current gap ends (many asks are one refresh; from
-    any thread)."""
+def refresh_soon(key: str) -> None:
+    """Refresh a room now, or once the current gap ends (many asks are one refresh; any thread)."""
     if (fan_out := _fan_out) is not None:
         fan_out.call(fan_out.request, key)
 
@@ -142,22 +163,38 @@ class _Pacing:
 
 @dataclass
 class FanOut:
-    """One per process: which rooms follow which topic here, and their paced refreshes."""
+    """One per process: its rooms by key and by topic, and their paced refreshes. Its tables are
+    touched on the event loop only."""
 
     app: rx.App
     loop: asyncio.AbstractEventLoop
     gap: float = GAP
-    _by_topic: dict[str, dict[tuple[type, str], Refresh]] = field(default_factory=dict)
-    _refreshes: dict[tuple[type, str], Refresh] = field(default_factory=dict)
-    _pacing: dict[tuple[type, str], _Pacing] = field(default_factory=dict)
+    rooms: dict[str, Room] = field(default_factory=dict)
+    _by_topic: dict[str, set[str]] = field(default_factory=dict)
+    _pages: dict[str, tuple[str, set[str]]] = field(default_factory=dict)  # token: page, rooms
+    _pacing: dict[str, _Pacing] = field(default_factory=dict)
     _tasks: set[asyncio.Task] = field(default_factory=set)
 
-    def follow(self, topic: str, key: tuple[type, str], refresh: Refresh) -> None:
-        self._by_topic.setdefault(topic, {})[key] = refresh
-        self._refreshes[key] = refresh
+    def join(self, room: Room, token: str, page: str) -> Room:
+        shown_on, keys = self._pages.get(token, (page, set()))
+        if shown_on != page:  # the tab moved on: what it showed before is not on screen now
+            for key in keys:
+                if (left := self.rooms.get(key)) is not None:
+                    left.tabs.discard(token)
+            keys = set()
+        kept = self.rooms.setdefault(room.key, room)
+        kept.tabs.add(token)
+        self._pages[token] = (page, keys | {kept.key})
+        for topic in kept.topics:
+            self._by_topic.setdefault(topic, set()).add(kept.key)
+        return kept
+
+    def leave(self, key: str, token: str) -> None:
+        if (room := self.rooms.get(key)) is not None:
+            room.tabs.discard(token)
 
     def call(self, fn: Callable[..., object], *args: Any) -> None:
-        """Run fn(*args) on the event loop, which alone touches the fan-out's tables."""
+        """Run fn(*args) on the event loop (from any thread)."""
         if not self.loop.is_closed():
             self.loop.call_soon_threadsafe(fn, *args)
 
@@ -167,14 +204,14 @@ class FanOut:
 
     def dispatch(self, topics: frozenset[str]) -> None:
         if changes.EVERYTHING in topics:
-            keys = set(self._refreshes)
+            keys = set(self.rooms)
         else:
             keys = {key for topic in topics for key in self._by_topic.get(topic, ())}
         for key in keys:
             self.request(key)
 
-    def request(self, key: tuple[type, str]) -> None:
-        if key not in self._refreshes:
+    def request(self, key: str) -> None:
+        if key not in self.rooms:
             return
         pacing = self._pacing.setdefault(key, _Pacing())
         if pacing.running:
@@ -185,7 +222,7 @@ class FanOut:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _run(self, key: tuple[type, str], pacing: _Pacing) -> None:
+    async def _run(self, key: str, pacing: _Pacing) -> None:
         try:
             while True:
                 wait = pacing.last + self.gap - time.monotonic()
@@ -193,14 +230,34 @@ class FanOut:
                     await asyncio.sleep(wait)
                 pacing.again = False
                 pacing.last = time.monotonic()
+                room = self.rooms[key]
                 try:
-                    await self._refreshes[key](self.app)
+                    if room.refresh is not None:
+                        await room.refresh(self.app, room)
+                    else:
+                        await write(self.app, room, await room.load())
                 except Exception:  # noqa: BLE001 - the page reloads on the next change
-                    log.exception("Could not refresh the room %s", key[1])
+                    log.exception("Could not refresh the room %s", key)
+                if not room.tabs:
+                    self._forget(room)  # nobody watches it here any more
+                    return
                 if not pacing.again:
                     return
         finally:
             pacing.running = False
+
+    def _forget(self, room: Room) -> None:
+        self.rooms.pop(room.key, None)
+        for token, (_page, keys) in list(self._pages.items()):
+            keys.discard(room.key)
+            if not keys:
+                self._pages.pop(token, None)
+        self._pacing.pop(room.key, None)
+        for topic in room.topics:
+            keys = self._by_topic.get(topic, set())
+            keys.discard(room.key)
+            if not keys:
+                self._by_topic.pop(topic, None)
 
 
 _fan_out: FanOut | None = None

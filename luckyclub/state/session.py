@@ -67,6 +67,8 @@ class SessionState(rx.State):
     user_timezone: str = "UTC"
     is_admin: bool = False
     email_verified: bool = False
+    # A new value each time the server says what this tab's page shows changed (state/live.py).
+    live_version: str = ""
     # The viewer_key the page states under this one were filled for.
     _viewer: str = ""
     # The room versions this tab has loaded the page for (state/live.py), the newest last.

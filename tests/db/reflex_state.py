@@ -85,22 +85,17 @@ def finish(handler, state, *args):
     return asyncio.run(drive())
 
 
-def room_of(state: rx.State, cls: type[S]) -> S:
-    """The tab's room of `cls`. Where no app runs, a tab's rooms are its own (state/live.py)."""
-    return state._get_root_state().get_substate(cls.get_full_name().split("."))  # type: ignore[return-value]
-
-
 class OneTabApp:
-    """Stands in for the app when the fan-out writes a room: `modify_state` of the room yields the
-    tab's own tree (the tab is linked to it), and each write's result is recorded for the test."""
+    """Stands in for the app when the fan-out writes a room's tabs (state/live.py): `modify_state`
+    of any tab yields this tab's tree, and each write's result is recorded for the test."""
 
-    def __init__(self, state: rx.State, room_cls: type[rx.State], *names: str) -> None:
+    def __init__(self, state: rx.State, *names: str) -> None:
+        self.state = state
         self.root = state._get_root_state()
-        self.room_cls, self.names = room_cls, names
+        self.names = names
         self.writes: list[dict[str, Any]] = []
 
     @contextlib.asynccontextmanager
     async def modify_state(self, token: Any) -> AsyncIterator[rx.State]:
         yield self.root
-        room = room_of(self.root, self.room_cls)
-        self.writes.append({name: getattr(room, name) for name in self.names})
+        self.writes.append({name: getattr(self.state, name) for name in self.names})

@@ -29,9 +29,8 @@ from luckyclub.pages.draws.draw import DrawPageState
 from luckyclub.pages.draws.live_draw import LiveDrawState
 from luckyclub.platform import draw_actions, draw_public, draws
 from luckyclub.state.admin import DRAW_FAILED
-from luckyclub.state.draws.draw_room import DrawRoom
 from tests.db.factories import add_open_raffle, add_user
-from tests.db.reflex_state import finish, room_of, run_busy, state_for_tab
+from tests.db.reflex_state import finish, run_busy, state_for_tab
 from tests.db.test_admin_state import browser_session
 from tests.db.test_draws import close_then_draw, raffle_with_entries
 
@@ -431,8 +430,6 @@ def test_public_pages_say_in_words_that_a_draw_waits_for_randomness(session, app
     ):
         state = state_for_tab(state_cls, path=path)
         finish(state_cls.load, state)
-        if state_cls is LiveDrawState:
-            state = room_of(state, DrawRoom)  # the live page shows the draw's room
         shown = repr(state.draw)
         assert "ConnectError" not in shown and "127.0.0.1" not in shown and "Errno" not in shown
         assert state.draw.waiting_words.startswith(

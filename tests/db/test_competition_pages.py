@@ -27,17 +27,17 @@ from luckyclub.models import (
     utcnow,
 )
 from luckyclub.pages.club.dashboard import DashboardState
-from luckyclub.pages.competitions.catalogue import CompetitionListState, ListRoom, refresher
+from luckyclub.pages.competitions.catalogue import CompetitionListState, room_of
 from luckyclub.pages.competitions.checkout import TicketCheckoutState
 from luckyclub.pages.competitions.competition import WAITING, CompetitionPageState
 from luckyclub.pages.competitions.rules import RulesState
 from luckyclub.pages.draws.draw import DrawPageState
 from luckyclub.pages.draws.live_draw import LiveDrawState
 from luckyclub.platform import accounts, draw_actions, draws, wins
-from luckyclub.state.draws.draw_room import DrawRoom
+from luckyclub.state import live
 from luckyclub.state.session import SessionState
 from tests.db.factories import add_buyer, add_competition, add_user
-from tests.db.reflex_state import OneTabApp, finish, room_of, run_busy, state_for_tab
+from tests.db.reflex_state import OneTabApp, finish, run_busy, state_for_tab
 
 
 @pytest.fixture()
@@ -58,15 +58,14 @@ def list_tab(path: str = routes.COMPETITIONS, token: str | None = None) -> Compe
     return state
 
 
-def list_page(path: str = routes.COMPETITIONS, token: str | None = None) -> ListRoom:
-    """The list as a tab shows it: the room of its tab (shared with every visitor of that tab)."""
-    return room_of(list_tab(path, token), ListRoom)
+def list_page(path: str = routes.COMPETITIONS, token: str | None = None) -> CompetitionListState:
+    return list_tab(path, token)
 
 
-def live_page(draw_id: int) -> DrawRoom:
+def live_page(draw_id: int) -> LiveDrawState:
     state = state_for_tab(LiveDrawState, path=routes.live_page(draw_id))
     finish(LiveDrawState.load, state)
-    return room_of(state, DrawRoom)
+    return state
 
 
 def competition_page(competition_id: int, query: str = "", token: str | None = None):
@@ -117,8 +116,7 @@ def test_each_tab_lists_its_phase_featured_first_and_never_a_draft(session, admi
     add_competition(session, admin, title="Secret draft", active=False)
     session.commit()
 
-    state = list_tab()
-    room = room_of(state, ListRoom)
+    state = room = list_tab()
     assert room.tab == "active"
     assert [c.title for c in room.cards] == ["Featured car", "Plain bike"]
     card = room.cards[0]
@@ -133,7 +131,7 @@ def test_each_tab_lists_its_phase_featured_first_and_never_a_draft(session, admi
     assert [(c.title, c.phase_words) for c in room.cards] == [("Drawn boat", "Drawn")]
     assert script_of(spec) == "history.replaceState(null, '', \"/competitions?status=drawn\")"
     finish(CompetitionListState.choose_tab, state, "draft")  # not a tab: nothing changes
-    assert state.tab == "drawn" and room.tab == "drawn"
+    assert state.tab == "drawn"
     assert list_page("/competitions?status=bogus").tab == "active"
     assert plain.id != drawn.id
 
@@ -165,13 +163,16 @@ def test_the_list_moves_without_a_reload_when_someone_buys(session, admin):
     assert room.cards[0].sold_words == "0 of 100 sold"
 
     buy(add_buyer(session, "ann@example.com"), competition, 3)
-    app = OneTabApp(room, ListRoom, "cards")
-    asyncio.run(refresher("active")(app))  # what the fan-out does when `competitions` changes
+    app, tab_room = OneTabApp(room, "cards"), room_of("active")
+    tab_room.tabs.add("this tab")
+    write = live.write(app, tab_room, asyncio.run(tab_room.load()))
+    asyncio.run(write)  # what the fan-out does with this tab's room when `competitions` changes
 
     assert room.cards[0].percent == 3
     assert room.cards[0].sold_words == "3 of 100 sold"
     room.dirty_vars.clear()  # sent to the tabs
-    asyncio.run(refresher("active")(app))  # nothing changed since: nothing is sent again
+    write = live.write(app, tab_room, asyncio.run(tab_room.load()))
+    asyncio.run(write)  # nothing changed since: nothing is sent again
     assert not room.dirty_vars
 
 

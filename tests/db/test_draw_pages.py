@@ -4,7 +4,6 @@ after the draw, its entry check and re-run, the live page, champions and the das
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import timedelta
 
 import pytest
@@ -18,10 +17,10 @@ from luckyclub.pages.draws.champions import ChampionsState
 from luckyclub.pages.draws.draw import DrawPageState
 from luckyclub.pages.draws.live_draw import LiveDrawState
 from luckyclub.platform import accounts, draw_actions, draw_public, draws
+from luckyclub.state import live
 from luckyclub.state.draws import draw_room
-from luckyclub.state.draws.draw_room import DrawRoom
 from tests.db.factories import add_open_raffle, add_user
-from tests.db.reflex_state import OneTabApp, finish, room_of, state_for_tab
+from tests.db.reflex_state import OneTabApp, finish, state_for_tab
 from tests.db.test_draws import CLOSES, close_then_draw, draw_of, raffle_with_entries
 
 pytestmark = pytest.mark.usefixtures("relays")  # drawn pools use the recorded drand round
@@ -119,14 +118,23 @@ def test_an_unknown_draw_gets_a_friendly_page(session):
         assert state.loaded and state.missing and state.draw.id == 0
     live = state_for(LiveDrawState, "/live/777")
     finish(LiveDrawState.load, live)
-    assert live.missing and room_of(live, DrawRoom).draw.id == 0
+    assert live.missing and live.draw.id == 0
 
 
-def live_room(draw_id: int) -> DrawRoom:
-    """A spectator's tab of /live/<id>: the draw's room as it shows it."""
+def live_room(draw_id: int) -> LiveDrawState:
+    """A spectator's tab of /live/<id>."""
     tab = state_for(LiveDrawState, routes.live_page(draw_id))
     finish(LiveDrawState.load, tab)
-    return room_of(tab, DrawRoom)
+    return tab
+
+
+def room_with(tab: LiveDrawState, draw_id: int) -> live.Room:
+    """The draw's room as this process keeps it, with this tab in it."""
+    room = live.Room(
+        key=draw_room.room_key(draw_id), topics=frozenset(), state=LiveDrawState, load=None
+    )  # type: ignore[arg-type]
+    room.tabs.add("this tab")
+    return room
 
 
 REVEAL_VARS = ("phase", "digits", "outcome")
@@ -141,8 +149,8 @@ def test_the_live_page_counts_down_then_reveals_the_result_step_by_step(session)
     assert room.phase == "" and room.winners == []
 
     close_then_draw()  # in another process, as `jobs run-due` from cron would
-    app = OneTabApp(room, DrawRoom, *REVEAL_VARS)
-    asyncio.run(draw_room.refresh_room(app, draw.id, step_seconds=0))  # the change is heard
+    app, kept = OneTabApp(room, *REVEAL_VARS), room_with(room, draw.id)
+    asyncio.run(draw_room.refresh_room(app, kept, draw.id, step_seconds=0))  # the change is heard
 
     phases = [w["phase"] for w in app.writes]
     assert phases[0] == "drawing" and phases[-1] == "done" and set(phases[1:-1]) <= {"digits"}
@@ -152,25 +160,11 @@ def test_the_live_page_counts_down_then_reveals_the_result_step_by_step(session)
     assert len(room.winners) == 1 and room.winners[0].name.startswith("Member #")
 
     app.writes.clear()
-    asyncio.run(draw_room.refresh_room(app, draw.id, step_seconds=0))  # heard again: once only
+    asyncio.run(draw_room.refresh_room(app, kept, draw.id, step_seconds=0))  # again: once only
     assert [w["phase"] for w in app.writes] == ["done"]
 
     late = live_room(draw.id)  # a spectator who arrives afterwards sees it at once
     assert late.phase == "done" and late.outcome == "random" and late.winners == room.winners
-
-
-def test_a_reveal_whose_writer_stopped_halfway_is_finished_for_the_next_spectator(session):
-    raffle, _ = raffle_with_entries(session, HOLDINGS)
-    draw = draw_of(session, raffle)
-    room = live_room(draw.id)
-    close_then_draw()
-    # The worker revealing it died after "drawing": the room would say "Drawing…" for good.
-    room.phase, room.revealing_at = "drawing", time.time() - draw_room.STALE_REVEAL - 1
-    tab = room._get_root_state().get_substate(LiveDrawState.get_full_name().split("."))
-
-    finish(LiveDrawState.load, tab)  # a spectator opens (or reloads) the page
-
-    assert room.phase == "done" and room.outcome == "random" and len(room.winners) == 1
 
 
 def test_a_reroll_after_the_reveal_is_revealed_again(session):
@@ -178,8 +172,8 @@ def test_a_reroll_after_the_reveal_is_revealed_again(session):
     draw = draw_of(session, raffle)
     room = live_room(draw.id)
     close_then_draw()
-    app = OneTabApp(room, DrawRoom, *REVEAL_VARS)
-    asyncio.run(draw_room.refresh_room(app, draw.id, step_seconds=0))
+    app, kept = OneTabApp(room, *REVEAL_VARS), room_with(room, draw.id)
+    asyncio.run(draw_room.refresh_room(app, kept, draw.id, step_seconds=0))
     first = room.winners[0]
 
     admin = add_user(session, "boss@example.com", role=Role.ADMIN)
@@ -187,7 +181,7 @@ def test_a_reroll_after_the_reveal_is_revealed_again(session):
     draw_actions.reroll(session, admin, winner.id, "Did not answer for 14 days")
     session.commit()
     app.writes.clear()
-    asyncio.run(draw_room.refresh_room(app, draw.id, step_seconds=0))
+    asyncio.run(draw_room.refresh_room(app, kept, draw.id, step_seconds=0))
 
     assert app.writes[0]["phase"] == "drawing" and app.writes[-1]["phase"] == "done"
     assert room.winners[0] != first and room.outcome == "random"
@@ -203,7 +197,7 @@ def test_the_reveal_shows_the_winning_ticket_in_a_few_steps(session):
     number = str(view.winners[0].ticket_number).zfill(2)
     assert steps[-1] == " ".join(number) and 1 <= len(steps) <= draw_room.MOST_DIGIT_STEPS
     assert "•" in steps[0] or len(steps) == 1
-    assert draw_room.room_token(42) == "draw-42"
+    assert draw_room.room_key(42) == "draw:42"
 
 
 def test_champions_lists_published_winners_with_a_link_to_the_draw(session):

@@ -21,7 +21,7 @@ from luckyclub.core import db, routes, security
 from luckyclub.core.settings import get_settings
 from luckyclub.models import TicketOrder
 from luckyclub.pages.account.auth import LoginState
-from luckyclub.pages.competitions.catalogue import CompetitionListState, ListRoom
+from luckyclub.pages.competitions.catalogue import CompetitionListState
 from luckyclub.pages.competitions.competition import CompetitionPageState
 from luckyclub.platform import accounts
 from tests.db.factories import add_buyer, add_competition
@@ -130,7 +130,7 @@ def test_everyone_is_answered_while_a_checkout_waits_on_stripe(
         assert stripe.requests_to("GET", f"/v1/checkout/sessions/{checkout_id}") == []
     finally:
         held.release()
-    assert title in [card["title"] for card in listed.value(ListRoom, "cards", [])]
+    assert title in [card["title"] for card in listed.value(CompetitionListState, "cards", [])]
     assert healthy.status_code == 200 and healthy.json()["payments"] == "stripe"
     assert all("/api/auth/session" in update.script() for update in signed_in)
 

@@ -17,7 +17,6 @@ from luckyclub.core import routes
 from luckyclub.core.words import when
 from luckyclub.models import DrawStatus, utcnow
 from luckyclub.platform import changes, draw_actions, draw_kinds, draw_public, draws
-from luckyclub.state import live
 from luckyclub.state.admin import (
     TRIGGER_WORDS,
     AdminPageState,
@@ -387,5 +386,5 @@ def admin_draws_page() -> rx.Component:
         ),
         rx.foreach(DrawsAdminState.rows, _draw_card),
         rx.cond(DrawsAdminState.rows.length() == 0, rx.text("No draws yet.")),
-        live=reload_on(live.PageRoom.version, DrawsAdminState.changed),
+        live=reload_on(SessionState.live_version, DrawsAdminState.changed),
     )

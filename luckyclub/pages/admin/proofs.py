@@ -21,7 +21,6 @@ from luckyclub.core import routes
 from luckyclub.core.words import when
 from luckyclub.models import id_of
 from luckyclub.platform import changes
-from luckyclub.state import live
 from luckyclub.state.admin import AdminPageState, record_id
 from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
@@ -291,5 +290,5 @@ def admin_proofs_page() -> rx.Component:
         ),
         rx.foreach(ReviewState.queue, _pending),
         _kinds(),
-        live=reload_on(live.PageRoom.version, ReviewState.changed),
+        live=reload_on(SessionState.live_version, ReviewState.changed),
     )

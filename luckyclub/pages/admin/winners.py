@@ -15,7 +15,6 @@ from luckyclub.core.errors import UserError
 from luckyclub.core.words import when
 from luckyclub.models import WinnerStatus
 from luckyclub.platform import changes, draw_actions, draw_public, members, winner_media
-from luckyclub.state import live
 from luckyclub.state.admin import AdminPageState, record_id
 from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
@@ -455,5 +454,5 @@ def admin_winners_page() -> rx.Component:
         ),
         rx.cond(WinnersAdminState.rows.length() == 0, rx.text("No winners yet.")),
         _manage_dialog(),
-        live=reload_on(live.PageRoom.version, WinnersAdminState.changed),
+        live=reload_on(SessionState.live_version, WinnersAdminState.changed),
     )

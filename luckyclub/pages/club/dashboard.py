@@ -19,7 +19,6 @@ from luckyclub.components.layout import (
 )
 from luckyclub.components.live import countdown, reload_on, share_bar
 from luckyclub.core import routes
-from luckyclub.state import live
 from luckyclub.state.club.dashboard import (
     UPLOAD_ID,
     DashboardState,
@@ -442,8 +441,7 @@ def _leaderboard() -> rx.Component:
 )
 def dashboard_page() -> rx.Component:
     return page(
-        reload_on(live.PageRoom.version, DashboardState.changed),
-        reload_on(live.MemberRoom.version, DashboardState.changed),
+        reload_on(SessionState.live_version, DashboardState.changed),
         rx.cond(
             SessionState.signed_in,
             rx.vstack(

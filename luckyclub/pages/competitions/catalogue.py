@@ -1,9 +1,10 @@
 """The prize competitions anyone can browse (/competitions, no sign-in): on sale, upcoming, ended
 and drawn, featured ones first, each with its progress and a countdown.
 
-It stays live without asking: each tab of the list is a shared room (`ListRoom`) that the server
-rewrites when a competition changes (someone bought tickets, an admin published one), once for every
-visitor; the countdowns tick in the browser, and one reaching zero asks for the list once.
+It stays live without asking: the visitors of each tab of the list form a room (state/live.py)
+whose cards the server loads once and writes to all of them when a competition changes (someone
+bought tickets, an admin published one); the countdowns tick in the browser, and one reaching zero
+asks for the list once.
 """
 
 from __future__ import annotations
@@ -34,52 +35,51 @@ from luckyclub.state.events import event, run_in_thread
 from luckyclub.state.session import SessionState
 
 
-class ListRoom(rx.SharedState):
-    """One tab of the list (`competitions-active`, …), the same for every visitor (times in UTC)."""
-
-    tab: str = ""
-    cards: rx.Field[list[CompetitionCard]] = rx.field(default_factory=list)
-
-
 def _cards(tab: str) -> list[CompetitionCard]:
     with session_scope() as s:
         return [card_view(c) for c in public.cards(s, tab)]
 
 
-def _room_key(tab: str) -> tuple[type, str]:
-    return (ListRoom, live.room_token(f"{changes.COMPETITIONS}:{tab}"))
+def room_of(tab: str) -> live.Room:
+    """The visitors of one tab of the list in this process: its cards, the same for every visitor
+    (times in UTC), loaded once per change."""
 
+    async def load() -> live.Values:
+        return {"cards": await run_in_thread(lambda: _cards(tab))}
 
-def refresher(tab: str) -> live.Refresh:
-    """What the fan-out runs when the list changes: the tab's cards, loaded once for everyone."""
-
-    async def refresh(app: rx.App) -> None:
-        cards = await run_in_thread(lambda: _cards(tab))
-        await live.write_room(app, ListRoom, _room_key(tab)[1], tab=tab, cards=cards)
-
-    return refresh
+    return live.Room(
+        key=f"{changes.COMPETITIONS}:{tab}",
+        topics=frozenset({changes.COMPETITIONS}),
+        state=CompetitionListState,
+        load=load,
+    )
 
 
 class CompetitionListState(SessionState):
     tab: str = "active"
+    cards: rx.Field[list[CompetitionCard]] = rx.field(default_factory=list)
     loaded: bool = False
 
     async def _show_tab(self, tab: str) -> None:
-        """Link this tab to the room of one tab of the list, filling it if nobody has yet."""
+        """Show one tab of the list: from its room when visitors watch it here already."""
+        if self.loaded and self.tab != tab:
+            live.leave(self, room_of(self.tab).key)
         self.tab = tab
-        key = _room_key(tab)
-        room = await live.link(self, ListRoom, key[1])
-        filled_before = room.tab == tab
-        if not filled_before:
-            room.tab, room.cards = tab, await run_in_thread(lambda: _cards(tab))
-        live.join(changes.COMPETITIONS, key, refresher(tab))
-        if filled_before:  # a competition may have gone on sale or closed since: look again
-            live.refresh_soon(key)
+        fresh = room_of(tab)
+        room = live.join(self, fresh)
+        if room is not fresh and "cards" in room.shown:
+            self.cards = room.shown["cards"]
+            live.refresh_soon(room.key)  # a competition may have gone on sale or closed since
+        else:
+            values = await room.load()
+            room.shown.update(values)
+            live.show(self, values)
         self.loaded = True
 
     @event
     async def load(self):
         wanted = self.router.url.query_parameters.get("status", "")
+        self.loaded = False
         await self._show_tab(wanted if wanted in TABS else "active")
 
     @event
@@ -95,11 +95,11 @@ class CompetitionListState(SessionState):
     def ask(self):
         """A countdown reached zero: a competition went on sale or closed. (One refresh however
         many visitors ask.)"""
-        live.refresh_soon(_room_key(self.tab))
+        live.refresh_soon(room_of(self.tab).key)
 
 
 S = CompetitionListState
-R = ListRoom
+R = CompetitionListState
 
 
 def _countdown(card: CompetitionCard) -> rx.Component:

@@ -198,7 +198,7 @@ class CompetitionPageState(SessionState):
     async def follow(self):
         """After load: hear of changes to the competition and to the member's own orders."""
         if self.loaded and not self.missing:
-            await live.follow(self, live.PageRoom, changes.competition(self.comp.id))
+            await live.follow(self, changes.competition(self.comp.id))
             await live.follow_member(self)
             if self.waiting:  # the payment may have been numbered before the room was joined
                 await run_in_thread(self._reload)
@@ -643,8 +643,7 @@ def _competition() -> rx.Component:
 )
 def competition_page() -> rx.Component:
     return page(
-        reload_on(live.PageRoom.version, CompetitionPageState.changed),
-        reload_on(live.MemberRoom.version, CompetitionPageState.changed),
+        reload_on(SessionState.live_version, CompetitionPageState.changed),
         rx.cond(
             S.loaded,
             rx.cond(S.missing, _missing(), _competition()),

@@ -1,7 +1,7 @@
 """The live draw (/live/<id>, no sign-in): a countdown, the pool growing, then the reveal that every
-spectator sees at the same moment. Everything shown comes from the draw's shared room
-(state/draws/draw_room.py), written by the server when the draw changes; the countdown ticks in the
-browser, and at zero the tab asks once, since a draw's time passing is not itself announced.
+spectator sees at the same moment. The server writes what it shows into every spectator's tab when
+the draw changes (state/draws/draw_room.py); the countdown ticks in the browser, and at zero the
+tab asks once, since a draw's time passing is not itself announced.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from luckyclub.components.layout import link_button, page
 from luckyclub.components.live import countdown
 from luckyclub.core import routes
 from luckyclub.state import live
-from luckyclub.state.draws.draw_room import DrawRoom, load_followed, open_room, room_key
+from luckyclub.state.draws.draw_room import RevealedWinner, load_followed, open_room, room_key
+from luckyclub.state.draws.draw_views import DrawSummary
 from luckyclub.state.events import event, run_in_thread
 from luckyclub.state.session import SessionState
 
@@ -20,6 +21,12 @@ from luckyclub.state.session import SessionState
 class LiveDrawState(rx.State):
     loaded: bool = False
     missing: bool = False
+    draw: DrawSummary = DrawSummary()  # the draw as it stands: counts, status, times
+    phase: str = ""  # "" (before the result), "drawing", "digits", "done"
+    digits: str = ""  # the winning ticket number as revealed so far, e.g. "4 2 • •"
+    outcome: str = ""  # "random", "override" or "void", once done
+    reason: str = ""  # an override's or a void's
+    winners: list[RevealedWinner] = []
     _draw_id: int = 0
 
     @event
@@ -29,11 +36,15 @@ class LiveDrawState(rx.State):
         self.loaded, self.missing = True, found is None
         if found is None:
             self._draw_id = 0
+            self._reset_draw()
             return
         view, topics = found
         self._draw_id = view.id
-        room = await live.link(self, DrawRoom, room_key(view.id)[1])
-        await open_room(room, view, topics)
+        live.show(self, open_room(self, view, topics))
+
+    def _reset_draw(self) -> None:
+        self.draw, self.phase, self.digits = DrawSummary(), "", ""
+        self.outcome, self.reason, self.winners = "", "", []
 
     @event
     def ask(self):
@@ -45,7 +56,7 @@ class LiveDrawState(rx.State):
 # ---- the page ----------------------------------------------------------------------------------
 
 S = LiveDrawState
-R = DrawRoom
+R = LiveDrawState
 
 
 def _counts() -> rx.Component:
@@ -155,7 +166,7 @@ def _final_card(outcome, reason, winners) -> rx.Component:
 
 def _reveal() -> rx.Component:
     return rx.match(
-        DrawRoom.phase,
+        S.phase,
         (
             "drawing",
             rx.vstack(
@@ -173,7 +184,7 @@ def _reveal() -> rx.Component:
                     color_scheme="gray",
                 ),
                 rx.text(
-                    DrawRoom.digits,
+                    S.digits,
                     size="9",
                     weight="bold",
                     style={"fontVariantNumeric": "tabular-nums", "letterSpacing": "0.1em"},
@@ -181,14 +192,14 @@ def _reveal() -> rx.Component:
                 align="center",
             ),
         ),
-        _final_card(DrawRoom.outcome, DrawRoom.reason, DrawRoom.winners),
+        _final_card(S.outcome, S.reason, S.winners),
     )
 
 
 def _stage() -> rx.Component:
     return rx.box(
         rx.cond(
-            DrawRoom.phase != "",
+            S.phase != "",
             _reveal(),
             _before(),
         ),

@@ -241,7 +241,7 @@ class DashboardState(SessionState):
     @event
     async def follow(self):
         """After load: hear of changes to the member's own things and to the club's raffle."""
-        await live.follow(self, live.PageRoom, changes.CLUB)
+        await live.follow(self, changes.CLUB)
         await live.follow_member(self)
 
     @event
