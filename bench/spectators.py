@@ -159,7 +159,7 @@ def main() -> None:
                 print(reveal.describe())
         print("\nAims on this machine:")
         for count, aim, verdict in verdicts:
-            print(f"  {count:>6,} clients  {aim:<52} {verdict}")
+            print(f"  {count:>6,} clients  {aim:<56} {verdict}")
 
 
 def parse_args() -> argparse.Namespace:
@@ -1088,7 +1088,7 @@ DUE_IN_SECONDS = 3.0  # the moved closing time: the room is told of the change, 
 
 def judge(count: int, figures: Figures, reveal: Reveal | None) -> list[tuple[int, str, str]]:
     def verdict(ok: bool, value: str) -> str:
-        return f"{value:>10}  {'meets' if ok else 'MISSES'}"
+        return f"{value:>11}  {'meets' if ok else 'MISSES'}"
 
     page = figures.page.split("/")[1]
     verdicts = [
