@@ -1,7 +1,9 @@
-"""How many spectators one app process holds: N lightweight clients speaking Reflex's websocket
-protocol watch one live draw (/live/<id>), then the competitions list (/competitions). Prints the
-server's CPU per idle client per second, its memory per client and, on the live page, the time from
-the draw to the last client's reveal. A benchmark, not a test:
+"""What spectators cost the app: server CPU and memory per idle client, and the reveal's delay.
+
+N lightweight clients speaking Reflex's websocket protocol watch one live draw (/live/<id>), then
+the competitions list (/competitions). Prints the server's CPU per idle client per second, its
+memory per client and, on the live page, the time from the draw to the last client's reveal. A
+benchmark, not a test:
 
     .venv/bin/python bench/spectators.py [--clients 100 1000] [--big] [--idle 20]
                                          [--heartbeat auto|on|off] [--pages live competitions]
