@@ -1,7 +1,9 @@
-"""How many spectators one app process holds: N lightweight clients speaking Reflex's websocket
-protocol watch one live draw (/live/<id>), then the competitions list (/competitions). Prints the
-server's CPU per idle client per second, its memory per client and, on the live page, the time from
-the draw to the last client's reveal. A benchmark, not a test:
+"""What spectators cost the app: server CPU and memory per idle client, and the reveal's delay.
+
+N lightweight clients speaking Reflex's websocket protocol watch one live draw (/live/<id>), then
+the competitions list (/competitions). Prints the server's CPU per idle client per second, its
+memory per client and, on the live page, the time from the draw to the last client's reveal. A
+benchmark, not a test:
 
     .venv/bin/python bench/spectators.py [--clients 100 1000] [--big] [--idle 20]
                                          [--heartbeat auto|on|off] [--pages live competitions]
@@ -159,7 +161,7 @@ def main() -> None:
                 print(reveal.describe())
         print("\nAims on this machine:")
         for count, aim, verdict in verdicts:
-            print(f"  {count:>6,} clients  {aim:<52} {verdict}")
+            print(f"  {count:>6,} clients  {aim:<56} {verdict}")
 
 
 def parse_args() -> argparse.Namespace:
@@ -1088,7 +1090,7 @@ DUE_IN_SECONDS = 3.0  # the moved closing time: the room is told of the change, 
 
 def judge(count: int, figures: Figures, reveal: Reveal | None) -> list[tuple[int, str, str]]:
     def verdict(ok: bool, value: str) -> str:
-        return f"{value:>10}  {'meets' if ok else 'MISSES'}"
+        return f"{value:>11}  {'meets' if ok else 'MISSES'}"
 
     page = figures.page.split("/")[1]
     verdicts = [
