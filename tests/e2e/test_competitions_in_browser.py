@@ -50,8 +50,9 @@ def app_database(app, monkeypatch):
     get_settings.cache_clear()
 
 
-def _competition_on_sale(title: str) -> tuple[int, int]:
-    """A competition of 20 tickets at £2.50, on sale for a day; its id and its draw's id."""
+def competition_on_sale(title: str, ends_in: timedelta = timedelta(days=1)) -> tuple[int, int]:
+    """A competition of 20 tickets at £2.50, on sale for a day (or `ends_in`); its id and its
+    draw's id."""
     now = utcnow()
     with db.session_scope() as s:
         admin = add_user(s, f"admin-{secrets.token_hex(4)}@example.com", Role.ADMIN)
@@ -65,7 +66,7 @@ def _competition_on_sale(title: str) -> tuple[int, int]:
             max_tickets=20,
             per_person_limit=10,
             starts_at=now - timedelta(minutes=5),
-            ends_at=now + timedelta(days=1),
+            ends_at=now + ends_in,
             question="What is the capital of France?",
             choices=["Paris", "Lyon", "Nice"],
             answer="Paris",
@@ -91,7 +92,7 @@ def _sales_close_now(competition_id: int, draw_id: int) -> float:
 
 def test_a_member_buys_tickets_and_everyone_sees_the_draw(new_page, app_database):
     title = f"Win a bike {secrets.token_hex(3)}"
-    competition_id, draw_id = _competition_on_sale(title)
+    competition_id, draw_id = competition_on_sale(title)
 
     watcher = new_page(width=390, height=800)  # a visitor on a phone, watching the list
     watcher.goto(routes.COMPETITIONS)

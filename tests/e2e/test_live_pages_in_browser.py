@@ -12,53 +12,19 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import update
 
-from luckyclub.competitions import catalogue
 from luckyclub.core import db, routes
-from luckyclub.core.settings import get_settings
-from luckyclub.models import Competition, Role, utcnow
+from luckyclub.models import Competition
 from luckyclub.platform import changes
-from tests.db.factories import add_user
 from tests.e2e.flows import wait_until_live
+from tests.e2e.test_competitions_in_browser import (  # noqa: F401 - a fixture, and a factory
+    app_database,
+    competition_on_sale,
+)
 
-pytestmark = pytest.mark.e2e
+# app_database: these tests write to the app's database, as another process would
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("app_database")]
 
 QUIET_SECONDS = 4
-
-
-@pytest.fixture()
-def app_database(app, monkeypatch):
-    """This test's own services write to the running app's database, as another process would."""
-    monkeypatch.setenv("LUCKYCLUB_DATA_DIR", app.env["LUCKYCLUB_DATA_DIR"])
-    monkeypatch.setenv("DATABASE_URL", app.database_url)
-    get_settings.cache_clear()
-    db.use_database(app.database_url)
-    yield
-    db.use_database(None)
-    monkeypatch.undo()
-    get_settings.cache_clear()
-
-
-def _competition(title: str, ends_in: timedelta) -> int:
-    now = utcnow().replace(microsecond=0)
-    with db.session_scope() as s:
-        admin = add_user(s, f"live-admin-{secrets.token_hex(4)}@example.com", Role.ADMIN)
-        competition = catalogue.create(
-            s,
-            admin,
-            title=title,
-            prize="A canoe",
-            description="Two seats.",
-            ticket_price_pence=100,
-            max_tickets=50,
-            per_person_limit=10,
-            starts_at=now - timedelta(minutes=5),
-            ends_at=now + ends_in,
-            question="What is the capital of France?",
-            choices=["Paris", "Lyon", "Nice"],
-            answer="Paris",
-        )
-        catalogue.activate(s, admin, competition.id)
-        return competition.id
 
 
 def _events_sent(page: Page) -> list[str]:
@@ -78,15 +44,15 @@ def _timer_seconds(page: Page, name: str) -> str:
     return page.get_by_role("timer", name=name).inner_text()
 
 
-def test_an_open_tab_sends_nothing_while_nothing_changes_and_hears_a_change(new_page, app_database):
+def test_an_open_tab_sends_nothing_while_nothing_changes_and_hears_a_change(new_page):
     title = f"Win a canoe {secrets.token_hex(3)}"
-    competition_id = _competition(title, timedelta(days=2))
+    competition_id = competition_on_sale(title, timedelta(days=2))[0]
     page = new_page()
     sent = _events_sent(page)
     page.goto(routes.COMPETITIONS)
     wait_until_live(page)
     card = page.get_by_role("article", name=title)
-    expect(card).to_contain_text("0 of 50 sold")
+    expect(card).to_contain_text("0 of 20 sold")
     page.evaluate("window.notReloaded = true")
     before = len(sent)
     first = _timer_seconds(page, f"Time left to enter {title}")
@@ -96,15 +62,15 @@ def test_an_open_tab_sends_nothing_while_nothing_changes_and_hears_a_change(new_
     assert sent[before:] == []  # no heartbeat: the countdown ticks in the browser
     assert _timer_seconds(page, f"Time left to enter {title}") != first
     with db.session_scope() as s:  # an admin's change, made by another process
-        s.exec(update(Competition).where(Competition.id == competition_id).values(max_tickets=60))
+        s.exec(update(Competition).where(Competition.id == competition_id).values(max_tickets=30))
         changes.announce(s, changes.COMPETITIONS, changes.competition(competition_id))
-    expect(card).to_contain_text("0 of 60 sold")
+    expect(card).to_contain_text("0 of 30 sold")
     assert page.evaluate("window.notReloaded") is True  # pushed into the open page
 
 
-def test_a_countdown_at_zero_asks_once_and_the_page_moves_on(new_page, app_database):
+def test_a_countdown_at_zero_asks_once_and_the_page_moves_on(new_page):
     title = f"Win a kayak {secrets.token_hex(3)}"
-    competition_id = _competition(title, timedelta(seconds=6))
+    competition_id = competition_on_sale(title, timedelta(seconds=6))[0]
     page = new_page()
     sent = _events_sent(page)
     page.goto(routes.competition_page(competition_id))
