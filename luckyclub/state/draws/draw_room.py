@@ -69,9 +69,7 @@ def _final(view: draw_public.DrawView) -> live.Values:
     }
 
 
-def open_room(
-    state: rx.State, view: draw_public.DrawView, topics: tuple[str, ...]
-) -> live.Values:
+def open_room(state: rx.State, view: draw_public.DrawView, topics: tuple[str, ...]) -> live.Values:
     """Put a spectator's tab in the draw's room; what the tab shows now (a made draw's result at
     once, or the reveal where it is)."""
     fresh = live.Room(
