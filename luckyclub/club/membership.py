@@ -59,33 +59,40 @@ def active_count(session: Session) -> int:
     ).one()
 
 
-def start_checkout(session: Session, user: User, now: datetime | None = None) -> str:
+def start_checkout(user_id: int, now: datetime | None = None) -> str:
     """Where the join button sends the member: the provider's checkout (Stripe's, or the test
-    checkout page)."""
+    checkout page). What it needs is read in a unit of work of its own, and the provider is asked
+    after it ends: no lock is held while Stripe thinks."""
     settings = get_settings()
-    if user.banned_at is not None:
-        raise NotAllowed("This account has been suspended.")
-    row = membership_for(session, id_of(user))
-    if row is not None and row.status == MembershipStatus.ACTIVE:
-        raise UserError("You are already a member; nothing was charged.")
+    with db.session_scope() as session:
+        user = db.get_existing(session, User, user_id)
+        if user.banned_at is not None:
+            raise NotAllowed("This account has been suspended.")
+        row = membership_for(session, user_id)
+        if row is not None and row.status == MembershipStatus.ACTIVE:
+            raise UserError("You are already a member; nothing was charged.")
+        customer_id = row.stripe_customer_id if row else None
     return get_payments().membership_checkout(
         user,
         success_url=f"{settings.app_url}{routes.DASHBOARD}?joined=1",
         cancel_url=f"{settings.app_url}{routes.DASHBOARD}",
-        customer_id=row.stripe_customer_id if row else None,
+        customer_id=customer_id,
         now=now or utcnow(),
     )
 
 
-def portal_url(session: Session, user: User, return_url: str) -> str:
-    """Where "Manage membership" leads: the provider's portal (Stripe's, or the test portal)."""
+def portal_url(user_id: int, return_url: str) -> str:
+    """Where "Manage membership" leads: the provider's portal (Stripe's, or the test portal),
+    asked after the unit of work that reads the member's customer id has ended."""
     settings = get_settings()
-    row = membership_for(session, id_of(user))
-    if row is None or not row.stripe_customer_id:
+    with db.session_scope() as session:
+        row = membership_for(session, user_id)
+        customer_id = row.stripe_customer_id if row else None
+    if not customer_id:
         raise UserError("You have no membership to manage yet. Join the club first.")
     if return_url.startswith("/"):
         return_url = settings.app_url + return_url  # Stripe needs an absolute address
-    return get_payments().portal(row.stripe_customer_id, return_url)
+    return get_payments().portal(customer_id, return_url)
 
 
 # ---- the events Stripe sends (through platform/payments.py) --------------------------------

@@ -15,10 +15,12 @@ from sqlmodel import Session, func, select
 
 from luckyclub.club import ledger, membership
 from luckyclub.club.raffles import month_of
+from luckyclub.core import db
 from luckyclub.core.errors import NotAllowed, UserError
 from luckyclub.integrations.stripe_api import PAYMENTS_UNAVAILABLE
 from luckyclub.models import Membership, MembershipStatus, StripeEvent, User, utcnow
 from tests.db.factories import add_open_raffle, add_user
+from tests.fake_stripe import FakeStripe as HeldStripe
 
 
 @pytest.fixture()
@@ -55,7 +57,7 @@ def event_count(app_db) -> int:
 
 
 def join_in_test_mode(session, user: User) -> str:
-    url = membership.start_checkout(session, user)
+    url = membership.start_checkout(user.id)
     checkout_id = url.split("session=", 1)[1]
     membership.complete_test_checkout(session, user, checkout_id)
     return checkout_id
@@ -65,7 +67,7 @@ def join_in_test_mode(session, user: User) -> str:
 
 
 def test_in_test_mode_the_join_button_leads_to_the_local_test_checkout(session, test_mode, ann):
-    url = membership.start_checkout(session, ann)
+    url = membership.start_checkout(ann.id)
 
     assert url.startswith("/membership/test-checkout?session=cs_test_local_")
 
@@ -129,14 +131,14 @@ def test_an_active_member_cannot_start_a_second_checkout(session, test_mode, ann
     join_in_test_mode(session, ann)
 
     with pytest.raises(UserError, match="already a member"):
-        membership.start_checkout(session, ann)
+        membership.start_checkout(ann.id)
 
 
 def test_a_second_test_checkout_opened_in_another_tab_is_not_charged(
     session, test_mode, ann, raffle, app_db
 ):
-    first_tab = membership.start_checkout(session, ann).split("session=", 1)[1]
-    second_tab = membership.start_checkout(session, ann).split("session=", 1)[1]
+    first_tab = membership.start_checkout(ann.id).split("session=", 1)[1]
+    second_tab = membership.start_checkout(ann.id).split("session=", 1)[1]
     membership.complete_test_checkout(session, ann, first_tab)
 
     with pytest.raises(UserError, match="already a member"):
@@ -148,8 +150,8 @@ def test_a_test_checkout_that_is_expired_forged_or_someone_elses_is_refused(
     session, test_mode, ann, raffle, app_db
 ):
     bob = add_user(session, "bob@example.com")
-    anns = membership.start_checkout(session, ann).split("session=", 1)[1]
-    stale_url = membership.start_checkout(session, ann, now=utcnow() - timedelta(hours=2))
+    anns = membership.start_checkout(ann.id).split("session=", 1)[1]
+    stale_url = membership.start_checkout(ann.id, now=utcnow() - timedelta(hours=2))
     stale = stale_url.split("session=", 1)[1]
     prefix, _, _signature = anns.rpartition("_")
     forged = f"{prefix}_{'0' * 32}"
@@ -162,11 +164,11 @@ def test_a_test_checkout_that_is_expired_forged_or_someone_elses_is_refused(
 
 def test_the_test_portal_needs_a_membership(session, test_mode, ann, raffle):
     with pytest.raises(UserError, match="no membership to manage"):
-        membership.portal_url(session, ann, "/dashboard")
+        membership.portal_url(ann.id, "/dashboard")
 
     join_in_test_mode(session, ann)
 
-    assert membership.portal_url(session, ann, "/dashboard") == "/membership/test-portal"
+    assert membership.portal_url(ann.id, "/dashboard") == "/membership/test-portal"
 
 
 def test_a_suspended_account_cannot_join(session, test_mode, ann):
@@ -174,7 +176,7 @@ def test_a_suspended_account_cannot_join(session, test_mode, ann):
     session.commit()
 
     with pytest.raises(NotAllowed):
-        membership.start_checkout(session, ann)
+        membership.start_checkout(ann.id)
 
 
 # ---- real Stripe keys, against a fake Stripe ----------------------------------------------------
@@ -268,7 +270,7 @@ def test_with_stripe_keys_the_join_button_opens_a_subscription_checkout(
 ):
     fake_stripe.start()
 
-    url = membership.start_checkout(session, ann)
+    url = membership.start_checkout(ann.id)
 
     assert url == "https://checkout.stripe.test/c/pay/cs_test_fake"
     [request] = fake_stripe.requests
@@ -295,7 +297,7 @@ def test_a_returning_member_checks_out_as_the_same_stripe_customer(
     session.commit()
     fake_stripe.start()
 
-    membership.start_checkout(session, ann)
+    membership.start_checkout(ann.id)
 
     form = fake_stripe.requests[0]["form"]
     assert form["customer"] == "cus_1" and "customer_email" not in form
@@ -310,7 +312,7 @@ def test_manage_membership_opens_the_stripe_portal_for_the_members_customer(
     session.commit()
     fake_stripe.start()
 
-    url = membership.portal_url(session, ann, "/dashboard")
+    url = membership.portal_url(ann.id, "/dashboard")
 
     assert url == "https://billing.stripe.test/p/session/bps_fake"
     [request] = fake_stripe.requests
@@ -322,7 +324,7 @@ def test_with_stripe_down_the_member_is_told_nothing_was_charged(
     session, live_mode, fake_stripe, ann
 ):
     with pytest.raises(UserError) as refused:
-        membership.start_checkout(session, ann)
+        membership.start_checkout(ann.id)
 
     assert refused.value.message == PAYMENTS_UNAVAILABLE
 
@@ -334,7 +336,7 @@ def test_when_stripe_refuses_the_request_the_member_is_told_nothing_was_charged(
     fake_stripe.start()
 
     with pytest.raises(UserError) as refused:
-        membership.start_checkout(session, ann)
+        membership.start_checkout(ann.id)
 
     assert refused.value.message == PAYMENTS_UNAVAILABLE
     assert len(fake_stripe.requests) == 1
@@ -346,3 +348,37 @@ def test_with_stripe_keys_test_payments_are_refused(session, live_mode, ann, raf
     with pytest.raises(NotAllowed):
         membership.cancel_in_test_mode(ann)
     assert event_count(app_db) == 0
+
+
+def test_joining_holds_no_database_lock_while_stripe_thinks(settings_env, app_db, ann):
+    """On SQLite a unit of work holds the one write lock: the checkout must be asked for after
+    it, or every write of the app would wait on Stripe. Proved by order: a write completes while
+    Stripe still holds its answer."""
+    if app_db.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL locks rows, not the database: this is about SQLite's one writer")
+    with HeldStripe().running() as stripe:
+        settings_env(
+            STRIPE_SECRET_KEY="sk_test_x",
+            STRIPE_WEBHOOK_SECRET="whsec_x",
+            STRIPE_MEMBERSHIP_PRICE_ID="price_123",
+            STRIPE_API_BASE=stripe.url,
+        )
+        held = stripe.hold("POST /v1/checkout/sessions")
+        joining = threading.Thread(target=lambda: membership.start_checkout(ann.id))
+        joining.start()
+        try:
+            assert held.arrived.wait(10), "the join never asked Stripe"
+            wrote = threading.Event()
+
+            def write() -> None:
+                with db.session_scope() as s:
+                    s.add(Membership(user_id=ann.id, status=MembershipStatus.LAPSED))
+                wrote.set()
+
+            writer = threading.Thread(target=write)
+            writer.start()
+            assert wrote.wait(10), "a write waited on the join's call to Stripe"
+            assert not held.released
+        finally:
+            held.release()
+            joining.join(timeout=30)

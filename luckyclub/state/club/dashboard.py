@@ -265,7 +265,8 @@ class DashboardState(SessionState):
     def join_club(self):
         try:
             with session_scope() as s:
-                url = membership.start_checkout(s, self._require_user(s))
+                user_id = id_of(self._require_user(s))
+            url = membership.start_checkout(user_id)  # Stripe is asked outside the unit of work
         except UserError as exc:
             self.error = exc.message
             return
@@ -275,10 +276,8 @@ class DashboardState(SessionState):
     def manage_membership(self):
         try:
             with session_scope() as s:
-                user = self._require_user(s)
-                url = membership.portal_url(
-                    s, user, return_url=f"{get_settings().app_url}{routes.DASHBOARD}"
-                )
+                user_id = id_of(self._require_user(s))
+            url = membership.portal_url(user_id, f"{get_settings().app_url}{routes.DASHBOARD}")
         except UserError as exc:
             self.error = exc.message
             return
