@@ -52,13 +52,13 @@ class Room:
     """Tabs of this process that show the same thing, and how to load it.
 
     `load()` gives the values every tab of the room shows (the names of vars of `state`, the page
-    state holding them); `refresh`, when set, replaces the plain load-and-write (the live draw's
-    reveal writes in steps)."""
+    state holding them), written to them all on a change; a room that writes in steps (the live
+    draw's reveal) gives `refresh` instead."""
 
     key: str
     topics: frozenset[str]
     state: type[rx.State]
-    load: Callable[[], Awaitable[Values]]
+    load: Callable[[], Awaitable[Values]] | None = None
     refresh: Callable[[rx.App, Room], Awaitable[None]] | None = None
     tabs: set[str] = field(default_factory=set)  # the client tokens of its open tabs
     shown: Values = field(default_factory=dict)  # what it last wrote, for a tab that joins later
@@ -234,7 +234,7 @@ class FanOut:
                 try:
                     if room.refresh is not None:
                         await room.refresh(self.app, room)
-                    else:
+                    elif room.load is not None:
                         await write(self.app, room, await room.load())
                 except Exception:  # noqa: BLE001 - the page reloads on the next change
                     log.exception("Could not refresh the room %s", key)

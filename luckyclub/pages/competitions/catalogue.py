@@ -40,18 +40,18 @@ def _cards(tab: str) -> list[CompetitionCard]:
         return [card_view(c) for c in public.cards(s, tab)]
 
 
+async def load_tab(tab: str) -> live.Values:
+    """What one tab of the list shows, the same for every visitor (times in UTC)."""
+    return {"cards": await run_in_thread(lambda: _cards(tab))}
+
+
 def room_of(tab: str) -> live.Room:
-    """The visitors of one tab of the list in this process: its cards, the same for every visitor
-    (times in UTC), loaded once per change."""
-
-    async def load() -> live.Values:
-        return {"cards": await run_in_thread(lambda: _cards(tab))}
-
+    """The visitors of one tab of the list in this process, its cards loaded once per change."""
     return live.Room(
         key=f"{changes.COMPETITIONS}:{tab}",
         topics=frozenset({changes.COMPETITIONS}),
         state=CompetitionListState,
-        load=load,
+        load=lambda: load_tab(tab),
     )
 
 
@@ -71,7 +71,7 @@ class CompetitionListState(SessionState):
             self.cards = room.shown["cards"]
             live.refresh_soon(room.key)  # a competition may have gone on sale or closed since
         else:
-            values = await room.load()
+            values = await load_tab(tab)
             room.shown.update(values)
             live.show(self, values)
         self.loaded = True

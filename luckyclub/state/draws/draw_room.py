@@ -76,7 +76,6 @@ def open_room(state: rx.State, view: draw_public.DrawView, topics: tuple[str, ..
         key=room_key(view.id),
         topics=frozenset(topics),
         state=type(state),
-        load=_never,
         refresh=_refresher(view.id),
     )
     room = live.join(state, fresh)
@@ -89,10 +88,6 @@ def open_room(state: rx.State, view: draw_public.DrawView, topics: tuple[str, ..
         shown |= _final(view)
     room.shown.update(shown)
     return shown
-
-
-async def _never() -> live.Values:
-    raise NotImplementedError("the draw's room refreshes through refresh_room")
 
 
 def _refresher(draw_id: int):
