@@ -30,6 +30,13 @@ COMPETITION_RULES = "/competitions/rules"
 ADMIN_COMPETITIONS = "/admin/competitions"
 ADMIN_COMPETITION = "/admin/competitions/[competition_id]"
 ADMIN_TICKETS = "/admin/tickets"
+LISTS = "/lists"
+LIST = "/lists/[list_id]"
+LIST_EDITOR = "/lists/[list_id]/edit"
+MY_SIGNUPS = "/my-signups"
+OFFER = "/offers/[token]"  # a pending signup's Accept/Decline page: the link in its email
+FAMILY = "/family"
+ADMIN_LISTS = "/admin/lists"
 TEST_CHECKOUT = "/membership/test-checkout"
 TEST_PORTAL = "/membership/test-portal"
 
@@ -128,3 +135,20 @@ def tickets_export(competition_id: int) -> str:
 
 def winner_media(winner_id: int) -> str:
     return f"/api/winners/{winner_id}/media"
+
+
+def list_page(list_id: int) -> str:
+    """A signup list's public page: its share link."""
+    return f"/lists/{list_id}"
+
+
+def list_editor(list_id: int) -> str:
+    return f"/lists/{list_id}/edit"
+
+
+def offer_page(token: str) -> str:
+    return f"/offers/{token}"
+
+
+def list_export(list_id: int) -> str:
+    return f"/api/lists/{list_id}/signups.csv"

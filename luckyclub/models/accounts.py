@@ -87,14 +87,16 @@ class LoginThrottle(SQLModel, table=True):
 
 
 class ScopedRole(StrEnum):
-    """Roles over one thing, granted by a platform admin (who holds every role everywhere).
-    Signup lists will add an editor role over a list."""
+    """Roles over one thing, granted by a platform admin (who holds every role everywhere), or
+    by a list's creator (its editors)."""
 
     MODERATOR = "moderator"  # of a program: runs its raffles and grants entries in them
+    EDITOR = "editor"  # of a signup list: edits it, sees its signups, runs it as its creator does
 
 
 class Scope(StrEnum):
     PROGRAM = "program"
+    LIST = "list"  # a signup list
 
 
 class RoleGrant(SQLModel, table=True):

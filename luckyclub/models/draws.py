@@ -76,6 +76,9 @@ class Draw(SQLModel, table=True):
     actor_id: int | None = Field(default=None, foreign_key="app_user.id")
     reason: str | None = Field(default=None, max_length=500)  # override or void reason
     result: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))  # JSON
+    # The engine's parameters as frozen at close, for pools whose terms live in their source and
+    # may change until then (a signup lottery's elements, spots and groups); JSON, else None.
+    parameters: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
     drawn_at: datetime | None = timestamp_field(nullable=True)
     created_at: datetime = created_at_field()
 
@@ -113,6 +116,7 @@ class DrawWinner(SQLModel, table=True):
     ticket: int | None = Field(default=None, sa_type=sa.BigInteger)
     entrant_ref: str = Field(max_length=64)
     user_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
+    element: str | None = Field(default=None, max_length=200)  # a lottery's: the spot's element
     status: str = Field(default=WinnerStatus.NOTIFIED, max_length=16)
     replaced_reason: str | None = Field(default=None, max_length=500)
     contacted_at: datetime | None = timestamp_field(nullable=True)

@@ -66,6 +66,12 @@ def competition(competition_id: int) -> str:
     return f"competition:{competition_id}"
 
 
+def signup_list(list_id: int) -> str:
+    """One signup list's pages (its page, its editor): elements, signups, entries, waitlists and
+    its lottery's phase."""
+    return f"list:{list_id}"
+
+
 def draw(draw_id: int) -> str:
     """One draw's pages (/draws/<id>, /live/<id>): its status, result and winners."""
     return f"draw:{draw_id}"
