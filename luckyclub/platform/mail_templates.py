@@ -212,6 +212,13 @@ TEMPLATES: dict[str, Callable[..., EmailContent]] = {
 }
 
 
+def register(name: str, write: Callable[..., EmailContent]) -> None:
+    """Add a mode's own template (signup lists keep theirs in lotteries/emails.py)."""
+    if name in TEMPLATES and TEMPLATES[name] is not write:
+        raise ValueError(f"Email template {name!r} is already registered")
+    TEMPLATES[name] = write
+
+
 def render(template: str, *, app_url: str, **context: str) -> RenderedEmail:
     """The subject, plain text and HTML of a named template; unknown names raise ValueError."""
     try:

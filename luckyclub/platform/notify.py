@@ -27,8 +27,18 @@ COMPETITION_ENTERED = "Competition Entered"
 WINNER_ANNOUNCEMENT = "Winner Announcement"
 PRIZE_DELIVERED = "Prize Delivered"
 ORDER_REFUNDED = "Order Refunded"  # ours: the buyer's money went back (sold out, cancelled, admin)
+# Signup lists (ours): a spot offered (a lottery win, a waitlist offer), an offer lapsed, a
+# signup removed by the list's creator, a lottery's result (to entrants and to the creator).
+SPOT_OFFERED = "Spot Offered"
+OFFER_EXPIRED = "Offer Expired"
+SIGNUP_REMOVED = "Signup Removed"
+LOTTERY_RESULT = "Lottery Result"
 EVENTS = frozenset(
     {
+        SPOT_OFFERED,
+        OFFER_EXPIRED,
+        SIGNUP_REMOVED,
+        LOTTERY_RESULT,
         CHECKOUT_STARTED,
         ORDER_PLACED,
         COMPETITION_ENTERED,
