@@ -256,6 +256,26 @@ def test_a_lottery_proof_with_groups_that_break_the_rules_is_refused(lottery_pro
     assert reason in difference
 
 
+def test_the_verify_command_checks_a_lottery_proof_file_and_an_entrants_lines(
+    lottery_proof, tmp_path, capsys
+):
+    from luckyclub import cli
+
+    good, bad = tmp_path / "lottery.json", tmp_path / "tampered.json"
+    good.write_text(json.dumps(lottery_proof))
+    assert cli.main(["verify", str(good), "--ref", "c", "--entries", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "c entered 'Sat', 'Sun'" in out
+    assert "verified: luckyclub-draw-v1, drand round 1000, 2 result(s) re-run" in out
+
+    sun = lottery_proof["result"]["elements"][1]
+    sun["waitlist"] = sun["waitlist"][::-1]
+    bad.write_text(json.dumps(lottery_proof))
+    assert cli.main(["verify", str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert "not verified" in out and "element 'Sun' waitlist position 1 differs" in out
+
+
 # The rules docs/fairness.md states for independent verifiers ("Exact rules").
 
 
