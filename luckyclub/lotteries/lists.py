@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 
 from luckyclub.core.errors import NotAllowed, UserError
 from luckyclub.core.words import count, when_in_full
-from luckyclub.lotteries import phase
+from luckyclub.lotteries import phase, views
 from luckyclub.models import (
     DrawStatus,
     ListElement,
@@ -631,6 +631,29 @@ def _accounts_by_email(session: Session, emails: Iterable[str], *, but: User | N
     if len(found) > MAX_EDITORS:
         raise UserError(f"A list can have up to {MAX_EDITORS} editors.", field="editors")
     return list(found.values())
+
+
+# ---- what the pages show (built in lotteries/views.py) -----------------------------------------
+
+
+def visible_lists(session: Session, user: User | None) -> list[views.ListSummary]:
+    return views.visible_lists(session, user)
+
+
+def list_view(
+    session: Session, list_id: int, viewer: User | None, now: datetime | None = None
+) -> views.ListView:
+    return views.list_view(session, list_id, viewer, now)
+
+
+def editor_view(
+    session: Session, editor: User | None, list_id: int, now: datetime | None = None
+) -> views.EditorView:
+    return views.editor_view(session, editor, list_id, now)
+
+
+def admin_lists(session: Session, admin: User) -> list[views.AdminListRow]:
+    return views.admin_lists(session, admin)
 
 
 # ---- checking what a form sent -----------------------------------------------------------------
