@@ -40,9 +40,14 @@ if phase.MODE not in draws._pools:
     draws.register_pool(phase.MODE, _StandInLotteryPool())  # type: ignore[arg-type]
 
 
-def add_person(session: Session, email: str, timezone: str = "Europe/London", **fields) -> User:
-    user = add_user(session, email, **fields)
+def add_person(
+    session: Session, email: str, timezone: str = "Europe/London", role: str = "member", **fields
+) -> User:
+    """A committed account in `timezone`; `fields` set on it (display_name, banned_at, …)."""
+    user = add_user(session, email, role)
     user.timezone = timezone
+    for name, value in fields.items():
+        setattr(user, name, value)
     session.add(user)
     session.commit()
     return user
