@@ -1,6 +1,7 @@
 """Signup lists: making and editing them (their elements, options, lottery time and extra
 editors), who may, and the order and names of their elements that pages, emails and the lottery
-share. What pages show of a list is in lotteries/views.py.
+share. What the forms send is checked in lotteries/forms.py; what pages show of a list is built in
+lotteries/views.py.
 
 Every unit of work that changes a list's signups, waitlists or spots locks the list's row first
 (`lock_list`): spots are counted per element but the per-member limit across the whole list, so
@@ -9,11 +10,9 @@ the list is the one thing to hold while either is checked. Several lists are loc
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from collections.abc import Iterable
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import func
@@ -21,7 +20,13 @@ from sqlmodel import Session, col, select
 
 from luckyclub.core.errors import NotAllowed, UserError
 from luckyclub.core.words import count, when_in_full
-from luckyclub.lotteries import phase, views
+from luckyclub.lotteries import forms, phase, views
+from luckyclub.lotteries.forms import LOTTERY_TOO_SOON as LOTTERY_TOO_SOON  # lists.<name> too
+from luckyclub.lotteries.forms import ElementEdit as ElementEdit
+from luckyclub.lotteries.forms import ListEdit as ListEdit
+from luckyclub.lotteries.forms import NewElement as NewElement
+from luckyclub.lotteries.forms import NewList as NewList
+from luckyclub.lotteries.forms import lottery_time as lottery_time
 from luckyclub.models import (
     DrawStatus,
     ListElement,
@@ -40,98 +45,11 @@ from luckyclub.models import (
 from luckyclub.platform import accounts, audit, changes, draws, roles
 from luckyclub.platform.permissions import require_admin
 
-LOTTERY_TOO_SOON = "Lottery time must be at least 1 hour from now"
-LOTTERY_AHEAD = timedelta(hours=1)
-MAX_ELEMENTS = 2000
-MAX_SPOTS = 10_000
-MAX_LIMIT = 1000
 MAX_EDITORS = 20
 GONE = "That list no longer exists."
 
 
-# ---- what a form sends -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class NewElement:
-    """An event (a date, maybe a time "HH:MM" in the list's timezone, maybe a place; a name is
-    optional) or an item (a name). Text as the form sent it, or typed values."""
-
-    name: str = ""
-    event_date: date | str | None = None  # "2027-03-15"
-    event_time: time | str | None = None  # "10:00"
-    place: str = ""
-    spots: int | str = 1
-
-
-@dataclass(frozen=True)
-class ElementEdit(NewElement):
-    """An element's new details (every field, as the edit form holds them)."""
-
-
-@dataclass(frozen=True)
-class NewList:
-    title: str
-    kind: str = ListKind.EVENTS
-    elements: Sequence[NewElement] = ()
-    description: str = ""
-    per_member_limit: int | str | None = None  # None or "" for no limit
-    waitlist: bool = False
-    families_together: bool = False  # lottery lists only
-    is_lottery: bool = False  # for good: never changes after creation
-    lottery_local: str = ""  # "2027-03-15T15:00" in the creator's timezone
-    editors: Sequence[str] = ()  # emails of accounts that may edit it too
-
-
-@dataclass(frozen=True)
-class ListEdit:
-    """A list's options after creation (its kind and whether it is a lottery never change)."""
-
-    title: str
-    description: str = ""
-    per_member_limit: int | str | None = None
-    waitlist: bool = False
-    families_together: bool = False
-
-
 # ---- lottery time ------------------------------------------------------------------------------
-
-
-def lottery_time(local: str, zone: str, now: datetime) -> datetime:
-    """The UTC moment of a lottery time typed as a wall clock in `zone` ("2027-03-15T15:00"),
-    at least 1 hour after `now`. A time the zone skips (clocks go forward) or has twice (clocks go
-    back) is refused with a sentence naming it, rather than guessed."""
-    try:
-        tz = ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UserError("Choose your timezone on your profile first.", field="timezone") from None
-    try:
-        wall = datetime.fromisoformat((local or "").strip())
-    except ValueError:
-        wall = None
-    if wall is None or wall.tzinfo is not None:
-        raise UserError(
-            "Give the lottery time as a day and a time, like 2027-03-15T15:00.",
-            field="lottery_local",
-        )
-    wall = wall.replace(second=0, microsecond=0)
-    earlier, later = wall.replace(tzinfo=tz, fold=0), wall.replace(tzinfo=tz, fold=1)
-    if earlier.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != wall:
-        raise UserError(
-            f"{when_in_full(wall)} does not exist in {zone} (the clocks go forward that night). "
-            "Choose another time.",
-            field="lottery_local",
-        )
-    if earlier.utcoffset() != later.utcoffset():
-        raise UserError(
-            f"{when_in_full(wall)} happens twice in {zone} (the clocks go back that night): "
-            "choose a time outside that hour.",
-            field="lottery_local",
-        )
-    moment = earlier.astimezone(UTC)
-    if moment < now + LOTTERY_AHEAD:
-        raise UserError(LOTTERY_TOO_SOON, field="lottery_local")
-    return moment
 
 
 def lottery_local(signup_list: SignupList) -> str:
@@ -277,18 +195,18 @@ def create(session: Session, user: User, new: NewList, now: datetime | None = No
     kind = new.kind if new.kind in set(ListKind) else None
     if kind is None:
         raise UserError("Choose what the list holds: events or items.", field="kind")
-    title, description = _checked_text(new.title, new.description)
+    title, description = forms.checked_text(new.title, new.description)
     if not new.elements:
         raise UserError("Add at least one event or item.", field="elements")
-    if len(new.elements) > MAX_ELEMENTS:
-        raise UserError(f"A list can hold up to {MAX_ELEMENTS:,} elements.", field="elements")
+    if len(new.elements) > forms.MAX_ELEMENTS:
+        raise UserError(f"A list can hold up to {forms.MAX_ELEMENTS:,} elements.", field="elements")
     elements = [
-        _checked_element(kind, element, prefix=f"Element {n}: ", field=f"elements.{n - 1}.")
+        forms.checked_element(kind, element, prefix=f"Element {n}: ", field=f"elements.{n - 1}.")
         for n, element in enumerate(new.elements, start=1)
     ]
-    limit = _checked_limit(new.per_member_limit)
+    limit = forms.checked_limit(new.per_member_limit)
     zone = user.timezone or "UTC"
-    lottery_at = lottery_time(new.lottery_local, zone, now) if new.is_lottery else None
+    lottery_at = forms.lottery_time(new.lottery_local, zone, now) if new.is_lottery else None
     editors = _accounts_by_email(session, new.editors, but=user)
     signup_list = SignupList(
         creator_id=id_of(user),
@@ -329,7 +247,7 @@ def update(
 
     now = now or utcnow()
     signup_list, user = editable(session, user, list_id, now)
-    title, description = _checked_text(edit.title, edit.description)
+    title, description = forms.checked_text(edit.title, edit.description)
     together = bool(edit.families_together) and signup_list.is_lottery
     if (
         together != signup_list.families_together
@@ -342,7 +260,7 @@ def update(
     new = {
         "title": title,
         "description": description,
-        "per_member_limit": _checked_limit(edit.per_member_limit),
+        "per_member_limit": forms.checked_limit(edit.per_member_limit),
         "waitlist": bool(edit.waitlist),
         "families_together": together,
     }
@@ -380,7 +298,7 @@ def set_lottery_time(
         raise UserError("This list has no lottery: it is first come, first served.")
     if phase.phase_of(session, signup_list, now) != phase.LotteryPhase.OPEN:
         raise UserError("The lottery has run already: its time cannot change.")
-    moment = lottery_time(local, signup_list.timezone, now)
+    moment = forms.lottery_time(local, signup_list.timezone, now)
     if moment == signup_list.lottery_at:
         return signup_list
     before = when_in_full(signup_list.lottery_at, signup_list.timezone)
@@ -500,9 +418,9 @@ def add_element(
     held = session.exec(
         select(func.count()).select_from(ListElement).where(ListElement.list_id == list_id)
     ).one()
-    if held >= MAX_ELEMENTS:
-        raise UserError(f"A list can hold up to {MAX_ELEMENTS:,} elements.")
-    fields = _checked_element(signup_list.kind, new)
+    if held >= forms.MAX_ELEMENTS:
+        raise UserError(f"A list can hold up to {forms.MAX_ELEMENTS:,} elements.")
+    fields = forms.checked_element(signup_list.kind, new)
     element = ListElement(list_id=list_id, created_at=now, **fields)
     session.add(element)
     session.flush()
@@ -522,7 +440,7 @@ def update_element(
     now = now or utcnow()
     element = _element(session, element_id)
     signup_list, user = editable(session, user, element.list_id, now)
-    fields = _checked_element(signup_list.kind, edit)
+    fields = forms.checked_element(signup_list.kind, edit)
     taken = signups.taken(session, element_id)
     if fields["spots"] < taken:
         raise UserError(
@@ -654,98 +572,6 @@ def editor_view(
 
 def admin_lists(session: Session, admin: User) -> list[views.AdminListRow]:
     return views.admin_lists(session, admin)
-
-
-# ---- checking what a form sent -----------------------------------------------------------------
-
-
-def _checked_text(title: str, description: str) -> tuple[str, str]:
-    title = " ".join((title or "").split())
-    if not 3 <= len(title) <= 160:
-        raise UserError("Give the list a title of 3 to 160 characters.", field="title")
-    description = (description or "").strip()
-    if len(description) > 4000:
-        raise UserError("Keep the description under 4,000 characters.", field="description")
-    return title, description
-
-
-def _checked_limit(value: int | str | None) -> int | None:
-    if value is None or str(value).strip() == "":
-        return None
-    number = _whole(value)
-    if number is None or not 1 <= number <= MAX_LIMIT:
-        raise UserError(
-            f"The limit per family member is a whole number from 1 to {MAX_LIMIT}, or empty for "
-            "no limit.",
-            field="per_member_limit",
-        )
-    return number
-
-
-@dataclass(frozen=True)
-class _Details:
-    """An element's checked details, as its row holds them."""
-
-    name: str
-    event_date: date | None
-    event_time: time | None
-    place: str
-    spots: int
-
-
-def _checked_element(
-    kind: str, element: NewElement, *, prefix: str = "", field: str = ""
-) -> dict[str, Any]:
-    def refuse(message: str, name: str) -> UserError:
-        return UserError(prefix + message, field=field + name)
-
-    name = " ".join((element.name or "").split())
-    place = " ".join((element.place or "").split())
-    if len(name) > 160:
-        raise refuse("Keep the name under 160 characters.", "name")
-    if len(place) > 160:
-        raise refuse("Keep the place under 160 characters.", "place")
-    spots = _whole(element.spots)
-    if spots is None or not 1 <= spots <= MAX_SPOTS:
-        raise refuse(f"Spots is a whole number from 1 to {MAX_SPOTS:,}.", "spots")
-    if kind == ListKind.ITEMS:
-        if not name:
-            raise refuse("Give the item a name.", "name")
-        return asdict(_Details(name, None, None, "", spots))
-    day = _day(element.event_date)
-    if day is None:
-        raise refuse("Give the event's date, like 2027-03-15.", "event_date")
-    try:
-        at = _clock(element.event_time)
-    except ValueError:
-        raise refuse("Give the event's time like 18:30, or leave it empty.", "event_time") from None
-    return asdict(_Details(name, day, at, place, spots))
-
-
-def _whole(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    text = str(value or "").strip()
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
-
-
-def _day(value: date | str | None) -> date | None:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat((value or "").strip())
-    except ValueError:
-        return None
-
-
-def _clock(value: time | str | None) -> time | None:
-    """A time of day, or None for none; ValueError for text that is not one."""
-    if isinstance(value, time) or value is None:
-        return value
-    text = value.strip()
-    return time.fromisoformat(text).replace(second=0, microsecond=0, tzinfo=None) if text else None
 
 
 # ---- helpers for the units of work -------------------------------------------------------------

@@ -20,7 +20,8 @@ from luckyclub.core import routes
 from luckyclub.core.errors import NotAllowed, UserError
 from luckyclub.core.settings import get_settings
 from luckyclub.core.words import when_in_full
-from luckyclub.lotteries import emails, family, lists, phase, views  # noqa: F401 - emails: its templates
+from luckyclub.lotteries import emails, family, lists, phase  # noqa: F401 - emails: its templates
+from luckyclub.lotteries import my_signups as mine
 from luckyclub.models import (
     FamilyMember,
     ListElement,
@@ -393,14 +394,14 @@ def remove_by_editor(
 # ---- what the pages show (built in lotteries/views.py) -----------------------------------------
 
 
-def my_signups(session: Session, user: User, now: datetime | None = None) -> views.MySignups:
-    return views.my_signups(session, user, now)
+def my_signups(session: Session, user: User, now: datetime | None = None) -> mine.MySignups:
+    return mine.my_signups(session, user, now)
 
 
 def offer_view(
     session: Session, token: str, viewer: User | None, now: datetime | None = None
-) -> views.OfferView | None:
-    return views.offer_view(session, token, viewer, now)
+) -> mine.OfferView | None:
+    return mine.offer_view(session, token, viewer, now)
 
 
 # ---- helpers -----------------------------------------------------------------------------------

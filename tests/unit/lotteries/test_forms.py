@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from luckyclub.core.errors import UserError
-from luckyclub.lotteries.lists import LOTTERY_TOO_SOON, lottery_time
+from luckyclub.lotteries.forms import LOTTERY_TOO_SOON, lottery_time
 
 NOW = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)
 
