@@ -111,6 +111,8 @@ def test_a_lottery_time_must_be_an_hour_ahead_when_made_and_when_moved(session, 
 
     with pytest.raises(UserError, match="^Lottery time must be at least 1 hour from now$"):
         lists.set_lottery_time(session, ann, made.id, soon)
+    with pytest.raises(UserError, match="happens twice in Europe/London"):
+        lists.set_lottery_time(session, ann, made.id, "2099-10-25T01:30")
     later = utcnow().replace(second=0, microsecond=0) + timedelta(days=3)
     lists.set_lottery_time(session, ann, made.id, local_text(later))
     session.commit()

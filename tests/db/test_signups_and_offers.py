@@ -353,3 +353,29 @@ def test_two_offer_jobs_at_once_expire_each_offer_once(postgres, session, people
         assert [o.user_id for o in offers] == [waiters[1].id, waiters[1].id]  # the next person
         assert len(emails_to(s, waiters[0].email, "offer_expired")) == 2
         assert len(emails_to(s, waiters[1].email, "spot_offered")) == 2
+
+
+def test_each_change_is_announced_on_the_list_and_on_each_members_own_pages(session, people):
+    ann, bob, *_ = people
+    made = make_list(session, ann, items=(("Cake", 1),), waitlist=True)
+    [cake] = elements_of(session, made)
+    topics = changes_said(session)
+
+    signups.sign_up(session, ann, cake.id, self_of(session, ann).id)
+    assert topics() == {f"list:{made.id}", f"member:{ann.id}"}
+    signups.join_waitlist(session, bob, cake.id, self_of(session, bob).id)
+    assert topics() == {f"list:{made.id}", f"member:{bob.id}"}
+    signups.cancel(session, ann, signup_of(session, ann).id)  # Bob is offered the spot
+    assert topics() == {f"list:{made.id}", f"member:{ann.id}", f"member:{bob.id}"}
+
+
+def changes_said(session):
+    """What the open unit of work has announced since the last call (committing in between)."""
+
+    def said() -> set[str]:
+        pending = set(session.info.get("luckyclub.changes.pending", set()))
+        session.commit()
+        return pending
+
+    said()
+    return said
