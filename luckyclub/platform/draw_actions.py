@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from luckyclub.core import db
 from luckyclub.core.errors import UserError
-from luckyclub.draws import Winner, draw_key, round_time
+from luckyclub.draws import draw_key, round_time
 from luckyclub.draws.proof import parameters_to_dict, result_to_dict, run_draw
 from luckyclub.draws.snapshot import line_of
 from luckyclub.models import (
@@ -178,7 +178,7 @@ def override(
     return draw
 
 
-def _named_ticket(snapshot: bytes, ticket: int | str | None) -> Winner:
+def _named_ticket(snapshot: bytes, ticket: int | str | None) -> draws.Drawn:
     """The ticket an override names, found in the frozen snapshot (only an entrant can win)."""
     try:
         number = int(str(ticket).strip().lstrip("#"))
@@ -189,7 +189,7 @@ def _named_ticket(snapshot: bytes, ticket: int | str | None) -> Winner:
         raise UserError(
             f"Ticket {number} was not in the draw (not sold, or refunded).", field="ticket"
         )
-    return Winner(ticket=number, entrant=fields[1])
+    return draws.Drawn(fields[1], number)
 
 
 def _named_member(draw: Draw, snapshot: bytes, user: User) -> str:
