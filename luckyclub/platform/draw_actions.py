@@ -135,6 +135,8 @@ def override(
     now = now or utcnow()
     draw = draws.get(session, draw_id)
     pool = draws.pool_of(draw)
+    if refused := draw_kinds.of(draw.kind).no_manual_winners:
+        raise UserError(refused)
     if draw.status == DrawStatus.SCHEDULED and (why := pool.blocked(session, draw, now)):
         raise UserError(why)
     numbered = draw_kinds.of(draw.kind).numbered
@@ -215,6 +217,8 @@ def reroll(session: Session, admin: User, winner_id: int, reason: str) -> DrawWi
     if draw is None:
         raise LookupError(f"Draw {winner.draw_id} does not exist.")
     session.refresh(winner)
+    if refused := draw_kinds.of(draw.kind).no_manual_winners:
+        raise UserError(refused)
     if draw.trigger == DrawTrigger.OVERRIDE:
         raise UserError("This draw was a manual override, so it has no random stream to reroll.")
     if winner.status == WinnerStatus.REPLACED:
