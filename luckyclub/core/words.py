@@ -24,3 +24,18 @@ def when(moment: datetime | None, zone: str = PUBLIC_ZONE) -> str:
     if moment is None:
         return ""
     return moment.astimezone(ZoneInfo(zone)).strftime("%d %b %Y, %H:%M %Z")
+
+
+def when_in_full(moment: datetime | None, zone: str = PUBLIC_ZONE) -> str:
+    """ "15 March 2027 at 15:00 GMT": a moment people plan around (a lottery's time, an offer's
+    deadline), with the zone's abbreviation on that date (GMT in winter, BST in summer).
+
+    A naive datetime is a wall-clock time already in its zone and is written without one
+    ("28 March 2027 at 01:30"), for sentences that name the zone themselves.
+    """
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        return f"{moment.day} {moment:%B %Y at %H:%M}"
+    local = moment.astimezone(ZoneInfo(zone))
+    return f"{local.day} {local:%B %Y at %H:%M %Z}"
