@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import func, insert
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from luckyclub.core import db, routes
@@ -311,10 +311,8 @@ def _record(
 
 
 def _insert(session: Session, model: type[Signup] | type[WaitlistEntry], rows: list[dict]) -> None:
-    """Many rows in one executemany of a Core INSERT (the ORM's unit of work takes many times
-    longer for tens of thousands of rows)."""
-    if rows:
-        session.execute(insert(table_of(model)), rows)
+    """Tens of thousands of rows at once (the ORM's unit of work takes many times longer)."""
+    db.insert_rows(session, table_of(model), rows)
 
 
 def _email_entrants(
