@@ -60,7 +60,7 @@ def seed_demo(args: argparse.Namespace) -> int:
         admin, _ = members.create_or_promote_admin(
             s, email=DEMO_ADMIN, password=admin_password, display_name="Demo Admin"
         )
-        accounts.register(
+        member = accounts.register(
             s,
             email=DEMO_MEMBER,
             password=member_password,
@@ -71,6 +71,8 @@ def seed_demo(args: argparse.Namespace) -> int:
             verified=True,
         )
         _demo_competitions(s, admin)
+        if member is not None:
+            _demo_lists(s, member)
     lines = (
         "Demo accounts (for trying LuckyClub locally — change or remove them before going live):\n"
         f"  admin   {DEMO_ADMIN}   password: {admin_password}\n"
@@ -140,6 +142,57 @@ def _demo_competitions(s, admin) -> None:
         )
         catalogue.activate(s, admin, competition_id, now=now - timedelta(days=3))
         catalogue.set_featured(s, admin, competition_id, featured)
+
+
+def _demo_lists(s, creator) -> None:
+    """A first-come list and a lottery list of the demo member's, made through their own service
+    calls (times in their timezone)."""
+    from datetime import timedelta
+
+    from luckyclub.lotteries import lists
+    from luckyclub.lotteries.forms import NewElement, NewList
+    from luckyclub.models import ListKind, utcnow
+
+    lists.create(
+        s,
+        creator,
+        NewList(
+            title="Summer fair bake sale",
+            kind=ListKind.ITEMS,
+            description="Bring something baked for the stall; one item per person, please.",
+            elements=[
+                NewElement(name="Lemon drizzle cake", spots=2),
+                NewElement(name="Flapjacks (a tray)", spots=3),
+                NewElement(name="Scones with jam", spots=2),
+            ],
+            per_member_limit=1,
+            waitlist=True,
+        ),
+    )
+    week = (utcnow() + timedelta(days=7)).date()
+    lists.create(
+        s,
+        creator,
+        NewList(
+            title="Swimming lessons: spring term",
+            kind=ListKind.EVENTS,
+            description="Places are drawn by lottery so everyone has the same chance.",
+            elements=[
+                NewElement(
+                    name="Beginners",
+                    event_date=week + timedelta(days=d),
+                    spots=spots,
+                    event_time="10:00",
+                    place="Town pool",
+                )
+                for d, spots in ((7, 4), (14, 4), (21, 4))
+            ],
+            per_member_limit=2,
+            waitlist=True,
+            is_lottery=True,
+            lottery_local=f"{week:%Y-%m-%d}T18:00",
+        ),
+    )
 
 
 def _demo_picture(title: str, colour: str) -> bytes:

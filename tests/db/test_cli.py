@@ -7,6 +7,7 @@ from sqlmodel import select
 from luckyclub import cli
 from luckyclub.competitions import catalogue
 from luckyclub.core import security
+from luckyclub.lotteries import lists
 from luckyclub.models import OutboxMessage, Role, User
 
 
@@ -74,6 +75,11 @@ def test_seed_demo_loads_two_accounts_once_and_prints_their_passwords(
     assert users[cli.DEMO_MEMBER].email_verified_at is not None
     mailed = session.exec(select(OutboxMessage.template, OutboxMessage.to_address)).all()
     assert ("verify_email", cli.DEMO_MEMBER) not in mailed  # verified already: nothing to confirm
+    demo_lists = lists.visible_lists(session, users[cli.DEMO_MEMBER])
+    assert sorted((row.title, row.is_lottery) for row in demo_lists) == [
+        ("Summer fair bake sale", False),
+        ("Swimming lessons: spring term", True),
+    ]
 
 
 def test_ledger_rebuild_cache_recomputes_balances_from_the_rows(app_db, session, capsys):
