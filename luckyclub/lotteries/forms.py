@@ -4,6 +4,7 @@ wall clock in a timezone. Pure: no database. (lists.py re-exports them under its
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -109,8 +110,17 @@ def lottery_time(local: str, zone: str, now: datetime) -> datetime:
 # ---- checking what a form sent -----------------------------------------------------------------
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def one_line(text: str | None) -> str:
+    """A name as one line: control characters (which a snapshot line cannot hold: an element's
+    name is written into its lottery's snapshot) and runs of spaces become one space."""
+    return " ".join(_CONTROL.sub(" ", text or "").split())
+
+
 def checked_text(title: str, description: str) -> tuple[str, str]:
-    title = " ".join((title or "").split())
+    title = one_line(title)
     if not 3 <= len(title) <= 160:
         raise UserError("Give the list a title of 3 to 160 characters.", field="title")
     description = (description or "").strip()
@@ -149,8 +159,8 @@ def checked_element(
     def refuse(message: str, name: str) -> UserError:
         return UserError(prefix + message, field=field + name)
 
-    name = " ".join((element.name or "").split())
-    place = " ".join((element.place or "").split())
+    name = one_line(element.name)
+    place = one_line(element.place)
     if len(name) > 160:
         raise refuse("Keep the name under 160 characters.", "name")
     if len(place) > 160:

@@ -70,3 +70,13 @@ def test_anything_but_a_day_and_a_time_is_refused(text):
 
 def test_an_unknown_zone_is_refused():
     assert refusal("2027-03-15T15:00", "Mars/Olympus").field == "timezone"
+
+
+def test_names_become_one_line_a_snapshot_can_hold():
+    from luckyclub.draws.snapshot import valid_field
+    from luckyclub.lotteries.forms import NewElement, checked_element
+
+    checked = checked_element("items", NewElement(name="Cake\x00 for\x1b\tfour\x7f", spots=2))
+
+    assert checked["name"] == "Cake for four"
+    assert valid_field(checked["name"])
