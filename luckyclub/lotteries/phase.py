@@ -10,7 +10,7 @@ from enum import StrEnum
 from sqlmodel import Session
 
 from luckyclub.core.errors import UserError
-from luckyclub.models import Draw, DrawStatus, SignupList, id_of, utcnow
+from luckyclub.models import Draw, DrawStatus, ListStatus, SignupList, id_of, utcnow
 from luckyclub.platform import draws
 
 MODE = "lottery"  # the draw lifecycle's mode: a list's lottery is the pool ("lottery", list id)
@@ -39,8 +39,10 @@ def phase_of(
         return LotteryPhase.OPEN
     if draw.status in (DrawStatus.DRAWN, DrawStatus.VOID):
         return LotteryPhase.DONE
-    if draw.status == DrawStatus.SCHEDULED and (now or utcnow()) < draw.draw_at:
-        return LotteryPhase.OPEN
+    if draw.status == DrawStatus.SCHEDULED and (
+        signup_list.status != ListStatus.OPEN or (now or utcnow()) < draw.draw_at
+    ):
+        return LotteryPhase.OPEN  # a closed or stopped list's lottery waits until it reopens
     return LotteryPhase.RUNNING
 
 

@@ -27,6 +27,7 @@ from luckyclub.models import (
     Draw,
     DrawWinner,
     FamilyMember,
+    ListStatus,
     LotteryEntry,
     Signup,
     SignupList,
@@ -62,8 +63,11 @@ class LotteryPool:
         return members, entries
 
     def blocked(self, session: Session, draw: Draw, now: datetime) -> str | None:
-        if session.get(SignupList, draw.source_id) is None:
+        signup_list = session.get(SignupList, draw.source_id)
+        if signup_list is None:
             return "The list was deleted, so its lottery has nothing to draw."
+        if signup_list.status != ListStatus.OPEN:
+            return f"The list is {signup_list.status}: its lottery runs once it is reopened."
         return None
 
     def freeze(self, session: Session, draw: Draw, now: datetime) -> bytes:

@@ -448,6 +448,8 @@ def _banner(signup_list: SignupList, current: LotteryPhase) -> str:
     if signup_list.status != ListStatus.CLOSED:
         closed = ""
     if current == LotteryPhase.OPEN:
+        if closed:
+            closed = " This list is closed: its lottery waits until the list is reopened."
         return (
             f"This is a lottery list: its spots are drawn on {moment} ({signup_list.timezone}). "
             f"{RESULT_DELAY}{closed}"

@@ -427,6 +427,27 @@ def test_the_draws_job_runs_a_lottery_whose_time_has_come(session, creator, acco
     assert draw_public.winner_queue(session) == []
 
 
+@pytest.mark.parametrize("status", [ListStatus.CLOSED, ListStatus.STOPPED])
+def test_a_closed_or_stopped_lists_lottery_waits_until_it_is_reopened(
+    session, creator, accounts, status
+):
+    signup_list = lottery_list(session, creator, {"Cake": 1})
+    [ann] = family(session, accounts[0], "Ann")
+    enter(session, accounts[0], signup_list, "Cake", ann)
+    signup_list.status = status
+    session.commit()
+
+    assert run() == []  # held: not closed, not drawn
+    assert draw_of(session, signup_list).status == DrawStatus.SCHEDULED
+    assert phase.phase_of(session, signup_list, AFTER) == LotteryPhase.OPEN  # not "in progress"
+
+    signup_list.status = ListStatus.OPEN
+    session.commit()
+    assert phase.phase_of(session, signup_list, AFTER) == LotteryPhase.RUNNING
+    assert [o.status for o in run()] == ["drawn"]
+    assert [s.family_member_id for s in signups_of(session, signup_list)] == [ann.id]
+
+
 def test_the_lottery_never_runs_again_and_the_list_then_works_first_come(
     session, creator, accounts
 ):
