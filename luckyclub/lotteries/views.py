@@ -21,6 +21,7 @@ from luckyclub.core.words import count, when, when_in_full
 from luckyclub.lotteries import family, lists, phase
 from luckyclub.lotteries.phase import LotteryPhase
 from luckyclub.models import (
+    Draw,
     FamilyMember,
     ListElement,
     ListStatus,
@@ -35,6 +36,7 @@ from luckyclub.models import (
     id_of,
     utcnow,
 )
+from luckyclub.platform import draws
 from luckyclub.platform.permissions import require_admin
 
 RESULT_DELAY = "The result follows within a few minutes of that time."
@@ -131,6 +133,15 @@ class ElementView:
 
 
 @dataclass(frozen=True)
+class EntrantRef:
+    """A viewer's family member's pseudonym in the list's lottery: what they look up with Check my
+    entry on the draw's page, and find in its published snapshot."""
+
+    member_name: str
+    ref: str
+
+
+@dataclass(frozen=True)
 class ListView:
     id: int
     title: str
@@ -150,6 +161,8 @@ class ListView:
     lottery_when: str  # "15 March 2027 at 15:00 GMT"
     banner: str  # the sentence at the top: lottery time, in progress, closed, stopped
     draw_path: str  # the lottery's public draw page and proof, "" for none
+    live_path: str  # the lottery's live page for spectators, "" for none
+    my_refs: tuple[EntrantRef, ...]  # the viewer's entered family members' refs in the lottery
     share_path: str
     editor_path: str
     export_path: str
@@ -383,6 +396,8 @@ def list_view(
         lottery_when=when_in_full(signup_list.lottery_at, zone),
         banner=_banner(signup_list, current),
         draw_path=routes.draw_page(id_of(draw)) if draw is not None else "",
+        live_path=routes.live_page(id_of(draw)) if draw is not None else "",
+        my_refs=_my_refs(draw, mine, entries_of),
         share_path=routes.list_page(list_id),
         editor_path=routes.list_editor(list_id),
         export_path=routes.list_export(list_id),
@@ -393,6 +408,20 @@ def list_view(
         takes_signups=takes_signups,
         takes_entries=takes_entries,
     )
+
+
+def _my_refs(
+    draw: Draw | None,
+    mine: list[FamilyMember],
+    entries_of: defaultdict[int, list[tuple[LotteryEntry, FamilyMember, User]]],
+) -> tuple[EntrantRef, ...]:
+    """The refs of the viewer's family members who entered the lottery (one ref each)."""
+    if draw is None:
+        return ()
+    entered = {id_of(member) for rows in entries_of.values() for _, member, _ in rows}
+    members = [m for m in mine if id_of(m) in entered]
+    refs = draws.refs_for(draw.pool_id, [id_of(m) for m in members])
+    return tuple(EntrantRef(m.name, ref) for m, ref in zip(members, refs, strict=True))
 
 
 def _member_state(

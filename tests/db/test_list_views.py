@@ -11,7 +11,9 @@ from sqlmodel import select
 
 from luckyclub.core.errors import NotAllowed
 from luckyclub.lotteries import family, lists, signups
+from luckyclub.lotteries.views import EntrantRef
 from luckyclub.models import DrawStatus, LotteryEntry, Role, Signup, utcnow
+from luckyclub.platform import draws
 from tests.db.signup_lists import (  # noqa: F401 - lottery_pool: a fixture every test uses
     add_person,
     elements_of,
@@ -92,6 +94,11 @@ def test_a_lottery_list_shows_its_time_entries_and_phase(session, ann, bob):
     ]
     [state] = element.mine
     assert not state.can_sign_up and state.can_remove_entry and not state.can_enter
+    # Bob's ref is what he checks his entry with on the draw's page; Ann entered nobody.
+    pool_id = f"lottery-{made.id}"
+    assert view.my_refs == (EntrantRef("Bob", draws.ref_for(pool_id, bobs.id)),)
+    assert view.live_path.startswith("/live/")
+    assert lists.list_view(session, made.id, ann).my_refs == ()
 
     mine = signups.my_signups(session, bob)
     [lottery] = mine.lotteries
