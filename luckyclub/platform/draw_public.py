@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
 from luckyclub.core import db, routes
@@ -101,6 +101,13 @@ class DrawView:
     attempts: int = 0  # beacon fetches that failed
     next_attempt_at: datetime | None = None
     running: bool = False  # a trigger holds the claim right now
+    winner_count: int = 0  # all its winner rows; `winners` holds at most SHOWN_WINNERS of them
+
+    @property
+    def more_winners(self) -> int:
+        """Winners the page does not list (a big lottery's thousands of spots): the proof and
+        the snapshot have them all."""
+        return max(self.winner_count - len(self.winners), 0)
 
     @property
     def outcome(self) -> str:
@@ -115,6 +122,11 @@ class DrawView:
     def standing(self) -> tuple[WinnerView, ...]:
         """The winners as they stand: those replaced by a reroll left out."""
         return tuple(w for w in self.winners if not w.replaced)
+
+
+# A draw page lists its winners; a signup lottery may have thousands (one per spot), which no
+# one reads on a page and every reload would carry: pages list the first ones, in place order.
+SHOWN_WINNERS = 100
 
 
 def view(session: Session, draw_id: int) -> DrawView | None:
@@ -167,7 +179,8 @@ def _view_of(session: Session, draw: Draw) -> DrawView:
         is_override=draw.trigger == DrawTrigger.OVERRIDE,
         reason=draw.reason or "",
         rerolls=max(len(json.loads(draw.result)) - 1, 0) if draw.result else 0,
-        winners=tuple(_winner_views(session, draw)),
+        winners=tuple(winners := _winner_views(session, draw, limit=SHOWN_WINNERS)),
+        winner_count=len(winners) if len(winners) < SHOWN_WINNERS else _winner_count(session, draw),
         trigger=draw.trigger or "",
         attempts=draw.attempts,
         next_attempt_at=draw.next_attempt_at if draw.status in draws.OPEN_STATUSES else None,
@@ -191,12 +204,19 @@ def winner_name(user: User | None, *, shown: bool) -> str:
     return user.display_name if shown else f"Member #{user.id}"
 
 
-def _winner_views(session: Session, draw: Draw) -> list[WinnerView]:
+def _winner_count(session: Session, draw: Draw) -> int:
+    return session.exec(
+        select(func.count()).select_from(DrawWinner).where(DrawWinner.draw_id == draw.id)
+    ).one()
+
+
+def _winner_views(session: Session, draw: Draw, *, limit: int | None = None) -> list[WinnerView]:
     rows = session.exec(
         select(DrawWinner, User)
         .join(User, col(User.id) == col(DrawWinner.user_id), isouter=True)
         .where(DrawWinner.draw_id == draw.id)
         .order_by(col(DrawWinner.position), col(DrawWinner.reroll))
+        .limit(limit)
     ).all()
     kind = draw_kinds.of(draw.kind)
     return [

@@ -412,6 +412,26 @@ def test_the_proof_of_a_drawn_lottery_verifies(session, creator, accounts):
     assert draw_public.announcement(session, draw.id).startswith("🎉 Summer <club>")
 
 
+def test_a_draw_page_lists_the_first_winners_and_says_the_proof_has_them_all(
+    session, creator, accounts, monkeypatch
+):
+    from luckyclub.state.draws.draw_views import summary
+
+    signup_list = lottery_list(session, creator, {"Cake": 3})
+    for user in accounts:
+        enter(session, user, signup_list, "Cake", *family(session, user, "Kid"))
+    run()
+    draw = draw_of(session, signup_list)
+    monkeypatch.setattr(draw_public, "SHOWN_WINNERS", 2)
+
+    view = draw_public.view(session, draw.id)
+    assert view is not None and len(view.winners) == 2
+    assert (view.winner_count, view.more_winners) == (3, 1)  # 3 spots, 4 entrants
+    assert summary(view).more_winners_words == (
+        "Showing the first 2 of 3 winners: the proof lists them all."
+    )
+
+
 def test_the_draws_job_runs_a_lottery_whose_time_has_come(session, creator, accounts):
     signup_list = lottery_list(session, creator, {"Cake": 1})
     [ann] = family(session, accounts[0], "Ann")

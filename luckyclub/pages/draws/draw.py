@@ -280,6 +280,7 @@ def _winners() -> rx.Component:
             ),
         ),
         _winners_table(),
+        rx.cond(S.draw.more_winners_words != "", rx.text(S.draw.more_winners_words, size="2")),
         rx.hstack(
             download_link("Download the proof (JSON)", S.draw.proof_url, size="2"),
             rx.foreach(S.reroll_links, lambda p: download_link(p.label, p.href, size="2")),

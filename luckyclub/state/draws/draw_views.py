@@ -54,6 +54,7 @@ class DrawSummary:
     check_label: str = ""  # "Your entrant ref", "Your ticket number"
     check_placeholder: str = ""
     check_input_mode: str = "text"  # "numeric" for ticket numbers
+    more_winners_words: str = ""  # "Showing the first 100 of 6,722 winners: …", "" if all shown
 
 
 @dataclass
@@ -127,6 +128,12 @@ def summary(view: draw_public.DrawView) -> DrawSummary:
         check_label=kind.check_label,
         check_placeholder=kind.check_placeholder,
         check_input_mode=kind.check_input_mode,
+        more_winners_words=(
+            f"Showing the first {len(view.winners):,} of {view.winner_count:,} winners: the "
+            "proof lists them all."
+            if view.more_winners
+            else ""
+        ),
     )
 
 
