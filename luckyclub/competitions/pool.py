@@ -14,7 +14,7 @@ from luckyclub.competitions import catalogue, minimum, orders, refunds
 from luckyclub.competitions.postal import postal_ref
 from luckyclub.core import db, routes
 from luckyclub.core.settings import get_settings
-from luckyclub.draws import TicketDraw, Winner, encode_tickets
+from luckyclub.draws import TicketDraw, encode_tickets
 from luckyclub.draws.snapshot import TICKETS
 from luckyclub.models import (
     Competition,
@@ -96,7 +96,9 @@ class CompetitionPool:
             winners=1, distinct_owners=draw.distinct_winners, exclude=drawn, reroll=reroll
         )
 
-    def owners(self, session: Session, draw: Draw, winners: Sequence[Winner]) -> dict[str, int]:
+    def owners(
+        self, session: Session, draw: Draw, winners: Sequence[draws.Drawn]
+    ) -> dict[str, int]:
         """The winning tickets say who holds them (postal entrants without an account: nobody)."""
         numbers = [winner.ticket for winner in winners]
         rows = session.exec(
@@ -108,7 +110,7 @@ class CompetitionPool:
         return {
             winner.entrant: user_id
             for winner in winners
-            if (user_id := holder.get(winner.ticket)) is not None
+            if winner.ticket is not None and (user_id := holder.get(winner.ticket)) is not None
         }
 
     def congratulate(self, session: Session, draw: Draw, winner: DrawWinner, user: User) -> None:

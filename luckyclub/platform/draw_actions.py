@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from luckyclub.core import db
 from luckyclub.core.errors import UserError
-from luckyclub.draws import Winner, draw_key, round_time
+from luckyclub.draws import draw_key, round_time
 from luckyclub.draws.proof import parameters_to_dict, result_to_dict, run_draw
 from luckyclub.draws.snapshot import line_of
 from luckyclub.models import (
@@ -135,6 +135,8 @@ def override(
     now = now or utcnow()
     draw = draws.get(session, draw_id)
     pool = draws.pool_of(draw)
+    if refused := draw_kinds.of(draw.kind).no_manual_winners:
+        raise UserError(refused)
     if draw.status == DrawStatus.SCHEDULED and (why := pool.blocked(session, draw, now)):
         raise UserError(why)
     numbered = draw_kinds.of(draw.kind).numbered
@@ -178,7 +180,7 @@ def override(
     return draw
 
 
-def _named_ticket(snapshot: bytes, ticket: int | str | None) -> Winner:
+def _named_ticket(snapshot: bytes, ticket: int | str | None) -> draws.Drawn:
     """The ticket an override names, found in the frozen snapshot (only an entrant can win)."""
     try:
         number = int(str(ticket).strip().lstrip("#"))
@@ -189,7 +191,7 @@ def _named_ticket(snapshot: bytes, ticket: int | str | None) -> Winner:
         raise UserError(
             f"Ticket {number} was not in the draw (not sold, or refunded).", field="ticket"
         )
-    return Winner(ticket=number, entrant=fields[1])
+    return draws.Drawn(fields[1], number)
 
 
 def _named_member(draw: Draw, snapshot: bytes, user: User) -> str:
@@ -215,6 +217,8 @@ def reroll(session: Session, admin: User, winner_id: int, reason: str) -> DrawWi
     if draw is None:
         raise LookupError(f"Draw {winner.draw_id} does not exist.")
     session.refresh(winner)
+    if refused := draw_kinds.of(draw.kind).no_manual_winners:
+        raise UserError(refused)
     if draw.trigger == DrawTrigger.OVERRIDE:
         raise UserError("This draw was a manual override, so it has no random stream to reroll.")
     if winner.status == WinnerStatus.REPLACED:

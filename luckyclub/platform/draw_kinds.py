@@ -54,6 +54,8 @@ class Kind:
     check_label: str = "Your entrant ref"
     check_placeholder: str = "32 characters, 0-9 and a-f"
     check_input_mode: str = "text"  # the phone keyboard for it
+    # Why an admin may not name a winner (override) or draw a replacement (reroll); "" if they may.
+    no_manual_winners: str = ""
 
     def chances(self, number: int) -> str:
         """ "42 entries", "1 entry", "3 tickets"."""
@@ -248,7 +250,20 @@ TICKET_KIND = TicketKind(
     check_placeholder="like 42",
     check_input_mode="numeric",
 )
-LOTTERY_KIND = LotteryKind(LOTTERY, "entry", "entries", ref_column=1)
+LOTTERY_KIND = LotteryKind(
+    LOTTERY,
+    "entry",
+    "entries",
+    ref_column=1,
+    check_hint=(
+        "Your entrant ref is on the list's page, one per family member. We look up its entries in "
+        "the published snapshot and check their Merkle proof against the root above."
+    ),
+    no_manual_winners=(
+        "A signup lottery's spots go to the people its draw picked: an admin cannot name or "
+        "reroll a winner. A spot its winner does not accept is offered down the waitlist."
+    ),
+)
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (WEIGHTED_KIND, TICKET_KIND, LOTTERY_KIND)}
 
 

@@ -208,6 +208,7 @@ def _winner_views(session: Session, draw: Draw) -> list[WinnerView]:
                 winner.ticket,
                 total=draw.entry_count,
                 override=draw.trigger == DrawTrigger.OVERRIDE,
+                element=winner.element or "",
             ),
             entrant_ref=winner.entrant_ref,
             name=winner_name(user, shown=winner.show_name),
@@ -361,6 +362,18 @@ def check_entry(
             False, "An entrant ref is 32 characters, 0-9 and a-f: copy it from your dashboard."
         )
     snapshot = _snapshot(draw, session)
+    if kind.ref_column == 1:  # a lottery's lines are "element<TAB>ref": found by ref
+        held = snapshot.tickets_of_ref.get(ref.encode())
+        if held is None:
+            return EntryCheck(False, "That ref is not in this draw's snapshot.")
+        index, entered = held
+        return _found(
+            snapshot,
+            index,
+            draw.merkle_root,
+            f"Found {kind.chances(entered)} for this ref; the first is line {index + 1:,} of "
+            f"{len(snapshot.lines):,}.",
+        )
     index = bisect_left(snapshot.keys, ref.encode())
     if index == len(snapshot.keys) or snapshot.keys[index] != ref.encode():
         return EntryCheck(False, "That ref is not in this draw's snapshot.")
@@ -431,7 +444,8 @@ class _Snapshot:
 
     lines: tuple[bytes, ...]
     keys: list  # bytes refs (weighted) or int numbers (tickets), sorted like the lines
-    tickets_of_ref: dict[bytes, tuple[int, int]]  # tickets: ref -> (first line, how many)
+    # tickets and lottery (the ref is a line's second field): ref -> (first line, how many)
+    tickets_of_ref: dict[bytes, tuple[int, int]]
     tree: MerkleTree
 
 
@@ -450,12 +464,14 @@ def _snapshot(draw: Draw, session: Session) -> _Snapshot:
             firsts = [line.split(b"\t", 1) for line in lines]
             keys: list = []
             tickets_of_ref: dict[bytes, tuple[int, int]] = {}
-            if draw_kinds.of(draw.kind).numbered:
-                keys = [int(number) for number, _ in firsts]
+            kind = draw_kinds.of(draw.kind)
+            if kind.ref_column == 1:
                 for index, (_, ref) in enumerate(firsts):
                     first, count = tickets_of_ref.get(ref.rstrip(b"\n"), (index, 0))
                     tickets_of_ref[ref.rstrip(b"\n")] = (first, count + 1)
-            else:
+            if kind.numbered:
+                keys = [int(number) for number, _ in firsts]
+            elif kind.ref_column == 0:
                 keys = [first for first, _ in firsts]
             _snapshots.clear()
             _snapshots[digest] = _Snapshot(lines, keys, tickets_of_ref, MerkleTree.over(lines))

@@ -32,7 +32,6 @@ from luckyclub.core.words import when
 from luckyclub.draws import (
     BeaconError,
     BeaconRound,
-    Winner,
     commitment,
     draw_key,
     entrant_ref,
@@ -99,7 +98,7 @@ class Pool(Protocol):
     def parameters(self, draw: Draw, *, reroll: int, earlier: Sequence[DrawWinner]):
         """The engine's parameters: the draw (reroll 0), or a reroll that skips earlier winners."""
 
-    def owners(self, session: Session, draw: Draw, winners: Sequence[Winner]) -> dict[str, int]:
+    def owners(self, session: Session, draw: Draw, winners: Sequence[Drawn]) -> dict[str, int]:
         """The members behind the winning refs (ref → user id); only the server can say."""
 
     def congratulate(self, session: Session, draw: Draw, winner: DrawWinner, user: User) -> None:
@@ -447,12 +446,26 @@ def bound_round(draw: Draw) -> int:
     return draw.beacon_round
 
 
-def drawn_winners(result: DrawResult) -> tuple[Winner, ...]:
-    """The winners of a weighted or ticket draw, in order. A signup lottery's winners are per
-    element, and no pool draws a lottery through this lifecycle yet."""
+@dataclass(frozen=True)
+class Drawn:
+    """A winner as the lifecycle records it (one DrawWinner): the entrant, the engine's winning
+    ticket (None for a spot in a signup lottery), and the lottery element the spot is on."""
+
+    entrant: str
+    ticket: int | None = None
+    element: str | None = None
+
+
+def drawn_winners(result: DrawResult) -> tuple[Drawn, ...]:
+    """The winners a draw records, in order: a weighted or ticket draw's as drawn; a signup
+    lottery's element by element, in the elements' order, each element's winners as drawn."""
     if isinstance(result, LotteryResult):
-        raise TypeError("A signup lottery has winners per element; no draw here records them yet.")
-    return result.winners
+        return tuple(
+            Drawn(ref, element=element.name)
+            for element in result.elements
+            for ref in element.winners
+        )
+    return tuple(Drawn(winner.entrant, winner.ticket) for winner in result.winners)
 
 
 def runs_of(draw: Draw) -> list[dict]:
@@ -490,11 +503,7 @@ def _draw(
     )
     draw.claim_token = draw.claimed_until = draw.last_problem = None
     winners = drawn_winners(result)
-    users = pool.owners(session, draw, winners)
-    added = [
-        add_winner(session, draw, position, 0, winner.ticket, winner.entrant, users)
-        for position, winner in enumerate(winners, start=1)
-    ]
+    added = add_winners(session, draw, winners, pool.owners(session, draw, winners))
     pool.settle(session, draw, now)
     announce(session, draw, added)
     return len(winners)
@@ -509,22 +518,57 @@ def add_winner(
     ref: str,
     users: dict[str, int],
 ) -> DrawWinner:
-    """Record one winner and congratulate them through the pool: the draw, an override and a
-    reroll all add their winners this way (and each announces them with the draw)."""
-    winner = DrawWinner(
-        draw_id=id_of(draw),
-        position=position,
-        reroll=reroll,
-        ticket=ticket,
-        entrant_ref=ref,
-        user_id=users.get(ref),
+    """Record one winner (an override's, a reroll's) as add_winners does."""
+    [winner] = add_winners(
+        session, draw, [Drawn(ref, ticket)], users, reroll=reroll, first_position=position
     )
-    session.add(winner)
-    user = session.get(User, winner.user_id) if winner.user_id else None
-    if user is not None:
-        session.flush()  # the winner's id, for anything that names it
-        pool_of(draw).congratulate(session, draw, winner, user)
     return winner
+
+
+def add_winners(
+    session: Session,
+    draw: Draw,
+    winners: Sequence[Drawn],
+    users: dict[str, int],
+    *,
+    reroll: int = 0,
+    first_position: int = 1,
+) -> list[DrawWinner]:
+    """Record winners in places from `first_position` on and congratulate each member through the
+    pool: the draw, an override and a reroll all add their winners this way (and each announces
+    them with the draw). One flush and one read of the members, however many winners (a signup
+    lottery has thousands)."""
+    rows = [
+        DrawWinner(
+            draw_id=id_of(draw),
+            position=position,
+            reroll=reroll,
+            ticket=winner.ticket,
+            entrant_ref=winner.entrant,
+            user_id=users.get(winner.entrant),
+            element=winner.element,
+        )
+        for position, winner in enumerate(winners, start=first_position)
+    ]
+    session.add_all(rows)
+    session.flush()  # the winners' ids, for anything that names them
+    members = _members(session, {row.user_id for row in rows if row.user_id is not None})
+    pool = pool_of(draw)
+    for row in rows:
+        if (user := members.get(row.user_id)) is not None:
+            pool.congratulate(session, draw, row, user)
+    return rows
+
+
+def _members(session: Session, user_ids: set[int]) -> dict[int | None, User]:
+    found: dict[int | None, User] = {}
+    ordered = sorted(user_ids)
+    for start in range(0, len(ordered), 1000):  # SQLite takes a limited number of parameters
+        chunk = ordered[start : start + 1000]
+        found.update(
+            (user.id, user) for user in session.exec(select(User).where(col(User.id).in_(chunk)))
+        )
+    return found
 
 
 def winners_of(session: Session, mode: str, source_id: int) -> frozenset[int] | None:
