@@ -32,6 +32,8 @@ from luckyclub.club import raffles
 from luckyclub.competitions import checkout, minimum, refunds
 from luckyclub.core import db
 from luckyclub.core.settings import Settings, get_settings
+from luckyclub.core.words import count
+from luckyclub.lotteries import signups
 from luckyclub.models import JobRun, utcnow
 from luckyclub.platform import draws, mail
 
@@ -114,6 +116,15 @@ def run_competitions() -> str:
         f"released {released} holds; {len(short)} short of their minimum; "
         f"refunded {paid_back['refunded']}, retrying {paid_back['retrying']}"
     )
+
+
+@scheduled("offers", every(minutes=2))
+def expire_offers() -> str:
+    """Withdraw offers of a spot not accepted within their 24 hours, each once however many
+    runners there are, and offer each spot to the next person on its waitlist."""
+    with db.session_scope() as session:
+        expired = signups.expire_offers(session)
+    return f"expired {count(expired, 'offer')}"
 
 
 @scheduled("prune_job_runs", cron(hour=3, minute=30))

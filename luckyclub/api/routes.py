@@ -14,6 +14,7 @@ from luckyclub.api.competitions import (
 )
 from luckyclub.api.draws import draw_entry, draw_proof, draw_snapshot
 from luckyclub.api.health import health
+from luckyclub.api.lists import list_signups_csv
 from luckyclub.api.members import my_ledger_csv
 from luckyclub.api.proofs import proof_file
 from luckyclub.api.raffles import raffle_image
@@ -45,6 +46,7 @@ def build_api() -> Starlette:
             Route("/api/draws/{draw_id}/proof", draw_proof, methods=["GET"]),
             Route("/api/draws/{draw_id}/snapshot", draw_snapshot, methods=["GET"]),
             Route("/api/draws/{draw_id}/entry", draw_entry, methods=["GET"]),
+            Route("/api/lists/{list_id}/signups.csv", list_signups_csv, methods=["GET"]),
             Route("/api/me/ledger.csv", my_ledger_csv, methods=["GET"]),
             Route("/api/proofs/{proof_id}/file", proof_file, methods=["GET"]),
             Route("/api/raffles/{raffle_id}/image", raffle_image, methods=["GET"]),

@@ -2,6 +2,7 @@
 
 import pytest
 
+from luckyclub.lotteries import emails  # noqa: F401 - registers the signup lists' templates
 from luckyclub.platform.mail_templates import TEMPLATES, render
 
 HOSTILE = '<script>alert("x")</script> & Co'
@@ -47,6 +48,29 @@ CONTEXTS = {
         "sold": "12",
         "minimum": "50",
         "link": "https://club.example/admin/competitions/3",
+    },
+    "spot_offered": {
+        "display_name": HOSTILE,
+        "list_title": "Bake <sale>",
+        "element": "Cake & tea",
+        "member": "Kim",
+        "deadline": "16 March 2027 at 15:00 GMT",
+        "link": "https://club.example/offers/abc",
+    },
+    "offer_expired": {
+        "display_name": HOSTILE,
+        "list_title": "Bake <sale>",
+        "element": "Cake & tea",
+        "member": "Kim",
+        "link": "https://club.example/lists/3",
+    },
+    "signup_removed": {
+        "display_name": HOSTILE,
+        "list_title": "Bake <sale>",
+        "element": "Cake & tea",
+        "member": "Kim",
+        "reason": "Baked <twice>",
+        "link": "https://club.example/lists/3",
     },
 }
 
