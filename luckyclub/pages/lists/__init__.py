@@ -3,4 +3,5 @@ an offer's Accept/Decline page, the family. Importing the package registers its 
 
 from luckyclub.pages.lists import (  # noqa: F401
     family,
+    lists,
 )
