@@ -3,5 +3,6 @@ an offer's Accept/Decline page, the family. Importing the package registers its 
 
 from luckyclub.pages.lists import (  # noqa: F401
     family,
+    list_page,
     lists,
 )
