@@ -5,4 +5,5 @@ from luckyclub.pages.lists import (  # noqa: F401
     family,
     list_page,
     lists,
+    my_signups,
 )
