@@ -6,4 +6,5 @@ from luckyclub.pages.lists import (  # noqa: F401
     list_page,
     lists,
     my_signups,
+    offer,
 )
