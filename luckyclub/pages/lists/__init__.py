@@ -2,6 +2,7 @@
 an offer's Accept/Decline page, the family. Importing the package registers its pages."""
 
 from luckyclub.pages.lists import (  # noqa: F401
+    editor,
     family,
     list_page,
     lists,
