@@ -383,6 +383,7 @@ STATUS_COLOURS = {
     "refund_due": "orange",
     "refunded": "gray",
     "expired": "gray",
+    "stopped": "red",
 }
 
 
