@@ -5,3 +5,4 @@ with the draw lifecycle (platform/draws.py) and its handlers of payment events w
 
 from luckyclub.club import membership, raffles  # noqa: F401
 from luckyclub.competitions import fulfilment, pool  # noqa: F401
+from luckyclub.lotteries import pool as lottery_pool  # noqa: F401

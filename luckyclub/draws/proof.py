@@ -33,6 +33,7 @@ from luckyclub.draws.snapshot import (
 from luckyclub.draws.stream import ALGORITHM, commitment, draw_key
 from luckyclub.draws.winners import (
     Element,
+    Group,
     LotteryResult,
     TicketResult,
     WeightedResult,
@@ -66,11 +67,13 @@ class TicketDraw:
 
 @dataclass(frozen=True)
 class LotteryDraw:
-    """How a signup lottery is drawn: its elements in processing order."""
+    """How a signup lottery is drawn: its elements in processing order, and the groups of family
+    members entered together for one element, sorted by element, then first ref."""
 
     elements: tuple[Element, ...]
     per_member_limit: int | None = None
     waitlist: bool = True
+    groups: tuple[Group, ...] = ()
 
 
 DrawParameters = WeightedDraw | TicketDraw | LotteryDraw
@@ -128,6 +131,7 @@ def run_draw(key: bytes, snapshot: bytes, parameters: DrawParameters) -> DrawRes
         zip(first, second, strict=True),
         per_member_limit=parameters.per_member_limit,
         waitlist=parameters.waitlist,
+        groups=parameters.groups,
     )
 
 
@@ -194,6 +198,7 @@ def parameters_to_dict(parameters: DrawParameters) -> dict:
         "elements": [{"name": e.name, "spots": e.spots} for e in parameters.elements],
         "per_member_limit": parameters.per_member_limit,
         "waitlist": parameters.waitlist,
+        "groups": [{"element": name, "refs": list(refs)} for name, refs in parameters.groups],
     }
 
 
@@ -218,6 +223,10 @@ def parameters_from_dict(kind: str, data: dict) -> DrawParameters:
         elements=tuple(Element(_str(e["name"]), _int(e["spots"])) for e in data["elements"]),
         per_member_limit=None if limit is None else _int(limit),
         waitlist=_bool(data["waitlist"]),
+        groups=tuple(
+            (_str(group["element"]), tuple(_str(ref) for ref in _list(group["refs"])))
+            for group in map(_dict, _list(data["groups"]))
+        ),
     )
 
 
@@ -445,6 +454,12 @@ def _int(value: object) -> int:
 def _bool(value: object) -> bool:
     if type(value) is not bool:
         raise TypeError(f"{value!r} is not true or false")
+    return value
+
+
+def _list(value: object) -> list:
+    if not isinstance(value, list):
+        raise TypeError(f"{value!r} is not a list")
     return value
 
 

@@ -5,7 +5,6 @@ and signup lotteries. Pure functions; the same key and entries always give the s
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right, insort
-from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
@@ -68,6 +67,10 @@ class ElementResult:
 @dataclass(frozen=True)
 class LotteryResult:
     elements: tuple[ElementResult, ...]
+
+
+# Family members entered together for one element: (element name, their refs, ascending).
+Group = tuple[str, tuple[str, ...]]
 
 
 def draw_weighted(
@@ -204,13 +207,16 @@ def draw_lottery(
     *,
     per_member_limit: int | None = None,
     waitlist: bool = True,
+    groups: Sequence[Group] = (),
 ) -> LotteryResult:
     """Winners and a shuffled waitlist for each element, elements taken in the order given.
 
-    For each element: its entrants (ref order) who have not yet won `per_member_limit` spots in this
-    lottery are eligible; min(spots, eligible) of them win by partial Fisher–Yates; then everyone
-    else who entered the element — including members at their limit — is shuffled onto the waitlist.
-    All from one stream, in that order.
+    For each element: each group of members entered together is one unit, every other entrant a
+    unit of one; members who have won `per_member_limit` spots in this lottery are set aside. Units
+    are taken by level, fewest earlier wins first, each level in a partial Fisher–Yates order; a
+    unit wins when all its members fit in the spots left, else it is passed over. Then everyone
+    else who entered the element — set-aside members included — is shuffled onto the waitlist, a
+    group's members side by side. All from one stream, in that order (docs/fairness.md).
     """
     _check_elements(elements)
     if per_member_limit is not None and (type(per_member_limit) is not int or per_member_limit < 1):
@@ -220,23 +226,122 @@ def draw_lottery(
         if name not in entrants:
             raise SnapshotError(f"Lottery entry for {name!r}, which is not one of the elements.")
         entrants[name].append(ref)
+    together = _lottery_groups(groups, entrants)
 
     stream = RandomStream(key, context_label(0))
-    wins: Counter[str] = Counter()
+    wins: dict[str, int] = {}  # spots won earlier in this run: nobody holds one before it
     results = []
     for element in elements:
-        refs = entrants[element.name]
-        eligible = [r for r in refs if per_member_limit is None or wins[r] < per_member_limit]
-        picked = stream.sample(len(eligible), min(element.spots, len(eligible)))
-        element_winners = tuple(eligible[i] for i in picked)
-        wins.update(element_winners)
+        units = _units(entrants[element.name], together.get(element.name, {}))
+        won = _unit_winners(stream, units, element.spots, wins, per_member_limit)
+        for ref in won:
+            wins[ref] = wins.get(ref, 0) + 1
         queue: tuple[str, ...] = ()
         if waitlist:
-            won = set(element_winners)
-            rest = [r for r in refs if r not in won]
-            queue = tuple(rest[i] for i in stream.sample(len(rest), len(rest)))
-        results.append(ElementResult(element.name, element_winners, queue))
+            winners = set(won)
+            rest = [left for unit in units if (left := _without(unit, winners))]
+            queue = tuple(ref for i in stream.permutation(len(rest)) for ref in rest[i])
+        results.append(ElementResult(element.name, tuple(won), queue))
     return LotteryResult(elements=tuple(results))
+
+
+def _lottery_groups(
+    groups: Sequence[Group], entrants: dict[str, list[str]]
+) -> dict[str, dict[str, tuple[str, ...]]]:
+    """Each element's groups, by member: checked against the rules of docs/fairness.md."""
+    together: dict[str, dict[str, tuple[str, ...]]] = {}
+    entered: dict[str, set[str]] = {}
+    previous: tuple[str, str] | None = None
+    for group in groups:
+        try:
+            element, members = group
+            if isinstance(members, str):
+                raise TypeError
+            refs = tuple(members)
+        except (TypeError, ValueError):
+            raise ValueError(f"A group is (element, tuple of refs); {group!r} is not.") from None
+        if not isinstance(element, str) or element not in entrants:
+            raise ValueError(f"A group is for {element!r}, which is not one of the elements.")
+        if not all(isinstance(ref, str) for ref in refs):
+            raise ValueError(f"A group of {element!r} has a ref that is not text: {refs!r}.")
+        if len(refs) < 2:
+            raise ValueError(f"A group of {element!r} needs 2 or more members, not {len(refs)}.")
+        if any(a >= b for a, b in zip(refs, refs[1:], strict=False)):
+            raise ValueError(
+                f"The refs of a group of {element!r} are not in ascending order without repeats: "
+                f"{list(refs)!r}."
+            )
+        if element not in entered:
+            entered[element] = set(entrants[element])
+        by_member = together.setdefault(element, {})
+        for ref in refs:
+            if ref not in entered[element]:
+                raise SnapshotError(f"Group member {ref!r} has no entry for {element!r}.")
+            if ref in by_member:
+                raise ValueError(
+                    f"{ref!r} is in two groups of {element!r}; a member is in one group at most."
+                )
+            by_member[ref] = refs
+        if previous is not None and (element, refs[0]) < previous:
+            raise ValueError(
+                "Groups are not sorted by element, then first ref: "
+                f"({element!r}, {refs[0]!r}) comes after {previous!r}."
+            )
+        previous = (element, refs[0])
+    return together
+
+
+def _units(refs: list[str], grouped: dict[str, tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """An element's units in canonical order (by first ref): its groups, and each other entrant."""
+    if not grouped:
+        return [(ref,) for ref in refs]
+    units: list[tuple[str, ...]] = []
+    for ref in refs:
+        group = grouped.get(ref)
+        if group is None:
+            units.append((ref,))
+        elif group[0] == ref:
+            units.append(group)
+    return units
+
+
+def _unit_winners(
+    stream: RandomStream,
+    units: list[tuple[str, ...]],
+    spots: int,
+    wins: dict[str, int],
+    limit: int | None,
+) -> list[str]:
+    """An element's winners: units by level (fewest earlier wins first), each level walked in a
+    lazy Fisher–Yates order until the spots run out; a unit too big for the spots left is passed
+    over. One step of the stream's permutation per unit examined, none once the spots are gone."""
+    levels: dict[int, list[tuple[str, ...]]] = {}
+    for unit in units:
+        if limit is not None:
+            unit = tuple(ref for ref in unit if wins.get(ref, 0) < limit)
+            if not unit:
+                continue
+        level = max(wins.get(ref, 0) for ref in unit)
+        levels.setdefault(level, []).append(unit)
+    won: list[str] = []
+    left = spots
+    for level in sorted(levels):
+        candidates = levels[level]
+        order = stream.permutation(len(candidates))
+        for _ in candidates:
+            if left == 0:
+                return won
+            unit = candidates[next(order)]
+            if len(unit) <= left:
+                won.extend(unit)
+                left -= len(unit)
+    return won
+
+
+def _without(unit: tuple[str, ...], winners: set[str]) -> tuple[str, ...]:
+    if len(unit) == 1:
+        return () if unit[0] in winners else unit
+    return tuple(ref for ref in unit if ref not in winners)
 
 
 def _skip_removed(ticket: int, removed: list[int], ends: list[int], weights: list[int]) -> int:

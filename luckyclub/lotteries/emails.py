@@ -73,3 +73,55 @@ def signup_removed(
 
 
 register("signup_removed", signup_removed)
+
+
+# ---- the lottery's result (one email per account that entered, one to the creator) -------------
+
+LOTTERY_RESULT = "lottery_result"
+LOTTERY_CREATOR = "lottery_creator"
+
+
+def _lines(text: str) -> tuple[str, ...]:
+    return tuple(line.strip() for line in text.splitlines() if line.strip())
+
+
+def lottery_result(
+    *, display_name: str, list_title: str, results: str, won: str, link: str
+) -> EmailContent:
+    # Every family member's results, one line each: a spot won with its own accept link and
+    # deadline, a waitlist place, or what did not win.
+    accept = (
+        "Accept each spot with its own link within 24 hours: a spot not accepted by its "
+        "deadline goes to the next person on the waitlist. You can also accept or decline "
+        "them on My Signups."
+        if won != "0"
+        else "The list now works first come, first served: any spot left is yours to sign up for."
+    )
+    return EmailContent(
+        subject=f"The lottery for {list_title} has run",
+        greeting=f"Hi {display_name},",
+        paragraphs=(f"The lottery for {list_title} has completed.", *_lines(results), accept),
+        button=Button("Open My Signups", link),
+        note="Every random choice of the lottery can be checked: the list's page links its proof.",
+    )
+
+
+register(LOTTERY_RESULT, lottery_result)
+
+
+def lottery_creator(*, display_name: str, list_title: str, results: str, link: str) -> EmailContent:
+    # Each element's entries, spots filled and waitlist length, to follow up from the editor.
+    return EmailContent(
+        subject=f"Your lottery for {list_title} has completed",
+        greeting=f"Hi {display_name},",
+        paragraphs=(
+            f"Your lottery for {list_title} has completed. For each event or item:",
+            *(_lines(results) or ("(nothing to draw: the list has no events or items)",)),
+            "Winners have 24 hours to accept their spots; a spot not accepted is offered to the "
+            "next person on the waitlist.",
+        ),
+        button=Button("Open the list's editor", link),
+    )
+
+
+register(LOTTERY_CREATOR, lottery_creator)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import NotRequired, Protocol, TypedDict, Unpack
 
-from sqlalchemy import ColumnElement, or_, update
+from sqlalchemy import ColumnElement, insert, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -59,6 +59,7 @@ from luckyclub.models import (
     DrawWinner,
     User,
     id_of,
+    table_of,
     utcnow,
 )
 from luckyclub.platform import changes
@@ -536,22 +537,26 @@ def add_winners(
 ) -> list[DrawWinner]:
     """Record winners in places from `first_position` on and congratulate each member through the
     pool: the draw, an override and a reroll all add their winners this way (and each announces
-    them with the draw). One flush and one read of the members, however many winners (a signup
+    them with the draw). One INSERT and one read of the members, however many winners (a signup
     lottery has thousands)."""
-    rows = [
-        DrawWinner(
-            draw_id=id_of(draw),
-            position=position,
-            reroll=reroll,
-            ticket=winner.ticket,
-            entrant_ref=winner.entrant,
-            user_id=users.get(winner.entrant),
-            element=winner.element,
-        )
+    # Column values, from one row's defaults: an ORM object per winner costs more than its insert.
+    columns = [column.name for column in table_of(DrawWinner).columns if column.name != "id"]
+    blank = DrawWinner(draw_id=id_of(draw), reroll=reroll, entrant_ref="")
+    defaults = {name: getattr(blank, name) for name in columns}
+    values = [
+        defaults
+        | {
+            "position": position,
+            "ticket": winner.ticket,
+            "entrant_ref": winner.entrant,
+            "user_id": users.get(winner.entrant),
+            "element": winner.element,
+        }
         for position, winner in enumerate(winners, start=first_position)
     ]
-    session.add_all(rows)
-    session.flush()  # the winners' ids, for anything that names them
+    # An ORM bulk INSERT … RETURNING: the rows come back with their ids, in order.
+    returning = insert(DrawWinner).returning(DrawWinner, sort_by_parameter_order=True)
+    rows = list(session.scalars(returning, values)) if values else []
     members = _members(session, {row.user_id for row in rows if row.user_id is not None})
     pool = pool_of(draw)
     for row in rows:

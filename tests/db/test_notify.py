@@ -172,6 +172,22 @@ def test_twice_in_one_transaction_is_still_once(session, ann, klaviyo_on):
     assert len(queued(session, Channel.KLAVIYO)) == 1
 
 
+def test_many_members_notified_at_once_get_one_of_each_message_each(session, ann, klaviyo_on):
+    bob = add_user(session, "bob@example.com")
+    notices = [
+        notify.Notice(user, f"delivery-{user.id}", {"title": "Win a <bike>", "prize": "A bike"})
+        for user in (ann, bob, ann)  # ann twice: still one each
+    ]
+    notify.notify_all(session, notify.PRIZE_DELIVERED, notices, email="prize_delivered")
+    notify.notify_all(session, notify.PRIZE_DELIVERED, notices[:1], email="prize_delivered")
+    session.commit()
+
+    emails = queued(session, Channel.EMAIL)
+    assert sorted(m.to_address for m in emails) == ["ann@example.com", "bob@example.com"]
+    assert all("Win a &lt;bike&gt;" in m.html_body for m in emails)
+    assert len(queued(session, Channel.KLAVIYO)) == 2
+
+
 def test_nothing_is_queued_if_the_callers_transaction_rolls_back(session, ann, klaviyo_on, sms_on):
     notify.notify(
         session,

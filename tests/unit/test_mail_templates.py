@@ -72,6 +72,20 @@ CONTEXTS = {
         "reason": "Baked <twice>",
         "link": "https://club.example/lists/3",
     },
+    "lottery_result": {
+        "display_name": HOSTILE,
+        "list_title": "Bake <sale>",
+        "results": "Kim won a spot: Cake & tea. Accept it by 16 Mar 2027, 15:00 GMT: "
+        "https://club.example/offers/abc\nLee is number 2 on the waitlist: Cake & tea.",
+        "won": "1",
+        "link": "https://club.example/my-signups",
+    },
+    "lottery_creator": {
+        "display_name": HOSTILE,
+        "list_title": "Bake <sale>",
+        "results": "Cake & tea: 3 entries, 2 spots filled (pending acceptance), 1 on the waitlist.",
+        "link": "https://club.example/lists/3/edit",
+    },
 }
 
 

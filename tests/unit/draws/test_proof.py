@@ -19,6 +19,7 @@ from luckyclub.draws import (
     round_time,
     verify,
 )
+from luckyclub.draws.proof import parameters_from_dict
 
 SEED = bytes(range(32))
 BEACON = BeaconRound(
@@ -186,25 +187,93 @@ def test_a_reroll_proof_verifies_and_excludes_earlier_winners(proof):
     assert any(d.startswith("winner 1 differs") for d in verify(reroll).differences)
 
 
-def test_a_lottery_proof_verifies_and_names_a_changed_waitlist():
-    entries = [("Sat", r) for r in "abcde"] + [("Sun", r) for r in "abcdef"]
+LOTTERY_ENTRIES = [("Sat", r) for r in "abcde"] + [("Sun", r) for r in "abcdef"]
+LOTTERY = LotteryDraw(
+    elements=(Element("Sat", 2), Element("Sun", 3)),
+    per_member_limit=1,
+    groups=(("Sat", ("a", "b")), ("Sun", ("c", "d", "e"))),
+)
+
+
+@pytest.fixture
+def lottery_proof() -> dict:
     proof = make_proof(
         seed=SEED,
-        snapshot=encode_lottery(entries),
-        parameters=LotteryDraw(elements=(Element("Sat", 2), Element("Sun", 2)), per_member_limit=1),
+        snapshot=encode_lottery(LOTTERY_ENTRIES),
+        parameters=LOTTERY,
         closed_at=CLOSED_AT,
         beacon=BEACON,
         beacon_margin_seconds=MARGIN,
     )
-    proof = json.loads(json.dumps(proof))
-    assert verify(proof).ok
+    return json.loads(json.dumps(proof))
 
-    waitlist = proof["result"]["elements"][1]["waitlist"]
+
+def test_a_lottery_proof_writes_its_groups_and_verifies(lottery_proof):
+    assert lottery_proof["parameters"] == {
+        "elements": [{"name": "Sat", "spots": 2}, {"name": "Sun", "spots": 3}],
+        "per_member_limit": 1,
+        "waitlist": True,
+        "groups": [
+            {"element": "Sat", "refs": ["a", "b"]},
+            {"element": "Sun", "refs": ["c", "d", "e"]},
+        ],
+    }
+    assert parameters_from_dict("lottery", lottery_proof["parameters"]) == LOTTERY
+    assert verify(lottery_proof).ok
+
+
+def test_a_lottery_proof_names_a_changed_waitlist(lottery_proof):
+    waitlist = lottery_proof["result"]["elements"][1]["waitlist"]
     waitlist[0], waitlist[1] = waitlist[1], waitlist[0]
-    assert verify(proof).differences == (
+    assert verify(lottery_proof).differences == (
         f"element 'Sun' waitlist position 1 differs: expected {waitlist[1]!r} got {waitlist[0]!r}",
         f"element 'Sun' waitlist position 2 differs: expected {waitlist[0]!r} got {waitlist[1]!r}",
     )
+
+
+def test_a_lottery_proof_without_its_groups_draws_other_winners(lottery_proof):
+    lottery_proof["parameters"]["groups"] = []
+    assert any(" winner" in d for d in verify(lottery_proof).differences)
+
+
+@pytest.mark.parametrize(
+    ("groups", "reason"),
+    [
+        (None, "parameters are malformed"),
+        ([{"element": "Sat", "refs": "ab"}], "parameters are malformed"),
+        ([["Sat", ["a", "b"]]], "parameters are malformed"),
+        ([{"element": "Sat", "refs": ["b", "a"]}], "ascending order without repeats"),
+        ([{"element": "Sat", "refs": ["a", "f"]}], "'f' has no entry for 'Sat'"),
+        (
+            [{"element": "Sun", "refs": ["c", "d"]}, {"element": "Sat", "refs": ["a", "b"]}],
+            "not sorted by element, then first ref",
+        ),
+    ],
+)
+def test_a_lottery_proof_with_groups_that_break_the_rules_is_refused(lottery_proof, groups, reason):
+    lottery_proof["parameters"]["groups"] = groups
+    (difference,) = verify(lottery_proof).differences
+    assert reason in difference
+
+
+def test_the_verify_command_checks_a_lottery_proof_file_and_an_entrants_lines(
+    lottery_proof, tmp_path, capsys
+):
+    from luckyclub import cli
+
+    good, bad = tmp_path / "lottery.json", tmp_path / "tampered.json"
+    good.write_text(json.dumps(lottery_proof))
+    assert cli.main(["verify", str(good), "--ref", "c", "--entries", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "c entered 'Sat', 'Sun'" in out
+    assert "verified: luckyclub-draw-v1, drand round 1000, 2 result(s) re-run" in out
+
+    sun = lottery_proof["result"]["elements"][1]
+    sun["waitlist"] = sun["waitlist"][::-1]
+    bad.write_text(json.dumps(lottery_proof))
+    assert cli.main(["verify", str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert "not verified" in out and "element 'Sun' waitlist position 1 differs" in out
 
 
 # The rules docs/fairness.md states for independent verifiers ("Exact rules").

@@ -9,6 +9,7 @@ import pytest
 from luckyclub.draws import (
     BeaconRound,
     Element,
+    LotteryDraw,
     RandomStream,
     WeightedDraw,
     commitment,
@@ -66,9 +67,23 @@ X = [
     4403266103435833811,
     11905538975244688932,
     1794799342036797524,
+    12153684538958443352,
+    8827264422700003519,
+    7783336213158876180,
 ]
 REROLL_X = 13973243954598309684
-LOTTERY_TEXT = r"Sat\tann\nSat\tbob\nSat\tcat\nSun\tann\nSun\tbob\nSun\tcat\nSun\tdan\n"
+LOTTERY_ENTRIES = [("Fri", "cat"), ("Fri", "fay"), ("Sat", "ann"), ("Sat", "cat")]
+LOTTERY_ENTRIES += [("Sun", ref) for ref in ("ann", "bob", "cat", "dan", "eve", "fay")]
+LOTTERY_TEXT = "".join(rf"{element}\t{ref}\n" for element, ref in LOTTERY_ENTRIES)
+LOTTERY_ELEMENTS = (Element("Fri", 2), Element("Sat", 2), Element("Sun", 2))
+LOTTERY_GROUPS = (("Sun", ("bob", "dan")),)
+LOTTERY_PRINTED = [
+    'groups   = [{"element": "Sun", "refs": ["bob", "dan"]}]',
+    "Winners: **fay, cat**",
+    "Winners: **ann, cat**",
+    "**eve, ann**",
+    "Waitlist: **fay, bob, dan, cat**",
+]
 
 
 @pytest.mark.parametrize(
@@ -91,6 +106,7 @@ LOTTERY_TEXT = r"Sat\tann\nSat\tbob\nSat\tcat\nSun\tann\nSun\tbob\nSun\tcat\nSun
         *map(str, X),
         str(REROLL_X),
         LOTTERY_TEXT,
+        *LOTTERY_PRINTED,
         "d72f9517edca34d17291ec1a8fce66b9",
     ],
 )
@@ -162,18 +178,40 @@ def test_weighted_winners_distinct_not_distinct_and_reroll():
 
 
 def test_lottery_winners_and_waitlists():
-    entries = [("Sat", "ann"), ("Sat", "bob"), ("Sat", "cat")]
-    entries += [("Sun", "ann"), ("Sun", "bob"), ("Sun", "cat"), ("Sun", "dan")]
-    assert encode_lottery(entries).decode() == LOTTERY_TEXT.replace(r"\t", "\t").replace(
+    assert encode_lottery(LOTTERY_ENTRIES).decode() == LOTTERY_TEXT.replace(r"\t", "\t").replace(
         r"\n", "\n"
     )
     result = draw_lottery(
-        bytes.fromhex(KEY), [Element("Sat", 1), Element("Sun", 1)], entries, per_member_limit=1
+        bytes.fromhex(KEY),
+        LOTTERY_ELEMENTS,
+        LOTTERY_ENTRIES,
+        per_member_limit=2,
+        groups=LOTTERY_GROUPS,
     )
-    sat, sun = result.elements
-    assert (sat.winners, sat.waitlist) == (("cat",), ("bob", "ann"))
-    assert (sun.winners, sun.waitlist) == (("bob",), ("dan", "cat", "ann"))
-    assert (X[0] % 3, X[1] % 2, X[3] % 3, X[4] % 3, X[5] % 2) == (2, 1, 1, 2, 0)
+    fri, sat, sun = result.elements
+    assert (fri.winners, fri.waitlist) == (("fay", "cat"), ())
+    assert (sat.winners, sat.waitlist) == (("ann", "cat"), ())
+    assert (sun.winners, sun.waitlist) == (("eve", "ann"), ("fay", "bob", "dan", "cat"))
+    # The steps the doc shows: Fri's and Sun's levels, then Sun's waitlist.
+    assert (X[0] % 2, X[4] % 2, X[6] % 2, X[7] % 3, X[8] % 2) == (1, 1, 0, 2, 1)
+
+
+def test_the_example_lottery_proof_verifies():
+    proof = make_proof(
+        seed=SEED,
+        snapshot=encode_lottery(LOTTERY_ENTRIES),
+        parameters=LotteryDraw(LOTTERY_ELEMENTS, per_member_limit=2, groups=LOTTERY_GROUPS),
+        closed_at=CLOSED_AT,
+        beacon=BeaconRound(ROUND, RANDOMNESS, SIGNATURE),
+        beacon_margin_seconds=MARGIN,
+    )
+    assert proof["parameters"]["groups"] == [{"element": "Sun", "refs": ["bob", "dan"]}]
+    assert proof["result"]["elements"][2] == {
+        "name": "Sun",
+        "winners": ["eve", "ann"],
+        "waitlist": ["fay", "bob", "dan", "cat"],
+    }
+    assert verify(proof).ok
 
 
 def test_the_example_proof_verifies():
