@@ -49,7 +49,10 @@ class ListsState(SessionState):
 
     @event
     def load(self):
-        self.error = ""
+        # A fresh form each time the page opens: its inputs start empty and the lottery box
+        # unticked, so what the state follows must start so too.
+        self.error, self.kind, self.lottery = "", "events", False
+        self.rows, self.next_row = [1], 2
         with session_scope() as s:
             user = self._current_user(s)
             if user is None:
