@@ -266,3 +266,19 @@ def test_only_a_platform_admin_sees_every_list_and_stops_one(session, cara, ann)
     assert page.error == "" and [c.status for c in page.cards] == ["stopped"]
     session.expire_all()
     assert lists.get_list(session, made.id).stopped_reason == "Reported as spam"
+
+
+def test_my_signups_groups_lottery_entries_by_list_with_their_countdown(session, cara, ann):
+    made = make_list(session, cara, is_lottery=True, lottery_local=in_two_days())
+    page = tab(ListPageState, routes.list_page(made.id), token_for(session, ann))
+    [cake] = page.elements
+    [me] = cake.enter_for
+    finish(ListPageState.enter, page, {"element_id": str(cake.id), f"member_{me.id}": "on"})
+
+    mine = tab(MySignupsState, routes.MY_SIGNUPS, token_for(session, ann))
+
+    [group] = mine.groups
+    assert group.list_title == "Bake sale" and group.can_remove and group.lottery_ts > 0
+    [entry] = group.entered
+    finish(MySignupsState.remove_entry, mine, entry.id)
+    assert mine.notice == "Entry removed." and mine.groups == []

@@ -76,12 +76,12 @@ def _signup(r) -> rx.Component:
     )
 
 
-def _entry(e, can_remove) -> rx.Component:
+def _entry(e) -> rx.Component:
     return rx.el.li(
         rx.hstack(
             rx.text(rx.text.strong(e.member), " — ", e.element, size="2"),
             rx.cond(
-                can_remove,
+                e.can_remove,
                 rx.button(
                     "Remove",
                     size="1",

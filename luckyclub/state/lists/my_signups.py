@@ -42,6 +42,8 @@ class EntryRow:
     id: int = 0
     element: str = ""
     member: str = ""
+    # Its list's can_remove, on each entry: a nested foreach cannot read its outer item.
+    can_remove: bool = False
 
 
 @dataclass
@@ -103,7 +105,10 @@ class MySignupsState(SessionState):
                 lottery_ts=unix(g.lottery_at),
                 can_remove=g.can_remove,
                 entered=[
-                    EntryRow(id=e.id, element=e.element, member=e.member_name) for e in g.entries
+                    EntryRow(
+                        id=e.id, element=e.element, member=e.member_name, can_remove=g.can_remove
+                    )
+                    for e in g.entries
                 ],
             )
             for g in mine.lotteries
