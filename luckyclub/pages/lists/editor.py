@@ -150,10 +150,14 @@ def _lottery() -> rx.Component:
 def _element_fields(
     prefix, noun, name="", day="", at="", place="", spots="1"
 ) -> list[rx.Component]:
+    """An element's inputs, named as read_elements reads one row (`name_0`…); labelled "Name"…
+    in an element's own card, or "<noun> name"… for a new one."""
+
     def cell(text: str, key: str, value, *, type: str = "text", **props) -> rx.Component:
         field_id = prefix + "-" + key
+        words = noun + " " + text if noun is not None else text.capitalize()
         return rx.vstack(
-            rx.el.label(noun + " " + text, html_for=field_id, style={"fontSize": "0.85rem"}),
+            rx.el.label(words, html_for=field_id, style={"fontSize": "0.85rem"}),
             rx.input(
                 id=field_id,
                 name=key + "_0",
@@ -223,7 +227,7 @@ def _element(e) -> rx.Component:
                     rx.flex(
                         rx.el.input(type="hidden", name="element_id", value=e.id),
                         *_element_fields(
-                            prefix, "", e.name, e.event_date, e.event_time, e.place, e.spots
+                            prefix, None, e.name, e.event_date, e.event_time, e.place, e.spots
                         ),
                         rx.button("Save", type="submit", size="2"),
                         wrap="wrap",
@@ -330,8 +334,11 @@ def _editors() -> rx.Component:
         rx.vstack(
             rx.heading("Editors", size="5", as_="h2"),
             rx.text("Editors manage the list as you do.", size="2", color_scheme="gray"),
-            data_table(["Name", "Email", ""], S.editors, _editor_row),
-            rx.cond(S.editors.length() == 0, rx.text("No extra editors.", size="2")),
+            rx.cond(
+                S.editors.length() > 0,
+                data_table(["Name", "Email", ""], S.editors, _editor_row),
+                rx.text("No extra editors.", size="2"),
+            ),
             rx.cond(
                 S.is_creator,
                 rx.form(
@@ -425,7 +432,8 @@ def list_editor_page() -> rx.Component:
                 S.loaded,
                 refusal(
                     "Only the list's editors",
-                    "Its creator, its editors and platform admins manage a list. " + S.error,
+                    "Its creator, its editors and platform admins manage a list; your account is "
+                    "not one of them.",
                 ),
                 rx.center(rx.spinner(size="3"), padding="4rem"),
             ),
