@@ -113,9 +113,9 @@ def _enter(page: Page, list_id: int, element: str, *members: str) -> None:
     expect(page.get_by_role("status")).to_contain_text("Entered in the lottery.")
 
 
-def _run_the_lottery(list_id: int) -> None:
-    """Bring the lottery's time into the past (the form refuses less than 1 hour ahead) and run
-    the due draws as the jobs runner would, without a public beacon (none in tests)."""
+def _lottery_time_passes(list_id: int) -> None:
+    """Bring the lottery's time into the past (the form refuses less than 1 hour ahead), drawn
+    without a public beacon (none in tests)."""
     past = utcnow() - timedelta(minutes=1)
     with db.session_scope() as s:
         s.exec(update(SignupList).where(col(SignupList.id) == list_id).values(lottery_at=past))
@@ -128,6 +128,10 @@ def _run_the_lottery(list_id: int) -> None:
                 no_beacon_reason="Browser test: drawn without a public beacon.",
             )
         )
+
+
+def _run_the_lottery() -> None:
+    """Run the due draws as the jobs runner would."""
     outcomes = draws.run_due()
     assert "drawn" in [o.status for o in outcomes]
 
@@ -204,7 +208,13 @@ def test_two_families_enter_a_lottery_and_its_offers_are_accepted_or_pass_on(
     expect(_element(creator, "Swimming")).to_contain_text("3 entries")
     expect(_element(creator, "Climbing")).to_contain_text("2 entries")
 
-    _run_the_lottery(list_id)
+    _lottery_time_passes(list_id)
+    bob.reload()  # (an open page learns it at its countdown's zero)
+    wait_until_live(bob)
+    expect(bob.get_by_role("status").filter(has_text="Lottery in progress")).to_be_visible()
+    expect(_element(bob, "Swimming").get_by_role("button")).to_have_count(0)  # nothing to do
+
+    _run_the_lottery()
 
     for page in (creator, ann, bob):  # never reloaded: the result is pushed
         expect(page.get_by_text("Lottery completed on")).to_be_visible(timeout=30_000)
