@@ -282,3 +282,26 @@ def test_my_signups_groups_lottery_entries_by_list_with_their_countdown(session,
     [entry] = group.entered
     finish(MySignupsState.remove_entry, mine, entry.id)
     assert mine.notice == "Entry removed." and mine.groups == []
+
+
+def test_a_member_accepts_their_own_offer_on_the_lists_page(session, cara, ann):
+    made = make_list(session, cara, waitlist=True)
+    [cake] = elements_of(session, made)
+    bob = add_person(session, "bob@example.com")
+    bob_page = tab(ListPageState, routes.list_page(made.id), token_for(session, bob))
+    [bob_self] = bob_page.elements[0].sign_up_for
+    finish(ListPageState.sign_up, bob_page, {"element_id": cake.id, "member_id": bob_self.id})
+    ann_page = tab(ListPageState, routes.list_page(made.id), token_for(session, ann))
+    [ann_self] = ann_page.elements[0].waitlist_for
+    finish(ListPageState.join_waitlist, ann_page, {"element_id": cake.id, "member_id": ann_self.id})
+    finish(ListPageState.cancel, bob_page, bob_page.elements[0].signups[0].id)
+
+    finish(ListPageState.changed, ann_page, "v1")  # the list's topic changed
+    [offer] = ann_page.elements[0].signups
+    assert offer.pending and offer.mine and offer.token
+    assert bob_page.elements[0].signups[0].token == ""  # no one else's secret reaches a tab
+    finish(ListPageState.accept, ann_page, offer.token)
+
+    assert ann_page.notice == "Accepted: the spot is yours."
+    [held] = ann_page.elements[0].signups
+    assert not held.pending and held.token == ""

@@ -65,6 +65,21 @@ def _small(text: str, handler, who) -> rx.Component:
     )
 
 
+def _my_signup_actions(p) -> rx.Component:
+    """Accept or Decline the viewer's own pending offer; Cancel a spot they hold."""
+    return rx.cond(
+        p.token != "",
+        rx.hstack(
+            rx.button(
+                "Accept", size="1", on_click=S.accept(p.token), aria_label="Accept for " + p.member
+            ),
+            _small("Decline", S.decline(p.token), p.member),
+            spacing="1",
+        ),
+        _small("Cancel", S.cancel(p.id), p.member),
+    )
+
+
 def _member_select(e, members, verb: str) -> rx.Component:
     select_id = verb + "-" + e.id.to_string()
     return rx.vstack(
@@ -182,11 +197,7 @@ def _element(e) -> rx.Component:
                             aria_label=e.spots_words,
                         ),
                         rx.text(e.spots_words, size="2"),
-                        _people(
-                            "Signed up",
-                            e.signups,
-                            lambda p: _small("Cancel", S.cancel(p.id), p.member),
-                        ),
+                        _people("Signed up", e.signups, _my_signup_actions),
                         _people(
                             "Waitlist",
                             e.waitlist,

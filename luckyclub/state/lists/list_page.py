@@ -170,6 +170,19 @@ class ListPageState(SessionState):
         )
 
     @event
+    def accept(self, token: str):
+        self._act(
+            lambda s, user: signups.accept(s, user, str(token)[:64]), "Accepted: the spot is yours."
+        )
+
+    @event
+    def decline(self, token: str):
+        self._act(
+            lambda s, user: signups.decline(s, user, str(token)[:64]),
+            "Declined: the spot goes to the next person.",
+        )
+
+    @event
     def cancel(self, signup_id: int):
         self._act(lambda s, user: signups.cancel(s, user, record_id(signup_id)), "Cancelled.")
 

@@ -40,6 +40,7 @@ class PersonRow:
     words: str = ""  # "pending: accept by …", "won in the lottery"
     pending: bool = False
     mine: bool = False  # the viewer's own family member
+    token: str = ""  # the viewer's own pending offer's Accept/Decline secret
 
 
 @dataclass
@@ -89,6 +90,7 @@ def percent(taken: int, spots: int) -> int:
 
 def person_rows(element: views.ElementView) -> tuple[list[PersonRow], list[PersonRow]]:
     """An element's signups and waitlist as the list's page and its editor show them."""
+    tokens = {m.signup_id: m.accept_token for m in element.mine if m.signup_id is not None}
     signed = [
         PersonRow(
             id=s.id,
@@ -101,6 +103,7 @@ def person_rows(element: views.ElementView) -> tuple[list[PersonRow], list[Perso
             ),
             pending=s.status == "pending",
             mine=s.mine,
+            token=tokens.get(s.id, "") if s.status == "pending" else "",
         )
         for s in element.signups
     ]
