@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import date, time
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, event, text
+from sqlalchemy import (
+    Select,
+    Table,
+    Text,
+    bindparam,
+    cast,
+    column,
+    event,
+    func,
+    insert,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
@@ -123,6 +138,34 @@ def plain_rows(session: Session, query: Select) -> Sequence[Any]:
         return cursor.fetchall()
     finally:
         cursor.close()
+
+
+def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert many rows (each with the same columns) in the session's transaction, fast.
+
+    On PostgreSQL the rows travel as one JSON document that the server turns back into rows
+    (jsonb_to_recordset): one statement instead of an executemany, whose per-row cost in the driver
+    is most of the time for tens of thousands of rows. Elsewhere, an executemany.
+    """
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(insert(table), rows)
+        return
+    names = list(rows[0])
+    records = (
+        func.jsonb_to_recordset(cast(bindparam("rows", type_=Text), JSONB))
+        .table_valued(*(column(name, table.c[name].type) for name in names))
+        .render_derived(name="row", with_types=True)
+    )
+    statement = insert(table).from_select(names, select(*(records.c[name] for name in names)))
+    session.execute(statement, {"rows": json.dumps(rows, default=_json_value)})
+
+
+def _json_value(value: object) -> str:
+    if isinstance(value, date | time):  # datetimes too; aware ones keep their offset
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} cannot be sent as a row value: {value!r}")
 
 
 def ping() -> str:

@@ -10,8 +10,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import func, insert
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from luckyclub.core import db, routes
@@ -106,7 +107,7 @@ class LotteryPool:
         self, session: Session, draw: Draw, winners: Sequence[draws.Drawn]
     ) -> dict[str, int]:
         """Each winning member's account (a member removed meanwhile has none)."""
-        entries = _entries(session, draw.source_id)
+        entries = _drawn_entries(session, draw)
         refs = _refs(draw, entries)
         account = {e.member_id: e.user_id for e in entries}
         return {ref: account[member] for member, ref in refs.items()}
@@ -143,20 +144,29 @@ class LotteryPool:
 # ---- the entries and their terms ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Entry:
+class _Entry(NamedTuple):
     element_id: int
     member_id: int
     user_id: int
 
 
 def _entries(session: Session, list_id: int) -> list[_Entry]:
-    rows = session.exec(
+    """The list's entries, read as the driver's plain tuples (tens of thousands of them)."""
+    query = (
         select(LotteryEntry.element_id, LotteryEntry.family_member_id, LotteryEntry.user_id)
         .where(LotteryEntry.list_id == list_id)
         .order_by(col(LotteryEntry.id))
-    ).all()
-    return [_Entry(*row) for row in rows]
+    )
+    return list(map(_Entry._make, db.plain_rows(session, query)))
+
+
+def _drawn_entries(session: Session, draw: Draw) -> list[_Entry]:
+    """The entries a draw's winners are found in: read once for owners and settle, which run in
+    the draw's one transaction, where nobody can enter or remove (the lottery is in progress)."""
+    key = ("lottery entries", draw.id)
+    if key not in session.info:
+        session.info[key] = _entries(session, draw.source_id)
+    return session.info[key]
 
 
 def _refs(draw: Draw, entries: Sequence[_Entry]) -> dict[int, str]:
@@ -209,7 +219,7 @@ def _record(
     elements = lists.ordered_elements(session, list_id)
     names = lists.element_names(signup_list, elements)
     element_of: dict[str, int] = {name: element_id for element_id, name in names.items()}
-    entries = _entries(session, list_id)
+    entries = _drawn_entries(session, draw)
     member_of = {ref: member for member, ref in _refs(draw, entries).items()}
     account = {e.member_id: e.user_id for e in entries}
     outcome = _Outcome(
@@ -301,10 +311,8 @@ def _record(
 
 
 def _insert(session: Session, model: type[Signup] | type[WaitlistEntry], rows: list[dict]) -> None:
-    """Many rows in one executemany of a Core INSERT (the ORM's unit of work takes many times
-    longer for tens of thousands of rows)."""
-    if rows:
-        session.execute(insert(table_of(model)), rows)
+    """Tens of thousands of rows at once (the ORM's unit of work takes many times longer)."""
+    db.insert_rows(session, table_of(model), rows)
 
 
 def _email_entrants(

@@ -561,8 +561,10 @@ class QueueRow:
 
 
 def winner_queue(session: Session, *, limit: int = 200) -> list[QueueRow]:
-    """Every winner for the admin, newest draw first: who to contact, deliver to, publish."""
-    rows = _winners_newest_first(session, limit=limit)
+    """Every winner of a prize for the admin, newest draw first: who to contact, deliver to,
+    publish. A signup lottery's spots are not prizes (their winners accept them from the email,
+    or the spot goes down the waitlist), and its thousands of winners would bury the prizes."""
+    rows = _winners_newest_first(session, col(DrawWinner.element).is_(None), limit=limit)
     return [
         QueueRow(
             winner_id=id_of(winner),

@@ -4,10 +4,11 @@ lottery's draw moved on by hand, and the emails in the outbox."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlmodel import Session, col, select
 
 from luckyclub.lotteries import family, lists, phase
@@ -27,17 +28,34 @@ from tests.db.factories import add_user
 
 class _StandInLotteryPool:
     """Only until the lottery's own pool is registered (lotteries/pool.py): enough for a list's
-    draw to be scheduled and announced; these tests move its status by hand."""
+    draw to be scheduled and announced; these tests move its status by hand, and it never
+    closes."""
 
     kind = "lottery"
     title = "Signup lottery"
+
+    def schedule_missing(self, session) -> int:
+        return 0
+
+    def blocked(self, session, draw: Draw, now: datetime) -> str | None:
+        return "A stand-in pool never closes."
 
     def topics(self, session, draw: Draw) -> tuple[str, ...]:
         return (changes.signup_list(draw.source_id),)
 
 
-if phase.MODE not in draws._pools:
+@pytest.fixture(autouse=True)
+def lottery_pool() -> Iterator[None]:
+    """The lottery's pool while a test runs (a stand-in until the real one exists); a module
+    uses it with `from tests.db.signup_lists import lottery_pool`."""
+    if phase.MODE in draws._pools:
+        yield
+        return
     draws.register_pool(phase.MODE, _StandInLotteryPool())  # type: ignore[arg-type]
+    try:
+        yield
+    finally:
+        draws._pools.pop(phase.MODE, None)
 
 
 def add_person(

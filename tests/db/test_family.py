@@ -10,11 +10,12 @@ from sqlmodel import func, select
 from luckyclub.core.errors import UserError
 from luckyclub.lotteries import family, signups
 from luckyclub.models import DrawStatus, FamilyMember, LotteryEntry, Signup, WaitlistEntry
-from tests.db.signup_lists import (
+from tests.db.signup_lists import (  # noqa: F401 - lottery_pool: a fixture every test uses
     add_person,
     elements_of,
     emails_to,
     in_two_days,
+    lottery_pool,
     make_list,
     self_of,
     set_phase,

@@ -15,7 +15,13 @@ from luckyclub.lotteries import family, signups
 from luckyclub.models import Role
 from luckyclub.platform import accounts
 from luckyclub.state.session import SESSION_COOKIE
-from tests.db.signup_lists import add_person, elements_of, make_list, self_of
+from tests.db.signup_lists import (  # noqa: F401 - lottery_pool: a fixture every test uses
+    add_person,
+    elements_of,
+    lottery_pool,
+    make_list,
+    self_of,
+)
 
 
 @pytest.fixture()

@@ -12,9 +12,10 @@ from sqlmodel import select
 from luckyclub.core.errors import NotAllowed
 from luckyclub.lotteries import family, lists, signups
 from luckyclub.models import DrawStatus, LotteryEntry, Role, Signup, utcnow
-from tests.db.signup_lists import (
+from tests.db.signup_lists import (  # noqa: F401 - lottery_pool: a fixture every test uses
     add_person,
     elements_of,
+    lottery_pool,
     make_list,
     self_of,
     set_phase,

@@ -11,6 +11,7 @@ import pytest
 from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
 
+from luckyclub import jobs
 from luckyclub.api.routes import build_api
 from luckyclub.core.errors import UserError
 from luckyclub.draws import verify
@@ -409,6 +410,21 @@ def test_the_proof_of_a_drawn_lottery_verifies(session, creator, accounts):
     check = draw_public.check_entry(session, draw.id, ref, client_ip="203.0.113.9")
     assert check.found and check.verified
     assert draw_public.announcement(session, draw.id).startswith("🎉 Summer <club>")
+
+
+def test_the_draws_job_runs_a_lottery_whose_time_has_come(session, creator, accounts):
+    signup_list = lottery_list(session, creator, {"Cake": 1})
+    [ann] = family(session, accounts[0], "Ann")
+    enter(session, accounts[0], signup_list, "Cake", ann)
+    assert jobs.run_draws() == "none due"
+    draw = draw_of(session, signup_list)
+    draw.draw_at = signup_list.lottery_at = utcnow() - timedelta(seconds=1)
+    session.commit()
+
+    assert jobs.run_draws() == "drawn: Drawn: 1 winner."
+    assert [s.family_member_id for s in signups_of(session, signup_list)] == [ann.id]
+    # Spots are not prizes: the admin's winner queue stays for the prizes to deliver.
+    assert draw_public.winner_queue(session) == []
 
 
 def test_the_lottery_never_runs_again_and_the_list_then_works_first_come(

@@ -23,11 +23,12 @@ from luckyclub.models import (
     WaitlistEntry,
     utcnow,
 )
-from tests.db.signup_lists import (
+from tests.db.signup_lists import (  # noqa: F401 - lottery_pool: a fixture every test uses
     add_person,
     elements_of,
     in_two_days,
     local_text,
+    lottery_pool,
     make_list,
     self_of,
     set_phase,

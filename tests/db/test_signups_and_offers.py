@@ -24,12 +24,13 @@ from luckyclub.models import (
     WaitlistEntry,
     utcnow,
 )
-from tests.db.signup_lists import (
+from tests.db.signup_lists import (  # noqa: F401 - lottery_pool: a fixture every test uses
     add_person,
     all_at_once,
     elements_of,
     emails_to,
     in_two_days,
+    lottery_pool,
     make_list,
     self_of,
     set_phase,
