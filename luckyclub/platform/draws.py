@@ -77,7 +77,8 @@ UNDRAWN = (DrawStatus.SCHEDULED, *OPEN_STATUSES)
 
 class Pool(Protocol):
     """A mode's side of its draws (raffles: club/raffles.py; competitions:
-    competitions/pool.py). Registered by mode; the draw itself is the same for all.
+    competitions/pool.py; signup lotteries: lotteries/pool.py). Registered by mode; the draw
+    itself is the same for all.
     A pool is named by (mode, source id): its source is the raffle, competition, … it draws from."""
 
     kind: str  # the engine's pool kind its snapshots are: weighted, tickets or lottery
