@@ -19,7 +19,7 @@ from luckyclub.core.errors import UserError
 from luckyclub.core.words import when_in_full
 from luckyclub.lotteries import entries, lists, signups
 from luckyclub.models import User
-from luckyclub.platform import changes, draw_public
+from luckyclub.platform import changes, draws
 from luckyclub.state import live
 from luckyclub.state.admin import record_id
 from luckyclub.state.events import event
@@ -92,8 +92,9 @@ class ListPageState(SessionState):
         draw_id = routes.id_from_path(view.draw_path)
         self.draw_url = view.draw_path
         self.live_url = routes.live_page(draw_id) if draw_id else ""
-        drawn = draw_public.view(s, draw_id) if draw_id and self.phase == "done" else None
-        self.completed_at = when_in_full(drawn.drawn_at, view.timezone) if drawn else ""
+        # The draw's row alone: its public view would read every winner of a big lottery.
+        drawn = draws.get(s, draw_id).drawn_at if draw_id and self.phase == "done" else None
+        self.completed_at = when_in_full(drawn, view.timezone)
         self.can_edit = view.can_edit
         self.url, self.editor_url = view.share_path, view.editor_path
         self.elements = [element_row(e) for e in view.elements]
