@@ -14,6 +14,7 @@ from luckyclub.pages import (  # noqa: F401 - each package registers its pages w
     competitions,
     draws,
     landing,
+    lists,
 )
 from luckyclub.state import live
 from luckyclub.state.errors import show_backend_error

@@ -11,6 +11,7 @@ ADMIN_PAGES = [
     ("Raffles", routes.ADMIN_RAFFLES),
     ("Draws", routes.ADMIN_DRAWS),
     ("Winners", routes.ADMIN_WINNERS),
+    ("Lists", routes.ADMIN_LISTS),
     ("Review queue", routes.ADMIN_PROOFS),
     ("Stats", routes.ADMIN_STATS),
     ("Roles", routes.ADMIN_ROLES),

@@ -21,7 +21,12 @@ def _nav_link(text: str, href: str) -> rx.Component:
 
 
 def _member_links() -> list[rx.Component]:
-    return [_nav_link("Dashboard", routes.DASHBOARD), _nav_link("Profile", routes.PROFILE)]
+    return [
+        _nav_link("Dashboard", routes.DASHBOARD),
+        _nav_link("Lists", routes.LISTS),
+        _nav_link("My signups", routes.MY_SIGNUPS),
+        _nav_link("Profile", routes.PROFILE),
+    ]
 
 
 def _admin_links() -> list[rx.Component]:
@@ -71,6 +76,8 @@ def _mobile_nav() -> rx.Component:
                     SessionState.signed_in,
                     rx.fragment(
                         item("Dashboard", routes.DASHBOARD),
+                        item("Lists", routes.LISTS),
+                        item("My signups", routes.MY_SIGNUPS),
                         item("Profile", routes.PROFILE),
                         rx.cond(
                             SessionState.is_admin,
@@ -383,6 +390,7 @@ STATUS_COLOURS = {
     "refund_due": "orange",
     "refunded": "gray",
     "expired": "gray",
+    "stopped": "red",
 }
 
 

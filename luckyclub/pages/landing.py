@@ -23,6 +23,7 @@ _MODES = [
         "list_checks",
         "Signup lotteries",
         "Fair places for families on popular events, with waitlists.",
+        routes.LISTS,
     ),
     ("tv", "Community raffles", "Viewers earn tickets from watch time, gifted subs and wagers."),
 ]
@@ -51,12 +52,14 @@ _STEPS = [
 ]
 
 
-def _tile(icon: str, title: str, text: str) -> rx.Component:
+def _tile(icon: str, title: str, text: str, href: str = "") -> rx.Component:
+    """A mode or a step; a mode with pages of its own links to them."""
     return rx.card(
         rx.vstack(
             rx.icon(icon, size=28, color=rx.color("accent", 9)),
             rx.heading(title, size="4", as_="h3"),
             rx.text(text, size="2", color_scheme="gray"),
+            *([rx.link(f"Open {title.lower()}", href=href, size="2")] if href else []),
             spacing="2",
         ),
         height="100%",

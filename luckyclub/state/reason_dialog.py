@@ -26,13 +26,15 @@ def action_name(handler: EventHandler) -> str:
 
 
 def _admin_action(name: str) -> EventHandler | None:
-    """The admin page handler `name` names (handlers authorise themselves); None for any other."""
+    """The handler `name` names of an admin page, or of another page state that says it takes
+    reasons (`_asks_reasons = True`: a list's editor removing a signup); handlers authorise
+    themselves. None for any other."""
     path, _, handler_name = name.rpartition(".")
     try:
         state = rx.State.get_class_substate(path)
     except ValueError:
         return None
-    if not issubclass(state, AdminPageState):
+    if not (issubclass(state, AdminPageState) or getattr(state, "_asks_reasons", False)):
         return None
     return state.event_handlers.get(handler_name)
 

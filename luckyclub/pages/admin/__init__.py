@@ -7,6 +7,7 @@ from luckyclub.pages.admin import (  # noqa: F401
     competitions,
     draws,
     home,
+    lists,
     mail,
     proofs,
     raffles,
