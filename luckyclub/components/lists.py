@@ -12,7 +12,8 @@ RESULTS_WHEN = "results within a few minutes after"
 
 def lottery_banner(S) -> rx.Component:
     """Where a lottery list's lottery stands; S is a state with is_lottery, phase, lottery_at,
-    lottery_ts, completed_at, draw_url, live_url and an `ask` handler."""
+    lottery_ts, completed_at, draw_url, live_url, refs (the viewer's entrant refs) and an `ask`
+    handler."""
     return rx.cond(
         S.is_lottery,
         rx.match(
@@ -76,6 +77,7 @@ def lottery_banner(S) -> rx.Component:
                                 spacing="2",
                             ),
                         ),
+                        _entrant_refs(S),
                         spacing="2",
                     ),
                     icon="circle_check",
@@ -85,6 +87,23 @@ def lottery_banner(S) -> rx.Component:
                 ),
             ),
             rx.fragment(),
+        ),
+    )
+
+
+def _entrant_refs(S) -> rx.Component:
+    """The viewer's entered family members' refs: what Check my entry on the draw's page takes,
+    and what the published snapshot lists instead of names."""
+    return rx.cond(
+        S.refs.length() > 0,
+        rx.vstack(
+            rx.text("Your entrant refs, to check on the draw's page:", size="2"),
+            rx.foreach(
+                S.refs,
+                lambda r: rx.text(r.member, ": ", rx.code(r.ref, size="1"), size="2"),
+            ),
+            spacing="1",
+            id="entrant-refs",
         ),
     )
 

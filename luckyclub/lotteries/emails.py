@@ -59,12 +59,13 @@ def signup_removed(
     member: str,
     reason: str,
     link: str,
+    what: str = "signup",  # or "place on the waitlist"
 ) -> EmailContent:
     return EmailContent(
-        subject=f"{member}'s signup on {list_title} was removed",
+        subject=f"{member}'s {what} on {list_title} was removed",
         greeting=f"Hi {display_name},",
         paragraphs=(
-            f"The organiser of {list_title} removed {member}'s signup for {element}.",
+            f"The organiser of {list_title} removed {member}'s {what} for {element}.",
             f"Their reason: {reason}",
         ),
         button=Button("See the list", link),

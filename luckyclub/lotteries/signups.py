@@ -361,34 +361,67 @@ def remove_by_editor(
     signup_list, editor = lists.editable(session, editor, signup.list_id, now)
     reason = audit.checked_reason(reason, shown="it is emailed to them")
     signup = _fresh(session, Signup, signup_id, SIGNUP_GONE)
-    element = session.get(ListElement, signup.element_id)
-    member = session.get(FamilyMember, signup.family_member_id)
-    account = session.get(User, signup.user_id)
+    _free(session, signup, now)
+    _tell_removed(session, editor, signup_list, signup, reason, now, what="signup")
+
+
+def remove_place_by_editor(
+    session: Session, editor: User, place_id: int, reason: str, now: datetime | None = None
+) -> None:
+    """A list's creator, editor or an admin takes someone off an element's waitlist: the person
+    is emailed with the reason; everyone after them moves up a place."""
+    now = now or utcnow()
+    place = session.get(WaitlistEntry, place_id) if place_id else None
+    if place is None:
+        raise UserError(PLACE_GONE)
+    signup_list, editor = lists.editable(session, editor, place.list_id, now)
+    reason = audit.checked_reason(reason, shown="it is emailed to them")
+    place = _fresh(session, WaitlistEntry, place_id, PLACE_GONE)
+    session.delete(place)
+    session.flush()
+    _tell_removed(session, editor, signup_list, place, reason, now, what="place on the waitlist")
+
+
+def _tell_removed(
+    session: Session,
+    editor: User,
+    signup_list: SignupList,
+    held: Signup | WaitlistEntry,
+    reason: str,
+    now: datetime,
+    *,
+    what: str,
+) -> None:
+    """Email the person an editor took off the list, audit it and announce it."""
+    element = session.get(ListElement, held.element_id)
+    member = session.get(FamilyMember, held.family_member_id)
+    account = session.get(User, held.user_id)
     label = lists.element_label(signup_list, element) if element else ""
     name = member.name if member else "someone"
-    _free(session, signup, now)
+    kind = "signup" if isinstance(held, Signup) else "place"
     if account is not None:
         notify.notify(
             session,
             account,
             notify.SIGNUP_REMOVED,
-            unique_id=f"signup-removed-{signup_id}-{int(now.timestamp())}",
+            unique_id=f"{kind}-removed-{held.id}-{int(now.timestamp())}",
             email="signup_removed",
             list_title=signup_list.title,
             element=label,
             member=name,
             reason=reason,
-            link=get_settings().app_url + routes.list_page(signup.list_id),
+            link=get_settings().app_url + routes.list_page(held.list_id),
+            what=what,
         )
     audit.record(
         session,
         editor,
-        "signup.remove",
+        f"{kind}.remove",
         "signup_list",
-        signup.list_id,
+        held.list_id,
         f"{name} from {label}: {reason}",
     )
-    changes.announce(session, changes.signup_list(signup.list_id), changes.member(signup.user_id))
+    changes.announce(session, changes.signup_list(held.list_id), changes.member(held.user_id))
 
 
 # ---- what the pages show (built in lotteries/views.py) -----------------------------------------

@@ -12,7 +12,15 @@ from sqlmodel import select
 
 from luckyclub.core import routes
 from luckyclub.lotteries import lists, signups
-from luckyclub.models import LotteryEntry, Role, Signup, SignupList, SignupStatus, utcnow
+from luckyclub.models import (
+    LotteryEntry,
+    Role,
+    Signup,
+    SignupList,
+    SignupStatus,
+    WaitlistEntry,
+    utcnow,
+)
 from luckyclub.pages.admin.lists import ListsAdminState
 from luckyclub.platform import accounts
 from luckyclub.state.lists.editor import ListEditorState
@@ -24,7 +32,14 @@ from luckyclub.state.lists.offer import OfferState
 from luckyclub.state.reason_dialog import ReasonDialogState, action_name
 from luckyclub.state.session import SessionState
 from tests.db.reflex_state import finish, state_for_tab
-from tests.db.signup_lists import add_person, elements_of, in_two_days, local_text, make_list
+from tests.db.signup_lists import (
+    add_person,
+    elements_of,
+    in_two_days,
+    local_text,
+    make_list,
+    self_of,
+)
 
 
 def token_for(session, user) -> str:
@@ -198,6 +213,31 @@ def test_the_creator_edits_and_removes_a_signup_with_a_reason(session, cara, ann
     finish(ListEditorState.remove_signup, editor, dict(sent.args[0][1]._var_value))
     assert editor.error == ""
     assert session.exec(select(Signup)).all() == []
+
+
+def test_the_creator_takes_someone_off_a_waitlist_with_a_reason(session, cara, ann):
+    made = make_list(session, cara, items=(("Cake", 1),), waitlist=True)
+    [cake] = elements_of(session, made)
+    bob = add_person(session, "bob@example.com")
+    signups.sign_up(session, ann, cake.id, self_of(session, ann).id)
+    signups.join_waitlist(session, bob, cake.id, self_of(session, bob).id)
+    session.commit()
+    editor = tab(ListEditorState, routes.list_editor(made.id), token_for(session, cara))
+    [place] = editor.forms[0].waitlist
+
+    sent = finish(
+        ReasonDialogState.submit,
+        state_for_tab(ReasonDialogState),
+        {
+            "place_id": str(place.id),
+            "reason": "Bob asked to be taken off",
+            "reason_action": action_name(ListEditorState.remove_place),
+        },
+    )
+    assert sent is not None and sent.handler.fn is ListEditorState.remove_place.fn
+    finish(ListEditorState.remove_place, editor, dict(sent.args[0][1]._var_value))
+    assert editor.error == "" and editor.forms[0].waitlist == []
+    assert session.exec(select(WaitlistEntry)).all() == []
 
 
 # ---- /family, /offers/<token>, /my-signups ------------------------------------------------------

@@ -250,6 +250,30 @@ def test_an_editor_removes_a_signup_and_the_person_is_told_why(session, people):
     assert audited.actor_id == ann.id and "Bob from Cake" in audited.detail
 
 
+def test_an_editor_takes_someone_off_a_waitlist_and_they_are_told_why(session, people):
+    ann, bob, cat, dan = people
+    made = make_list(session, ann, items=(("Cake", 1),), waitlist=True)
+    [cake] = elements_of(session, made)
+    signups.sign_up(session, bob, cake.id, self_of(session, bob).id)
+    signups.join_waitlist(session, cat, cake.id, self_of(session, cat).id)
+    signups.join_waitlist(session, dan, cake.id, self_of(session, dan).id)
+    session.commit()
+    cats = session.exec(select(WaitlistEntry).where(WaitlistEntry.user_id == cat.id)).one()
+
+    with pytest.raises(NotAllowed):
+        signups.remove_place_by_editor(session, bob, cats.id, "Not in the club")
+    session.rollback()
+    signups.remove_place_by_editor(session, ann, cats.id, "Cat moved away")
+    session.commit()
+
+    [email] = emails_to(session, "cat@example.com", "signup_removed")
+    assert email.subject == "Cat's place on the waitlist on Bake sale was removed"
+    assert "Cat moved away" in email.text_body
+    assert waiting(session, cake.id) == [dan.id]  # Dan is next now
+    audited = session.exec(select(AuditLog).where(AuditLog.action == "place.remove")).one()
+    assert audited.actor_id == ann.id and "Cat from Cake: Cat moved away" in audited.detail
+
+
 def test_a_lottery_list_takes_entries_first_then_first_come_signups(session, people):
     ann, bob, *_ = people
     made = make_list(

@@ -221,6 +221,10 @@ def test_two_families_enter_a_lottery_and_its_offers_are_accepted_or_pass_on(
         expect(page.get_by_role("link", name="See the proof")).to_be_visible()
         expect(_element(page, "Swimming")).to_contain_text("2 spots taken")
     assert creator.url.endswith(routes.list_page(list_id))
+    # Each entrant's family members' refs, to check their entries on the draw's page.
+    expect(ann.get_by_text("Your entrant refs, to check on the draw's page:")).to_be_visible()
+    expect(ann.get_by_text(re.compile(r"^Alfie Adams: [0-9a-f]{32}$"))).to_be_visible()
+    expect(creator.get_by_text("Your entrant refs, to check on the draw's page:")).to_have_count(0)
     creator.screenshot(path=str(SCREENSHOT), full_page=True)
 
     # A Swimming winner accepts from the link in their email.

@@ -216,6 +216,19 @@ def _remove_signup(p) -> rx.Component:
     )
 
 
+def _remove_place(p) -> rx.Component:
+    return reason_dialog(
+        button="Remove",
+        title="Take " + p.member + " off the waitlist",
+        explanation="They lose their place and are emailed your reason; everyone after them "
+        "moves up one place.",
+        record_field="place_id",
+        record_id=p.id,
+        confirm="Remove",
+        on_submit=S.remove_place,
+    )
+
+
 def _element(e) -> rx.Component:
     prefix = "el-" + e.id.to_string()
     return rx.card(
@@ -256,7 +269,7 @@ def _element(e) -> rx.Component:
                     rx.vstack(
                         rx.text("Waitlist", size="2", weight="medium"),
                         rx.el.ol(
-                            rx.foreach(e.waitlist, lambda p: _person(p, rx.fragment())),
+                            rx.foreach(e.waitlist, lambda p: _person(p, _remove_place(p))),
                             style={"margin": "0", "paddingLeft": "1.25rem"},
                         ),
                         spacing="1",

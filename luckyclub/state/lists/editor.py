@@ -285,3 +285,13 @@ class ListEditorState(SessionState):
             ),
             "Removed; they are emailed your reason.",
         )
+
+    @event
+    def remove_place(self, form_data: dict):
+        place_id, reason = form_data.get("place_id"), str(form_data.get("reason") or "")
+        self._act(
+            lambda s, user, _list_id: signups.remove_place_by_editor(
+                s, user, record_id(place_id), reason
+            ),
+            "Taken off the waitlist; they are emailed your reason.",
+        )

@@ -23,7 +23,7 @@ from luckyclub.platform import changes, draws
 from luckyclub.state import live
 from luckyclub.state.admin import record_id
 from luckyclub.state.events import event
-from luckyclub.state.lists.views import ElementRow, element_row, unix
+from luckyclub.state.lists.views import ElementRow, RefRow, element_row, unix
 from luckyclub.state.session import SessionState
 
 
@@ -60,6 +60,7 @@ class ListPageState(SessionState):
     url: str = ""
     editor_url: str = ""
     elements: rx.Field[list[ElementRow]] = rx.field(default_factory=list)
+    refs: rx.Field[list[RefRow]] = rx.field(default_factory=list)  # the viewer's, in the lottery
     error: str = ""
     notice: str = ""
 
@@ -90,8 +91,8 @@ class ListPageState(SessionState):
         self.is_lottery, self.phase = view.is_lottery, str(view.phase)
         self.lottery_at, self.lottery_ts = view.lottery_when, unix(view.lottery_at)
         draw_id = routes.id_from_path(view.draw_path)
-        self.draw_url = view.draw_path
-        self.live_url = routes.live_page(draw_id) if draw_id else ""
+        self.draw_url, self.live_url = view.draw_path, view.live_path
+        self.refs = [RefRow(member=r.member_name, ref=r.ref) for r in view.my_refs]
         # The draw's row alone: its public view would read every winner of a big lottery.
         drawn = draws.get(s, draw_id).drawn_at if draw_id and self.phase == "done" else None
         self.completed_at = when_in_full(drawn, view.timezone)

@@ -31,6 +31,15 @@ class MemberOption:
 
 
 @dataclass
+class RefRow:
+    """One of the viewer's entered family members and their entrant ref in the lottery: what
+    they type into Check my entry on the draw's page."""
+
+    member: str = ""
+    ref: str = ""
+
+
+@dataclass
 class PersonRow:
     """Someone on an element: a signup, a waitlist place or a lottery entry."""
 
