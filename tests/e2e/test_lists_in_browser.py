@@ -225,6 +225,16 @@ def test_two_families_enter_a_lottery_and_its_offers_are_accepted_or_pass_on(
     expect(ann.get_by_text("Your entrant refs, to check on the draw's page:")).to_be_visible()
     expect(ann.get_by_text(re.compile(r"^Alfie Adams: [0-9a-f]{32}$"))).to_be_visible()
     expect(creator.get_by_text("Your entrant refs, to check on the draw's page:")).to_have_count(0)
+    alfie_ref = ann.get_by_text(re.compile(r"^Alfie Adams: ")).inner_text().split(": ")[1]
+    # The proof re-runs in the browser, and Ann finds Alfie's entries in the frozen snapshot.
+    ann.get_by_role("link", name="See the proof").click()
+    ann.wait_for_url(re.compile(r"/draws/[0-9]+$"))
+    wait_until_live(ann)
+    ann.get_by_role("button", name="Re-run the verification").click()
+    expect(ann.get_by_role("status").filter(has_text="Verified")).to_be_visible()
+    ann.get_by_label("Your entrant ref").fill(alfie_ref)
+    ann.get_by_role("button", name="Check my entry").click()
+    expect(ann.get_by_text("The Merkle proof checks out")).to_be_visible()
     creator.screenshot(path=str(SCREENSHOT), full_page=True)
 
     # A Swimming winner accepts from the link in their email.
