@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -34,3 +35,25 @@ def wait_until_blocked(engine: Engine, worker: threading.Thread, *, within: floa
         if time.monotonic() > deadline:
             raise AssertionError(f"the worker was not waiting on a lock after {within:.0f} s")
         time.sleep(0.02)
+
+
+def all_at_once(jobs: list[Callable[[], object]]) -> list[object]:
+    """Every job in its own thread, released together by a barrier: real concurrent clients.
+    Results in job order, an exception returned as that job's result."""
+    start = threading.Barrier(len(jobs))
+    results: list[object] = [None] * len(jobs)
+
+    def run(index: int, job: Callable[[], object]) -> None:
+        start.wait(timeout=30)
+        try:
+            results[index] = job()
+        except Exception as exc:  # noqa: BLE001 - reported by the assertions
+            results[index] = exc
+
+    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a job never finished"
+    return results

@@ -3,8 +3,7 @@ lottery's draw moved on by hand, and the emails in the outbox."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -124,24 +123,3 @@ def emails_to(session: Session, address: str, template: str | None = None) -> li
     if template:
         query = query.where(OutboxMessage.template == template)
     return list(session.exec(query.order_by(col(OutboxMessage.id))).all())
-
-
-def all_at_once(jobs: list[Callable[[], object]]) -> list[object]:
-    """Every job in its own thread, released together; results (or exceptions) in job order."""
-    start = threading.Barrier(len(jobs))
-    results: list[object] = [None] * len(jobs)
-
-    def run(index: int, job: Callable[[], object]) -> None:
-        start.wait(timeout=30)
-        try:
-            results[index] = job()
-        except Exception as exc:  # noqa: BLE001 - reported by the assertions
-            results[index] = exc
-
-    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a thread never finished"
-    return results

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -25,6 +23,7 @@ from luckyclub.models import (
 )
 from luckyclub.platform import draw_actions, draws
 from tests.db.factories import add_open_raffle, add_user
+from tests.db.locks import all_at_once
 
 WINNERS = 2
 
@@ -54,30 +53,6 @@ def pool(session, entrants: int) -> Draw:
     draw.draw_at = utcnow() - timedelta(seconds=1)
     session.commit()
     return draw
-
-
-def all_at_once(jobs: list[Callable[[], object]]) -> list[object]:
-    """Run every job in its own thread, released together; exceptions are returned as results."""
-    start = threading.Barrier(len(jobs))
-    results: list[object] = []
-    lock = threading.Lock()
-
-    def run(job):
-        start.wait(timeout=20)
-        try:
-            result = job()
-        except Exception as exc:  # noqa: BLE001 - reported by the assertions
-            result = exc
-        with lock:
-            results.append(result)
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a trigger never finished"
-    return results
 
 
 def test_eight_triggers_at_once_draw_a_closed_pool_exactly_once(postgres, session, no_beacon):

@@ -40,7 +40,7 @@ from luckyclub.models import (
 )
 from luckyclub.platform import draw_actions, draw_public, draws
 from tests.db.factories import add_user
-from tests.db.test_draw_races import all_at_once
+from tests.db.locks import all_at_once
 
 pytestmark = pytest.mark.usefixtures("no_beacon")  # drawn as soon as it closes
 

@@ -24,9 +24,9 @@ from luckyclub.models import (
     WaitlistEntry,
     utcnow,
 )
+from tests.db.locks import all_at_once
 from tests.db.signup_lists import (  # noqa: F401 - lottery_pool: a fixture every test uses
     add_person,
-    all_at_once,
     elements_of,
     emails_to,
     in_two_days,

@@ -26,6 +26,7 @@ from luckyclub.models import (
 )
 from luckyclub.platform import notify
 from tests.db.factories import add_buyer, add_competition, add_user
+from tests.db.locks import all_at_once
 from tests.fake_stripe import FakeStripe
 from tests.served import serve_api
 
@@ -39,28 +40,6 @@ def postgres(app_db):
     if app_db.dialect.name != "postgresql":
         pytest.skip("SQLite lets one writer in at a time; the race needs PostgreSQL's row locks")
     return app_db
-
-
-def all_at_once(jobs: list[Callable[[], object]]) -> list[object]:
-    """Every job in its own thread, released together by a barrier; results in job order,
-    exceptions returned as results."""
-    start = threading.Barrier(len(jobs))
-    results: list[object] = [None] * len(jobs)
-
-    def run(index: int, job: Callable[[], object]) -> None:
-        start.wait(timeout=30)
-        try:
-            results[index] = job()
-        except Exception as exc:  # noqa: BLE001 - reported by the assertions
-            results[index] = exc
-
-    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a buyer never finished"
-    return results
 
 
 def buyers(session, count: int, prefix: str) -> list[User]:
