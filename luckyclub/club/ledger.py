@@ -59,6 +59,8 @@ SOURCE_WORDS: dict[str, str] = {
     LedgerSource.WAGER: "Wagers",
     LedgerSource.CARRY_OVER: "Carried over",
     LedgerSource.CORRECTION: "Correction",
+    LedgerSource.REMOVAL: "Removed by a moderator",
+    LedgerSource.REVERSAL: "Reversed",
 }
 
 

@@ -51,6 +51,8 @@ class LedgerSource(StrEnum):
     WAGER = "wager"
     CARRY_OVER = "carry_over"
     CORRECTION = "correction"
+    REMOVAL = "removal"  # a moderator took tickets away (negative, with a reason)
+    REVERSAL = "reversal"  # a credit undone, e.g. a gift whose payment failed (negative)
 
 
 class EntryLedger(SQLModel, table=True):
