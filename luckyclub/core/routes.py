@@ -37,6 +37,13 @@ MY_SIGNUPS = "/my-signups"
 OFFER = "/offers/[token]"  # a pending signup's Accept/Decline page: the link in its email
 FAMILY = "/family"
 ADMIN_LISTS = "/admin/lists"
+COMMUNITY = "/community/[slug]"
+COMMUNITY_MINE = "/community/[slug]/me"
+COMMUNITY_MODERATE = "/community/[slug]/moderate"
+ADMIN_COMMUNITIES = "/admin/communities"
+KICK_WEBHOOK = "/api/kick/webhook"
+KICK_LINK_START = "/api/kick/link/start"
+KICK_LINK_CALLBACK = "/api/kick/link/callback"
 TEST_CHECKOUT = "/membership/test-checkout"
 TEST_PORTAL = "/membership/test-portal"
 
@@ -152,3 +159,15 @@ def offer_page(token: str) -> str:
 
 def list_export(list_id: int) -> str:
     return f"/api/lists/{list_id}/signups.csv"
+
+
+def community_page(slug: str) -> str:
+    return f"/community/{slug}"
+
+
+def community_mine(slug: str) -> str:
+    return f"/community/{slug}/me"
+
+
+def community_moderate(slug: str) -> str:
+    return f"/community/{slug}/moderate"

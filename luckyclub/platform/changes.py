@@ -72,6 +72,12 @@ def signup_list(list_id: int) -> str:
     return f"list:{list_id}"
 
 
+def community(community_id: int) -> str:
+    """One community's pages (public, a viewer's, the moderators'): its period, tickets and
+    leaderboard, links and claims, gifts, polls and its draw."""
+    return f"community:{community_id}"
+
+
 def draw(draw_id: int) -> str:
     """One draw's pages (/draws/<id>, /live/<id>): its status, result and winners."""
     return f"draw:{draw_id}"
