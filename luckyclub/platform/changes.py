@@ -91,10 +91,17 @@ def announce(session: Session, *topics: str) -> None:
     session.info.setdefault(_PENDING, set()).update(topics)
 
 
+# SQLAlchemy fires these hooks for a savepoint's release and rollback too (`begin_nested`): only
+# the outermost transaction's commit makes a change real, and a savepoint rolled back must not
+# forget what the rest of the transaction announced (a page told twice merely reloads).
+
+
 @event.listens_for(Session, "before_commit")
 def _notify_in_the_transaction(session: Session) -> None:
     # Only PostgreSQL's NOTIFY rides the transaction itself; Redis and in-process delivery wait
     # for the commit (after_commit below).
+    if session.in_nested_transaction():
+        return
     topics = session.info.get(_PENDING)
     if not topics or get_settings().redis_url:
         return
@@ -114,6 +121,8 @@ def _notify_in_the_transaction(session: Session) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _publish_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return
     topics = session.info.pop(_PENDING, None)
     if not topics:
         return
@@ -131,7 +140,8 @@ def _publish_after_commit(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _forget_on_rollback(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+    if not session.in_nested_transaction():
+        session.info.pop(_PENDING, None)
 
 
 def redis_channel(url: str) -> str:

@@ -59,6 +59,24 @@ def test_a_committed_change_is_heard_once_and_a_rolled_back_one_never(ear):
     assert ear.heard.empty()
 
 
+def test_a_savepoint_neither_publishes_early_nor_forgets_what_its_transaction_said(ear):
+    with pytest.raises(RuntimeError), db.session_scope() as session:
+        changes.announce(session, "draw:1")
+        with session.begin_nested():  # released: not a commit of anything yet
+            changes.announce(session, "draw:2")
+        raise RuntimeError("the unit of work fails after its savepoint")
+    with db.session_scope() as session:
+        changes.announce(session, "member:3")
+        with pytest.raises(RuntimeError), session.begin_nested():
+            raise RuntimeError("a savepoint rolled back (a replay losing a unique race)")
+    commit_change("marker")
+
+    # Nothing of the failed unit of work was heard, and the savepoint's rollback kept member:3.
+    assert ear.next() == {"member:3"}
+    assert ear.next() == {"marker"}
+    assert ear.heard.empty()
+
+
 def test_a_unit_of_work_that_announces_nothing_says_nothing(ear):
     with db.session_scope() as session:
         session.execute(text("SELECT 1"))
