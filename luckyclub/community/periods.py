@@ -184,6 +184,18 @@ def reset(session: Session, now: datetime | None = None) -> Reset:
     return Reset(tuple(closed), tuple(frozen), tuple(opened))
 
 
+def run_reset(now: datetime | None = None) -> str:
+    """The reset job: the reset in its own unit of work, then the automatic draws it froze (each
+    drawn once, by whichever trigger claims it; one waiting for its drand round is drawn by the
+    draws job as soon as the round is out)."""
+    now = now or utcnow()
+    with db.session_scope() as session:
+        done = reset(session, now)
+    outcomes = [draws.perform(draw_id, now=now) for draw_id in done.auto_draws]
+    drawn = sum(outcome.status == "drawn" for outcome in outcomes)
+    return f"{done.words()}; {drawn} drawn now"
+
+
 def next_reset(now: datetime) -> datetime:
     """When the current period ends and the next begins."""
     return period_end(month_of(now))
