@@ -29,10 +29,12 @@ from sqlmodel import col, select
 
 from luckyclub import modes  # noqa: F401 - every mode's draw pool, before a job draws
 from luckyclub.club import raffles
+from luckyclub.community import chat_time, inbox, wagers
 from luckyclub.competitions import checkout, minimum, refunds
 from luckyclub.core import db
 from luckyclub.core.settings import Settings, get_settings
 from luckyclub.core.words import count
+from luckyclub.integrations import affiliate
 from luckyclub.lotteries import signups
 from luckyclub.models import JobRun, utcnow
 from luckyclub.platform import draws, mail
@@ -125,6 +127,45 @@ def expire_offers() -> str:
     with db.session_scope() as session:
         expired = signups.expire_offers(session)
     return f"expired {count(expired, 'offer')}"
+
+
+@scheduled("kick_inbox", every(seconds=5))
+def process_kick_inbox() -> str:
+    """Process the Kick events the webhook stored: chats, gifts, the stream going live or not."""
+    run = inbox.process_due()
+    return f"processed {run.processed}, failed {run.failed}"
+
+
+@scheduled("chat_time", every(minutes=1))
+def tick_chat_time() -> str:
+    """Each minute, for the minute just ended: one chat-active minute to every viewer of a live
+    channel who chatted in the last five minutes, when at least two did."""
+    minute = chat_time.minute_of(utcnow()) - chat_time.MINUTE
+    given = chat_time.tick_live(minute)
+    return f"{count(given, 'minute')} for {minute:%H:%M}"
+
+
+@scheduled("chat_hours", cron(minute=1))
+def convert_chat_hours() -> str:
+    """Just after each hour: its chat-active minutes (and any earlier hour's left over) become
+    tickets at each community's rate, the remainder carried."""
+    done = chat_time.convert_due(utcnow())
+    tickets = sum(hour.tickets for hour in done)
+    return f"{count(len(done), 'hour')} converted, {count(tickets, 'ticket')}"
+
+
+@scheduled("wagers", every(minutes=15))
+def poll_wagers() -> str:
+    """Read each community's affiliate stats and credit the verified usernames' wagers."""
+    outcomes = wagers.poll_all(db.session_scope, utcnow(), affiliate.fetch_stats)
+    if not outcomes:
+        return "no community polled"
+    return "; ".join(
+        f"poll #{o.poll_id}: {count(o.credited, 'ticket')}"
+        if o.ok
+        else f"poll #{o.poll_id}: {o.detail}"
+        for o in outcomes
+    )
 
 
 @scheduled("prune_job_runs", cron(hour=3, minute=30))
