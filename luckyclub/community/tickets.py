@@ -16,12 +16,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from luckyclub.club import ledger
-from luckyclub.community import periods
+from luckyclub.community import exclusions, periods
 from luckyclub.core.errors import UserError
 from luckyclub.models import (
     Community,
     EntryLedger,
-    ExcludedViewer,
     HeldTicket,
     KickIdentity,
     LedgerSource,
@@ -77,7 +76,7 @@ def credit_kick(
         raise ValueError(f"{source!r} is not a source tickets are earned from")
     if _key_used(session, key):
         return Credit("duplicate")
-    if _excluded(session, community, kick_user_id):
+    if exclusions.is_excluded(session, community, kick_user_id):
         return Credit("excluded")
     period = periods.period_of(session, community, now)
     if not periods.is_open(period, now):
@@ -120,18 +119,6 @@ def _key_used(session: Session, key: str) -> bool:
         return True
     held = session.exec(select(HeldTicket.id).where(HeldTicket.idempotency_key == key))
     return held.first() is not None
-
-
-def _excluded(session: Session, community: Community, kick_user_id: int) -> bool:
-    return (
-        session.exec(
-            select(ExcludedViewer.id).where(
-                ExcludedViewer.community_id == community.id,
-                ExcludedViewer.kick_user_id == kick_user_id,
-            )
-        ).first()
-        is not None
-    )
 
 
 def lock_identity(
@@ -268,9 +255,9 @@ def give(
         session,
         moderator,
         "community.tickets.give",
-        "user",
-        user_id,
-        f"+{amount} to {viewer.display_name} in period #{period.id}: {reason}",
+        "community",
+        community.id,
+        f"+{amount} to {viewer.display_name} (#{user_id}) in period #{period.id}: {reason}",
     )
     return row
 
@@ -317,9 +304,9 @@ def remove(
         session,
         moderator,
         "community.tickets.remove",
-        "user",
-        user_id,
-        f"-{amount} from {viewer.display_name} in period #{period.id}: {reason}",
+        "community",
+        community.id,
+        f"-{amount} from {viewer.display_name} (#{user_id}) in period #{period.id}: {reason}",
     )
     return row
 
@@ -394,9 +381,9 @@ def reverse(
         session,
         moderator,
         "community.tickets.reverse",
-        "ledger_key",
-        key[:100],
-        f"-{result.amount} in period #{result.period_id}: {reason}",
+        "community",
+        community.id,
+        f"-{result.amount} for {key} in period #{result.period_id}: {reason}",
     )
     return result
 
