@@ -15,6 +15,7 @@ from luckyclub.api.competitions import (
 from luckyclub.api.draws import draw_entry, draw_proof, draw_snapshot
 from luckyclub.api.health import health
 from luckyclub.api.kick import kick_webhook
+from luckyclub.api.kick_link import kick_link_callback, kick_link_start
 from luckyclub.api.lists import list_signups_csv
 from luckyclub.api.members import my_ledger_csv
 from luckyclub.api.proofs import proof_file
@@ -54,6 +55,8 @@ def build_api() -> Starlette:
             Route("/api/raffles/{raffle_id}/image", raffle_image, methods=["GET"]),
             Route("/api/stripe/webhook", stripe_webhook, methods=["POST"]),
             Route(routes.KICK_WEBHOOK, kick_webhook, methods=["POST"]),
+            Route(routes.KICK_LINK_START, kick_link_start, methods=["GET"]),
+            Route(routes.KICK_LINK_CALLBACK, kick_link_callback, methods=["GET"]),
             Route("/api/winners/{winner_id}/media", winner_media_file, methods=["GET"]),
         ],
         # Wraps Reflex's own backend too (mounted into this app): /_upload is guarded here.
