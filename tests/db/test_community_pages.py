@@ -20,6 +20,7 @@ from luckyclub.models import (
     ScopedRole,
     utcnow,
 )
+from luckyclub.pages.admin.communities import CommunitiesAdminState
 from luckyclub.platform import accounts, roles
 from luckyclub.state.community.mine import CommunityMineState
 from luckyclub.state.community.moderate import MODERATORS_ONLY, CommunityModerateState
@@ -237,3 +238,75 @@ def test_a_moderator_reverses_a_gift_from_the_gifts_log(session, community, mode
     session.expire_all()
     amounts = session.exec(select(EntryLedger.amount).where(EntryLedger.user_id == ann.id)).all()
     assert sorted(amounts) == [-30, 30]
+
+
+# ---- the admin console's communities -------------------------------------------------------------
+
+
+def community_form(**fields) -> dict:
+    return {
+        "name": "Mira's community",
+        "slug": "mira",
+        "kick_broadcaster_id": "123456",
+        "affiliate_source": "AFFILIATE_URL_MIRA",
+        "prize": "A headset",
+        "chat_minutes": "60",
+        "chat_tickets": "10",
+        "gift_tickets": "15",
+        "wager_unit": "1000",
+        "wager_tickets": "20",
+        **fields,
+    }
+
+
+def test_an_admin_creates_a_community_edits_it_and_grants_a_moderator(session):
+    admin = add_user(session, "boss@example.com", Role.ADMIN)
+    mod = add_user(session, "mira-mod@example.com")
+    page = tab(CommunitiesAdminState, routes.ADMIN_COMMUNITIES, token_for(session, admin))
+    assert page.allowed
+
+    finish(CommunitiesAdminState.save, page, community_form(chat_minutes="zero"))
+    assert page.error and page.rows == []  # the service's sentence; nothing made
+
+    finish(CommunitiesAdminState.save, page, community_form())
+    assert page.error == "" and [r.name for r in page.rows] == ["Mira's community"]
+    [row] = page.rows
+
+    finish(CommunitiesAdminState.edit, page, row.id)
+    assert page.editing == row.id and page.slug == "mira" and page.affiliate_source
+    finish(CommunitiesAdminState.save, page, community_form(prize="Two headsets", auto_draw="on"))
+    assert page.error == "" and page.editing == 0
+    [row] = page.rows
+    assert row.auto_draw
+
+    finish(
+        CommunitiesAdminState.grant,
+        page,
+        {"community_id": str(row.id), "moderator_email": mod.email},
+    )
+    [shown] = page.rows[0].moderators
+    assert mod.email in shown.member
+    console = tab(
+        CommunityModerateState, routes.community_moderate("mira"), token_for(session, mod)
+    )
+    assert console.allowed and console.name == "Mira's community"
+
+    finish(CommunitiesAdminState.revoke, page, row.id, shown.grant_id)
+    assert page.rows[0].moderators == []
+
+
+def test_a_member_cannot_use_the_communities_admin_page(session, community):
+    member = add_user(session, "nosy@example.com")
+    page = tab(CommunitiesAdminState, routes.ADMIN_COMMUNITIES, token_for(session, member))
+    assert not page.allowed and page.rows == []
+    finish(CommunitiesAdminState.save, page, community_form())
+    finish(
+        CommunitiesAdminState.grant,
+        page,
+        {"community_id": str(community.id), "moderator_email": member.email},
+    )
+    session.expire_all()
+    assert session.exec(select(func.count()).select_from(AuditLog)).one() == 0
+    assert not roles.has_role(
+        session, member, ScopedRole.MODERATOR, "program", community.program_id
+    )
