@@ -60,11 +60,13 @@ def _kick() -> rx.Component:
                             "and id. Tickets it earned this month before you link join you then.",
                             size="2",
                         ),
-                        # A real navigation: the server route redirects to Kick.
-                        rx.el.a(
-                            rx.button("Link Kick", size="3"),
-                            href=S.link_url,
-                            style={"textDecoration": "none"},
+                        # A real navigation (not the app's router): the server sends it to Kick.
+                        rx.button(
+                            rx.link(
+                                "Link Kick", href=S.link_url, reload_document=True, underline="none"
+                            ),
+                            as_child=True,
+                            size="3",
                         ),
                         spacing="2",
                     ),
