@@ -79,9 +79,10 @@ def credit_kick(
     if exclusions.is_excluded(session, community, kick_user_id):
         return Credit("excluded")
     period = periods.period_of(session, community, now)
-    if not periods.is_open(period, now):
-        return Credit("closed", period_id=period.id)
+    # The identity first, then the period: the order link_kick takes them in.
     identity = lock_identity(session, kick_user_id, username, now)
+    if not periods.takes_tickets(session, period, now):
+        return Credit("closed", period_id=period.id)
     topic = changes.community(id_of(community))
     if identity.user_id is not None:
         row = ledger.credit(
@@ -149,7 +150,7 @@ def release_held(session: Session, identity: KickIdentity, period: Raffle, now: 
     """Move the id's held tickets of `period` into its linked account's ledger, in the order they
     were earned (a reversal takes at most what is held: never below zero); returns the tickets
     moved. Held tickets of other periods stay where they are."""
-    if identity.user_id is None or not periods.is_open(period, now):
+    if identity.user_id is None or not periods.takes_tickets(session, period, now):
         return 0
     held = session.exec(
         select(HeldTicket)
@@ -237,7 +238,7 @@ def give(
     viewer = _viewer(session, user_id)
     now = now or utcnow()
     period = periods.period_of(session, community, now)
-    if not periods.is_open(period, now):
+    if not periods.takes_tickets(session, period, now):
         raise UserError("This period has closed: its tickets can no longer change.")
     _lock_member(session, user_id)
     row = EntryLedger(
@@ -279,7 +280,7 @@ def remove(
     viewer = _viewer(session, user_id)
     now = now or utcnow()
     period = periods.period_of(session, community, now)
-    if not periods.is_open(period, now):
+    if not periods.takes_tickets(session, period, now):
         raise UserError("This period has closed: its tickets can no longer change.")
     _lock_member(session, user_id)
     held = ledger.balance(session, id_of(period), user_id)
@@ -340,7 +341,7 @@ def reverse(
     original = session.exec(select(EntryLedger).where(EntryLedger.idempotency_key == key)).first()
     if original is not None:
         period = periods.get_period(session, community, original.raffle_id)
-        if not periods.is_open(period, now):
+        if not periods.takes_tickets(session, period, now):
             raise UserError("That credit's period has closed: its tickets can no longer change.")
         _lock_member(session, original.user_id)
         amount = min(original.amount, ledger.balance(session, id_of(period), original.user_id))
@@ -363,7 +364,7 @@ def reverse(
         if held is None:
             raise UserError("No tickets were credited for that; there is nothing to reverse.")
         period = periods.get_period(session, community, held.raffle_id)
-        if not periods.is_open(period, now):
+        if not periods.takes_tickets(session, period, now):
             raise UserError("That credit's period has closed: its tickets can no longer change.")
         # Still held: a negative held row, applied when the id is linked.
         session.add(
