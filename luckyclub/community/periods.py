@@ -106,6 +106,14 @@ def is_open(period: Raffle, moment: datetime) -> bool:
     return period.status == RaffleStatus.OPEN and moment < period.closes_at
 
 
+def takes_tickets(session: Session, period: Raffle, moment: datetime) -> bool:
+    """Does the period take tickets at `moment`, as the database says now? Read with FOR SHARE on
+    PostgreSQL: a draw freezing the period (FOR UPDATE) waits for this credit to commit, or this
+    credit waits for the freeze and then finds the period closed."""
+    session.get(Raffle, id_of(period), with_for_update={"read": True}, populate_existing=True)
+    return is_open(period, moment)
+
+
 def schedule_draw(session: Session, community: Community, period: Raffle) -> Draw:
     """The period's draw, made with its commitment the first time; due at the period's end."""
     from luckyclub.community import pool  # noqa: F401 - registers the community's pool
