@@ -34,7 +34,10 @@ def parse_time(value: object) -> datetime:
     """Kick's RFC 3339 time ("2025-01-14T16:08:06Z", with or without fractions) as aware UTC."""
     if not isinstance(value, str) or not value:
         raise ValueError(f"expected an RFC 3339 time, got {value!r}")
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"expected an RFC 3339 time, got {value!r}") from None
     if moment.tzinfo is None:
         raise ValueError(f"the time {value!r} has no offset")
     return moment.astimezone(UTC)
