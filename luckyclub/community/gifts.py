@@ -81,8 +81,9 @@ def content_key(gifter_kick_id: int | None, created_at: datetime, giftee_ids: It
 
 
 def gift_key(community_id: int, gift_content_key: str) -> str:
-    """The ledger's idempotency key of a gift's tickets."""
-    return f"gift:{community_id}:{gift_content_key}"
+    """The ledger's idempotency key of a gift's tickets (160 bits of the content key: short
+    enough for the audit log's target id when the gift is reversed)."""
+    return f"gift:{community_id}:{gift_content_key[:40]}"
 
 
 def record_gift(
