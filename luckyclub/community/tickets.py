@@ -16,12 +16,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from luckyclub.club import ledger
-from luckyclub.community import periods
+from luckyclub.community import exclusions, periods
 from luckyclub.core.errors import UserError
 from luckyclub.models import (
     Community,
     EntryLedger,
-    ExcludedViewer,
     HeldTicket,
     KickIdentity,
     LedgerSource,
@@ -77,12 +76,13 @@ def credit_kick(
         raise ValueError(f"{source!r} is not a source tickets are earned from")
     if _key_used(session, key):
         return Credit("duplicate")
-    if _excluded(session, community, kick_user_id):
+    if exclusions.is_excluded(session, community, kick_user_id):
         return Credit("excluded")
     period = periods.period_of(session, community, now)
-    if not periods.is_open(period, now):
-        return Credit("closed", period_id=period.id)
+    # The identity first, then the period: the order link_kick takes them in.
     identity = lock_identity(session, kick_user_id, username, now)
+    if not periods.takes_tickets(session, period, now):
+        return Credit("closed", period_id=period.id)
     topic = changes.community(id_of(community))
     if identity.user_id is not None:
         row = ledger.credit(
@@ -122,18 +122,6 @@ def _key_used(session: Session, key: str) -> bool:
     return held.first() is not None
 
 
-def _excluded(session: Session, community: Community, kick_user_id: int) -> bool:
-    return (
-        session.exec(
-            select(ExcludedViewer.id).where(
-                ExcludedViewer.community_id == community.id,
-                ExcludedViewer.kick_user_id == kick_user_id,
-            )
-        ).first()
-        is not None
-    )
-
-
 def lock_identity(
     session: Session, kick_user_id: int, username: str = "", now: datetime | None = None
 ) -> KickIdentity:
@@ -162,7 +150,7 @@ def release_held(session: Session, identity: KickIdentity, period: Raffle, now: 
     """Move the id's held tickets of `period` into its linked account's ledger, in the order they
     were earned (a reversal takes at most what is held: never below zero); returns the tickets
     moved. Held tickets of other periods stay where they are."""
-    if identity.user_id is None or not periods.is_open(period, now):
+    if identity.user_id is None or not periods.takes_tickets(session, period, now):
         return 0
     held = session.exec(
         select(HeldTicket)
@@ -250,7 +238,7 @@ def give(
     viewer = _viewer(session, user_id)
     now = now or utcnow()
     period = periods.period_of(session, community, now)
-    if not periods.is_open(period, now):
+    if not periods.takes_tickets(session, period, now):
         raise UserError("This period has closed: its tickets can no longer change.")
     _lock_member(session, user_id)
     row = EntryLedger(
@@ -268,9 +256,9 @@ def give(
         session,
         moderator,
         "community.tickets.give",
-        "user",
-        user_id,
-        f"+{amount} to {viewer.display_name} in period #{period.id}: {reason}",
+        "community",
+        community.id,
+        f"+{amount} to {viewer.display_name} (#{user_id}) in period #{period.id}: {reason}",
     )
     return row
 
@@ -292,7 +280,7 @@ def remove(
     viewer = _viewer(session, user_id)
     now = now or utcnow()
     period = periods.period_of(session, community, now)
-    if not periods.is_open(period, now):
+    if not periods.takes_tickets(session, period, now):
         raise UserError("This period has closed: its tickets can no longer change.")
     _lock_member(session, user_id)
     held = ledger.balance(session, id_of(period), user_id)
@@ -317,9 +305,9 @@ def remove(
         session,
         moderator,
         "community.tickets.remove",
-        "user",
-        user_id,
-        f"-{amount} from {viewer.display_name} in period #{period.id}: {reason}",
+        "community",
+        community.id,
+        f"-{amount} from {viewer.display_name} (#{user_id}) in period #{period.id}: {reason}",
     )
     return row
 
@@ -353,7 +341,7 @@ def reverse(
     original = session.exec(select(EntryLedger).where(EntryLedger.idempotency_key == key)).first()
     if original is not None:
         period = periods.get_period(session, community, original.raffle_id)
-        if not periods.is_open(period, now):
+        if not periods.takes_tickets(session, period, now):
             raise UserError("That credit's period has closed: its tickets can no longer change.")
         _lock_member(session, original.user_id)
         amount = min(original.amount, ledger.balance(session, id_of(period), original.user_id))
@@ -376,7 +364,7 @@ def reverse(
         if held is None:
             raise UserError("No tickets were credited for that; there is nothing to reverse.")
         period = periods.get_period(session, community, held.raffle_id)
-        if not periods.is_open(period, now):
+        if not periods.takes_tickets(session, period, now):
             raise UserError("That credit's period has closed: its tickets can no longer change.")
         # Still held: a negative held row, applied when the id is linked.
         session.add(
@@ -394,9 +382,9 @@ def reverse(
         session,
         moderator,
         "community.tickets.reverse",
-        "ledger_key",
-        key[:100],
-        f"-{result.amount} in period #{result.period_id}: {reason}",
+        "community",
+        community.id,
+        f"-{result.amount} for {key} in period #{result.period_id}: {reason}",
     )
     return result
 
