@@ -12,14 +12,13 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import case, update
 from sqlmodel import Session, col, select
 
-from luckyclub.community import periods, tickets
+from luckyclub.community import exclusions, periods, tickets
 from luckyclub.core import db
 from luckyclub.models import (
     ChatCarry,
     ChatMinute,
     ChatPresence,
     Community,
-    ExcludedViewer,
     LedgerSource,
     id_of,
 )
@@ -83,25 +82,20 @@ def record_chat(
     tickets.lock_identity(session, kick_user_id, username, sent_at)
 
 
-def _excluded(community_id: int):
-    return select(ExcludedViewer.kick_user_id).where(ExcludedViewer.community_id == community_id)
-
-
 def chat_active(session: Session, community: Community, minute: datetime) -> list[int]:
     """The Kick ids (excluded ones left out) who chatted in the five minutes up to the end of
     `minute`, or since: a viewer who chatted again a moment later is still there."""
-    community_id = id_of(community)
     since = minute_of(minute) + MINUTE - ACTIVE_WINDOW
     query = (
         select(ChatPresence.kick_user_id)
         .where(
-            ChatPresence.community_id == community_id,
+            ChatPresence.community_id == id_of(community),
             col(ChatPresence.last_chat_at) >= since,
-            col(ChatPresence.kick_user_id).not_in(_excluded(community_id)),
         )
         .order_by(col(ChatPresence.kick_user_id))
     )
-    return [int(kick_id) for kick_id in session.exec(query)]
+    excluded = exclusions.excluded_ids(session, community)
+    return [int(kick_id) for kick_id in session.exec(query) if kick_id not in excluded]
 
 
 def tick(session: Session, community: Community, minute: datetime) -> int:
@@ -182,7 +176,7 @@ def convert_hour(session: Session, community: Community, hour_start: datetime) -
     per_viewer = Counter(int(kick_id) for (kick_id,) in claimed)
     if not per_viewer:
         return HourConverted(hour_start, 0, 0, 0)
-    excluded = set(session.exec(_excluded(community_id)))
+    excluded = exclusions.excluded_ids(session, community)
     raffle_id = id_of(periods.period_of(session, community, hour_start))
     # A bot's minutes are spent without tickets.
     earning = [kick_id for kick_id in sorted(per_viewer) if kick_id not in excluded]

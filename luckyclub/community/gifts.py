@@ -14,9 +14,9 @@ from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from luckyclub.community import periods, tickets
+from luckyclub.community import exclusions, periods, tickets
 from luckyclub.core.errors import UserError
-from luckyclub.models import Community, ExcludedViewer, KickGift, LedgerSource, User, id_of, utcnow
+from luckyclub.models import Community, KickGift, LedgerSource, User, id_of, utcnow
 from luckyclub.platform import audit, changes, roles
 
 
@@ -104,8 +104,8 @@ def record_gift(
     )
     if session.exec(known).first() is not None:
         return None
-    earns = gift.gifter_kick_id is not None and not _excluded(
-        session, community_id, gift.gifter_kick_id
+    earns = gift.gifter_kick_id is not None and not exclusions.is_excluded(
+        session, community, gift.gifter_kick_id
     )
     raffle = periods.period_of(session, community, gift.created_at)
     row = KickGift(
@@ -140,13 +140,6 @@ def record_gift(
         session.add(row)
     changes.announce(session, changes.community(community_id))
     return row
-
-
-def _excluded(session: Session, community_id: int, kick_user_id: int) -> bool:
-    query = select(ExcludedViewer.id).where(
-        ExcludedViewer.community_id == community_id, ExcludedViewer.kick_user_id == kick_user_id
-    )
-    return session.exec(query).first() is not None
 
 
 @dataclass(frozen=True)
