@@ -1,24 +1,17 @@
-"""Records the community-earning tests start from: viewers with Kick ids, moderators, and Kick
-event bodies shaped as Kick sends them (INTEGRATIONS.md)."""
+"""Records the community-earning tests start from: moderators of a community made by
+factories.add_community, and Kick event bodies shaped as Kick sends them (INTEGRATIONS.md).
+Linked viewers come from community_helpers.linked_viewer."""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
 
-from luckyclub.models import KickIdentity, Role, ScopedRole, User
+from luckyclub.models import Role, ScopedRole, User
 from luckyclub.platform import roles
 from tests.db.factories import add_user
 
 BROADCASTER = 900
-
-
-def linked_viewer(session, email: str, kick_user_id: int, username: str = "") -> User:
-    """An account whose Kick id is linked (directly: identities.link_kick is tested elsewhere)."""
-    user = add_user(session, email)
-    session.add(KickIdentity(kick_user_id=kick_user_id, username=username, user_id=user.id))
-    session.commit()
-    return user
 
 
 def moderator_of(session, community, email: str = "mod@example.com") -> User:

@@ -11,8 +11,9 @@ from sqlmodel import Session, select
 from luckyclub.club import ledger
 from luckyclub.community import chat_time, periods
 from luckyclub.models import ChatCarry, ChatMinute, ExcludedViewer, HeldTicket
+from tests.db.community_helpers import linked_viewer
 from tests.db.factories import add_community
-from tests.db.kick_viewers import BROADCASTER, linked_viewer
+from tests.db.kick_viewers import BROADCASTER
 from tests.db.locks import all_at_once
 
 HOUR = datetime(2026, 11, 14, 12, 0, tzinfo=UTC)

@@ -12,8 +12,9 @@ from luckyclub.club import ledger
 from luckyclub.community import gifts, periods, tickets
 from luckyclub.core.errors import NotAllowed, UserError
 from luckyclub.models import AuditLog, EntryLedger, ExcludedViewer, KickGift
+from tests.db.community_helpers import linked_viewer
 from tests.db.factories import add_community, add_user
-from tests.db.kick_viewers import BROADCASTER, gift_body, linked_viewer, moderator_of
+from tests.db.kick_viewers import BROADCASTER, gift_body, moderator_of
 from tests.db.locks import all_at_once
 
 NOW = datetime(2026, 11, 14, 12, 0, tzinfo=UTC)

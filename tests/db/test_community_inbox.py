@@ -13,13 +13,13 @@ from luckyclub.club import ledger
 from luckyclub.community import inbox, periods
 from luckyclub.core import db
 from luckyclub.models import ChatPresence, Community, KickEvent, KickGift
+from tests.db.community_helpers import linked_viewer
 from tests.db.factories import add_community
 from tests.db.kick_viewers import (
     BROADCASTER,
     as_json,
     chat_body,
     gift_body,
-    linked_viewer,
     status_body,
 )
 from tests.db.locks import all_at_once

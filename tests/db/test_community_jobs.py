@@ -15,8 +15,9 @@ from luckyclub.club import ledger
 from luckyclub.community import chat_time, inbox, periods, wagers
 from luckyclub.core import db
 from luckyclub.models import AffiliateClaim, ChatMinute, ClaimStatus, WagerPoll, utcnow
+from tests.db.community_helpers import linked_viewer
 from tests.db.factories import add_community, add_user
-from tests.db.kick_viewers import BROADCASTER, as_json, gift_body, linked_viewer
+from tests.db.kick_viewers import BROADCASTER, as_json, gift_body
 from tests.db.locks import all_at_once
 from tests.fake_affiliate import FakeAffiliate
 
