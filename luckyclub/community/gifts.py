@@ -14,9 +14,9 @@ from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from luckyclub.community import periods, tickets
+from luckyclub.community import exclusions, periods, tickets
 from luckyclub.core.errors import UserError
-from luckyclub.models import Community, ExcludedViewer, KickGift, LedgerSource, User, id_of, utcnow
+from luckyclub.models import Community, KickGift, LedgerSource, User, id_of, utcnow
 from luckyclub.platform import audit, changes, roles
 
 
@@ -34,7 +34,10 @@ def parse_time(value: object) -> datetime:
     """Kick's RFC 3339 time ("2025-01-14T16:08:06Z", with or without fractions) as aware UTC."""
     if not isinstance(value, str) or not value:
         raise ValueError(f"expected an RFC 3339 time, got {value!r}")
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"expected an RFC 3339 time, got {value!r}") from None
     if moment.tzinfo is None:
         raise ValueError(f"the time {value!r} has no offset")
     return moment.astimezone(UTC)
@@ -78,8 +81,9 @@ def content_key(gifter_kick_id: int | None, created_at: datetime, giftee_ids: It
 
 
 def gift_key(community_id: int, gift_content_key: str) -> str:
-    """The ledger's idempotency key of a gift's tickets."""
-    return f"gift:{community_id}:{gift_content_key}"
+    """The ledger's idempotency key of a gift's tickets (160 bits of the content key: short
+    enough for the audit log's target id when the gift is reversed)."""
+    return f"gift:{community_id}:{gift_content_key[:40]}"
 
 
 def record_gift(
@@ -100,8 +104,8 @@ def record_gift(
     )
     if session.exec(known).first() is not None:
         return None
-    earns = gift.gifter_kick_id is not None and not _excluded(
-        session, community_id, gift.gifter_kick_id
+    earns = gift.gifter_kick_id is not None and not exclusions.is_excluded(
+        session, community, gift.gifter_kick_id
     )
     raffle = periods.period_of(session, community, gift.created_at)
     row = KickGift(
@@ -136,13 +140,6 @@ def record_gift(
         session.add(row)
     changes.announce(session, changes.community(community_id))
     return row
-
-
-def _excluded(session: Session, community_id: int, kick_user_id: int) -> bool:
-    query = select(ExcludedViewer.id).where(
-        ExcludedViewer.community_id == community_id, ExcludedViewer.kick_user_id == kick_user_id
-    )
-    return session.exec(query).first() is not None
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from luckyclub.club import ledger
-from luckyclub.community import periods
+from luckyclub.community import claims, periods
 from luckyclub.models import (
-    AffiliateClaim,
-    ClaimStatus,
     Community,
     EntryLedger,
     LedgerSource,
@@ -177,14 +175,9 @@ def credit_totals(
 ) -> int:
     """Credit each verified username's member what their total is worth beyond their WAGER rows
     of the period; returns the tickets credited."""
-    claims = session.exec(
-        select(AffiliateClaim.user_id, AffiliateClaim.username_key).where(
-            AffiliateClaim.community_id == id_of(community),
-            AffiliateClaim.status == ClaimStatus.VERIFIED,
-        )
-    ).all()
     credited = 0
-    for user_id, username_key in claims:
+    verified = claims.verified_usernames(session, community)
+    for username_key, user_id in sorted(verified.items(), key=lambda pair: pair[1]):
         total = totals.get(username_key.strip().lower())
         if total is None:
             continue

@@ -14,8 +14,10 @@ from starlette.testclient import TestClient
 
 from luckyclub.api.body_limits import KICK_WEBHOOK_BODY_LIMIT
 from luckyclub.api.routes import build_api
+from luckyclub.community import inbox
 from luckyclub.core import routes
 from luckyclub.integrations import kick
+from luckyclub.models import ChatPresence, Community, Program
 from luckyclub.models.community import KickEvent
 from tests.fake_kick import FakeKick, chat_message, signed_headers, signing_key
 
@@ -219,3 +221,21 @@ def test_the_key_is_fetched_once_for_many_deliveries(client, session, fake_kick)
         client.post(URL, content=body, headers=signed_headers("chat.message.sent", body))
     assert [r.path for r in fake_kick.received].count(kick.PUBLIC_KEY_PATH) == 1
     assert len(stored(session)) == 5
+
+
+def test_a_stored_chat_is_processed_into_chat_presence_once(client, session):
+    program = Program(slug="streamer", name="Streamer")
+    session.add(program)
+    session.flush()
+    session.add(Community(program_id=program.id, kick_broadcaster_id=900))
+    session.commit()
+    body = a_chat()
+    headers = signed_headers("chat.message.sent", body)
+    for _ in range(2):
+        assert client.post(URL, content=body, headers=headers).status_code == 200
+
+    assert inbox.process_due().processed == 1
+    session.expire_all()
+    [presence] = session.exec(select(ChatPresence))
+    assert presence.kick_user_id == 7
+    assert inbox.process_due().processed == 0
