@@ -134,8 +134,10 @@ class CommunityMineState(SessionState):
 
     @event
     async def follow(self):
+        """After load: hear of the community's changes and of the viewer's own (a Kick link)."""
         if self.loaded and not self.missing:
             await live.follow(self, changes.community(self.community_id))
+            await live.follow_member(self)
 
     @event
     def changed(self, version: str):
