@@ -12,6 +12,7 @@ from luckyclub.community import gifts, tickets
 from luckyclub.core import routes
 from luckyclub.models import (
     AuditLog,
+    Community,
     EntryLedger,
     ExcludedViewer,
     KickIdentity,
@@ -310,3 +311,29 @@ def test_a_member_cannot_use_the_communities_admin_page(session, community):
     assert not roles.has_role(
         session, member, ScopedRole.MODERATOR, "program", community.program_id
     )
+
+
+def test_a_viewer_claims_an_affiliate_username_and_a_moderator_approves_it(session, moderator):
+    community = session.exec(select(Community)).one()
+    community.affiliate_source = "AFFILIATE_URL_LELE"
+    session.add(community)
+    session.commit()
+    ann = linked(session, "ann@example.com", 9001, "ann")
+    mine = tab(CommunityMineState, routes.community_mine(SLUG), token_for(session, ann))
+    assert mine.has_wagers and mine.can_claim
+
+    finish(CommunityMineState.claim, mine, {"affiliate_username": "AnnBets"})
+    assert mine.error == "" and mine.claim_status == "pending" and not mine.can_claim
+    finish(CommunityMineState.claim, mine, {"affiliate_username": "Another"})
+    assert mine.error  # one claim at a time, in the service's words
+
+    console = tab(
+        CommunityModerateState, routes.community_moderate(SLUG), token_for(session, moderator)
+    )
+    [queued] = console.claims
+    assert queued.username == "AnnBets" and "ann@example.com" in queued.account
+    finish(CommunityModerateState.approve_claim, console, queued.id)
+    assert console.error == "" and console.claims == []
+
+    finish(CommunityMineState.load, mine)
+    assert mine.claim_status == "verified"
