@@ -19,6 +19,7 @@ from sqlmodel import col, select
 
 from luckyclub.community import chat_time, inbox, periods
 from luckyclub.core import db, routes
+from luckyclub.core.settings import PROJECT_ROOT
 from luckyclub.models import Community, Draw, Program, Role, ScopedRole, User, utcnow
 from luckyclub.platform import roles
 from tests.e2e.conftest import Person, unique_person
@@ -27,6 +28,8 @@ from tests.fake_kick import FakeKick, KickAccount, chat_message, rfc3339, signed
 from tests.running_app import RunningApp, running_app
 
 pytestmark = pytest.mark.e2e
+
+SCREENSHOT = PROJECT_ROOT / "docs" / "screenshots" / "community-page.png"
 
 SLUG = "lele-e2e"
 BROADCASTER = 777_001
@@ -238,6 +241,7 @@ def test_a_viewer_links_kick_earns_live_and_a_moderator_draws_while_a_spectator_
     _gift(kick_app, subs=2)
     expect(_leader(spectator)).to_contain_text("40 tickets", timeout=15_000)
     expect(viewer.get_by_role("region", name="Every ticket row")).to_contain_text("Gifted subs")
+    spectator.screenshot(path=str(SCREENSHOT), full_page=True)
 
     # A moderator draws while the spectator watches the live page.
     moderator_page, moderator = _member(open_page, "Sam Steward")
