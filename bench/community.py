@@ -19,15 +19,21 @@ times; the signed Kick timestamps are real, inside the webhook's 10-minute windo
 not a test:
 
     .venv/bin/python bench/community.py [--chatters 1000] [--minutes 60] [--clients 4]
-        [--processors 2] [--viewers 100000] [--database-url URL] [--keep] [--seed 7]
+        [--processors 2] [--viewers 100000] [--database-url URL] [--keep] [--seed 7] [--profile]
+
+--profile prints where the conversion's time goes: each SQL statement's share and the top Python
+functions by own time (cProfile).
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import cProfile
+import io
 import json
 import os
+import pstats
 import random
 import socket
 import statistics
@@ -36,6 +42,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -45,7 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a scri
 import httpx  # noqa: E402
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import padding, rsa  # noqa: E402
-from sqlalchemy import func  # noqa: E402
+from sqlalchemy import event, func  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session, SQLModel, col, select  # noqa: E402
 
@@ -109,6 +116,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=4, help="threads sending deliveries")
     parser.add_argument("--processors", type=int, default=2, help="threads processing the inbox")
     parser.add_argument("--viewers", type=int, default=100_000, help="for the leaderboard")
+    parser.add_argument(
+        "--profile", action="store_true", help="where the conversion's time goes (SQL and Python)"
+    )
     add_database_args(parser, DEFAULT_URL)
     args = parser.parse_args()
     args.minutes = max(1, min(args.minutes, 60))
@@ -130,7 +140,7 @@ def run(engine: Engine, args: argparse.Namespace, key: rsa.RSAPrivateKey) -> Non
         latencies, seconds = webhook_hour(base, community_id, hour, key, args, rng)
     report_webhook(latencies, seconds)
 
-    converted, convert_seconds = convert(community_id, hour)
+    converted, convert_seconds = convert(community_id, hour, profile=args.profile)
     print(
         f"\nConversion of the hour: {converted.viewers:,} viewers, {converted.minutes:,} minutes "
         f"-> {converted.tickets:,} tickets in {convert_seconds:.2f} s "
@@ -393,15 +403,44 @@ def report_webhook(latencies: list[float], seconds: float) -> None:
 # ---- 2. the hour's conversion -------------------------------------------------------------------
 
 
-def convert(community_id: int, hour: datetime):
+def convert(community_id: int, hour: datetime, *, profile: bool = False):
     from luckyclub.community import chat_time
 
+    statements: Counter[str] = Counter()
+    spent: Counter[str] = Counter()
+    engine = db.get_engine()
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        conn.info["bench_started"] = time.perf_counter()
+
+    def after(conn, cursor, statement, parameters, context, executemany):
+        shape = " ".join(statement.split())[:110]
+        statements[shape] += 1
+        spent[shape] += time.perf_counter() - conn.info.pop("bench_started")
+
+    profiler = cProfile.Profile() if profile else None
+    if profile:
+        event.listen(engine, "before_cursor_execute", before)
+        event.listen(engine, "after_cursor_execute", after)
     started = time.perf_counter()
+    if profiler:
+        profiler.enable()
     with db.session_scope() as session:
         community = session.get(Community, community_id)
         assert community is not None
         converted = chat_time.convert_hour(session, community, hour)
-    return converted, time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    if profiler:
+        profiler.disable()
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
+        print(f"\n  SQL of the conversion ({sum(statements.values()):,} statements):")
+        for shape, total in spent.most_common(8):
+            print(f"  {total * 1000:8.0f} ms {statements[shape]:>6}x  {shape}")
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(12)
+        print("\n".join(out.getvalue().splitlines()[:32]))
+    return converted, seconds
 
 
 # ---- 3. the leaderboard of a big community ------------------------------------------------------
