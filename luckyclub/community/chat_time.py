@@ -12,14 +12,13 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import case, update
 from sqlmodel import Session, col, select
 
-from luckyclub.community import periods, tickets
+from luckyclub.community import exclusions, periods, tickets
 from luckyclub.core import db
 from luckyclub.models import (
     ChatCarry,
     ChatMinute,
     ChatPresence,
     Community,
-    ExcludedViewer,
     LedgerSource,
     id_of,
 )
@@ -83,25 +82,20 @@ def record_chat(
     tickets.lock_identity(session, kick_user_id, username, sent_at)
 
 
-def _excluded(community_id: int):
-    return select(ExcludedViewer.kick_user_id).where(ExcludedViewer.community_id == community_id)
-
-
 def chat_active(session: Session, community: Community, minute: datetime) -> list[int]:
     """The Kick ids (excluded ones left out) who chatted in the five minutes up to the end of
     `minute`, or since: a viewer who chatted again a moment later is still there."""
-    community_id = id_of(community)
     since = minute_of(minute) + MINUTE - ACTIVE_WINDOW
     query = (
         select(ChatPresence.kick_user_id)
         .where(
-            ChatPresence.community_id == community_id,
+            ChatPresence.community_id == id_of(community),
             col(ChatPresence.last_chat_at) >= since,
-            col(ChatPresence.kick_user_id).not_in(_excluded(community_id)),
         )
         .order_by(col(ChatPresence.kick_user_id))
     )
-    return [int(kick_id) for kick_id in session.exec(query)]
+    excluded = exclusions.excluded_ids(session, community)
+    return [int(kick_id) for kick_id in session.exec(query) if kick_id not in excluded]
 
 
 def tick(session: Session, community: Community, minute: datetime) -> int:
@@ -182,45 +176,59 @@ def convert_hour(session: Session, community: Community, hour_start: datetime) -
     per_viewer = Counter(int(kick_id) for (kick_id,) in claimed)
     if not per_viewer:
         return HourConverted(hour_start, 0, 0, 0)
-    excluded = set(session.exec(_excluded(community_id)))
+    excluded = exclusions.excluded_ids(session, community)
     raffle_id = id_of(periods.period_of(session, community, hour_start))
-    given = 0
-    for kick_id, minutes in sorted(per_viewer.items()):
-        if kick_id in excluded:
-            continue  # a bot's minutes are spent without tickets
-        carry = _carry(session, raffle_id, kick_id)
+    # A bot's minutes are spent without tickets.
+    earning = [kick_id for kick_id in sorted(per_viewer) if kick_id not in excluded]
+    carries = _carries(session, raffle_id, earning)
+    due: list[tuple[int, int]] = []
+    for kick_id in earning:
+        carry = carries[kick_id]
         earned, carry.minutes = convert(
-            carry.minutes + min(minutes, MINUTES_PER_HOUR),
+            carry.minutes + min(per_viewer[kick_id], MINUTES_PER_HOUR),
             community.chat_minutes,
             community.chat_tickets,
         )
         session.add(carry)
         if earned:
-            tickets.credit_kick(
-                session,
-                community,
-                kick_id,
-                LedgerSource.WATCHTIME,
-                earned,
-                chat_key(community_id, kick_id, hour_start),
-                hour_start,
+            due.append((kick_id, earned))
+    credited = tickets.credit_kick_many(
+        session,
+        community,
+        [
+            tickets.KickCredit(
+                kick_id, LedgerSource.WATCHTIME, earned, chat_key(community_id, kick_id, hour_start)
             )
-            given += earned
+            for kick_id, earned in due
+        ],
+        hour_start,
+    )
     changes.announce(session, changes.community(community_id))
+    given = sum(credit.amount for credit in credited)  # none for a period that has closed
     return HourConverted(hour_start, len(per_viewer), sum(per_viewer.values()), given)
 
 
-def _carry(session: Session, raffle_id: int, kick_user_id: int) -> ChatCarry:
-    session.execute(
-        db.insert_or_skip(session, ChatCarry)
-        .values(raffle_id=raffle_id, kick_user_id=kick_user_id, minutes=0)
-        .on_conflict_do_nothing(index_elements=["raffle_id", "kick_user_id"])
-    )
-    return session.exec(
-        select(ChatCarry)
-        .where(ChatCarry.raffle_id == raffle_id, ChatCarry.kick_user_id == kick_user_id)
-        .with_for_update()
-    ).one()
+_BATCH = 500  # Kick ids per statement
+
+
+def _carries(session: Session, raffle_id: int, kick_ids: list[int]) -> dict[int, ChatCarry]:
+    """The viewers' carries in the period, made where missing and locked (PostgreSQL)."""
+    carries: dict[int, ChatCarry] = {}
+    for start in range(0, len(kick_ids), _BATCH):
+        batch = kick_ids[start : start + _BATCH]
+        session.execute(
+            db.insert_or_skip(session, ChatCarry)
+            .values([{"raffle_id": raffle_id, "kick_user_id": k, "minutes": 0} for k in batch])
+            .on_conflict_do_nothing(index_elements=["raffle_id", "kick_user_id"])
+        )
+        rows = session.exec(
+            select(ChatCarry)
+            .where(ChatCarry.raffle_id == raffle_id, col(ChatCarry.kick_user_id).in_(batch))
+            .order_by(col(ChatCarry.kick_user_id))
+            .with_for_update()
+        )
+        carries.update((row.kick_user_id, row) for row in rows)
+    return carries
 
 
 def live_communities(session: Session) -> list[Community]:

@@ -94,6 +94,20 @@ def is_excluded(session: Session, community: Community, kick_user_id: int) -> bo
     )
 
 
+def excluded_among(session: Session, community: Community, kick_user_ids: set[int]) -> set[int]:
+    """Which of these Kick ids are excluded in the community."""
+    if not kick_user_ids:
+        return set()
+    return set(
+        session.exec(
+            select(ExcludedViewer.kick_user_id).where(
+                ExcludedViewer.community_id == community.id,
+                col(ExcludedViewer.kick_user_id).in_(sorted(kick_user_ids)),
+            )
+        ).all()
+    )
+
+
 def excluded_ids(session: Session, community: Community) -> set[int]:
     """Every excluded Kick id of the community (the chat-time tick skips them)."""
     return set(

@@ -14,9 +14,9 @@ from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from luckyclub.community import periods, tickets
+from luckyclub.community import exclusions, periods, tickets
 from luckyclub.core.errors import UserError
-from luckyclub.models import Community, ExcludedViewer, KickGift, LedgerSource, User, id_of, utcnow
+from luckyclub.models import Community, KickGift, LedgerSource, User, id_of, utcnow
 from luckyclub.platform import audit, changes, roles
 
 
@@ -34,14 +34,18 @@ def parse_time(value: object) -> datetime:
     """Kick's RFC 3339 time ("2025-01-14T16:08:06Z", with or without fractions) as aware UTC."""
     if not isinstance(value, str) or not value:
         raise ValueError(f"expected an RFC 3339 time, got {value!r}")
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"expected an RFC 3339 time, got {value!r}") from None
     if moment.tzinfo is None:
         raise ValueError(f"the time {value!r} has no offset")
     return moment.astimezone(UTC)
 
 
-def parse_gift(payload: Mapping[str, Any]) -> Gift:
-    """The gift in a webhook body; ValueError naming what is missing for a malformed one."""
+def parse_gift(payload: Mapping[str, Any], sent_at: datetime | None = None) -> Gift:
+    """The gift in a webhook body; ValueError naming what is missing for a malformed one. A body
+    without `created_at` takes `sent_at` (when Kick sent the event), if given."""
     gifter = payload.get("gifter") or {}
     if not isinstance(gifter, Mapping):
         raise ValueError("the gift's gifter is not an object")
@@ -60,7 +64,11 @@ def parse_gift(payload: Mapping[str, Any]) -> Gift:
         gifter_kick_id=None if anonymous else int(gifter["user_id"]),
         gifter_name="" if anonymous else str(gifter.get("username") or "")[:80],
         giftee_ids=tuple(sorted(giftee_ids)),
-        created_at=parse_time(payload.get("created_at")),
+        created_at=(
+            sent_at.astimezone(UTC)
+            if payload.get("created_at") is None and sent_at is not None
+            else parse_time(payload.get("created_at"))
+        ),
     )
 
 
@@ -78,8 +86,9 @@ def content_key(gifter_kick_id: int | None, created_at: datetime, giftee_ids: It
 
 
 def gift_key(community_id: int, gift_content_key: str) -> str:
-    """The ledger's idempotency key of a gift's tickets."""
-    return f"gift:{community_id}:{gift_content_key}"
+    """The ledger's idempotency key of a gift's tickets (160 bits of the content key: short
+    enough for the audit log's target id when the gift is reversed)."""
+    return f"gift:{community_id}:{gift_content_key[:40]}"
 
 
 def record_gift(
@@ -89,10 +98,11 @@ def record_gift(
     payload: Mapping[str, Any],
     now: datetime | None = None,
 ) -> KickGift | None:
-    """Log a gift and credit its gifter `gift_tickets` per sub, in the period of the gift's time;
-    None when this gift is known already (by message id or by content). Anonymous gifts and gifts
-    by excluded accounts are logged with no tickets."""
-    gift = parse_gift(payload)
+    """Log a gift and credit its gifter `gift_tickets` per sub, in the period of the gift's time
+    (`now`, when Kick sent the event, stands in for a body without one); None when this gift is
+    known already (by message id or by content). Anonymous gifts and gifts by excluded accounts
+    are logged with no tickets."""
+    gift = parse_gift(payload, now)
     community_id = id_of(community)
     key = content_key(gift.gifter_kick_id, gift.created_at, gift.giftee_ids)
     known = select(KickGift.id).where(
@@ -100,8 +110,8 @@ def record_gift(
     )
     if session.exec(known).first() is not None:
         return None
-    earns = gift.gifter_kick_id is not None and not _excluded(
-        session, community_id, gift.gifter_kick_id
+    earns = gift.gifter_kick_id is not None and not exclusions.is_excluded(
+        session, community, gift.gifter_kick_id
     )
     raffle = periods.period_of(session, community, gift.created_at)
     row = KickGift(
@@ -136,13 +146,6 @@ def record_gift(
         session.add(row)
     changes.announce(session, changes.community(community_id))
     return row
-
-
-def _excluded(session: Session, community_id: int, kick_user_id: int) -> bool:
-    query = select(ExcludedViewer.id).where(
-        ExcludedViewer.community_id == community_id, ExcludedViewer.kick_user_id == kick_user_id
-    )
-    return session.exec(query).first() is not None
 
 
 @dataclass(frozen=True)

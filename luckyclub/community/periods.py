@@ -106,6 +106,14 @@ def is_open(period: Raffle, moment: datetime) -> bool:
     return period.status == RaffleStatus.OPEN and moment < period.closes_at
 
 
+def takes_tickets(session: Session, period: Raffle, moment: datetime) -> bool:
+    """Does the period take tickets at `moment`, as the database says now? Read with FOR SHARE on
+    PostgreSQL: a draw freezing the period (FOR UPDATE) waits for this credit to commit, or this
+    credit waits for the freeze and then finds the period closed."""
+    session.get(Raffle, id_of(period), with_for_update={"read": True}, populate_existing=True)
+    return is_open(period, moment)
+
+
 def schedule_draw(session: Session, community: Community, period: Raffle) -> Draw:
     """The period's draw, made with its commitment the first time; due at the period's end."""
     from luckyclub.community import pool  # noqa: F401 - registers the community's pool
@@ -182,6 +190,18 @@ def reset(session: Session, now: datetime | None = None) -> Reset:
         if ended:
             changes.announce(session, changes.community(id_of(community)))
     return Reset(tuple(closed), tuple(frozen), tuple(opened))
+
+
+def run_reset(now: datetime | None = None) -> str:
+    """The reset job: the reset in its own unit of work, then the automatic draws it froze (each
+    drawn once, by whichever trigger claims it; one waiting for its drand round is drawn by the
+    draws job as soon as the round is out)."""
+    now = now or utcnow()
+    with db.session_scope() as session:
+        done = reset(session, now)
+    outcomes = [draws.perform(draw_id, now=now) for draw_id in done.auto_draws]
+    drawn = sum(outcome.status == "drawn" for outcome in outcomes)
+    return f"{done.words()}; {drawn} drawn now"
 
 
 def next_reset(now: datetime) -> datetime:

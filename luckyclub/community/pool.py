@@ -152,7 +152,7 @@ def announcement(session: Session, draw_id: int) -> str:
     """The winner announcement for Discord or chat: the winning ticket, total tickets and
     participants, the winner's tickets by source, their odds, the prize and the proof link."""
     from luckyclub.community.tickets import SOURCE_WORDS
-    from luckyclub.platform.draw_public import winner_name
+    from luckyclub.community.views import public_name
 
     draw = session.get(Draw, draw_id)
     if draw is None or draw.mode != periods.MODE or draw.status != DrawStatus.DRAWN:
@@ -166,7 +166,7 @@ def announcement(session: Session, draw_id: int) -> str:
     proof = get_settings().app_url + routes.draw_page(draw_id)
     lines = ["🎉 RAFFLE WINNER ANNOUNCEMENT 🎉", ""]
     for winner, user in rows:
-        name = winner_name(user, shown=winner.show_name) if user else "an entrant"
+        name = public_name(user) if user else "an entrant"
         held = ledger.balance(session, draw.source_id, id_of(user)) if user else 0
         by_source = ledger.breakdown(session, draw.source_id, id_of(user)) if user else {}
         lines += [f"Congratulations to {name}!", "", "📊 Draw Statistics:"]

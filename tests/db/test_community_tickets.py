@@ -178,3 +178,62 @@ def test_a_reversal_of_held_tickets_is_applied_when_the_id_links(session):
     assert done.amount == 15 and done.user_id is None
     assert tickets.held_for(session, done.period_id, 77) == 10
     assert len(session.exec(select(HeldTicket)).all()) == 3
+
+
+def test_a_batch_of_credits_sorts_out_linked_held_excluded_and_duplicates(session):
+    from luckyclub.models import ExcludedViewer
+
+    community = add_community(session)
+    ann = linked(session, "ann@example.com", 1)
+    session.add(ExcludedViewer(community_id=community.id, kick_user_id=3, reason="a bot"))
+    session.commit()
+    tickets.credit_kick(session, community, 1, LedgerSource.WATCHTIME, 10, "chat:old", NOW)
+    batch = [
+        tickets.KickCredit(1, LedgerSource.WATCHTIME, 10, "chat:1"),
+        tickets.KickCredit(2, LedgerSource.WATCHTIME, 20, "chat:2", "newcomer"),
+        tickets.KickCredit(3, LedgerSource.WATCHTIME, 10, "chat:3"),
+        tickets.KickCredit(1, LedgerSource.WATCHTIME, 10, "chat:old"),
+        tickets.KickCredit(2, LedgerSource.WATCHTIME, 20, "chat:2"),
+    ]
+
+    results = tickets.credit_kick_many(session, community, batch, NOW)
+    session.commit()
+
+    assert [r.outcome for r in results] == [
+        "credited",
+        "held",
+        "excluded",
+        "duplicate",
+        "duplicate",
+    ]
+    period = periods.period_of(session, community, NOW)
+    assert ledger.balance(session, period.id, ann.id) == 20
+    assert tickets.held_for(session, period.id, 2) == 20
+    assert ledger.cache_matches_ledger(session)
+
+
+def test_one_batch_run_by_two_workers_at_once_credits_once(session):
+    from luckyclub.core import db
+    from tests.db.locks import all_at_once
+
+    community = add_community(session)
+    viewers = [linked(session, f"v{n}@example.com", n) for n in range(1, 21)]
+    batch = [
+        tickets.KickCredit(n, LedgerSource.WATCHTIME, 10, f"chat:{n}") for n in range(1, 41)
+    ]  # ids 21-40 are not linked: held
+
+    def run():
+        with db.session_scope() as s:
+            return tickets.credit_kick_many(s, s.merge(community), batch, NOW)
+
+    results = all_at_once([run, run])
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    outcomes = [r.outcome for result in results for r in result]  # type: ignore[union-attr]
+    assert outcomes.count("credited") == 20 and outcomes.count("held") == 20
+    assert outcomes.count("duplicate") == 40
+    session.expire_all()
+    period = periods.period_of(session, community, NOW)
+    assert ledger.totals(session, period.id) == ledger.RaffleTotals(200, 20)
+    assert sum(tickets.held_for(session, period.id, n) for n in range(21, 41)) == 200
+    assert all(ledger.balance(session, period.id, v.id) == 10 for v in viewers)
