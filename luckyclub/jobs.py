@@ -29,7 +29,7 @@ from sqlmodel import col, select
 
 from luckyclub import modes  # noqa: F401 - every mode's draw pool, before a job draws
 from luckyclub.club import raffles
-from luckyclub.community import chat_time, inbox, wagers
+from luckyclub.community import chat_time, inbox, settling, wagers
 from luckyclub.community import periods as community_periods
 from luckyclub.competitions import checkout, minimum, refunds
 from luckyclub.core import db
@@ -100,16 +100,23 @@ def raffle_rollover() -> str:
 
 @scheduled("community_reset", cron(day=1, hour=0, minute=0))
 def community_reset() -> str:
-    """On the 1st at 00:00 UTC: every community's ended period closes (claimed once, whatever
-    runs it), automatic draws are frozen and drawn, and the new month's period opens."""
-    return community_periods.run_reset()
+    """On the 1st at 00:00 UTC: what was earned in the ending month is credited first (events,
+    chat time, wagers), then every community's ended period closes (claimed once, whatever runs
+    it), automatic draws are frozen and drawn, and the new month's period opens."""
+    return reset_communities()
 
 
 @scheduled("community_reset_catch_up", every(minutes=10))
 def community_reset_catch_up() -> str:
     """The same reset, for a month whose midnight run was missed (the app was down): it finds
     nothing to do when the reset ran."""
-    return community_periods.run_reset()
+    return reset_communities()
+
+
+def reset_communities(now: datetime | None = None) -> str:
+    now = now or utcnow()
+    settled = settling.settle_ended_periods(now, affiliate.fetch_stats)
+    return f"{settled.words()}; {community_periods.run_reset(now)}"
 
 
 @scheduled("draws", every(seconds=10))

@@ -93,7 +93,7 @@ def credit(
     )
     try:
         with session.begin_nested():  # a concurrent replay loses here, without undoing the caller
-            _append(session, row)
+            append(session, row)
     except IntegrityError:
         return None
     return row
@@ -121,7 +121,7 @@ def credit_many(
     """Add many credits to one raffle in a few statements (an hour's chat time for a thousand
     viewers), each once per key: returns the keys credited now; a key used before (or by a
     concurrent transaction) is skipped by the unique index, not by a read. The cached sums move
-    in the same transaction, as `_append` moves them for one row. `topics` are announced besides
+    in the same transaction, as `append` moves them for one row. `topics` are announced besides
     each member's own."""
     if any(credit.amount <= 0 for credit in credits):
         raise ValueError("a credit adds at least one entry")
@@ -191,12 +191,14 @@ def credit_many(
     return {key for _user, _amount, key in added}
 
 
-def _append(session: Session, row: EntryLedger) -> None:
+def append(session: Session, row: EntryLedger, *, topics: Sequence[str] = (changes.CLUB,)) -> None:
     """The one write path: the ledger row, and in the same transaction the cached sums. The
-    member's balance changes, and the raffle's total every member sees."""
+    member's balance changes, and the raffle's total everyone sees: announced on the member's
+    topic and `topics` (the club's raffles, or a community's pages). The caller has checked
+    that the raffle is open and, for a removal, that the balance covers it."""
     session.add(row)
     session.flush()
-    changes.announce(session, changes.member(row.user_id), changes.CLUB)
+    changes.announce(session, changes.member(row.user_id), *topics)
     # Make sure the balance row exists, then move it: PostgreSQL checks "held >= 0" on the row an
     # INSERT proposes, so a removal cannot go through an upsert's insert half.
     session.execute(
@@ -290,7 +292,7 @@ def grant(
         reason=reason[:500],
         actor_id=admin.id,
     )
-    _append(session, row)
+    append(session, row)
     action = "entries.grant" if amount > 0 else "entries.remove"
     audit.record(
         session, admin, action, "user", user_id, f"{amount:+d} in raffle #{raffle_id}: {reason}"

@@ -192,18 +192,19 @@ def convert_hour(session: Session, community: Community, hour_start: datetime) -
         session.add(carry)
         if earned:
             due.append((kick_id, earned))
-    for kick_id, earned in due:
-        tickets.credit_kick(
-            session,
-            community,
-            kick_id,
-            LedgerSource.WATCHTIME,
-            earned,
-            chat_key(community_id, kick_id, hour_start),
-            hour_start,
-        )
+    credited = tickets.credit_kick_many(
+        session,
+        community,
+        [
+            tickets.KickCredit(
+                kick_id, LedgerSource.WATCHTIME, earned, chat_key(community_id, kick_id, hour_start)
+            )
+            for kick_id, earned in due
+        ],
+        hour_start,
+    )
     changes.announce(session, changes.community(community_id))
-    given = sum(earned for _, earned in due)
+    given = sum(credit.amount for credit in credited)  # none for a period that has closed
     return HourConverted(hour_start, len(per_viewer), sum(per_viewer.values()), given)
 
 

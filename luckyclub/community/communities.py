@@ -10,7 +10,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from luckyclub.core.errors import UserError
-from luckyclub.models import Community, Program, RoleGrant, ScopedRole, User, id_of
+from luckyclub.models import (
+    Community,
+    Program,
+    Raffle,
+    RaffleStatus,
+    RoleGrant,
+    ScopedRole,
+    User,
+    id_of,
+)
 from luckyclub.platform import audit, changes, programs, roles
 from luckyclub.platform.permissions import require_admin
 
@@ -183,12 +192,31 @@ def update(session: Session, admin: User, community_id: int, form: CommunityForm
         raise UserError(
             "Another community took that address or Kick channel a moment ago."
         ) from None
+    if {"prize", "name"} & set(changed):
+        _carry_to_open_periods(session, community, program)
     if changed:
         changes.announce(session, changes.community(community_id))
         audit.record(
             session, admin, "community.edit", "community", community_id, ", ".join(changed)
         )
     return community
+
+
+def _carry_to_open_periods(session: Session, community: Community, program: Program) -> None:
+    """A new prize or name shows on the periods still open and on their draws while those are
+    scheduled (after the close the draw's terms are final)."""
+    from luckyclub.club.raffles import month_label
+    from luckyclub.community import periods
+
+    for period in session.exec(
+        select(Raffle).where(
+            Raffle.program_id == community.program_id, Raffle.status == RaffleStatus.OPEN
+        )
+    ):
+        period.prize = community.prize or "To be announced"
+        period.title = f"{program.name}: {month_label(period.month)}"[:120]
+        session.add(period)
+        periods.schedule_draw(session, community, period)
 
 
 def form_of(session: Session, community: Community) -> CommunityForm:

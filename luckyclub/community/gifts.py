@@ -43,8 +43,9 @@ def parse_time(value: object) -> datetime:
     return moment.astimezone(UTC)
 
 
-def parse_gift(payload: Mapping[str, Any]) -> Gift:
-    """The gift in a webhook body; ValueError naming what is missing for a malformed one."""
+def parse_gift(payload: Mapping[str, Any], sent_at: datetime | None = None) -> Gift:
+    """The gift in a webhook body; ValueError naming what is missing for a malformed one. A body
+    without `created_at` takes `sent_at` (when Kick sent the event), if given."""
     gifter = payload.get("gifter") or {}
     if not isinstance(gifter, Mapping):
         raise ValueError("the gift's gifter is not an object")
@@ -63,7 +64,11 @@ def parse_gift(payload: Mapping[str, Any]) -> Gift:
         gifter_kick_id=None if anonymous else int(gifter["user_id"]),
         gifter_name="" if anonymous else str(gifter.get("username") or "")[:80],
         giftee_ids=tuple(sorted(giftee_ids)),
-        created_at=parse_time(payload.get("created_at")),
+        created_at=(
+            sent_at.astimezone(UTC)
+            if payload.get("created_at") is None and sent_at is not None
+            else parse_time(payload.get("created_at"))
+        ),
     )
 
 
@@ -93,10 +98,11 @@ def record_gift(
     payload: Mapping[str, Any],
     now: datetime | None = None,
 ) -> KickGift | None:
-    """Log a gift and credit its gifter `gift_tickets` per sub, in the period of the gift's time;
-    None when this gift is known already (by message id or by content). Anonymous gifts and gifts
-    by excluded accounts are logged with no tickets."""
-    gift = parse_gift(payload)
+    """Log a gift and credit its gifter `gift_tickets` per sub, in the period of the gift's time
+    (`now`, when Kick sent the event, stands in for a body without one); None when this gift is
+    known already (by message id or by content). Anonymous gifts and gifts by excluded accounts
+    are logged with no tickets."""
+    gift = parse_gift(payload, now)
     community_id = id_of(community)
     key = content_key(gift.gifter_kick_id, gift.created_at, gift.giftee_ids)
     known = select(KickGift.id).where(

@@ -284,19 +284,17 @@ def release_held(session: Session, identity: KickIdentity, period: Raffle, now: 
                 idempotency_key=ticket.idempotency_key,
                 reason="Reversed before your Kick account was linked",
             )
-            ledger._append(session, row)
+            ledger.append(session, row, topics=())  # the link announces the community
             moved += amount
             continue
-        if ledger.credit(
-            session,
-            raffle_id=id_of(period),
-            user_id=identity.user_id,
-            source=ticket.source,
-            amount=amount,
-            key=ticket.idempotency_key,
-            reason="Earned before your Kick account was linked",
-            now=now,
-        ):
+        earned = ledger.NewCredit(
+            identity.user_id,
+            ticket.source,
+            amount,
+            ticket.idempotency_key,
+            "Earned before your Kick account was linked",
+        )
+        if ledger.credit_many(session, id_of(period), [earned], now=now, topics=()):
             moved += amount
     return moved
 
@@ -355,7 +353,7 @@ def give(
         reason=reason,
         actor_id=moderator.id,
     )
-    ledger._append(session, row)
+    ledger.append(session, row, topics=(changes.community(id_of(community)),))
     changes.announce(session, changes.community(id_of(community)))
     audit.record(
         session,
@@ -404,7 +402,7 @@ def remove(
         reason=reason,
         actor_id=moderator.id,
     )
-    ledger._append(session, row)
+    ledger.append(session, row, topics=(changes.community(id_of(community)),))
     changes.announce(session, changes.community(id_of(community)))
     audit.record(
         session,
@@ -452,7 +450,7 @@ def reverse(
         amount = min(original.amount, ledger.balance(session, id_of(period), original.user_id))
         result = Reversal(amount, id_of(period), original.user_id)
         if amount > 0:
-            ledger._append(
+            ledger.append(
                 session,
                 EntryLedger(
                     raffle_id=id_of(period),

@@ -20,10 +20,12 @@ from sqlmodel import Session, col, select
 
 from luckyclub.club import ledger
 from luckyclub.community import claims, periods
+from luckyclub.core import db
 from luckyclub.models import (
     Community,
     EntryLedger,
     LedgerSource,
+    Raffle,
     WagerPoll,
     id_of,
     utcnow,
@@ -88,16 +90,23 @@ class PollOutcome:
 
 
 def poll(
-    session_factory: SessionFactory, community: Community, now: datetime, fetch: Fetch
+    session_factory: SessionFactory,
+    community: Community,
+    now: datetime,
+    fetch: Fetch,
+    *,
+    unless_running: bool = True,
 ) -> PollOutcome | None:
-    """Read the community's affiliate stats for its current period and credit what is due;
-    None when another process is polling this community right now (its poll does the work).
+    """Read the community's affiliate stats for its period of `now` and credit what is due;
+    None when another process is polling this community right now (its poll does the work),
+    unless told to poll anyway (`unless_running=False`: the last read before a period closes,
+    which must not leave the work to a poll that may finish after the close).
 
     Three steps, so no transaction stays open while the stats server answers: claim the poll
     (a WagerPoll row), fetch, then credit and record the outcome in one unit of work."""
     community_id = id_of(community)
     with session_factory() as session:
-        started = _claim(session, community_id, now)
+        started = _claim(session, community_id, now, unless_running)
         if started is None:
             return None
         poll_id, raffle_id, start = started
@@ -120,7 +129,9 @@ def poll(
         return _finish(session, community_id, poll_id, raffle_id, rows, problem, now)
 
 
-def _claim(session: Session, community_id: int, now: datetime) -> tuple[int, int, datetime] | None:
+def _claim(
+    session: Session, community_id: int, now: datetime, unless_running: bool
+) -> tuple[int, int, datetime] | None:
     # One poll of a community at a time: the community row is the lock (PostgreSQL; SQLite's
     # units of work take turns), and an unfinished poll younger than the lease is the claim.
     community = session.exec(
@@ -131,7 +142,7 @@ def _claim(session: Session, community_id: int, now: datetime) -> tuple[int, int
         col(WagerPoll.finished_at).is_(None),
         col(WagerPoll.started_at) > now - POLL_LEASE,
     )
-    if session.exec(running).first() is not None:
+    if unless_running and session.exec(running).first() is not None:
         return None
     raffle = periods.period_of(session, community, now)
     row = WagerPoll(community_id=community_id, raffle_id=id_of(raffle), started_at=now)
@@ -154,8 +165,13 @@ def _finish(
     ).one()
     record = session.exec(select(WagerPoll).where(WagerPoll.id == poll_id)).one()
     record.finished_at = max(utcnow(), record.started_at)
+    period = db.get_existing(session, Raffle, raffle_id)
     if rows is None:
         record.ok, record.detail = False, problem[:500]
+    elif not periods.takes_tickets(session, period, now):
+        # The reset closed the period while the stats were read (its last read, at midnight).
+        record.rows = len(totals_by_username(rows))
+        record.ok, record.detail = False, "The period closed before these wagers were credited."
     else:
         totals = totals_by_username(rows)
         record.rows = len(totals)

@@ -142,3 +142,25 @@ def test_a_moderator_of_another_community_cannot_exclude_here(session):
 
     with pytest.raises(NotAllowed):
         exclusions.exclude(session, other_mod, community, 13, "A chat bot farming", NOW)
+
+
+def test_a_new_prize_shows_on_the_open_period_and_its_scheduled_draw(session):
+    from luckyclub.community import periods
+
+    community, _ = community_with_moderator(session)
+    admin = add_user(session, "admin@example.com", Role.ADMIN)
+    period = periods.period_of(session, community, NOW)
+    session.commit()
+    form = communities.form_of(session, community)
+
+    communities.update(
+        session,
+        admin,
+        community.id,
+        communities.CommunityForm(**(vars(form) | {"prize": "A gaming PC", "name": "Lele & co"})),
+    )
+    session.commit()
+
+    draw = periods.draw_of(session, period.id)
+    assert period.prize == draw.prize == "A gaming PC"
+    assert period.title == draw.title == "Lele & co: December 2026"

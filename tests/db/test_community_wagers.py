@@ -3,7 +3,9 @@ remainder carried, a falling total crediting nothing, and every poll's outcome r
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlmodel import Session, select
@@ -12,13 +14,19 @@ from luckyclub.club import ledger
 from luckyclub.community import periods, wagers
 from luckyclub.core import db
 from luckyclub.integrations.affiliate import fetch_stats
-from luckyclub.models import AffiliateClaim, ClaimStatus, WagerPoll
+from luckyclub.models import AffiliateClaim, ClaimStatus, Raffle, RaffleStatus, WagerPoll
 from tests.db.factories import add_community, add_user
 from tests.db.locks import all_at_once
 from tests.fake_affiliate import FakeAffiliate
 
 NOW = datetime(2026, 11, 14, 12, 0, tzinfo=UTC)
 SOURCE = "LELE_AFFILIATE_URL"
+
+
+@dataclass(frozen=True)
+class Row:
+    username: str
+    wagered: Decimal
 
 
 @pytest.fixture()
@@ -181,3 +189,23 @@ def test_a_poll_that_died_does_not_block_the_next_one_for_long(session, communit
     assert poll(community, NOW + timedelta(minutes=1)) is None  # that poll may still be running
     assert poll(community, NOW + wagers.POLL_LEASE + timedelta(seconds=1)).credited == 20
     assert wager_tickets(session, community, obel) == 20
+
+
+def test_a_poll_whose_period_closes_while_it_reads_credits_nothing_and_says_so(
+    session, community, monkeypatch
+):
+    monkeypatch.setenv(SOURCE, "http://127.0.0.1:9/stats/read-by-the-test")
+    obel = claimed(session, community, "obel@example.com", "obel")
+    period = periods.period_of(session, community, NOW)
+    session.commit()
+
+    def read_while_the_reset_runs(url, start, end):
+        with db.session_scope() as other:
+            other.get(Raffle, period.id).status = RaffleStatus.CLOSED
+        return [Row("obel", Decimal(1000))]
+
+    outcome = poll(community, fetch=read_while_the_reset_runs)
+
+    assert (outcome.ok, outcome.credited) == (False, 0)
+    assert outcome.detail == "The period closed before these wagers were credited."
+    assert wager_tickets(session, community, obel) == 0

@@ -137,3 +137,12 @@ class Row:
 def test_totals_are_keyed_like_claims_and_summed():
     rows = [Row(" Obel ", Decimal("10.5")), Row("obel", Decimal("4.5")), Row("x", Decimal(1))]
     assert totals_by_username(rows) == {"obel": Decimal(15), "x": Decimal(1)}
+
+
+def test_a_gift_without_its_time_takes_the_time_kick_sent_it():
+    sent = datetime(2026, 12, 5, 14, 0, 1, tzinfo=UTC)
+    body = gift_payload()
+    del body["created_at"]
+    assert parse_gift(body, sent).created_at == sent
+    with pytest.raises(ValueError):
+        parse_gift(body)
