@@ -11,12 +11,17 @@ import secrets
 import sys
 
 import httpx
+from sqlmodel import col, select
 
 from luckyclub import modes  # noqa: F401 - every mode's draw pool
 from luckyclub.competitions import pictures
+from luckyclub.core import routes
 from luckyclub.core.db import session_scope
 from luckyclub.core.errors import UserError
 from luckyclub.core.settings import get_settings
+from luckyclub.integrations import kick
+from luckyclub.models import Program
+from luckyclub.models.community import Community
 from luckyclub.platform import accounts, members
 
 ADMIN_PASSWORD_ENV = "LUCKYCLUB_ADMIN_PASSWORD"
@@ -312,6 +317,49 @@ def _fetch(url: str) -> httpx.Response:
     return response
 
 
+def kick_subscribe(args: argparse.Namespace) -> int:
+    """Subscribe a community's Kick channel to the events that earn tickets, with an app token."""
+    with session_scope() as s:
+        broadcaster_id = community_broadcaster(s, args.community)
+    try:
+        token = kick.app_token()
+        rows = kick.subscribe(token, broadcaster_id, kick.COMMUNITY_EVENTS)
+    except kick.KickNotConfigured as exc:
+        raise UserError(str(exc)) from exc
+    except (kick.KickRefused, kick.KickUnavailable) as exc:
+        raise UserError(f"{exc}. Nothing may have been subscribed: run this again.") from exc
+    failed = 0
+    for row in rows:
+        problem = row.get("error") or ""
+        failed += bool(problem)
+        outcome = f"error: {problem}" if problem else f"subscribed ({row.get('subscription_id')})"
+        print(f"{row.get('name')} v{row.get('version')}: {outcome}")
+    missing = set(kick.COMMUNITY_EVENTS) - {str(row.get("name")) for row in rows}
+    for name in sorted(missing):
+        print(f"{name}: Kick did not answer for this event", file=sys.stderr)
+    print(
+        "Kick delivers these to the webhook URL set in the Kick app: "
+        f"{get_settings().app_url}{routes.KICK_WEBHOOK}"
+    )
+    return 1 if failed or missing else 0
+
+
+def community_broadcaster(s, slug: str) -> int:
+    """The Kick channel (broadcaster user id) of the community with this slug."""
+    found = s.exec(
+        select(Community)
+        .join(Program, col(Program.id) == Community.program_id)
+        .where(Program.slug == slug)
+    ).first()
+    if found is None:
+        raise UserError(f"No community has the slug {slug!r}: check the community page's address.")
+    if not found.kick_broadcaster_id:
+        raise UserError(
+            f"The community {slug!r} has no Kick channel yet: set its broadcaster id first."
+        )
+    return found.kick_broadcaster_id
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m luckyclub", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -360,6 +408,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --ref: the entries (raffle), tickets or elements you expect it to hold",
     )
     verify.set_defaults(func=verify_proof)
+
+    kick_parser = commands.add_parser("kick", help="a community's Kick channel")
+    kick_commands = kick_parser.add_subparsers(dest="kick_command", required=True)
+    subscribe = kick_commands.add_parser(
+        "subscribe",
+        help="subscribe the channel's chat, gifted subs and live status to the webhook "
+        "(KICK_CLIENT_ID and KICK_CLIENT_SECRET)",
+    )
+    subscribe.add_argument("community", help="the community's slug, as in /community/<slug>")
+    subscribe.set_defaults(func=kick_subscribe)
     return parser
 
 

@@ -29,10 +29,13 @@ from sqlmodel import col, select
 
 from luckyclub import modes  # noqa: F401 - every mode's draw pool, before a job draws
 from luckyclub.club import raffles
+from luckyclub.community import chat_time, inbox, settling, wagers
+from luckyclub.community import periods as community_periods
 from luckyclub.competitions import checkout, minimum, refunds
 from luckyclub.core import db
 from luckyclub.core.settings import Settings, get_settings
 from luckyclub.core.words import count
+from luckyclub.integrations import affiliate
 from luckyclub.lotteries import signups
 from luckyclub.models import JobRun, utcnow
 from luckyclub.platform import draws, mail
@@ -95,6 +98,27 @@ def raffle_rollover() -> str:
         return raffles.rollover(session)
 
 
+@scheduled("community_reset", cron(day=1, hour=0, minute=0))
+def community_reset() -> str:
+    """On the 1st at 00:00 UTC: what was earned in the ending month is credited first (events,
+    chat time, wagers), then every community's ended period closes (claimed once, whatever runs
+    it), automatic draws are frozen and drawn, and the new month's period opens."""
+    return reset_communities()
+
+
+@scheduled("community_reset_catch_up", every(minutes=10))
+def community_reset_catch_up() -> str:
+    """The same reset, for a month whose midnight run was missed (the app was down): it finds
+    nothing to do when the reset ran."""
+    return reset_communities()
+
+
+def reset_communities(now: datetime | None = None) -> str:
+    now = now or utcnow()
+    settled = settling.settle_ended_periods(now, affiliate.fetch_stats)
+    return f"{settled.words()}; {community_periods.run_reset(now)}"
+
+
 @scheduled("draws", every(seconds=10))
 def run_draws() -> str:
     """Close pools at their closing time, then draw each once its beacon round is out."""
@@ -125,6 +149,45 @@ def expire_offers() -> str:
     with db.session_scope() as session:
         expired = signups.expire_offers(session)
     return f"expired {count(expired, 'offer')}"
+
+
+@scheduled("kick_inbox", every(seconds=5))
+def process_kick_inbox() -> str:
+    """Process the Kick events the webhook stored: chats, gifts, the stream going live or not."""
+    run = inbox.process_due()
+    return f"processed {run.processed}, failed {run.failed}"
+
+
+@scheduled("chat_time", every(minutes=1))
+def tick_chat_time() -> str:
+    """Each minute, for the minute just ended: one chat-active minute to every viewer of a live
+    channel who chatted in the last five minutes, when at least two did."""
+    minute = chat_time.minute_of(utcnow()) - chat_time.MINUTE
+    given = chat_time.tick_live(minute)
+    return f"{count(given, 'minute')} for {minute:%H:%M}"
+
+
+@scheduled("chat_hours", cron(minute=1))
+def convert_chat_hours() -> str:
+    """Just after each hour: its chat-active minutes (and any earlier hour's left over) become
+    tickets at each community's rate, the remainder carried."""
+    done = chat_time.convert_due(utcnow())
+    tickets = sum(hour.tickets for hour in done)
+    return f"{count(len(done), 'hour')} converted, {count(tickets, 'ticket')}"
+
+
+@scheduled("wagers", every(minutes=15))
+def poll_wagers() -> str:
+    """Read each community's affiliate stats and credit the verified usernames' wagers."""
+    outcomes = wagers.poll_all(db.session_scope, utcnow(), affiliate.fetch_stats)
+    if not outcomes:
+        return "no community polled"
+    return "; ".join(
+        f"poll #{o.poll_id}: {count(o.credited, 'ticket')}"
+        if o.ok
+        else f"poll #{o.poll_id}: {o.detail}"
+        for o in outcomes
+    )
 
 
 @scheduled("prune_job_runs", cron(hour=3, minute=30))

@@ -11,6 +11,7 @@ from luckyclub.pages import (  # noqa: F401 - each package registers its pages w
     account,
     admin,
     club,
+    community,
     competitions,
     draws,
     landing,

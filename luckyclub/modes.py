@@ -4,5 +4,6 @@ with the draw lifecycle (platform/draws.py) and its handlers of payment events w
 (Each mode's package also registers its own pool when imported.)"""
 
 from luckyclub.club import membership, raffles  # noqa: F401
+from luckyclub.community import pool as community_pool  # noqa: F401
 from luckyclub.competitions import fulfilment, pool  # noqa: F401
 from luckyclub.lotteries import pool as lottery_pool  # noqa: F401

@@ -3,9 +3,9 @@
 One ASGI middleware in front of the API and of Reflex's `/_upload`:
 
 - every `/api/…` request may carry at most API_BODY_LIMIT bytes (the Stripe webhook
-  WEBHOOK_BODY_LIMIT); a declared Content-Length past the cap is refused before a byte is read, and
-  a body sent without one (chunked) is cut off as soon as it passes the cap: `413` with a JSON
-  sentence either way, and the rest is never read;
+  WEBHOOK_BODY_LIMIT, Kick's KICK_WEBHOOK_BODY_LIMIT); a declared Content-Length past the cap is
+  refused before a byte is read, and a body sent without one (chunked) is cut off as soon as it
+  passes the cap: `413` with a JSON sentence either way, and the rest is never read;
 - `POST /_upload` (Reflex spools every upload to disk before any handler runs) is refused before
   reading when the request carries no valid session cookie (`401`), and capped at LARGEST_UPLOAD,
   the most any upload form of the app takes at once.
@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from luckyclub.api.responses import DATABASE_UNAVAILABLE, UNAVAILABLE, BodyTooLarge, error
 from luckyclub.competitions import pictures
+from luckyclub.core import routes
 from luckyclub.core.db import session_scope
 from luckyclub.platform import accounts, uploads, winner_media
 from luckyclub.state.session import session_token_from_cookie_header
@@ -27,6 +28,8 @@ KIB, MIB = 1024, 1024 * 1024
 API_BODY_LIMIT = 16 * KIB  # a login ticket's JSON is a few hundred bytes
 WEBHOOK_PATH = "/api/stripe/webhook"
 WEBHOOK_BODY_LIMIT = 256 * KIB  # Stripe's events are well under this
+KICK_WEBHOOK_PATH = routes.KICK_WEBHOOK
+KICK_WEBHOOK_BODY_LIMIT = 64 * KIB  # a chat message is at most a few KB, a gift of 100 subs ~20 KB
 UPLOAD_PATH = "/_upload"
 # The largest upload form: a competition's pictures (up to MAX_IMAGES at a time) or a winner's
 # video, plus room for the multipart headers.
@@ -46,6 +49,8 @@ def body_limit(scope: Scope) -> int | None:
         return None
     if scope["path"] == WEBHOOK_PATH:
         return WEBHOOK_BODY_LIMIT
+    if scope["path"] == KICK_WEBHOOK_PATH:
+        return KICK_WEBHOOK_BODY_LIMIT
     if scope["path"].startswith("/api/"):
         return API_BODY_LIMIT
     return LARGEST_UPLOAD if is_upload(scope) else None

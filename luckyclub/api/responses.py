@@ -111,6 +111,8 @@ def json_errors(handler: Callable | None = None, *, key: str = "error") -> Calla
     def answer(request: Request) -> Response:
         try:
             return handler(request)
+        except BodyTooLarge:  # a plain route reading its body from the thread: the 413 is sent
+            raise
         except Exception as exc:  # noqa: BLE001 - every failure becomes a sentence
             return failed(request, exc)
 

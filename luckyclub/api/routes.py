@@ -14,6 +14,8 @@ from luckyclub.api.competitions import (
 )
 from luckyclub.api.draws import draw_entry, draw_proof, draw_snapshot
 from luckyclub.api.health import health
+from luckyclub.api.kick import kick_webhook
+from luckyclub.api.kick_link import kick_link_callback, kick_link_start
 from luckyclub.api.lists import list_signups_csv
 from luckyclub.api.members import my_ledger_csv
 from luckyclub.api.proofs import proof_file
@@ -21,6 +23,7 @@ from luckyclub.api.raffles import raffle_image
 from luckyclub.api.stripe_webhook import stripe_webhook
 from luckyclub.api.tickets import my_tickets, tickets_csv
 from luckyclub.api.winners import winner_media_file
+from luckyclub.core import routes
 
 
 def build_api() -> Starlette:
@@ -51,6 +54,9 @@ def build_api() -> Starlette:
             Route("/api/proofs/{proof_id}/file", proof_file, methods=["GET"]),
             Route("/api/raffles/{raffle_id}/image", raffle_image, methods=["GET"]),
             Route("/api/stripe/webhook", stripe_webhook, methods=["POST"]),
+            Route(routes.KICK_WEBHOOK, kick_webhook, methods=["POST"]),
+            Route(routes.KICK_LINK_START, kick_link_start, methods=["GET"]),
+            Route(routes.KICK_LINK_CALLBACK, kick_link_callback, methods=["GET"]),
             Route("/api/winners/{winner_id}/media", winner_media_file, methods=["GET"]),
         ],
         # Wraps Reflex's own backend too (mounted into this app): /_upload is guarded here.

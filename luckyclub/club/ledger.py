@@ -93,18 +93,112 @@ def credit(
     )
     try:
         with session.begin_nested():  # a concurrent replay loses here, without undoing the caller
-            _append(session, row)
+            append(session, row)
     except IntegrityError:
         return None
     return row
 
 
-def _append(session: Session, row: EntryLedger) -> None:
+@dataclass(frozen=True)
+class NewCredit:
+    """One credit of a batch (credit_many): who, from what, how many, and its idempotency key."""
+
+    user_id: int
+    source: str
+    amount: int
+    key: str
+    reason: str = ""
+
+
+def credit_many(
+    session: Session,
+    raffle_id: int,
+    credits: Sequence[NewCredit],
+    *,
+    now: datetime | None = None,
+    topics: Sequence[str] = (changes.CLUB,),
+) -> set[str]:
+    """Add many credits to one raffle in a few statements (an hour's chat time for a thousand
+    viewers), each once per key: returns the keys credited now; a key used before (or by a
+    concurrent transaction) is skipped by the unique index, not by a read. The cached sums move
+    in the same transaction, as `append` moves them for one row. `topics` are announced besides
+    each member's own."""
+    if any(credit.amount <= 0 for credit in credits):
+        raise ValueError("a credit adds at least one entry")
+    if not credits:
+        return set()
+    _open_raffle(session, raffle_id, now)
+    created = utcnow()
+    added: list[tuple[int, int, str]] = []
+    for start in range(0, len(credits), 500):  # SQLite takes a limited number of parameters
+        chunk = credits[start : start + 500]
+        rows = [
+            {
+                "raffle_id": raffle_id,
+                "user_id": c.user_id,
+                "source": c.source,
+                "amount": c.amount,
+                "idempotency_key": c.key,
+                "reason": c.reason[:500],
+                "actor_id": None,
+                "created_at": created,
+            }
+            for c in chunk
+        ]
+        inserted = session.execute(
+            _insert(session, EntryLedger)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(
+                col(EntryLedger.user_id), col(EntryLedger.amount), col(EntryLedger.idempotency_key)
+            )
+        ).all()
+        added += [(user_id, amount, key) for user_id, amount, key in inserted]
+    per_member: dict[int, int] = {}
+    for user_id, amount, _key in added:
+        per_member[user_id] = per_member.get(user_id, 0) + amount
+    if not per_member:
+        return set()
+    joined = 0
+    members = sorted(per_member)  # one order for every batch: no deadlock between two
+    for start in range(0, len(members), 500):
+        upsert = _insert(session, EntryBalance).values(
+            [
+                {"raffle_id": raffle_id, "user_id": u, "held": per_member[u]}
+                for u in members[start : start + 500]
+            ]
+        )
+        balances = session.execute(
+            upsert.on_conflict_do_update(
+                index_elements=["raffle_id", "user_id"],
+                set_={"held": EntryBalance.held + upsert.excluded.held},
+            ).returning(col(EntryBalance.user_id), col(EntryBalance.held))
+        ).all()
+        joined += sum(1 for user_id, held in balances if held - per_member[user_id] <= 0 < held)
+    total = _insert(session, RaffleTotal).values(
+        raffle_id=raffle_id, entries=sum(per_member.values()), entrants=joined
+    )
+    session.execute(
+        total.on_conflict_do_update(
+            index_elements=["raffle_id"],
+            set_={
+                "entries": RaffleTotal.entries + total.excluded.entries,
+                "entrants": RaffleTotal.entrants + total.excluded.entrants,
+            },
+        )
+    )
+    changes.announce(session, *topics, *(changes.member(user_id) for user_id in per_member))
+    return {key for _user, _amount, key in added}
+
+
+def append(session: Session, row: EntryLedger, *, topics: Sequence[str] = (changes.CLUB,)) -> None:
     """The one write path: the ledger row, and in the same transaction the cached sums. The
-    member's balance changes, and the raffle's total every member sees."""
+    member's balance changes, and the raffle's total everyone sees: announced on the member's
+    topic and `topics` (the club's raffles, or a community's pages). The caller has checked
+    that the raffle is open and, for a removal, that the balance covers it."""
     session.add(row)
     session.flush()
-    changes.announce(session, changes.member(row.user_id), changes.CLUB)
+    changes.announce(session, changes.member(row.user_id), *topics)
     # Make sure the balance row exists, then move it: PostgreSQL checks "held >= 0" on the row an
     # INSERT proposes, so a removal cannot go through an upsert's insert half.
     session.execute(
@@ -198,7 +292,7 @@ def grant(
         reason=reason[:500],
         actor_id=admin.id,
     )
-    _append(session, row)
+    append(session, row)
     action = "entries.grant" if amount > 0 else "entries.remove"
     audit.record(
         session, admin, action, "user", user_id, f"{amount:+d} in raffle #{raffle_id}: {reason}"

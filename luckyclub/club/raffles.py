@@ -372,10 +372,13 @@ def carry_over(
 
 
 def close_due(session: Session, now: datetime | None = None) -> list[Raffle]:
-    """Close every open raffle whose closing time has passed."""
+    """Close every open club raffle whose closing time has passed (a community's periods are
+    closed by its own reset: community/periods.py)."""
     now = now or utcnow()
     due = session.exec(
-        select(Raffle).where(Raffle.status == RaffleStatus.OPEN, Raffle.closes_at <= now)
+        _of_program(session, None).where(
+            Raffle.status == RaffleStatus.OPEN, Raffle.closes_at <= now
+        )
     ).all()
     for raffle in due:
         raffle.status = RaffleStatus.CLOSED
@@ -448,9 +451,10 @@ class RafflePool:
     title = "Club raffle"
 
     def schedule_missing(self, session: Session) -> int:
-        """Raffles made before draws existed get theirs."""
+        """Club raffles made before draws existed get theirs (other programs' raffles, such as a
+        community's periods, are drawn by their own pool)."""
         drawn = select(Draw.source_id).where(Draw.mode == MODE)
-        raffles = session.exec(select(Raffle).where(~col(Raffle.id).in_(drawn))).all()
+        raffles = session.exec(_of_program(session, None).where(~col(Raffle.id).in_(drawn))).all()
         for raffle in raffles:
             schedule_draw(session, raffle)
         return len(raffles)

@@ -12,6 +12,7 @@ ADMIN_PAGES = [
     ("Draws", routes.ADMIN_DRAWS),
     ("Winners", routes.ADMIN_WINNERS),
     ("Lists", routes.ADMIN_LISTS),
+    ("Communities", routes.ADMIN_COMMUNITIES),
     ("Review queue", routes.ADMIN_PROOFS),
     ("Stats", routes.ADMIN_STATS),
     ("Roles", routes.ADMIN_ROLES),

@@ -23,6 +23,8 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
@@ -116,6 +118,14 @@ def get_existing(
     if row is None:
         raise LookupError(f"{table.__name__} {key!r} does not exist.")
     return row
+
+
+def insert_or_skip(session: Session, table: Any) -> Any:
+    """An INSERT with this database's ON CONFLICT clauses (`on_conflict_do_nothing`,
+    `on_conflict_do_update`, `excluded`): SQLite's and PostgreSQL's spell them alike."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql_insert(table)
+    return sqlite_insert(table)
 
 
 def plain_rows(session: Session, query: Select) -> Sequence[Any]:

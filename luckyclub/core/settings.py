@@ -44,6 +44,12 @@ class Settings:
     sms_auth_token: str | None = field(repr=False)
     sms_from: str | None  # the sending number (E.164) or sender id
     postal_entry_address: str  # where free postal entries to competitions are sent
+    kick_api_base: str = "https://api.kick.com"  # Kick's API, or a local stand-in in tests
+    kick_oauth_base: str = "https://id.kick.com"  # Kick's OAuth server, or a local stand-in
+    kick_client_id: str | None = None  # the Kick app's id; unset: linking Kick is off
+    kick_client_secret: str | None = field(default=None, repr=False)
+    # Kick's webhook signing key (PEM); unset: fetched from the API once and kept.
+    kick_public_key: str | None = None
     # How many reverse proxies (Nginx: 1) stand in front of the app and append to X-Forwarded-For;
     # 0 trusts no such header, so a client cannot choose the address it is throttled under.
     trusted_proxy_hops: int = 0
@@ -56,6 +62,11 @@ class Settings:
     @property
     def klaviyo_enabled(self) -> bool:
         return bool(self.klaviyo_api_key)
+
+    @property
+    def kick_enabled(self) -> bool:
+        """Linking Kick and subscribing its events need the app's id and secret."""
+        return bool(self.kick_client_id and self.kick_client_secret)
 
     @property
     def sms_enabled(self) -> bool:
@@ -142,6 +153,11 @@ def load_settings() -> Settings:
         sms_from=os.environ.get("SMS_FROM") or None,
         postal_entry_address=os.environ.get("POSTAL_ENTRY_ADDRESS") or DEFAULT_POSTAL_ADDRESS,
         trusted_proxy_hops=trusted_proxy_hops(),
+        kick_api_base=os.environ.get("KICK_API_BASE", "https://api.kick.com").rstrip("/"),
+        kick_oauth_base=os.environ.get("KICK_OAUTH_BASE", "https://id.kick.com").rstrip("/"),
+        kick_client_id=os.environ.get("KICK_CLIENT_ID") or None,
+        kick_client_secret=os.environ.get("KICK_CLIENT_SECRET") or None,
+        kick_public_key=os.environ.get("KICK_PUBLIC_KEY") or None,
     )
 
 

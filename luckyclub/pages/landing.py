@@ -6,6 +6,7 @@ import reflex as rx
 
 from luckyclub.components.layout import link_button, page
 from luckyclub.core import routes
+from luckyclub.state.community.listing import CommunityListState
 from luckyclub.state.session import SessionState
 
 _MODES = [
@@ -25,7 +26,7 @@ _MODES = [
         "Fair places for families on popular events, with waitlists.",
         routes.LISTS,
     ),
-    ("tv", "Community raffles", "Viewers earn tickets from watch time, gifted subs and wagers."),
+    ("tv", "Community raffles", "Viewers earn tickets from chat time, gifted subs and wagers."),
 ]
 
 _STEPS = [
@@ -91,10 +92,40 @@ def _competitions_card() -> rx.Component:
     )
 
 
+def _communities() -> rx.Component:
+    """Each streamer's community raffle, with a link to its public page."""
+    return rx.cond(
+        CommunityListState.communities.length() > 0,
+        rx.card(
+            rx.el.section(
+                rx.vstack(
+                    rx.heading("Community raffles", size="5", as_="h2"),
+                    rx.hstack(
+                        rx.foreach(
+                            CommunityListState.communities,
+                            lambda c: rx.hstack(
+                                rx.link(c.name, href=c.url, size="3", weight="medium"),
+                                rx.cond(c.is_live, rx.badge("Live", color_scheme="green")),
+                                align="center",
+                                spacing="1",
+                            ),
+                        ),
+                        spacing="4",
+                        wrap="wrap",
+                    ),
+                    spacing="2",
+                ),
+                aria_label="Community raffles",
+            ),
+            width="100%",
+        ),
+    )
+
+
 @rx.page(
     route=routes.HOME,
     title="LuckyClub — fair prize draws anyone can check",
-    on_load=SessionState.refresh,
+    on_load=[SessionState.refresh, CommunityListState.load],
 )
 def landing_page() -> rx.Component:
     return page(
@@ -132,6 +163,7 @@ def landing_page() -> rx.Component:
                 width="100%",
             ),
             _competitions_card(),
+            _communities(),
             rx.heading("Four kinds of draw", size="6", as_="h2"),
             rx.grid(
                 *[_tile(*mode) for mode in _MODES],

@@ -96,3 +96,16 @@ def add_competition(session, admin: User | None = None, *, active: bool = True, 
         catalogue.activate(session, admin, competition.id, now=now - timedelta(hours=2))
     session.commit()
     return competition
+
+
+def add_community(session, slug: str = "lele", **fields):
+    """A committed community (its program and the community row), made without the service."""
+    from luckyclub.models import Community, Program
+
+    program = Program(slug=slug, name=f"{slug.title()}'s community")
+    session.add(program)
+    session.flush()
+    community = Community(program_id=program.id, **fields)
+    session.add(community)
+    session.commit()
+    return community

@@ -95,6 +95,26 @@ def test_a_replayed_idempotency_key_credits_once(session, raffle, ann):
     assert (row.source, row.amount, row.idempotency_key) == ("bonus", 3, "stripe:in_123")
 
 
+def test_a_batch_of_credits_is_stored_once_per_key_with_the_sums_kept(session, raffle, ann):
+    bob = add_user(session, "bob@example.com")
+    credit(session, raffle, ann, 3, "chat:earlier")
+    batch = [
+        ledger.NewCredit(ann.id, LedgerSource.WATCHTIME, 10, "chat:1"),
+        ledger.NewCredit(bob.id, LedgerSource.WATCHTIME, 20, "chat:2"),
+        ledger.NewCredit(ann.id, LedgerSource.GIFTED_SUB, 15, "chat:earlier"),  # used before
+    ]
+
+    first = ledger.credit_many(session, raffle.id, batch, now=NOW)
+    again = ledger.credit_many(session, raffle.id, batch, now=NOW)
+    session.commit()
+
+    assert first == {"chat:1", "chat:2"} and again == set()
+    assert ledger.balance(session, raffle.id, ann.id) == 13
+    assert ledger.balance(session, raffle.id, bob.id) == 20
+    assert ledger.totals(session, raffle.id) == ledger.RaffleTotals(entries=33, entrants=2)
+    assert ledger.cache_matches_ledger(session)
+
+
 def test_crediting_a_closed_raffle_is_refused_with_a_sentence(session, raffle, ann):
     raffle.status = RaffleStatus.CLOSED
     session.commit()

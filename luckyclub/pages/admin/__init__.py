@@ -3,6 +3,7 @@ Importing the package registers its pages."""
 
 from luckyclub.pages.admin import (  # noqa: F401
     audit,
+    communities,
     competition,
     competitions,
     draws,

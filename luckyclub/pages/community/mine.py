@@ -1,0 +1,194 @@
+"""/community/<slug>/me: a signed-in viewer's tickets in a community — by source, every ledger row,
+their Kick link (Link Kick) and their affiliate username claim (state/community/mine.py)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from luckyclub.components.community import community_header, missing_community, source_totals
+from luckyclub.components.layout import (
+    data_table,
+    error_callout,
+    field,
+    form,
+    label,
+    page,
+    status_badge,
+    success_callout,
+)
+from luckyclub.components.live import reload_on
+from luckyclub.core import routes
+from luckyclub.state.community.mine import CommunityMineState
+from luckyclub.state.session import SessionState
+
+S = CommunityMineState
+
+
+def _tickets() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("Your tickets this period", size="4", as_="h2"),
+            rx.text(S.period_words, size="2", color_scheme="gray"),
+            rx.text(rx.text.strong(S.total.to_string()), " tickets", size="5"),
+            source_totals(S.totals),
+            rx.cond(S.odds_words != "", rx.text(S.odds_words, size="2")),
+            rx.hstack(
+                rx.switch(id="show_name", checked=S.shows_name, on_change=S.set_show_name),
+                label("Show my display name on leaderboards", "show_name"),
+                align="center",
+            ),
+            rx.text("Others see you as ", rx.text.strong(S.public_name), ".", size="1"),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _kick() -> rx.Component:
+    return rx.card(
+        rx.el.section(
+            rx.vstack(
+                rx.heading("Kick account", size="4", as_="h2"),
+                rx.cond(
+                    S.kick_username != "",
+                    rx.text("Linked to ", rx.text.strong(S.kick_username), " on Kick.", size="2"),
+                    rx.vstack(
+                        rx.text(
+                            "Link your Kick account so chat time and gifted subs earn tickets "
+                            "for you. Kick asks you to approve; we read only your Kick name "
+                            "and id. Tickets it earned this month before you link join you then.",
+                            size="2",
+                        ),
+                        # A real navigation (not the app's router): the server sends it to Kick.
+                        rx.button(
+                            rx.link(
+                                "Link Kick", href=S.link_url, reload_document=True, underline="none"
+                            ),
+                            as_child=True,
+                            size="3",
+                        ),
+                        spacing="2",
+                    ),
+                ),
+                spacing="2",
+                width="100%",
+            ),
+            aria_label="Kick account",
+        ),
+        width="100%",
+    )
+
+
+def _claim() -> rx.Component:
+    return rx.card(
+        rx.el.section(
+            rx.vstack(
+                rx.heading("Affiliate username", size="4", as_="h2"),
+                rx.cond(
+                    S.has_wagers,
+                    rx.vstack(
+                        rx.text(
+                            "Wagers under the streamer's code earn tickets once a moderator has "
+                            "checked that the affiliate username is yours.",
+                            size="2",
+                        ),
+                        rx.cond(
+                            S.claim_username != "",
+                            rx.hstack(
+                                rx.text(rx.text.strong(S.claim_username), size="2"),
+                                status_badge(S.claim_status),
+                                align="center",
+                                spacing="2",
+                            ),
+                        ),
+                        rx.cond(S.claim_words != "", rx.text(S.claim_words, size="2")),
+                        rx.cond(
+                            S.can_claim,
+                            form(
+                                field(
+                                    "Your affiliate username",
+                                    "affiliate_username",
+                                    max_length=80,
+                                    required=True,
+                                ),
+                                submit="Claim this username",
+                                on_submit=S.claim,
+                                reset_on_submit=True,
+                            ),
+                        ),
+                        spacing="2",
+                        width="100%",
+                    ),
+                    rx.text("This community does not count wagers.", size="2"),
+                ),
+                spacing="2",
+                width="100%",
+            ),
+            aria_label="Affiliate username",
+        ),
+        width="100%",
+    )
+
+
+def _ledger() -> rx.Component:
+    return rx.card(
+        rx.el.section(
+            rx.vstack(
+                rx.heading("Every ticket row", size="4", as_="h2"),
+                rx.cond(
+                    S.ledger.length() > 0,
+                    data_table(
+                        ["When", "Source", "Tickets", "Reason"],
+                        S.ledger,
+                        lambda r: rx.table.row(
+                            rx.table.cell(r.when),
+                            rx.table.cell(r.source),
+                            rx.table.cell(r.amount),
+                            rx.table.cell(r.reason),
+                        ),
+                    ),
+                    rx.text("No tickets yet this period.", size="2"),
+                ),
+                spacing="2",
+                width="100%",
+            ),
+            aria_label="Every ticket row",
+        ),
+        width="100%",
+    )
+
+
+def _mine() -> rx.Component:
+    return rx.vstack(
+        rx.link("← " + S.name, href=S.page_url, size="2"),
+        community_header(S.name, S.is_live),
+        error_callout(S.error),
+        success_callout(S.notice),
+        rx.grid(
+            _tickets(),
+            rx.vstack(_kick(), _claim(), spacing="4", width="100%"),
+            columns=rx.breakpoints(initial="1", md="2"),
+            spacing="4",
+            width="100%",
+        ),
+        _ledger(),
+        spacing="4",
+        width="100%",
+    )
+
+
+@rx.page(
+    route=routes.COMMUNITY_MINE,
+    title="My community tickets · LuckyClub",
+    on_load=[SessionState.require_sign_in, CommunityMineState.load, CommunityMineState.follow],
+)
+def community_mine_page() -> rx.Component:
+    return page(
+        reload_on(SessionState.live_version, CommunityMineState.changed),
+        rx.cond(
+            S.loaded & SessionState.signed_in,
+            rx.cond(S.missing, missing_community(), _mine()),
+            rx.center(rx.spinner(size="3"), padding="4rem"),
+        ),
+    )
