@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from luckyclub.club import ledger
 from luckyclub.community import exclusions, periods
+from luckyclub.core import db
 from luckyclub.core.errors import UserError
 from luckyclub.models import (
     Community,
@@ -172,7 +173,7 @@ def _hold(session: Session, period_id: int, credits: Sequence[KickCredit]) -> se
         ]
         held.update(
             session.execute(
-                ledger._insert(session, HeldTicket)
+                db.upsert(session, HeldTicket)
                 .values(rows)
                 .on_conflict_do_nothing(index_elements=["idempotency_key"])
                 .returning(col(HeldTicket.idempotency_key))
@@ -234,7 +235,7 @@ def lock_identities(
     if missing:
         created = now or utcnow()
         session.execute(
-            ledger._insert(session, KickIdentity)
+            db.upsert(session, KickIdentity)
             .values(
                 [
                     {"kick_user_id": k, "username": names[k].strip()[:80], "updated_at": created}

@@ -23,6 +23,8 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
@@ -138,6 +140,14 @@ def plain_rows(session: Session, query: Select) -> Sequence[Any]:
         return cursor.fetchall()
     finally:
         cursor.close()
+
+
+def upsert(session: Session, table: Any) -> Any:
+    """An INSERT that takes ON CONFLICT DO NOTHING / DO UPDATE, in the session's dialect
+    (PostgreSQL's or SQLite's; both speak it, and RETURNING)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql_insert(table)
+    return sqlite_insert(table)
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
