@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import case, delete, func, insert, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -232,8 +230,7 @@ def append(session: Session, row: EntryLedger, *, topics: Sequence[str] = (chang
 
 
 def _insert(session: Session, table):
-    dialect = session.get_bind().dialect.name
-    return postgresql_insert(table) if dialect == "postgresql" else sqlite_insert(table)
+    return db.upsert(session, table)
 
 
 def balance(session: Session, raffle_id: int, user_id: int) -> int:

@@ -13,10 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from luckyclub.club import ledger
 from luckyclub.community import exclusions, periods
+from luckyclub.core import db
 from luckyclub.core.errors import UserError
 from luckyclub.models import (
     Community,
@@ -171,7 +173,7 @@ def _hold(session: Session, period_id: int, credits: Sequence[KickCredit]) -> se
         ]
         held.update(
             session.execute(
-                ledger._insert(session, HeldTicket)
+                db.upsert(session, HeldTicket)
                 .values(rows)
                 .on_conflict_do_nothing(index_elements=["idempotency_key"])
                 .returning(col(HeldTicket.idempotency_key))
@@ -233,7 +235,7 @@ def lock_identities(
     if missing:
         created = now or utcnow()
         session.execute(
-            ledger._insert(session, KickIdentity)
+            db.upsert(session, KickIdentity)
             .values(
                 [
                     {"kick_user_id": k, "username": names[k].strip()[:80], "updated_at": created}
@@ -441,45 +443,55 @@ def reverse(
     reversal_key = f"reversal:{key}"
     if _key_used(session, reversal_key):
         raise UserError("That credit was reversed already.")
+    held = session.exec(select(HeldTicket).where(HeldTicket.idempotency_key == key)).first()
+    if held is not None:
+        # A link of the id releases its held tickets under this lock: wait for it, then find
+        # the credit where it is now (the ledger, if it was released).
+        lock_identity(session, held.kick_user_id, "", now)
+        session.refresh(held)
     original = session.exec(select(EntryLedger).where(EntryLedger.idempotency_key == key)).first()
-    if original is not None:
-        period = periods.get_period(session, community, original.raffle_id)
-        if not periods.takes_tickets(session, period, now):
-            raise UserError("That credit's period has closed: its tickets can no longer change.")
-        _lock_member(session, original.user_id)
-        amount = min(original.amount, ledger.balance(session, id_of(period), original.user_id))
-        result = Reversal(amount, id_of(period), original.user_id)
-        if amount > 0:
-            ledger.append(
-                session,
-                EntryLedger(
-                    raffle_id=id_of(period),
-                    user_id=original.user_id,
-                    source=LedgerSource.REVERSAL,
-                    amount=-amount,
-                    idempotency_key=reversal_key,
-                    reason=reason,
-                    actor_id=moderator.id,
-                ),
-            )
-    else:
-        held = session.exec(select(HeldTicket).where(HeldTicket.idempotency_key == key)).first()
-        if held is None:
-            raise UserError("No tickets were credited for that; there is nothing to reverse.")
-        period = periods.get_period(session, community, held.raffle_id)
-        if not periods.takes_tickets(session, period, now):
-            raise UserError("That credit's period has closed: its tickets can no longer change.")
-        # Still held: a negative held row, applied when the id is linked.
-        session.add(
-            HeldTicket(
-                raffle_id=id_of(period),
-                kick_user_id=held.kick_user_id,
-                source=LedgerSource.REVERSAL,
-                amount=-held.amount,
-                idempotency_key=reversal_key,
-            )
-        )
-        result = Reversal(held.amount, id_of(period))
+    credited = original if original is not None else held
+    if credited is None:
+        raise UserError("No tickets were credited for that; there is nothing to reverse.")
+    period = periods.get_period(session, community, credited.raffle_id)
+    if not periods.takes_tickets(session, period, now):
+        raise UserError("That credit's period has closed: its tickets can no longer change.")
+    topic = changes.community(id_of(community))
+    try:
+        with session.begin_nested():  # a second moderator reversing at the same moment loses
+            if original is not None:
+                _lock_member(session, original.user_id)
+                if _key_used(session, reversal_key):  # by whoever held the lock before us
+                    raise UserError("That credit was reversed a moment ago.")
+                held_now = ledger.balance(session, id_of(period), original.user_id)
+                amount = min(original.amount, held_now)
+                result = Reversal(amount, id_of(period), original.user_id)
+                if amount > 0:
+                    row = EntryLedger(
+                        raffle_id=id_of(period),
+                        user_id=original.user_id,
+                        source=LedgerSource.REVERSAL,
+                        amount=-amount,
+                        idempotency_key=reversal_key,
+                        reason=reason,
+                        actor_id=moderator.id,
+                    )
+                    ledger.append(session, row, topics=(topic,))
+            elif held is not None:
+                # Still held: a negative held row, applied when the id is linked.
+                session.add(
+                    HeldTicket(
+                        raffle_id=id_of(period),
+                        kick_user_id=held.kick_user_id,
+                        source=LedgerSource.REVERSAL,
+                        amount=-held.amount,
+                        idempotency_key=reversal_key,
+                    )
+                )
+                session.flush()
+                result = Reversal(held.amount, id_of(period))
+    except IntegrityError:
+        raise UserError("That credit was reversed a moment ago.") from None
     changes.announce(session, changes.community(id_of(community)))
     audit.record(
         session,

@@ -150,6 +150,14 @@ def plain_rows(session: Session, query: Select) -> Sequence[Any]:
         cursor.close()
 
 
+def upsert(session: Session, table: Any) -> Any:
+    """An INSERT that takes ON CONFLICT DO NOTHING / DO UPDATE, in the session's dialect
+    (PostgreSQL's or SQLite's; both speak it, and RETURNING)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql_insert(table)
+    return sqlite_insert(table)
+
+
 def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert many rows (each with the same columns) in the session's transaction, fast.
 

@@ -138,3 +138,21 @@ def test_a_credit_racing_a_link_is_never_left_held(session):
     december = periods.period_of(session, community, DEC_4)
     assert tickets.held_for(session, december.id, 5) == 0
     assert ledger.balance(session, december.id, ann.id) == 40
+
+
+def test_after_unlinking_the_ids_new_tickets_are_held_and_earlier_ones_stay(session):
+    community, _ = community_with_moderator(session)
+    ann = add_user(session, "ann@example.com")
+    identities.link_kick(session, ann, 8, "ann_k", DEC_3)
+    tickets.credit_kick(session, community, 8, LedgerSource.WATCHTIME, 10, "c1", DEC_3)
+
+    identities.unlink_kick(session, ann, DEC_4)
+    after = tickets.credit_kick(session, community, 8, LedgerSource.WATCHTIME, 10, "c2", DEC_4)
+    with pytest.raises(UserError, match="not linked"):
+        identities.unlink_kick(session, ann, DEC_4)
+    session.commit()
+
+    december = periods.period_of(session, community, DEC_4)
+    assert after.outcome == "held"
+    assert ledger.balance(session, december.id, ann.id) == 10
+    assert identities.kick_of(session, ann.id) is None

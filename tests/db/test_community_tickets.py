@@ -237,3 +237,59 @@ def test_one_batch_run_by_two_workers_at_once_credits_once(session):
     assert ledger.totals(session, period.id) == ledger.RaffleTotals(200, 20)
     assert sum(tickets.held_for(session, period.id, n) for n in range(21, 41)) == 200
     assert all(ledger.balance(session, period.id, v.id) == 10 for v in viewers)
+
+
+def test_two_moderators_reversing_one_gift_at_once_reverse_it_once(session):
+    from luckyclub.core import db
+    from luckyclub.models import Community, User
+    from tests.db.locks import all_at_once
+
+    community = add_community(session)
+    mods = [moderator_of(session, community, f"mod{n}@example.com") for n in (1, 2)]
+    viewer = linked(session, "ann@example.com", 9001)
+    tickets.credit_kick(session, community, 9001, LedgerSource.GIFTED_SUB, 30, "gift:a", NOW)
+    session.commit()
+
+    def reverse(mod_id):
+        def run():
+            with db.session_scope() as s:
+                return tickets.reverse(
+                    s,
+                    s.get(User, mod_id),
+                    s.get(Community, community.id),
+                    "gift:a",
+                    "The payment failed",
+                    NOW,
+                )
+
+        return run
+
+    results = all_at_once([reverse(m.id) for m in mods])
+
+    assert len([r for r in results if isinstance(r, UserError)]) == 1, results
+    session.expire_all()
+    period = periods.period_of(session, community, NOW)
+    assert ledger.balance(session, period.id, viewer.id) == 0
+    assert ledger.cache_matches_ledger(session)
+
+
+def test_a_gift_reversed_while_held_is_taken_back_when_the_id_links(session):
+    from luckyclub.community import identities
+
+    community = add_community(session)
+    mod = moderator_of(session, community)
+    ann = add_user(session, "ann@example.com")
+    tickets.credit_kick(session, community, 77, LedgerSource.GIFTED_SUB, 15, "gift:a", NOW)
+    tickets.credit_kick(session, community, 77, LedgerSource.WATCHTIME, 10, "chat:a", NOW)
+    tickets.reverse(session, mod, community, "gift:a", "The payment failed", NOW)
+
+    linked_now = identities.link_kick(session, ann, 77, "ann", NOW)
+    session.commit()
+
+    period = periods.period_of(session, community, NOW)
+    assert linked_now.released == 10
+    assert tickets.balance_by_source(session, period.id, ann.id) == {
+        "gifted_sub": 15,
+        "watchtime": 10,
+        "reversal": -15,
+    }
