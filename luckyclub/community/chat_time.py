@@ -64,7 +64,7 @@ def record_chat(
     """A viewer chatted: remember when they last did (a late, older message changes nothing), and
     the name they go by now (a rename follows the Kick id)."""
     community_id = id_of(community)
-    presence = db.insert_or_skip(session, ChatPresence).values(
+    presence = db.upsert(session, ChatPresence).values(
         community_id=community_id, kick_user_id=kick_user_id, last_chat_at=sent_at
     )
     latest = case(
@@ -110,7 +110,7 @@ def tick(session: Session, community: Community, minute: datetime) -> int:
         return 0
     community_id = id_of(community)
     statement = (
-        db.insert_or_skip(session, ChatMinute)
+        db.upsert(session, ChatMinute)
         .values(
             [
                 {
@@ -217,7 +217,7 @@ def _carries(session: Session, raffle_id: int, kick_ids: list[int]) -> dict[int,
     for start in range(0, len(kick_ids), _BATCH):
         batch = kick_ids[start : start + _BATCH]
         session.execute(
-            db.insert_or_skip(session, ChatCarry)
+            db.upsert(session, ChatCarry)
             .values([{"raffle_id": raffle_id, "kick_user_id": k, "minutes": 0} for k in batch])
             .on_conflict_do_nothing(index_elements=["raffle_id", "kick_user_id"])
         )

@@ -40,7 +40,7 @@ def store(
     """Keep a verified delivery for processing; False when this message id is stored already (a
     redelivery), which changes nothing."""
     statement = (
-        db.insert_or_skip(session, KickEvent)
+        db.upsert(session, KickEvent)
         .values(
             message_id=message_id[:64],
             subscription_id=subscription_id[:64],

@@ -120,14 +120,6 @@ def get_existing(
     return row
 
 
-def insert_or_skip(session: Session, table: Any) -> Any:
-    """An INSERT with this database's ON CONFLICT clauses (`on_conflict_do_nothing`,
-    `on_conflict_do_update`, `excluded`): SQLite's and PostgreSQL's spell them alike."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql_insert(table)
-    return sqlite_insert(table)
-
-
 def plain_rows(session: Session, query: Select) -> Sequence[Any]:
     """All rows of a SELECT as the driver's own tuples, in the session's transaction.
 
