@@ -15,6 +15,7 @@ from luckyclub.community import periods
 from luckyclub.core import db, routes
 from luckyclub.core.errors import UserError
 from luckyclub.core.settings import get_settings
+from luckyclub.draws.snapshot import WEIGHTED
 from luckyclub.models import (
     Community,
     Draw,
@@ -28,7 +29,7 @@ from luckyclub.models import (
     id_of,
     utcnow,
 )
-from luckyclub.platform import audit, changes, draws, roles
+from luckyclub.platform import audit, changes, draw_kinds, draws, roles
 
 _DRAWING = "luckyclub.community.drawing"  # session.info: draws this unit of work may close
 
@@ -189,3 +190,18 @@ def announcement(session: Session, draw_id: int) -> str:
         f"Check the draw yourself (seed, snapshot, proof): {proof}",
     ]
     return "\n".join(lines)
+
+
+# A viewer counts tickets, not entries: the draw's pages say "42 tickets", "The winning ticket".
+draw_kinds.register_mode(
+    periods.MODE,
+    draw_kinds.WeightedKind(
+        WEIGHTED,
+        "ticket",
+        "tickets",
+        check_hint=(
+            "Your entrant ref is on your page of the community. We look it up in the published "
+            "snapshot and check its Merkle proof against the root above."
+        ),
+    ),
+)

@@ -35,7 +35,7 @@ from luckyclub.models import (
     id_of,
     utcnow,
 )
-from luckyclub.platform import audit, roles
+from luckyclub.platform import audit, draws, roles
 
 LEADERBOARD_SIZE = 25
 
@@ -324,6 +324,12 @@ class ViewerPage:
     has_wagers: bool
     public_name: str  # how the leaderboard shows this viewer
     shows_name: bool
+    entrant_ref: str = ""  # the viewer's pseudonym in the period's draw: what Check my entry takes
+
+
+def _entrant_ref(session: Session, period: Raffle | None, user_id: int) -> str:
+    draw = periods.draw_of(session, id_of(period)) if period is not None else None
+    return draws.ref_for(draw.pool_id, user_id) if draw is not None else ""
 
 
 def viewer_page(
@@ -389,6 +395,7 @@ def viewer_page(
         can_claim=can_claim,
         has_wagers=bool(community.affiliate_source),
         public_name=public_name(viewer),
+        entrant_ref=_entrant_ref(session, period, user_id),
         shows_name=viewer.show_on_leaderboard,
     )
 

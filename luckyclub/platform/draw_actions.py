@@ -135,11 +135,11 @@ def override(
     now = now or utcnow()
     draw = draws.get(session, draw_id)
     pool = draws.pool_of(draw)
-    if refused := draw_kinds.of(draw.kind).no_manual_winners:
+    if refused := draw_kinds.for_draw(draw).no_manual_winners:
         raise UserError(refused)
     if draw.status == DrawStatus.SCHEDULED and (why := pool.blocked(session, draw, now)):
         raise UserError(why)
-    numbered = draw_kinds.of(draw.kind).numbered
+    numbered = draw_kinds.for_draw(draw).numbered
     user = None
     if ticket in (None, ""):
         user = accounts.find_by_email(session, email or "")
@@ -197,7 +197,7 @@ def _named_ticket(snapshot: bytes, ticket: int | str | None) -> draws.Drawn:
 def _named_member(draw: Draw, snapshot: bytes, user: User) -> str:
     """The entrant ref of the member an override names, who must be in the frozen snapshot."""
     ref = draws.ref_for(draw.pool_id, id_of(user))
-    if not draw_kinds.of(draw.kind).holds(snapshot, ref):
+    if not draw_kinds.for_draw(draw).holds(snapshot, ref):
         raise UserError(
             f"{user.email} held no entries when the pool closed; only an entrant can win.",
             field="email",
@@ -217,7 +217,7 @@ def reroll(session: Session, admin: User, winner_id: int, reason: str) -> DrawWi
     if draw is None:
         raise LookupError(f"Draw {winner.draw_id} does not exist.")
     session.refresh(winner)
-    if refused := draw_kinds.of(draw.kind).no_manual_winners:
+    if refused := draw_kinds.for_draw(draw).no_manual_winners:
         raise UserError(refused)
     if draw.trigger == DrawTrigger.OVERRIDE:
         raise UserError("This draw was a manual override, so it has no random stream to reroll.")

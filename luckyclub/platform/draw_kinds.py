@@ -270,3 +270,30 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in (WEIGHTED_KIND, TICKET_KIN
 def of(name: str) -> Kind:
     """The wording of a snapshot kind (a draw's `kind`, a proof's "kind")."""
     return KINDS[name]
+
+
+class _Drawn(Protocol):
+    """A draw or its public view: what says how it is worded."""
+
+    @property
+    def mode(self) -> str: ...
+
+    @property
+    def kind(self) -> str: ...
+
+
+# A mode whose people count their chances in other words than its kind's ("tickets" in a
+# community raffle, a weighted pool like the club's entries) registers its own wording.
+_by_mode: dict[str, Kind] = {}
+
+
+def register_mode(mode: str, kind: Kind) -> None:
+    if kind.name not in KINDS:
+        raise ValueError(f"{kind.name!r} is not a snapshot kind")
+    _by_mode[mode] = kind
+
+
+def for_draw(draw: _Drawn) -> Kind:
+    """How a draw is worded: its mode's own words if it has them, else its kind's."""
+    found = _by_mode.get(draw.mode)
+    return found if found is not None and found.name == draw.kind else KINDS[draw.kind]

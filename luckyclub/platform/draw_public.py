@@ -218,7 +218,7 @@ def _winner_views(session: Session, draw: Draw, *, limit: int | None = None) -> 
         .order_by(col(DrawWinner.position), col(DrawWinner.reroll))
         .limit(limit)
     ).all()
-    kind = draw_kinds.of(draw.kind)
+    kind = draw_kinds.for_draw(draw)
     return [
         WinnerView(
             winner_id=id_of(winner),
@@ -374,7 +374,7 @@ def check_entry(
     # The root is set with closed_at, when the snapshot is frozen.
     if draw is None or draw.closed_at is None or draw.merkle_root is None:
         return EntryCheck(False, "The snapshot is published when the pool closes; check back then.")
-    kind = draw_kinds.of(draw.kind)
+    kind = draw_kinds.for_draw(draw)
     if kind.numbered:
         return _check_ticket(session, draw, draw.merkle_root, ref)
     if len(ref) != 32 or any(c not in "0123456789abcdef" for c in ref):
@@ -484,7 +484,7 @@ def _snapshot(draw: Draw, session: Session) -> _Snapshot:
             firsts = [line.split(b"\t", 1) for line in lines]
             keys: list = []
             tickets_of_ref: dict[bytes, tuple[int, int]] = {}
-            kind = draw_kinds.of(draw.kind)
+            kind = draw_kinds.for_draw(draw)
             if kind.ref_column == 1:
                 for index, (_, ref) in enumerate(firsts):
                     first, count = tickets_of_ref.get(ref.rstrip(b"\n"), (index, 0))
@@ -601,7 +601,7 @@ def winner_queue(session: Session, *, limit: int = 200) -> list[QueueRow]:
             replaced_reason=winner.replaced_reason or "",
             override=draw.trigger == DrawTrigger.OVERRIDE,
             mode=draw.mode,
-            ticket_words=draw_kinds.of(draw.kind).ticket_words(winner.ticket),
+            ticket_words=draw_kinds.for_draw(draw).ticket_words(winner.ticket),
             details=winner.details or "",
             media_url=_media_url(winner),
             media_type=winner.media_type or "",
@@ -621,6 +621,6 @@ def announcement(session: Session, draw_id: int) -> str:
     page = get_settings().app_url + routes.draw_page(id_of(draw))
     snapshot = db.get_existing(session, DrawSnapshot, draw.id).body
     standing = [w for w in _winner_views(session, draw) if not w.replaced]
-    lines = draw_kinds.of(draw.kind).announcement(draw, snapshot, standing)
+    lines = draw_kinds.for_draw(draw).announcement(draw, snapshot, standing)
     lines.append(f"Check the draw yourself — seed, snapshot and proof: {page}")
     return "\n".join(lines)

@@ -57,7 +57,7 @@ def wins_of(session: Session, user_id: int, *, limit: int = 20) -> list[Win]:
                 prize=draw.prize,
                 mode=draw.mode,
                 drawn_at=draw.drawn_at,
-                ticket=draw_kinds.of(draw.kind).ticket_number(winner.ticket),
+                ticket=draw_kinds.for_draw(draw).ticket_number(winner.ticket),
                 next_step=NEXT_STEPS.get(winner.status, NEXT_STEPS[WinnerStatus.NOTIFIED]),
                 show_name=winner.show_name,
             )

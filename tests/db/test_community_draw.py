@@ -8,10 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from luckyclub.community import periods, pool, tickets
+from luckyclub.community import periods, pool, tickets, views
 from luckyclub.core.errors import NotAllowed
-from luckyclub.models import AuditLog, DrawStatus, DrawTrigger, DrawWinner, LedgerSource
+from luckyclub.models import AuditLog, DrawStatus, DrawTrigger, DrawWinner, LedgerSource, User
 from luckyclub.platform import draw_public, draws
+from luckyclub.state.draws.draw_views import summary
 from tests import drand_relay
 from tests.db.community_helpers import community_with_moderator, linked_viewer
 from tests.db.locks import all_at_once
@@ -56,6 +57,13 @@ def test_a_moderator_draws_the_ended_period_and_the_announcement_follows_the_see
     winner = session.exec(select(DrawWinner).where(DrawWinner.draw_id == draw.id)).one()
     assert winner.user_id in {v.id for v in viewers.values()}
     assert draw_public.verify_draw(session, draw.id).ok
+    # The draw's pages count tickets, as viewers do; the viewer's page gives their entrant ref.
+    shown = summary(draw_public.view(session, draw.id))
+    assert (shown.entries_words, shown.winning_words) == ("248 tickets", "The winning ticket")
+    winner_account = session.get(User, winner.user_id)
+    ref = views.viewer_page(session, community, winner_account, NOV).entrant_ref
+    assert ref == winner.entrant_ref
+    assert draw_public.check_entry(session, draw.id, ref, client_ip="203.0.113.7").found
 
     text = pool.announcement(session, draw.id)
     assert text.startswith("🎉 RAFFLE WINNER ANNOUNCEMENT 🎉")

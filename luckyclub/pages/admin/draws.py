@@ -80,7 +80,7 @@ def _row(s, v: draw_public.DrawView) -> DrawRow:
         draw_at=when(v.draw_at),
         entrants=v.entrant_count,
         entry_count=v.entry_count,
-        entries_words=draw_kinds.of(v.kind).chances(v.entry_count),
+        entries_words=draw_kinds.for_draw(v).chances(v.entry_count),
         winners_drawn=len([w for w in v.winners if not w.replaced]),
         beacon=_beacon_words(v),
         trigger=TRIGGER_WORDS.get(v.trigger, ""),

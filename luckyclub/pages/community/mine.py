@@ -38,6 +38,14 @@ def _tickets() -> rx.Component:
                 align="center",
             ),
             rx.text("Others see you as ", rx.text.strong(S.public_name), ".", size="1"),
+            rx.cond(
+                S.entrant_ref != "",
+                rx.text(
+                    "Your entrant ref in this period's draw (Check my entry on its page): ",
+                    rx.code(S.entrant_ref, size="1"),
+                    size="1",
+                ),
+            ),
             spacing="2",
             width="100%",
         ),

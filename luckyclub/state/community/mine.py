@@ -45,6 +45,7 @@ class CommunityMineState(SessionState):
     odds_words: str = ""
     public_name: str = ""
     shows_name: bool = False
+    entrant_ref: str = ""
     ledger: rx.Field[list[LedgerRow]] = rx.field(default_factory=list)
     kick_username: str = ""
     link_url: str = ""
@@ -109,6 +110,7 @@ class CommunityMineState(SessionState):
             self.claim_words = CLAIM_WORDS.get(claim.status, "")
         self.can_claim = view.can_claim
         self.public_name, self.shows_name = view.public_name, view.shows_name
+        self.entrant_ref = view.entrant_ref
         self.page_url = routes.community_page(view.slug)
 
     def _refill(self) -> None:

@@ -86,7 +86,7 @@ def waiting_words(view: draw_public.DrawView) -> str:
 
 
 def summary(view: draw_public.DrawView) -> DrawSummary:
-    kind = draw_kinds.of(view.kind)
+    kind = draw_kinds.for_draw(view)
     return DrawSummary(
         id=view.id,
         title=view.title,
