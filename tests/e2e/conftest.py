@@ -17,6 +17,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from luckyclub import modes  # noqa: F401 - registers every draw pool, as the app does
 from luckyclub.core.settings import PROJECT_ROOT  # noqa: F401 - the tests import it from here
+from tests.fake_kick import FakeKick
 from tests.running_app import RunningApp, running_app
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -31,8 +32,16 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def app() -> Iterator[RunningApp]:
-    with running_app(prefix="luckyclub-e2e-") as running:
+def fake_kick() -> Iterator[FakeKick]:
+    """A local Kick for the session's app: one app serves every browser test (a second app built
+    from this checkout would rebuild the frontend the first one serves)."""
+    with FakeKick().running() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def app(fake_kick: FakeKick) -> Iterator[RunningApp]:
+    with running_app(extra_env=fake_kick.settings(), prefix="luckyclub-e2e-") as running:
         yield running
 
 

@@ -25,7 +25,7 @@ from luckyclub.platform import roles
 from tests.e2e.conftest import Person, unique_person
 from tests.e2e.flows import expect_dashboard, register, wait_until_live
 from tests.fake_kick import FakeKick, KickAccount, chat_message, rfc3339, signed_headers
-from tests.running_app import RunningApp, running_app
+from tests.running_app import RunningApp
 
 pytestmark = pytest.mark.e2e
 
@@ -38,20 +38,18 @@ OTHER_CHATTER = 5151
 
 
 @pytest.fixture(scope="module")
-def kick() -> Iterator[FakeKick]:
-    with FakeKick().running() as fake:
-        yield fake
+def kick(fake_kick: FakeKick) -> FakeKick:
+    return fake_kick
 
 
 @pytest.fixture(scope="module")
-def kick_app(kick: FakeKick) -> Iterator[RunningApp]:
-    """The app with its Kick settings pointing at the fake (its own database and port)."""
-    with running_app(extra_env=kick.settings(), prefix="luckyclub-e2e-kick-") as running:
-        db.use_database(running.database_url)
-        try:
-            yield running
-        finally:
-            db.use_database(None)
+def kick_app(app: RunningApp) -> Iterator[RunningApp]:
+    """The session's app (its Kick settings point at the fake), its database for this module."""
+    db.use_database(app.database_url)
+    try:
+        yield app
+    finally:
+        db.use_database(None)
 
 
 @pytest.fixture()
