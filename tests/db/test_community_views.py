@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import insert
 from sqlmodel import select
 
-from luckyclub.community import claims, communities, periods, tickets, views
+from luckyclub.community import claims, communities, console, periods, tickets, views
 from luckyclub.core.errors import NotAllowed
 from luckyclub.models import (
     EntryBalance,
@@ -116,17 +116,17 @@ def test_the_console_is_for_this_communitys_moderators_only(session):
     )
     session.commit()
 
-    console = views.moderator_console(session, mod, community, NOW)
+    page = console.moderator_console(session, mod, community, NOW)
 
-    assert [row.username for row in console.link_queue] == ["AnnBets"]
-    assert [g.gifter for g in console.gifts] == ["gifter"]
-    assert console.stats.total_tickets == 5
-    assert any(a.action == "community.tickets.give" for a in console.audit)
-    assert console.moderators[0].name.startswith("Mod")
+    assert [row.username for row in page.link_queue] == ["AnnBets"]
+    assert [g.gifter for g in page.gifts] == ["gifter"]
+    assert page.stats.total_tickets == 5
+    assert any(a.action == "community.tickets.give" for a in page.audit)
+    assert page.moderators[0].name.startswith("Mod")
     with pytest.raises(NotAllowed):
-        views.moderator_console(session, other_mod, community, NOW)
+        console.moderator_console(session, other_mod, community, NOW)
     with pytest.raises(NotAllowed):
-        views.moderator_console(session, ann, community, NOW)
+        console.moderator_console(session, ann, community, NOW)
 
 
 def test_the_leaderboard_of_100000_viewers_reads_in_milliseconds(session):

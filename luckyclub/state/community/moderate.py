@@ -13,6 +13,7 @@ import reflex as rx
 from luckyclub.community import (
     claims,
     communities,
+    console,
     exclusions,
     gifts,
     pool,
@@ -112,7 +113,7 @@ class CommunityModerateState(SessionState):
     # ---- reading --------------------------------------------------------------------------
 
     def _fill(self, s: Session, community: Community, user: User) -> None:
-        view = views.moderator_console(s, user, community)
+        view = console.moderator_console(s, user, community)
         zone = user.timezone
         self.allowed, self.loaded, self.missing = True, True, False
         self.community_id = view.community_id
