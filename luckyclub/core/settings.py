@@ -50,6 +50,11 @@ class Settings:
     kick_client_secret: str | None = field(default=None, repr=False)
     # Kick's webhook signing key (PEM); unset: fetched from the API once and kept.
     kick_public_key: str | None = None
+    discord_api_base: str = "https://discord.com/api/v10"  # or a local stand-in in tests
+    # The Discord application's public key (hex) that signs interactions; unset: all refused.
+    discord_public_key: str | None = None
+    discord_application_id: str | None = None
+    discord_bot_token: str | None = field(default=None, repr=False)  # registers commands
     # How many reverse proxies (Nginx: 1) stand in front of the app and append to X-Forwarded-For;
     # 0 trusts no such header, so a client cannot choose the address it is throttled under.
     trusted_proxy_hops: int = 0
@@ -158,6 +163,12 @@ def load_settings() -> Settings:
         kick_client_id=os.environ.get("KICK_CLIENT_ID") or None,
         kick_client_secret=os.environ.get("KICK_CLIENT_SECRET") or None,
         kick_public_key=os.environ.get("KICK_PUBLIC_KEY") or None,
+        discord_api_base=os.environ.get("DISCORD_API_BASE", "https://discord.com/api/v10").rstrip(
+            "/"
+        ),
+        discord_public_key=os.environ.get("DISCORD_PUBLIC_KEY") or None,
+        discord_application_id=os.environ.get("DISCORD_APPLICATION_ID") or None,
+        discord_bot_token=os.environ.get("DISCORD_BOT_TOKEN") or None,
     )
 
 
