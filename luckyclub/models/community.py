@@ -45,7 +45,25 @@ class Community(SQLModel, table=True):
     auto_draw: bool = False  # draw each period at the reset, without a moderator
     is_live: bool = False  # the channel's stream, as livestream.status.updated last said
     live_since: datetime | None = timestamp_field(nullable=True)
+    # The Discord server whose slash commands act on this community, and the name of its role
+    # whose holders may use the moderators' commands ("" for none).
+    discord_guild_id: int | None = _kick_id(unique=True, nullable=True)
+    discord_moderator_role: str = Field(default="", max_length=100)
     created_at: datetime = created_at_field()
+
+
+class DiscordIdentity(SQLModel, table=True):
+    """A Discord account (its snowflake id, which never changes) linked to one LuckyClub account."""
+
+    __tablename__ = "discord_identity"
+
+    id: int | None = Field(default=None, primary_key=True)
+    discord_user_id: int = _kick_id(unique=True)
+    username: str = Field(default="", max_length=80)
+    user_id: int | None = Field(
+        default=None, foreign_key="app_user.id", sa_column_kwargs={"unique": True}, nullable=True
+    )
+    linked_at: datetime | None = timestamp_field(nullable=True)
 
 
 class KickIdentity(SQLModel, table=True):
