@@ -12,6 +12,7 @@ from luckyclub.api.competitions import (
     list_competitions,
     one_competition,
 )
+from luckyclub.api.discord import interactions as discord_interactions
 from luckyclub.api.draws import draw_entry, draw_proof, draw_snapshot
 from luckyclub.api.health import health
 from luckyclub.api.kick import kick_webhook
@@ -54,6 +55,7 @@ def build_api() -> Starlette:
             Route("/api/proofs/{proof_id}/file", proof_file, methods=["GET"]),
             Route("/api/raffles/{raffle_id}/image", raffle_image, methods=["GET"]),
             Route("/api/stripe/webhook", stripe_webhook, methods=["POST"]),
+            Route(routes.DISCORD_INTERACTIONS, discord_interactions, methods=["POST"]),
             Route(routes.KICK_WEBHOOK, kick_webhook, methods=["POST"]),
             Route(routes.KICK_LINK_START, kick_link_start, methods=["GET"]),
             Route(routes.KICK_LINK_CALLBACK, kick_link_callback, methods=["GET"]),

@@ -75,6 +75,19 @@ def register_commands(
     return _call("PUT", url, what="register commands", json=list(commands), headers=headers)
 
 
+def role_names(guild_id: int, *, settings: Settings | None = None) -> dict[str, str]:
+    """The guild's roles, id → name: an interaction names a member's roles by id only."""
+    settings = settings or get_settings()
+    if not settings.discord_bot_token:
+        raise DiscordNotConfigured("Set DISCORD_BOT_TOKEN to read the server's roles.")
+    headers = {"Authorization": f"Bot {settings.discord_bot_token}"}
+    url = f"{settings.discord_api_base}/guilds/{guild_id}/roles"
+    answer = _call("GET", url, what="roles", headers=headers)
+    if not isinstance(answer, list):
+        raise DiscordUnavailable("Discord's roles answer is not a list")
+    return {str(r.get("id")): str(r.get("name")) for r in answer if isinstance(r, dict)}
+
+
 def _call(method: str, url: str, *, what: str, **request: Any) -> Any:
     """One request to Discord; DiscordUnavailable names the call and status, never a token."""
     try:

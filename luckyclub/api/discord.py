@@ -1,0 +1,139 @@
+"""POST /api/discord/interactions: Discord's slash commands over HTTP. Each request is checked
+against the application's Ed25519 key (401 otherwise: Discord sends bad signatures on purpose);
+PING is answered with PONG, a command with its reply (community/discord_commands.py) at once, and
+/raffle draw is deferred: "thinking…" now, the draw in a thread, then a follow-up message.
+
+A plain function: Starlette runs it in a worker thread, so the signature check and the database
+work never hold up the event loop."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from anyio import from_thread
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from luckyclub.api.responses import error, json_errors
+from luckyclub.community import communities, discord_commands
+from luckyclub.community.discord_commands import Caller, Reply
+from luckyclub.core.db import session_scope
+from luckyclub.integrations import discord
+from luckyclub.models import id_of
+
+log = logging.getLogger(__name__)
+
+PING, APPLICATION_COMMAND = 1, 2
+PONG, CHANNEL_MESSAGE, DEFERRED_MESSAGE = 1, 4, 5
+EPHEMERAL = 64
+SUBCOMMAND, SUBCOMMAND_GROUP = 1, 2
+
+BAD_SIGNATURE = "The request is not signed with this application's key."
+BAD_BODY = "The interaction is not JSON."
+NOT_SET_UP = (
+    "This Discord server is not connected to a LuckyClub community yet: an admin sets its "
+    "server id on the community."
+)
+UNKNOWN = "I don't understand that interaction: use one of the slash commands (try /raffle info)."
+
+
+def _message(reply: Reply) -> dict[str, Any]:
+    data: dict[str, Any] = {"content": reply.content[:2000], "allowed_mentions": {"parse": []}}
+    if reply.ephemeral:
+        data["flags"] = EPHEMERAL
+    return data
+
+
+def _answer(reply: Reply) -> JSONResponse:
+    return JSONResponse({"type": CHANNEL_MESSAGE, "data": _message(reply)})
+
+
+def command_of(data: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """("raffle give", {"user": "…", "tickets": 50, …}) from an interaction's data."""
+    words = [str(data.get("name", ""))]
+    options = data.get("options") or []
+    while options and options[0].get("type") in (SUBCOMMAND, SUBCOMMAND_GROUP):
+        words.append(str(options[0].get("name", "")))
+        options = options[0].get("options") or []
+    return " ".join(words), {str(o.get("name")): o.get("value") for o in options}
+
+
+def _caller(interaction: Mapping[str, Any], community_role: str, guild_id: int) -> Caller:
+    member = interaction.get("member") or {}
+    user = member.get("user") or interaction.get("user") or {}
+    names: frozenset[str] = frozenset()
+    role_ids = {str(r) for r in member.get("roles") or ()}
+    if community_role and role_ids:
+        try:
+            known = discord.role_names(guild_id)
+        except (discord.DiscordUnavailable, discord.DiscordNotConfigured) as exc:
+            log.warning("Discord roles unavailable for guild %s: %s", guild_id, exc)
+        else:
+            names = frozenset(known[r] for r in role_ids if r in known)
+    return Caller(discord_user_id=int(user.get("id", 0)), role_names=names)
+
+
+def _follow_up(
+    application_id: str, token: str, community_id: int, caller: Caller, options: dict[str, Any]
+) -> None:
+    try:
+        reply = discord_commands.draw(community_id, caller, options)
+    except Exception:
+        log.exception("Discord /raffle draw failed for community %s", community_id)
+        reply = Reply("The draw could not be made just now; try again in a minute.")
+    try:
+        discord.follow_up(application_id, token, _message(reply))
+    except discord.DiscordUnavailable as exc:
+        log.warning("Discord follow-up for community %s was not delivered: %s", community_id, exc)
+
+
+@json_errors
+def interactions(request: Request) -> Response:
+    """POST /api/discord/interactions"""
+    body: bytes = from_thread.run(request.body)  # capped by api/body_limits.py
+    timestamp = request.headers.get("x-signature-timestamp", "")
+    signature = request.headers.get("x-signature-ed25519", "")
+    if not discord.verify_interaction(timestamp, body, signature):
+        return error(BAD_SIGNATURE, 401)
+    try:
+        interaction = json.loads(body)
+    except ValueError:
+        return error(BAD_BODY, 400)
+    if not isinstance(interaction, dict):
+        return error(BAD_BODY, 400)
+    kind = interaction.get("type")
+    if kind == PING:
+        return JSONResponse({"type": PONG})
+    if kind != APPLICATION_COMMAND:
+        return _answer(Reply(UNKNOWN))
+    command, options = command_of(interaction.get("data") or {})
+    try:
+        guild_id = int(interaction.get("guild_id") or 0)
+    except ValueError:
+        guild_id = 0
+    with session_scope() as session:
+        community = discord_commands.community_of_guild(session, guild_id) if guild_id else None
+        if community is None:
+            return _answer(Reply(NOT_SET_UP))
+        community_id, role = id_of(community), community.discord_moderator_role
+    caller = _caller(interaction, role, guild_id)
+    if not caller.discord_user_id:
+        return _answer(Reply(UNKNOWN))
+    if command in discord_commands.DEFERRED:
+        token = str(interaction.get("token", ""))
+        application_id = str(interaction.get("application_id", ""))
+        threading.Thread(
+            target=_follow_up,
+            args=(application_id, token, community_id, caller, options),
+            name="discord-draw",
+            daemon=True,
+        ).start()
+        return JSONResponse({"type": DEFERRED_MESSAGE})
+    with session_scope() as session:
+        community = communities.get(session, community_id)
+        reply = discord_commands.run(session, community, caller, command, options)
+    return _answer(reply)

@@ -1,0 +1,388 @@
+"""The community raffle's Discord slash commands as plain functions: who calls, in which
+community, with which options → the reply. api/discord.py turns an interaction into a call here;
+the services do the work and re-check every moderator action themselves.
+
+Who is a moderator is decided here for every command: the community's Discord role (by name) or
+the LuckyClub moderator role of the caller's linked account."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from luckyclub.club import ledger
+from luckyclub.club.raffles import month_label, month_of
+from luckyclub.community import claims, communities, discord_link, periods, pool, tickets, views
+from luckyclub.core import db, routes
+from luckyclub.core.errors import UserError
+from luckyclub.core.settings import get_settings
+from luckyclub.core.words import when
+from luckyclub.models import (
+    AffiliateClaim,
+    ClaimStatus,
+    Community,
+    DrawStatus,
+    User,
+    id_of,
+    utcnow,
+)
+from luckyclub.platform import roles
+
+LEADERBOARD_DEFAULT, LEADERBOARD_MOST = 10, 25
+HISTORY_SIZE = 5
+EVERYONE = ("tickets", "leaderboard", "raffle info", "raffle history", "link shuffle")
+MODERATORS = ("raffle give", "raffle remove", "raffle verify", "raffle stats", "raffle draw")
+DEFERRED = ("raffle draw",)  # answered at once with "thinking…", then followed up
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who typed the command: their Discord id and the names of their roles in the server."""
+
+    discord_user_id: int
+    role_names: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Reply:
+    content: str
+    ephemeral: bool = True
+
+
+class NotLinked(UserError):
+    pass
+
+
+def _url(path: str) -> str:
+    return f"{get_settings().app_url}{path}"
+
+
+def how_to_link(session: Session, community: Community) -> str:
+    slug = communities.slug_of(session, community)
+    return (
+        "Your Discord account is not linked to LuckyClub yet. Sign in at "
+        f"{_url(routes.community_mine(slug))} and link Discord there, then try again."
+    )
+
+
+def community_of_guild(session: Session, guild_id: int) -> Community | None:
+    return session.exec(select(Community).where(Community.discord_guild_id == guild_id)).first()
+
+
+def is_moderator(session: Session, community: Community, caller: Caller) -> bool:
+    """The community's Discord role, or the LuckyClub moderator role of the linked account."""
+    if community.discord_moderator_role and community.discord_moderator_role in caller.role_names:
+        return True
+    account = discord_link.account_of(session, caller.discord_user_id)
+    return account is not None and roles.has_role(
+        session, account, roles.ScopedRole.MODERATOR, roles.Scope.PROGRAM, community.program_id
+    )
+
+
+def _account(session: Session, community: Community, discord_user_id: int) -> User:
+    account = discord_link.account_of(session, discord_user_id)
+    if account is None:
+        raise NotLinked(how_to_link(session, community))
+    return account
+
+
+def _other(session: Session, discord_user_id: int) -> User:
+    account = discord_link.account_of(session, discord_user_id)
+    if account is None:
+        raise UserError(
+            f"<@{discord_user_id}> has not linked a LuckyClub account, so they hold no tickets yet."
+        )
+    return account
+
+
+def _moderator_account(session: Session, community: Community, caller: Caller) -> User:
+    """Changes are made, authorised and audited as the caller's LuckyClub account."""
+    account = discord_link.account_of(session, caller.discord_user_id)
+    if account is None:
+        raise NotLinked(
+            "Moderator actions are recorded against a LuckyClub account: "
+            + how_to_link(session, community)
+        )
+    return account
+
+
+def _whole(options: Mapping[str, Any], name: str) -> int:
+    value = options.get(name)
+    try:
+        return int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise UserError(f"Give {name} as a whole number.") from None
+
+
+# ---- everyone ----------------------------------------------------------------------------------
+
+
+def my_tickets(
+    session: Session,
+    community: Community,
+    caller: Caller,
+    options: Mapping[str, Any],
+    now: datetime,
+) -> Reply:
+    """/tickets [user]: a balance by source; only the caller sees it unless it is about someone
+    else (then the channel does)."""
+    about = options.get("user")
+    other = about is not None and int(about) != caller.discord_user_id
+    if other:
+        account = _other(session, int(about))  # type: ignore[arg-type]
+        whose = f"<@{int(about)}> holds"  # type: ignore[arg-type]
+    else:
+        account = _account(session, community, caller.discord_user_id)
+        whose = "You hold"
+    period = views.find_period(session, community, now)
+    sums = tickets.balance_by_source(session, id_of(period), id_of(account)) if period else {}
+    total = sum(sums.values())
+    lines = [f"{whose} {total} ticket{'s' if total != 1 else ''} this month."]
+    lines += [
+        f"- {tickets.SOURCE_WORDS.get(source, source)}: {amount}"
+        for source, amount in sums.items()
+        if amount
+    ]
+    return Reply("\n".join(lines), ephemeral=not other)
+
+
+def leaderboard(
+    session: Session,
+    community: Community,
+    caller: Caller,
+    options: Mapping[str, Any],
+    now: datetime,
+) -> Reply:
+    """/leaderboard [top]: 10 by default, at most 25."""
+    top = _whole(options, "top") if options.get("top") is not None else LEADERBOARD_DEFAULT
+    if not 1 <= top <= LEADERBOARD_MOST:
+        raise UserError(f"Ask for between 1 and {LEADERBOARD_MOST} places.")
+    period = views.find_period(session, community, now)
+    rows = views.leaderboard(session, id_of(period), limit=top) if period else ()
+    if not rows:
+        return Reply("Nobody holds tickets this month yet.", ephemeral=False)
+    lines = [f"Top {len(rows)} this month:"]
+    lines += [f"{row.rank}. {row.name} — {row.tickets} tickets" for row in rows]
+    return Reply("\n".join(lines), ephemeral=False)
+
+
+def raffle_info(
+    session: Session,
+    community: Community,
+    caller: Caller,
+    options: Mapping[str, Any],
+    now: datetime,
+) -> Reply:
+    """/raffle info: the period, its totals and participants, the prize and when it ends."""
+    month = month_of(now)
+    period = views.find_period(session, community, now)
+    counts = ledger.totals(session, id_of(period)) if period else ledger.RaffleTotals(0, 0)
+    name = communities.name_of(session, community)
+    lines = [
+        f"{name} — {month_label(month)}",
+        f"Prize: {community.prize or 'to be announced'}",
+        f"Tickets: {counts.entries} held by {counts.entrants} participants",
+        f"Ends: {when(periods.period_end(month))}",
+        f"More: {_url(routes.community_page(communities.slug_of(session, community)))}",
+    ]
+    return Reply("\n".join(lines), ephemeral=False)
+
+
+def raffle_history(
+    session: Session,
+    community: Community,
+    caller: Caller,
+    options: Mapping[str, Any],
+    now: datetime,
+) -> Reply:
+    """/raffle history: the last 5 winners, each with the link to its proof."""
+    winners = views.past_winners(session, community, limit=HISTORY_SIZE)
+    if not winners:
+        return Reply("No draws yet.", ephemeral=False)
+    lines = ["Last winners:"]
+    lines += [
+        f"{w.label}: {w.name} ({w.tickets} of {w.total_tickets} tickets), proof: "
+        f"{_url(w.proof_url)}"
+        for w in winners
+    ]
+    return Reply("\n".join(lines), ephemeral=False)
+
+
+def link_shuffle(
+    session: Session,
+    community: Community,
+    caller: Caller,
+    options: Mapping[str, Any],
+    now: datetime,
+) -> Reply:
+    """/link shuffle <username>: claims an affiliate username for a moderator to verify."""
+    account = _account(session, community, caller.discord_user_id)
+    row = claims.claim(session, account, community, str(options.get("username") or ""), now)
+    return Reply(f"Claimed {row.username}: a moderator will verify it.")
+
+
+# ---- moderators --------------------------------------------------------------------------------
+
+
+def give(
+    session: Session,
+    community: Community,
+    caller: Caller,
+    options: Mapping[str, Any],
+    now: datetime,
+) -> Reply:
+    """/raffle give <user> <tickets> <reason>"""
+    moderator = _moderator_account(session, community, caller)
+    viewer = _other(session, _whole(options, "user"))
+    amount = _whole(options, "tickets")
+    tickets.give(
+        session, moderator, community, id_of(viewer), amount, str(options.get("reason") or ""), now
+    )
+    return Reply(f"Gave {amount} tickets to <@{_whole(options, 'user')}>.", ephemeral=False)
+
+
+def remove(
+    session: Session,
+    community: Community,
+    caller: Caller,
+    options: Mapping[str, Any],
+    now: datetime,
+) -> Reply:
+    """/raffle remove <user> <tickets> <reason>"""
+    moderator = _moderator_account(session, community, caller)
+    viewer = _other(session, _whole(options, "user"))
+    amount = _whole(options, "tickets")
+    tickets.remove(
+        session, moderator, community, id_of(viewer), amount, str(options.get("reason") or ""), now
+    )
+    return Reply(f"Removed {amount} tickets from <@{_whole(options, 'user')}>.", ephemeral=False)
+
+
+def verify(
+    session: Session,
+    community: Community,
+    caller: Caller,
+    options: Mapping[str, Any],
+    now: datetime,
+) -> Reply:
+    """/raffle verify <username> <user>: approves that viewer's pending claim of that username."""
+    moderator = _moderator_account(session, community, caller)
+    viewer = _other(session, _whole(options, "user"))
+    key = claims.username_key(str(options.get("username") or ""))
+    row = session.exec(
+        select(AffiliateClaim).where(
+            AffiliateClaim.community_id == community.id,
+            AffiliateClaim.user_id == viewer.id,
+            AffiliateClaim.username_key == key,
+            AffiliateClaim.status == ClaimStatus.PENDING,
+        )
+    ).first()
+    if row is None:
+        raise UserError(
+            f"<@{_whole(options, 'user')}> has no pending claim of that username: they claim it "
+            "with /link shuffle first."
+        )
+    claims.approve(session, moderator, id_of(row), now)
+    return Reply(f"Verified {row.username} for <@{_whole(options, 'user')}>.")
+
+
+def stats(
+    session: Session,
+    community: Community,
+    caller: Caller,
+    options: Mapping[str, Any],
+    now: datetime,
+) -> Reply:
+    """/raffle stats: this month's totals by source and the claims waiting."""
+    period = views.find_period(session, community, now)
+    counts = ledger.totals(session, id_of(period)) if period else ledger.RaffleTotals(0, 0)
+    lines = [f"Tickets: {counts.entries}, participants: {counts.entrants}"]
+    if period:
+        lines += [
+            f"- {t.words}: {t.tickets}" for t in views.totals_by_source(session, id_of(period))
+        ]
+    lines.append(f"Claims waiting: {len(claims.pending(session, community))}")
+    return Reply("\n".join(lines))
+
+
+def _period_to_draw(session: Session, community: Community, now: datetime) -> int:
+    """The newest ended period not drawn yet, else the current one (drawn early: with a reason)."""
+    for period in periods.periods(session, community, limit=3):
+        if periods.is_open(period, now):
+            continue
+        draw_row = periods.draw_of(session, id_of(period))
+        if draw_row is None or draw_row.status not in (DrawStatus.DRAWN, DrawStatus.VOID):
+            return id_of(period)
+        break
+    return id_of(periods.period_of(session, community, now))
+
+
+def draw(
+    community_id: int, caller: Caller, options: Mapping[str, Any], now: datetime | None = None
+) -> Reply:
+    """/raffle draw [reason] (deferred): draws the newest ended period not drawn yet, or the
+    current one early when a reason is given, as the caller's linked account (the draw service
+    authorises it again). Runs its own transactions, so it takes no session."""
+    now = now or utcnow()
+    with db.session_scope() as session:
+        community = communities.get(session, community_id)
+        if not is_moderator(session, community, caller):
+            return Reply(REFUSED)
+        try:
+            moderator_id = id_of(_moderator_account(session, community, caller))
+        except UserError as exc:
+            return Reply(str(exc))
+        period_id = _period_to_draw(session, community, now)
+    try:
+        outcome = pool.draw_now(
+            moderator_id, community_id, period_id, now, reason=str(options.get("reason") or "")
+        )
+    except UserError as exc:
+        return Reply(str(exc))
+    with db.session_scope() as session:
+        draw_row = periods.draw_of(session, period_id)
+        if outcome.status != "drawn" or draw_row is None:
+            where = f" {_url(routes.draw_page(id_of(draw_row)))}" if draw_row else ""
+            return Reply(f"{outcome.message}{where}", ephemeral=outcome.status != "waiting")
+        text = pool.announcement(session, id_of(draw_row))
+    return Reply(text or outcome.message, ephemeral=False)
+
+
+REFUSED = "Only this community's moderators can use that command."
+HANDLERS = {
+    "tickets": my_tickets,
+    "leaderboard": leaderboard,
+    "raffle info": raffle_info,
+    "raffle history": raffle_history,
+    "link shuffle": link_shuffle,
+    "raffle give": give,
+    "raffle remove": remove,
+    "raffle verify": verify,
+    "raffle stats": stats,
+}
+
+
+def run(
+    session: Session,
+    community: Community,
+    caller: Caller,
+    command: str,
+    options: Mapping[str, Any],
+    now: datetime | None = None,
+) -> Reply:
+    """One command's reply; a person's mistake (or a refusal) is an ephemeral sentence. The
+    caller's session commits what the command changed."""
+    handler = HANDLERS.get(command)
+    if handler is None:
+        return Reply(f"I don't know the command /{command}. Try /raffle info.")
+    if command in MODERATORS and not is_moderator(session, community, caller):
+        return Reply(REFUSED)
+    try:
+        with session.begin_nested():
+            return handler(session, community, caller, options, now or utcnow())
+    except UserError as exc:
+        return Reply(str(exc))

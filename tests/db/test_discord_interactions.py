@@ -1,0 +1,223 @@
+"""Discord's slash commands through the real route (Starlette's TestClient over the API app), with
+interactions signed by tests/fake_discord.py's test key: forgeries are 401, PING is PONG, each
+command answers a linked, an unlinked and a moderator user, and /raffle draw follows up."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlmodel import select
+from starlette.testclient import TestClient
+
+from luckyclub.api.routes import build_api
+from luckyclub.community import periods, tickets
+from luckyclub.core import routes
+from luckyclub.models import AffiliateClaim, AuditLog, ClaimStatus, DiscordIdentity, utcnow
+from tests.db.community_helpers import community_with_moderator
+from tests.db.factories import add_user
+from tests.fake_discord import OTHER_KEY, FakeDiscord, sign
+
+URL = routes.DISCORD_INTERACTIONS
+GUILD = 700000000000000001
+ANN, BOB, MOD, STRANGER = 800000000000000001, 800000000000000002, 800000000000000003, 8000009
+
+
+@pytest.fixture()
+def fake(settings_env):
+    with FakeDiscord().running() as server:
+        settings_env(**server.settings(), APP_URL="https://lucky.example")
+        yield server
+
+
+@pytest.fixture()
+def client(app_db, fake):
+    with TestClient(build_api()) as client:
+        yield client
+
+
+@pytest.fixture()
+def world(session):
+    """A community on GUILD; Ann and Bob linked viewers (Ann with 30 bonus tickets), the
+    community's moderator linked as MOD; STRANGER has not linked."""
+    community, mod = community_with_moderator(session)
+    community.discord_guild_id, community.discord_moderator_role = GUILD, "Raffle Mods"
+    session.add(community)
+    ann = add_user(session, "ann@example.com")
+    bob = add_user(session, "bob@example.com")
+    ann.display_name, ann.show_on_leaderboard = "Ann", True
+    for user, discord_id in ((ann, ANN), (bob, BOB), (mod, MOD)):
+        session.add(
+            DiscordIdentity(discord_user_id=discord_id, username=f"d{discord_id}", user_id=user.id)
+        )
+    session.commit()
+    tickets.give(session, mod, community, ann.id, 30, "Welcome bonus", utcnow())
+    session.commit()
+    return community, {"ann": ann, "bob": bob, "mod": mod}
+
+
+def ask(client, fake, name, caller, subcommand=None, **options):
+    headers, body = fake.command(name, GUILD, caller, subcommand=subcommand, options=options)
+    response = client.post(URL, content=body, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def said(answer) -> tuple[str, bool]:
+    assert answer["type"] == 4
+    return answer["data"]["content"], answer["data"].get("flags") == 64
+
+
+# ---- signatures ---------------------------------------------------------------------------------
+
+
+def test_unsigned_wrongly_signed_and_changed_bodies_are_401(client, fake, world):
+    headers, body = fake.command("tickets", GUILD, ANN)
+    unsigned = {"Content-Type": "application/json"}
+    assert client.post(URL, content=body, headers=unsigned).status_code == 401
+    assert client.post(URL, content=body, headers=sign(body, key=OTHER_KEY)).status_code == 401
+    changed = body.replace(str(ANN).encode(), str(BOB).encode())
+    assert client.post(URL, content=changed, headers=headers).status_code == 401
+    restamped = headers | {"X-Signature-Timestamp": str(int(headers["X-Signature-Timestamp"]) + 1)}
+    assert client.post(URL, content=body, headers=restamped).status_code == 401
+    assert client.post(URL, content=body, headers=headers).status_code == 200
+
+
+def test_ping_is_answered_with_pong(client):
+    body = json.dumps({"type": 1, "id": "1", "application_id": "1"}).encode()
+    response = client.post(URL, content=body, headers=sign(body))
+    assert response.status_code == 200 and response.json() == {"type": 1}
+
+
+def test_an_unknown_command_and_an_unconnected_server_get_a_clear_ephemeral_sentence(
+    client, fake, world
+):
+    text, private = said(ask(client, fake, "jackpot", ANN))
+    assert private and "don't know the command /jackpot" in text
+    headers, body = fake.command("tickets", 123, ANN)
+    text, private = said(client.post(URL, content=body, headers=headers).json())
+    assert private and "not connected to a LuckyClub community" in text
+
+
+# ---- everyone -----------------------------------------------------------------------------------
+
+
+def test_tickets_privately_for_yourself_publicly_about_someone_else_and_how_to_link(
+    client, fake, world
+):
+    text, private = said(ask(client, fake, "tickets", ANN))
+    assert private and text.startswith("You hold 30 tickets this month.") and "30" in text
+    text, private = said(ask(client, fake, "tickets", BOB, user=str(ANN)))
+    assert not private and text.startswith(f"<@{ANN}> holds 30 tickets")
+    text, private = said(ask(client, fake, "tickets", BOB))
+    assert private and text.startswith("You hold 0 tickets")
+    text, private = said(ask(client, fake, "tickets", STRANGER))
+    assert private and "not linked to LuckyClub yet" in text
+    assert "https://lucky.example/community/lele/me" in text
+
+
+def test_leaderboard_shows_ten_by_default_and_at_most_25(client, fake, world):
+    text, private = said(ask(client, fake, "leaderboard", STRANGER))
+    assert not private and text.splitlines() == ["Top 1 this month:", "1. Ann — 30 tickets"]
+    text, private = said(ask(client, fake, "leaderboard", ANN, top="26"))
+    assert private and "between 1 and 25" in text
+
+
+def test_raffle_info_gives_the_period_totals_prize_and_end(client, fake, world):
+    text, private = said(ask(client, fake, "raffle", STRANGER, "info"))
+    assert not private
+    assert "Prize: $500 cash" in text and "Tickets: 30 held by 1 participants" in text
+    assert "Ends: 01 " in text and "https://lucky.example/community/lele" in text
+
+
+def test_link_shuffle_claims_once_for_a_linked_user_and_tells_others_to_link(
+    client, fake, world, session
+):
+    text, _ = said(ask(client, fake, "link", ANN, "shuffle", username="ann_shuffle"))
+    assert text == "Claimed ann_shuffle: a moderator will verify it."
+    text, _ = said(ask(client, fake, "link", ANN, "shuffle", username="ann_other"))
+    assert "waiting for a moderator" in text
+    text, _ = said(ask(client, fake, "link", STRANGER, "shuffle", username="who"))
+    assert "not linked to LuckyClub yet" in text
+    session.expire_all()
+    assert [c.username for c in session.exec(select(AffiliateClaim))] == ["ann_shuffle"]
+
+
+# ---- moderators ---------------------------------------------------------------------------------
+
+
+def balance(session, community, user) -> int:
+    period = periods.period_of(session, community, utcnow())
+    session.expire_all()
+    return sum(tickets.balance_by_source(session, period.id, user.id).values())
+
+
+def test_a_moderator_gives_and_removes_tickets_and_a_member_is_refused(
+    client, fake, world, session
+):
+    community, people = world
+    text, private = said(
+        ask(client, fake, "raffle", MOD, "give", user=str(BOB), tickets="50", reason="Quiz winner")
+    )
+    assert not private and text == f"Gave 50 tickets to <@{BOB}>."
+    said(ask(client, fake, "raffle", MOD, "remove", user=str(BOB), tickets="5", reason="Typo fix"))
+    assert balance(session, community, people["bob"]) == 45
+    for who in (ANN, STRANGER):
+        text, private = said(
+            ask(client, fake, "raffle", who, "give", user=str(ANN), tickets="99", reason="Mine!!")
+        )
+        assert private and text == "Only this community's moderators can use that command."
+    assert balance(session, community, people["ann"]) == 30
+    actions = [row.action for row in session.exec(select(AuditLog).order_by(AuditLog.id))]
+    assert actions[-2:] == ["community.tickets.give", "community.tickets.remove"]
+
+
+def test_a_moderator_verifies_a_claim_and_reads_the_stats(client, fake, world, session):
+    said(ask(client, fake, "link", ANN, "shuffle", username="Ann_Shuffle"))
+    text, _ = said(
+        ask(client, fake, "raffle", BOB, "verify", username="ann_shuffle", user=str(ANN))
+    )
+    assert text == "Only this community's moderators can use that command."
+    text, _ = said(ask(client, fake, "raffle", MOD, "stats"))
+    assert "Tickets: 30, participants: 1" in text and "Claims waiting: 1" in text
+    text, _ = said(
+        ask(client, fake, "raffle", MOD, "verify", username="ann_shuffle", user=str(ANN))
+    )
+    assert text == f"Verified Ann_Shuffle for <@{ANN}>."
+    session.expire_all()
+    [claim] = session.exec(select(AffiliateClaim))
+    assert claim.status == ClaimStatus.VERIFIED
+    text, _ = said(ask(client, fake, "raffle", STRANGER, "stats"))
+    assert text == "Only this community's moderators can use that command."
+
+
+def test_the_communitys_discord_role_makes_a_moderator_by_its_name(client, fake, world):
+    fake.roles[GUILD] = [{"id": "51", "name": "Raffle Mods"}, {"id": "52", "name": "Fans"}]
+    headers, body = fake.command("raffle", GUILD, STRANGER, subcommand="stats", role_ids=("51",))
+    text, _ = said(client.post(URL, content=body, headers=headers).json())
+    assert text.startswith("Tickets: 30")
+    headers, body = fake.command("raffle", GUILD, ANN, subcommand="stats", role_ids=("52",))
+    text, _ = said(client.post(URL, content=body, headers=headers).json())
+    assert text == "Only this community's moderators can use that command."
+
+
+def test_raffle_draw_is_deferred_and_its_follow_up_arrives_then_history_shows_it(
+    no_beacon, client, fake, world
+):
+    answer = ask(client, fake, "raffle", MOD, "draw", reason="Stream finale tonight")
+    assert answer == {"type": 5}
+    assert fake.followed_up.wait(30), "no follow-up arrived"
+    [message] = fake.follow_ups
+    assert message["content"].startswith("🎉 RAFFLE WINNER ANNOUNCEMENT 🎉")
+    assert "flags" not in message
+
+    text, private = said(ask(client, fake, "raffle", STRANGER, "history"))
+    assert not private and text.startswith("Last winners:")
+    assert "Ann (30 of 30 tickets), proof: https://lucky.example/draws/" in text
+
+
+def test_a_member_asking_for_a_draw_is_refused_in_the_follow_up(no_beacon, client, fake, world):
+    assert ask(client, fake, "raffle", ANN, "draw", reason="Because I can") == {"type": 5}
+    assert fake.followed_up.wait(30)
+    assert fake.follow_ups[0]["content"] == "Only this community's moderators can use that command."
+    assert fake.follow_ups[0]["flags"] == 64
