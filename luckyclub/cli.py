@@ -14,12 +14,13 @@ import httpx
 from sqlmodel import col, select
 
 from luckyclub import modes  # noqa: F401 - every mode's draw pool
+from luckyclub.community import discord_commands
 from luckyclub.competitions import pictures
 from luckyclub.core import routes
 from luckyclub.core.db import session_scope
 from luckyclub.core.errors import UserError
 from luckyclub.core.settings import get_settings
-from luckyclub.integrations import kick
+from luckyclub.integrations import discord, kick
 from luckyclub.models import Program
 from luckyclub.models.community import Community
 from luckyclub.platform import accounts, members
@@ -344,8 +345,31 @@ def kick_subscribe(args: argparse.Namespace) -> int:
     return 1 if failed or missing else 0
 
 
-def community_broadcaster(s, slug: str) -> int:
-    """The Kick channel (broadcaster user id) of the community with this slug."""
+def discord_register_commands(args: argparse.Namespace) -> int:
+    """Replace the community's Discord server's slash commands with ours (a bulk overwrite)."""
+    with session_scope() as s:
+        community = community_by_slug(s, args.community)
+        guild_id = community.discord_guild_id
+    if not guild_id:
+        raise UserError(
+            f"The community {args.community!r} has no Discord server yet: set its server id first."
+        )
+    try:
+        discord.register_commands(guild_id, discord_commands.COMMANDS)
+    except discord.DiscordNotConfigured as exc:
+        raise UserError(str(exc)) from exc
+    except discord.DiscordUnavailable as exc:
+        raise UserError(f"{exc}. The commands may be unchanged: run this again.") from exc
+    names = ", ".join(f"/{c['name']}" for c in discord_commands.COMMANDS)
+    print(f"Registered {names} on Discord server {guild_id}.")
+    print(
+        "Discord sends them to the Interactions Endpoint URL set in the application: "
+        f"{get_settings().app_url}{routes.DISCORD_INTERACTIONS}"
+    )
+    return 0
+
+
+def community_by_slug(s, slug: str) -> Community:
     found = s.exec(
         select(Community)
         .join(Program, col(Program.id) == Community.program_id)
@@ -353,6 +377,12 @@ def community_broadcaster(s, slug: str) -> int:
     ).first()
     if found is None:
         raise UserError(f"No community has the slug {slug!r}: check the community page's address.")
+    return found
+
+
+def community_broadcaster(s, slug: str) -> int:
+    """The Kick channel (broadcaster user id) of the community with this slug."""
+    found = community_by_slug(s, slug)
     if not found.kick_broadcaster_id:
         raise UserError(
             f"The community {slug!r} has no Kick channel yet: set its broadcaster id first."
@@ -418,6 +448,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subscribe.add_argument("community", help="the community's slug, as in /community/<slug>")
     subscribe.set_defaults(func=kick_subscribe)
+
+    discord_parser = commands.add_parser("discord", help="a community's Discord server")
+    discord_subcommands = discord_parser.add_subparsers(dest="discord_command", required=True)
+    register = discord_subcommands.add_parser(
+        "register-commands",
+        help="replace the server's slash commands with LuckyClub's "
+        "(DISCORD_APPLICATION_ID and DISCORD_BOT_TOKEN)",
+    )
+    register.add_argument("community", help="the community's slug, as in /community/<slug>")
+    register.set_defaults(func=discord_register_commands)
     return parser
 
 

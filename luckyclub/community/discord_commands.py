@@ -386,3 +386,82 @@ def run(
             return handler(session, community, caller, options, now or utcnow())
     except UserError as exc:
         return Reply(str(exc))
+
+
+# ---- the definitions Discord is told about (register-commands) ---------------------------------
+
+_SUB, _STRING, _INTEGER, _USER = 1, 3, 4, 6
+
+
+def _option(kind: int, name: str, description: str, *, required: bool = True, **more: Any):
+    return {"type": kind, "name": name, "description": description, "required": required} | more
+
+
+def _sub(name: str, description: str, *options: dict[str, Any]) -> dict[str, Any]:
+    return {"type": _SUB, "name": name, "description": description, "options": list(options)}
+
+
+def _user_change(name: str, description: str) -> dict[str, Any]:
+    return _sub(
+        name,
+        description,
+        _option(_USER, "user", "Whose tickets"),
+        _option(_INTEGER, "tickets", "How many", min_value=1, max_value=tickets.MAX_CHANGE),
+        _option(_STRING, "reason", "Why (the viewer sees it)"),
+    )
+
+
+COMMANDS: tuple[dict[str, Any], ...] = (
+    {
+        "name": "tickets",
+        "description": "Your tickets this month, by source (or someone else's)",
+        "options": [_option(_USER, "user", "Whose tickets", required=False)],
+    },
+    {
+        "name": "leaderboard",
+        "description": "This month's top ticket holders",
+        "options": [
+            _option(
+                _INTEGER,
+                "top",
+                f"How many places ({LEADERBOARD_DEFAULT} by default)",
+                required=False,
+                min_value=1,
+                max_value=LEADERBOARD_MOST,
+            )
+        ],
+    },
+    {
+        "name": "raffle",
+        "description": "The community raffle",
+        "options": [
+            _sub("info", "This month's period, totals, prize and end"),
+            _sub("history", f"The last {HISTORY_SIZE} winners, with their proofs"),
+            _sub(
+                "draw",
+                "Moderators: draw the ended period (or this one early, with a reason)",
+                _option(_STRING, "reason", "Why draw before the end", required=False),
+            ),
+            _user_change("give", "Moderators: give a viewer tickets"),
+            _user_change("remove", "Moderators: remove a viewer's tickets"),
+            _sub(
+                "verify",
+                "Moderators: verify a viewer's claimed affiliate username",
+                _option(_STRING, "username", "The affiliate username they claimed"),
+                _option(_USER, "user", "The viewer"),
+            ),
+            _sub("stats", "Moderators: this month's totals and claims waiting"),
+        ],
+    },
+    {
+        "name": "link",
+        "description": "Link an account",
+        "options": [
+            _sub(
+                "shuffle",
+                "Claim your Shuffle username for a moderator to verify (once a day)",
+                _option(_STRING, "username", "Your username on Shuffle"),
+            )
+        ],
+    },
+)

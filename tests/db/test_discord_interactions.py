@@ -10,8 +10,10 @@ import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
 
+from luckyclub import cli
 from luckyclub.api.routes import build_api
 from luckyclub.community import periods, tickets
+from luckyclub.community.discord_commands import COMMANDS
 from luckyclub.core import routes
 from luckyclub.models import AffiliateClaim, AuditLog, ClaimStatus, DiscordIdentity, utcnow
 from tests.db.community_helpers import community_with_moderator
@@ -221,3 +223,33 @@ def test_a_member_asking_for_a_draw_is_refused_in_the_follow_up(no_beacon, clien
     assert fake.followed_up.wait(30)
     assert fake.follow_ups[0]["content"] == "Only this community's moderators can use that command."
     assert fake.follow_ups[0]["flags"] == 64
+
+
+# ---- registering the commands -------------------------------------------------------------------
+
+
+def test_register_commands_overwrites_the_guilds_commands_with_the_bot_token(
+    app_db, fake, world, capsys
+):
+    assert cli.main(["discord", "register-commands", "lele"]) == 0
+
+    [request] = fake.received
+    assert request.method == "PUT"
+    assert request.path == f"/applications/{fake.application_id}/guilds/{GUILD}/commands"
+    assert request.headers["authorization"] == f"Bot {fake.bot_token}"
+    assert request.json() == list(COMMANDS)
+    names = {c["name"]: [o["name"] for o in c["options"]] for c in fake.registered[GUILD]}
+    assert names["raffle"] == ["info", "history", "draw", "give", "remove", "verify", "stats"]
+    assert "/api/discord/interactions" in capsys.readouterr().out
+
+
+def test_register_commands_says_what_is_missing(app_db, fake, world, settings_env, capsys):
+    fake.down = True
+    assert cli.main(["discord", "register-commands", "lele"]) == 2
+    err = capsys.readouterr().err
+    assert "run this again" in err and fake.bot_token not in err
+    settings_env(DISCORD_BOT_TOKEN=None)
+    assert cli.main(["discord", "register-commands", "lele"]) == 2
+    assert "DISCORD_BOT_TOKEN" in capsys.readouterr().err
+    assert cli.main(["discord", "register-commands", "nobody"]) == 2
+    assert "No community has the slug 'nobody'" in capsys.readouterr().err
