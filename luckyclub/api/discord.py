@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -34,6 +35,8 @@ SUBCOMMAND, SUBCOMMAND_GROUP = 1, 2
 
 BAD_SIGNATURE = "The request is not signed with this application's key."
 BAD_BODY = "The interaction is not JSON."
+STALE = "The interaction's timestamp is more than 5 minutes away from our clock: refused."
+REPLAY_WINDOW_SECONDS = 5 * 60
 NOT_SET_UP = (
     "This Discord server is not connected to a LuckyClub community yet: an admin sets its "
     "server id on the community."
@@ -52,29 +55,53 @@ def _answer(reply: Reply) -> JSONResponse:
     return JSONResponse({"type": CHANNEL_MESSAGE, "data": _message(reply)})
 
 
+def _fresh(timestamp: str) -> bool:
+    """Discord's timestamp is Unix seconds; a signed request replayed later is refused."""
+    try:
+        sent = int(timestamp)
+    except ValueError:
+        return False
+    return abs(time.time() - sent) <= REPLAY_WINDOW_SECONDS
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
 def command_of(data: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     """("raffle give", {"user": "…", "tickets": 50, …}) from an interaction's data."""
     words = [str(data.get("name", ""))]
-    options = data.get("options") or []
+    options = _dicts(data.get("options"))
     while options and options[0].get("type") in (SUBCOMMAND, SUBCOMMAND_GROUP):
         words.append(str(options[0].get("name", "")))
-        options = options[0].get("options") or []
+        options = _dicts(options[0].get("options"))
     return " ".join(words), {str(o.get("name")): o.get("value") for o in options}
 
 
-def _caller(interaction: Mapping[str, Any], community_role: str, guild_id: int) -> Caller:
-    member = interaction.get("member") or {}
-    user = member.get("user") or interaction.get("user") or {}
+def _snowflake(value: Any) -> int:
+    text = str(value or "")
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 20 else 0
+
+
+def _caller(
+    interaction: Mapping[str, Any], community_role: str, guild_id: int, command: str
+) -> Caller:
+    member = interaction.get("member")
+    member = member if isinstance(member, dict) else {}
+    user = member.get("user") or interaction.get("user")
+    user_id = _snowflake(user.get("id")) if isinstance(user, dict) else 0
+    roles = member.get("roles")
+    role_ids = {str(r) for r in roles} if isinstance(roles, list) else set()
     names: frozenset[str] = frozenset()
-    role_ids = {str(r) for r in member.get("roles") or ()}
-    if community_role and role_ids:
+    # Role names cost a call to Discord: only asked for when they can matter.
+    if community_role and role_ids and command in discord_commands.MODERATORS:
         try:
             known = discord.role_names(guild_id)
         except (discord.DiscordUnavailable, discord.DiscordNotConfigured) as exc:
             log.warning("Discord roles unavailable for guild %s: %s", guild_id, exc)
         else:
             names = frozenset(known[r] for r in role_ids if r in known)
-    return Caller(discord_user_id=int(user.get("id", 0)), role_names=names)
+    return Caller(discord_user_id=user_id, role_names=names)
 
 
 def _follow_up(
@@ -99,6 +126,8 @@ def interactions(request: Request) -> Response:
     signature = request.headers.get("x-signature-ed25519", "")
     if not discord.verify_interaction(timestamp, body, signature):
         return error(BAD_SIGNATURE, 401)
+    if not _fresh(timestamp):
+        return error(STALE, 401)
     try:
         interaction = json.loads(body)
     except ValueError:
@@ -110,17 +139,15 @@ def interactions(request: Request) -> Response:
         return JSONResponse({"type": PONG})
     if kind != APPLICATION_COMMAND:
         return _answer(Reply(UNKNOWN))
-    command, options = command_of(interaction.get("data") or {})
-    try:
-        guild_id = int(interaction.get("guild_id") or 0)
-    except ValueError:
-        guild_id = 0
+    data = interaction.get("data")
+    command, options = command_of(data if isinstance(data, dict) else {})
+    guild_id = _snowflake(interaction.get("guild_id"))
     with session_scope() as session:
         community = discord_commands.community_of_guild(session, guild_id) if guild_id else None
         if community is None:
             return _answer(Reply(NOT_SET_UP))
         community_id, role = id_of(community), community.discord_moderator_role
-    caller = _caller(interaction, role, guild_id)
+    caller = _caller(interaction, role, guild_id, command)
     if not caller.discord_user_id:
         return _answer(Reply(UNKNOWN))
     if command in discord_commands.DEFERRED:

@@ -6,6 +6,8 @@ DISCORD_PUBLIC_KEY, DISCORD_APPLICATION_ID, DISCORD_BOT_TOKEN); tests use tests/
 from __future__ import annotations
 
 import binascii
+import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,6 +18,8 @@ from nacl.signing import VerifyKey
 from luckyclub.core.settings import Settings, get_settings
 
 TIMEOUT_SECONDS = 10
+ROLES_TIMEOUT_SECONDS = 1.5
+ROLES_KEPT_SECONDS = 60
 
 
 class DiscordUnavailable(Exception):
@@ -75,23 +79,42 @@ def register_commands(
     return _call("PUT", url, what="register commands", json=list(commands), headers=headers)
 
 
+_roles: dict[tuple[str, int], tuple[float, dict[str, str]]] = {}
+_roles_lock = threading.Lock()
+
+
 def role_names(guild_id: int, *, settings: Settings | None = None) -> dict[str, str]:
-    """The guild's roles, id → name: an interaction names a member's roles by id only."""
+    """The guild's roles, id → name (an interaction names a member's roles by id only); kept for
+    a minute, and asked for with a short timeout so a command still answers within 3 seconds."""
     settings = settings or get_settings()
     if not settings.discord_bot_token:
         raise DiscordNotConfigured("Set DISCORD_BOT_TOKEN to read the server's roles.")
+    kept_as, now = (settings.discord_api_base, guild_id), time.monotonic()
+    with _roles_lock:
+        kept = _roles.get(kept_as)
+    if kept is not None and now - kept[0] < ROLES_KEPT_SECONDS:
+        return kept[1]
     headers = {"Authorization": f"Bot {settings.discord_bot_token}"}
     url = f"{settings.discord_api_base}/guilds/{guild_id}/roles"
-    answer = _call("GET", url, what="roles", headers=headers)
+    answer = _call("GET", url, what="roles", headers=headers, timeout=ROLES_TIMEOUT_SECONDS)
     if not isinstance(answer, list):
         raise DiscordUnavailable("Discord's roles answer is not a list")
-    return {str(r.get("id")): str(r.get("name")) for r in answer if isinstance(r, dict)}
+    names = {str(r.get("id")): str(r.get("name")) for r in answer if isinstance(r, dict)}
+    with _roles_lock:
+        _roles[kept_as] = (now, names)
+    return names
+
+
+def forget_roles() -> None:
+    """Drop the kept role names (tests, or after renaming a role)."""
+    with _roles_lock:
+        _roles.clear()
 
 
 def _call(method: str, url: str, *, what: str, **request: Any) -> Any:
     """One request to Discord; DiscordUnavailable names the call and status, never a token."""
     try:
-        response = httpx.request(method, url, timeout=TIMEOUT_SECONDS, **request)
+        response = httpx.request(method, url, **({"timeout": TIMEOUT_SECONDS} | request))
     except httpx.HTTPError as exc:
         raise DiscordUnavailable(f"Discord's {what} call failed: {type(exc).__name__}") from exc
     if response.status_code >= 300:

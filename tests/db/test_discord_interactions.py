@@ -5,6 +5,7 @@ command answers a linked, an unlinked and a moderator user, and /raffle draw fol
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from sqlmodel import select
@@ -15,6 +16,7 @@ from luckyclub.api.routes import build_api
 from luckyclub.community import periods, tickets
 from luckyclub.community.discord_commands import COMMANDS
 from luckyclub.core import routes
+from luckyclub.integrations import discord
 from luckyclub.models import AffiliateClaim, AuditLog, ClaimStatus, DiscordIdentity, utcnow
 from tests.db.community_helpers import community_with_moderator
 from tests.db.factories import add_user
@@ -27,9 +29,11 @@ ANN, BOB, MOD, STRANGER = 800000000000000001, 800000000000000002, 80000000000000
 
 @pytest.fixture()
 def fake(settings_env):
+    discord.forget_roles()
     with FakeDiscord().running() as server:
         settings_env(**server.settings(), APP_URL="https://lucky.example")
         yield server
+    discord.forget_roles()
 
 
 @pytest.fixture()
@@ -83,6 +87,21 @@ def test_unsigned_wrongly_signed_and_changed_bodies_are_401(client, fake, world)
     restamped = headers | {"X-Signature-Timestamp": str(int(headers["X-Signature-Timestamp"]) + 1)}
     assert client.post(URL, content=body, headers=restamped).status_code == 401
     assert client.post(URL, content=body, headers=headers).status_code == 200
+
+
+def test_a_signed_request_replayed_later_is_401(client, fake, world):
+    _, body = fake.command("tickets", GUILD, ANN)
+    old = sign(body, timestamp=str(int(time.time()) - 6 * 60))
+    response = client.post(URL, content=body, headers=old)
+    assert response.status_code == 401 and "5 minutes" in response.json()["error"]
+
+
+def test_a_signed_but_malformed_interaction_gets_a_sentence_not_a_500(client, world):
+    payload = {"type": 2, "guild_id": str(GUILD), "member": {"user": {"id": "x"}}, "data": [1]}
+    body = json.dumps(payload).encode()
+    response = client.post(URL, content=body, headers=sign(body))
+    assert response.status_code == 200 and "slash commands" in response.json()["data"]["content"]
+    assert client.post(URL, content=b"[1]", headers=sign(b"[1]")).status_code == 400
 
 
 def test_ping_is_answered_with_pong(client):
