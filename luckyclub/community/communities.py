@@ -43,6 +43,8 @@ class CommunityForm:
     wager_unit: int | str = 1000
     wager_tickets: int | str = 20
     auto_draw: bool = False
+    discord_guild_id: int | str | None = None  # the Discord server's id
+    discord_moderator_role: str = ""  # the NAME of the Discord role that makes moderators
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,8 @@ class _Clean:
     wager_unit: int
     wager_tickets: int
     auto_draw: bool
+    discord_guild_id: int | None
+    discord_moderator_role: str
 
 
 _RATES = (
@@ -91,6 +95,21 @@ def _checked(form: CommunityForm) -> _Clean:
                 "Give the Kick channel's broadcaster user id: a whole number, like 1234567.",
                 field="kick_broadcaster_id",
             )
+    guild: int | None = None
+    if str(form.discord_guild_id or "").strip():
+        text = str(form.discord_guild_id).strip()
+        guild = int(text) if text.isascii() and text.isdigit() and len(text) <= 19 else 0
+        if not guild or guild >= 2**63:
+            raise UserError(
+                "Give the Discord server's id: a whole number, like 1234567890123456789 "
+                "(Discord: Server Settings → Widget, or Copy Server ID in developer mode).",
+                field="discord_guild_id",
+            )
+    role = " ".join((form.discord_moderator_role or "").split())
+    if len(role) > 100:
+        raise UserError(
+            "A Discord role's name has at most 100 characters.", field="discord_moderator_role"
+        )
     source = (form.affiliate_source or "").strip()
     if source and not _ENV_NAME_RE.match(source):
         raise UserError(
@@ -116,6 +135,8 @@ def _checked(form: CommunityForm) -> _Clean:
         affiliate_source=source,
         prize=prize,
         auto_draw=bool(form.auto_draw),
+        discord_guild_id=guild,
+        discord_moderator_role=role,
         **rates,
     )
 
@@ -133,6 +154,14 @@ def _refuse_taken(session: Session, clean: _Clean, community_id: int | None = No
         if other is not None and other.id != community_id:
             raise UserError(
                 "Another community has that Kick channel already.", field="kick_broadcaster_id"
+            )
+    if clean.discord_guild_id is not None:
+        other = session.exec(
+            select(Community).where(Community.discord_guild_id == clean.discord_guild_id)
+        ).first()
+        if other is not None and other.id != community_id:
+            raise UserError(
+                "Another community has that Discord server already.", field="discord_guild_id"
             )
 
 
@@ -160,7 +189,8 @@ def create(session: Session, admin: User, form: CommunityForm) -> Community:
             session.flush()
     except IntegrityError:
         raise UserError(
-            "Another community took that address or Kick channel a moment ago; choose another."
+            "Another community took that address, Kick channel or Discord server a moment ago; "
+            "choose another."
         ) from None
     changes.announce(session, changes.community(id_of(community)))
     audit.record(
@@ -190,7 +220,7 @@ def update(session: Session, admin: User, community_id: int, form: CommunityForm
             session.flush()
     except IntegrityError:
         raise UserError(
-            "Another community took that address or Kick channel a moment ago."
+            "Another community took that address, Kick channel or Discord server a moment ago."
         ) from None
     if {"prize", "name"} & set(changed):
         _carry_to_open_periods(session, community, program)

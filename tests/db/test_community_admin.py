@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from luckyclub.community import communities, exclusions, tickets
 from luckyclub.core.errors import NotAllowed, UserError
-from luckyclub.models import AuditLog, LedgerSource, Role, Scope, ScopedRole
+from luckyclub.models import AuditLog, LedgerSource, Role, Scope, ScopedRole, User
 from luckyclub.platform import roles
 from tests.db.community_helpers import community_with_moderator, linked_viewer
 from tests.db.factories import add_user
@@ -53,6 +53,9 @@ def test_an_admin_creates_a_community_with_the_seeds_rates(session):
         ({"affiliate_source": "https://affiliate.example/stats/uuid"}, "never the URL itself"),
         ({"chat_minutes": 0}, "Chat-active minutes per block must be from 1"),
         ({"wager_unit": "lots"}, "must be a whole number"),
+        ({"discord_guild_id": "my server"}, "Discord server's id"),
+        ({"discord_guild_id": "99999999999999999999"}, "Discord server's id"),
+        ({"discord_moderator_role": "x" * 101}, "at most 100 characters"),
     ],
 )
 def test_a_community_form_is_refused_in_words(session, change, words):
@@ -164,3 +167,23 @@ def test_a_new_prize_shows_on_the_open_period_and_its_scheduled_draw(session):
     draw = periods.draw_of(session, period.id)
     assert period.prize == draw.prize == "A gaming PC"
     assert period.title == draw.title == "Lele & co: December 2026"
+
+
+def test_a_discord_server_connects_to_one_community(session):
+    community, _ = community_with_moderator(
+        session, discord_guild_id="700000000000000001", discord_moderator_role=" Raffle  Mods "
+    )
+    admin = session.exec(select(User).where(User.email == "admin@lele.example.com")).one()
+
+    assert (community.discord_guild_id, community.discord_moderator_role) == (
+        700000000000000001,
+        "Raffle Mods",
+    )
+    with pytest.raises(UserError, match="Another community has that Discord server"):
+        communities.create(
+            session,
+            admin,
+            communities.CommunityForm(
+                name="Again", slug="again", discord_guild_id=700000000000000001
+            ),
+        )

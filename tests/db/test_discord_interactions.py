@@ -46,9 +46,9 @@ def client(app_db, fake):
 def world(session):
     """A community on GUILD; Ann and Bob linked viewers (Ann with 30 bonus tickets), the
     community's moderator linked as MOD; STRANGER has not linked."""
-    community, mod = community_with_moderator(session)
-    community.discord_guild_id, community.discord_moderator_role = GUILD, "Raffle Mods"
-    session.add(community)
+    community, mod = community_with_moderator(
+        session, discord_guild_id=str(GUILD), discord_moderator_role="Raffle Mods"
+    )
     ann = add_user(session, "ann@example.com")
     bob = add_user(session, "bob@example.com")
     ann.display_name, ann.show_on_leaderboard = "Ann", True

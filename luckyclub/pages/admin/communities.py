@@ -37,7 +37,15 @@ class CommunityRow:
     moderators: list[ModeratorRow] = field(default_factory=list)
 
 
-TEXT_FIELDS = ("name", "slug", "kick_broadcaster_id", "affiliate_source", "prize")
+TEXT_FIELDS = (
+    "name",
+    "slug",
+    "kick_broadcaster_id",
+    "affiliate_source",
+    "prize",
+    "discord_guild_id",
+    "discord_moderator_role",
+)
 RATE_FIELDS = ("chat_minutes", "chat_tickets", "gift_tickets", "wager_unit", "wager_tickets")
 
 
@@ -71,6 +79,8 @@ class CommunitiesAdminState(AdminPageState):
     kick_broadcaster_id: str = ""
     affiliate_source: str = ""
     prize: str = ""
+    discord_guild_id: str = ""
+    discord_moderator_role: str = ""
     chat_minutes: str = "60"
     chat_tickets: str = "10"
     gift_tickets: str = "15"
@@ -203,6 +213,23 @@ def _form() -> rx.Component:
                         width="100%",
                     ),
                     input_field("Prize", "prize", default_value=A.prize),
+                    rx.grid(
+                        input_field(
+                            "Discord server id (for the slash commands)",
+                            "discord_guild_id",
+                            inputmode="numeric",
+                            default_value=A.discord_guild_id,
+                        ),
+                        input_field(
+                            "Discord role that makes moderators (its name)",
+                            "discord_moderator_role",
+                            placeholder="Raffle Mods",
+                            default_value=A.discord_moderator_role,
+                        ),
+                        columns=rx.breakpoints(initial="1", md="2"),
+                        spacing="3",
+                        width="100%",
+                    ),
                     rx.el.fieldset(
                         rx.el.legend("Rates", style={"fontWeight": "500"}),
                         rx.grid(
