@@ -118,6 +118,14 @@ def _whole(options: Mapping[str, Any], name: str) -> int:
         raise UserError(f"Give {name} as a whole number.") from None
 
 
+def _user(options: Mapping[str, Any]) -> int:
+    """The `user` option: a Discord snowflake (it fits a BIGINT)."""
+    value = _whole(options, "user")
+    if not 0 < value < 2**63:
+        raise UserError("Pick the user from Discord's list.")
+    return value
+
+
 # ---- everyone ----------------------------------------------------------------------------------
 
 
@@ -130,11 +138,11 @@ def my_tickets(
 ) -> Reply:
     """/tickets [user]: a balance by source; only the caller sees it unless it is about someone
     else (then the channel does)."""
-    about = options.get("user")
-    other = about is not None and int(about) != caller.discord_user_id
+    about = _user(options) if options.get("user") is not None else caller.discord_user_id
+    other = about != caller.discord_user_id
     if other:
-        account = _other(session, int(about))  # type: ignore[arg-type]
-        whose = f"<@{int(about)}> holds"  # type: ignore[arg-type]
+        account = _other(session, about)
+        whose = f"<@{about}> holds"
     else:
         account = _account(session, community, caller.discord_user_id)
         whose = "You hold"
@@ -237,12 +245,13 @@ def give(
 ) -> Reply:
     """/raffle give <user> <tickets> <reason>"""
     moderator = _moderator_account(session, community, caller)
-    viewer = _other(session, _whole(options, "user"))
+    who = _user(options)
+    viewer = _other(session, who)
     amount = _whole(options, "tickets")
     tickets.give(
         session, moderator, community, id_of(viewer), amount, str(options.get("reason") or ""), now
     )
-    return Reply(f"Gave {amount} tickets to <@{_whole(options, 'user')}>.", ephemeral=False)
+    return Reply(f"Gave {amount} tickets to <@{who}>.", ephemeral=False)
 
 
 def remove(
@@ -254,12 +263,13 @@ def remove(
 ) -> Reply:
     """/raffle remove <user> <tickets> <reason>"""
     moderator = _moderator_account(session, community, caller)
-    viewer = _other(session, _whole(options, "user"))
+    who = _user(options)
+    viewer = _other(session, who)
     amount = _whole(options, "tickets")
     tickets.remove(
         session, moderator, community, id_of(viewer), amount, str(options.get("reason") or ""), now
     )
-    return Reply(f"Removed {amount} tickets from <@{_whole(options, 'user')}>.", ephemeral=False)
+    return Reply(f"Removed {amount} tickets from <@{who}>.", ephemeral=False)
 
 
 def verify(
@@ -271,7 +281,8 @@ def verify(
 ) -> Reply:
     """/raffle verify <username> <user>: approves that viewer's pending claim of that username."""
     moderator = _moderator_account(session, community, caller)
-    viewer = _other(session, _whole(options, "user"))
+    who = _user(options)
+    viewer = _other(session, who)
     key = claims.username_key(str(options.get("username") or ""))
     row = session.exec(
         select(AffiliateClaim).where(
@@ -283,11 +294,11 @@ def verify(
     ).first()
     if row is None:
         raise UserError(
-            f"<@{_whole(options, 'user')}> has no pending claim of that username: they claim it "
+            f"<@{who}> has no pending claim of that username: they claim it "
             "with /link shuffle first."
         )
     claims.approve(session, moderator, id_of(row), now)
-    return Reply(f"Verified {row.username} for <@{_whole(options, 'user')}>.")
+    return Reply(f"Verified {row.username} for <@{who}>.")
 
 
 def stats(

@@ -272,3 +272,16 @@ def test_register_commands_says_what_is_missing(app_db, fake, world, settings_en
     assert "DISCORD_BOT_TOKEN" in capsys.readouterr().err
     assert cli.main(["discord", "register-commands", "nobody"]) == 2
     assert "No community has the slug 'nobody'" in capsys.readouterr().err
+
+
+def test_a_garbled_user_option_is_a_sentence_on_both_databases(client, fake, world):
+    for who in ("someone", str(2**64)):
+        text, private = said(ask(client, fake, "tickets", ANN, user=who))
+        assert private and text in (
+            "Give user as a whole number.",
+            "Pick the user from Discord's list.",
+        )
+        text, _ = said(
+            ask(client, fake, "raffle", MOD, "give", user=who, tickets="5", reason="Quiz winner")
+        )
+        assert text in ("Give user as a whole number.", "Pick the user from Discord's list.")
