@@ -8,8 +8,8 @@ Ed25519 key the way Discord does (over X-Signature-Timestamp + the raw body).
 
 Served: POST /webhooks/{app}/{token} (follow-ups, recorded in `follow_ups`); PUT
 /applications/{app}/guilds/{guild}/commands (recorded in `registered`, needs the bot token); GET
-/guilds/{guild}/roles (from `roles`). `down = True` answers 503 to everything. Every request is
-recorded in `received`.
+/guilds/{guild}/roles (from `roles`). `down = True` answers 503 to everything, `fail_next = n` to
+the next n requests. Every request is recorded in `received`.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ class FakeDiscord(LocalServer):
     application_id: str = "1100000000000000001"
     bot_token: str = field(default_factory=lambda: "bot-" + secrets.token_hex(8))
     down: bool = False
+    fail_next: int = 0  # answer this many requests with 503, then serve again
     roles: dict[int, list[dict[str, str]]] = field(default_factory=dict)  # guild → roles
     received: list[Received] = field(default_factory=list)
     follow_ups: list[dict[str, Any]] = field(default_factory=list)
@@ -130,7 +131,8 @@ class FakeDiscord(LocalServer):
         return self
 
     def _answer(self, request: Received) -> tuple[int, Any]:
-        if self.down:
+        if self.down or self.fail_next > 0:
+            self.fail_next = max(0, self.fail_next - 1)
             return 503, {"message": "Service Unavailable"}
         bot = request.headers.get("authorization") == f"Bot {self.bot_token}"
         app = re.escape(self.application_id)

@@ -37,6 +37,8 @@ BAD_SIGNATURE = "The request is not signed with this application's key."
 BAD_BODY = "The interaction is not JSON."
 STALE = "The interaction's timestamp is more than 5 minutes away from our clock: refused."
 REPLAY_WINDOW_SECONDS = 5 * 60
+# A follow-up Discord could not take is sent again after these pauses (its token lasts 15 minutes).
+FOLLOW_UP_RETRY_SECONDS = (1, 5, 30)
 NOT_SET_UP = (
     "This Discord server is not connected to a LuckyClub community yet: an admin sets its "
     "server id on the community."
@@ -112,10 +114,15 @@ def _follow_up(
     except Exception:
         log.exception("Discord /raffle draw failed for community %s", community_id)
         reply = Reply("The draw could not be made just now; try again in a minute.")
-    try:
-        discord.follow_up(application_id, token, _message(reply))
-    except discord.DiscordUnavailable as exc:
-        log.warning("Discord follow-up for community %s was not delivered: %s", community_id, exc)
+    for pause in (*FOLLOW_UP_RETRY_SECONDS, None):
+        try:
+            discord.follow_up(application_id, token, _message(reply))
+            return
+        except discord.DiscordUnavailable as exc:
+            if pause is None:  # the draw stands; its page and the proof show the winner
+                log.warning("Discord follow-up for community %s was lost: %s", community_id, exc)
+                return
+            time.sleep(pause)
 
 
 @json_errors

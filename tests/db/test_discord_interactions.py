@@ -237,6 +237,15 @@ def test_raffle_draw_is_deferred_and_its_follow_up_arrives_then_history_shows_it
     assert "Ann (30 of 30 tickets), proof: https://lucky.example/draws/" in text
 
 
+def test_a_follow_up_discord_refused_once_is_sent_again(no_beacon, client, fake, world):
+    fake.fail_next = 1
+    assert ask(client, fake, "raffle", MOD, "draw", reason="Stream finale tonight") == {"type": 5}
+    assert fake.followed_up.wait(30), "the follow-up was not sent again"
+    posts = [r for r in fake.received if r.path.startswith("/webhooks/")]
+    assert len(posts) == 2 and posts[0].body == posts[1].body
+    assert fake.follow_ups[0]["content"].startswith("🎉 RAFFLE WINNER ANNOUNCEMENT 🎉")
+
+
 def test_a_member_asking_for_a_draw_is_refused_in_the_follow_up(no_beacon, client, fake, world):
     assert ask(client, fake, "raffle", ANN, "draw", reason="Because I can") == {"type": 5}
     assert fake.followed_up.wait(30)
