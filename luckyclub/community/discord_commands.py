@@ -7,7 +7,7 @@ the LuckyClub moderator role of the caller's linked account."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -244,14 +244,7 @@ def give(
     now: datetime,
 ) -> Reply:
     """/raffle give <user> <tickets> <reason>"""
-    moderator = _moderator_account(session, community, caller)
-    who = _user(options)
-    viewer = _other(session, who)
-    amount = _whole(options, "tickets")
-    tickets.give(
-        session, moderator, community, id_of(viewer), amount, str(options.get("reason") or ""), now
-    )
-    return Reply(f"Gave {amount} tickets to <@{who}>.", ephemeral=False)
+    return _change_tickets(session, community, caller, options, now, tickets.give, "Gave {} to")
 
 
 def remove(
@@ -262,14 +255,29 @@ def remove(
     now: datetime,
 ) -> Reply:
     """/raffle remove <user> <tickets> <reason>"""
+    return _change_tickets(
+        session, community, caller, options, now, tickets.remove, "Removed {} from"
+    )
+
+
+def _change_tickets(
+    session: Session,
+    community: Community,
+    caller: Caller,
+    options: Mapping[str, Any],
+    now: datetime,
+    change: Callable[..., object],
+    done: str,
+) -> Reply:
+    """Give or take a viewer's tickets as the moderator's own service call (checked, audited)."""
     moderator = _moderator_account(session, community, caller)
     who = _user(options)
     viewer = _other(session, who)
     amount = _whole(options, "tickets")
-    tickets.remove(
+    change(
         session, moderator, community, id_of(viewer), amount, str(options.get("reason") or ""), now
     )
-    return Reply(f"Removed {amount} tickets from <@{who}>.", ephemeral=False)
+    return Reply(f"{done.format(f'{amount} tickets')} <@{who}>.", ephemeral=False)
 
 
 def verify(
