@@ -19,7 +19,7 @@ from luckyclub.core.errors import UserError
 from luckyclub.core.settings import get_settings
 from luckyclub.integrations import kick
 from luckyclub.models import User
-from luckyclub.models.community import KickLinkAttempt
+from luckyclub.models.community import LinkAttempt, LinkProvider
 
 ATTEMPT_LIFETIME = timedelta(minutes=10)
 DEFAULT_RETURN = routes.DASHBOARD
@@ -68,7 +68,8 @@ def start(session: Session, user: User, *, return_to: str | None, now: datetime)
     if not get_settings().kick_enabled:
         raise UserError(MESSAGES["off"])
     assert user.id is not None
-    attempt = KickLinkAttempt(
+    attempt = LinkAttempt(
+        provider=LinkProvider.KICK,
         state=kick.new_state(),
         code_verifier=kick.new_code_verifier(),
         user_id=user.id,
@@ -89,15 +90,16 @@ def claim(session: Session, user: User, state: str, *, now: datetime) -> Claimed
     if not state or len(state) > 64:
         return None
     row = session.execute(
-        update(KickLinkAttempt)
+        update(LinkAttempt)
         .where(
-            col(KickLinkAttempt.state) == state,
-            col(KickLinkAttempt.user_id) == user.id,
-            col(KickLinkAttempt.used_at).is_(None),
-            col(KickLinkAttempt.created_at) > now - ATTEMPT_LIFETIME,
+            col(LinkAttempt.state) == state,
+            col(LinkAttempt.provider) == LinkProvider.KICK,
+            col(LinkAttempt.user_id) == user.id,
+            col(LinkAttempt.used_at).is_(None),
+            col(LinkAttempt.created_at) > now - ATTEMPT_LIFETIME,
         )
         .values(used_at=now)
-        .returning(col(KickLinkAttempt.code_verifier), col(KickLinkAttempt.return_to))
+        .returning(col(LinkAttempt.code_verifier), col(LinkAttempt.return_to))
     ).first()
     if row is None:
         return None

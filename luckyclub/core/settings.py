@@ -55,6 +55,9 @@ class Settings:
     discord_public_key: str | None = None
     discord_application_id: str | None = None
     discord_bot_token: str | None = field(default=None, repr=False)  # registers commands
+    # OAuth2 for linking a viewer's Discord (client id: the application id); unset: linking is off.
+    discord_client_secret: str | None = field(default=None, repr=False)
+    discord_authorize_url: str = "https://discord.com/oauth2/authorize"  # the browser goes here
     # How many reverse proxies (Nginx: 1) stand in front of the app and append to X-Forwarded-For;
     # 0 trusts no such header, so a client cannot choose the address it is throttled under.
     trusted_proxy_hops: int = 0
@@ -169,6 +172,10 @@ def load_settings() -> Settings:
         discord_public_key=os.environ.get("DISCORD_PUBLIC_KEY") or None,
         discord_application_id=os.environ.get("DISCORD_APPLICATION_ID") or None,
         discord_bot_token=os.environ.get("DISCORD_BOT_TOKEN") or None,
+        discord_client_secret=os.environ.get("DISCORD_CLIENT_SECRET") or None,
+        discord_authorize_url=os.environ.get(
+            "DISCORD_AUTHORIZE_URL", "https://discord.com/oauth2/authorize"
+        ),
     )
 
 

@@ -39,7 +39,8 @@ from luckyclub.models.community import (
     KickEvent,
     KickGift,
     KickIdentity,
-    KickLinkAttempt,
+    LinkAttempt,
+    LinkProvider,
     WagerPoll,
 )
 from luckyclub.models.competitions import (
@@ -109,7 +110,8 @@ __all__ = [
     "KickGift",
     "DiscordIdentity",
     "KickIdentity",
-    "KickLinkAttempt",
+    "LinkAttempt",
+    "LinkProvider",
     "LedgerSource",
     "ListElement",
     "ListKind",

@@ -49,6 +49,11 @@ class Community(SQLModel, table=True):
     # whose holders may use the moderators' commands ("" for none).
     discord_guild_id: int | None = _kick_id(unique=True, nullable=True)
     discord_moderator_role: str = Field(default="", max_length=100)
+    # The Discord channel webhook announcements are posted to (a secret: anyone holding it can
+    # post there; set by an admin, never shown back), and the least tickets one gift or wager
+    # poll must earn to be announced.
+    discord_webhook_url: str | None = Field(default=None, max_length=500, repr=False)
+    discord_announce_threshold: int = 20
     created_at: datetime = created_at_field()
 
 
@@ -82,12 +87,20 @@ class KickIdentity(SQLModel, table=True):
     updated_at: datetime = created_at_field()
 
 
-class KickLinkAttempt(SQLModel, table=True):
-    """A Kick OAuth sign-in under way: its `state` and PKCE verifier, kept server side."""
+class LinkProvider(StrEnum):
+    KICK = "kick"
+    DISCORD = "discord"
 
-    __tablename__ = "kick_link_attempt"
+
+class LinkAttempt(SQLModel, table=True):
+    """An OAuth sign-in under way to link a Kick or Discord account: its `state` (used once) and
+    PKCE verifier, kept server side and bound to the signed-in account."""
+
+    __tablename__ = "link_attempt"
+    __table_args__ = (one_of("provider", LinkProvider),)
 
     id: int | None = Field(default=None, primary_key=True)
+    provider: str = Field(default=LinkProvider.KICK, max_length=16)
     state: str = Field(max_length=64, sa_column_kwargs={"unique": True}, nullable=False)
     code_verifier: str = Field(max_length=128)
     user_id: int = Field(foreign_key="app_user.id", index=True)

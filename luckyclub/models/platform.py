@@ -21,6 +21,7 @@ class Channel(StrEnum):
     EMAIL = "email"
     KLAVIYO = "klaviyo"  # an event for Klaviyo's flows (`payload` is the event)
     SMS = "sms"  # a text message through a Twilio-compatible API
+    DISCORD = "discord"  # a post to a community's Discord channel webhook (`to_address`: its id)
 
 
 class OutboxMessage(SQLModel, table=True):

@@ -16,7 +16,7 @@ from luckyclub.api.routes import build_api
 from luckyclub.community import kick_link
 from luckyclub.core import routes
 from luckyclub.models import utcnow
-from luckyclub.models.community import KickIdentity, KickLinkAttempt
+from luckyclub.models.community import KickIdentity, LinkAttempt
 from luckyclub.platform import accounts
 from luckyclub.state.session import SESSION_COOKIE
 from tests.db.factories import add_user
@@ -101,7 +101,7 @@ def test_the_pkce_verifier_only_ever_goes_to_kicks_token_endpoint(ann, session, 
     client, user_id = ann
     authorize = start(client)
     callback = at_kick(authorize)
-    [attempt] = session.exec(select(KickLinkAttempt).where(KickLinkAttempt.user_id == user_id))
+    [attempt] = session.exec(select(LinkAttempt).where(LinkAttempt.user_id == user_id))
     verifier = attempt.code_verifier
     assert verifier not in authorize and verifier not in callback
 
@@ -131,7 +131,7 @@ def test_a_state_started_by_another_account_is_refused(app_db, session, fake_kic
 def test_an_attempt_older_than_ten_minutes_has_expired(ann, session, fake_kick):
     client, user_id = ann
     callback = at_kick(start(client))
-    attempt = session.exec(select(KickLinkAttempt).where(KickLinkAttempt.user_id == user_id)).one()
+    attempt = session.exec(select(LinkAttempt).where(LinkAttempt.user_id == user_id)).one()
     attempt.created_at = utcnow() - kick_link.ATTEMPT_LIFETIME - timedelta(seconds=1)
     session.add(attempt)
     session.commit()
