@@ -369,6 +369,23 @@ def discord_register_commands(args: argparse.Namespace) -> int:
     return 0
 
 
+def discord_bot(args: argparse.Namespace) -> int:
+    """Run the Gateway bot that answers the `!` commands, until stopped."""
+    token = get_settings().discord_bot_token
+    if not token:
+        raise UserError(
+            "Set DISCORD_BOT_TOKEN to the bot's token (developer portal → Bot) to run the bot."
+        )
+    # Imported here: the library is only needed by this command.
+    from luckyclub.community import discord_bot as bot
+
+    try:
+        bot.run(token)
+    except bot.BotNotStarted as exc:
+        raise UserError(str(exc)) from exc
+    return 0
+
+
 def community_by_slug(s, slug: str) -> Community:
     found = s.exec(
         select(Community)
@@ -458,6 +475,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     register.add_argument("community", help="the community's slug, as in /community/<slug>")
     register.set_defaults(func=discord_register_commands)
+
+    bot = commands.add_parser(
+        "discord-bot",
+        help="run the Discord bot that answers the ! commands (DISCORD_BOT_TOKEN; the server "
+        "enables the Message Content intent)",
+    )
+    bot.set_defaults(func=discord_bot)
     return parser
 
 

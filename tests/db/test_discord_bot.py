@@ -1,0 +1,229 @@
+"""The `!` commands answered from a Gateway message: answer() finds the community by server, makes
+the caller from the author's id and role names, and gives the slash command's own reply; the bot's
+message glue (community/discord_bot.respond) sends private replies by DM and public ones in the
+channel, with stand-in message objects (no Gateway: nothing leaves this machine)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+import discord
+import pytest
+
+from luckyclub import cli
+from luckyclub.api.discord import command_of
+from luckyclub.community import discord_bot, discord_commands, periods, tickets
+from luckyclub.community.discord_commands import REFUSED, Caller
+from luckyclub.community.discord_messages import NOT_SET_UP, answer
+from luckyclub.models import DiscordIdentity, utcnow
+from tests.db.community_helpers import community_with_moderator
+from tests.db.factories import add_user
+from tests.fake_discord import FakeDiscord
+
+GUILD = 700000000000000001
+ANN, BOB, MOD, STRANGER = 800000000000000001, 800000000000000002, 800000000000000003, 8000009
+
+
+@pytest.fixture()
+def world(session, settings_env):
+    """A community on GUILD with the Discord moderator role "Raffle Mods"; Ann (30 bonus
+    tickets) and Bob linked viewers, the community's moderator linked as MOD; STRANGER unlinked."""
+    settings_env(APP_URL="https://lucky.example")
+    community, mod = community_with_moderator(
+        session, discord_guild_id=str(GUILD), discord_moderator_role="Raffle Mods"
+    )
+    ann = add_user(session, "ann@example.com")
+    bob = add_user(session, "bob@example.com")
+    ann.display_name, ann.show_on_leaderboard = "Ann", True
+    for user, discord_id in ((ann, ANN), (bob, BOB), (mod, MOD)):
+        session.add(
+            DiscordIdentity(discord_user_id=discord_id, username=f"d{discord_id}", user_id=user.id)
+        )
+    session.commit()
+    tickets.give(session, mod, community, ann.id, 30, "Welcome bonus", utcnow())
+    session.commit()
+    return community, {"ann": ann, "bob": bob, "mod": mod}
+
+
+def balance(session, community, user) -> int:
+    period = periods.period_of(session, community, utcnow())
+    session.expire_all()
+    return sum(tickets.balance_by_source(session, period.id, user.id).values())
+
+
+# ---- answer() -----------------------------------------------------------------------------------
+
+
+def test_a_linked_user_gets_their_tickets_privately_and_someone_elses_publicly(world):
+    reply = answer(GUILD, ANN, [], "!tickets")
+    assert reply is not None and reply.ephemeral
+    assert reply.content.startswith("You hold 30 tickets this month.")
+    reply = answer(GUILD, BOB, [], f"!tickets <@{ANN}>")
+    assert reply is not None and not reply.ephemeral
+    assert reply.content.startswith(f"<@{ANN}> holds 30 tickets")
+
+
+def test_an_unlinked_user_is_told_where_to_link(world):
+    reply = answer(GUILD, STRANGER, [], "!tickets")
+    assert reply is not None and reply.ephemeral
+    assert "not linked to LuckyClub yet" in reply.content
+    assert "https://lucky.example/community/lele/me" in reply.content
+
+
+def test_a_moderator_gives_and_removes_tickets_and_a_member_is_refused(world, session):
+    community, people = world
+    reply = answer(GUILD, MOD, [], f"!raffle give <@{BOB}> 50 Won community event")
+    assert reply is not None and not reply.ephemeral
+    assert reply.content == f"Gave 50 tickets to <@{BOB}>."
+    answer(GUILD, MOD, [], f"!raffle remove <@{BOB}> 10 TOS violation")
+    assert balance(session, community, people["bob"]) == 40
+    for who in (ANN, STRANGER):
+        reply = answer(GUILD, who, ["Fans"], f"!raffle give <@{ANN}> 99 Mine!!")
+        assert reply is not None and reply.ephemeral and reply.content == REFUSED
+    assert balance(session, community, people["ann"]) == 30
+
+
+def test_the_communitys_discord_role_by_name_makes_a_moderator(world):
+    reply = answer(GUILD, STRANGER, ["Fans", "Raffle Mods"], "!raffle stats")
+    assert reply is not None and reply.content.startswith("Tickets: 30, participants: 1")
+    reply = answer(GUILD, STRANGER, ["Fans", "raffle mods"], "!raffle stats")
+    assert reply is not None and reply.content == REFUSED  # the name, exactly
+
+
+def test_a_draw_is_made_and_announced_in_the_channel(no_beacon, world):
+    reply = answer(GUILD, MOD, [], "!raffle draw Stream finale tonight")
+    assert reply is not None and not reply.ephemeral
+    assert reply.content.startswith("🎉 RAFFLE WINNER ANNOUNCEMENT 🎉")
+    reply = answer(GUILD, ANN, [], "!raffle draw Because I can")
+    assert reply is not None and reply.ephemeral and reply.content == REFUSED
+
+
+def test_a_mistyped_command_an_unknown_server_and_chat(world):
+    reply = answer(GUILD, MOD, [], f"!raffle give <@{BOB}> lots Won community event")
+    assert reply is not None and reply.ephemeral
+    assert "Use: !raffle give @user <tickets> <reason>" in reply.content
+    reply = answer(123, ANN, [], "!tickets")
+    assert reply is not None and reply.content == NOT_SET_UP
+    assert answer(GUILD, ANN, [], "good luck everyone!") is None
+    assert answer(GUILD, ANN, [], "!play some music") is None
+
+
+READS = [
+    ("!tickets", ("tickets", None, {})),
+    (f"!tickets <@{ANN}>", ("tickets", None, {"user": str(ANN)})),
+    ("!leaderboard 25", ("leaderboard", None, {"top": 25})),
+    ("!raffle info", ("raffle", "info", {})),
+    ("!raffle history", ("raffle", "history", {})),
+    ("!raffle stats", ("raffle", "stats", {})),
+]
+
+
+@pytest.mark.parametrize(("text", "slash"), READS, ids=[text for text, _ in READS])
+def test_a_bang_command_replies_as_its_slash_command_does(world, session, text, slash):
+    """The slash interaction as Discord sends it (a user option is a snowflake string) through
+    command_of and run(), against the message through answer()."""
+    community, _ = world
+    name, subcommand, options = slash
+    _, body = FakeDiscord().command(name, GUILD, BOB, subcommand=subcommand, options=options)
+    command, given = command_of(json.loads(body)["data"])
+    caller = Caller(BOB, frozenset({"Raffle Mods"}))
+    expected = discord_commands.run(session, community, caller, command, given)
+    assert answer(GUILD, BOB, ["Raffle Mods"], text) == expected
+
+
+# ---- the bot's message glue ---------------------------------------------------------------------
+
+
+@dataclass
+class Author:
+    id: int
+    roles: list[Any] = field(default_factory=list)
+    bot: bool = False
+    dms_open: bool = True
+    dms: list[str] = field(default_factory=list)
+
+    async def send(self, content: str, *, allowed_mentions: discord.AllowedMentions) -> None:
+        if not self.dms_open:
+            response = SimpleNamespace(status=403, reason="Forbidden")
+            raise discord.Forbidden(response, {"code": 50007, "message": "Cannot send"})
+        assert allowed_mentions.to_dict() == {"parse": []}
+        self.dms.append(content)
+
+
+@dataclass
+class Message:
+    """The attributes of discord.Message that the bot reads, and reply()."""
+
+    author: Author
+    content: str
+    guild: Any = field(default_factory=lambda: SimpleNamespace(id=GUILD))
+    channel: Any = field(default_factory=lambda: SimpleNamespace(id=900))
+    replies: list[str] = field(default_factory=list)
+
+    async def reply(self, content: str, *, allowed_mentions: discord.AllowedMentions) -> None:
+        assert allowed_mentions.to_dict() == {"parse": []}  # no pings, not even the author
+        self.replies.append(content)
+
+
+def respond(message: Message, me: int = 1) -> Any:
+    return asyncio.run(discord_bot.respond(message, SimpleNamespace(id=me)))  # type: ignore[arg-type]
+
+
+def test_a_private_reply_goes_by_dm_and_a_public_one_to_the_channel(world):
+    ann = Author(ANN)
+    message = Message(ann, "!tickets")
+    respond(message)
+    assert message.replies == [] and ann.dms[0].startswith("You hold 30 tickets")
+    message = Message(Author(BOB), f"!tickets <@{ANN}>")
+    respond(message)
+    assert message.replies[0].startswith(f"<@{ANN}> holds 30 tickets")
+
+
+def test_with_dms_closed_the_channel_gets_a_note_not_the_private_answer(world):
+    ann = Author(ANN, dms_open=False)
+    message = Message(ann, "!tickets")
+    respond(message)
+    assert message.replies == [discord_bot.DMS_CLOSED] and ann.dms == []
+
+
+def test_the_authors_role_names_make_a_moderator(world):
+    roles = [SimpleNamespace(name="@everyone"), SimpleNamespace(name="Raffle Mods")]
+    stranger = Author(STRANGER, roles=roles)
+    respond(Message(stranger, "!raffle stats"))
+    assert stranger.dms[0].startswith("Tickets: 30, participants: 1")
+
+
+def test_bots_itself_direct_messages_and_chat_are_not_answered(world):
+    for message, me in (
+        (Message(Author(ANN, bot=True), "!tickets"), 1),
+        (Message(Author(ANN), "!tickets"), ANN),  # its own message
+        (Message(Author(ANN), "!tickets", guild=None), 1),
+        (Message(Author(ANN), "good luck everyone"), 1),
+    ):
+        assert respond(message, me) is None
+        assert message.replies == [] and message.author.dms == []
+
+
+def test_a_failure_behind_the_answer_is_a_sentence_in_the_channel():
+    def broken(*args: object) -> None:
+        raise RuntimeError("the database is down")
+
+    message = Message(Author(ANN), "!tickets")
+    reply = asyncio.run(discord_bot.respond(message, None, answer=broken))  # type: ignore[arg-type]
+    assert reply is not None and message.replies == [discord_bot.FAILED]
+
+
+def test_the_bot_without_a_token_says_what_to_set(settings_env, capsys):
+    settings_env(DISCORD_BOT_TOKEN=None)
+    assert cli.main(["discord-bot"]) == 2
+    assert "Set DISCORD_BOT_TOKEN" in capsys.readouterr().err
+
+
+def test_the_bot_asks_for_servers_messages_and_their_text_only():
+    wanted = discord_bot.intents()
+    assert wanted.guilds and wanted.guild_messages and wanted.message_content
+    assert not (wanted.members or wanted.presences or wanted.dm_messages)
