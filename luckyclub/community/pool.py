@@ -29,7 +29,7 @@ from luckyclub.models import (
     id_of,
     utcnow,
 )
-from luckyclub.platform import audit, changes, draw_kinds, draws
+from luckyclub.platform import audit, changes, draw_kinds, draw_public, draws
 
 _DRAWING = "luckyclub.community.drawing"  # session.info: draws this unit of work may close
 
@@ -201,6 +201,8 @@ def announcement(session: Session, draw_id: int) -> str:
     ]
     return "\n".join(lines)
 
+
+draw_public.register_announcement(periods.MODE, announcement)
 
 # A viewer counts tickets, not entries: the draw's pages say "42 tickets", "The winning ticket".
 draw_kinds.register_mode(
