@@ -78,9 +78,27 @@ class FakeDiscord(LocalServer):
         listed = [{"name": k, "type": 3, "value": v} for k, v in (options or {}).items()]
         if subcommand:
             listed = [{"name": subcommand, "type": 1, "options": listed}]
+        data = {"id": "1", "name": name, "type": 1, "options": listed}
+        return self._interaction(2, data, guild_id, user_id, role_ids)
+
+    def click(
+        self, custom_id: str, guild_id: int, user_id: int, *, role_ids: tuple[str, ...] = ()
+    ) -> tuple[dict[str, str], bytes]:
+        """A signed MESSAGE_COMPONENT interaction: someone clicked the button `custom_id`."""
+        data = {"custom_id": custom_id, "component_type": 2}
+        return self._interaction(3, data, guild_id, user_id, role_ids)
+
+    def _interaction(
+        self,
+        kind: int,
+        data: dict[str, Any],
+        guild_id: int,
+        user_id: int,
+        role_ids: tuple[str, ...],
+    ) -> tuple[dict[str, str], bytes]:
         payload = {
             "id": str(secrets.randbits(60)),
-            "type": 2,
+            "type": kind,
             "application_id": self.application_id,
             "token": "itoken-" + secrets.token_hex(8),
             "guild_id": str(guild_id),
@@ -88,7 +106,7 @@ class FakeDiscord(LocalServer):
                 "user": {"id": str(user_id), "username": f"u{user_id}"},
                 "roles": list(role_ids),
             },
-            "data": {"id": "1", "name": name, "type": 1, "options": listed},
+            "data": data,
         }
         body = json.dumps(payload).encode()
         return sign(body), body

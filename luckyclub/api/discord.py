@@ -28,10 +28,16 @@ from luckyclub.models import id_of
 
 log = logging.getLogger(__name__)
 
-PING, APPLICATION_COMMAND = 1, 2
-PONG, CHANNEL_MESSAGE, DEFERRED_MESSAGE = 1, 4, 5
+PING, APPLICATION_COMMAND, MESSAGE_COMPONENT = 1, 2, 3
+PONG, CHANNEL_MESSAGE, DEFERRED_MESSAGE, UPDATE_MESSAGE = 1, 4, 5, 7
 EPHEMERAL = 64
 SUBCOMMAND, SUBCOMMAND_GROUP = 1, 2
+ACTION_ROW, BUTTON = 1, 2
+DANGER, SECONDARY = 4, 2
+# A reply asking to confirm carries these buttons; a click comes back as a MESSAGE_COMPONENT
+# interaction with the button's custom_id, checked (signature, moderator) like any command.
+CONFIRM_PREFIX, CANCEL = "confirm:", "cancel"
+CANCELLED = "Cancelled: nothing changed."
 
 BAD_SIGNATURE = "The request is not signed with this application's key."
 BAD_BODY = "The interaction is not JSON."
@@ -50,11 +56,25 @@ def _message(reply: Reply) -> dict[str, Any]:
     data: dict[str, Any] = {"content": reply.content[:2000], "allowed_mentions": {"parse": []}}
     if reply.ephemeral:
         data["flags"] = EPHEMERAL
+    if reply.confirm:
+        buttons = [
+            _button(f"{CONFIRM_PREFIX}{reply.confirm}", f"Yes, /{reply.confirm}", DANGER),
+            _button(CANCEL, "Cancel", SECONDARY),
+        ]
+        data["components"] = [{"type": ACTION_ROW, "components": buttons}]
     return data
 
 
-def _answer(reply: Reply) -> JSONResponse:
-    return JSONResponse({"type": CHANNEL_MESSAGE, "data": _message(reply)})
+def _button(custom_id: str, label: str, style: int) -> dict[str, Any]:
+    return {"type": BUTTON, "custom_id": custom_id, "label": label, "style": style}
+
+
+def _answer(reply: Reply, kind: int = CHANNEL_MESSAGE) -> JSONResponse:
+    """A reply now; UPDATE_MESSAGE replaces the clicked message (its buttons too)."""
+    data = _message(reply)
+    if kind == UPDATE_MESSAGE:
+        data["components"] = data.get("components", [])
+    return JSONResponse({"type": kind, "data": data})
 
 
 def _fresh(timestamp: str) -> bool:
@@ -144,10 +164,19 @@ def interactions(request: Request) -> Response:
     kind = interaction.get("type")
     if kind == PING:
         return JSONResponse({"type": PONG})
-    if kind != APPLICATION_COMMAND:
+    if kind not in (APPLICATION_COMMAND, MESSAGE_COMPONENT):
         return _answer(Reply(UNKNOWN))
     data = interaction.get("data")
-    command, options = command_of(data if isinstance(data, dict) else {})
+    data = data if isinstance(data, dict) else {}
+    answer_kind = CHANNEL_MESSAGE
+    if kind == MESSAGE_COMPONENT:
+        clicked = str(data.get("custom_id", ""))
+        if not clicked.startswith(CONFIRM_PREFIX):
+            return _answer(Reply(CANCELLED), UPDATE_MESSAGE)
+        command, options = clicked.removeprefix(CONFIRM_PREFIX), {"confirm": True}
+        answer_kind = UPDATE_MESSAGE
+    else:
+        command, options = command_of(data)
     guild_id = _snowflake(interaction.get("guild_id"))
     with session_scope() as session:
         community = discord_commands.community_of_guild(session, guild_id) if guild_id else None
@@ -170,4 +199,4 @@ def interactions(request: Request) -> Response:
     with session_scope() as session:
         community = communities.get(session, community_id)
         reply = discord_commands.run(session, community, caller, command, options)
-    return _answer(reply)
+    return _answer(reply, answer_kind)

@@ -9,10 +9,11 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from luckyclub.community import communities
 from luckyclub.core.errors import NotAllowed, UserError
 from luckyclub.core.words import when
 from luckyclub.models import AffiliateClaim, ClaimStatus, Community, User, id_of, utcnow
-from luckyclub.platform import audit, changes, roles
+from luckyclub.platform import audit, changes
 
 CLAIM_EVERY = timedelta(hours=24)
 _USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{2,80}$")
@@ -99,23 +100,30 @@ def _held_by_another(session: Session, community: Community, key: str, user_id: 
     )
 
 
-def _pending(session: Session, moderator: User, claim_id: int) -> tuple[AffiliateClaim, Community]:
+def _pending(
+    session: Session, moderator: User, claim_id: int, discord_role: str | None = None
+) -> tuple[AffiliateClaim, Community]:
     row = session.get(AffiliateClaim, claim_id, with_for_update=True)
     if row is None:
         raise UserError("That claim no longer exists.")
     community = session.get(Community, row.community_id)
     assert community is not None
-    roles.require_program_moderator(session, moderator, community.program_id)
+    communities.require_moderator(session, moderator, community, discord_role=discord_role)
     if row.status != ClaimStatus.PENDING:
         raise UserError(f"That claim was {row.status} already.")
     return row, community
 
 
 def approve(
-    session: Session, moderator: User, claim_id: int, now: datetime | None = None
+    session: Session,
+    moderator: User,
+    claim_id: int,
+    now: datetime | None = None,
+    *,
+    discord_role: str | None = None,
 ) -> AffiliateClaim:
     """A moderator verifies a viewer's claim: their wagers count from now (within the period)."""
-    row, community = _pending(session, moderator, claim_id)
+    row, community = _pending(session, moderator, claim_id, discord_role)
     session.get(Community, id_of(community), with_for_update=True)
     verified_elsewhere = session.exec(
         select(AffiliateClaim.id).where(
@@ -126,7 +134,7 @@ def approve(
     ).first()
     if verified_elsewhere is not None:
         raise UserError("Another viewer's claim to that username is verified already.")
-    return _decide(session, moderator, row, community, ClaimStatus.VERIFIED, "", now)
+    return _decide(session, moderator, row, community, ClaimStatus.VERIFIED, "", now, discord_role)
 
 
 def reject(
@@ -146,6 +154,7 @@ def _decide(
     status: str,
     reason: str,
     now: datetime | None,
+    discord_role: str | None = None,
 ) -> AffiliateClaim:
     row.status, row.reason = status, reason
     row.decided_by, row.decided_at = moderator.id, now or utcnow()
@@ -157,7 +166,9 @@ def _decide(
         f"community.claim.{'approve' if status == ClaimStatus.VERIFIED else 'reject'}",
         "community",
         community.id,
-        f"{row.username} (viewer #{row.user_id})" + (f": {reason}" if reason else ""),
+        f"{row.username} (viewer #{row.user_id})"
+        + (f": {reason}" if reason else "")
+        + communities.as_role(discord_role),
     )
     return row
 

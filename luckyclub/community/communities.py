@@ -9,7 +9,8 @@ from dataclasses import dataclass, fields, replace
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from luckyclub.core.errors import UserError
+from luckyclub.community import discord_link
+from luckyclub.core.errors import NotAllowed, UserError
 from luckyclub.models import (
     Community,
     Program,
@@ -319,6 +320,29 @@ def moderators(session: Session, community: Community) -> list[tuple[RoleGrant, 
     return roles.holders(session, ScopedRole.MODERATOR, community.program_id)
 
 
-def require_moderator(session: Session, user: User | None, community: Community) -> User:
-    """A moderator of this community (or a platform admin); refused otherwise."""
-    return roles.require_program_moderator(session, user, community.program_id)
+def require_moderator(
+    session: Session, user: User | None, community: Community, *, discord_role: str | None = None
+) -> User:
+    """A moderator of this community (or a platform admin); refused otherwise.
+
+    `discord_role`: the caller has checked with Discord (a signed interaction, or the Gateway's
+    member roles) that this account's linked Discord user holds that role in the community's
+    server. It makes the account a moderator when it is the community's moderator role and the
+    account is in good standing and linked to Discord; the action is then audited as that account
+    "as Discord role …" (`as_role`)."""
+    if discord_role is None:
+        return roles.require_program_moderator(session, user, community.program_id)
+    if (
+        user is None
+        or user.banned_at is not None
+        or not community.discord_moderator_role
+        or discord_role != community.discord_moderator_role
+        or discord_link.discord_of(session, id_of(user)) is None
+    ):
+        raise NotAllowed("Only a moderator of this community can do that.")
+    return user
+
+
+def as_role(discord_role: str | None) -> str:
+    """What an audit entry adds when the community's Discord role authorised the action."""
+    return f" (as Discord role {discord_role})" if discord_role else ""

@@ -16,7 +16,16 @@ from sqlmodel import Session, select
 
 from luckyclub.club import ledger
 from luckyclub.club.raffles import month_label, month_of
-from luckyclub.community import claims, communities, discord_link, periods, pool, tickets, views
+from luckyclub.community import (
+    claims,
+    communities,
+    discord_link,
+    identities,
+    periods,
+    pool,
+    tickets,
+    views,
+)
 from luckyclub.core import db, routes
 from luckyclub.core.errors import UserError
 from luckyclub.core.settings import get_settings
@@ -30,12 +39,19 @@ from luckyclub.models import (
     id_of,
     utcnow,
 )
-from luckyclub.platform import roles
+from luckyclub.platform import audit, roles
 
 LEADERBOARD_DEFAULT, LEADERBOARD_MOST = 10, 25
 HISTORY_SIZE = 5
 EVERYONE = ("tickets", "leaderboard", "raffle info", "raffle history", "link shuffle")
-MODERATORS = ("raffle give", "raffle remove", "raffle verify", "raffle stats", "raffle draw")
+MODERATORS = (
+    "raffle give",
+    "raffle remove",
+    "raffle verify",
+    "raffle stats",
+    "raffle draw",
+    "raffle reset",
+)
 DEFERRED = ("raffle draw",)  # answered at once with "thinking…", then followed up
 
 
@@ -49,8 +65,21 @@ class Caller:
 
 @dataclass(frozen=True)
 class Reply:
+    """What a command answers. `confirm`: the command this asks to confirm (a button on a slash
+    command, `!<command> confirm` with the bot); it is run again with {"confirm": True}."""
+
     content: str
     ephemeral: bool = True
+    confirm: str | None = None
+
+
+@dataclass(frozen=True)
+class Acting:
+    """A moderator command's actor: the caller's LuckyClub account, and the community's Discord
+    role when that role (not a LuckyClub role) is what makes them a moderator."""
+
+    account: User
+    discord_role: str | None = None
 
 
 class NotLinked(UserError):
@@ -99,15 +128,24 @@ def _other(session: Session, discord_user_id: int) -> User:
     return account
 
 
-def _moderator_account(session: Session, community: Community, caller: Caller) -> User:
-    """Changes are made, authorised and audited as the caller's LuckyClub account."""
+def _acting(session: Session, community: Community, caller: Caller) -> Acting:
+    """Changes are made, authorised and audited as the caller's LuckyClub account: by its own
+    moderator role, else by the community's Discord role the caller holds (the services check
+    either again). A role holder who has not linked Discord is told how to."""
     account = discord_link.account_of(session, caller.discord_user_id)
     if account is None:
         raise NotLinked(
             "Moderator actions are recorded against a LuckyClub account: "
             + how_to_link(session, community)
         )
-    return account
+    if roles.has_role(
+        session, account, roles.ScopedRole.MODERATOR, roles.Scope.PROGRAM, community.program_id
+    ):
+        return Acting(account)
+    role = community.discord_moderator_role
+    if role and role in caller.role_names:
+        return Acting(account, role)
+    raise UserError(REFUSED)
 
 
 def _whole(options: Mapping[str, Any], name: str) -> int:
@@ -270,12 +308,20 @@ def _change_tickets(
     done: str,
 ) -> Reply:
     """Give or take a viewer's tickets as the moderator's own service call (checked, audited)."""
-    moderator = _moderator_account(session, community, caller)
+    acting = _acting(session, community, caller)
     who = _user(options)
     viewer = _other(session, who)
     amount = _whole(options, "tickets")
+    reason = str(options.get("reason") or "")
     change(
-        session, moderator, community, id_of(viewer), amount, str(options.get("reason") or ""), now
+        session,
+        acting.account,
+        community,
+        id_of(viewer),
+        amount,
+        reason,
+        now,
+        discord_role=acting.discord_role,
     )
     return Reply(f"{done.format(f'{amount} tickets')} <@{who}>.", ephemeral=False)
 
@@ -287,10 +333,11 @@ def verify(
     options: Mapping[str, Any],
     now: datetime,
 ) -> Reply:
-    """/raffle verify <username> <user>: approves that viewer's pending claim of that username."""
-    moderator = _moderator_account(session, community, caller)
-    who = _user(options)
-    viewer = _other(session, who)
+    """/raffle verify <username> <user> (or <kick>, the viewer's Kick username, as the seed's
+    `!raffle verify shuffle <shuffle_user> <kick_user>`): approves that viewer's pending claim of
+    that username."""
+    acting = _acting(session, community, caller)
+    viewer, who = _viewer_named(session, options)
     key = claims.username_key(str(options.get("username") or ""))
     row = session.exec(
         select(AffiliateClaim).where(
@@ -302,11 +349,28 @@ def verify(
     ).first()
     if row is None:
         raise UserError(
-            f"<@{who}> has no pending claim of that username: they claim it "
-            "with /link shuffle first."
+            f"{who} has no pending claim of that username: they claim it with /link shuffle first."
         )
-    claims.approve(session, moderator, id_of(row), now)
-    return Reply(f"Verified {row.username} for <@{who}>.")
+    claims.approve(session, acting.account, id_of(row), now, discord_role=acting.discord_role)
+    return Reply(f"Verified {row.username} for {who}.")
+
+
+def _viewer_named(session: Session, options: Mapping[str, Any]) -> tuple[User, str]:
+    """The viewer a moderator names by Discord user, or by Kick username; and how to call them."""
+    if options.get("user") is not None:
+        who = _user(options)
+        return _other(session, who), f"<@{who}>"
+    kick_name = str(options.get("kick") or "").strip().lstrip("@")
+    if not kick_name:
+        raise UserError("Name the viewer: their Discord user, or their Kick username.")
+    user_id = identities.account_named(session, kick_name)
+    account = session.get(User, user_id) if user_id is not None else None
+    if account is None:
+        raise UserError(
+            f"No LuckyClub account has linked the Kick account {kick_name}: they link Kick on "
+            "their community page first."
+        )
+    return account, kick_name
 
 
 def stats(
@@ -326,6 +390,50 @@ def stats(
         ]
     lines.append(f"Claims waiting: {len(claims.pending(session, community))}")
     return Reply("\n".join(lines))
+
+
+def reset(
+    session: Session,
+    community: Community,
+    caller: Caller,
+    options: Mapping[str, Any],
+    now: datetime,
+) -> Reply:
+    """/raffle reset: asks first; confirmed, runs the monthly reset for this community now (what
+    the reset job does at 00:00 UTC on the 1st, if it has not run yet): ended periods close (and
+    are drawn, for automatic draws), this month's period opens, and the new period is announced.
+    Periods are calendar months, so before a month ends there is nothing to reset."""
+    acting = _acting(session, community, caller)
+    month = month_of(now)
+    if options.get("confirm") is not True:
+        return Reply(
+            "Reset the raffle now? Every period that has ended closes for good (no ticket can be "
+            "earned in it afterwards), its draw is made ready, and this month's period "
+            f"({month_label(month)}) opens and is announced.",
+            confirm="raffle reset",
+        )
+    done = periods.reset(session, now, community_id=id_of(community))
+    if not done.closed:
+        return Reply(
+            f"Nothing to reset: the {month_label(month)} period runs until "
+            f"{when(periods.period_end(month))} and closes by itself then. Periods are calendar "
+            "months; to end this one early, draw it with /raffle draw and a reason."
+        )
+    audit.record(
+        session,
+        acting.account,
+        "community.reset",
+        "community",
+        community.id,
+        f"closed period(s) {', '.join(f'#{p}' for p in done.closed)}"
+        + communities.as_role(acting.discord_role),
+    )
+    return Reply(
+        f"Reset done: {len(done.closed)} ended period(s) closed and the {month_label(month)} "
+        "period is open. Draw the last one with /raffle draw"
+        + (" (it draws by itself: automatic draws are on)." if community.auto_draw else "."),
+        ephemeral=False,
+    )
 
 
 def _period_to_draw(session: Session, community: Community, now: datetime) -> int:
@@ -352,13 +460,19 @@ def draw(
         if not is_moderator(session, community, caller):
             return Reply(REFUSED)
         try:
-            moderator_id = id_of(_moderator_account(session, community, caller))
+            acting = _acting(session, community, caller)
         except UserError as exc:
             return Reply(str(exc))
+        moderator_id, role = id_of(acting.account), acting.discord_role
         period_id = _period_to_draw(session, community, now)
     try:
         outcome = pool.draw_now(
-            moderator_id, community_id, period_id, now, reason=str(options.get("reason") or "")
+            moderator_id,
+            community_id,
+            period_id,
+            now,
+            reason=str(options.get("reason") or ""),
+            discord_role=role,
         )
     except UserError as exc:
         return Reply(str(exc))
@@ -382,6 +496,7 @@ HANDLERS = {
     "raffle remove": remove,
     "raffle verify": verify,
     "raffle stats": stats,
+    "raffle reset": reset,
 }
 
 
@@ -467,9 +582,11 @@ COMMANDS: tuple[dict[str, Any], ...] = (
                 "verify",
                 "Moderators: verify a viewer's claimed affiliate username",
                 _option(_STRING, "username", "The affiliate username they claimed"),
-                _option(_USER, "user", "The viewer"),
+                _option(_USER, "user", "The viewer", required=False),
+                _option(_STRING, "kick", "Or the viewer's Kick username", required=False),
             ),
             _sub("stats", "Moderators: this month's totals and claims waiting"),
+            _sub("reset", "Moderators: close ended periods and open this month's (asks first)"),
         ],
     },
     {

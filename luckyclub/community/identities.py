@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -104,6 +105,19 @@ def account_of(session: Session, kick_user_id: int) -> int | None:
     """The LuckyClub account linked to this Kick id, if any."""
     return session.exec(
         select(KickIdentity.user_id).where(KickIdentity.kick_user_id == kick_user_id)
+    ).first()
+
+
+def account_named(session: Session, username: str) -> int | None:
+    """The LuckyClub account linked to the Kick account with this name (as Kick last gave it,
+    any case), if any."""
+    key = username.strip().lstrip("@").lower()
+    if not key:
+        return None
+    return session.exec(
+        select(KickIdentity.user_id).where(
+            func.lower(KickIdentity.username) == key, col(KickIdentity.user_id).is_not(None)
+        )
     ).first()
 
 

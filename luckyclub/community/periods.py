@@ -152,18 +152,24 @@ class Reset:
         )
 
 
-def reset(session: Session, now: datetime | None = None) -> Reset:
+def reset(
+    session: Session, now: datetime | None = None, *, community_id: int | None = None
+) -> Reset:
     """At 00:00 UTC on the 1st (and as a catch-up at any later run): every community's ended
     periods close, each claimed by exactly one runner however many run at once (a conditional
     UPDATE: on PostgreSQL the second waits on the row and finds it closed already), the draw of
-    a community that draws automatically is frozen, and this month's period is opened."""
+    a community that draws automatically is frozen (the draws job draws it), and this month's
+    period is opened. `community_id`: that community only (a moderator's /raffle reset)."""
     from luckyclub.community import pool
 
     now = now or utcnow()
     closed: list[int] = []
     frozen: list[int] = []
     opened: list[int] = []
-    for community in session.exec(select(Community).order_by(col(Community.id))).all():
+    chosen = select(Community).order_by(col(Community.id))
+    if community_id is not None:
+        chosen = chosen.where(col(Community.id) == community_id)
+    for community in session.exec(chosen).all():
         ended = session.exec(
             select(Raffle.id).where(
                 Raffle.program_id == community.program_id,

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from luckyclub.club import ledger
 from luckyclub.club.raffles import RafflePool
-from luckyclub.community import periods
+from luckyclub.community import communities, periods
 from luckyclub.core import db, routes
 from luckyclub.core.errors import UserError
 from luckyclub.core.settings import get_settings
@@ -29,7 +29,7 @@ from luckyclub.models import (
     id_of,
     utcnow,
 )
-from luckyclub.platform import audit, changes, draw_kinds, draws, roles
+from luckyclub.platform import audit, changes, draw_kinds, draw_public, draws
 
 _DRAWING = "luckyclub.community.drawing"  # session.info: draws this unit of work may close
 
@@ -106,6 +106,7 @@ def draw_now(
     now: datetime | None = None,
     *,
     reason: str = "",
+    discord_role: str | None = None,
 ) -> draws.Outcome:
     """A moderator draws a period: it is frozen (before its end only with a reason) and drawn
     with the engine (and the drand round it is bound to, once that is out: the draws job draws
@@ -114,8 +115,9 @@ def draw_now(
     with db.session_scope() as session:
         moderator = session.get(User, moderator_id)
         community = _community(session, community_id)
-        roles.require_program_moderator(session, moderator, community.program_id)
-        assert moderator is not None
+        moderator = communities.require_moderator(
+            session, moderator, community, discord_role=discord_role
+        )
         period = periods.get_period(session, community, period_id)
         draw = periods.schedule_draw(session, community, period)
         if draw.status in (DrawStatus.DRAWN, DrawStatus.VOID):
@@ -125,6 +127,7 @@ def draw_now(
             return draws.Outcome("blocked", EARLY_NEEDS_REASON.format(until=period.closes_at))
         if draw.status == DrawStatus.SCHEDULED and close_for_draw(session, draw, now):
             detail = f"drawn early: {audit.checked_reason(reason)}" if early else "Draw now"
+            detail += communities.as_role(discord_role)
             audit.record(session, moderator, "community.draw.close", "draw", draw.id, detail)
             changes.announce(session, changes.community(community_id))
         draw_id = id_of(draw)
@@ -132,7 +135,14 @@ def draw_now(
     with db.session_scope() as session:
         if outcome.status == "drawn":
             moderator = db.get_existing(session, User, moderator_id)
-            audit.record(session, moderator, "community.draw.draw", "draw", draw_id)
+            audit.record(
+                session,
+                moderator,
+                "community.draw.draw",
+                "draw",
+                draw_id,
+                communities.as_role(discord_role).strip(" ()"),
+            )
         draw = db.get_existing(session, Draw, draw_id)
         if draw.status == DrawStatus.VOID:
             return draws.Outcome("void", draw.reason or "The draw is void.")
@@ -191,6 +201,8 @@ def announcement(session: Session, draw_id: int) -> str:
     ]
     return "\n".join(lines)
 
+
+draw_public.register_announcement(periods.MODE, announcement)
 
 # A viewer counts tickets, not entries: the draw's pages say "42 tickets", "The winning ticket".
 draw_kinds.register_mode(

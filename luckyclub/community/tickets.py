@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from luckyclub.club import ledger
-from luckyclub.community import exclusions, periods
+from luckyclub.community import communities, exclusions, periods
 from luckyclub.core import db
 from luckyclub.core.errors import UserError
 from luckyclub.models import (
@@ -334,10 +334,12 @@ def give(
     amount: int,
     reason: str,
     now: datetime | None = None,
+    *,
+    discord_role: str | None = None,
 ) -> EntryLedger:
     """A moderator gives a viewer bonus tickets in the current period, with a reason the viewer
     sees next to them."""
-    roles.require_program_moderator(session, moderator, community.program_id)
+    communities.require_moderator(session, moderator, community, discord_role=discord_role)
     amount = _checked_amount(amount)
     reason = audit.checked_reason(reason, shown="the viewer sees it next to the tickets")
     viewer = _viewer(session, user_id)
@@ -363,7 +365,8 @@ def give(
         "community.tickets.give",
         "community",
         community.id,
-        f"+{amount} to {viewer.display_name} (#{user_id}) in period #{period.id}: {reason}",
+        f"+{amount} to {viewer.display_name} (#{user_id}) in period #{period.id}: {reason}"
+        + communities.as_role(discord_role),
     )
     return row
 
@@ -376,10 +379,12 @@ def remove(
     amount: int,
     reason: str,
     now: datetime | None = None,
+    *,
+    discord_role: str | None = None,
 ) -> EntryLedger:
     """A moderator takes tickets away from a viewer in the current period (a violation), with a
     reason; never more than the viewer holds."""
-    roles.require_program_moderator(session, moderator, community.program_id)
+    communities.require_moderator(session, moderator, community, discord_role=discord_role)
     amount = _checked_amount(amount)
     reason = audit.checked_reason(reason, shown="the viewer sees it next to the removal")
     viewer = _viewer(session, user_id)
@@ -412,7 +417,8 @@ def remove(
         "community.tickets.remove",
         "community",
         community.id,
-        f"-{amount} from {viewer.display_name} (#{user_id}) in period #{period.id}: {reason}",
+        f"-{amount} from {viewer.display_name} (#{user_id}) in period #{period.id}: {reason}"
+        + communities.as_role(discord_role),
     )
     return row
 

@@ -12,7 +12,7 @@ import json
 import re
 import threading
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -612,12 +612,23 @@ def winner_queue(session: Session, *, limit: int = 200) -> list[QueueRow]:
     ]
 
 
+Announcer = Callable[[Session, int], str]
+_announcers: dict[str, Announcer] = {}
+
+
+def register_announcement(mode: str, announce: Announcer) -> None:
+    """A mode with an announcement of its own (the community raffle's, in the seed's format)."""
+    _announcers[mode] = announce
+
+
 def announcement(session: Session, draw_id: int) -> str:
-    """Text for the admin to copy: the winners in the draw kind's words (winning ticket, totals,
-    the winner's odds), then the proof."""
+    """Text for the admin to copy: the mode's own announcement if it has one, else the winners in
+    the draw kind's words (winning ticket, totals, the winner's odds), then the proof."""
     draw = session.get(Draw, draw_id)
     if draw is None or draw.status != DrawStatus.DRAWN:
         return ""
+    if (announce := _announcers.get(draw.mode)) is not None:
+        return announce(session, draw_id)
     page = get_settings().app_url + routes.draw_page(id_of(draw))
     snapshot = db.get_existing(session, DrawSnapshot, draw.id).body
     standing = [w for w in _winner_views(session, draw) if not w.replaced]

@@ -75,6 +75,7 @@ def test_a_moderator_draws_the_ended_period_and_the_announcement_follows_the_see
     else:
         assert "• Wagers: 83 tickets" in text and "📈 Winner's Odds: 83/248 (33.5%)" in text
     assert "Prize: $500 cash" in text and f"/draws/{draw.id}" in text
+    assert draw_public.announcement(session, draw.id) == text  # what the admin's draws page shows
     actions = session.exec(select(AuditLog.action).order_by(AuditLog.id)).all()
     assert actions[-2:] == ["community.draw.close", "community.draw.draw"]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
@@ -14,10 +15,19 @@ from starlette.testclient import TestClient
 from luckyclub import cli
 from luckyclub.api.routes import build_api
 from luckyclub.community import periods, tickets
-from luckyclub.community.discord_commands import COMMANDS
+from luckyclub.community.discord_commands import COMMANDS, HANDLERS
 from luckyclub.core import routes
+from luckyclub.core.errors import NotAllowed
 from luckyclub.integrations import discord
-from luckyclub.models import AffiliateClaim, AuditLog, ClaimStatus, DiscordIdentity, utcnow
+from luckyclub.models import (
+    AffiliateClaim,
+    AuditLog,
+    ClaimStatus,
+    DiscordIdentity,
+    KickIdentity,
+    RaffleStatus,
+    utcnow,
+)
 from tests.db.community_helpers import community_with_moderator
 from tests.db.factories import add_user
 from tests.fake_discord import OTHER_KEY, FakeDiscord, sign
@@ -253,6 +263,210 @@ def test_a_member_asking_for_a_draw_is_refused_in_the_follow_up(no_beacon, clien
     assert fake.follow_ups[0]["flags"] == 64
 
 
+# ---- moderators by the community's Discord role -------------------------------------------------
+
+ROLE = ("51",)  # "Raffle Mods", the community's moderator role
+
+
+def as_role_holder(client, fake, caller, name, subcommand=None, **options):
+    fake.roles[GUILD] = [{"id": "51", "name": "Raffle Mods"}, {"id": "52", "name": "Fans"}]
+    headers, body = fake.command(
+        name, GUILD, caller, subcommand=subcommand, options=options, role_ids=ROLE
+    )
+    response = client.post(URL, content=body, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_a_linked_holder_of_the_discord_role_moderates_audited_as_their_account(
+    client, fake, world, session
+):
+    community, people = world
+    text, _ = said(
+        as_role_holder(
+            client, fake, ANN, "raffle", "give", user=str(BOB), tickets="7", reason="Quiz winner"
+        )
+    )
+    assert text == f"Gave 7 tickets to <@{BOB}>."
+    assert balance(session, community, people["bob"]) == 7
+    entry = session.exec(select(AuditLog).order_by(AuditLog.id.desc())).first()
+    assert entry.action == "community.tickets.give" and entry.actor_id == people["ann"].id
+    assert entry.detail.endswith("Quiz winner (as Discord role Raffle Mods)")
+
+
+def test_an_unlinked_holder_of_the_discord_role_is_told_to_link_and_changes_nothing(
+    client, fake, world, session
+):
+    community, people = world
+    text, private = said(
+        as_role_holder(
+            client, fake, STRANGER, "raffle", "give", user=str(BOB), tickets="7", reason="Quiz!"
+        )
+    )
+    assert private and text.startswith("Moderator actions are recorded against a LuckyClub")
+    assert "https://lucky.example/community/lele/me" in text
+    assert balance(session, community, people["bob"]) == 0
+
+
+def test_the_role_moderates_only_while_it_is_the_communitys_role(client, fake, world, session):
+    community, people = world
+    community.discord_moderator_role = "Admins"
+    session.add(community)
+    session.commit()
+    text, _ = said(
+        as_role_holder(
+            client, fake, ANN, "raffle", "give", user=str(BOB), tickets="7", reason="Quiz winner"
+        )
+    )
+    assert text == "Only this community's moderators can use that command."
+    assert balance(session, community, people["bob"]) == 0
+
+
+def test_a_role_holder_verifies_a_claim_by_the_viewers_kick_name(client, fake, world, session):
+    community, people = world
+    session.add(KickIdentity(kick_user_id=4242, username="Bob_Kick", user_id=people["bob"].id))
+    session.commit()
+    said(ask(client, fake, "link", BOB, "shuffle", username="bobby"))
+    text, _ = said(
+        as_role_holder(client, fake, ANN, "raffle", "verify", username="bobby", kick="nobody")
+    )
+    assert "No LuckyClub account has linked the Kick account nobody" in text
+    text, _ = said(
+        as_role_holder(client, fake, ANN, "raffle", "verify", username="bobby", kick="bob_kick")
+    )
+    assert text == "Verified bobby for bob_kick."
+    session.expire_all()
+    [claim] = session.exec(select(AffiliateClaim))
+    assert claim.status == ClaimStatus.VERIFIED and claim.decided_by == people["ann"].id
+
+
+def test_a_role_holder_draws_and_the_draw_is_audited_as_by_the_role(
+    no_beacon, client, fake, world, session
+):
+    answer = as_role_holder(client, fake, ANN, "raffle", "draw", reason="Stream finale tonight")
+    assert answer == {"type": 5}
+    assert fake.followed_up.wait(30), "no follow-up arrived"
+    assert fake.follow_ups[0]["content"].startswith("🎉 RAFFLE WINNER ANNOUNCEMENT 🎉")
+    session.expire_all()
+    details = {
+        row.action: row.detail
+        for row in session.exec(select(AuditLog).where(AuditLog.actor_id == world[1]["ann"].id))
+    }
+    assert details["community.draw.close"].endswith("(as Discord role Raffle Mods)")
+    assert details["community.draw.draw"] == "as Discord role Raffle Mods"
+
+
+def test_the_services_accept_the_discord_role_only_for_a_linked_account_in_good_standing(
+    world, session
+):
+    community, people = world
+    carol = add_user(session, "carol@example.com")  # not linked to Discord
+    bob = people["bob"]
+
+    def give(moderator, role):
+        tickets.give(
+            session, moderator, community, bob.id, 1, "Quiz winner", utcnow(), discord_role=role
+        )
+
+    for moderator, role in ((carol, "Raffle Mods"), (people["ann"], "Fans")):
+        with pytest.raises(NotAllowed):
+            give(moderator, role)
+    people["ann"].banned_at = utcnow()
+    with pytest.raises(NotAllowed):
+        give(people["ann"], "Raffle Mods")
+    people["ann"].banned_at = None
+    give(people["ann"], "Raffle Mods")
+    session.commit()
+    assert balance(session, community, bob) == 1
+
+
+# ---- /raffle reset, with a confirmation ----------------------------------------------------------
+
+
+def click(client, fake, custom_id, caller, role_ids=()):
+    headers, body = fake.click(custom_id, GUILD, caller, role_ids=role_ids)
+    response = client.post(URL, content=body, headers=headers)
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["type"] == 7  # the clicked message is replaced: its buttons go
+    assert answer["data"]["components"] == []
+    return answer["data"]["content"]
+
+
+def test_raffle_reset_asks_first_and_a_click_closes_the_ended_period(client, fake, world, session):
+    community, people = world
+    last_month = periods.period_of(session, community, utcnow() - timedelta(days=40))
+    session.commit()
+    answer = ask(client, fake, "raffle", MOD, "reset")
+    text, private = said(answer)
+    assert private and text.startswith("Reset the raffle now?")
+    [row] = answer["data"]["components"]
+    buttons = {b["label"]: b["custom_id"] for b in row["components"]}
+    assert buttons == {"Yes, /raffle reset": "confirm:raffle reset", "Cancel": "cancel"}
+    session.refresh(last_month)
+    assert last_month.status == RaffleStatus.OPEN  # asking changed nothing
+
+    assert click(client, fake, "cancel", MOD) == "Cancelled: nothing changed."
+    assert click(client, fake, "confirm:raffle reset", ANN) == (
+        "Only this community's moderators can use that command."
+    )
+    session.refresh(last_month)
+    assert last_month.status == RaffleStatus.OPEN
+
+    done = click(client, fake, "confirm:raffle reset", MOD)
+    assert done.startswith("Reset done: 1 ended period(s) closed")
+    session.refresh(last_month)
+    assert last_month.status == RaffleStatus.CLOSED
+    assert periods.draw_of(session, last_month.id) is not None
+    entry = session.exec(select(AuditLog).order_by(AuditLog.id.desc())).first()
+    assert entry.action == "community.reset" and entry.actor_id == people["mod"].id
+
+    again = click(client, fake, "confirm:raffle reset", MOD)
+    assert again.startswith("Nothing to reset: the ") and "/raffle draw" in again
+
+
+# ---- every command, for a linked member, an unlinked user and a moderator ------------------------
+
+COMMAND_CALLS = {
+    "tickets": ("tickets", None, {}),
+    "leaderboard": ("leaderboard", None, {}),
+    "raffle info": ("raffle", "info", {}),
+    "raffle history": ("raffle", "history", {}),
+    "link shuffle": ("link", "shuffle", {"username": "someone_new"}),
+    "raffle give": ("raffle", "give", {"user": str(ANN), "tickets": "3", "reason": "Quiz winner"}),
+    "raffle remove": ("raffle", "remove", {"user": str(ANN), "tickets": "3", "reason": "Typo fix"}),
+    "raffle verify": ("raffle", "verify", {"username": "nobody", "user": str(ANN)}),
+    "raffle stats": ("raffle", "stats", {}),
+    "raffle reset": ("raffle", "reset", {}),
+}
+NOT_LINKED = "not linked to LuckyClub yet"
+REFUSED = "Only this community's moderators can use that command."
+# command → what a linked member (BOB), an unlinked user and the moderator are told (a fragment)
+EXPECTED = {
+    "tickets": ("You hold 0 tickets", NOT_LINKED, "You hold 0 tickets"),
+    "leaderboard": ("1. Ann — 30 tickets",) * 3,
+    "raffle info": ("Tickets: 30 held by 1 participants",) * 3,
+    "raffle history": ("No draws yet.",) * 3,
+    "link shuffle": ("Claimed someone_new", NOT_LINKED, "Another viewer has claimed that username"),
+    "raffle give": (REFUSED, REFUSED, f"Gave 3 tickets to <@{ANN}>."),
+    "raffle remove": (REFUSED, REFUSED, f"Removed 3 tickets from <@{ANN}>."),
+    "raffle verify": (REFUSED, REFUSED, f"<@{ANN}> has no pending claim of that username"),
+    "raffle stats": (REFUSED, REFUSED, "Claims waiting: 0"),
+    "raffle reset": (REFUSED, REFUSED, "Reset the raffle now?"),
+}
+
+
+@pytest.mark.parametrize("command", sorted(COMMAND_CALLS))
+def test_every_command_answers_a_member_an_unlinked_user_and_a_moderator(
+    client, fake, world, command
+):
+    assert set(EXPECTED) == set(COMMAND_CALLS) == set(HANDLERS)
+    name, subcommand, options = COMMAND_CALLS[command]
+    for caller, expected in zip((BOB, STRANGER, MOD), EXPECTED[command], strict=True):
+        text, _ = said(ask(client, fake, name, caller, subcommand, **options))
+        assert expected in text, (command, caller, text)
+
+
 # ---- registering the commands -------------------------------------------------------------------
 
 
@@ -267,7 +481,9 @@ def test_register_commands_overwrites_the_guilds_commands_with_the_bot_token(
     assert request.headers["authorization"] == f"Bot {fake.bot_token}"
     assert request.json() == list(COMMANDS)
     names = {c["name"]: [o["name"] for o in c["options"]] for c in fake.registered[GUILD]}
-    assert names["raffle"] == ["info", "history", "draw", "give", "remove", "verify", "stats"]
+    assert names["raffle"] == [
+        *("info", "history", "draw", "give", "remove", "verify", "stats", "reset")
+    ]
     assert "/api/discord/interactions" in capsys.readouterr().out
 
 
