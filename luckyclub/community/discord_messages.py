@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from luckyclub.community import discord_commands
@@ -168,7 +168,16 @@ def answer(guild_id: int, author_id: int, role_names: Iterable[str], text: str) 
         if community is None:
             return Reply(NOT_SET_UP)
         if parsed.command not in discord_commands.DEFERRED:
-            return discord_commands.run(session, community, caller, parsed.command, parsed.options)
+            reply = discord_commands.run(session, community, caller, parsed.command, parsed.options)
+            return _typed_confirmation(reply)
         community_id = id_of(community)
     # The draw runs its own transactions (and may wait for a beacon): outside this session.
     return discord_commands.draw(community_id, caller, parsed.options)
+
+
+def _typed_confirmation(reply: Reply) -> Reply:
+    """A question a slash command asks with a button is answered here by typing the command
+    again with `confirm`."""
+    if not reply.confirm:
+        return reply
+    return replace(reply, content=f"{reply.content}\nTo go ahead, type: !{reply.confirm} confirm")

@@ -8,18 +8,28 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass, field
+from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
 import discord
 import pytest
+from sqlmodel import col, select
 
 from luckyclub import cli
 from luckyclub.api.discord import command_of
 from luckyclub.community import discord_bot, discord_commands, periods, tickets
 from luckyclub.community.discord_commands import REFUSED, Caller
 from luckyclub.community.discord_messages import NOT_SET_UP, answer
-from luckyclub.models import DiscordIdentity, utcnow
+from luckyclub.models import (
+    AffiliateClaim,
+    AuditLog,
+    ClaimStatus,
+    DiscordIdentity,
+    KickIdentity,
+    RaffleStatus,
+    utcnow,
+)
 from tests.db.community_helpers import community_with_moderator
 from tests.db.factories import add_user
 from tests.fake_discord import FakeDiscord
@@ -92,6 +102,52 @@ def test_the_communitys_discord_role_by_name_makes_a_moderator(world):
     assert reply is not None and reply.content.startswith("Tickets: 30, participants: 1")
     reply = answer(GUILD, STRANGER, ["Fans", "raffle mods"], "!raffle stats")
     assert reply is not None and reply.content == REFUSED  # the name, exactly
+
+
+def test_a_linked_holder_of_the_discord_role_gives_tickets_audited_as_by_the_role(world, session):
+    community, people = world
+    reply = answer(GUILD, ANN, ["Raffle Mods"], f"!raffle give <@{BOB}> 7 Won community event")
+    assert reply is not None and reply.content == f"Gave 7 tickets to <@{BOB}>."
+    assert balance(session, community, people["bob"]) == 7
+    entry = session.exec(select(AuditLog).order_by(col(AuditLog.id).desc())).first()
+    assert entry is not None and entry.actor_id == people["ann"].id
+    assert entry.detail.endswith("Won community event (as Discord role Raffle Mods)")
+    reply = answer(GUILD, STRANGER, ["Raffle Mods"], f"!raffle give <@{BOB}> 7 Quiz")
+    assert reply is not None and reply.ephemeral
+    assert reply.content.startswith("Moderator actions are recorded against a LuckyClub")
+
+
+def test_raffle_reset_asks_to_type_confirm_then_closes_the_ended_period(world, session):
+    community, people = world
+    last_month = periods.period_of(session, community, utcnow() - timedelta(days=40))
+    session.commit()
+    reply = answer(GUILD, MOD, [], "!raffle reset")
+    assert reply is not None and reply.ephemeral
+    assert reply.content.startswith("Reset the raffle now?")
+    assert reply.content.endswith("To go ahead, type: !raffle reset confirm")
+    session.refresh(last_month)
+    assert last_month.status == RaffleStatus.OPEN  # asking changed nothing
+    reply = answer(GUILD, ANN, ["Fans"], "!raffle reset confirm")
+    assert reply is not None and reply.content == REFUSED
+    reply = answer(GUILD, MOD, [], "!raffle reset confirm")
+    assert reply is not None and reply.content.startswith("Reset done: 1 ended period(s) closed")
+    session.refresh(last_month)
+    assert last_month.status == RaffleStatus.CLOSED
+
+
+def test_verify_shuffle_names_the_viewer_by_kick_name_or_by_mention(world, session):
+    community, people = world
+    session.add(KickIdentity(kick_user_id=4242, username="Bob_Kick", user_id=people["bob"].id))
+    session.commit()
+    answer(GUILD, BOB, [], "!link shuffle bobby")
+    answer(GUILD, ANN, [], "!link shuffle ann_s")
+    reply = answer(GUILD, MOD, [], "!raffle verify shuffle bobby bob_kick")
+    assert reply is not None and reply.content == "Verified bobby for bob_kick."
+    reply = answer(GUILD, MOD, [], f"!raffle verify shuffle ann_s <@{ANN}>")
+    assert reply is not None and reply.content == f"Verified ann_s for <@{ANN}>."
+    session.expire_all()
+    claims = session.exec(select(AffiliateClaim)).all()
+    assert {c.status for c in claims} == {ClaimStatus.VERIFIED} and len(claims) == 2
 
 
 def test_a_draw_is_made_and_announced_in_the_channel(no_beacon, world):

@@ -38,6 +38,7 @@ SEED = [
         slash("raffle", "draw", reason="the streamer is away next week"),
     ),
     ("!raffle reset", slash("raffle", "reset")),
+    # The slash command asks with a button whose click runs ("raffle reset", {"confirm": True}).
     ("!raffle reset confirm", slash("raffle", "reset", confirm=True)),
     ("!raffle stats", slash("raffle", "stats")),
     (
