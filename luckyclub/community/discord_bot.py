@@ -13,6 +13,7 @@ import logging
 import sys
 from collections.abc import Callable, Iterable
 
+import aiohttp
 import discord
 
 from luckyclub.community import discord_messages
@@ -111,6 +112,11 @@ def run(token: str) -> None:
         raise BotNotStarted(
             "Discord refused DISCORD_BOT_TOKEN: copy the bot's token again from the developer "
             "portal (Bot → Reset Token)."
+        ) from exc
+    except (aiohttp.ClientError, OSError) as exc:  # once connected, it reconnects by itself
+        raise BotNotStarted(
+            f"Could not reach Discord ({type(exc).__name__}: {exc}). Check this machine's "
+            "network and start the bot again (its systemd unit does, after 10 seconds)."
         ) from exc
     except discord.PrivilegedIntentsRequired as exc:
         raise BotNotStarted(
