@@ -278,15 +278,19 @@ def as_role_holder(client, fake, caller, name, subcommand=None, **options):
     return response.json()
 
 
+def role_holder_gives_bob_7(client, fake, caller) -> tuple[str, bool]:
+    return said(
+        as_role_holder(
+            client, fake, caller, "raffle", "give", user=str(BOB), tickets="7", reason="Quiz winner"
+        )
+    )
+
+
 def test_a_linked_holder_of_the_discord_role_moderates_audited_as_their_account(
     client, fake, world, session
 ):
     community, people = world
-    text, _ = said(
-        as_role_holder(
-            client, fake, ANN, "raffle", "give", user=str(BOB), tickets="7", reason="Quiz winner"
-        )
-    )
+    text, _ = role_holder_gives_bob_7(client, fake, ANN)
     assert text == f"Gave 7 tickets to <@{BOB}>."
     assert balance(session, community, people["bob"]) == 7
     entry = session.exec(select(AuditLog).order_by(AuditLog.id.desc())).first()
@@ -298,11 +302,7 @@ def test_an_unlinked_holder_of_the_discord_role_is_told_to_link_and_changes_noth
     client, fake, world, session
 ):
     community, people = world
-    text, private = said(
-        as_role_holder(
-            client, fake, STRANGER, "raffle", "give", user=str(BOB), tickets="7", reason="Quiz!"
-        )
-    )
+    text, private = role_holder_gives_bob_7(client, fake, STRANGER)
     assert private and text.startswith("Moderator actions are recorded against a LuckyClub")
     assert "https://lucky.example/community/lele/me" in text
     assert balance(session, community, people["bob"]) == 0
@@ -313,11 +313,7 @@ def test_the_role_moderates_only_while_it_is_the_communitys_role(client, fake, w
     community.discord_moderator_role = "Admins"
     session.add(community)
     session.commit()
-    text, _ = said(
-        as_role_holder(
-            client, fake, ANN, "raffle", "give", user=str(BOB), tickets="7", reason="Quiz winner"
-        )
-    )
+    text, _ = role_holder_gives_bob_7(client, fake, ANN)
     assert text == "Only this community's moderators can use that command."
     assert balance(session, community, people["bob"]) == 0
 
