@@ -1,13 +1,15 @@
 """Which LuckyClub account a Discord user is: one Discord id per account, one account per id.
 A viewer links from their community page through Discord's OAuth2 with PKCE (scope identify; the
-shared steps: oauth_links.py, FLOW below)."""
+shared steps: oauth_links.py, FLOW below) and may unlink there; the identity row stays, unlinked,
+as Kick's do."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from luckyclub.community import oauth_links
 from luckyclub.core import routes
@@ -80,6 +82,19 @@ def account_of(session: Session, discord_user_id: int) -> User | None:
     if identity is None or identity.user_id is None:
         return None
     return session.get(User, identity.user_id)
+
+
+def unlink_discord(session: Session, user: User) -> None:
+    """The viewer unlinks their Discord account: Discord commands no longer know them (a Discord
+    moderator role stops acting as them too) until an account links it again. The row stays."""
+    unlinked = session.exec(
+        update(DiscordIdentity)
+        .where(col(DiscordIdentity.user_id) == id_of(user))
+        .values(user_id=None, linked_at=None)
+    ).rowcount
+    if not unlinked:
+        raise UserError("Your account is not linked to Discord.")
+    changes.announce(session, changes.member(id_of(user)))
 
 
 def discord_account(code: str, verifier: str, redirect_uri: str) -> discord.DiscordUser:

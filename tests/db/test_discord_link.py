@@ -1,6 +1,7 @@
 """Linking a viewer's Discord account through the real routes and tests/fake_discord.py's OAuth2:
 PKCE and a single-use state bound to the signed-in account; every failure comes back to the
-viewer's page with a sentence, never an error page."""
+viewer's page with a sentence, never an error page; the viewer's page shows the link and unlinks
+it."""
 
 from __future__ import annotations
 
@@ -17,8 +18,11 @@ from luckyclub.core import routes
 from luckyclub.core.errors import UserError
 from luckyclub.models import DiscordIdentity, utcnow
 from luckyclub.models.community import LinkAttempt, LinkProvider
+from luckyclub.state.community.mine import CommunityMineState
+from luckyclub.state.session import SessionState
 from tests.db import account_links as links
-from tests.db.factories import add_user
+from tests.db.factories import add_community, add_user
+from tests.db.reflex_state import finish, state_for_tab
 from tests.fake_discord import DiscordAccount, FakeDiscord
 
 SLUG = "lele"
@@ -59,6 +63,13 @@ def identity(session, discord_user_id: int = ANN_ON_DISCORD.user_id) -> DiscordI
     return session.exec(
         select(DiscordIdentity).where(DiscordIdentity.discord_user_id == discord_user_id)
     ).first()
+
+
+def viewer_page(session, token: str, path: str = PAGE) -> CommunityMineState:
+    page = state_for_tab(CommunityMineState, path=path, session_token=token)
+    finish(SessionState.refresh, page)
+    finish(CommunityMineState.load, page)
+    return page
 
 
 def test_one_discord_id_per_account_and_one_account_per_id(session):
@@ -229,3 +240,54 @@ def test_every_outcome_has_a_sentence_naming_discord():
     for code in ("linked", "denied", "expired", "unavailable", "refused", "off", "conflict"):
         said = discord_link.MESSAGES[code]
         assert said.endswith(".") and "Discord" in said
+
+
+# ---- the viewer's page: the link, the outcome, unlinking ---------------------------------------
+
+
+def test_back_on_the_page_the_outcome_is_a_sentence_and_the_link_shows(ann, session, fake):
+    client, _, token = ann
+    add_community(session, SLUG)
+    fake.deny_next = True
+    assert outcome(client.get(at_discord(start(client)))) == (PAGE, "denied")
+    page = viewer_page(session, token, f"{PAGE}?discord=denied")
+    assert page.error == discord_link.MESSAGES["denied"] and page.notice == ""
+    assert page.discord_on and page.discord_username == ""
+    assert (
+        page.discord_link_url == f"{routes.DISCORD_LINK_START}?return_to=%2Fcommunity%2Flele%2Fme"
+    )
+
+    assert outcome(client.get(at_discord(start(client)))) == (PAGE, "linked")
+    page = viewer_page(session, token, f"{PAGE}?discord=linked")
+    assert page.notice == discord_link.MESSAGES["linked"] and page.error == ""
+    assert page.discord_username == "ann_on_discord"
+
+
+def test_without_the_client_secret_the_page_offers_no_discord_link(ann, session, settings_env):
+    _, _, token = ann
+    add_community(session, SLUG)
+    settings_env(DISCORD_CLIENT_SECRET=None)
+    page = viewer_page(session, token)
+    assert not page.discord_on and page.discord_username == ""
+
+
+def test_a_viewer_unlinks_and_the_identity_stays_unlinked(ann, session, fake):
+    client, user_id, token = ann
+    add_community(session, SLUG)
+    assert outcome(client.get(at_discord(start(client)))) == (PAGE, "linked")
+    page = viewer_page(session, token)
+    assert page.discord_on and page.discord_username == "ann_on_discord"
+
+    finish(CommunityMineState.unlink_discord, page)
+    assert page.error == "" and page.notice.startswith("Discord unlinked")
+    assert page.discord_username == ""
+    kept = identity(session)
+    assert kept is not None and kept.user_id is None and kept.linked_at is None
+    assert discord_link.account_of(session, ANN_ON_DISCORD.user_id) is None
+
+    finish(CommunityMineState.unlink_discord, page)  # a second click: a sentence, not an error
+    assert page.error == "Your account is not linked to Discord."
+    # The same Discord account links again, to the same row.
+    assert outcome(client.get(at_discord(start(client)))) == (PAGE, "linked")
+    relinked = identity(session)
+    assert relinked is not None and relinked.id == kept.id and relinked.user_id == user_id
