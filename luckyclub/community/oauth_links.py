@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import Session, col
 
 from luckyclub.core import routes
@@ -24,6 +24,7 @@ from luckyclub.models import User, id_of
 from luckyclub.models.community import LinkAttempt, LinkProvider
 
 ATTEMPT_LIFETIME = timedelta(minutes=10)
+KEEP_ATTEMPTS_FOR = timedelta(days=1)  # then prune() deletes them, used or not
 DEFAULT_RETURN = routes.DASHBOARD
 Account = TypeVar("Account")
 
@@ -131,3 +132,9 @@ def claim(
     if row is None:
         return None
     return Claimed(verifier=row[0], return_to=safe_return(row[1]))
+
+
+def prune(session: Session, now: datetime) -> int:
+    """Delete every provider's attempts older than a day (long expired, used or not); how many."""
+    statement = delete(LinkAttempt).where(col(LinkAttempt.created_at) < now - KEEP_ATTEMPTS_FOR)
+    return session.exec(statement).rowcount

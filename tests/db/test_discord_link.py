@@ -1,7 +1,7 @@
 """Linking a viewer's Discord account through the real routes and tests/fake_discord.py's OAuth2:
 PKCE and a single-use state bound to the signed-in account; every failure comes back to the
 viewer's page with a sentence, never an error page; the viewer's page shows the link and unlinks
-it."""
+it; old link attempts of both providers are pruned."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
 
+from luckyclub import jobs
 from luckyclub.api.routes import build_api
 from luckyclub.community import discord_link, oauth_links
 from luckyclub.core import routes
@@ -291,3 +292,30 @@ def test_a_viewer_unlinks_and_the_identity_stays_unlinked(ann, session, fake):
     assert outcome(client.get(at_discord(start(client)))) == (PAGE, "linked")
     relinked = identity(session)
     assert relinked is not None and relinked.id == kept.id and relinked.user_id == user_id
+
+
+# ---- pruning -----------------------------------------------------------------------------------
+
+
+def test_link_attempts_of_both_providers_older_than_a_day_are_pruned(ann, session, fake):
+    _, user_id, _ = ann
+    now = utcnow()
+    ages = {"fresh": timedelta(minutes=1), "hours": timedelta(hours=23), "old": timedelta(days=2)}
+    for provider in LinkProvider:
+        for name, age in ages.items():
+            session.add(
+                LinkAttempt(
+                    provider=provider,
+                    state=f"{provider}-{name}",
+                    code_verifier="v" * 43,
+                    user_id=user_id,
+                    created_at=now - age,
+                )
+            )
+    session.commit()
+
+    assert jobs.prune_link_attempts() == "removed 2 link attempts older than a day"
+    session.expire_all()
+    kept = sorted(session.exec(select(LinkAttempt.state)).all())
+    assert kept == ["discord-fresh", "discord-hours", "kick-fresh", "kick-hours"]
+    assert jobs.JOBS["prune_link_attempts"].run is jobs.prune_link_attempts
