@@ -29,7 +29,7 @@ from sqlmodel import col, select
 
 from luckyclub import modes  # noqa: F401 - every mode's draw pool, before a job draws
 from luckyclub.club import raffles
-from luckyclub.community import chat_time, inbox, settling, wagers
+from luckyclub.community import chat_time, inbox, oauth_links, settling, wagers
 from luckyclub.community import periods as community_periods
 from luckyclub.competitions import checkout, minimum, refunds
 from luckyclub.core import db
@@ -207,6 +207,15 @@ def prune_job_runs() -> str:
     with db.session_scope() as session:
         removed = session.exec(statement).rowcount
     return f"removed {removed} runs older than {KEEP_JOB_RUNS_FOR.days} days"
+
+
+@scheduled("prune_link_attempts", cron(hour=3, minute=40))
+def prune_link_attempts() -> str:
+    """Forget Kick and Discord link attempts older than a day: each lives 10 minutes, and its
+    state and PKCE verifier need not be kept once it is over."""
+    with db.session_scope() as session:
+        removed = oauth_links.prune(session, utcnow())
+    return f"removed {count(removed, 'link attempt')} older than a day"
 
 
 # --- running jobs -------------------------------------------------------------------------------

@@ -10,10 +10,18 @@ Served: POST /webhooks/{app}/{token} (follow-ups, recorded in `follow_ups`); PUT
 /applications/{app}/guilds/{guild}/commands (recorded in `registered`, needs the bot token); GET
 /guilds/{guild}/roles (from `roles`). `down = True` answers 503 to everything, `fail_next = n` to
 the next n requests. Every request is recorded in `received`.
+
+OAuth2 (linking): GET /oauth2/authorize approves at once as `oauth_user` (or denies with
+access_denied when `deny_next` is set, once) and redirects to the redirect_uri with code and state;
+POST /oauth2/token checks the client id and secret, the redirect_uri and the PKCE verifier against
+the S256 challenge (400 invalid_grant otherwise; a code works once); GET /users/@me answers for a
+Bearer token it issued. `down` stops these too; `fail_next` does not count them.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 import secrets
@@ -22,6 +30,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from nacl.signing import SigningKey
 
@@ -43,6 +52,20 @@ def sign(
     }
 
 
+@dataclass(frozen=True)
+class DiscordAccount:
+    user_id: int
+    username: str
+
+
+@dataclass
+class _Code:
+    account: DiscordAccount
+    redirect_uri: str
+    challenge: str
+    used: bool = False
+
+
 @dataclass
 class FakeDiscord(LocalServer):
     application_id: str = "1100000000000000001"
@@ -55,6 +78,12 @@ class FakeDiscord(LocalServer):
     registered: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     followed_up: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # OAuth2 (linking)
+    client_secret: str = field(default_factory=lambda: "discord-secret-" + secrets.token_hex(8))
+    oauth_user: DiscordAccount | None = None  # who approves at the authorize page
+    deny_next: bool = False  # the next authorize is cancelled by the user
+    _codes: dict[str, _Code] = field(default_factory=dict)
+    _tokens: dict[str, DiscordAccount] = field(default_factory=dict)
 
     def settings(self) -> dict[str, str]:
         return {
@@ -62,6 +91,8 @@ class FakeDiscord(LocalServer):
             "DISCORD_PUBLIC_KEY": SIGNING_KEY.verify_key.encode().hex(),
             "DISCORD_APPLICATION_ID": self.application_id,
             "DISCORD_BOT_TOKEN": self.bot_token,
+            "DISCORD_CLIENT_SECRET": self.client_secret,
+            "DISCORD_AUTHORIZE_URL": f"{self.url}/oauth2/authorize",
         }
 
     def command(
@@ -134,9 +165,11 @@ class FakeDiscord(LocalServer):
                 )
                 with fake._lock:
                     fake.received.append(request)
-                    status, body = fake._answer(request)
+                    status, body = fake._oauth(request) or fake._answer(request)
                 data = json.dumps(body).encode() if body is not None else b""
                 self.send_response(status)
+                if status == 302:
+                    self.send_header("Location", body["location"])
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -170,3 +203,74 @@ class FakeDiscord(LocalServer):
                 return 401, {"message": "401: Unauthorized"}
             return 200, self.roles.get(int(found.group(1)), [])
         return 404, {"message": "404: Not Found"}
+
+    # ---- OAuth2 (linking a viewer's account) -----------------------------------------------------
+
+    def _oauth(self, request: Received) -> tuple[int, Any] | None:
+        """The OAuth2 routes' answer, None for the others; a redirect is (302, {"location"})."""
+        url = urlsplit(request.path)
+        route = (request.method, url.path)
+        if route not in {
+            ("GET", "/oauth2/authorize"),
+            ("POST", "/oauth2/token"),
+            ("GET", "/users/@me"),
+        }:
+            return None
+        if self.down:
+            return 503, {"message": "Service Unavailable"}
+        if route == ("GET", "/oauth2/authorize"):
+            return self._authorize(dict(parse_qsl(url.query)))
+        if route == ("POST", "/oauth2/token"):
+            return self._token(request.form())
+        kind, _, token = request.headers.get("authorization", "").partition(" ")
+        account = self._tokens.get(token) if kind == "Bearer" else None
+        if account is None:
+            return 401, {"message": "401: Unauthorized", "code": 0}
+        return 200, {"id": str(account.user_id), "username": account.username}
+
+    def _authorize(self, query: dict[str, str]) -> tuple[int, Any]:
+        redirect_uri, state = query.get("redirect_uri", ""), query.get("state", "")
+        if (
+            query.get("client_id") != self.application_id
+            or query.get("response_type") != "code"
+            or query.get("scope") != "identify"
+            or query.get("code_challenge_method") != "S256"
+            or not query.get("code_challenge")
+            or not redirect_uri
+        ):
+            return 400, {"error": "invalid_request"}
+        if self.deny_next or self.oauth_user is None:
+            self.deny_next = False
+            answer = {"error": "access_denied", "state": state}
+        else:
+            code = secrets.token_urlsafe(16)
+            self._codes[code] = _Code(self.oauth_user, redirect_uri, query["code_challenge"])
+            answer = {"code": code, "state": state}
+        return 302, {"location": f"{redirect_uri}?{urlencode(answer)}"}
+
+    def _token(self, form: dict[str, str]) -> tuple[int, Any]:
+        if form.get("client_id") != self.application_id or form.get("client_secret") != (
+            self.client_secret
+        ):
+            return 401, {"error": "invalid_client"}
+        verifier = form.get("code_verifier", "")
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+        code = self._codes.get(form.get("code", ""))
+        if (
+            form.get("grant_type") != "authorization_code"
+            or code is None
+            or code.used
+            or code.redirect_uri != form.get("redirect_uri")
+            or code.challenge != challenge.rstrip(b"=").decode()
+        ):
+            return 400, {"error": "invalid_grant"}
+        code.used = True
+        token = secrets.token_urlsafe(24)
+        self._tokens[token] = code.account
+        return 200, {
+            "access_token": token,
+            "token_type": "Bearer",
+            "expires_in": 604800,
+            "refresh_token": secrets.token_urlsafe(24),
+            "scope": "identify",
+        }

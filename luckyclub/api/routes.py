@@ -4,6 +4,12 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
 
+from luckyclub.api.account_links import (
+    discord_link_callback,
+    discord_link_start,
+    kick_link_callback,
+    kick_link_start,
+)
 from luckyclub.api.auth import create_session, end_session
 from luckyclub.api.body_limits import BodyLimits
 from luckyclub.api.competitions import (
@@ -16,7 +22,6 @@ from luckyclub.api.discord import interactions as discord_interactions
 from luckyclub.api.draws import draw_entry, draw_proof, draw_snapshot
 from luckyclub.api.health import health
 from luckyclub.api.kick import kick_webhook
-from luckyclub.api.kick_link import kick_link_callback, kick_link_start
 from luckyclub.api.lists import list_signups_csv
 from luckyclub.api.members import my_ledger_csv
 from luckyclub.api.proofs import proof_file
@@ -56,6 +61,8 @@ def build_api() -> Starlette:
             Route("/api/raffles/{raffle_id}/image", raffle_image, methods=["GET"]),
             Route("/api/stripe/webhook", stripe_webhook, methods=["POST"]),
             Route(routes.DISCORD_INTERACTIONS, discord_interactions, methods=["POST"]),
+            Route(routes.DISCORD_LINK_START, discord_link_start, methods=["GET"]),
+            Route(routes.DISCORD_LINK_CALLBACK, discord_link_callback, methods=["GET"]),
             Route(routes.KICK_WEBHOOK, kick_webhook, methods=["POST"]),
             Route(routes.KICK_LINK_START, kick_link_start, methods=["GET"]),
             Route(routes.KICK_LINK_CALLBACK, kick_link_callback, methods=["GET"]),

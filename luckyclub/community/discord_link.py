@@ -1,16 +1,28 @@
 """Which LuckyClub account a Discord user is: one Discord id per account, one account per id.
-(Linking through Discord's OAuth is still to come; this is what it will call.)"""
+A viewer links from their community page through Discord's OAuth2 with PKCE (scope identify; the
+shared steps: oauth_links.py, FLOW below) and may unlink there; the identity row stays, unlinked,
+as Kick's do."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from luckyclub.community import oauth_links
+from luckyclub.core import routes
 from luckyclub.core.errors import NotAllowed, UserError
+from luckyclub.integrations import discord
 from luckyclub.models import DiscordIdentity, User, id_of, utcnow
+from luckyclub.models.community import LinkProvider
 from luckyclub.platform import changes
+
+MESSAGES = oauth_links.messages(
+    "Discord",
+    linked="Your Discord account is linked: the raffle's Discord commands now know it is you.",
+)
 
 
 def link_discord(
@@ -70,3 +82,42 @@ def account_of(session: Session, discord_user_id: int) -> User | None:
     if identity is None or identity.user_id is None:
         return None
     return session.get(User, identity.user_id)
+
+
+def unlink_discord(session: Session, user: User) -> None:
+    """The viewer unlinks their Discord account: Discord commands no longer know them (a Discord
+    moderator role stops acting as them too) until an account links it again. The row stays."""
+    unlinked = session.exec(
+        update(DiscordIdentity)
+        .where(col(DiscordIdentity.user_id) == id_of(user))
+        .values(user_id=None, linked_at=None)
+    ).rowcount
+    if not unlinked:
+        raise UserError("Your account is not linked to Discord.")
+    changes.announce(session, changes.member(id_of(user)))
+
+
+def discord_account(code: str, verifier: str, redirect_uri: str) -> discord.DiscordUser:
+    """Exchange the code with the verifier and ask Discord whose it is (network; no session)."""
+    token = discord.exchange_code(code, verifier=verifier, redirect_uri=redirect_uri)
+    return discord.current_user(token)
+
+
+def link(session: Session, user: User, account: discord.DiscordUser, now: datetime) -> None:
+    link_discord(session, user, account.user_id, account.username, now)
+
+
+FLOW = oauth_links.LinkFlow(
+    provider=LinkProvider.DISCORD,
+    callback_path=routes.DISCORD_LINK_CALLBACK,
+    messages=MESSAGES,
+    enabled=lambda settings: settings.discord_link_enabled,
+    authorize_url=discord.authorize_url,
+    account=discord_account,
+    link=link,
+    errors={
+        discord.DiscordRefused: "refused",
+        discord.DiscordUnavailable: "unavailable",
+        discord.DiscordNotConfigured: "off",
+    },
+)

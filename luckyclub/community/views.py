@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from luckyclub.club import ledger
 from luckyclub.club.raffles import month_label, month_of
-from luckyclub.community import claims, communities, periods
+from luckyclub.community import claims, communities, discord_link, periods
 from luckyclub.community.tickets import SOURCE_WORDS
 from luckyclub.core import routes
 from luckyclub.models import (
@@ -319,6 +319,7 @@ class ViewerPage:
     public_name: str  # how the leaderboard shows this viewer
     shows_name: bool
     entrant_ref: str = ""  # the viewer's pseudonym in the period's draw: what Check my entry takes
+    discord_username: str = ""  # the linked Discord account's name; "" when none is linked
 
 
 def _entrant_ref(session: Session, period: Raffle | None, user_id: int) -> str:
@@ -341,6 +342,7 @@ def viewer_page(
         ledger.member_rows(session, user_id, raffle_id=id_of(period), limit=500) if period else []
     )
     identity = session.exec(select(KickIdentity).where(KickIdentity.user_id == user_id)).first()
+    discord = discord_link.discord_of(session, user_id)
     latest = claims.latest_claim(session, community, user_id)
     claim = None
     if latest is not None:
@@ -391,4 +393,5 @@ def viewer_page(
         public_name=public_name(viewer),
         entrant_ref=_entrant_ref(session, period, user_id),
         shows_name=viewer.show_on_leaderboard,
+        discord_username=(discord.username or str(discord.discord_user_id)) if discord else "",
     )

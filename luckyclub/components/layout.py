@@ -301,6 +301,24 @@ def data_table(headers: list[str], rows, render_row) -> rx.Component:
     )
 
 
+def confirm_button(button: str, title, description: str, confirm: str, on_click) -> rx.Component:
+    """A red button that asks before it acts."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(rx.button(button, color_scheme="red", variant="soft", size="2")),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(title),
+            rx.alert_dialog.description(description),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Keep it", variant="soft")),
+                rx.alert_dialog.action(rx.button(confirm, color_scheme="red", on_click=on_click)),
+                justify="end",
+                spacing="3",
+                margin_top="1rem",
+            ),
+        ),
+    )
+
+
 def reason_dialog(
     *,
     button: str,

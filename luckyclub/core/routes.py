@@ -45,6 +45,8 @@ KICK_WEBHOOK = "/api/kick/webhook"
 DISCORD_INTERACTIONS = "/api/discord/interactions"
 KICK_LINK_START = "/api/kick/link/start"
 KICK_LINK_CALLBACK = "/api/kick/link/callback"
+DISCORD_LINK_START = "/api/discord/link/start"
+DISCORD_LINK_CALLBACK = "/api/discord/link/callback"
 TEST_CHECKOUT = "/membership/test-checkout"
 TEST_PORTAL = "/membership/test-portal"
 

@@ -77,6 +77,11 @@ class Settings:
         return bool(self.kick_client_id and self.kick_client_secret)
 
     @property
+    def discord_link_enabled(self) -> bool:
+        """Linking Discord needs the application's id (the OAuth client id) and its secret."""
+        return bool(self.discord_application_id and self.discord_client_secret)
+
+    @property
     def sms_enabled(self) -> bool:
         """Texts go out only with all three: the account, its token and the sending number."""
         return bool(self.sms_account_sid and self.sms_auth_token and self.sms_from)

@@ -1,7 +1,9 @@
 """Discord's API behind one thin adapter: the Ed25519 signature on interactions (over the
-timestamp and the raw body), follow-up messages through an interaction's token, and registering a
-guild's slash commands. Base URL and keys come from settings (DISCORD_API_BASE,
-DISCORD_PUBLIC_KEY, DISCORD_APPLICATION_ID, DISCORD_BOT_TOKEN); tests use tests/fake_discord.py."""
+timestamp and the raw body), follow-up messages through an interaction's token, registering a
+guild's slash commands, and OAuth2 with PKCE for linking a viewer's account. Base URLs and keys
+come from settings (DISCORD_API_BASE, DISCORD_AUTHORIZE_URL, DISCORD_PUBLIC_KEY,
+DISCORD_APPLICATION_ID, DISCORD_CLIENT_SECRET, DISCORD_BOT_TOKEN); tests use
+tests/fake_discord.py."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import binascii
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -16,10 +19,12 @@ from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
 from luckyclub.core.settings import Settings, get_settings
+from luckyclub.integrations import oauth
 
 TIMEOUT_SECONDS = 10
 ROLES_TIMEOUT_SECONDS = 1.5
 ROLES_KEPT_SECONDS = 60
+LINK_SCOPE = "identify"  # the user's id and name: nothing else is asked for
 
 
 class DiscordUnavailable(Exception):
@@ -27,7 +32,17 @@ class DiscordUnavailable(Exception):
 
 
 class DiscordNotConfigured(Exception):
-    """The application's id or bot token is not set."""
+    """The application's id, secret or bot token is not set."""
+
+
+class DiscordRefused(Exception):
+    """Discord answered, and said no (a code already used or expired, a wrong client secret)."""
+
+
+@dataclass(frozen=True)
+class DiscordUser:
+    user_id: int  # the snowflake: immutable, identities are keyed by it
+    username: str  # changes when the user renames
 
 
 def verify_interaction(
@@ -111,12 +126,79 @@ def forget_roles() -> None:
         _roles.clear()
 
 
-def _call(method: str, url: str, *, what: str, **request: Any) -> Any:
-    """One request to Discord; DiscordUnavailable names the call and status, never a token."""
+# ---- OAuth2 with PKCE, for linking a viewer's Discord account -----------------------------------
+
+
+def _oauth_app(settings: Settings) -> tuple[str, str]:
+    if not (settings.discord_application_id and settings.discord_client_secret):
+        raise DiscordNotConfigured(
+            "Set DISCORD_APPLICATION_ID and DISCORD_CLIENT_SECRET to link Discord accounts."
+        )
+    return settings.discord_application_id, settings.discord_client_secret
+
+
+def authorize_url(
+    *, state: str, verifier: str, redirect_uri: str, settings: Settings | None = None
+) -> str:
+    """Where to send the viewer to approve the link: Discord's authorize page with the S256
+    challenge of `verifier` (the verifier itself stays here)."""
+    settings = settings or get_settings()
+    client_id, _ = _oauth_app(settings)
+    query = oauth.authorize_query(
+        client_id=client_id,
+        redirect_uri=redirect_uri,
+        state=state,
+        scope=LINK_SCOPE,
+        verifier=verifier,
+    )
+    return f"{settings.discord_authorize_url}?{query}"
+
+
+def exchange_code(
+    code: str, *, verifier: str, redirect_uri: str, settings: Settings | None = None
+) -> str:
+    """The viewer's access token for the code Discord sent back. DiscordRefused if Discord
+    says no (a used or forged code, a wrong verifier or secret)."""
+    settings = settings or get_settings()
+    client = _oauth_app(settings)
+    form = oauth.code_grant(client, code=code, verifier=verifier, redirect_uri=redirect_uri)
+    url = f"{settings.discord_api_base}/oauth2/token"
+    answer = _call("POST", url, what="token", data=form, refusable=True)
+    token = oauth.access_token(answer)
+    if token is None:
+        raise DiscordUnavailable("Discord's token answer has no access_token")
+    return token
+
+
+def current_user(token: str, *, settings: Settings | None = None) -> DiscordUser:
+    """The Discord account a viewer's token belongs to (scope identify)."""
+    settings = settings or get_settings()
+    answer = _call(
+        "GET",
+        f"{settings.discord_api_base}/users/@me",
+        what="user",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    user_id = answer.get("id") if isinstance(answer, dict) else None
+    username = answer.get("username") if isinstance(answer, dict) else None
+    # A snowflake comes as a string of digits (it does not fit a JavaScript number); it is a
+    # positive 64-bit number, what the BIGINT column holds.
+    if not (isinstance(user_id, str) and user_id.isascii() and user_id.isdigit()):
+        raise DiscordUnavailable("Discord's user answer has no snowflake id")
+    if not isinstance(username, str) or not 0 < int(user_id) < 2**63:
+        raise DiscordUnavailable("Discord's user answer is not as documented")
+    return DiscordUser(user_id=int(user_id), username=username)
+
+
+def _call(method: str, url: str, *, what: str, refusable: bool = False, **request: Any) -> Any:
+    """One request to Discord; DiscordUnavailable names the call and status, never a token. With
+    `refusable`, a 4xx (but 429, a rate limit) is DiscordRefused: Discord said no."""
     try:
         response = httpx.request(method, url, **({"timeout": TIMEOUT_SECONDS} | request))
     except httpx.HTTPError as exc:
         raise DiscordUnavailable(f"Discord's {what} call failed: {type(exc).__name__}") from exc
+    if refusable and 400 <= response.status_code < 500 and response.status_code != 429:
+        raise DiscordRefused(f"Discord refused the {what} call ({response.status_code})")
     if response.status_code >= 300:
         raise DiscordUnavailable(f"Discord's {what} call answered {response.status_code}")
     if not response.content:

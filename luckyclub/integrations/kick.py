@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import logging
-import secrets
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 from cryptography.exceptions import InvalidSignature
@@ -24,6 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from luckyclub.core.settings import Settings, get_settings
+from luckyclub.integrations import oauth
 
 log = logging.getLogger(__name__)
 
@@ -141,22 +139,6 @@ def verify_signature(
 # ---- OAuth 2.1 with PKCE -------------------------------------------------------------------------
 
 
-def new_state() -> str:
-    return secrets.token_urlsafe(32)
-
-
-def new_code_verifier() -> str:
-    """A PKCE verifier (RFC 7636: 43–128 characters of [A-Za-z0-9-._~]); it never leaves the server
-    except to Kick's token endpoint."""
-    return secrets.token_urlsafe(64)[:96]
-
-
-def code_challenge(verifier: str) -> str:
-    """S256: base64url(sha256(verifier)) without padding."""
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
-
-
 def _app(settings: Settings) -> tuple[str, str]:
     if not settings.kick_client_id or not settings.kick_client_secret:
         raise KickNotConfigured("Set KICK_CLIENT_ID and KICK_CLIENT_SECRET (the Kick app's keys).")
@@ -175,16 +157,8 @@ def authorize_url(
     of `verifier` (the verifier itself stays here)."""
     settings = settings or get_settings()
     client_id, _ = _app(settings)
-    query = urlencode(
-        {
-            "client_id": client_id,
-            "response_type": "code",
-            "redirect_uri": redirect_uri,
-            "state": state,
-            "scope": scope,
-            "code_challenge": code_challenge(verifier),
-            "code_challenge_method": "S256",
-        }
+    query = oauth.authorize_query(
+        client_id=client_id, redirect_uri=redirect_uri, state=state, scope=scope, verifier=verifier
     )
     return f"{settings.kick_oauth_base}/oauth/authorize?{query}"
 
@@ -194,18 +168,8 @@ def exchange_code(
 ) -> str:
     """The viewer's access token for the code Kick sent back. KickRefused if Kick says no."""
     settings = settings or get_settings()
-    client_id, client_secret = _app(settings)
-    return _token(
-        settings,
-        {
-            "grant_type": "authorization_code",
-            "client_id": client_id,
-            "client_secret": client_secret,
-            "code": code,
-            "code_verifier": verifier,
-            "redirect_uri": redirect_uri,
-        },
-    )
+    form = oauth.code_grant(_app(settings), code=code, verifier=verifier, redirect_uri=redirect_uri)
+    return _token(settings, form)
 
 
 def app_token(settings: Settings | None = None) -> str:
@@ -224,8 +188,8 @@ def app_token(settings: Settings | None = None) -> str:
 
 def _token(settings: Settings, form: dict[str, str]) -> str:
     answer = _call("POST", f"{settings.kick_oauth_base}/oauth/token", what="token", data=form)
-    token = answer.get("access_token") if isinstance(answer, dict) else None
-    if not isinstance(token, str) or not token:
+    token = oauth.access_token(answer)
+    if token is None:
         raise KickUnavailable("Kick's token answer has no access_token")
     return token
 

@@ -7,19 +7,16 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import parse_qsl, urlsplit
 
-import httpx
 import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
 
 from luckyclub.api.routes import build_api
-from luckyclub.community import kick_link
+from luckyclub.community import kick_link, oauth_links
 from luckyclub.core import routes
 from luckyclub.models import utcnow
 from luckyclub.models.community import KickIdentity, LinkAttempt
-from luckyclub.platform import accounts
-from luckyclub.state.session import SESSION_COOKIE
-from tests.db.factories import add_user
+from tests.db import account_links as links
 from tests.fake_kick import FakeKick, KickAccount
 
 PAGE = "/community/streamer/me"
@@ -33,41 +30,23 @@ def fake_kick(settings_env):
         yield server
 
 
-def signed_in(session, email: str) -> tuple[TestClient, int]:
-    user = add_user(session, email)
-    token, _ = accounts.start_session(session, user)
-    session.commit()
-    client = TestClient(build_api(), follow_redirects=False)
-    client.cookies.set(SESSION_COOKIE, token)
-    return client, user.id
-
-
 @pytest.fixture()
 def ann(app_db, session, fake_kick):
-    client, user_id = signed_in(session, "ann@example.com")
+    client, user_id, _ = links.signed_in(session, "ann@example.com")
     with client:
         yield client, user_id
 
 
 def start(client: TestClient, return_to: str = PAGE) -> str:
-    response = client.get(routes.KICK_LINK_START, params={"return_to": return_to})
-    assert response.status_code == 303, response.text
-    return response.headers["location"]
+    return links.start(client, routes.KICK_LINK_START, return_to)
 
 
 def at_kick(authorize_url: str) -> str:
-    """The viewer at Kick's authorize page: where Kick sends them back (a path on our site)."""
-    back = httpx.get(authorize_url, follow_redirects=False)
-    assert back.status_code == 302
-    url = urlsplit(back.headers["location"])
-    assert f"{url.scheme}://{url.netloc}" == "http://testserver"
-    return f"{url.path}?{url.query}"
+    return links.at_provider(authorize_url, "http://testserver")
 
 
 def outcome(response) -> tuple[str, str]:
-    assert response.status_code == 303, response.text
-    url = urlsplit(response.headers["location"])
-    return url.path, dict(parse_qsl(url.query)).get("kick", "")
+    return links.outcome(response, "kick")
 
 
 def identity(session, kick_user_id: int) -> KickIdentity | None:
@@ -118,8 +97,8 @@ def test_denied_at_kick_comes_back_with_a_message(ann, session, fake_kick):
 
 
 def test_a_state_started_by_another_account_is_refused(app_db, session, fake_kick):
-    ann, _ = signed_in(session, "ann@example.com")
-    eve, _ = signed_in(session, "eve@example.com")
+    ann, _, _ = links.signed_in(session, "ann@example.com")
+    eve, _, _ = links.signed_in(session, "eve@example.com")
     with ann, eve:
         callback_for_ann = at_kick(start(ann))
         assert outcome(eve.get(callback_for_ann)) == (routes.DASHBOARD, "expired")
@@ -132,7 +111,7 @@ def test_an_attempt_older_than_ten_minutes_has_expired(ann, session, fake_kick):
     client, user_id = ann
     callback = at_kick(start(client))
     attempt = session.exec(select(LinkAttempt).where(LinkAttempt.user_id == user_id)).one()
-    attempt.created_at = utcnow() - kick_link.ATTEMPT_LIFETIME - timedelta(seconds=1)
+    attempt.created_at = utcnow() - oauth_links.ATTEMPT_LIFETIME - timedelta(seconds=1)
     session.add(attempt)
     session.commit()
 
@@ -172,8 +151,8 @@ def test_the_way_back_is_always_a_path_on_this_site(ann, fake_kick, target):
 
 
 def test_a_kick_id_linked_to_someone_else_is_a_message_not_a_move(app_db, session, fake_kick):
-    ann, _ = signed_in(session, "ann@example.com")
-    bob, bob_id = signed_in(session, "bob@example.com")
+    ann, _, _ = links.signed_in(session, "ann@example.com")
+    bob, bob_id, _ = links.signed_in(session, "bob@example.com")
     with ann, bob:
         assert outcome(ann.get(at_kick(start(ann)))) == (PAGE, "linked")
         assert outcome(bob.get(at_kick(start(bob)))) == (PAGE, "conflict")

@@ -17,6 +17,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from luckyclub import modes  # noqa: F401 - registers every draw pool, as the app does
 from luckyclub.core.settings import PROJECT_ROOT  # noqa: F401 - the tests import it from here
+from tests.fake_discord import FakeDiscord
 from tests.fake_kick import FakeKick
 from tests.running_app import RunningApp, running_app
 
@@ -40,8 +41,16 @@ def fake_kick() -> Iterator[FakeKick]:
 
 
 @pytest.fixture(scope="session")
-def app(fake_kick: FakeKick) -> Iterator[RunningApp]:
-    with running_app(extra_env=fake_kick.settings(), prefix="luckyclub-e2e-") as running:
+def fake_discord() -> Iterator[FakeDiscord]:
+    """A local Discord for the session's app (OAuth2 for linking, the API), like fake_kick."""
+    with FakeDiscord().running() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def app(fake_kick: FakeKick, fake_discord: FakeDiscord) -> Iterator[RunningApp]:
+    settings = fake_kick.settings() | fake_discord.settings()
+    with running_app(extra_env=settings, prefix="luckyclub-e2e-") as running:
         yield running
 
 

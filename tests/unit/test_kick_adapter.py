@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from luckyclub.core.settings import get_settings
-from luckyclub.integrations import kick
+from luckyclub.integrations import kick, oauth
 from tests.fake_kick import FakeKick, KickAccount, public_pem, sign, signing_key
 
 BODY = b'{"sender":{"user_id":7,"username":"ann"},"content":"hi"}'
@@ -88,20 +88,20 @@ def test_no_key_to_check_with_is_unavailable_not_a_pass(fake, settings):
 def test_the_pkce_challenge_is_s256_of_the_verifier():
     # RFC 7636 appendix B's example.
     verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
-    assert kick.code_challenge(verifier) == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
-    fresh = kick.new_code_verifier()
+    assert oauth.code_challenge(verifier) == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    fresh = oauth.new_code_verifier()
     assert 43 <= len(fresh) <= 128
 
 
 def test_oauth_round_trip_gives_the_viewers_kick_id(fake, settings):
     fake.viewer = KickAccount(4242, "Ann")
-    verifier, state = kick.new_code_verifier(), kick.new_state()
+    verifier, state = oauth.new_code_verifier(), oauth.new_state()
     redirect_uri = "http://testserver/api/kick/link/callback"
     url = kick.authorize_url(
         state=state, verifier=verifier, redirect_uri=redirect_uri, settings=settings
     )
     assert verifier not in url
-    assert dict(parse_qsl(urlsplit(url).query))["code_challenge"] == kick.code_challenge(verifier)
+    assert dict(parse_qsl(urlsplit(url).query))["code_challenge"] == oauth.code_challenge(verifier)
     back = httpx.get(url).headers["location"]
     query = dict(parse_qsl(urlsplit(back).query))
     assert query["state"] == state
@@ -119,12 +119,12 @@ def test_a_wrong_verifier_is_refused(fake, settings):
     fake.viewer = KickAccount(4242, "Ann")
     redirect_uri = "http://testserver/cb"
     url = kick.authorize_url(
-        state="s", verifier=kick.new_code_verifier(), redirect_uri=redirect_uri, settings=settings
+        state="s", verifier=oauth.new_code_verifier(), redirect_uri=redirect_uri, settings=settings
     )
     code = dict(parse_qsl(urlsplit(httpx.get(url).headers["location"]).query))["code"]
     with pytest.raises(kick.KickRefused):
         kick.exchange_code(
-            code, verifier=kick.new_code_verifier(), redirect_uri=redirect_uri, settings=settings
+            code, verifier=oauth.new_code_verifier(), redirect_uri=redirect_uri, settings=settings
         )
 
 

@@ -1,5 +1,6 @@
 """/community/<slug>/me: a signed-in viewer's tickets in a community — by source, every ledger row,
-their Kick link (Link Kick) and their affiliate username claim (state/community/mine.py)."""
+their Kick link (Link Kick), their Discord link (Link Discord, Unlink) and their affiliate
+username claim (state/community/mine.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import reflex as rx
 
 from luckyclub.components.community import community_header, missing_community, source_totals
 from luckyclub.components.layout import (
+    confirm_button,
     data_table,
     error_callout,
     field,
@@ -53,117 +55,141 @@ def _tickets() -> rx.Component:
     )
 
 
-def _kick() -> rx.Component:
+def _region(title: str, *children: rx.Component) -> rx.Component:
+    """A card that is a region named by its heading (how screen readers and tests find it)."""
     return rx.card(
         rx.el.section(
-            rx.vstack(
-                rx.heading("Kick account", size="4", as_="h2"),
-                rx.cond(
-                    S.kick_username != "",
-                    rx.text("Linked to ", rx.text.strong(S.kick_username), " on Kick.", size="2"),
-                    rx.vstack(
-                        rx.text(
-                            "Link your Kick account so chat time and gifted subs earn tickets "
-                            "for you. Kick asks you to approve; we read only your Kick name "
-                            "and id. Tickets it earned this month before you link join you then.",
-                            size="2",
-                        ),
-                        # A real navigation (not the app's router): the server sends it to Kick.
-                        rx.button(
-                            rx.link(
-                                "Link Kick", href=S.link_url, reload_document=True, underline="none"
-                            ),
-                            as_child=True,
-                            size="3",
-                        ),
-                        spacing="2",
-                    ),
-                ),
-                spacing="2",
-                width="100%",
-            ),
-            aria_label="Kick account",
+            rx.vstack(rx.heading(title, size="4", as_="h2"), *children, spacing="2", width="100%"),
+            aria_label=title,
         ),
         width="100%",
+    )
+
+
+def _to_provider(text: str, href) -> rx.Component:
+    """A real navigation (not the app's router): the server sends the viewer on to Kick or
+    Discord to approve the link."""
+    return rx.button(
+        rx.link(text, href=href, reload_document=True, underline="none"), as_child=True, size="3"
+    )
+
+
+def _kick() -> rx.Component:
+    return _region(
+        "Kick account",
+        rx.cond(
+            S.kick_username != "",
+            rx.text("Linked to ", rx.text.strong(S.kick_username), " on Kick.", size="2"),
+            rx.vstack(
+                rx.text(
+                    "Link your Kick account so chat time and gifted subs earn tickets "
+                    "for you. Kick asks you to approve; we read only your Kick name "
+                    "and id. Tickets it earned this month before you link join you then.",
+                    size="2",
+                ),
+                _to_provider("Link Kick", S.link_url),
+                spacing="2",
+            ),
+        ),
+    )
+
+
+def _discord() -> rx.Component:
+    return _region(
+        "Discord account",
+        rx.cond(
+            S.discord_username != "",
+            rx.flex(
+                rx.text("Discord: linked as ", rx.text.strong(S.discord_username), size="2"),
+                confirm_button(
+                    "Unlink",
+                    "Unlink your Discord account?",
+                    "The raffle's Discord commands will no longer know you until you link "
+                    "again. Your tickets stay yours.",
+                    "Unlink Discord",
+                    S.unlink_discord,
+                ),
+                align="center",
+                justify="between",
+                wrap="wrap",
+                gap="2",
+                width="100%",
+            ),
+            rx.vstack(
+                rx.text(
+                    "Link your Discord account so the raffle's commands in the "
+                    "community's Discord server (/tickets, /link shuffle…) know it is "
+                    "you. Discord asks you to approve; we read only your Discord name "
+                    "and id.",
+                    size="2",
+                ),
+                _to_provider("Link Discord", S.discord_link_url),
+                spacing="2",
+            ),
+        ),
     )
 
 
 def _claim() -> rx.Component:
-    return rx.card(
-        rx.el.section(
+    return _region(
+        "Affiliate username",
+        rx.cond(
+            S.has_wagers,
             rx.vstack(
-                rx.heading("Affiliate username", size="4", as_="h2"),
+                rx.text(
+                    "Wagers under the streamer's code earn tickets once a moderator has "
+                    "checked that the affiliate username is yours.",
+                    size="2",
+                ),
                 rx.cond(
-                    S.has_wagers,
-                    rx.vstack(
-                        rx.text(
-                            "Wagers under the streamer's code earn tickets once a moderator has "
-                            "checked that the affiliate username is yours.",
-                            size="2",
-                        ),
-                        rx.cond(
-                            S.claim_username != "",
-                            rx.hstack(
-                                rx.text(rx.text.strong(S.claim_username), size="2"),
-                                status_badge(S.claim_status),
-                                align="center",
-                                spacing="2",
-                            ),
-                        ),
-                        rx.cond(S.claim_words != "", rx.text(S.claim_words, size="2")),
-                        rx.cond(
-                            S.can_claim,
-                            form(
-                                field(
-                                    "Your affiliate username",
-                                    "affiliate_username",
-                                    max_length=80,
-                                    required=True,
-                                ),
-                                submit="Claim this username",
-                                on_submit=S.claim,
-                                reset_on_submit=True,
-                            ),
-                        ),
+                    S.claim_username != "",
+                    rx.hstack(
+                        rx.text(rx.text.strong(S.claim_username), size="2"),
+                        status_badge(S.claim_status),
+                        align="center",
                         spacing="2",
-                        width="100%",
                     ),
-                    rx.text("This community does not count wagers.", size="2"),
+                ),
+                rx.cond(S.claim_words != "", rx.text(S.claim_words, size="2")),
+                rx.cond(
+                    S.can_claim,
+                    form(
+                        field(
+                            "Your affiliate username",
+                            "affiliate_username",
+                            max_length=80,
+                            required=True,
+                        ),
+                        submit="Claim this username",
+                        on_submit=S.claim,
+                        reset_on_submit=True,
+                    ),
                 ),
                 spacing="2",
                 width="100%",
             ),
-            aria_label="Affiliate username",
+            rx.text("This community does not count wagers.", size="2"),
         ),
-        width="100%",
     )
 
 
 def _ledger() -> rx.Component:
-    return rx.card(
-        rx.el.section(
-            rx.vstack(
-                rx.heading("Every ticket row", size="4", as_="h2"),
-                rx.cond(
-                    S.ledger.length() > 0,
-                    data_table(
-                        ["When", "Source", "Tickets", "Reason"],
-                        S.ledger,
-                        lambda r: rx.table.row(
-                            rx.table.cell(r.when),
-                            rx.table.cell(r.source),
-                            rx.table.cell(r.amount),
-                            rx.table.cell(r.reason),
-                        ),
-                    ),
-                    rx.text("No tickets yet this period.", size="2"),
+    return _region(
+        "Every ticket row",
+        rx.cond(
+            S.ledger.length() > 0,
+            data_table(
+                ["When", "Source", "Tickets", "Reason"],
+                S.ledger,
+                lambda r: rx.table.row(
+                    rx.table.cell(r.when),
+                    rx.table.cell(r.source),
+                    rx.table.cell(r.amount),
+                    rx.table.cell(r.reason),
                 ),
-                spacing="2",
-                width="100%",
             ),
-            aria_label="Every ticket row",
+            rx.text("No tickets yet this period.", size="2"),
         ),
-        width="100%",
     )
 
 
@@ -175,7 +201,14 @@ def _mine() -> rx.Component:
         success_callout(S.notice),
         rx.grid(
             _tickets(),
-            rx.vstack(_kick(), _claim(), spacing="4", width="100%"),
+            rx.vstack(
+                _kick(),
+                # Shown once linked, or while it can be linked (Discord set up on this site).
+                rx.cond(S.discord_on | (S.discord_username != ""), _discord()),
+                _claim(),
+                spacing="4",
+                width="100%",
+            ),
             columns=rx.breakpoints(initial="1", md="2"),
             spacing="4",
             width="100%",

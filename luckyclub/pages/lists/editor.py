@@ -7,6 +7,7 @@ import reflex as rx
 
 from luckyclub.components.download import download_link
 from luckyclub.components.layout import (
+    confirm_button,
     data_table,
     error_callout,
     field,
@@ -31,24 +32,6 @@ def _check(text: str, name: str, **props) -> rx.Component:
         rx.el.label(text, html_for=name),
         align="center",
         spacing="2",
-    )
-
-
-def _confirm(button: str, title, description: str, confirm: str, on_click) -> rx.Component:
-    """A red button that asks before it acts."""
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(rx.button(button, color_scheme="red", variant="soft", size="2")),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(title),
-            rx.alert_dialog.description(description),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Keep it", variant="soft")),
-                rx.alert_dialog.action(rx.button(confirm, color_scheme="red", on_click=on_click)),
-                justify="end",
-                spacing="3",
-                margin_top="1rem",
-            ),
-        ),
     )
 
 
@@ -276,7 +259,7 @@ def _element(e) -> rx.Component:
                         width="100%",
                     ),
                 ),
-                _confirm(
+                confirm_button(
                     "Delete",
                     "Delete " + e.label + "?",
                     "Its signups, waitlist and lottery entries go with it; nobody is emailed.",
@@ -387,7 +370,7 @@ def _whole_list() -> rx.Component:
                         rx.button("Reopen the list", variant="soft", on_click=S.reopen),
                     ),
                 ),
-                _confirm(
+                confirm_button(
                     "Delete the list",
                     "Delete " + S.title + "?",
                     "Every element, signup, waitlist place and lottery entry goes with it; nobody "

@@ -1,6 +1,6 @@
-"""/community/<slug>/me: a signed-in viewer's own tickets in a community, their Kick link and their
-affiliate username claim. Everything is the session's account's, never one the browser names; the
-page follows the community's topic, so new tickets appear without a reload."""
+"""/community/<slug>/me: a signed-in viewer's own tickets in a community, their Kick and Discord
+links and their affiliate username claim. Everything is the session's account's, never one the
+browser names; the page follows the community's topic, so new tickets appear without a reload."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from urllib.parse import urlencode
 
 import reflex as rx
 
-from luckyclub.community import claims, communities, kick_link, views
+from luckyclub.community import claims, communities, discord_link, kick_link, views
 from luckyclub.core import routes
 from luckyclub.core.db import Session, session_scope
 from luckyclub.core.errors import UserError
+from luckyclub.core.settings import get_settings
 from luckyclub.core.words import when, when_in_full
 from luckyclub.models import User, utcnow
 from luckyclub.platform import accounts, changes
@@ -49,6 +50,9 @@ class CommunityMineState(SessionState):
     ledger: rx.Field[list[LedgerRow]] = rx.field(default_factory=list)
     kick_username: str = ""
     link_url: str = ""
+    discord_username: str = ""
+    discord_link_url: str = ""
+    discord_on: bool = False  # linking Discord is set up on this site
     has_wagers: bool = False
     claim_username: str = ""
     claim_status: str = ""
@@ -92,8 +96,11 @@ class CommunityMineState(SessionState):
             for r in view.rows
         ]
         self.kick_username = view.kick.username if view.kick.linked else ""
-        mine = routes.community_mine(view.slug)
-        self.link_url = f"{routes.KICK_LINK_START}?{urlencode({'return_to': mine})}"
+        back = urlencode({"return_to": routes.community_mine(view.slug)})
+        self.link_url = f"{routes.KICK_LINK_START}?{back}"
+        self.discord_username = view.discord_username
+        self.discord_link_url = f"{routes.DISCORD_LINK_START}?{back}"
+        self.discord_on = get_settings().discord_link_enabled
         self.has_wagers = view.has_wagers
         claim = view.claim
         self.claim_username = claim.username if claim else ""
@@ -123,16 +130,19 @@ class CommunityMineState(SessionState):
 
     @event
     def load(self):
-        """The page; back from Kick, the link's outcome (?kick=…) as a sentence."""
+        """The page; back from Kick or Discord, the link's outcome (?kick=… or ?discord=…) as a
+        sentence."""
         self.error = self.notice = ""
         self.loaded = False
         self._refill()
-        outcome = self.router.url.query_parameters.get("kick", "")
-        said = kick_link.MESSAGES.get(str(outcome)[:20], "")
-        if outcome == "linked":
-            self.notice = said
-        else:
-            self.error = said
+        query = self.router.url.query_parameters
+        for flow in (kick_link.FLOW, discord_link.FLOW):
+            outcome = str(query.get(flow.provider.value, ""))[:20]
+            said = flow.messages.get(outcome, "")
+            if outcome == "linked":
+                self.notice = said
+            elif said:
+                self.error = said
 
     @event
     async def follow(self):
@@ -175,3 +185,18 @@ class CommunityMineState(SessionState):
                 self._fill(s, user)
         except UserError as exc:
             self.error = exc.message
+
+    @event
+    def unlink_discord(self):
+        """Unlink the account's Discord (after the page asked "are you sure")."""
+        self.error = self.notice = ""
+        try:
+            with session_scope() as s:
+                user = self._require_user(s)
+                discord_link.unlink_discord(s, user)
+                s.flush()
+                self._fill(s, user)
+        except UserError as exc:
+            self.error = exc.message
+            return
+        self.notice = "Discord unlinked: the raffle's Discord commands no longer know you."
