@@ -16,7 +16,11 @@ from luckyclub.community import kick_link, oauth_links
 from luckyclub.core import routes
 from luckyclub.models import utcnow
 from luckyclub.models.community import KickIdentity, LinkAttempt
+from luckyclub.state.community.mine import CommunityMineState
+from luckyclub.state.session import SessionState
 from tests.db import account_links as links
+from tests.db.factories import add_community
+from tests.db.reflex_state import finish, state_for_tab
 from tests.fake_kick import FakeKick, KickAccount
 
 PAGE = "/community/streamer/me"
@@ -32,7 +36,8 @@ def fake_kick(settings_env):
 
 @pytest.fixture()
 def ann(app_db, session, fake_kick):
-    client, user_id, _ = links.signed_in(session, "ann@example.com")
+    client, user_id, token = links.signed_in(session, "ann@example.com")
+    client.token = token  # the session, for the page's state
     with client:
         yield client, user_id
 
@@ -170,3 +175,24 @@ def test_without_the_kick_app_linking_says_it_is_off(ann, settings_env, session)
 def test_every_outcome_has_a_sentence():
     for code in ("linked", "denied", "expired", "unavailable", "refused", "off", "conflict"):
         assert kick_link.MESSAGES[code].endswith(".")
+
+
+def test_a_viewer_unlinks_kick_from_their_page_and_its_tickets_are_held_again(
+    ann, session, fake_kick
+):
+    client, user_id = ann
+    add_community(session, "streamer")
+    assert outcome(client.get(at_kick(start(client)))) == (PAGE, "linked")
+    page = state_for_tab(CommunityMineState, path=PAGE, session_token=client.token)
+    finish(SessionState.refresh, page)
+    finish(CommunityMineState.load, page)
+    assert page.kick_username == "AnnOnKick"
+
+    finish(CommunityMineState.unlink_kick, page)
+    assert page.error == "" and page.notice.startswith("Kick unlinked")
+    assert page.kick_username == ""
+    kept = identity(session, 4242)
+    assert kept is not None and kept.user_id is None  # the Kick id's row stays, unlinked
+
+    finish(CommunityMineState.unlink_kick, page)  # a second click: a sentence, not an error
+    assert page.error == "Your account is not linked to Kick."

@@ -74,12 +74,28 @@ def _to_provider(text: str, href) -> rx.Component:
     )
 
 
+def _linked(said: rx.Component, unlink: rx.Component) -> rx.Component:
+    return rx.flex(
+        said, unlink, align="center", justify="between", wrap="wrap", gap="2", width="100%"
+    )
+
+
 def _kick() -> rx.Component:
     return _region(
         "Kick account",
         rx.cond(
             S.kick_username != "",
-            rx.text("Linked to ", rx.text.strong(S.kick_username), " on Kick.", size="2"),
+            _linked(
+                rx.text("Linked to ", rx.text.strong(S.kick_username), " on Kick.", size="2"),
+                confirm_button(
+                    "Unlink",
+                    "Unlink your Kick account?",
+                    "Tickets it earned stay yours. From now on its chat time and gifts are held "
+                    "for whichever account links it next.",
+                    "Unlink Kick",
+                    S.unlink_kick,
+                ),
+            ),
             rx.vstack(
                 rx.text(
                     "Link your Kick account so chat time and gifted subs earn tickets "
@@ -99,7 +115,7 @@ def _discord() -> rx.Component:
         "Discord account",
         rx.cond(
             S.discord_username != "",
-            rx.flex(
+            _linked(
                 rx.text("Discord: linked as ", rx.text.strong(S.discord_username), size="2"),
                 confirm_button(
                     "Unlink",
@@ -109,11 +125,6 @@ def _discord() -> rx.Component:
                     "Unlink Discord",
                     S.unlink_discord,
                 ),
-                align="center",
-                justify="between",
-                wrap="wrap",
-                gap="2",
-                width="100%",
             ),
             rx.vstack(
                 rx.text(

@@ -4,12 +4,13 @@ browser names; the page follows the community's topic, so new tickets appear wit
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from urllib.parse import urlencode
 
 import reflex as rx
 
-from luckyclub.community import claims, communities, discord_link, kick_link, views
+from luckyclub.community import claims, communities, discord_link, identities, kick_link, views
 from luckyclub.core import routes
 from luckyclub.core.db import Session, session_scope
 from luckyclub.core.errors import UserError
@@ -189,14 +190,28 @@ class CommunityMineState(SessionState):
     @event
     def unlink_discord(self):
         """Unlink the account's Discord (after the page asked "are you sure")."""
+        self._unlink(
+            discord_link.unlink_discord,
+            "Discord unlinked: the raffle's Discord commands no longer know you.",
+        )
+
+    @event
+    def unlink_kick(self):
+        """Unlink the account's Kick (after the page asked "are you sure")."""
+        self._unlink(
+            identities.unlink_kick,
+            "Kick unlinked: tickets it earns from now on are held until an account links it.",
+        )
+
+    def _unlink(self, unlink: Callable[[Session, User], object], done: str) -> None:
         self.error = self.notice = ""
         try:
             with session_scope() as s:
                 user = self._require_user(s)
-                discord_link.unlink_discord(s, user)
+                unlink(s, user)
                 s.flush()
                 self._fill(s, user)
         except UserError as exc:
             self.error = exc.message
             return
-        self.notice = "Discord unlinked: the raffle's Discord commands no longer know you."
+        self.notice = done
