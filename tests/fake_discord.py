@@ -8,8 +8,10 @@ Ed25519 key the way Discord does (over X-Signature-Timestamp + the raw body).
 
 Served: POST /webhooks/{app}/{token} (follow-ups, recorded in `follow_ups`); PUT
 /applications/{app}/guilds/{guild}/commands (recorded in `registered`, needs the bot token); GET
-/guilds/{guild}/roles (from `roles`). `down = True` answers 503 to everything, `fail_next = n` to
-the next n requests. Every request is recorded in `received`.
+/guilds/{guild}/roles (from `roles`); POST /webhooks/{webhook_id}/{webhook_token} for channel
+webhooks (announcements, recorded in `channel_posts`; `webhook_url()` makes one). `down = True`
+answers 503 to everything, `fail_next = n` to the next n requests. Every request is recorded in
+`received`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from nacl.signing import SigningKey
 
@@ -55,6 +58,10 @@ class FakeDiscord(LocalServer):
     registered: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     followed_up: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # ---- channel webhooks (announcements) ----
+    # Each post Discord took: the webhook's id and token, whether it asked to wait, the message.
+    channel_posts: list[ChannelPost] = field(default_factory=list)
+    deleted_webhooks: set[str] = field(default_factory=set)  # their ids: 404 Unknown Webhook
 
     def settings(self) -> dict[str, str]:
         return {
@@ -63,6 +70,15 @@ class FakeDiscord(LocalServer):
             "DISCORD_APPLICATION_ID": self.application_id,
             "DISCORD_BOT_TOKEN": self.bot_token,
         }
+
+    def webhook_url(self, webhook_id: str = "1300000000000000001", token: str = "") -> str:
+        """A channel webhook's URL on this fake, as Discord's "Copy Webhook URL" gives one."""
+        token = token or "whtoken-" + secrets.token_urlsafe(24)
+        return f"{self.url}/webhooks/{webhook_id}/{token}"
+
+    def posted(self) -> list[str]:
+        """The content of every channel post, in order."""
+        return [post.message.get("content", "") for post in self.channel_posts]
 
     def command(
         self,
@@ -151,4 +167,34 @@ class FakeDiscord(LocalServer):
             if not bot:
                 return 401, {"message": "401: Unauthorized"}
             return 200, self.roles.get(int(found.group(1)), [])
+        if request.method == "POST" and (posted := self._channel_post(request)) is not None:
+            return posted
         return 404, {"message": "404: Not Found"}
+
+    # ---- channel webhooks (announcements) ----
+
+    def _channel_post(self, request: Received) -> tuple[int, Any] | None:
+        """A post to a channel webhook (an id other than the application's: that is a
+        follow-up); None for any other path. wait=true: 200 with the message, else 204."""
+        parts = urlsplit(request.path)
+        found = re.fullmatch(r"/webhooks/(\d+)/([\w-]+)", parts.path)
+        if found is None or found.group(1) == self.application_id:
+            return None
+        if found.group(1) in self.deleted_webhooks:
+            return 404, {"message": "Unknown Webhook", "code": 10015}
+        message = request.json()
+        if not isinstance(message, dict) or not 1 <= len(str(message.get("content", ""))) <= 2000:
+            return 400, {"message": "Invalid Form Body", "code": 50035}
+        wait = parse_qs(parts.query).get("wait") == ["true"]
+        self.channel_posts.append(ChannelPost(found.group(1), found.group(2), wait, message))
+        if wait:
+            return 200, {"id": str(secrets.randbits(60)), "content": message["content"]}
+        return 204, None
+
+
+@dataclass(frozen=True)
+class ChannelPost:
+    webhook_id: str
+    token: str
+    waited: bool  # ?wait=true
+    message: dict[str, Any]
