@@ -26,10 +26,12 @@ from luckyclub.models import (
     User,
     utcnow,
 )
-from luckyclub.platform import mail
+from luckyclub.pages.admin.mail import AdminMailState
+from luckyclub.platform import accounts, mail
 from tests.db.community_helpers import community_with_moderator, linked_viewer
 from tests.db.factories import add_user
 from tests.db.kick_viewers import BROADCASTER, gift_body
+from tests.db.reflex_state import finish, state_for_tab
 from tests.fake_discord import FakeDiscord
 
 NOV = datetime(2026, 11, 14, 12, 0, tzinfo=UTC)
@@ -356,6 +358,23 @@ def test_a_webhook_deleted_in_discord_fails_the_post_without_its_token(session, 
     assert "community:" not in mail.recipient(session, post)
     assert mail.recipient(session, post) == "Lele's raffle"
     assert mail.channel_label(post.channel) == "Discord"
+
+
+def test_the_outbox_page_shows_a_post_as_discord_to_the_community_by_name(session, world):
+    community, _, admin, _ = world
+    queue_a_gift(session, community)
+    token, _ = accounts.start_session(session, admin)
+    session.commit()
+    page = state_for_tab(AdminMailState, session_token=token)
+
+    finish(AdminMailState.load, page)
+    [row] = page.messages
+    finish(AdminMailState.open_message, page, row.id)
+
+    assert (row.channel, row.recipient, row.status_words) == ("Discord", "Lele's raffle", "pending")
+    assert row.subject == "🎁 Ann earned 30 tickets for gifting 2 subs!"
+    assert (page.opened.channel, page.opened.recipient) == ("Discord", "Lele's raffle")
+    assert "webhooks" not in str(page.dict())
 
 
 def test_an_admin_resends_a_failed_post_once_a_webhook_is_set(session, world, fake):
