@@ -8,8 +8,10 @@ Ed25519 key the way Discord does (over X-Signature-Timestamp + the raw body).
 
 Served: POST /webhooks/{app}/{token} (follow-ups, recorded in `follow_ups`); PUT
 /applications/{app}/guilds/{guild}/commands (recorded in `registered`, needs the bot token); GET
-/guilds/{guild}/roles (from `roles`). `down = True` answers 503 to everything, `fail_next = n` to
-the next n requests. Every request is recorded in `received`.
+/guilds/{guild}/roles (from `roles`); POST /webhooks/{webhook_id}/{webhook_token} for channel
+webhooks (announcements, recorded in `channel_posts`; `webhook_url()` makes one). `down = True`
+answers 503 to everything, `fail_next = n` to the next n requests. Every request is recorded in
+`received`.
 
 OAuth2 (linking): GET /oauth2/authorize approves at once as `oauth_user` (or denies with
 access_denied when `deny_next` is set, once) and redirects to the redirect_uri with code and state;
@@ -30,7 +32,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 from nacl.signing import SigningKey
 
@@ -84,6 +86,10 @@ class FakeDiscord(LocalServer):
     deny_next: bool = False  # the next authorize is cancelled by the user
     _codes: dict[str, _Code] = field(default_factory=dict)
     _tokens: dict[str, DiscordAccount] = field(default_factory=dict)
+    # ---- channel webhooks (announcements) ----
+    # Each post Discord took: the webhook's id and token, whether it asked to wait, the message.
+    channel_posts: list[ChannelPost] = field(default_factory=list)
+    deleted_webhooks: set[str] = field(default_factory=set)  # their ids: 404 Unknown Webhook
 
     def settings(self) -> dict[str, str]:
         return {
@@ -94,6 +100,15 @@ class FakeDiscord(LocalServer):
             "DISCORD_CLIENT_SECRET": self.client_secret,
             "DISCORD_AUTHORIZE_URL": f"{self.url}/oauth2/authorize",
         }
+
+    def webhook_url(self, webhook_id: str = "1300000000000000001", token: str = "") -> str:
+        """A channel webhook's URL on this fake, as Discord's "Copy Webhook URL" gives one."""
+        token = token or "whtoken-" + secrets.token_urlsafe(24)
+        return f"{self.url}/webhooks/{webhook_id}/{token}"
+
+    def posted(self) -> list[str]:
+        """The content of every channel post, in order."""
+        return [post.message.get("content", "") for post in self.channel_posts]
 
     def command(
         self,
@@ -202,6 +217,8 @@ class FakeDiscord(LocalServer):
             if not bot:
                 return 401, {"message": "401: Unauthorized"}
             return 200, self.roles.get(int(found.group(1)), [])
+        if request.method == "POST" and (posted := self._channel_post(request)) is not None:
+            return posted
         return 404, {"message": "404: Not Found"}
 
     # ---- OAuth2 (linking a viewer's account) -----------------------------------------------------
@@ -274,3 +291,31 @@ class FakeDiscord(LocalServer):
             "refresh_token": secrets.token_urlsafe(24),
             "scope": "identify",
         }
+
+    # ---- channel webhooks (announcements) ----
+
+    def _channel_post(self, request: Received) -> tuple[int, Any] | None:
+        """A post to a channel webhook (an id other than the application's: that is a
+        follow-up); None for any other path. wait=true: 200 with the message, else 204."""
+        parts = urlsplit(request.path)
+        found = re.fullmatch(r"/webhooks/(\d+)/([\w-]+)", parts.path)
+        if found is None or found.group(1) == self.application_id:
+            return None
+        if found.group(1) in self.deleted_webhooks:
+            return 404, {"message": "Unknown Webhook", "code": 10015}
+        message = request.json()
+        if not isinstance(message, dict) or not 1 <= len(str(message.get("content", ""))) <= 2000:
+            return 400, {"message": "Invalid Form Body", "code": 50035}
+        wait = parse_qs(parts.query).get("wait") == ["true"]
+        self.channel_posts.append(ChannelPost(found.group(1), found.group(2), wait, message))
+        if wait:
+            return 200, {"id": str(secrets.randbits(60)), "content": message["content"]}
+        return 204, None
+
+
+@dataclass(frozen=True)
+class ChannelPost:
+    webhook_id: str
+    token: str
+    waited: bool  # ?wait=true
+    message: dict[str, Any]

@@ -1,5 +1,6 @@
 """Communities: a platform admin creates and edits a streamer's community (its program, Kick
-channel, affiliate source, earning rates, prize, automatic draw) and grants its moderators."""
+channel, affiliate source, earning rates, prize, automatic draw, Discord server and announcements)
+and grants its moderators."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from luckyclub.community import discord_link
 from luckyclub.core.errors import NotAllowed, UserError
+from luckyclub.integrations import discord
 from luckyclub.models import (
     Community,
     Program,
@@ -46,6 +48,7 @@ class CommunityForm:
     auto_draw: bool = False
     discord_guild_id: int | str | None = None  # the Discord server's id
     discord_moderator_role: str = ""  # the NAME of the Discord role that makes moderators
+    discord_announce_threshold: int | str = 20  # a gift or wager poll announced from this many
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,7 @@ class _Clean:
     auto_draw: bool
     discord_guild_id: int | None
     discord_moderator_role: str
+    discord_announce_threshold: int
 
 
 _RATES = (
@@ -71,6 +75,7 @@ _RATES = (
     ("gift_tickets", 0, 10_000, "Tickets per gifted sub"),
     ("wager_unit", 1, 10_000_000, "Dollars wagered per block"),
     ("wager_tickets", 0, 10_000, "Tickets per block of wagers"),
+    ("discord_announce_threshold", 1, 1_000_000, "The Discord announcement threshold"),
 )
 
 
@@ -287,6 +292,71 @@ def all_communities(session: Session) -> list[tuple[Community, Program]]:
         .order_by(col(Program.name))
     ).all()
     return [(community, program) for community, program in rows]
+
+
+# ---- the Discord channel's webhook (announcements) -----------------------------------------------
+
+WEBHOOK_PROBLEM = (
+    "Paste the channel webhook's URL as Discord gives it (Server Settings → Integrations → "
+    "Webhooks → Copy Webhook URL): https://discord.com/api/webhooks/<id>/<token>."
+)
+
+
+def webhook_words(community: Community) -> str:
+    """The webhook as admins see it once saved: "set (…x9Qz)" or "not set", never the URL."""
+    url = community.discord_webhook_url
+    return f"set (…{url[-4:]})" if url else "not set"
+
+
+def set_discord_webhook(session: Session, admin: User, community_id: int, url: str) -> Community:
+    """A platform admin sets (or replaces) the webhook the community's announcements are posted
+    to. The URL is a secret: it is kept, never shown back in full, and the audit log says only
+    that it changed."""
+    require_admin(admin)
+    community = get(session, community_id)
+    url = (url or "").strip()
+    if not url:
+        raise UserError(
+            "Paste the Discord webhook URL, or use Remove to stop announcements.",
+            field="discord_webhook_url",
+        )
+    if len(url) > 500 or not discord.is_webhook_url(url):
+        raise UserError(WEBHOOK_PROBLEM, field="discord_webhook_url")
+    if url == community.discord_webhook_url:
+        return community
+    action = "replaced" if community.discord_webhook_url else "set"
+    community.discord_webhook_url = url
+    session.add(community)
+    audit.record(
+        session,
+        admin,
+        "community.discord_webhook",
+        "community",
+        community_id,
+        f"Discord webhook {action}",
+    )
+    changes.announce(session, changes.community(community_id))
+    return community
+
+
+def remove_discord_webhook(session: Session, admin: User, community_id: int) -> Community:
+    """No more announcements; what is still queued fails with a sentence saying why."""
+    require_admin(admin)
+    community = get(session, community_id)
+    if not community.discord_webhook_url:
+        raise UserError("This community has no Discord webhook to remove.")
+    community.discord_webhook_url = None
+    session.add(community)
+    audit.record(
+        session,
+        admin,
+        "community.discord_webhook",
+        "community",
+        community_id,
+        "Discord webhook removed",
+    )
+    changes.announce(session, changes.community(community_id))
+    return community
 
 
 # ---- moderators ---------------------------------------------------------------------------------

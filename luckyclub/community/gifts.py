@@ -14,7 +14,7 @@ from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from luckyclub.community import exclusions, periods, tickets
+from luckyclub.community import announcements, exclusions, periods, tickets
 from luckyclub.core.errors import UserError
 from luckyclub.models import Community, KickGift, LedgerSource, User, id_of, utcnow
 from luckyclub.platform import audit, changes, roles
@@ -101,7 +101,8 @@ def record_gift(
     """Log a gift and credit its gifter `gift_tickets` per sub, in the period of the gift's time
     (`now`, when Kick sent the event, stands in for a body without one); None when this gift is
     known already (by message id or by content). Anonymous gifts and gifts by excluded accounts
-    are logged with no tickets."""
+    are logged with no tickets. A gift that earned at least the community's threshold is
+    announced on its Discord channel."""
     gift = parse_gift(payload, now)
     community_id = id_of(community)
     key = content_key(gift.gifter_kick_id, gift.created_at, gift.giftee_ids)
@@ -144,6 +145,11 @@ def record_gift(
         )
         row.tickets = credit.amount  # none when the gift's period has closed
         session.add(row)
+        if credit.outcome in ("credited", "held"):
+            gifter = session.get(User, credit.user_id) if credit.user_id is not None else None
+            announcements.gift_earned(
+                session, community, gifter, credit.amount, row.giftees, gift_key(community_id, key)
+            )
     changes.announce(session, changes.community(community_id))
     return row
 

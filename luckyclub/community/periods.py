@@ -159,8 +159,11 @@ def reset(
     periods close, each claimed by exactly one runner however many run at once (a conditional
     UPDATE: on PostgreSQL the second waits on the row and finds it closed already), the draw of
     a community that draws automatically is frozen (the draws job draws it), and this month's
-    period is opened. `community_id`: that community only (a moderator's /raffle reset)."""
-    from luckyclub.community import pool
+    period is opened. `community_id`: that community only (a moderator's /raffle reset).
+
+    A community whose period changed here (this run closed its last one, or opened this month's)
+    has the new period announced on its Discord channel, once (community/announcements.py)."""
+    from luckyclub.community import announcements, pool
 
     now = now or utcnow()
     closed: list[int] = []
@@ -170,6 +173,8 @@ def reset(
     if community_id is not None:
         chosen = chosen.where(col(Community.id) == community_id)
     for community in session.exec(chosen).all():
+        existed = _period_for_month(session, community.program_id, month_of(now)) is not None
+        closed_here = False
         ended = session.exec(
             select(Raffle.id).where(
                 Raffle.program_id == community.program_id,
@@ -187,12 +192,16 @@ def reset(
             if claimed != 1:
                 continue  # another runner closed it a moment ago
             closed.append(period_id)
+            closed_here = True
             period = db.get_existing(session, Raffle, period_id)
             session.refresh(period)
             draw = schedule_draw(session, community, period)
             if community.auto_draw and pool.close_for_draw(session, draw, now):
                 frozen.append(id_of(draw))
-        opened.append(id_of(period_of(session, community, now)))
+        this_month = period_of(session, community, now)
+        opened.append(id_of(this_month))
+        if closed_here or not existed:
+            announcements.new_period(session, community, this_month)
         if ended:
             changes.announce(session, changes.community(id_of(community)))
     return Reset(tuple(closed), tuple(frozen), tuple(opened))

@@ -5,13 +5,14 @@ never draws a period on its own otherwise. The announcement is in the seed's wor
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlmodel import Session, col, select
 
 from luckyclub.club import ledger
 from luckyclub.club.raffles import RafflePool
-from luckyclub.community import communities, periods
+from luckyclub.community import announcements, communities, periods
 from luckyclub.core import db, routes
 from luckyclub.core.errors import UserError
 from luckyclub.core.settings import get_settings
@@ -65,7 +66,10 @@ class CommunityPool(RafflePool):
         return None
 
     def settle(self, session: Session, draw: Draw, now: datetime) -> None:
-        """Nothing carries over between periods; the community's pages show the winner."""
+        """Nothing carries over between periods; the community's pages show the winner, and its
+        Discord channel is told (once per draw, whatever drew it: a moderator, a slash command,
+        the reset's automatic draw, the draws job, an admin's override)."""
+        announcements.period_winner(session, draw)
 
     def voided(self, session: Session, draw: Draw, now: datetime) -> None:
         period = db.get_existing(session, Raffle, draw.source_id, for_update=True)
@@ -159,11 +163,16 @@ def _community(session: Session, community_id: int) -> Community:
 # ---- the announcement, in the seed's words ------------------------------------------------------
 
 
-def announcement(session: Session, draw_id: int) -> str:
+def announcement(
+    session: Session, draw_id: int, *, name: Callable[[User], str] | None = None
+) -> str:
     """The winner announcement for Discord or chat: the winning ticket, total tickets and
-    participants, the winner's tickets by source, their odds, the prize and the proof link."""
+    participants, the winner's tickets by source, their odds, the prize and the proof link.
+    `name` writes a winner's name (default: as the community's pages show it)."""
     from luckyclub.community.tickets import SOURCE_WORDS
     from luckyclub.community.views import public_name
+
+    name = name or public_name
 
     draw = session.get(Draw, draw_id)
     if draw is None or draw.mode != periods.MODE or draw.status != DrawStatus.DRAWN:
@@ -177,10 +186,10 @@ def announcement(session: Session, draw_id: int) -> str:
     proof = get_settings().app_url + routes.draw_page(draw_id)
     lines = ["🎉 RAFFLE WINNER ANNOUNCEMENT 🎉", ""]
     for winner, user in rows:
-        name = public_name(user) if user else "an entrant"
+        shown = name(user) if user else "an entrant"
         held = ledger.balance(session, draw.source_id, id_of(user)) if user else 0
         by_source = ledger.breakdown(session, draw.source_id, id_of(user)) if user else {}
-        lines += [f"Congratulations to {name}!", "", "📊 Draw Statistics:"]
+        lines += [f"Congratulations to {shown}!", "", "📊 Draw Statistics:"]
         lines.append(f"• Total Tickets: {draw.entry_count:,}")
         lines.append(f"• Total Participants: {draw.entrant_count:,}")
         if draw.trigger == DrawTrigger.OVERRIDE:

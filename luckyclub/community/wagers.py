@@ -19,13 +19,14 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from luckyclub.club import ledger
-from luckyclub.community import claims, periods
+from luckyclub.community import announcements, claims, periods
 from luckyclub.core import db
 from luckyclub.models import (
     Community,
     EntryLedger,
     LedgerSource,
     Raffle,
+    User,
     WagerPoll,
     id_of,
     utcnow,
@@ -190,7 +191,8 @@ def credit_totals(
     now: datetime,
 ) -> int:
     """Credit each verified username's member what their total is worth beyond their WAGER rows
-    of the period; returns the tickets credited."""
+    of the period; returns the tickets credited. A member credited at least the community's
+    threshold at once is announced on its Discord channel."""
     credited = 0
     verified = claims.verified_usernames(session, community)
     for username_key, user_id in sorted(verified.items(), key=lambda pair: pair[1]):
@@ -210,7 +212,10 @@ def credit_totals(
             key=wager_key(raffle_id, user_id, already + due),
             now=now,
         )
-        credited += due if row is not None else 0
+        if row is not None:
+            credited += due
+            member = db.get_existing(session, User, user_id)
+            announcements.wagers_earned(session, community, member, due, row.idempotency_key)
     return credited
 
 

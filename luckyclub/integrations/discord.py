@@ -1,18 +1,20 @@
 """Discord's API behind one thin adapter: the Ed25519 signature on interactions (over the
 timestamp and the raw body), follow-up messages through an interaction's token, registering a
-guild's slash commands, and OAuth2 with PKCE for linking a viewer's account. Base URLs and keys
-come from settings (DISCORD_API_BASE, DISCORD_AUTHORIZE_URL, DISCORD_PUBLIC_KEY,
-DISCORD_APPLICATION_ID, DISCORD_CLIENT_SECRET, DISCORD_BOT_TOKEN); tests use
-tests/fake_discord.py."""
+guild's slash commands, OAuth2 with PKCE for linking a viewer's account, and posting to a channel
+webhook (the outbox's announcements). Base URLs and keys come from settings (DISCORD_API_BASE,
+DISCORD_AUTHORIZE_URL, DISCORD_PUBLIC_KEY, DISCORD_APPLICATION_ID, DISCORD_CLIENT_SECRET,
+DISCORD_BOT_TOKEN); tests use tests/fake_discord.py."""
 
 from __future__ import annotations
 
 import binascii
+import re
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from nacl.exceptions import BadSignatureError
@@ -20,6 +22,7 @@ from nacl.signing import VerifyKey
 
 from luckyclub.core.settings import Settings, get_settings
 from luckyclub.integrations import oauth
+from luckyclub.integrations.delivery import DeliveryError, post
 
 TIMEOUT_SECONDS = 10
 ROLES_TIMEOUT_SECONDS = 1.5
@@ -207,3 +210,65 @@ def _call(method: str, url: str, *, what: str, refusable: bool = False, **reques
         return response.json()
     except ValueError as exc:
         raise DiscordUnavailable(f"Discord's {what} answer is not JSON") from exc
+
+
+# ---- channel webhooks: announcements ------------------------------------------------------------
+
+MAX_CONTENT = 2000  # Discord refuses a longer message
+# A channel webhook as Discord's "Copy Webhook URL" gives it (older ones on discordapp.com, the
+# test clients' on ptb. and canary., some with the API version in the path).
+_WEBHOOK_URL = re.compile(
+    r"https://(?:(?:ptb|canary)\.)?discord(?:app)?\.com/api(?:/v\d{1,2})?"
+    r"/webhooks/\d{15,21}/[A-Za-z0-9_-]{20,200}"
+)
+_WEBHOOK_PATH = re.compile(r"/webhooks/\d{1,21}/[A-Za-z0-9_-]{1,200}")
+_THIS_MACHINE = frozenset({"127.0.0.1", "localhost", "::1"})
+_MARKDOWN = re.compile(r"([\\*_~`|<>\[\]():])")
+
+
+def is_webhook_url(url: str, *, settings: Settings | None = None) -> bool:
+    """Is `url` a Discord channel webhook's (https://discord.com/api/webhooks/<id>/<token>)?
+    When DISCORD_API_BASE points at this machine (tests, a local stand-in for Discord), a webhook
+    under it counts too, and nothing else does: the app posts to Discord and nowhere else."""
+    settings = settings or get_settings()
+    if _WEBHOOK_URL.fullmatch(url):
+        return True
+    base = settings.discord_api_base
+    local = urlsplit(base).hostname in _THIS_MACHINE
+    return local and url.startswith(base) and bool(_WEBHOOK_PATH.fullmatch(url[len(base) :]))
+
+
+def webhook_message(content: str) -> dict[str, Any]:
+    """A channel message that mentions nobody (a name like @everyone pings no one), cut to the
+    2,000 characters Discord takes."""
+    if len(content) > MAX_CONTENT:
+        content = content[: MAX_CONTENT - 1] + "\u2026"
+    return {"content": content, "allowed_mentions": {"parse": []}}
+
+
+def plain(text: str) -> str:
+    """Text shown as typed in a Discord message: a name cannot bold, link or quote anything."""
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
+def post_to_webhook(url: str, payload: dict[str, Any], *, settings: Settings | None = None) -> None:
+    """Post one message to a channel webhook; DeliveryError unless Discord took it. The URL is a
+    secret (whoever holds it can post in the channel): no error text ever holds it."""
+    settings = settings or get_settings()
+    if not is_webhook_url(url, settings=settings):
+        raise DeliveryError(
+            "The community's Discord webhook URL is not a Discord webhook's: set it again in "
+            "Admin → Communities.",
+            permanent=True,
+        )
+    token = url.rsplit("/", 1)[-1]
+    # wait=true: Discord answers once the message is saved (200), so a refusal is an error here
+    # rather than a message silently dropped (without it Discord answers 204 at once).
+    post(
+        "Discord",
+        url,
+        accepted={200, 204},
+        secrets=[url, token],
+        params={"wait": "true"},
+        json=payload,
+    )

@@ -1,6 +1,7 @@
-"""The outbox: every notification (an email, a Klaviyo event, a text message) is a row written in
-the transaction of the action that caused it, then delivered by one job that claims each row, so it
-goes out exactly once, through its channel's adapter, with retries while a provider is down.
+"""The outbox: every notification (an email, a Klaviyo event, a text message, a post to a
+community's Discord channel) is a row written in the transaction of the action that caused it, then
+delivered by one job that claims each row, so it goes out exactly once, through its channel's
+adapter, with retries while a provider is down.
 
 Which notifications an event sends is decided in one place, `platform/notify.py`; this module writes
 emails (`enqueue_email`), delivers every channel (`deliver_due`), and serves the admin outbox page.
@@ -23,9 +24,9 @@ from sqlmodel import Session, col, select
 from luckyclub.core import db
 from luckyclub.core.errors import UserError
 from luckyclub.core.settings import Settings, get_settings
-from luckyclub.integrations import klaviyo, sms, smtp
+from luckyclub.integrations import discord, klaviyo, sms, smtp
 from luckyclub.integrations.delivery import DeliveryError, scrub
-from luckyclub.models import Channel, OutboxMessage, OutboxStatus, User, utcnow
+from luckyclub.models import Channel, Community, OutboxMessage, OutboxStatus, Program, User, utcnow
 from luckyclub.platform import audit
 from luckyclub.platform.mail_templates import render
 from luckyclub.platform.permissions import require_admin
@@ -236,6 +237,33 @@ def links_in(text: str) -> list[str]:
     return links
 
 
+def community_address(community_id: int) -> str:
+    """The recipient of a post to a community's Discord channel, as its outbox row names it: the
+    community, never the webhook URL (a secret), which is read when the post is sent."""
+    return f"{_COMMUNITY}{community_id}"
+
+
+_COMMUNITY = "community:"
+
+
+def _community_id(address: str) -> int | None:
+    number = address.removeprefix(_COMMUNITY)
+    return int(number) if address.startswith(_COMMUNITY) and number.isdigit() else None
+
+
+def recipient(session: Session, message: OutboxMessage) -> str:
+    """Whom a message goes to, as admins read it: the address or number, or for a Discord post
+    the community's name."""
+    if message.channel != Channel.DISCORD:
+        return message.to_address
+    community_id = _community_id(message.to_address)
+    community = session.get(Community, community_id) if community_id is not None else None
+    program = session.get(Program, community.program_id) if community is not None else None
+    if program is None:
+        return f"a community that no longer exists ({message.to_address})"
+    return program.name
+
+
 def list_messages(session: Session, *, limit: int = 100, offset: int = 0) -> list[OutboxMessage]:
     """The outbox, newest first (the admin mail page)."""
     query = (
@@ -363,6 +391,24 @@ def _send_text(message: OutboxMessage, settings: Settings) -> None:
     sms.send_text(message.to_address, message.text_body, settings)
 
 
+def _send_to_discord(message: OutboxMessage, settings: Settings) -> None:
+    # The webhook is read now, not when the post was queued: a replaced one takes what is still
+    # waiting, and a removed one stops it (for good: an admin can send it again once one is set).
+    community_id = _community_id(message.to_address)
+    with db.session_scope() as session:
+        community = session.get(Community, community_id) if community_id is not None else None
+        url = community.discord_webhook_url if community is not None else None
+    if community is None:
+        raise DeliveryError("The community this was for no longer exists.", permanent=True)
+    if not url:
+        raise DeliveryError(
+            "The community has no Discord webhook any more (it was removed): set one in Admin → "
+            "Communities, then send this again.",
+            permanent=True,
+        )
+    discord.post_to_webhook(url, _payload(message), settings=settings)
+
+
 @dataclass(frozen=True)
 class _Outlet:
     """One channel: how admins name it, when it can deliver, and how one message goes out."""
@@ -391,6 +437,10 @@ _CHANNELS: dict[str, _Outlet] = {
         "SMS_ACCOUNT_SID, SMS_AUTH_TOKEN or SMS_FROM unset",
         lambda s: s.sms_enabled,
         _send_text,
+    ),
+    # Each community sets its own webhook (Admin → Communities): nothing to set up app-wide.
+    Channel.DISCORD: _Outlet(
+        "Discord", "a Discord announcement", "", lambda s: True, _send_to_discord
     ),
 }
 

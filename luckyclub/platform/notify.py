@@ -1,4 +1,5 @@
-"""The one place that decides what a member hears about an event: an email, a Klaviyo event, a text.
+"""The one place that decides what a member hears about an event: an email, a Klaviyo event, a text;
+and what a community's Discord channel hears (`announce`).
 
 Everything is queued in the outbox inside the caller's transaction, so a notification exists only if
 the action that caused it was saved; `mail.deliver_due` (the `deliver_outbox` job) sends it later.
@@ -17,9 +18,9 @@ from sqlmodel import Session, col, select
 
 from luckyclub.core import money
 from luckyclub.core.settings import get_settings
-from luckyclub.integrations import klaviyo
+from luckyclub.integrations import discord, klaviyo
 from luckyclub.integrations.sms import MAX_LENGTH as SMS_MAX_LENGTH
-from luckyclub.models import Channel, OutboxMessage, Role, User, table_of, utcnow
+from luckyclub.models import Channel, Community, OutboxMessage, Role, User, id_of, table_of, utcnow
 from luckyclub.platform import mail
 
 # The events, named as Klaviyo's metrics are (its flows start from these names).
@@ -49,6 +50,13 @@ EVENTS = frozenset(
         ORDER_REFUNDED,
     }
 )
+# A community's Discord channel (ours): a period began, a period was drawn, a viewer earned at
+# least the community's threshold at once (a gift, a wager poll), an admin's test message.
+NEW_PERIOD = "New Period"
+PERIOD_WINNER = "Period Winner"
+TICKETS_EARNED = "Tickets Earned"
+TEST_ANNOUNCEMENT = "Test Announcement"
+ANNOUNCEMENTS = frozenset({NEW_PERIOD, PERIOD_WINNER, TICKETS_EARNED, TEST_ANNOUNCEMENT})
 
 
 def notify(
@@ -157,6 +165,42 @@ def notify_admins(session: Session, *, unique_id: str, email: str, **context: st
     ).all()
     for admin in admins:
         _queue_email(session, admin.email, email, unique_id, email, **context)
+
+
+def announce(
+    session: Session,
+    community: Community,
+    event: str,
+    *,
+    unique_id: str,
+    text: str,
+    fill: str | None = None,
+) -> bool:
+    """Queue a post of `text` to the community's Discord channel, in the caller's transaction,
+    once per (event, unique_id) like every notification, and only while the community has a
+    webhook set (False when it has none). The row names the community, not the webhook: the URL
+    is a secret, read when the post is sent. With `fill`, the text may hold blanks (`mail.blank`).
+    """
+    if event not in ANNOUNCEMENTS:
+        raise ValueError(f"Unknown announcement {event!r} (known: {sorted(ANNOUNCEMENTS)})")
+    if not community.discord_webhook_url:
+        return False
+    address = mail.community_address(id_of(community))
+    payload = discord.webhook_message(text.strip())
+    first_line = payload["content"].split("\n", 1)[0]
+    message = OutboxMessage(
+        channel=Channel.DISCORD,
+        to_address=address,
+        payload=json.dumps(payload, ensure_ascii=False),
+        dedupe_key=dedupe_key(Channel.DISCORD, address, event, unique_id),
+        subject=first_line[:200] or event,
+        text_body=payload["content"],  # what admins read
+        html_body="",
+        template=event,
+        fill=fill,
+    )
+    _queue_all(session, [_fields_of(message)])
+    return True
 
 
 def _queue_email(

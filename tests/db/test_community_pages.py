@@ -256,6 +256,7 @@ def community_form(**fields) -> dict:
         "gift_tickets": "15",
         "wager_unit": "1000",
         "wager_tickets": "20",
+        "discord_announce_threshold": "20",
         **fields,
     }
 
@@ -296,6 +297,37 @@ def test_an_admin_creates_a_community_edits_it_and_grants_a_moderator(session):
     assert page.rows[0].moderators == []
 
 
+def test_an_admins_discord_webhook_is_taken_once_and_never_shown_back(session, settings_env):
+    settings_env(DISCORD_API_BASE="http://127.0.0.1:9")  # a local stand-in for Discord
+    url = "http://127.0.0.1:9/webhooks/1300000000000000001/secret-token-x9Qz"
+    admin = add_user(session, "boss@example.com", Role.ADMIN)
+    page = tab(CommunitiesAdminState, routes.ADMIN_COMMUNITIES, token_for(session, admin))
+    finish(CommunitiesAdminState.save, page, community_form())
+    [row] = page.rows
+    finish(CommunitiesAdminState.edit, page, row.id)
+    assert page.webhook == "not set" and page.discord_announce_threshold == "20"
+
+    finish(CommunitiesAdminState.save_webhook, page, {"discord_webhook_url": "https://x.example"})
+    assert "Copy Webhook URL" in page.error and page.webhook == "not set"
+    finish(CommunitiesAdminState.save_webhook, page, {"discord_webhook_url": url})
+    assert page.error == "" and page.webhook == "set (…x9Qz)"
+    assert "secret-token" not in str(page.dict())  # nothing the browser holds has it
+    finish(CommunitiesAdminState.send_test, page)
+    assert page.notice.startswith("A test message is queued")
+    finish(CommunitiesAdminState.save, page, community_form(discord_announce_threshold="40"))
+    assert page.error == ""
+    assert "announced on Discord from 40 tickets" in page.rows[0].rates
+
+    finish(CommunitiesAdminState.edit, page, row.id)
+    finish(CommunitiesAdminState.remove_webhook, page)
+    assert page.webhook == "not set"
+    session.expire_all()
+    community = session.exec(select(Community)).one()
+    assert (community.discord_webhook_url, community.discord_announce_threshold) == (None, 40)
+    details = session.exec(select(AuditLog.detail)).all()
+    assert not any("secret-token" in detail for detail in details)
+
+
 def test_a_member_cannot_use_the_communities_admin_page(session, community):
     member = add_user(session, "nosy@example.com")
     page = tab(CommunitiesAdminState, routes.ADMIN_COMMUNITIES, token_for(session, member))
@@ -306,8 +338,17 @@ def test_a_member_cannot_use_the_communities_admin_page(session, community):
         page,
         {"community_id": str(community.id), "moderator_email": member.email},
     )
+    page.editing = community.id  # as a forged event would have it
+    finish(
+        CommunitiesAdminState.save_webhook,
+        page,
+        {"discord_webhook_url": "https://discord.com/api/webhooks/1300000000000000001/" + "a" * 68},
+    )
+    finish(CommunitiesAdminState.send_test, page)
+    finish(CommunitiesAdminState.remove_webhook, page)
     session.expire_all()
     assert session.exec(select(func.count()).select_from(AuditLog)).one() == 0
+    assert session.get(Community, community.id).discord_webhook_url is None
     assert not roles.has_role(
         session, member, ScopedRole.MODERATOR, "program", community.program_id
     )

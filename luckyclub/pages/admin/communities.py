@@ -1,6 +1,10 @@
 """Communities (streamers' monthly raffles), for platform admins: create one, edit its Kick channel,
-affiliate source, rates, prize and automatic draw, and grant or revoke its moderators. The services
-check the admin (community/communities.py, platform/roles.py); every change is audited."""
+affiliate source, rates, prize, automatic draw and Discord (server, moderators' role, the channel
+webhook announcements go to), and grant or revoke its moderators. The services check the admin
+(community/communities.py, platform/roles.py); every change is audited.
+
+The webhook URL is a secret: the browser sends it once, to the handler, and never gets it back (the
+page shows "set (…last 4)")."""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from dataclasses import dataclass, field
 
 import reflex as rx
 
-from luckyclub.community import communities
+from luckyclub.community import announcements, communities
 from luckyclub.components.admin_page import admin_page
 from luckyclub.components.layout import data_table, label
 from luckyclub.components.layout import field as input_field
@@ -46,7 +50,14 @@ TEXT_FIELDS = (
     "discord_guild_id",
     "discord_moderator_role",
 )
-RATE_FIELDS = ("chat_minutes", "chat_tickets", "gift_tickets", "wager_unit", "wager_tickets")
+RATE_FIELDS = (
+    "chat_minutes",
+    "chat_tickets",
+    "gift_tickets",
+    "wager_unit",
+    "wager_tickets",
+    "discord_announce_threshold",
+)
 
 
 def form_from(form_data: dict) -> communities.CommunityForm:
@@ -63,6 +74,8 @@ def rates_words(c: Community) -> str:
     ]
     if c.affiliate_source:
         words.append(f"${c.wager_unit:,} wagered = {c.wager_tickets} ({c.affiliate_source})")
+    if c.discord_webhook_url:
+        words.append(f"announced on Discord from {c.discord_announce_threshold:,} tickets")
     return "; ".join(words)
 
 
@@ -86,7 +99,10 @@ class CommunitiesAdminState(AdminPageState):
     gift_tickets: str = "15"
     wager_unit: str = "1000"
     wager_tickets: str = "20"
+    discord_announce_threshold: str = "20"
     auto_draw: bool = False
+    # The edited community's Discord webhook as words ("set (…x9Qz)", "not set"), never the URL.
+    webhook: str = ""
     # Keys the form, so its inputs start again from these values.
     form_key: rx.Field[int] = rx.field(0)
 
@@ -116,6 +132,7 @@ class CommunitiesAdminState(AdminPageState):
             value = getattr(form, name)
             setattr(self, name, "" if value is None else str(value))
         self.auto_draw = form.auto_draw
+        self.webhook = ""
         self.form_key += 1
 
     @event
@@ -129,6 +146,7 @@ class CommunitiesAdminState(AdminPageState):
         def fill(s, admin):
             community = communities.get(s, record_id(community_id))
             self._show_form(id_of(community), communities.form_of(s, community))
+            self.webhook = communities.webhook_words(community)
 
         self._admin_act(fill, "")
 
@@ -150,6 +168,43 @@ class CommunitiesAdminState(AdminPageState):
             )
         if done:
             self._show_form(0, communities.CommunityForm(name="", slug=""))
+
+    def _on_discord(self, change, done: str) -> None:
+        """Change the edited community's webhook (the service checks the admin), then show
+        where it stands."""
+        editing = self.editing
+
+        def act(s, admin):
+            community = change(s, admin, record_id(editing))
+            self.webhook = communities.webhook_words(community)
+
+        self._admin_act(act, done)
+
+    @event
+    def save_webhook(self, form_data: dict):
+        """Set or replace the webhook: the URL goes to the service and is not kept in the state."""
+        url = str(form_data.get("discord_webhook_url") or "").strip()[:600]
+        self._on_discord(
+            lambda s, admin, cid: communities.set_discord_webhook(s, admin, cid, url),
+            "Saved the Discord webhook: announcements go to its channel.",
+        )
+
+    @event
+    def remove_webhook(self):
+        self._on_discord(
+            communities.remove_discord_webhook,
+            "Removed the Discord webhook: nothing more is announced.",
+        )
+
+    @event
+    def send_test(self):
+        def test(s, admin, community_id):
+            announcements.send_test(s, admin, community_id)
+            return communities.get(s, community_id)
+
+        self._on_discord(
+            test, "A test message is queued: it reaches the channel within a minute (Outbox)."
+        )
 
     @event
     def grant(self, form_data: dict):
@@ -226,6 +281,11 @@ def _form() -> rx.Component:
                             placeholder="Raffle Mods",
                             default_value=A.discord_moderator_role,
                         ),
+                        _number(
+                            "Announce a gift or wager poll on Discord from (tickets at once)",
+                            "discord_announce_threshold",
+                            A.discord_announce_threshold,
+                        ),
                         columns=rx.breakpoints(initial="1", md="2"),
                         spacing="3",
                         width="100%",
@@ -273,6 +333,72 @@ def _form() -> rx.Component:
                 width="100%",
             ),
             aria_label="Community settings",
+        ),
+        width="100%",
+    )
+
+
+def _discord_webhook() -> rx.Component:
+    """The edited community's announcements channel: a write-only URL, Remove, a test message."""
+    return rx.card(
+        rx.el.section(
+            rx.vstack(
+                rx.heading("Discord announcements", size="4", as_="h2"),
+                rx.text(
+                    "New periods, winners, and gifts or wager polls that earn at least the "
+                    "threshold above are posted to a channel through its webhook (Discord: "
+                    "channel settings → Integrations → Webhooks → New Webhook → Copy Webhook URL).",
+                    size="2",
+                ),
+                rx.text("Webhook: ", rx.el.strong(A.webhook), size="2"),
+                rx.form(
+                    rx.hstack(
+                        rx.box(
+                            input_field(
+                                "Discord webhook URL (never shown again once saved)",
+                                "discord_webhook_url",
+                                placeholder="https://discord.com/api/webhooks/…",
+                                auto_complete="off",
+                                spell_check=False,
+                                required=True,
+                            ),
+                            flex_grow="1",
+                        ),
+                        rx.button(
+                            rx.cond(A.webhook == "not set", "Save webhook", "Replace"),
+                            type="submit",
+                        ),
+                        align="end",
+                        spacing="2",
+                        width="100%",
+                    ),
+                    on_submit=A.save_webhook,
+                    reset_on_submit=True,
+                    width="100%",
+                ),
+                rx.cond(
+                    A.webhook != "not set",
+                    rx.hstack(
+                        rx.button(
+                            "Send a test message",
+                            type="button",
+                            variant="soft",
+                            on_click=A.send_test,
+                        ),
+                        rx.button(
+                            "Remove webhook",
+                            type="button",
+                            variant="soft",
+                            color_scheme="red",
+                            on_click=A.remove_webhook,
+                        ),
+                        spacing="2",
+                    ),
+                ),
+                spacing="3",
+                width="100%",
+            ),
+            aria_label="Discord announcements",
         ),
         width="100%",
     )
@@ -348,6 +474,7 @@ def admin_communities_page() -> rx.Component:
         "Communities",
         CommunitiesAdminState,
         _form(),
+        rx.cond(A.editing != 0, _discord_webhook()),
         rx.heading("Communities", size="4", as_="h2"),
         rx.cond(
             A.rows.length() > 0,

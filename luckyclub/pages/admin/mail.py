@@ -1,5 +1,5 @@
-"""The outbox as admins see it: every email, Klaviyo event and text the platform wrote, its channel,
-recipient and delivery status, and its links.
+"""The outbox as admins see it: every email, Klaviyo event, text and Discord post the platform
+wrote, its channel, recipient (a Discord post's: the community) and delivery status, and its links.
 
 Without SMTP_URL no email leaves the machine, so this is where a newcomer follows a reset link.
 """
@@ -67,7 +67,7 @@ class AdminMailState(AdminPageState):
             MessageRow(
                 id=id_of(m),
                 channel=mail.channel_label(m.channel),
-                recipient=m.to_address,
+                recipient=mail.recipient(s, m),
                 subject=m.subject,
                 status=m.status,
                 status_words=mail.status_words(m, not_ready),
@@ -96,6 +96,7 @@ class AdminMailState(AdminPageState):
             with session_scope() as s:
                 self._require_admin(s)
                 m = mail.get_message(s, record_id(message_id))
+                recipient = mail.recipient(s, m) if m is not None else ""
         except UserError as exc:
             self.error = exc.message
             return
@@ -105,7 +106,7 @@ class AdminMailState(AdminPageState):
         self.opened = MessageView(
             id=id_of(m),
             channel=mail.channel_label(m.channel),
-            recipient=m.to_address,
+            recipient=recipient,
             subject=m.subject,
             status=m.status,
             created=when(m.created_at),
