@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from luckyclub.club import ledger
 from luckyclub.club.raffles import month_label, month_of
 from luckyclub.community import (
+    announcements,
     claims,
     communities,
     discord_link,
@@ -30,6 +31,7 @@ from luckyclub.core import db, routes
 from luckyclub.core.errors import UserError
 from luckyclub.core.settings import get_settings
 from luckyclub.core.words import when
+from luckyclub.integrations import discord
 from luckyclub.models import (
     AffiliateClaim,
     ClaimStatus,
@@ -212,7 +214,7 @@ def leaderboard(
     if not rows:
         return Reply("Nobody holds tickets this month yet.", ephemeral=False)
     lines = [f"Top {len(rows)} this month:"]
-    lines += [f"{row.rank}. {row.name} — {row.tickets} tickets" for row in rows]
+    lines += [f"{row.rank}. {discord.plain(row.name)} — {row.tickets} tickets" for row in rows]
     return Reply("\n".join(lines), ephemeral=False)
 
 
@@ -251,7 +253,7 @@ def raffle_history(
         return Reply("No draws yet.", ephemeral=False)
     lines = ["Last winners:"]
     lines += [
-        f"{w.label}: {w.name} ({w.tickets} of {w.total_tickets} tickets), proof: "
+        f"{w.label}: {discord.plain(w.name)} ({w.tickets} of {w.total_tickets} tickets), proof: "
         f"{_url(w.proof_url)}"
         for w in winners
     ]
@@ -481,7 +483,7 @@ def draw(
         if outcome.status != "drawn" or draw_row is None:
             where = f" {_url(routes.draw_page(id_of(draw_row)))}" if draw_row else ""
             return Reply(f"{outcome.message}{where}", ephemeral=outcome.status != "waiting")
-        text = pool.announcement(session, id_of(draw_row))
+        text = pool.announcement(session, id_of(draw_row), name=announcements.public_name)
     return Reply(text or outcome.message, ephemeral=False)
 
 

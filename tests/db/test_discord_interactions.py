@@ -506,3 +506,12 @@ def test_a_garbled_user_option_is_a_sentence_on_both_databases(client, fake, wor
             ask(client, fake, "raffle", MOD, "give", user=who, tickets="5", reason="Quiz winner")
         )
         assert text in ("Give user as a whole number.", "Pick the user from Discord's list.")
+
+
+def test_names_in_replies_are_shown_as_typed_not_as_markdown(client, fake, world, session):
+    _, people = world
+    people["ann"].display_name = "**Ann** [site](https://evil.example)"
+    session.add(people["ann"])
+    session.commit()
+    text, _ = said(ask(client, fake, "leaderboard", STRANGER))
+    assert r"1. \*\*Ann\*\* \[site\]\(https\://evil.example\) — 30 tickets" in text
