@@ -103,6 +103,8 @@ class CommunitiesAdminState(AdminPageState):
     auto_draw: bool = False
     # The edited community's Discord webhook as words ("set (…x9Qz)", "not set"), never the URL.
     webhook: str = ""
+    # Why the webhook URL just pasted was refused, shown beside its field (not atop the page).
+    webhook_error: str = ""
     # Keys the form, so its inputs start again from these values.
     form_key: rx.Field[int] = rx.field(0)
 
@@ -132,7 +134,7 @@ class CommunitiesAdminState(AdminPageState):
             value = getattr(form, name)
             setattr(self, name, "" if value is None else str(value))
         self.auto_draw = form.auto_draw
-        self.webhook = ""
+        self.webhook = self.webhook_error = ""
         self.form_key += 1
 
     @event
@@ -173,6 +175,7 @@ class CommunitiesAdminState(AdminPageState):
         """Change the edited community's webhook (the service checks the admin), then show
         where it stands."""
         editing = self.editing
+        self.webhook_error = ""
 
         def act(s, admin):
             community = change(s, admin, record_id(editing))
@@ -188,6 +191,8 @@ class CommunitiesAdminState(AdminPageState):
             lambda s, admin, cid: communities.set_discord_webhook(s, admin, cid, url),
             "Saved the Discord webhook: announcements go to its channel.",
         )
+        if self.error:  # the service's sentence about the URL goes beside the field
+            self.webhook_error, self.error = self.error, ""
 
     @event
     def remove_webhook(self):
@@ -338,6 +343,9 @@ def _form() -> rx.Component:
     )
 
 
+WEBHOOK_ERROR_ID = "discord_webhook_url_error"
+
+
 def _discord_webhook() -> rx.Component:
     """The edited community's announcements channel: a write-only URL, Remove, a test message."""
     return rx.card(
@@ -361,6 +369,20 @@ def _discord_webhook() -> rx.Component:
                                 auto_complete="off",
                                 spell_check=False,
                                 required=True,
+                                aria_invalid=rx.cond(A.webhook_error != "", "true", "false"),
+                                aria_describedby=rx.cond(
+                                    A.webhook_error != "", WEBHOOK_ERROR_ID, ""
+                                ),
+                            ),
+                            rx.cond(
+                                A.webhook_error != "",
+                                rx.text(
+                                    A.webhook_error,
+                                    id=WEBHOOK_ERROR_ID,
+                                    role="alert",
+                                    color_scheme="red",
+                                    size="2",
+                                ),
                             ),
                             flex_grow="1",
                         ),
