@@ -61,6 +61,14 @@ def blank(name: str) -> str:
     return f"\u27e6{name}\u27e7"
 
 
+_BLANK = re.compile("\u27e6(\\w+)\u27e7")
+
+
+def as_shown(text: str) -> str:
+    """A message's text as the outbox page shows it: a blank still to be written in says so."""
+    return _BLANK.sub(lambda m: f"[{m.group(1).replace('_', ' ')}: written in when sent]", text)
+
+
 def fill_of(filler: str, ref: object) -> str:
     """What a message's `fill` column holds for `filler` and the thing it is about."""
     if filler not in _fillers:

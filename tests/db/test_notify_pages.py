@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from luckyclub.models import Role, User
+from luckyclub.models import OutboxMessage, Role, User
 from luckyclub.pages.account.profile import ProfileState
 from luckyclub.pages.admin.mail import AdminMailState
-from luckyclub.platform import accounts, notify
+from luckyclub.platform import accounts, mail, notify
 from tests.db.factories import add_user
 from tests.db.reflex_state import finish, state_for_tab
 
@@ -134,3 +134,27 @@ def test_without_smtp_the_outbox_says_an_email_is_held_rather_than_pending(sessi
     finish(AdminMailState.load, state)
     [waiting] = [m for m in state.messages if m.recipient == "ann@example.com"]
     assert (waiting.status, waiting.status_words) == ("pending", "pending")
+
+
+def test_a_blank_still_to_be_written_in_reads_as_what_it_is(session):
+    """A purchase email is queued before its ticket numbers exist: the page says so, rather than
+    showing the blank's marker."""
+    session.add(
+        OutboxMessage(
+            to_address="ann@example.com",
+            subject=f"Your tickets {mail.blank('numbers')}",
+            text_body=f"Your numbers: {mail.blank('numbers')}.",
+            html_body="",
+            template="order_confirmed",
+            fill="order:1",
+        )
+    )
+    admin = add_user(session, "admin@example.com", Role.ADMIN)
+    state = state_for_tab(AdminMailState, session_token=browser_session(session, admin))
+    finish(AdminMailState.load, state)
+    [row] = [m for m in state.messages if m.recipient == "ann@example.com"]
+    assert row.subject == "Your tickets [numbers: written in when sent]"
+
+    finish(AdminMailState.open_message, state, row.id)
+
+    assert state.opened.text == "Your numbers: [numbers: written in when sent]."

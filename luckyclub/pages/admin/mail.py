@@ -68,7 +68,7 @@ class AdminMailState(AdminPageState):
                 id=id_of(m),
                 channel=mail.channel_label(m.channel),
                 recipient=mail.recipient(s, m),
-                subject=m.subject,
+                subject=mail.as_shown(m.subject),
                 status=m.status,
                 status_words=mail.status_words(m, not_ready),
                 attempts=m.attempts,
@@ -107,12 +107,12 @@ class AdminMailState(AdminPageState):
             id=id_of(m),
             channel=mail.channel_label(m.channel),
             recipient=recipient,
-            subject=m.subject,
+            subject=mail.as_shown(m.subject),
             status=m.status,
             created=when(m.created_at),
             sent=when(m.sent_at),
             last_error=m.last_error or "",
-            text=m.text_body,
+            text=mail.as_shown(m.text_body),
             links=mail.links_in(m.text_body),
         )
 
