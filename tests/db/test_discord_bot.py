@@ -25,17 +25,12 @@ from luckyclub.models import (
     AffiliateClaim,
     AuditLog,
     ClaimStatus,
-    DiscordIdentity,
     KickIdentity,
     RaffleStatus,
     utcnow,
 )
-from tests.db.community_helpers import community_with_moderator
-from tests.db.factories import add_user
+from tests.db.community_helpers import ANN, BOB, GUILD, MOD, STRANGER, discord_world
 from tests.fake_discord import FakeDiscord
-
-GUILD = 700000000000000001
-ANN, BOB, MOD, STRANGER = 800000000000000001, 800000000000000002, 800000000000000003, 8000009
 
 
 @pytest.fixture()
@@ -43,20 +38,7 @@ def world(session, settings_env):
     """A community on GUILD with the Discord moderator role "Raffle Mods"; Ann (30 bonus
     tickets) and Bob linked viewers, the community's moderator linked as MOD; STRANGER unlinked."""
     settings_env(APP_URL="https://lucky.example")
-    community, mod = community_with_moderator(
-        session, discord_guild_id=str(GUILD), discord_moderator_role="Raffle Mods"
-    )
-    ann = add_user(session, "ann@example.com")
-    bob = add_user(session, "bob@example.com")
-    ann.display_name, ann.show_on_leaderboard = "Ann", True
-    for user, discord_id in ((ann, ANN), (bob, BOB), (mod, MOD)):
-        session.add(
-            DiscordIdentity(discord_user_id=discord_id, username=f"d{discord_id}", user_id=user.id)
-        )
-    session.commit()
-    tickets.give(session, mod, community, ann.id, 30, "Welcome bonus", utcnow())
-    session.commit()
-    return community, {"ann": ann, "bob": bob, "mod": mod}
+    return discord_world(session)
 
 
 def balance(session, community, user) -> int:

@@ -23,18 +23,15 @@ from luckyclub.models import (
     AffiliateClaim,
     AuditLog,
     ClaimStatus,
-    DiscordIdentity,
     KickIdentity,
     RaffleStatus,
     utcnow,
 )
-from tests.db.community_helpers import community_with_moderator
+from tests.db.community_helpers import ANN, BOB, GUILD, MOD, STRANGER, discord_world
 from tests.db.factories import add_user
 from tests.fake_discord import OTHER_KEY, FakeDiscord, sign
 
 URL = routes.DISCORD_INTERACTIONS
-GUILD = 700000000000000001
-ANN, BOB, MOD, STRANGER = 800000000000000001, 800000000000000002, 800000000000000003, 8000009
 
 
 @pytest.fixture()
@@ -56,20 +53,7 @@ def client(app_db, fake):
 def world(session):
     """A community on GUILD; Ann and Bob linked viewers (Ann with 30 bonus tickets), the
     community's moderator linked as MOD; STRANGER has not linked."""
-    community, mod = community_with_moderator(
-        session, discord_guild_id=str(GUILD), discord_moderator_role="Raffle Mods"
-    )
-    ann = add_user(session, "ann@example.com")
-    bob = add_user(session, "bob@example.com")
-    ann.display_name, ann.show_on_leaderboard = "Ann", True
-    for user, discord_id in ((ann, ANN), (bob, BOB), (mod, MOD)):
-        session.add(
-            DiscordIdentity(discord_user_id=discord_id, username=f"d{discord_id}", user_id=user.id)
-        )
-    session.commit()
-    tickets.give(session, mod, community, ann.id, 30, "Welcome bonus", utcnow())
-    session.commit()
-    return community, {"ann": ann, "bob": bob, "mod": mod}
+    return discord_world(session)
 
 
 def ask(client, fake, name, caller, subcommand=None, **options):
