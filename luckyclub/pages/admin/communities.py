@@ -17,6 +17,7 @@ from luckyclub.components.admin_page import admin_page
 from luckyclub.components.layout import data_table, label
 from luckyclub.components.layout import field as input_field
 from luckyclub.core import routes
+from luckyclub.core.errors import UserError
 from luckyclub.models import Community, id_of
 from luckyclub.state.admin import AdminPageState, record_id
 from luckyclub.state.events import event
@@ -187,12 +188,21 @@ class CommunitiesAdminState(AdminPageState):
     def save_webhook(self, form_data: dict):
         """Set or replace the webhook: the URL goes to the service and is not kept in the state."""
         url = str(form_data.get("discord_webhook_url") or "").strip()[:600]
-        self._on_discord(
-            lambda s, admin, cid: communities.set_discord_webhook(s, admin, cid, url),
-            "Saved the Discord webhook: announcements go to its channel.",
-        )
-        if self.error:  # the service's sentence about the URL goes beside the field
-            self.webhook_error, self.error = self.error, ""
+        refused = ""
+
+        def save(s, admin, community_id):
+            nonlocal refused
+            try:
+                return communities.set_discord_webhook(s, admin, community_id, url)
+            except UserError as exc:
+                if exc.field != "discord_webhook_url":
+                    raise  # not an admin, the community gone: atop the page, as elsewhere
+                refused = exc.message  # the URL is wrong: said beside its field
+                return communities.get(s, community_id)
+
+        self._on_discord(save, "Saved the Discord webhook: announcements go to its channel.")
+        if refused:
+            self.webhook_error, self.notice = refused, ""
 
     @event
     def remove_webhook(self):
