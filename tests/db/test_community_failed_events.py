@@ -11,13 +11,19 @@ from sqlmodel import Session, select
 
 from luckyclub.club import ledger
 from luckyclub.community import failed_events, gifts, inbox, periods
-from luckyclub.core import db
+from luckyclub.core import db, routes
 from luckyclub.core.errors import NotAllowed, UserError
 from luckyclub.models import AuditLog, KickEvent, KickGift, Role
+from luckyclub.pages.admin.communities import CommunitiesAdminState
+from luckyclub.pages.admin.kick_events import KickEventsAdminState
+from luckyclub.platform import accounts
+from luckyclub.state import reason_dialog
+from luckyclub.state.session import SessionState
 from tests.db.community_helpers import linked_viewer
 from tests.db.factories import add_community, add_user
 from tests.db.kick_viewers import BROADCASTER, as_json, chat_body, gift_body
 from tests.db.locks import all_at_once
+from tests.db.reflex_state import finish, state_for_tab
 
 NOW = datetime(2026, 11, 14, 12, 0, tzinfo=UTC)
 
@@ -169,3 +175,70 @@ def test_only_platform_admins_see_retry_or_dismiss_failed_events(session, commun
     event = the_event(session, "gift-1")
     assert (event.processed_at, event.attempts) == (None, inbox.MAX_ATTEMPTS)
     assert session.exec(select(AuditLog)).all() == []
+
+
+def tab(session, state_cls, path: str, user):
+    """`user`'s browser tab on an admin page, loaded."""
+    token, _ = accounts.start_session(session, user)
+    session.commit()
+    page = state_for_tab(state_cls, path=path, session_token=token)
+    finish(SessionState.refresh, page)
+    finish(state_cls.load, page)
+    return page
+
+
+def test_an_admin_retries_and_dismisses_on_the_kick_events_page(
+    session, community, admin, monkeypatch
+):
+    deliver("gift-1", inbox.GIFTED_SUBS, gift_body(42, [7], NOW))
+    deliver("gift-2", inbox.GIFTED_SUBS, gift_body(43, [8], NOW))
+    fail_for_good(monkeypatch)
+    communities_page = tab(session, CommunitiesAdminState, routes.ADMIN_COMMUNITIES, admin)
+    assert communities_page.failed_kick_events == 2  # the callout that leads to the page
+    page = tab(session, KickEventsAdminState, routes.ADMIN_KICK_EVENTS, admin)
+
+    assert page.allowed and page.count == 2
+    assert page.count_words == "2 Kick events failed for good."
+    assert {r.message_id for r in page.rows} == {"gift-1", "gift-2"}
+    row = next(r for r in page.rows if r.message_id == "gift-1")
+    assert (row.kind, row.community, row.attempts) == ("Gifted subs", "Lele's community", 5)
+    assert row.received.endswith(("UTC", "GMT")) and "being rebuilt" in row.last_error
+    # Dismiss is the reason dialog's: its form reaches this page's handler.
+    assert reason_dialog._admin_action(reason_dialog.action_name(KickEventsAdminState.dismiss))
+
+    finish(KickEventsAdminState.retry, page, row.id)
+    assert page.error == "" and page.notice.startswith("The event is back in the inbox")
+    assert [r.message_id for r in page.rows] == ["gift-2"] and page.count == 1
+    finish(KickEventsAdminState.retry, page, row.id)  # a second click, from a stale page
+    assert page.error.startswith("That Kick event is back in the inbox already")
+
+    other = page.rows[0]
+    finish(KickEventsAdminState.dismiss, page, {"event_id": str(other.id), "reason": "x"})
+    assert "at least 5 characters" in page.error and page.count == 1
+    finish(
+        KickEventsAdminState.dismiss,
+        page,
+        {"event_id": str(other.id), "reason": "Kick refunded this gift"},
+    )
+    assert page.error == "" and page.notice.startswith("Dismissed")
+    assert page.rows == [] and page.count == 0 and page.count_words == ""
+    finish(KickEventsAdminState.retry, page, "not-an-id")
+    assert page.error == "That record could not be found. Reload the page and try again."
+
+    assert inbox.process_due(now=NOW) == inbox.InboxRun(processed=1, failed=0)  # the retried one
+
+
+def test_a_member_sees_no_failed_kick_events_and_cannot_act_on_one(session, community, monkeypatch):
+    member = add_user(session, "ann@example.com")
+    deliver("gift-1", inbox.GIFTED_SUBS, gift_body(42, [7], NOW))
+    fail_for_good(monkeypatch)
+    event_id = the_event(session, "gift-1").id
+
+    page = tab(session, KickEventsAdminState, routes.ADMIN_KICK_EVENTS, member)
+    assert not page.allowed and page.rows == [] and page.count == 0
+
+    finish(KickEventsAdminState.retry, page, event_id)
+    finish(KickEventsAdminState.dismiss, page, {"event_id": str(event_id), "reason": "mine now"})
+    assert page.error == "Only administrators can do that."
+    event = the_event(session, "gift-1")
+    assert (event.processed_at, event.attempts) == (None, inbox.MAX_ATTEMPTS)
