@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from luckyclub.community import communities, inbox
 from luckyclub.core.errors import UserError
-from luckyclub.models import KickEvent, User, utcnow
+from luckyclub.models import KickEvent, User, id_of, utcnow
 from luckyclub.platform import audit
 from luckyclub.platform.permissions import require_admin
 
@@ -43,7 +43,7 @@ def _failed_for_good() -> tuple[Any, ...]:
     return (col(KickEvent.processed_at).is_(None), col(KickEvent.attempts) >= inbox.MAX_ATTEMPTS)
 
 
-def failed_events(session: Session, admin: User, *, limit: int = SHOWN) -> list[FailedEvent]:
+def list_failed(session: Session, admin: User, *, limit: int = SHOWN) -> list[FailedEvent]:
     """The events that failed for good, newest first (an admin's view)."""
     require_admin(admin)
     events = session.exec(
@@ -55,7 +55,7 @@ def failed_events(session: Session, admin: User, *, limit: int = SHOWN) -> list[
     names: dict[str, str] = {}  # by body's broadcaster: one lookup per channel
     return [
         FailedEvent(
-            id=event.id or 0,
+            id=id_of(event),
             event_type=event.event_type,
             message_id=event.message_id,
             received_at=event.received_at,

@@ -77,7 +77,7 @@ def test_the_list_shows_only_events_that_failed_for_good_newest_first(
             event = s.exec(select(KickEvent).where(KickEvent.message_id == message_id)).one()
             event.received_at = NOW + timedelta(minutes=minutes)
 
-    shown = failed_events.failed_events(session, admin)
+    shown = failed_events.list_failed(session, admin)
 
     assert [e.message_id for e in shown] == ["unread", "gift-new", "gift-old"]
     assert failed_events.count_failed(session, admin) == 3
@@ -143,7 +143,7 @@ def test_a_dismissed_event_keeps_the_reason_and_is_never_processed(
     event = the_event(session, "gift-1")
     assert event.processed_at is not None
     assert event.last_error == "dismissed: Kick refunded this gift"
-    assert failed_events.failed_events(session, admin) == []
+    assert failed_events.list_failed(session, admin) == []
     audit = session.exec(select(AuditLog)).one()
     assert (audit.action, audit.actor_id) == ("kick_event.dismiss", admin.id)
     assert audit.detail == f"{inbox.GIFTED_SUBS} gift-1: Kick refunded this gift"
@@ -164,7 +164,7 @@ def test_only_platform_admins_see_retry_or_dismiss_failed_events(session, commun
     event_id = the_event(session, "gift-1").id
 
     with pytest.raises(NotAllowed):
-        failed_events.failed_events(session, member)
+        failed_events.list_failed(session, member)
     with pytest.raises(NotAllowed):
         failed_events.count_failed(session, member)
     with pytest.raises(NotAllowed):

@@ -58,7 +58,7 @@ class KickEventsAdminState(AdminPageState):
                 attempts=e.attempts,
                 last_error=e.last_error,
             )
-            for e in failed_events.failed_events(s, admin)
+            for e in failed_events.list_failed(s, admin)
         ]
         self.count_words = count_words(self.count, len(self.rows))
 
