@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 CHAT_MESSAGE = "chat.message.sent"
 GIFTED_SUBS = "channel.subscription.gifts"
 LIVESTREAM_STATUS = "livestream.status.updated"
-MAX_ATTEMPTS = 5  # then the event stays in the inbox with its error, for a person to look at
+MAX_ATTEMPTS = 5  # then the event stays with its error, for an admin (community/failed_events.py)
 
 
 def store(
@@ -127,7 +127,7 @@ def handle(session: Session, event: KickEvent) -> None:
     payload = json.loads(event.body)
     if not isinstance(payload, Mapping):
         raise ValueError("the event's body is not a JSON object")
-    community = _community_of(session, payload)
+    community = community_of(session, payload)
     if community is None:
         return  # a channel no community follows (any more): nothing to do
     if event.event_type == CHAT_MESSAGE:
@@ -138,7 +138,8 @@ def handle(session: Session, event: KickEvent) -> None:
         _livestream(session, community, payload)
 
 
-def _community_of(session: Session, payload: Mapping[str, Any]) -> Community | None:
+def community_of(session: Session, payload: Mapping[str, Any]) -> Community | None:
+    """The community whose Kick channel the event's body names (None: no community follows it)."""
     broadcaster = payload.get("broadcaster")
     kick_id = broadcaster.get("user_id") if isinstance(broadcaster, Mapping) else None
     if not isinstance(kick_id, int):

@@ -13,6 +13,7 @@ ADMIN_PAGES = [
     ("Winners", routes.ADMIN_WINNERS),
     ("Lists", routes.ADMIN_LISTS),
     ("Communities", routes.ADMIN_COMMUNITIES),
+    ("Kick events", routes.ADMIN_KICK_EVENTS),
     ("Review queue", routes.ADMIN_PROOFS),
     ("Stats", routes.ADMIN_STATS),
     ("Roles", routes.ADMIN_ROLES),

@@ -41,6 +41,7 @@ COMMUNITY = "/community/[slug]"
 COMMUNITY_MINE = "/community/[slug]/me"
 COMMUNITY_MODERATE = "/community/[slug]/moderate"
 ADMIN_COMMUNITIES = "/admin/communities"
+ADMIN_KICK_EVENTS = "/admin/kick-events"  # Kick events the inbox gave up on
 KICK_WEBHOOK = "/api/kick/webhook"
 DISCORD_INTERACTIONS = "/api/discord/interactions"
 KICK_LINK_START = "/api/kick/link/start"

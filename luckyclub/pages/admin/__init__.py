@@ -8,6 +8,7 @@ from luckyclub.pages.admin import (  # noqa: F401
     competitions,
     draws,
     home,
+    kick_events,
     lists,
     mail,
     proofs,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import reflex as rx
 
-from luckyclub.community import announcements, communities
+from luckyclub.community import announcements, communities, failed_events
 from luckyclub.components.admin_page import admin_page
 from luckyclub.components.layout import data_table, label
 from luckyclub.components.layout import field as input_field
@@ -108,8 +108,11 @@ class CommunitiesAdminState(AdminPageState):
     webhook_error: str = ""
     # Keys the form, so its inputs start again from these values.
     form_key: rx.Field[int] = rx.field(0)
+    # Kick events the inbox gave up on: said here, acted on at Admin → Kick events.
+    failed_kick_events: int = 0
 
     def _fill(self, s) -> None:
+        self.failed_kick_events = failed_events.count_failed(s, self._require_admin(s))
         self.rows = [
             CommunityRow(
                 id=id_of(c),
@@ -505,6 +508,25 @@ def admin_communities_page() -> rx.Component:
     return admin_page(
         "Communities",
         CommunitiesAdminState,
+        rx.cond(
+            A.failed_kick_events > 0,
+            rx.callout(
+                rx.fragment(  # the callout's own text is a <p>: no second one inside it
+                    A.failed_kick_events,
+                    rx.cond(
+                        A.failed_kick_events == 1,
+                        " Kick event failed for good and is not tried again by itself: ",
+                        " Kick events failed for good and are not tried again by themselves: ",
+                    ),
+                    rx.link("retry or dismiss them", href=routes.ADMIN_KICK_EVENTS),
+                    ".",
+                ),
+                icon="triangle_alert",
+                color_scheme="orange",
+                role="status",
+                width="100%",
+            ),
+        ),
         _form(),
         rx.cond(A.editing != 0, _discord_webhook()),
         rx.heading("Communities", size="4", as_="h2"),
