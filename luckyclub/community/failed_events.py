@@ -1,5 +1,5 @@
 """Kick events the inbox gave up on (they failed MAX_ATTEMPTS times): what platform admins see on
-Admin → Communities, and what they do with one — try it again, or dismiss it with a reason.
+Admin → Kick events, and what they do with one — try it again, or dismiss it with a reason.
 
 A dismissed event is marked processed without being done, its error replaced by
 "dismissed: <reason>" (the audit log keeps who and when), so the inbox, which claims only
