@@ -127,7 +127,7 @@ def tick(session: Session, community: Community, minute: datetime) -> int:
     )
     given = len(session.execute(statement).all())
     if given:
-        changes.announce(session, changes.community(community_id))
+        changes.announce(session, changes.community_chat(community_id))
     return given
 
 

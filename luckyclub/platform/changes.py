@@ -78,6 +78,13 @@ def community(community_id: int) -> str:
     return f"community:{community_id}"
 
 
+def community_chat(community_id: int) -> str:
+    """One community's chat-active minutes, given every minute while the channel is live: only
+    the moderators' console shows them, so only it wakes (tickets are announced on
+    `community` when the hour's minutes convert)."""
+    return f"community-chat:{community_id}"
+
+
 def draw(draw_id: int) -> str:
     """One draw's pages (/draws/<id>, /live/<id>): its status, result and winners."""
     return f"draw:{draw_id}"

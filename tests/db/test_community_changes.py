@@ -11,6 +11,7 @@ import pytest
 from sqlmodel import Session
 
 from luckyclub.community import (
+    chat_time,
     claims,
     communities,
     exclusions,
@@ -212,3 +213,26 @@ def test_community_tickets_do_not_wake_the_club_pages(session, ear):
     )(records)
 
     assert changes.CLUB not in ear.since_last_time()
+
+
+def test_a_chat_minute_wakes_the_moderators_console_not_every_viewers_page(session, ear):
+    """While a channel is live, minutes are given every minute: only the console shows them, so
+    only its topic is announced; the public pages wake when the hour converts to tickets."""
+    records = _community(session)
+    community = session.get(Community, records["community"])
+    community.is_live = True
+    session.add(community)
+    session.commit()
+    now = utcnow()
+    for kick_id in (1, 2):
+        chat_time.record_chat(session, community, kick_id, f"k{kick_id}", now)
+    session.commit()
+    ear.since_last_time()
+
+    with db.session_scope() as s:
+        given = chat_time.tick(s, db.get_existing(s, Community, records["community"]), now)
+
+    assert given == 2
+    heard = ear.since_last_time()
+    assert changes.community_chat(records["community"]) in heard
+    assert _topic(records) not in heard

@@ -215,6 +215,7 @@ class CommunityModerateState(SessionState):
     async def follow(self):
         if self.allowed:
             await live.follow(self, changes.community(self.community_id))
+            await live.follow(self, changes.community_chat(self.community_id))
 
     @event
     def changed(self, version: str):
