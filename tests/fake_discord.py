@@ -30,13 +30,12 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 from nacl.signing import SigningKey
 
-from tests.fake_http import LocalServer, Received
+from tests.fake_http import JsonAnswer, LocalServer, Received, json_handler
 
 SIGNING_KEY = SigningKey(b"\x11" * 32)  # the application's key in tests
 OTHER_KEY = SigningKey(b"\x22" * 32)  # anyone else's
@@ -158,43 +157,14 @@ class FakeDiscord(LocalServer):
         return sign(body), body
 
     def start(self) -> FakeDiscord:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-                self._serve("GET")
-
-            def do_POST(self) -> None:  # noqa: N802
-                self._serve("POST")
-
-            def do_PUT(self) -> None:  # noqa: N802
-                self._serve("PUT")
-
-            def _serve(self, method: str) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                request = Received(
-                    method,
-                    self.path,
-                    {k.lower(): v for k, v in self.headers.items()},
-                    self.rfile.read(length),
-                )
-                with fake._lock:
-                    fake.received.append(request)
-                    status, body = fake._oauth(request) or fake._answer(request)
-                data = json.dumps(body).encode() if body is not None else b""
-                self.send_response(status)
-                if status == 302:
-                    self.send_header("Location", body["location"])
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self._listen(Handler)
+        self._listen(json_handler(self._respond))
         return self
+
+    def _respond(self, request: Received) -> JsonAnswer:
+        with self._lock:
+            self.received.append(request)
+            status, body = self._oauth(request) or self._answer(request)
+        return status, body, ({"Location": body["location"]} if status == 302 else {})
 
     def _answer(self, request: Received) -> tuple[int, Any]:
         if self.down or self.fail_next > 0:

@@ -9,7 +9,7 @@ import base64
 import json
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -92,6 +92,48 @@ class LocalServer:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
+
+
+JsonAnswer = tuple[int, Any, dict[str, str]]  # status, a body to send as JSON (None: none), headers
+
+
+def json_handler(respond: Callable[[Received], JsonAnswer]) -> type[BaseHTTPRequestHandler]:
+    """A handler that hands every request (GET, POST, PUT, DELETE) to `respond` and sends its
+    answer, the body as JSON: what the fakes of JSON APIs (Kick, Discord) share."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            self._serve("GET")
+
+        def do_POST(self) -> None:  # noqa: N802
+            self._serve("POST")
+
+        def do_PUT(self) -> None:  # noqa: N802
+            self._serve("PUT")
+
+        def do_DELETE(self) -> None:  # noqa: N802
+            self._serve("DELETE")
+
+        def _serve(self, method: str) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            status, body, extra = respond(
+                Received(method, self.path, headers, self.rfile.read(length))
+            )
+            self.send_response(status)
+            for name, value in extra.items():
+                self.send_header(name, value)
+            data = json.dumps(body).encode() if body is not None else b""
+            if body is not None:
+                self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    return Handler
 
 
 class FakeProvider(LocalServer):

@@ -25,7 +25,6 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -33,7 +32,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from luckyclub.integrations.kick import signed_bytes
-from tests.fake_http import LocalServer, Received
+from tests.fake_http import JsonAnswer, LocalServer, Received, json_handler
 
 
 @lru_cache(maxsize=2)
@@ -147,41 +146,13 @@ class FakeKick(LocalServer):
         return signed_headers(event_type, body, **options), body
 
     def start(self) -> FakeKick:
-        kick = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-                self._serve("GET")
-
-            def do_POST(self) -> None:  # noqa: N802
-                self._serve("POST")
-
-            def _serve(self, method: str) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                request = Received(
-                    method,
-                    self.path,
-                    {k.lower(): v for k, v in self.headers.items()},
-                    self.rfile.read(length),
-                )
-                with kick._lock:
-                    kick.received.append(request)
-                    status, body, headers = kick._answer(request)
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                data = json.dumps(body).encode() if body is not None else b""
-                if body is not None:
-                    self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self._listen(Handler)
+        self._listen(json_handler(self._respond))
         return self
+
+    def _respond(self, request: Received) -> JsonAnswer:
+        with self._lock:
+            self.received.append(request)
+            return self._answer(request)
 
     # ---- the API ---------------------------------------------------------------------------------
 
