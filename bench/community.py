@@ -35,9 +35,7 @@ import json
 import os
 import pstats
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -58,10 +56,10 @@ from sqlmodel import Session, SQLModel, col, select  # noqa: E402
 
 from bench.scratch import (  # noqa: E402
     add_database_args,
-    copy_lines,
+    api_server,
+    load_period_viewers,
     scratch_database,
     url_of,
-    user_lines,
     vacuum_analyze,
 )
 from luckyclub.core import db, routes  # noqa: E402
@@ -71,7 +69,6 @@ from luckyclub.models import (  # noqa: E402
     Community,
     KickEvent,
     KickIdentity,
-    LedgerSource,
     Program,
     User,
     utcnow,
@@ -82,7 +79,6 @@ BROADCASTER = 900_000_001
 FIRST_CHATTER = 10_000_001
 AIM_WEBHOOK_MS, AIM_CONVERT_S, AIM_BOARD_MS = 50.0, 2.0, 20.0
 BOARD_CALLS = 200
-EARNED = (LedgerSource.WATCHTIME, LedgerSource.GIFTED_SUB, LedgerSource.WAGER)
 
 
 def main() -> None:
@@ -198,43 +194,6 @@ def setup(engine: Engine, chatters: int, hour: datetime) -> int:
 
 
 # ---- 1. the webhook under a busy chat -----------------------------------------------------------
-
-
-class api_server:  # noqa: N801 - used as `with api_server(url) as base:`
-    """The app's API served by uvicorn in a process of its own, on a free local port."""
-
-    def __init__(self, database_url: str) -> None:
-        self.database_url = database_url
-
-    def __enter__(self) -> str:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        env = dict(os.environ, DATABASE_URL=self.database_url)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "luckyclub.api.routes:build_api", "--factory"]
-            + ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-            + ["--no-access-log"],
-            env=env,
-            cwd=Path(__file__).resolve().parent.parent,
-        )
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:
-                    return base
-            except httpx.HTTPError:
-                pass
-            if self.process.poll() is not None:
-                sys.exit("The API server stopped before it answered.")
-            time.sleep(0.2)
-        self.process.terminate()
-        sys.exit("The API server did not answer within a minute.")
-
-    def __exit__(self, *exc: object) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
 
 
 def chat_body(kick_id: int, at: datetime, n: int) -> bytes:
@@ -449,9 +408,7 @@ def convert(community_id: int, hour: datetime, *, profile: bool = False):
 def load_viewers(
     engine: Engine, community_id: int, hour: datetime, viewers: int, rng: random.Random
 ) -> int:
-    """`viewers` more accounts holding 1-3 ledger rows each in the period (COPY), balances built
-    from the ledger as the app keeps them."""
-    from luckyclub.club import ledger
+    """`viewers` more accounts holding tickets in the hour's period (bench/scratch.py)."""
     from luckyclub.community import periods
 
     started = time.perf_counter()
@@ -460,51 +417,12 @@ def load_viewers(
         assert community is not None
         period_id = periods.period_of(session, community, hour).id
     assert period_id is not None
-    raw = engine.raw_connection()
-    try:
-        conn = raw.driver_connection
-        with conn.cursor() as cursor:
-            cursor.execute("SELECT coalesce(max(id), 0) FROM app_user")
-            before = cursor.fetchone()[0]
-            copy_lines(
-                cursor,
-                "COPY app_user (email, password_hash, display_name, date_of_birth, timezone, role,"
-                " show_on_leaderboard, created_at) FROM STDIN",
-                user_lines(viewers, hour, rng),
-            )
-            cursor.execute("SELECT id FROM app_user WHERE id > %s ORDER BY id", (before,))
-            user_ids = [row[0] for row in cursor.fetchall()]
-            copy_lines(
-                cursor,
-                "COPY entry_ledger (raffle_id, user_id, source, amount, idempotency_key, reason,"
-                " actor_id, created_at) FROM STDIN",
-                ledger_lines(period_id, user_ids, hour, rng),
-            )
-        conn.commit()
-    finally:
-        raw.close()
-    with Session(engine) as session:
-        ledger.rebuild_cache(session)
-        session.commit()
+    load_period_viewers(engine, period_id, hour, viewers, rng)
     print(
         f"\nLoaded {viewers:,} more viewers' tickets into the period in "
         f"{time.perf_counter() - started:.1f} s."
     )
     return period_id
-
-
-def ledger_lines(
-    period_id: int, user_ids: list[int], hour: datetime, rng: random.Random
-) -> Iterator[str]:
-    moment = hour.isoformat()
-    for user_id in user_ids:
-        for n in range(rng.randint(1, 3)):
-            source = rng.choice(EARNED)
-            amount = rng.choice((10, 20, 30)) if source == LedgerSource.WATCHTIME else 15
-            if source == LedgerSource.WAGER:
-                amount = rng.randint(1, 400)
-            key = f"bench:{period_id}:{user_id}:{n}"
-            yield f"{period_id}\t{user_id}\t{source}\t{amount}\t{key}\t\t\\N\t{moment}\n"
 
 
 def leaderboard(engine: Engine, period_id: int) -> list[float]:

@@ -1,16 +1,23 @@
 """The scratch PostgreSQL database each benchmark creates, fills and drops, and the bulk-loading
 SQL they share. A benchmark adds the arguments with `add_database_args`, then runs inside
-`with scratch_database(args) as engine:`."""
+`with scratch_database(args) as engine:`; `api_server` serves the app's API on it in a process of
+its own, for benchmarks that measure a route from a client."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
+import socket
+import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from pathlib import Path
 
+import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.schema import (
@@ -22,8 +29,13 @@ from sqlalchemy.schema import (
     PrimaryKeyConstraint,
     Table,
 )
+from sqlmodel import Session
 
 from luckyclub.core import db
+from luckyclub.models import LedgerSource
+
+# What viewers of a streaming community earn tickets by (load_period_viewers).
+EARNED = (LedgerSource.WATCHTIME, LedgerSource.GIFTED_SUB, LedgerSource.WAGER)
 
 
 def add_database_args(parser: argparse.ArgumentParser, default_url: str) -> None:
@@ -94,8 +106,50 @@ def drop_database(url: URL) -> None:
     print(f"\nDropped scratch database {url.database!r}.")
 
 
-def quoted(conn, name: str) -> str:
+def quoted(conn, name: str | None) -> str:
+    if not name:
+        sys.exit("The --database-url names no database.")
     return conn.dialect.identifier_preparer.quote_identifier(name)
+
+
+# ---- the app's API, served -------------------------------------------------------------------
+
+
+class api_server:  # noqa: N801 - used as `with api_server(url) as base:`
+    """The app's API served by uvicorn in a process of its own, on a free local port."""
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+
+    def __enter__(self) -> str:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        env = dict(os.environ, DATABASE_URL=self.database_url)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "luckyclub.api.routes:build_api", "--factory"]
+            + ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+            + ["--no-access-log"],
+            env=env,
+            cwd=Path(__file__).resolve().parent.parent,
+        )
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:
+                    return base
+            except httpx.HTTPError:
+                pass
+            if self.process.poll() is not None:
+                sys.exit("The API server stopped before it answered.")
+            time.sleep(0.2)
+        self.process.terminate()
+        sys.exit("The API server did not answer within a minute.")
+
+    def __exit__(self, *exc: object) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
 
 
 # ---- bulk loading ------------------------------------------------------------------------------
@@ -149,3 +203,54 @@ def user_lines(members: int, now: datetime, rng: random.Random) -> Iterator[str]
 def vacuum_analyze(engine: Engine) -> None:
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))
+
+
+def load_period_viewers(
+    engine: Engine, period_id: int, moment: datetime, viewers: int, rng: random.Random
+) -> list[int]:
+    """`viewers` new accounts (COPY) holding 1-3 ledger rows each in the period `period_id`, made
+    at `moment`; balances built from the ledger as the app keeps them. Their ids, in order."""
+    from luckyclub.club import ledger
+
+    raw = engine.raw_connection()
+    try:
+        conn = raw.driver_connection
+        assert conn is not None
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT coalesce(max(id), 0) FROM app_user")
+            before = cursor.fetchone()[0]
+            copy_lines(
+                cursor,
+                "COPY app_user (email, password_hash, display_name, date_of_birth, timezone, role,"
+                " show_on_leaderboard, created_at) FROM STDIN",
+                user_lines(viewers, moment, rng),
+            )
+            cursor.execute("SELECT id FROM app_user WHERE id > %s ORDER BY id", (before,))
+            user_ids = [row[0] for row in cursor.fetchall()]
+            copy_lines(
+                cursor,
+                "COPY entry_ledger (raffle_id, user_id, source, amount, idempotency_key, reason,"
+                " actor_id, created_at) FROM STDIN",
+                period_ledger_lines(period_id, user_ids, moment, rng),
+            )
+        conn.commit()
+    finally:
+        raw.close()
+    with Session(engine) as session:
+        ledger.rebuild_cache(session)
+        session.commit()
+    return user_ids
+
+
+def period_ledger_lines(
+    period_id: int, user_ids: list[int], moment: datetime, rng: random.Random
+) -> Iterator[str]:
+    at = moment.isoformat()
+    for user_id in user_ids:
+        for n in range(rng.randint(1, 3)):
+            source = rng.choice(EARNED)
+            amount = rng.choice((10, 20, 30)) if source == LedgerSource.WATCHTIME else 15
+            if source == LedgerSource.WAGER:
+                amount = rng.randint(1, 400)
+            key = f"bench:{period_id}:{user_id}:{n}"
+            yield f"{period_id}\t{user_id}\t{source}\t{amount}\t{key}\t\t\\N\t{at}\n"
