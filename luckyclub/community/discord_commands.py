@@ -37,6 +37,7 @@ from luckyclub.models import (
     ClaimStatus,
     Community,
     DrawStatus,
+    Raffle,
     User,
     id_of,
     utcnow,
@@ -73,6 +74,22 @@ class Reply:
     content: str
     ephemeral: bool = True
     confirm: str | None = None
+
+
+@dataclass(frozen=True)
+class Asked:
+    """One command as a handler gets it: where (the session, the community), who, with which
+    options, and when."""
+
+    session: Session
+    community: Community
+    caller: Caller
+    options: Mapping[str, Any]
+    now: datetime
+
+    def period(self) -> Raffle | None:
+        """The community's period holding `now`, if anything has happened in it yet."""
+        return views.find_period(self.session, self.community, self.now)
 
 
 @dataclass(frozen=True)
@@ -169,25 +186,21 @@ def _user(options: Mapping[str, Any]) -> int:
 # ---- everyone ----------------------------------------------------------------------------------
 
 
-def my_tickets(
-    session: Session,
-    community: Community,
-    caller: Caller,
-    options: Mapping[str, Any],
-    now: datetime,
-) -> Reply:
+def my_tickets(ask: Asked) -> Reply:
     """/tickets [user]: a balance by source; only the caller sees it unless it is about someone
     else (then the channel does)."""
-    about = _user(options) if options.get("user") is not None else caller.discord_user_id
-    other = about != caller.discord_user_id
+    about = (
+        _user(ask.options) if ask.options.get("user") is not None else ask.caller.discord_user_id
+    )
+    other = about != ask.caller.discord_user_id
     if other:
-        account = _other(session, about)
+        account = _other(ask.session, about)
         whose = f"<@{about}> holds"
     else:
-        account = _account(session, community, caller.discord_user_id)
+        account = _account(ask.session, ask.community, ask.caller.discord_user_id)
         whose = "You hold"
-    period = views.find_period(session, community, now)
-    sums = tickets.balance_by_source(session, id_of(period), id_of(account)) if period else {}
+    period = ask.period()
+    sums = tickets.balance_by_source(ask.session, id_of(period), id_of(account)) if period else {}
     total = sum(sums.values())
     lines = [f"{whose} {total} ticket{'s' if total != 1 else ''} this month."]
     lines += [
@@ -198,19 +211,13 @@ def my_tickets(
     return Reply("\n".join(lines), ephemeral=not other)
 
 
-def leaderboard(
-    session: Session,
-    community: Community,
-    caller: Caller,
-    options: Mapping[str, Any],
-    now: datetime,
-) -> Reply:
+def leaderboard(ask: Asked) -> Reply:
     """/leaderboard [top]: 10 by default, at most 25."""
-    top = _whole(options, "top") if options.get("top") is not None else LEADERBOARD_DEFAULT
+    top = _whole(ask.options, "top") if ask.options.get("top") is not None else LEADERBOARD_DEFAULT
     if not 1 <= top <= LEADERBOARD_MOST:
         raise UserError(f"Ask for between 1 and {LEADERBOARD_MOST} places.")
-    period = views.find_period(session, community, now)
-    rows = views.leaderboard(session, id_of(period), limit=top) if period else ()
+    period = ask.period()
+    rows = views.leaderboard(ask.session, id_of(period), limit=top) if period else ()
     if not rows:
         return Reply("Nobody holds tickets this month yet.", ephemeral=False)
     lines = [f"Top {len(rows)} this month:"]
@@ -218,37 +225,25 @@ def leaderboard(
     return Reply("\n".join(lines), ephemeral=False)
 
 
-def raffle_info(
-    session: Session,
-    community: Community,
-    caller: Caller,
-    options: Mapping[str, Any],
-    now: datetime,
-) -> Reply:
+def raffle_info(ask: Asked) -> Reply:
     """/raffle info: the period, its totals and participants, the prize and when it ends."""
-    month = month_of(now)
-    period = views.find_period(session, community, now)
-    counts = ledger.totals(session, id_of(period)) if period else ledger.RaffleTotals(0, 0)
-    name = communities.name_of(session, community)
+    month = month_of(ask.now)
+    period = ask.period()
+    counts = ledger.totals(ask.session, id_of(period)) if period else ledger.RaffleTotals(0, 0)
+    name = communities.name_of(ask.session, ask.community)
     lines = [
         f"{name} — {month_label(month)}",
-        f"Prize: {community.prize or 'to be announced'}",
+        f"Prize: {ask.community.prize or 'to be announced'}",
         f"Tickets: {counts.entries} held by {counts.entrants} participants",
         f"Ends: {when(periods.period_end(month))}",
-        f"More: {_url(routes.community_page(communities.slug_of(session, community)))}",
+        f"More: {_url(routes.community_page(communities.slug_of(ask.session, ask.community)))}",
     ]
     return Reply("\n".join(lines), ephemeral=False)
 
 
-def raffle_history(
-    session: Session,
-    community: Community,
-    caller: Caller,
-    options: Mapping[str, Any],
-    now: datetime,
-) -> Reply:
+def raffle_history(ask: Asked) -> Reply:
     """/raffle history: the last 5 winners, each with the link to its proof."""
-    winners = views.past_winners(session, community, limit=HISTORY_SIZE)
+    winners = views.past_winners(ask.session, ask.community, limit=HISTORY_SIZE)
     if not winners:
         return Reply("No draws yet.", ephemeral=False)
     lines = ["Last winners:"]
@@ -260,90 +255,58 @@ def raffle_history(
     return Reply("\n".join(lines), ephemeral=False)
 
 
-def link_shuffle(
-    session: Session,
-    community: Community,
-    caller: Caller,
-    options: Mapping[str, Any],
-    now: datetime,
-) -> Reply:
+def link_shuffle(ask: Asked) -> Reply:
     """/link shuffle <username>: claims an affiliate username for a moderator to verify."""
-    account = _account(session, community, caller.discord_user_id)
-    row = claims.claim(session, account, community, str(options.get("username") or ""), now)
+    account = _account(ask.session, ask.community, ask.caller.discord_user_id)
+    row = claims.claim(
+        ask.session, account, ask.community, str(ask.options.get("username") or ""), ask.now
+    )
     return Reply(f"Claimed {row.username}: a moderator will verify it.")
 
 
 # ---- moderators --------------------------------------------------------------------------------
 
 
-def give(
-    session: Session,
-    community: Community,
-    caller: Caller,
-    options: Mapping[str, Any],
-    now: datetime,
-) -> Reply:
+def give(ask: Asked) -> Reply:
     """/raffle give <user> <tickets> <reason>"""
-    return _change_tickets(session, community, caller, options, now, tickets.give, "Gave {} to")
+    return _change_tickets(ask, tickets.give, "Gave {} to")
 
 
-def remove(
-    session: Session,
-    community: Community,
-    caller: Caller,
-    options: Mapping[str, Any],
-    now: datetime,
-) -> Reply:
+def remove(ask: Asked) -> Reply:
     """/raffle remove <user> <tickets> <reason>"""
-    return _change_tickets(
-        session, community, caller, options, now, tickets.remove, "Removed {} from"
-    )
+    return _change_tickets(ask, tickets.remove, "Removed {} from")
 
 
-def _change_tickets(
-    session: Session,
-    community: Community,
-    caller: Caller,
-    options: Mapping[str, Any],
-    now: datetime,
-    change: Callable[..., object],
-    done: str,
-) -> Reply:
+def _change_tickets(ask: Asked, change: Callable[..., object], done: str) -> Reply:
     """Give or take a viewer's tickets as the moderator's own service call (checked, audited)."""
-    acting = _acting(session, community, caller)
-    who = _user(options)
-    viewer = _other(session, who)
-    amount = _whole(options, "tickets")
-    reason = str(options.get("reason") or "")
+    acting = _acting(ask.session, ask.community, ask.caller)
+    who = _user(ask.options)
+    viewer = _other(ask.session, who)
+    amount = _whole(ask.options, "tickets")
+    reason = str(ask.options.get("reason") or "")
     change(
-        session,
+        ask.session,
         acting.account,
-        community,
+        ask.community,
         id_of(viewer),
         amount,
         reason,
-        now,
+        ask.now,
         discord_role=acting.discord_role,
     )
     return Reply(f"{done.format(f'{amount} tickets')} <@{who}>.", ephemeral=False)
 
 
-def verify(
-    session: Session,
-    community: Community,
-    caller: Caller,
-    options: Mapping[str, Any],
-    now: datetime,
-) -> Reply:
+def verify(ask: Asked) -> Reply:
     """/raffle verify <username> <user> (or <kick>, the viewer's Kick username, as the seed's
     `!raffle verify shuffle <shuffle_user> <kick_user>`): approves that viewer's pending claim of
     that username."""
-    acting = _acting(session, community, caller)
-    viewer, who = _viewer_named(session, options)
-    key = claims.username_key(str(options.get("username") or ""))
-    row = session.exec(
+    acting = _acting(ask.session, ask.community, ask.caller)
+    viewer, who = _viewer_named(ask.session, ask.options)
+    key = claims.username_key(str(ask.options.get("username") or ""))
+    row = ask.session.exec(
         select(AffiliateClaim).where(
-            AffiliateClaim.community_id == community.id,
+            AffiliateClaim.community_id == ask.community.id,
             AffiliateClaim.user_id == viewer.id,
             AffiliateClaim.username_key == key,
             AffiliateClaim.status == ClaimStatus.PENDING,
@@ -353,7 +316,9 @@ def verify(
         raise UserError(
             f"{who} has no pending claim of that username: they claim it with /link shuffle first."
         )
-    claims.approve(session, acting.account, id_of(row), now, discord_role=acting.discord_role)
+    claims.approve(
+        ask.session, acting.account, id_of(row), ask.now, discord_role=acting.discord_role
+    )
     return Reply(f"Verified {row.username} for {who}.")
 
 
@@ -375,46 +340,34 @@ def _viewer_named(session: Session, options: Mapping[str, Any]) -> tuple[User, s
     return account, kick_name
 
 
-def stats(
-    session: Session,
-    community: Community,
-    caller: Caller,
-    options: Mapping[str, Any],
-    now: datetime,
-) -> Reply:
+def stats(ask: Asked) -> Reply:
     """/raffle stats: this month's totals by source and the claims waiting."""
-    period = views.find_period(session, community, now)
-    counts = ledger.totals(session, id_of(period)) if period else ledger.RaffleTotals(0, 0)
+    period = ask.period()
+    counts = ledger.totals(ask.session, id_of(period)) if period else ledger.RaffleTotals(0, 0)
     lines = [f"Tickets: {counts.entries}, participants: {counts.entrants}"]
     if period:
         lines += [
-            f"- {t.words}: {t.tickets}" for t in views.totals_by_source(session, id_of(period))
+            f"- {t.words}: {t.tickets}" for t in views.totals_by_source(ask.session, id_of(period))
         ]
-    lines.append(f"Claims waiting: {len(claims.pending(session, community))}")
+    lines.append(f"Claims waiting: {len(claims.pending(ask.session, ask.community))}")
     return Reply("\n".join(lines))
 
 
-def reset(
-    session: Session,
-    community: Community,
-    caller: Caller,
-    options: Mapping[str, Any],
-    now: datetime,
-) -> Reply:
+def reset(ask: Asked) -> Reply:
     """/raffle reset: asks first; confirmed, runs the monthly reset for this community now (what
     the reset job does at 00:00 UTC on the 1st, if it has not run yet): ended periods close (and
     are drawn, for automatic draws), this month's period opens, and the new period is announced.
     Periods are calendar months, so before a month ends there is nothing to reset."""
-    acting = _acting(session, community, caller)
-    month = month_of(now)
-    if options.get("confirm") is not True:
+    acting = _acting(ask.session, ask.community, ask.caller)
+    month = month_of(ask.now)
+    if ask.options.get("confirm") is not True:
         return Reply(
             "Reset the raffle now? Every period that has ended closes for good (no ticket can be "
             "earned in it afterwards), its draw is made ready, and this month's period "
             f"({month_label(month)}) opens and is announced.",
             confirm="raffle reset",
         )
-    done = periods.reset(session, now, community_id=id_of(community))
+    done = periods.reset(ask.session, ask.now, community_id=id_of(ask.community))
     if not done.closed:
         return Reply(
             f"Nothing to reset: the {month_label(month)} period runs until "
@@ -422,18 +375,18 @@ def reset(
             "months; to end this one early, draw it with /raffle draw and a reason."
         )
     audit.record(
-        session,
+        ask.session,
         acting.account,
         "community.reset",
         "community",
-        community.id,
+        ask.community.id,
         f"closed period(s) {', '.join(f'#{p}' for p in done.closed)}"
         + communities.as_role(acting.discord_role),
     )
     return Reply(
         f"Reset done: {len(done.closed)} ended period(s) closed and the {month_label(month)} "
         "period is open. Draw the last one with /raffle draw"
-        + (" (it draws by itself: automatic draws are on)." if community.auto_draw else "."),
+        + (" (it draws by itself: automatic draws are on)." if ask.community.auto_draw else "."),
         ephemeral=False,
     )
 
@@ -519,7 +472,7 @@ def run(
         return Reply(REFUSED)
     try:
         with session.begin_nested():
-            return handler(session, community, caller, options, now or utcnow())
+            return handler(Asked(session, community, caller, options, now or utcnow()))
     except UserError as exc:
         return Reply(str(exc))
 
