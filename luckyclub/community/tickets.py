@@ -339,36 +339,9 @@ def give(
 ) -> EntryLedger:
     """A moderator gives a viewer bonus tickets in the current period, with a reason the viewer
     sees next to them."""
-    communities.require_moderator(session, moderator, community, discord_role=discord_role)
-    amount = _checked_amount(amount)
-    reason = audit.checked_reason(reason, shown="the viewer sees it next to the tickets")
-    viewer = _viewer(session, user_id)
-    now = now or utcnow()
-    period = periods.period_of(session, community, now)
-    if not periods.takes_tickets(session, period, now):
-        raise UserError("This period has closed: its tickets can no longer change.")
-    _lock_member(session, user_id)
-    row = EntryLedger(
-        raffle_id=id_of(period),
-        user_id=user_id,
-        source=LedgerSource.BONUS,
-        amount=amount,
-        idempotency_key=f"community-give:{secrets.token_hex(12)}",
-        reason=reason,
-        actor_id=moderator.id,
+    return _moderators_change(
+        session, moderator, community, user_id, amount, reason, now, discord_role, _GIVE
     )
-    ledger.append(session, row, topics=(changes.community(id_of(community)),))
-    changes.announce(session, changes.community(id_of(community)))
-    audit.record(
-        session,
-        moderator,
-        "community.tickets.give",
-        "community",
-        community.id,
-        f"+{amount} to {viewer.display_name} (#{user_id}) in period #{period.id}: {reason}"
-        + communities.as_role(discord_role),
-    )
-    return row
 
 
 def remove(
@@ -384,17 +357,49 @@ def remove(
 ) -> EntryLedger:
     """A moderator takes tickets away from a viewer in the current period (a violation), with a
     reason; never more than the viewer holds."""
+    return _moderators_change(
+        session, moderator, community, user_id, amount, reason, now, discord_role, _REMOVE
+    )
+
+
+@dataclass(frozen=True)
+class _Change:
+    """What tells a moderator's give from a remove."""
+
+    source: str
+    sign: int  # +1 gives, -1 removes
+    name: str  # in the idempotency key and the audit action
+    shown: str  # where the viewer sees the reason
+    words: str  # the audit detail's "+5 to Ann" / "-5 from Ann"
+
+
+_GIVE = _Change(LedgerSource.BONUS, 1, "give", "next to the tickets", "+{amount} to {viewer}")
+_REMOVE = _Change(
+    LedgerSource.REMOVAL, -1, "remove", "next to the removal", "-{amount} from {viewer}"
+)
+
+
+def _moderators_change(
+    session: Session,
+    moderator: User,
+    community: Community,
+    user_id: int,
+    amount: int,
+    reason: str,
+    now: datetime | None,
+    discord_role: str | None,
+    change: _Change,
+) -> EntryLedger:
     communities.require_moderator(session, moderator, community, discord_role=discord_role)
     amount = _checked_amount(amount)
-    reason = audit.checked_reason(reason, shown="the viewer sees it next to the removal")
+    reason = audit.checked_reason(reason, shown=f"the viewer sees it {change.shown}")
     viewer = _viewer(session, user_id)
     now = now or utcnow()
     period = periods.period_of(session, community, now)
     if not periods.takes_tickets(session, period, now):
         raise UserError("This period has closed: its tickets can no longer change.")
     _lock_member(session, user_id)
-    held = ledger.balance(session, id_of(period), user_id)
-    if amount > held:
+    if change.sign < 0 and amount > (held := ledger.balance(session, id_of(period), user_id)):
         raise UserError(
             f"{viewer.display_name} holds {held:,} tickets this period, so at most {held:,} can "
             "be removed. A balance never goes below zero.",
@@ -403,22 +408,22 @@ def remove(
     row = EntryLedger(
         raffle_id=id_of(period),
         user_id=user_id,
-        source=LedgerSource.REMOVAL,
-        amount=-amount,
-        idempotency_key=f"community-remove:{secrets.token_hex(12)}",
+        source=change.source,
+        amount=change.sign * amount,
+        idempotency_key=f"community-{change.name}:{secrets.token_hex(12)}",
         reason=reason,
         actor_id=moderator.id,
     )
     ledger.append(session, row, topics=(changes.community(id_of(community)),))
     changes.announce(session, changes.community(id_of(community)))
+    whom = change.words.format(amount=amount, viewer=f"{viewer.display_name} (#{user_id})")
     audit.record(
         session,
         moderator,
-        "community.tickets.remove",
+        f"community.tickets.{change.name}",
         "community",
         community.id,
-        f"-{amount} from {viewer.display_name} (#{user_id}) in period #{period.id}: {reason}"
-        + communities.as_role(discord_role),
+        f"{whom} in period #{period.id}: {reason}" + communities.as_role(discord_role),
     )
     return row
 
