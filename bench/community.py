@@ -41,13 +41,11 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
-import httpx  # noqa: E402
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import padding, rsa  # noqa: E402
 from sqlalchemy import event, func  # noqa: E402
@@ -59,6 +57,7 @@ from bench.scratch import (  # noqa: E402
     api_server,
     load_period_viewers,
     scratch_database,
+    timed_posts,
     url_of,
     vacuum_analyze,
 )
@@ -240,37 +239,15 @@ def send_all(
     base: str, key: rsa.RSAPrivateKey, batch: list[tuple[str, bytes]], clients: int
 ) -> list[float]:
     """POST every delivery of the batch from `clients` threads; the milliseconds of each answer
-    (signing is done before the clock starts)."""
-    items: Iterator[tuple[str, bytes]] = iter(batch)
-    lock = threading.Lock()
-    latencies: list[float] = []
-    failures: list[str] = []
-
-    def client() -> None:
-        with httpx.Client(base_url=base, timeout=30) as http:
-            while True:
-                with lock:
-                    item = next(items, None)
-                if item is None:
-                    return
-                message_id, body = item
-                headers = signed_headers(key, message_id, body)
-                started = time.perf_counter()
-                response = http.post(routes.KICK_WEBHOOK, content=body, headers=headers)
-                elapsed = (time.perf_counter() - started) * 1000
-                with lock:
-                    latencies.append(elapsed)
-                    if response.status_code != 200:
-                        failures.append(f"{response.status_code} {response.text[:200]}")
-
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if failures:
-        sys.exit(f"{len(failures)} deliveries were refused, e.g. {failures[0]}")
-    return latencies
+    (each is signed just before it goes, outside the clock)."""
+    return timed_posts(
+        base,
+        routes.KICK_WEBHOOK,
+        ((body, signed_headers(key, message_id, body)) for message_id, body in batch),
+        clients,
+        lambda r: "" if r.status_code == 200 else f"{r.status_code} {r.text[:200]}",
+        what="deliveries",
+    )
 
 
 class InboxProcessors:

@@ -32,7 +32,6 @@ import random
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -54,6 +53,7 @@ from bench.scratch import (  # noqa: E402
     copy_lines,
     load_period_viewers,
     scratch_database,
+    timed_posts,
     url_of,
     vacuum_analyze,
 )
@@ -260,42 +260,21 @@ def post_all(
 ) -> list[float]:
     """POST each body from `clients` threads, signed just before it goes; the milliseconds of each
     answer after the first WARM_UP (which open connections and warm the server's caches)."""
-    items = iter(enumerate(bodies))
-    lock = threading.Lock()
-    latencies: list[float] = []
-    failures: list[str] = []
 
-    def client() -> None:
-        with httpx.Client(base_url=base, timeout=30) as http:
-            while True:
-                with lock:
-                    item = next(items, None)
-                if item is None:
-                    return
-                n, body = item
-                headers = sign(body, key=key)
-                started = time.perf_counter()
-                response = http.post(routes.DISCORD_INTERACTIONS, content=body, headers=headers)
-                elapsed = (time.perf_counter() - started) * 1000
-                problem = (
-                    f"{response.status_code} {response.text[:200]}"
-                    if response.status_code != 200
-                    else check(response.json())
-                )
-                with lock:
-                    if n >= WARM_UP:
-                        latencies.append(elapsed)
-                    if problem:
-                        failures.append(problem)
+    def checked(response: httpx.Response) -> str:
+        if response.status_code != 200:
+            return f"{response.status_code} {response.text[:200]}"
+        return check(response.json())
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if failures:
-        sys.exit(f"{len(failures)} interactions were not answered as expected, e.g. {failures[0]}")
-    return latencies
+    return timed_posts(
+        base,
+        routes.DISCORD_INTERACTIONS,
+        ((body, sign(body, key=key)) for body in bodies),
+        clients,
+        checked,
+        warm_up=WARM_UP,
+        what="interactions",
+    )
 
 
 def ping(base: str, key: SigningKey, args: argparse.Namespace) -> list[float]:

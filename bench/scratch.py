@@ -11,8 +11,9 @@ import random
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -254,3 +255,50 @@ def period_ledger_lines(
                 amount = rng.randint(1, 400)
             key = f"bench:{period_id}:{user_id}:{n}"
             yield f"{period_id}\t{user_id}\t{source}\t{amount}\t{key}\t\t\\N\t{at}\n"
+
+
+def timed_posts(
+    base: str,
+    path: str,
+    requests: Iterable[tuple[bytes, dict[str, str]]],
+    clients: int,
+    check: Callable[[httpx.Response], str],
+    *,
+    warm_up: int = 0,
+    what: str = "requests",
+) -> list[float]:
+    """POST each (body, headers) to `path` from `clients` threads; the milliseconds of each answer
+    after the first `warm_up`. `requests` is read lazily, so headers made in it (a signature) are
+    made just before the request goes, outside the clock. `check` says what is wrong with an
+    answer ("" for nothing); any problem stops the bench with an example."""
+    items = iter(enumerate(requests))
+    lock = threading.Lock()
+    latencies: list[float] = []
+    failures: list[str] = []
+
+    def client() -> None:
+        with httpx.Client(base_url=base, timeout=30) as http:
+            while True:
+                with lock:
+                    item = next(items, None)
+                if item is None:
+                    return
+                n, (body, headers) = item
+                started = time.perf_counter()
+                response = http.post(path, content=body, headers=headers)
+                elapsed = (time.perf_counter() - started) * 1000
+                problem = check(response)
+                with lock:
+                    if n >= warm_up:
+                        latencies.append(elapsed)
+                    if problem:
+                        failures.append(problem)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        sys.exit(f"{len(failures)} {what} were not answered as expected, e.g. {failures[0]}")
+    return latencies
