@@ -325,18 +325,7 @@ def set_discord_webhook(session: Session, admin: User, community_id: int, url: s
     if url == community.discord_webhook_url:
         return community
     action = "replaced" if community.discord_webhook_url else "set"
-    community.discord_webhook_url = url
-    session.add(community)
-    audit.record(
-        session,
-        admin,
-        "community.discord_webhook",
-        "community",
-        community_id,
-        f"Discord webhook {action}",
-    )
-    changes.announce(session, changes.community(community_id))
-    return community
+    return _webhook_changed(session, admin, community, url, action)
 
 
 def remove_discord_webhook(session: Session, admin: User, community_id: int) -> Community:
@@ -345,17 +334,24 @@ def remove_discord_webhook(session: Session, admin: User, community_id: int) -> 
     community = get(session, community_id)
     if not community.discord_webhook_url:
         raise UserError("This community has no Discord webhook to remove.")
-    community.discord_webhook_url = None
+    return _webhook_changed(session, admin, community, None, "removed")
+
+
+def _webhook_changed(
+    session: Session, admin: User, community: Community, url: str | None, action: str
+) -> Community:
+    """Keep the new webhook (None: none); the audit log says what happened, never the URL."""
+    community.discord_webhook_url = url
     session.add(community)
     audit.record(
         session,
         admin,
         "community.discord_webhook",
         "community",
-        community_id,
-        "Discord webhook removed",
+        community.id,
+        f"Discord webhook {action}",
     )
-    changes.announce(session, changes.community(community_id))
+    changes.announce(session, changes.community(id_of(community)))
     return community
 
 
