@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from luckyclub.community import communities, inbox
 from luckyclub.core.errors import UserError
 from luckyclub.models import KickEvent, User, id_of, utcnow
-from luckyclub.platform import audit
+from luckyclub.platform import audit, changes
 from luckyclub.platform.permissions import require_admin
 
 DISMISSED = "dismissed: "
@@ -102,6 +102,7 @@ def retry(session: Session, admin: User, event_id: int) -> KickEvent:
     processes it, claimed like any other, so it is done once."""
     require_admin(admin)
     event = _take(session, event_id, attempts=0)
+    changes.announce(session, changes.ADMIN_KICK_EVENTS)
     audit.record(session, admin, "kick_event.retry", "kick_event", event.id, _described(event))
     return event
 
@@ -112,6 +113,7 @@ def dismiss(session: Session, admin: User, event_id: int, reason: str) -> KickEv
     require_admin(admin)
     clean = audit.checked_reason(reason, shown="it is kept with the event")
     event = _take(session, event_id, processed_at=utcnow(), last_error=(DISMISSED + clean)[:500])
+    changes.announce(session, changes.ADMIN_KICK_EVENTS)
     audit.record(
         session,
         admin,

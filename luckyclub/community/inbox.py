@@ -118,6 +118,8 @@ def _process(session: Session, event: KickEvent, now: datetime) -> bool | None:
         event.processed_at = None
         event.last_error = f"{type(exc).__name__}: {exc}"[:500]
         session.add(event)
+        if event.attempts >= MAX_ATTEMPTS:  # not tried again by itself: it waits for an admin
+            changes.announce(session, changes.ADMIN_KICK_EVENTS)
         return False
     return True
 

@@ -54,6 +54,7 @@ CLUB = "club"  # the club's raffles: opened, closed, rolled over, their totals a
 ADMIN_DRAWS = "admin:draws"  # the admin's draw queue: any draw's status
 ADMIN_WINNERS = "admin:winners"  # the admin's winner queue: winners, their steps and status
 ADMIN_PROOFS = "admin:proofs"  # the admin's proof queue: proofs sent and reviewed
+ADMIN_KICK_EVENTS = "admin:kick-events"  # Kick events that failed for good, retried, dismissed
 
 
 def member(user_id: int) -> str:

@@ -13,10 +13,10 @@ from luckyclub.club import ledger
 from luckyclub.community import failed_events, gifts, inbox, periods
 from luckyclub.core import db, routes
 from luckyclub.core.errors import NotAllowed, UserError
-from luckyclub.models import AuditLog, KickEvent, KickGift, Role
+from luckyclub.models import AuditLog, KickEvent, KickGift, Role, User
 from luckyclub.pages.admin.communities import CommunitiesAdminState
 from luckyclub.pages.admin.kick_events import KickEventsAdminState
-from luckyclub.platform import accounts
+from luckyclub.platform import accounts, changes
 from luckyclub.state import reason_dialog
 from luckyclub.state.session import SessionState
 from tests.db.community_helpers import linked_viewer
@@ -24,6 +24,7 @@ from tests.db.factories import add_community, add_user
 from tests.db.kick_viewers import BROADCASTER, as_json, chat_body, gift_body
 from tests.db.locks import all_at_once
 from tests.db.reflex_state import finish, state_for_tab
+from tests.db.test_announced_changes import Ear
 
 NOW = datetime(2026, 11, 14, 12, 0, tzinfo=UTC)
 
@@ -46,11 +47,8 @@ def deliver(message_id: str, event_type: str, body: dict, sent_at: datetime = NO
 def fail_for_good(monkeypatch) -> None:
     """Gifts cannot be recorded (a bug, an outage) for every attempt the inbox makes."""
 
-    def broken(*args, **kwargs):
-        raise RuntimeError("the gifts table is being rebuilt")
-
     with monkeypatch.context() as patched:
-        patched.setattr(gifts, "record_gift", broken)
+        patched.setattr(gifts, "record_gift", _broken)
         for _ in range(inbox.MAX_ATTEMPTS):
             inbox.process_due(now=NOW)
 
@@ -242,3 +240,34 @@ def test_a_member_sees_no_failed_kick_events_and_cannot_act_on_one(session, comm
     assert page.error == "Only administrators can do that."
     event = the_event(session, "gift-1")
     assert (event.processed_at, event.attempts) == (None, inbox.MAX_ATTEMPTS)
+
+
+def test_the_kick_events_page_is_told_when_an_event_fails_for_good_or_is_handled(
+    session, community, admin, monkeypatch, app_db
+):
+    ear = Ear()
+    try:
+        deliver("gift-1", inbox.GIFTED_SUBS, gift_body(42, [7], NOW))
+        deliver("gift-2", inbox.GIFTED_SUBS, gift_body(43, [8], NOW))
+        ear.since_last_time()
+        with monkeypatch.context() as patched:
+            patched.setattr(gifts, "record_gift", _broken)
+            for _ in range(inbox.MAX_ATTEMPTS - 1):
+                inbox.process_due(now=NOW)
+            assert changes.ADMIN_KICK_EVENTS not in ear.since_last_time()  # the inbox retries
+            inbox.process_due(now=NOW)
+        assert changes.ADMIN_KICK_EVENTS in ear.since_last_time()  # the last try: an admin's now
+
+        with db.session_scope() as s:
+            failed_events.retry(s, s.get(User, admin.id), the_event(s, "gift-1").id)
+        assert changes.ADMIN_KICK_EVENTS in ear.since_last_time()
+        with db.session_scope() as s:
+            event_id = the_event(s, "gift-2").id
+            failed_events.dismiss(s, s.get(User, admin.id), event_id, "A test gift")
+        assert changes.ADMIN_KICK_EVENTS in ear.since_last_time()
+    finally:
+        ear.listening.stop()
+
+
+def _broken(*args, **kwargs):
+    raise RuntimeError("the gifts table is being rebuilt")

@@ -12,8 +12,10 @@ import reflex as rx
 from luckyclub.community import failed_events, inbox
 from luckyclub.components.admin_page import admin_page
 from luckyclub.components.layout import data_table, reason_dialog
+from luckyclub.components.live import reload_on
 from luckyclub.core import routes
 from luckyclub.core.words import when
+from luckyclub.platform import changes
 from luckyclub.state.admin import AdminPageState, record_id
 from luckyclub.state.events import event
 from luckyclub.state.session import SessionState
@@ -65,6 +67,14 @@ class KickEventsAdminState(AdminPageState):
     @event
     def load(self):
         self._admin_load()
+
+    @event
+    async def follow(self):
+        await self._follow(changes.ADMIN_KICK_EVENTS)
+
+    @event
+    def changed(self, version: str):
+        self._changed(version)
 
     @event
     def retry(self, event_id: int):
@@ -150,7 +160,11 @@ def _row(row: FailedEventRow) -> rx.Component:
 @rx.page(
     route=routes.ADMIN_KICK_EVENTS,
     title="Kick events · LuckyClub admin",
-    on_load=[SessionState.require_sign_in, KickEventsAdminState.load],
+    on_load=[
+        SessionState.require_sign_in,
+        KickEventsAdminState.load,
+        KickEventsAdminState.follow,
+    ],
 )
 def admin_kick_events_page() -> rx.Component:
     return admin_page(
@@ -183,4 +197,5 @@ def admin_kick_events_page() -> rx.Component:
             ),
             rx.text("No Kick event has failed for good: nothing waits for you here.", size="2"),
         ),
+        live=reload_on(SessionState.live_version, KickEventsAdminState.changed),
     )
